@@ -1,0 +1,1 @@
+"""Channel adapters. Only ``channels.base`` is shared; concrete adapters are wired by ``bots``."""

@@ -1,0 +1,145 @@
+"""The message types every layer shares: stdlib only, frozen and slotted.
+
+Channels turn platform events into an :class:`Inbound` and deliver an :class:`Outbound` to an
+:class:`Address`. The desk stores addresses with conversations so that any reply, from the bot
+or from a human agent, leaves through the same delivery path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+__all__ = [
+    "CHANNELS",
+    "Address",
+    "Attachment",
+    "Button",
+    "DeliveryError",
+    "Inbound",
+    "InboundHandler",
+    "Outbound",
+    "Sender",
+]
+
+CHANNELS = ("rest", "telegram", "slack", "email", "sms", "console")
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a conversation lives on its platform.
+
+    Attributes:
+        channel: One of :data:`CHANNELS`.
+        chat_id: The platform's conversation key: a Telegram chat id, a Slack channel or DM id,
+            an e-mail address, an E.164 phone number, or the REST ``sender``.
+        thread_id: A Slack ``thread_ts`` or an e-mail ``Message-ID`` to reply under, if any.
+    """
+
+    channel: str
+    chat_id: str
+    thread_id: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"channel": self.channel, "chat_id": self.chat_id, "thread_id": self.thread_id}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Address:
+        thread = data.get("thread_id")
+        return cls(str(data["channel"]), str(data["chat_id"]), None if thread is None else str(thread))
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A quick reply. Sending ``payload`` back as text has the same effect as a click."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a message (already downloaded) or goes out with one."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a user, as every channel hands it to the router.
+
+    Attributes:
+        address: Where replies go.
+        user_id: The platform's stable id of the person (Telegram user id, Slack user, e-mail
+            address, phone number, REST sender).
+        text: Plain text; a button click arrives as its payload.
+        external_id: The platform's message id, used to drop retries of the same message.
+        name, email, phone: What the platform tells us about the person, if anything.
+        subject: E-mail subject (other channels leave it empty).
+        attachments: Files that came with the message.
+        received_at: When the platform says it was sent, if it says.
+    """
+
+    address: Address
+    user_id: str
+    text: str
+    external_id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    subject: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    received_at: datetime | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message to a user. Channels render ``buttons`` their own way."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    subject: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
+            "subject": self.subject,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Outbound:
+        buttons = tuple(Button(str(b["title"]), str(b["payload"])) for b in data.get("buttons") or ())
+        subject = data.get("subject")
+        return cls(str(data["text"]), buttons, None if subject is None else str(subject))
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver now. ``permanent`` means retrying will not help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Sender(Protocol):
+    """What a channel adapter offers for outbound delivery."""
+
+    name: str
+
+    async def send(self, address: Address, message: Outbound) -> str | None:
+        """Deliver one message; return the platform's message id if it gives one.
+
+        Raises:
+            DeliveryError: when the platform refused or could not be reached.
+        """
+        ...
+
+
+InboundHandler = Callable[[Inbound], Awaitable[list[Outbound]]]

@@ -1,0 +1,222 @@
+"""Agents, groups and authentication: passwords (scrypt) and bearer tokens (SHA-256 at rest)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from desk.context import Actor
+from desk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from desk.models import ROLES, Agent, ApiToken, Group
+from desk.people import normalise_email
+
+__all__ = [
+    "actor_of",
+    "authenticate_password",
+    "authenticate_token",
+    "create_agent",
+    "create_group",
+    "find_agent",
+    "find_group",
+    "hash_password",
+    "issue_token",
+    "require_role",
+    "verify_password",
+]
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+TOKEN_PREFIX = "fd_"  # noqa: S105 (a marker, not a secret)
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash in a self-describing string."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    b64 = base64.b64encode
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """Constant-time check of ``password`` against :func:`hash_password` output."""
+    if not stored:
+        return False
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(digest)
+        actual = hashlib.scrypt(
+            password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+def _token_hash(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_of(agent: Agent) -> Actor:
+    return Actor("agent", agent.id, agent.name)
+
+
+def require_role(agent: Agent, role: str) -> None:
+    """Raises:
+    Forbidden: unless ``agent`` has ``role`` or a higher one.
+    """
+    if not agent.has_role(role):
+        raise Forbidden(f"this needs the {role} role")
+
+
+async def find_agent(session: AsyncSession, key: str | int) -> Agent:
+    """An agent by id or e-mail.
+
+    Raises:
+        NotFound: when there is none.
+    """
+    text = str(key).strip()
+    if text.isdigit():
+        agent = await session.get(Agent, int(text))
+    else:
+        agent = await session.scalar(select(Agent).where(Agent.email == text.lower()))
+    if agent is None:
+        raise NotFound(f"no agent {text!r}")
+    return agent
+
+
+async def find_group(session: AsyncSession, key: str | int) -> Group:
+    """A group by id or name (case-insensitive).
+
+    Raises:
+        NotFound: when there is none.
+    """
+    text = str(key).strip()
+    if text.isdigit():
+        group = await session.get(Group, int(text))
+    else:
+        group = await session.scalar(select(Group).where(func.lower(Group.name) == text.lower()))
+    if group is None:
+        raise NotFound(f"no group {text!r}")
+    return group
+
+
+async def create_group(
+    session: AsyncSession,
+    name: str,
+    *,
+    description: str = "",
+    calendar: str | None = None,
+    routing: str = "round_robin",
+    email: str | None = None,
+) -> Group:
+    """A new group; names are unique.
+
+    Raises:
+        Conflict: when the name is taken.
+    """
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a group needs a name")
+    if await session.scalar(select(Group.id).where(Group.name == name)):
+        raise Conflict(f"group {name!r} exists")
+    group = Group(name=name, description=description, calendar=calendar, routing=routing, email=email)
+    session.add(group)
+    await session.flush()
+    return group
+
+
+async def create_agent(
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    role: str = "agent",
+    groups: Sequence[str] = (),
+    password: str | None = None,
+    capacity: int = 5,
+    timezone: str = "UTC",
+    calendar: str | None = None,
+    skills: Sequence[str] = (),
+    language: str = "en",
+) -> Agent:
+    """A new agent, member of ``groups`` (names or ids, which must exist).
+
+    Raises:
+        InvalidInput: for a bad e-mail, role or capacity.
+        Conflict: when the e-mail is taken.
+        NotFound: for an unknown group.
+    """
+    address = normalise_email(email)
+    if address is None:
+        raise InvalidInput("an agent needs an e-mail address")
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    if capacity < 0:
+        raise InvalidInput("capacity cannot be negative")
+    if not name.strip():
+        raise InvalidInput("an agent needs a name")
+    if await session.scalar(select(Agent.id).where(Agent.email == address)):
+        raise Conflict(f"agent {address} exists")
+    members = [await find_group(session, g) for g in groups]
+    agent = Agent(
+        email=address,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password) if password else None,
+        capacity=capacity,
+        timezone=timezone,
+        calendar=calendar,
+        skills=list(skills),
+        language=language,
+    )
+    agent.groups = members
+    session.add(agent)
+    await session.flush()
+    return agent
+
+
+async def issue_token(session: AsyncSession, agent: Agent, name: str = "") -> str:
+    """A new API token for ``agent``. The returned string is the only copy there will be."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(agent_id=agent.id, name=name, token_hash=_token_hash(token), prefix=token[:10]))
+    await session.flush()
+    return token
+
+
+async def authenticate_token(session: AsyncSession, token: str, now: datetime) -> Agent:
+    """The active agent owning ``token``.
+
+    Raises:
+        Unauthorized: for an unknown, revoked or deactivated token.
+    """
+    row = await session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == _token_hash(token.strip()), ApiToken.revoked_at.is_(None))
+        .options(selectinload(ApiToken.agent))
+    )
+    if row is None or not row.agent.active:
+        raise Unauthorized("invalid or revoked token")
+    row.last_used_at = now
+    return row.agent
+
+
+async def authenticate_password(session: AsyncSession, email: str, password: str) -> Agent:
+    """The active agent with this e-mail and password.
+
+    Raises:
+        Unauthorized: with the same message whether the e-mail or the password was wrong.
+    """
+    agent = await session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+    if agent is None or not agent.active or not verify_password(password, agent.password_hash):
+        raise Unauthorized("wrong e-mail or password")
+    return agent

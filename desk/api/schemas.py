@@ -1,0 +1,235 @@
+"""The API's JSON: request bodies (validated by pydantic) and the ticket representation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+from desk.errors import InvalidInput
+from desk.models import Agent, Group, Message, Ticket, TicketEvent
+from desk.sla import sla_view
+
+__all__ = [
+    "AgentIn",
+    "CommentIn",
+    "LinkIn",
+    "RequesterIn",
+    "ResolveIn",
+    "TicketIn",
+    "TicketPatch",
+    "agent_json",
+    "decode_cursor",
+    "encode_cursor",
+    "event_json",
+    "group_json",
+    "message_json",
+    "ticket_json",
+]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RequesterIn(_In):
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+
+
+class TicketIn(_In):
+    subject: str = Field(default="", max_length=300)
+    description: str = ""
+    requester: RequesterIn
+    type: Literal["incident", "request", "problem"] = "incident"
+    category: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    channel: str = "api"
+    group: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    language: str | None = None
+    created_at: AwareDatetime | None = None
+
+
+class ProblemIn(_In):
+    subject: str = Field(max_length=300)
+    description: str = ""
+    category: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    group: str | None = None
+
+
+class TicketPatch(_In):
+    status: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    category: str | None = None
+    assignee: str | int | None = None
+    group: str | int | None = None
+    subject: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+
+
+class CommentIn(_In):
+    body: str = Field(min_length=1)
+    public: bool = True
+
+
+class ResolveIn(_In):
+    solution: str = Field(min_length=1)
+    kb: bool = False
+
+
+class LinkIn(_In):
+    ref: str
+
+
+class AgentIn(_In):
+    email: EmailStr
+    name: str = Field(min_length=1)
+    role: Literal["agent", "supervisor", "admin"] = "agent"
+    groups: list[str] = Field(default_factory=list)
+    password: str | None = Field(default=None, min_length=8)
+    capacity: int = Field(default=5, ge=0)
+    timezone: str = "UTC"
+    skills: list[str] = Field(default_factory=list)
+
+
+class GroupIn(_In):
+    name: str = Field(min_length=1)
+    description: str = ""
+    calendar: str | None = None
+    routing: Literal["round_robin", "least_loaded", "skills"] = "round_robin"
+    manager: str | None = None
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def agent_json(agent: Agent | None) -> dict[str, Any] | None:
+    if agent is None:
+        return None
+    return {"id": agent.id, "name": agent.name, "email": agent.email}
+
+
+def group_json(group: Group | None) -> dict[str, Any] | None:
+    return None if group is None else {"id": group.id, "name": group.name}
+
+
+def ticket_json(
+    ticket: Ticket,
+    now: datetime,
+    *,
+    events: list[TicketEvent] | None = None,
+    messages: list[Message] | None = None,
+) -> dict[str, Any]:
+    """The contract's ticket (§5.5), plus ``events`` and ``messages`` when given."""
+    sla = sla_view(ticket, now)
+    requester = ticket.requester
+    out: dict[str, Any] = {
+        "id": ticket.id,
+        "ref": ticket.ref,
+        "type": ticket.type,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "category": ticket.category.path if ticket.category else None,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "channel": ticket.channel,
+        "language": ticket.language,
+        "tags": list(ticket.tags),
+        "requester": {
+            "id": requester.id,
+            "name": requester.name,
+            "email": requester.email,
+            "phone": requester.phone,
+        },
+        "assignee": agent_json(ticket.assignee),
+        "group": group_json(ticket.group),
+        "solution": ticket.solution,
+        "reopen_count": ticket.reopen_count,
+        "created_at": _iso(ticket.created_at),
+        "updated_at": _iso(ticket.updated_at),
+        "first_response_at": _iso(ticket.first_response_at),
+        "resolved_at": _iso(ticket.resolved_at),
+        "closed_at": _iso(ticket.closed_at),
+        "cancelled_at": _iso(ticket.cancelled_at),
+        "sla": {
+            **sla,
+            "response_due": _iso(sla["response_due"]),
+            "resolution_due": _iso(sla["resolution_due"]),
+        },
+        "csat": None
+        if ticket.csat_score is None
+        else {"score": ticket.csat_score, "comment": ticket.csat_comment},
+    }
+    if events is not None:
+        out["events"] = [event_json(e) for e in events]
+    if messages is not None:
+        out["messages"] = [message_json(m) for m in messages]
+    return out
+
+
+def event_json(event: TicketEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": _iso(event.at),
+        "actor": {"kind": event.actor_kind, "id": event.actor_id, "name": event.actor_name},
+        "action": event.action,
+        "field": event.field,
+        "before": event.before,
+        "after": event.after,
+        "note": event.note,
+    }
+
+
+def message_json(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "conversation_id": message.conversation_id,
+        "direction": message.direction,
+        "author": {"kind": message.author_kind, "id": message.author_id, "name": message.author_name},
+        "channel": message.channel,
+        "text": message.text,
+        "buttons": message.buttons,
+        "public": message.public,
+        "created_at": _iso(message.created_at),
+        "attachments": [
+            {
+                "id": a.id,
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in message.attachments
+        ],
+    }
+
+
+def encode_cursor(created_at: datetime, ident: int) -> str:
+    raw = json.dumps([created_at.isoformat(), ident]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Raises:
+    InvalidInput: for a cursor this API did not hand out.
+    """
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        when, ident = json.loads(raw)
+        return datetime.fromisoformat(when), int(ident)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidInput("invalid cursor", code="invalid_cursor") from None

@@ -1,0 +1,161 @@
+"""Ticket and problem endpoints (CONTRACT §5.4): parse, call a service, format."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.agents import actor_of
+from desk.api.deps import CurrentAgent, DeskDep
+from desk.api.schemas import (
+    CommentIn,
+    LinkIn,
+    ProblemIn,
+    ResolveIn,
+    TicketIn,
+    TicketPatch,
+    decode_cursor,
+    encode_cursor,
+    message_json,
+    ticket_json,
+)
+from desk.context import Desk
+from desk.models import Message, Ticket, TicketEvent
+from desk.people import resolve_person
+from desk.ticket_list import TicketFilter, list_tickets
+from desk.tickets import (
+    add_comment,
+    change_ticket,
+    create_ticket,
+    get_ticket,
+    link_to_problem,
+    resolve_ticket,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+
+
+async def _full(session: AsyncSession, desk: Desk, ticket: Ticket) -> dict[str, Any]:
+    events = list(
+        await session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        )
+    )
+    messages = list(
+        await session.scalars(select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id))
+    )
+    return ticket_json(ticket, desk.now(), events=events, messages=messages)
+
+
+@router.get("/tickets", summary="List tickets, newest first")
+async def list_(
+    desk: DeskDep,
+    agent: CurrentAgent,
+    status: str | None = None,
+    type: str | None = None,
+    assignee: str | None = None,
+    group: str | None = None,
+    requester: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    after = decode_cursor(cursor) if cursor else None
+    flt = TicketFilter(status=status, type=type, assignee=assignee, group=group, requester=requester, q=q)
+    async with desk.session() as session:
+        rows, last = await list_tickets(session, flt, me=agent, after=after, limit=limit)
+        now = desk.now()
+        return {"items": [ticket_json(t, now) for t in rows], "next": encode_cursor(*last) if last else None}
+
+
+@router.post("/tickets", status_code=201, summary="Open a ticket")
+async def create(body: TicketIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        requester = await resolve_person(
+            session, name=body.requester.name, email=body.requester.email, phone=body.requester.phone
+        )
+        ticket = await create_ticket(
+            session,
+            desk,
+            actor_of(agent),
+            requester=requester,
+            subject=body.subject,
+            description=body.description,
+            type=body.type,
+            category=body.category,
+            impact=body.impact,
+            urgency=body.urgency,
+            channel=body.channel,
+            group=body.group,
+            tags=body.tags,
+            language=body.language,
+            created_at=body.created_at,
+        )
+        return await _full(session, desk, ticket)
+
+
+@router.get("/tickets/{ref}", summary="A ticket with its audit log and messages")
+async def read(ref: str, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        return await _full(session, desk, await get_ticket(session, ref))
+
+
+@router.patch("/tickets/{ref}", summary="Change status, impact, urgency, category, assignee or group")
+async def patch(ref: str, body: TicketPatch, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        await change_ticket(session, desk, actor_of(agent), ticket, body.model_dump(exclude_unset=True))
+        return await _full(session, desk, ticket)
+
+
+@router.post("/tickets/{ref}/comments", status_code=201, summary="Comment; public ones reach the requester")
+async def comment(ref: str, body: CommentIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        message = await add_comment(session, desk, actor_of(agent), ticket, body.body, public=body.public)
+        await session.refresh(message, ["attachments"])
+        return message_json(message)
+
+
+@router.post("/tickets/{ref}/resolve", summary="Resolve; asks the requester to confirm and rate")
+async def resolve(ref: str, body: ResolveIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        await resolve_ticket(session, desk, actor_of(agent), ticket, body.solution, kb=body.kb)
+        return await _full(session, desk, ticket)
+
+
+@router.post("/problems", status_code=201, tags=["problems"], summary="Open a problem record")
+async def create_problem(body: ProblemIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        # A problem is raised by the desk itself: the agent who records it is its requester.
+        requester = await resolve_person(session, name=agent.name, email=agent.email)
+        ticket = await create_ticket(
+            session,
+            desk,
+            actor_of(agent),
+            requester=requester,
+            subject=body.subject,
+            description=body.description,
+            type="problem",
+            category=body.category,
+            impact=body.impact,
+            urgency=body.urgency,
+            group=body.group,
+        )
+        return await _full(session, desk, ticket)
+
+
+@router.post("/problems/{ref}/incidents", tags=["problems"], summary="Link an incident to a problem")
+async def link_incident(ref: str, body: LinkIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        problem = await get_ticket(session, ref)
+        incident = await get_ticket(session, body.ref)
+        await link_to_problem(session, desk, actor_of(agent), problem, incident)
+        linked = await session.scalars(
+            select(Ticket).where(Ticket.problem_id == problem.id).order_by(Ticket.id)
+        )
+        return {**await _full(session, desk, problem), "incidents": [t.ref for t in linked]}

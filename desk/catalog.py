@@ -1,0 +1,92 @@
+"""The category tree: lookup by path, name or id, and where a category's tickets go."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.context import Desk
+from desk.errors import Conflict, InvalidInput, NotFound
+from desk.models import Category, Group
+
+__all__ = ["create_category", "default_group_for", "find_category"]
+
+
+async def find_category(session: AsyncSession, key: str | int) -> Category:
+    """A category by id, path (``network/vpn``) or name, case-insensitive.
+
+    Raises:
+        NotFound: when nothing matches.
+    """
+    text = str(key).strip()
+    if text.isdigit():
+        category = await session.get(Category, int(text))
+    else:
+        low = text.lower()
+        category = await session.scalar(
+            select(Category)
+            .where(
+                or_(
+                    func.lower(Category.path) == low,
+                    func.lower(Category.name) == low,
+                    Category.name_zh == text,
+                )
+            )
+            .order_by(func.length(Category.path))
+            .limit(1)
+        )
+    if category is None:
+        raise NotFound(f"no category {text!r}", code="unknown_category")
+    return category
+
+
+async def default_group_for(session: AsyncSession, desk: Desk, category: Category | None) -> Group | None:
+    """The category's default group, else its nearest ancestor's, else ``desk.default_group``."""
+    node = category
+    while node is not None:
+        if node.default_group is not None:
+            return node.default_group
+        node = node.parent
+    name = desk.settings.desk.default_group
+    if not name:
+        return None
+    return await session.scalar(select(Group).where(func.lower(Group.name) == name.lower()))
+
+
+async def create_category(
+    session: AsyncSession,
+    path: str,
+    *,
+    name: str | None = None,
+    name_zh: str | None = None,
+    group: Group | None = None,
+    default_impact: str | None = None,
+    default_type: str | None = None,
+    keywords: list[str] | None = None,
+    description: str = "",
+) -> Category:
+    """A new category at ``path``; its parent (``path`` without the last part) must exist.
+
+    Raises:
+        InvalidInput: for an empty path. Conflict: if it exists. NotFound: for no parent.
+    """
+    path = "/".join(p.strip().lower() for p in path.split("/") if p.strip())
+    if not path:
+        raise InvalidInput("a category needs a path")
+    if await session.scalar(select(Category.id).where(Category.path == path)):
+        raise Conflict(f"category {path!r} exists")
+    parent = await find_category(session, path.rsplit("/", 1)[0]) if "/" in path else None
+    category = Category(
+        path=path,
+        name=name or path.rsplit("/", 1)[-1].replace("-", " ").title(),
+        name_zh=name_zh,
+        parent=parent,
+        default_group=group,
+        default_impact=default_impact,
+        default_type=default_type,
+        keywords=keywords or [],
+        description=description,
+    )
+    session.add(category)
+    await session.flush()
+    return category

@@ -1,0 +1,73 @@
+"""What every service needs besides a session: settings, the clock, calendars, an outbox nudge."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.calendar import Calendar
+from desk.db import Database
+from desk.settings import Settings
+
+__all__ = ["Actor", "Desk"]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something, for the audit log: an agent, a requester, the bot or the system."""
+
+    kind: str
+    id: int | None = None
+    name: str = ""
+
+    @classmethod
+    def system(cls, name: str = "system") -> Actor:
+        return cls("system", None, name)
+
+    @classmethod
+    def bot(cls) -> Actor:
+        return cls("bot", None, "bot")
+
+
+@dataclass
+class Desk:
+    """The desk's runtime: built once by the composition root and passed to services.
+
+    ``clock`` is injectable so that every piece of time logic can be tested at a chosen
+    instant; it must return aware datetimes.
+    """
+
+    settings: Settings
+    db: Database
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    outbox_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @cached_property
+    def calendars(self) -> dict[str, Calendar]:
+        return {name: self.settings.calendar(name) for name in self.settings.calendars}
+
+    def calendar(self, name: str | None) -> Calendar | None:
+        """The named calendar, else the desk's default one, else none."""
+        chosen = name or self.settings.desk.default_calendar
+        return self.calendars.get(chosen) if chosen else None
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work. After it commits, the outbox is woken if the work queued messages."""
+        async with self.db.session() as session:
+            yield session
+        if session.info.pop("wake_outbox", False):
+            self.wake_outbox()
+
+    def wake_outbox(self) -> None:
+        """Tell the delivery loop that rows were committed (it also polls)."""
+        self.outbox_event.set()

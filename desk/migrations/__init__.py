@@ -1,0 +1,1 @@
+"""Alembic migrations for the desk's schema (``frontdesk db upgrade``)."""

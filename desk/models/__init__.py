@@ -1,0 +1,38 @@
+"""The desk's tables, as SQLAlchemy 2 typed models. Import from here."""
+
+from desk.db import Base
+
+from .agents import ROLES, Agent, ApiToken, Group, group_members
+from .catalog import Category
+from .conversations import MODES, Attachment, Blob, Conversation, Message
+from .kb import ARTICLE_STATUSES, Article
+from .outbox import OUTBOX_STATUSES, OutboxItem
+from .people import Identity, Person
+from .tickets import PREFIXES, STATUSES, TYPES, Counter, Ticket, TicketEvent
+
+__all__ = [
+    "ARTICLE_STATUSES",
+    "MODES",
+    "OUTBOX_STATUSES",
+    "PREFIXES",
+    "ROLES",
+    "STATUSES",
+    "TYPES",
+    "Agent",
+    "ApiToken",
+    "Article",
+    "Attachment",
+    "Base",
+    "Blob",
+    "Category",
+    "Conversation",
+    "Counter",
+    "Group",
+    "Identity",
+    "Message",
+    "OutboxItem",
+    "Person",
+    "Ticket",
+    "TicketEvent",
+    "group_members",
+]

@@ -1,0 +1,46 @@
+"""Knowledge-base articles: what the bot suggests before a ticket is opened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from desk.db import Base, utcnow
+
+from .catalog import Category
+
+__all__ = ["ARTICLE_STATUSES", "Article"]
+
+ARTICLE_STATUSES = ("draft", "published", "archived")
+
+
+class Article(Base):
+    """An answer to a common question. Only ``published`` articles are suggested to users.
+
+    ``helpful``/``not_helpful`` count users' feedback on suggestions; ``source_ticket_id`` is
+    the resolved ticket whose solution the article was drafted from, if any.
+    """
+
+    __tablename__ = "kb_articles"
+    __table_args__ = (CheckConstraint(f"status IN {ARTICLE_STATUSES!r}", name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="published")
+    helpful: Mapped[int] = mapped_column(default=0)
+    not_helpful: Mapped[int] = mapped_column(default=0)
+    views: Mapped[int] = mapped_column(default=0)
+    source_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    category: Mapped[Category | None] = relationship(lazy="joined")

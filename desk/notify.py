@@ -1,0 +1,132 @@
+"""Reaching a requester on their own channel: a transcript row and an outbox row, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.base import Address, Button, Outbound
+from desk.context import Actor, Desk
+from desk.models import Conversation, Message, Person, Ticket
+from desk.outbox import enqueue
+
+__all__ = ["requester_address", "send_to_conversation", "send_to_requester"]
+
+
+async def requester_address(
+    session: AsyncSession, person: Person, ticket: Ticket | None = None
+) -> tuple[Address, Conversation | None] | None:
+    """Where to reach ``person`` about ``ticket``.
+
+    In order: the latest conversation linked to the ticket; the person's latest conversation
+    on any channel; their e-mail; their phone (SMS). ``None`` if there is no way at all.
+    """
+    query = select(Conversation).where(Conversation.person_id == person.id)
+    conversation = None
+    if ticket is not None:
+        conversation = await session.scalar(
+            query.where(Conversation.ticket_id == ticket.id)
+            .order_by(Conversation.last_message_at.desc())
+            .limit(1)
+        )
+    if conversation is None:
+        conversation = await session.scalar(query.order_by(Conversation.last_message_at.desc()).limit(1))
+    if conversation is not None:
+        return Address.from_dict(conversation.address), conversation
+    if person.email:
+        return Address("email", person.email), None
+    if person.phone:
+        return Address("sms", person.phone), None
+    return None
+
+
+async def send_to_conversation(
+    session: AsyncSession,
+    desk: Desk,
+    conversation: Conversation,
+    text: str,
+    *,
+    buttons: Sequence[Button] = (),
+    author: Actor | None = None,
+    ticket: Ticket | None = None,
+    subject: str | None = None,
+) -> Message:
+    """Write ``text`` to a conversation's user: a message row and its delivery, same transaction."""
+    return await _send(
+        session,
+        desk,
+        Address.from_dict(conversation.address),
+        conversation,
+        text,
+        buttons=buttons,
+        author=author,
+        ticket=ticket,
+        subject=subject,
+    )
+
+
+async def send_to_requester(
+    session: AsyncSession,
+    desk: Desk,
+    ticket: Ticket,
+    text: str,
+    *,
+    buttons: Sequence[Button] = (),
+    author: Actor | None = None,
+) -> Message | None:
+    """Tell a ticket's requester something, on their channel; ``None`` if they cannot be reached.
+
+    E-mail carries the reference in the subject (``[INC-12] ...``) so replies thread back.
+    """
+    found = await requester_address(session, ticket.requester, ticket)
+    if found is None:
+        return None
+    address, conversation = found
+    return await _send(
+        session,
+        desk,
+        address,
+        conversation,
+        text,
+        buttons=buttons,
+        author=author,
+        ticket=ticket,
+        subject=f"[{ticket.ref}] {ticket.subject}",
+    )
+
+
+async def _send(
+    session: AsyncSession,
+    desk: Desk,
+    address: Address,
+    conversation: Conversation | None,
+    text: str,
+    *,
+    buttons: Sequence[Button],
+    author: Actor | None,
+    ticket: Ticket | None,
+    subject: str | None,
+) -> Message:
+    author = author or Actor.system()
+    now = desk.now()
+    message = Message(
+        conversation_id=conversation.id if conversation is not None else None,
+        ticket_id=ticket.id if ticket is not None else None,
+        direction="out",
+        author_kind=author.kind,
+        author_id=author.id,
+        author_name=author.name,
+        channel=address.channel,
+        text=text,
+        buttons=[{"title": b.title, "payload": b.payload} for b in buttons],
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    if conversation is not None:
+        conversation.last_message_at = now
+    enqueue(session, address, Outbound(text, tuple(buttons), subject), message_id=message.id)
+    session.info["wake_outbox"] = True
+    return message

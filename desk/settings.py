@@ -1,0 +1,286 @@
+"""The one typed settings tree: ``config.yml`` (or ``--config``/``FRONTDESK_CONFIG``) plus
+``FRONTDESK__SECTION__KEY`` environment overrides.
+
+Built once by the composition root (``bots``) and passed down; nothing imports a global.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from desk.calendar import Calendar, parse_duration
+from desk.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ChannelsSettings",
+    "DatabaseSettings",
+    "Settings",
+    "SlaPolicy",
+    "SlaTarget",
+    "load_settings",
+]
+
+DEFAULT_CONFIG = "config.yml"
+PRIORITIES = ("P1", "P2", "P3", "P4")
+LEVELS = ("high", "medium", "low")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///./var/frontdesk.db"
+    echo: bool = False
+    pool_size: int = Field(default=10, ge=1)
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+
+class StorageSettings(_Section):
+    max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+
+
+class EmailSettings(_Section):
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=0, le=65535)
+    domains: list[str] = Field(default_factory=list)
+    from_address: str | None = None
+    relay_host: str | None = None
+    relay_port: int = Field(default=25, ge=0, le=65535)
+    relay_username: str | None = None
+    relay_password: SecretStr | None = None
+    relay_starttls: bool = False
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    secret_token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+
+
+class SlackSettings(_Section):
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    base_url: str = "https://slack.com/api/"
+    agent_channel: str | None = None
+
+
+class SmsSettings(_Section):
+    account_sid: str | None = None
+    auth_token: SecretStr | None = None
+    from_number: str | None = None
+    base_url: str = "https://api.twilio.com"
+
+
+class ChannelsSettings(_Section):
+    email: EmailSettings = Field(default_factory=EmailSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+
+
+class RasaSettings(_Section):
+    url: str = "http://127.0.0.1:5005"
+    timeout: float = Field(default=2.0, gt=0)
+
+
+class NluSettings(_Section):
+    backend: Literal["embedded", "rasa"] = "embedded"
+    threshold: float = Field(default=0.35, ge=0, le=1)
+    model_path: str = "./var/nlu-model.json"
+    data_path: str | None = None
+    rasa: RasaSettings = Field(default_factory=RasaSettings)
+
+
+class SlaTarget(_Section):
+    """Business-time targets for one priority. ``Nd`` means N working days of the calendar."""
+
+    response: str
+    resolution: str
+
+    @field_validator("response", "resolution")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class SlaPolicy(_Section):
+    """Targets per priority on a calendar; the first policy whose filters match a ticket wins."""
+
+    name: str
+    calendar: str
+    targets: dict[str, SlaTarget]
+    categories: list[str] = Field(default_factory=list)
+    types: list[str] = Field(default_factory=list)
+
+    @field_validator("targets")
+    @classmethod
+    def _priorities(cls, value: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
+        unknown = sorted(set(value) - set(PRIORITIES))
+        if unknown:
+            raise ValueError(f"unknown priority {unknown[0]!r}; use {', '.join(PRIORITIES)}")
+        return value
+
+
+class SlaSettings(_Section):
+    policies: list[SlaPolicy] = Field(default_factory=list)
+
+
+class PrioritySettings(_Section):
+    """ITIL impact × urgency matrix: ``matrix[impact][urgency]`` is the priority."""
+
+    matrix: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {
+            "high": {"high": "P1", "medium": "P2", "low": "P3"},
+            "medium": {"high": "P2", "medium": "P3", "low": "P4"},
+            "low": {"high": "P3", "medium": "P4", "low": "P4"},
+        }
+    )
+    default_impact: str = "medium"
+    default_urgency: str = "medium"
+
+    @model_validator(mode="after")
+    def _complete(self) -> PrioritySettings:
+        for impact in LEVELS:
+            row = self.matrix.get(impact)
+            if row is None:
+                raise ValueError(f"matrix has no row for impact {impact!r}")
+            for urgency in LEVELS:
+                if row.get(urgency) not in PRIORITIES:
+                    raise ValueError(f"matrix[{impact}][{urgency}] must be one of {', '.join(PRIORITIES)}")
+        for level in (self.default_impact, self.default_urgency):
+            if level not in LEVELS:
+                raise ValueError(f"{level!r} is not one of {', '.join(LEVELS)}")
+        return self
+
+
+class OutboxSettings(_Section):
+    max_attempts: int = Field(default=12, ge=1)
+    first_retry_seconds: float = Field(default=2.0, gt=0)
+    max_retry_seconds: float = Field(default=600.0, gt=0)
+    poll_seconds: float = Field(default=1.0, gt=0)
+
+
+class DeskSettings(_Section):
+    name: str = "IT Service Desk"
+    default_language: Literal["en", "zh"] = "en"
+    default_calendar: str | None = None
+    default_group: str | None = "Service Desk"
+
+
+class Settings(BaseSettings):
+    """Everything configurable. See ``config.yml`` for the documented defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FRONTDESK__",
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    public_url: str = "http://127.0.0.1:8000"
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
+    nlu: NluSettings = Field(default_factory=NluSettings)
+    priority: PrioritySettings = Field(default_factory=PrioritySettings)
+    calendars: dict[str, dict[str, Any]] = Field(
+        default_factory=lambda: {"always": {"timezone": "UTC", "hours": {"mon-sun": ["00:00-24:00"]}}}
+    )
+    sla: SlaSettings = Field(default_factory=SlaSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+
+    @field_validator("calendars")
+    @classmethod
+    def _calendars(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, spec in value.items():
+            try:
+                Calendar.from_config(name, spec)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _references(self) -> Settings:
+        for i, policy in enumerate(self.sla.policies):
+            if policy.calendar not in self.calendars:
+                raise ValueError(f"sla.policies.{i}.calendar: no calendar named {policy.calendar!r}")
+        if self.desk.default_calendar and self.desk.default_calendar not in self.calendars:
+            raise ValueError(f"desk.default_calendar: no calendar named {self.desk.default_calendar!r}")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's content arrives as init data; the environment overrides it, key by key
+        # (pydantic-settings deep-merges the sources). No .env file, no secrets directory.
+        return (env_settings, init_settings)
+
+    def calendar(self, name: str) -> Calendar:
+        return Calendar.from_config(name, self.calendars[name])
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return f"{loc}: {msg}" if loc else msg
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read ``path`` (else ``$FRONTDESK_CONFIG``, else ``./config.yml`` if present) and the env.
+
+    Raises:
+        ConfigError: with one line naming the bad key.
+    """
+    chosen = path or os.environ.get("FRONTDESK_CONFIG")
+    if chosen is None and Path(DEFAULT_CONFIG).exists():
+        chosen = DEFAULT_CONFIG
+    data: dict[str, Any] = {}
+    if chosen is not None:
+        p = Path(chosen)
+        if not p.is_file():
+            raise ConfigError(f"config file {str(p)!r} not found")
+        try:
+            loaded = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{p}{where}: not valid YAML") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{p}: the top level must be a mapping of sections")
+        data = loaded or {}
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(f"config error: {_first_error(exc)}") from exc

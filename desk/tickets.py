@@ -1,0 +1,463 @@
+"""Ticket services: every write to a ticket goes through these, and each leaves an audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.base import Button
+from desk.agents import find_agent, find_group
+from desk.catalog import default_group_for, find_category
+from desk.context import Actor, Desk
+from desk.errors import InvalidInput, InvalidTransition, NotFound
+from desk.i18n import t
+from desk.lifecycle import OPEN_STATUSES, check_transition
+from desk.metrics import TICKETS_CREATED
+from desk.models import PREFIXES, TYPES, Article, Counter, Message, Person, Ticket, TicketEvent
+from desk.notify import send_to_requester
+from desk.priority import compute_priority, level
+from desk.sla import apply_sla, pause_sla, resume_sla
+
+__all__ = [
+    "EDITABLE",
+    "add_comment",
+    "change_ticket",
+    "close_ticket",
+    "create_ticket",
+    "get_ticket",
+    "link_to_problem",
+    "next_number",
+    "record_event",
+    "reopen_ticket",
+    "resolve_ticket",
+]
+
+EDITABLE = ("status", "impact", "urgency", "category", "assignee", "group", "subject", "description", "tags")
+TYPE_ALIASES = {"incident": "incident", "inc": "incident", "request": "request", "req": "request",
+                "service_request": "request", "problem": "problem", "prb": "problem"}  # fmt: skip
+
+
+async def next_number(session: AsyncSession, name: str) -> int:
+    """The next value of counter ``name``, atomically (one upsert, safe under concurrency)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Counter)
+        .values(name=name, value=1)
+        .on_conflict_do_update(index_elements=[Counter.name], set_={"value": Counter.value + 1})
+        .returning(Counter.value)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+def record_event(
+    session: AsyncSession,
+    ticket: Ticket,
+    actor: Actor,
+    action: str,
+    at: datetime,
+    *,
+    field: str | None = None,
+    before: object = None,
+    after: object = None,
+    note: str | None = None,
+) -> TicketEvent:
+    """Append one line to the ticket's audit log."""
+    event = TicketEvent(
+        ticket_id=ticket.id,
+        at=at,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        action=action,
+        field=field,
+        before=None if before is None else str(before),
+        after=None if after is None else str(after),
+        note=note,
+    )
+    session.add(event)
+    return event
+
+
+def ticket_type(value: str | None) -> str:
+    """Raises:
+    InvalidInput: unless ``value`` names a ticket type.
+    """
+    found = TYPE_ALIASES.get(str(value or "incident").strip().lower())
+    if found is None:
+        raise InvalidInput(f"type must be one of {', '.join(TYPES)}", code="invalid_type")
+    return found
+
+
+async def create_ticket(
+    session: AsyncSession,
+    desk: Desk,
+    actor: Actor,
+    *,
+    requester: Person,
+    subject: str,
+    description: str = "",
+    type: str | None = "incident",
+    category: str | None = None,
+    impact: str | None = None,
+    urgency: str | None = None,
+    channel: str = "api",
+    group: str | None = None,
+    language: str | None = None,
+    tags: Sequence[str] = (),
+    created_at: datetime | None = None,
+    notify: bool = False,
+) -> Ticket:
+    """Open a ticket: number it, file it, prioritise it, start its SLA clocks, audit it.
+
+    Impact falls back to the category's default, then to ``priority.default_impact``; the
+    group to the one given, else the category's (or its ancestors'), else
+    ``desk.default_group``. ``created_at`` is for imports: SLA due times count from it.
+    With ``notify``, the requester is told the reference and promised times on their channel.
+
+    Raises:
+        InvalidInput: for an empty subject, unknown type, impact, urgency, or a future date.
+        NotFound: for an unknown category or group.
+    """
+    kind = ticket_type(type)
+    subject = " ".join((subject or "").split())[:300] or " ".join(description.split())[:120]
+    if not subject:
+        raise InvalidInput("a ticket needs a subject or a description", code="invalid_subject")
+    now = desk.now()
+    if created_at is not None:
+        if created_at.tzinfo is None:
+            raise InvalidInput("created_at needs a time zone offset")
+        if created_at > now:
+            raise InvalidInput("created_at cannot be in the future")
+    cat = await find_category(session, category) if category else None
+    prio = desk.settings.priority
+    impact = level(impact or (cat.default_impact if cat else None) or prio.default_impact, "impact")
+    urgency = level(urgency or prio.default_urgency, "urgency")
+    owner = await find_group(session, group) if group else await default_group_for(session, desk, cat)
+    number = await next_number(session, PREFIXES[kind])
+    ticket = Ticket(
+        ref=f"{PREFIXES[kind]}-{number}",
+        type=kind,
+        number=number,
+        status="new",
+        impact=impact,
+        urgency=urgency,
+        priority=compute_priority(prio, impact, urgency),
+        subject=subject,
+        description=description or "",
+        channel=channel,
+        language=language or requester.language,
+        tags=sorted({str(tag).strip().lower() for tag in tags if str(tag).strip()}),
+        category=cat,
+        requester=requester,
+        group=owner,
+        created_at=created_at or now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    apply_sla(desk, ticket)
+    await session.flush()
+    record_event(session, ticket, actor, "created", now, note=f"{ticket.ref} via {channel}")
+    TICKETS_CREATED.labels(kind, channel).inc()
+    if notify:
+        await send_to_requester(session, desk, ticket, created_message(desk, ticket))
+    return ticket
+
+
+def format_due(desk: Desk, ticket: Ticket, when: datetime | None) -> str:
+    """A due time in the group's calendar zone (the requester's office), to the minute."""
+    if when is None:
+        return t(ticket.language, "time.none")
+    calendar = desk.calendar(ticket.group.calendar if ticket.group else None)
+    local = when.astimezone(calendar.tz) if calendar else when
+    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def created_message(desk: Desk, ticket: Ticket) -> str:
+    return t(
+        ticket.language,
+        "ticket.created",
+        ref=ticket.ref,
+        subject=ticket.subject,
+        priority=ticket.priority,
+        response_due=format_due(desk, ticket, ticket.response_due),
+        resolution_due=format_due(desk, ticket, ticket.resolution_due),
+    )
+
+
+async def get_ticket(session: AsyncSession, ref: str) -> Ticket:
+    """A ticket by reference (case-insensitive) or numeric id.
+
+    Raises:
+        NotFound: when there is none.
+    """
+    key = ref.strip().upper()
+    if key.isdigit():
+        ticket = await session.get(Ticket, int(key))
+    else:
+        ticket = await session.scalar(select(Ticket).where(Ticket.ref == key))
+    if ticket is None:
+        raise NotFound(f"no ticket {ref!r}")
+    return ticket
+
+
+async def change_ticket(
+    session: AsyncSession, desk: Desk, actor: Actor, ticket: Ticket, changes: Mapping[str, Any]
+) -> Ticket:
+    """Apply field changes, each audited; priority and due times follow impact and urgency.
+
+    Assigning a ``new`` ticket makes it ``assigned``; unassigning an ``assigned`` one makes it
+    ``new`` again. A status given in the same call wins over those defaults.
+
+    Raises:
+        InvalidInput: for an unknown field or a bad value.
+        InvalidTransition: for a status change the lifecycle does not allow (HTTP 409).
+        NotFound: for an unknown assignee, group or category.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInput(f"cannot change {unknown[0]!r}; editable: {', '.join(EDITABLE)}")
+    if ticket.status in ("closed", "cancelled") and set(changes) - {"tags"}:
+        raise InvalidTransition(f"{ticket.ref} is {ticket.status}; it can no longer change")
+    now = desk.now()
+
+    def audit(field: str, before: object, after: object) -> None:
+        record_event(session, ticket, actor, "changed", now, field=field, before=before, after=after)
+
+    for field in ("subject", "description"):
+        if field in changes and changes[field] != getattr(ticket, field):
+            value = str(changes[field] or "").strip()
+            if field == "subject" and not value:
+                raise InvalidInput("the subject cannot be empty")
+            audit(field, getattr(ticket, field), value)
+            setattr(ticket, field, value)
+    if "tags" in changes:
+        tags = sorted({str(x).strip().lower() for x in changes["tags"] or () if str(x).strip()})
+        if tags != ticket.tags:
+            audit("tags", ",".join(ticket.tags), ",".join(tags))
+            ticket.tags = tags
+    reprioritise = False
+    for field in ("impact", "urgency"):
+        if changes.get(field) is not None:
+            value = level(changes[field], field)
+            if value != getattr(ticket, field):
+                audit(field, getattr(ticket, field), value)
+                setattr(ticket, field, value)
+                reprioritise = True
+    if "category" in changes:
+        cat = await find_category(session, changes["category"]) if changes["category"] else None
+        if cat is not ticket.category:
+            audit("category", ticket.category.path if ticket.category else None, cat.path if cat else None)
+            ticket.category = cat
+            reprioritise = True
+    if "group" in changes:
+        group = await find_group(session, changes["group"]) if changes["group"] else None
+        if group is not ticket.group:
+            audit("group", ticket.group.name if ticket.group else None, group.name if group else None)
+            ticket.group = group
+            reprioritise = True
+    target_status = changes.get("status")
+    if "assignee" in changes:
+        agent = await find_agent(session, changes["assignee"]) if changes["assignee"] else None
+        if agent is not ticket.assignee:
+            audit(
+                "assignee", ticket.assignee.email if ticket.assignee else None, agent.email if agent else None
+            )
+            ticket.assignee = agent
+            if target_status is None and agent is not None and ticket.status == "new":
+                target_status = "assigned"
+            elif target_status is None and agent is None and ticket.status == "assigned":
+                target_status = "new"
+    if reprioritise:
+        priority = compute_priority(desk.settings.priority, ticket.impact, ticket.urgency)
+        if priority != ticket.priority:
+            audit("priority", ticket.priority, priority)
+            ticket.priority = priority
+        before = (ticket.response_due, ticket.resolution_due)
+        apply_sla(desk, ticket)
+        if (ticket.response_due, ticket.resolution_due) != before:
+            audit("resolution_due", _iso(before[1]), _iso(ticket.resolution_due))
+    if target_status is not None and target_status != ticket.status:
+        await _set_status(session, desk, actor, ticket, str(target_status), now)
+    ticket.updated_at = now
+    await session.flush()
+    return ticket
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+async def _set_status(
+    session: AsyncSession, desk: Desk, actor: Actor, ticket: Ticket, status: str, now: datetime
+) -> None:
+    check_transition(ticket.ref, ticket.status, status)
+    if status in ("assigned", "in_progress", "pending") and ticket.assignee is None:
+        if status != "assigned" and actor.kind == "agent" and actor.id is not None:
+            ticket.assignee = await find_agent(session, actor.id)
+            record_event(
+                session, ticket, actor, "changed", now, field="assignee", after=ticket.assignee.email
+            )
+        else:
+            raise InvalidTransition(f"{ticket.ref} needs an assignee to be {status}")
+    before = ticket.status
+    if before == "pending":
+        resume_sla(desk, ticket, now)
+    if status == "pending":
+        pause_sla(desk, ticket, now)
+    if before == "resolved" and status in OPEN_STATUSES:
+        ticket.resolved_at = None
+        ticket.reopen_count += 1
+    if status == "resolved":
+        ticket.resolved_at = now
+    elif status == "closed":
+        ticket.closed_at = now
+    elif status == "cancelled":
+        ticket.cancelled_at = now
+    ticket.status = status
+    record_event(session, ticket, actor, "changed", now, field="status", before=before, after=status)
+
+
+async def add_comment(
+    session: AsyncSession,
+    desk: Desk,
+    actor: Actor,
+    ticket: Ticket,
+    body: str,
+    *,
+    public: bool = True,
+    channel: str | None = None,
+    external_id: str | None = None,
+    notify: bool = True,
+) -> Message:
+    """A comment on a ticket. An agent's public comment reaches the requester on their channel
+    and, the first time, is the ticket's first response; an internal note reaches nobody.
+
+    Raises:
+        InvalidInput: for an empty body.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput("a comment needs a body")
+    now = desk.now()
+    from_requester = actor.kind == "requester"
+    message = Message(
+        ticket_id=ticket.id,
+        direction="in" if from_requester else ("out" if public else "internal"),
+        author_kind=actor.kind,
+        author_id=actor.id,
+        author_name=actor.name,
+        channel=channel or "api",
+        external_id=external_id,
+        text=body,
+        public=public,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    record_event(session, ticket, actor, "commented" if public else "noted", now, note=body[:500])
+    if public and actor.kind == "agent":
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        if notify:
+            text = t(ticket.language, "ticket.comment", ref=ticket.ref, author=actor.name, body=body)
+            await send_to_requester(session, desk, ticket, text, author=actor)
+    ticket.updated_at = now
+    return message
+
+
+async def resolve_ticket(
+    session: AsyncSession, desk: Desk, actor: Actor, ticket: Ticket, solution: str, *, kb: bool = False
+) -> Ticket:
+    """Resolve with a solution and ask the requester to confirm (buttons ``/confirm`` and
+    ``/reopen`` with the reference). With ``kb``, the solution becomes a draft KB article.
+
+    Raises:
+        InvalidInput: for an empty solution.
+        InvalidTransition: if the ticket cannot be resolved from its status.
+    """
+    solution = (solution or "").strip()
+    if not solution:
+        raise InvalidInput("a resolution needs a solution")
+    now = desk.now()
+    await _set_status(session, desk, actor, ticket, "resolved", now)
+    ticket.solution = solution
+    ticket.updated_at = now
+    if ticket.first_response_at is None and actor.kind == "agent":
+        ticket.first_response_at = now
+    if kb:
+        article = Article(
+            title=ticket.subject,
+            body=solution,
+            tags=list(ticket.tags),
+            language=ticket.language or desk.settings.desk.default_language,
+            category_id=ticket.category_id,
+            status="draft",
+            source_ticket_id=ticket.id,
+        )
+        session.add(article)
+        await session.flush()
+        record_event(session, ticket, actor, "kb_drafted", now, note=f"KB article {article.id}")
+    lang = ticket.language
+    buttons = (
+        Button(t(lang, "ticket.resolved.yes"), f"/confirm {ticket.ref}"),
+        Button(t(lang, "ticket.resolved.no"), f"/reopen {ticket.ref}"),
+    )
+    text = t(lang, "ticket.resolved", ref=ticket.ref, solution=solution)
+    if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor):
+        record_event(session, ticket, actor, "notified", now, note="asked the requester to confirm")
+    await session.flush()
+    return ticket
+
+
+async def reopen_ticket(
+    session: AsyncSession, desk: Desk, actor: Actor, ticket: Ticket, reason: str = ""
+) -> Ticket:
+    """Back to work: ``in_progress`` if someone is assigned, else ``new``.
+
+    Raises:
+        InvalidTransition: unless the ticket is resolved.
+    """
+    if ticket.status != "resolved":
+        raise InvalidTransition(f"{ticket.ref} is {ticket.status}; only a resolved ticket can be reopened")
+    now = desk.now()
+    await _set_status(session, desk, actor, ticket, "in_progress" if ticket.assignee else "new", now)
+    if reason:
+        record_event(session, ticket, actor, "reopened", now, note=reason)
+    ticket.updated_at = now
+    return ticket
+
+
+async def close_ticket(session: AsyncSession, desk: Desk, actor: Actor, ticket: Ticket) -> Ticket:
+    """Close a resolved ticket (confirmed, or silent long enough).
+
+    Raises:
+        InvalidTransition: unless the ticket is resolved.
+    """
+    now = desk.now()
+    await _set_status(session, desk, actor, ticket, "closed", now)
+    ticket.updated_at = now
+    return ticket
+
+
+async def link_to_problem(
+    session: AsyncSession, desk: Desk, actor: Actor, problem: Ticket, incident: Ticket
+) -> None:
+    """Record that ``incident`` is caused by ``problem``.
+
+    Raises:
+        InvalidInput: unless the first is a problem and the second an incident.
+    """
+    if problem.type != "problem" or incident.type != "incident":
+        raise InvalidInput("link an incident (INC-) to a problem (PRB-)")
+    if incident.problem_id == problem.id:
+        return
+    now = desk.now()
+    incident.problem_id = problem.id
+    record_event(session, incident, actor, "changed", now, field="problem", after=problem.ref)
+    record_event(session, problem, actor, "linked", now, note=incident.ref)
