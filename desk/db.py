@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "Database", "JsonType", "UTCDateTime", "async_url", "sync_url"]
+__all__ = ["Base", "Database", "JsonType", "UTCDateTime", "async_url", "ensure_sqlite_dir", "sync_url"]
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -82,10 +82,15 @@ def sync_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file (``./var`` on a fresh clone); no-op for others."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _prepare_sqlite(engine: AsyncEngine, url: str) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    ensure_sqlite_dir(url)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -7,8 +7,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
 
-__all__ = ["alembic_config", "upgrade", "upgrade_async"]
+from desk.db import ensure_sqlite_dir, sync_url
+
+__all__ = ["alembic_config", "pending_migrations", "upgrade", "upgrade_async"]
 
 
 def alembic_config(url: str) -> Config:
@@ -21,9 +26,31 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision`` (idempotent at head). Runs its own event loop."""
+    ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 
 async def upgrade_async(url: str, revision: str = "head") -> None:
     """:func:`upgrade` from inside a running event loop (in a worker thread)."""
     await asyncio.to_thread(upgrade, url, revision)
+
+
+def _pending(url: str) -> int:
+    ensure_sqlite_dir(url)
+    script = ScriptDirectory.from_config(alembic_config(url))
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    heads = set(script.get_heads())
+    if current == heads:
+        return 0
+    # Count the revisions between what the database has and the heads.
+    return sum(1 for _ in script.iterate_revisions(tuple(heads), tuple(current) or "base"))
+
+
+async def pending_migrations(url: str) -> int:
+    """How many migrations ``url`` lacks (0 when it is at head)."""
+    return await asyncio.to_thread(_pending, url)

@@ -127,6 +127,6 @@ async def _send(
     await session.flush()
     if conversation is not None:
         conversation.last_message_at = now
-    enqueue(session, address, Outbound(text, tuple(buttons), subject), message_id=message.id)
+    enqueue(session, desk, address, Outbound(text, tuple(buttons), subject), message_id=message.id)
     session.info["wake_outbox"] = True
     return message

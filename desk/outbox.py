@@ -42,10 +42,13 @@ class Outbox(Protocol):
 
 
 def enqueue(
-    session: AsyncSession, address: Address, message: Outbound, *, message_id: int | None = None
+    session: AsyncSession, desk: Desk, address: Address, message: Outbound, *, message_id: int | None = None
 ) -> OutboxItem:
-    """Add a delivery to the current transaction. Nothing leaves before commit."""
+    """Add a delivery to the current transaction, due now. Nothing leaves before commit."""
+    now = desk.now()
     item = OutboxItem(
+        created_at=now,
+        next_attempt_at=now,
         channel=address.channel,
         chat_id=address.chat_id,
         address=address.to_dict(),

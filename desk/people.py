@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -80,6 +81,24 @@ async def resolve_person(
     missing name/e-mail/phone are filled in from what the channel told us.
     """
     email, phone = normalise_email(email), normalise_phone(phone)
+    try:
+        async with session.begin_nested():
+            return await _resolve(session, channel, external_id, name, email, phone, language)
+    except IntegrityError:
+        # A concurrent transaction created this person or identity first; it is committed
+        # now (the unique index made us wait for it), so the second lookup finds it.
+        return await _resolve(session, channel, external_id, name, email, phone, language)
+
+
+async def _resolve(
+    session: AsyncSession,
+    channel: str | None,
+    external_id: str | None,
+    name: str | None,
+    email: str | None,
+    phone: str | None,
+    language: str | None,
+) -> Person:
     person: Person | None = None
     identity: Identity | None = None
     if channel and external_id:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -156,8 +156,10 @@ async def create_ticket(
         category=cat,
         requester=requester,
         group=owner,
-        created_at=created_at or now,
+        created_at=created_at.astimezone(UTC) if created_at else now,
         updated_at=now,
+        paused_seconds=0.0,
+        reopen_count=0,
     )
     session.add(ticket)
     apply_sla(desk, ticket)
@@ -269,8 +271,9 @@ async def change_ticket(
                 "assignee", ticket.assignee.email if ticket.assignee else None, agent.email if agent else None
             )
             ticket.assignee = agent
-            if target_status is None and agent is not None and ticket.status == "new":
-                target_status = "assigned"
+            if agent is not None and ticket.status == "new" and target_status != "assigned":
+                # Assigning a new ticket makes it assigned; a status given too follows from there.
+                await _set_status(session, desk, actor, ticket, "assigned", now)
             elif target_status is None and agent is None and ticket.status == "assigned":
                 target_status = "new"
     if reprioritise:

@@ -63,7 +63,7 @@ def upgrade() -> None:
     sa.Column('calendar', sa.String(length=64), nullable=True),
     sa.Column('routing', sa.String(length=20), nullable=False),
     sa.Column('created_at', desk.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['manager_id'], ['agents.id'], name='fk_groups_manager_id_agents', ondelete='SET NULL', use_alter=True),
+    sa.ForeignKeyConstraint(['manager_id'], ['agents.id'], name='fk_groups_manager_id_agents', ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_groups')),
     sa.UniqueConstraint('name', name=op.f('uq_groups_name'))
     )

@@ -1,0 +1,1 @@
+"""The bot and the composition root: dialogue, and the wiring of desk, nlu and channels."""

@@ -1,0 +1,179 @@
+"""``frontdesk``: the command line (CONTRACT §3). Wrong arguments and bad input: one line, status 2."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from bots.wiring import serve as serve_process
+from desk.agents import create_agent, issue_token
+from desk.context import Desk
+from desk.db import Database
+from desk.errors import ConfigError, DeskError
+from desk.migrate import upgrade
+from desk.seed import seed_demo
+from desk.settings import Settings, load_settings
+
+__all__ = ["cli", "main"]
+
+T = TypeVar("T")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        obj["settings"] = load_settings(obj.get("config"))
+    settings: Settings = obj["settings"]
+    return settings
+
+
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.ensure_object(dict)["config"] = value
+    return value
+
+
+def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config FILE`` on the group and on each command that reads settings."""
+    return click.option(
+        "--config",
+        "config",
+        metavar="FILE",
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_config,
+        help="Configuration file (default: $FRONTDESK_CONFIG, else ./config.yml).",
+    )(f)
+
+
+def _run_with_desk(settings: Settings, work: Callable[[Desk], Coroutine[Any, Any, T]]) -> T:
+    async def go() -> T:
+        desk = Desk(settings=settings, db=Database(settings.database.url))
+        try:
+            return await work(desk)
+        finally:
+            await desk.db.dispose()
+
+    return asyncio.run(go())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@config_option
+def cli() -> None:
+    """Frontdesk: a chat-first IT service desk."""
+
+
+@cli.command()
+@config_option
+@click.option("--host", help="Listen address (default: http.host).")
+@click.option("--port", type=int, help="Listen port (default: http.port).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve HTTP, SMTP, the scheduler and outbox delivery in one process."""
+    settings = _settings(ctx)
+    if host or port is not None:
+        http = settings.http.model_copy(
+            update={k: v for k, v in (("host", host), ("port", port)) if v is not None}
+        )
+        settings = settings.model_copy(update={"http": http})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve_process(settings))
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@config_option
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply migrations (Alembic) to database.url."""
+    settings = _settings(ctx)
+    upgrade(settings.database.url)
+    click.echo("database is at the latest schema")
+
+
+@cli.command()
+@config_option
+@click.option("--demo", is_flag=True, help="Load the demo groups, agents, categories and KB articles.")
+@click.pass_context
+def seed(ctx: click.Context, demo: bool) -> None:
+    """Load data idempotently (running it twice changes nothing)."""
+    if not demo:
+        raise click.UsageError("say what to load: --demo")
+    settings = _settings(ctx)
+
+    async def work(desk: Desk) -> str:
+        async with desk.session() as session:
+            return str(await seed_demo(session, desk))
+
+    click.echo(_run_with_desk(settings, work))
+
+
+@cli.group()
+def agent() -> None:
+    """Agents."""
+
+
+@agent.command("add")
+@config_option
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--group", "groups", multiple=True, help="Group name (repeatable).")
+@click.option(
+    "--role", type=click.Choice(["agent", "supervisor", "admin"]), default="agent", show_default=True
+)
+@click.option("--password-stdin", is_flag=True, help="Read a console password from the first line of stdin.")
+@click.pass_context
+def agent_add(
+    ctx: click.Context, email: str, name: str, groups: tuple[str, ...], role: str, password_stdin: bool
+) -> None:
+    """Create an agent; print a new API token on stdout (shown only this once)."""
+    settings = _settings(ctx)
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < 8:
+            raise click.UsageError("the password needs at least 8 characters")
+
+    async def work(desk: Desk) -> str:
+        async with desk.session() as session:
+            new = await create_agent(
+                session, email=email, name=name, role=role, groups=groups, password=password
+            )
+            return await issue_token(session, new, "cli")
+
+    click.echo(_run_with_desk(settings, work))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the group and turns every expected failure into one line and status 2."""
+    try:
+        code = cli.main(args=argv, prog_name="frontdesk", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        code = done.exit_code
+    except click.exceptions.Abort:
+        click.echo("frontdesk: aborted", err=True)
+        code = 130
+    except click.ClickException as exc:
+        click.echo(f"frontdesk: {exc.format_message()}".splitlines()[0], err=True)
+        code = 2
+    except (DeskError, ConfigError) as exc:
+        click.echo(f"frontdesk: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
+        code = 2
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        click.echo(f"frontdesk: database error: {reason}", err=True)
+        code = 2
+    except OSError as exc:
+        click.echo(f"frontdesk: {exc}", err=True)
+        code = 2
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,175 @@
+"""Shared fixtures: the same desk on SQLite and PostgreSQL, a settable clock, an API client.
+
+PostgreSQL tests use ``FRONTDESK_TEST_POSTGRES_URL`` (default: the local ``test`` database);
+each pytest run creates its own database there, migrated once, and truncates it per test.
+They skip when PostgreSQL is unreachable, except with ``CI=true``, where they fail instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import yaml
+
+from bots.wiring import Runtime, build_runtime
+from desk.agents import create_agent, issue_token
+from desk.context import Desk
+from desk.db import Database
+from desk.migrate import upgrade
+from desk.models import Base
+from desk.seed import seed_demo
+from desk.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+class Clock:
+    """A settable clock for services (``desk.clock``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+def base_config() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    return data
+
+
+def make_settings(url: str, **overrides: Any) -> Settings:
+    data = base_config()
+    data["database"] = {"url": url}
+    data.update(overrides)
+    return Settings(**data)
+
+
+def _pg_admin_url() -> str:
+    return PG_URL.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run."""
+    try:
+        admin = psycopg.connect(_pg_admin_url(), autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and unreachable at {PG_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
+    name = f"frontdesk_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = _pg_admin_url().rpartition("/")
+    url = f"{base}/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "frontdesk.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("pg_database")
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    yield url
+
+
+@pytest.fixture
+def clock() -> Clock:
+    # A Wednesday, 10:00 in Shanghai: inside the office calendar's working hours.
+    return Clock(datetime(2026, 11, 18, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+@pytest.fixture
+async def desk(settings: Settings, clock: Clock) -> AsyncIterator[Desk]:
+    d = Desk(settings=settings, db=Database(settings.database.url), clock=clock)
+    try:
+        yield d
+    finally:
+        await d.db.dispose()
+
+
+@pytest.fixture
+async def seeded(desk: Desk) -> Desk:
+    async with desk.session() as session:
+        await seed_demo(session, desk)
+    return desk
+
+
+@pytest.fixture
+def runtime(seeded: Desk) -> Runtime:
+    return build_runtime(seeded.settings, seeded)
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=runtime.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://desk.test") as c:
+        yield c
+
+
+@pytest.fixture
+async def tokens(seeded: Desk) -> dict[str, str]:
+    """A bearer header value per role, for agents made just for the test."""
+    out: dict[str, str] = {}
+    async with seeded.session() as session:
+        for role in ("agent", "supervisor", "admin"):
+            agent = await create_agent(
+                session, email=f"{role}@test.example", name=f"Test {role}", role=role, groups=["Service Desk"]
+            )
+            out[role] = f"Bearer {await issue_token(session, agent)}"
+    return out
+
+
+@contextlib.contextmanager
+def env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

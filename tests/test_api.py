@@ -1,0 +1,243 @@
+"""The agent API over HTTP on both databases: auth, roles, tickets, errors in the contract's shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select, update
+
+from desk.context import Desk
+from desk.models import ApiToken, OutboxItem
+from tests.conftest import Clock
+
+ANN = {"email": "ann@corp.example", "name": "Ann Lee"}
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert "Traceback" not in response.text
+    err: dict[str, Any] = body["error"]
+    return err
+
+
+async def create(client: httpx.AsyncClient, auth: str, **fields: Any) -> dict[str, Any]:
+    body = {"subject": "Cannot print", "requester": ANN, "category": "printer", **fields}
+    response = await client.post("/api/v1/tickets", json=body, headers={"Authorization": auth})
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+async def test_health_metrics_and_openapi(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    await client.get("/healthz")
+    metrics = (await client.get("/metrics")).text
+    assert 'frontdesk_http_requests_total{method="GET",route="/healthz",status="200"}' in metrics
+    spec = (await client.get("/openapi.json")).json()
+    for path in ("/api/v1/tickets", "/api/v1/tickets/{ref}", "/api/v1/tickets/{ref}/resolve", "/healthz"):
+        assert path in spec["paths"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer fd_not-a-real-token"}, {"Authorization": "Basic YWxhZGRpbjpvcGVu"}],
+)
+async def test_missing_or_bad_token_is_401(client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    response = await client.get("/api/v1/tickets", headers=headers)
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthorized"
+
+
+async def test_revoked_token_is_401(client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk) -> None:
+    auth = {"Authorization": tokens["agent"]}
+    assert (await client.get("/api/v1/me", headers=auth)).status_code == 200
+    async with seeded.session() as s:
+        await s.execute(update(ApiToken).values(revoked_at=seeded.now()))
+    assert (await client.get("/api/v1/me", headers=auth)).status_code == 401
+
+
+async def test_roles_are_enforced(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    new = {"email": "new.agent@example.com", "name": "New Agent", "groups": ["Network"]}
+    for role in ("agent", "supervisor"):
+        response = await client.post("/api/v1/agents", json=new, headers={"Authorization": tokens[role]})
+        assert response.status_code == 403
+        assert error_of(response)["code"] == "forbidden"
+    response = await client.post("/api/v1/agents", json=new, headers={"Authorization": tokens["admin"]})
+    assert response.status_code == 201
+    token = response.json()["token"]
+    me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["email"] == "new.agent@example.com" and me.json()["groups"] == ["Network"]
+
+
+async def test_ticket_round_trip_has_contract_fields(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    auth = tokens["agent"]
+    made = await create(client, auth, impact="low", urgency="high", description="Paper jam on floor 3")
+    assert made["ref"] == "INC-1"
+    for key in ("ref", "type", "status", "priority", "impact", "urgency", "category", "subject", "description",
+                "channel", "requester", "assignee", "group", "created_at", "first_response_at", "resolved_at",
+                "closed_at", "sla", "csat"):  # fmt: skip
+        assert key in made, key
+    assert made["priority"] == "P3" and made["group"]["name"] == "Service Desk"
+    assert set(made["requester"]) == {"id", "name", "email", "phone"}
+    assert set(made["sla"]) >= {"response_due", "resolution_due", "response_breached", "resolution_breached"}
+    assert made["created_at"].endswith("+00:00")
+    got = (await client.get("/api/v1/tickets/inc-1", headers={"Authorization": auth})).json()
+    assert got["events"][0]["action"] == "created" and got["messages"] == []
+
+
+async def test_patch_assigns_and_refuses_bad_transitions(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    auth = {"Authorization": tokens["agent"]}
+    await create(client, tokens["agent"])
+    bad = await client.patch("/api/v1/tickets/INC-1", json={"status": "closed"}, headers=auth)
+    assert bad.status_code == 409
+    assert error_of(bad)["code"] == "invalid_transition"
+    ok = await client.patch(
+        "/api/v1/tickets/INC-1",
+        json={"assignee": "tom.baker@example.com", "group": "Service Desk"},
+        headers=auth,
+    )
+    assert ok.status_code == 200 and ok.json()["status"] == "assigned"
+    assert ok.json()["assignee"]["email"] == "tom.baker@example.com"
+    unknown = await client.patch(
+        "/api/v1/tickets/INC-1", json={"assignee": "nobody@example.com"}, headers=auth
+    )
+    assert unknown.status_code == 404
+    extra = await client.patch("/api/v1/tickets/INC-1", json={"ref": "INC-9"}, headers=auth)
+    assert extra.status_code == 422 and error_of(extra)["code"] == "invalid"
+
+
+async def test_invalid_bodies_and_unknown_tickets(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    auth = {"Authorization": tokens["agent"]}
+    missing = await client.post("/api/v1/tickets", json={"subject": "x"}, headers=auth)
+    assert missing.status_code == 422 and "requester" in error_of(missing)["message"]
+    broken = await client.post(
+        "/api/v1/tickets", content=b"{not json", headers={**auth, "Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    error_of(broken)
+    naive = await client.post(
+        "/api/v1/tickets",
+        json={"subject": "x", "requester": ANN, "created_at": "2026-01-01T10:00:00"},
+        headers=auth,
+    )
+    assert naive.status_code == 422
+    nothing = await client.get("/api/v1/tickets/INC-404", headers=auth)
+    assert nothing.status_code == 404 and error_of(nothing)["code"] == "not_found"
+    route = await client.get("/api/v1/nowhere", headers=auth)
+    assert route.status_code == 404
+    error_of(route)
+    category = await client.post(
+        "/api/v1/tickets", json={"subject": "x", "requester": ANN, "category": "quantum"}, headers=auth
+    )
+    assert category.status_code == 404 and error_of(category)["code"] == "unknown_category"
+
+
+async def test_list_filters_and_cursor(
+    client: httpx.AsyncClient, tokens: dict[str, str], clock: Clock
+) -> None:
+    auth = tokens["agent"]
+    for i in range(5):
+        clock.advance(minutes=1)
+        await create(client, auth, subject=f"Printer {i}")
+    clock.advance(minutes=1)
+    await create(
+        client, auth, subject="VPN down", category="network/vpn", requester={"email": "bob@corp.example"}
+    )
+    await create(client, auth, subject="New keyboard", type="request")
+    h = {"Authorization": auth}
+    page1 = (await client.get("/api/v1/tickets?limit=3", headers=h)).json()
+    assert [t["ref"] for t in page1["items"]] == ["REQ-1", "INC-6", "INC-5"]
+    page2 = (await client.get(f"/api/v1/tickets?limit=3&cursor={page1['next']}", headers=h)).json()
+    page3 = (await client.get(f"/api/v1/tickets?limit=3&cursor={page2['next']}", headers=h)).json()
+    assert [t["ref"] for t in page2["items"] + page3["items"]] == ["INC-4", "INC-3", "INC-2", "INC-1"]
+    assert page3["next"] is None
+
+    async def refs(query: str) -> list[str]:
+        response = await client.get(f"/api/v1/tickets?{query}", headers=h)
+        assert response.status_code == 200, response.text
+        return [t["ref"] for t in response.json()["items"]]
+
+    assert await refs("type=request") == ["REQ-1"]
+    assert await refs("group=Network") == ["INC-6"]
+    assert await refs("requester=bob@corp.example") == ["INC-6"]
+    assert await refs("q=vpn") == ["INC-6"]
+    assert await refs("q=inc-2") == ["INC-2"]
+    assert await refs("status=new,assigned&limit=100") == [
+        "REQ-1",
+        "INC-6",
+        "INC-5",
+        "INC-4",
+        "INC-3",
+        "INC-2",
+        "INC-1",
+    ]
+    await client.patch("/api/v1/tickets/INC-2", json={"assignee": "agent@test.example"}, headers=h)
+    assert await refs("assignee=me") == ["INC-2"]
+    assert await refs("status=assigned") == ["INC-2"]
+    assert len(await refs("assignee=none")) == 6
+    bad = await client.get("/api/v1/tickets?status=sleeping", headers=h)
+    assert bad.status_code == 422 and error_of(bad)["code"] == "invalid_status"
+    assert (await client.get("/api/v1/tickets?cursor=garbage!", headers=h)).status_code == 422
+
+
+async def test_comments_and_resolution_reach_the_requester(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    await create(client, tokens["agent"])
+    note = await client.post(
+        "/api/v1/tickets/INC-1/comments", json={"body": "checking", "public": False}, headers=h
+    )
+    assert note.status_code == 201 and note.json()["direction"] == "internal"
+    reply = await client.post("/api/v1/tickets/INC-1/comments", json={"body": "On my way"}, headers=h)
+    assert reply.status_code == 201
+    done = await client.post(
+        "/api/v1/tickets/INC-1/resolve", json={"solution": "Cleared the jam", "kb": True}, headers=h
+    )
+    assert done.status_code == 200
+    ticket = done.json()
+    assert ticket["status"] == "resolved" and ticket["first_response_at"] is not None
+    assert [m["text"] for m in ticket["messages"]][:2] == ["checking", "On my way"]
+    async with seeded.session() as s:
+        sent = [
+            (o.address["chat_id"], o.payload["text"])
+            for o in await s.scalars(select(OutboxItem).order_by(OutboxItem.id))
+        ]
+    assert [a for a, _ in sent] == ["ann@corp.example", "ann@corp.example"]
+    assert "On my way" in sent[0][1] and "Cleared the jam" in sent[1][1] and "INC-1" in sent[1][1]
+    again = await client.post("/api/v1/tickets/INC-1/resolve", json={"solution": "again"}, headers=h)
+    assert again.status_code == 200  # resolving a resolved ticket is a no-op transition, not an error
+
+
+async def test_problems_link_incidents(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    h = {"Authorization": tokens["agent"]}
+    await create(client, tokens["agent"])
+    await create(client, tokens["agent"])
+    problem = await client.post("/api/v1/problems", json={"subject": "Printer firmware bug"}, headers=h)
+    assert problem.status_code == 201 and problem.json()["ref"] == "PRB-1"
+    for ref in ("INC-1", "INC-2"):
+        linked = await client.post("/api/v1/problems/PRB-1/incidents", json={"ref": ref}, headers=h)
+        assert linked.status_code == 200
+    assert linked.json()["incidents"] == ["INC-1", "INC-2"]
+    wrong = await client.post("/api/v1/problems/INC-1/incidents", json={"ref": "INC-2"}, headers=h)
+    assert wrong.status_code == 422
+
+
+async def test_import_keeps_the_original_creation_time(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    made = await create(
+        client, tokens["agent"], created_at="2026-11-16T09:00:00+08:00", impact="high", urgency="high"
+    )
+    assert made["created_at"] == "2026-11-16T01:00:00+00:00"
+    # Due at 13:15 on Monday the 16th (15 working minutes), long past on the 18th: breached.
+    assert made["sla"]["response_due"] == "2026-11-16T01:15:00+00:00"
+    assert made["sla"]["response_breached"] is True

@@ -1,0 +1,89 @@
+"""The installed ``frontdesk`` command, run as an operator would: real processes, real files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+FRONTDESK = Path(sys.executable).parent / "frontdesk"
+
+
+def run(
+    tmp: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(FRONTDESK), *args],
+        cwd=tmp,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "FRONTDESK__DATABASE__URL": f"sqlite:///{tmp / 'var' / 'fd.db'}", **(env or {})},
+        check=False,
+    )
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "config.yml", tmp_path / "config.yml")
+    return tmp_path
+
+
+def test_help_lists_the_commands(workdir: Path) -> None:
+    out = run(workdir, "--help")
+    assert out.returncode == 0
+    for command in ("serve", "db", "seed", "agent"):
+        assert command in out.stdout
+
+
+def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
+    assert run(workdir, "db", "upgrade").returncode == 0
+    first = run(workdir, "seed", "--demo")
+    assert first.returncode == 0 and "created 3 groups, 6 agents, 11 categories" in first.stdout
+    second = run(workdir, "seed", "--demo")
+    assert (
+        second.returncode == 0 and "created 0 groups, 0 agents, 0 categories, 0 KB articles" in second.stdout
+    )
+    added = run(
+        workdir, "agent", "add", "--email", "Ops@Example.com", "--name", "Ops", "--group", "Network",
+        "--role", "supervisor", "--password-stdin", stdin="correct horse battery\n",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip()
+    assert token.startswith("fd_") and len(token) > 40 and "\n" not in token
+    dup = run(workdir, "agent", "add", "--email", "ops@example.com", "--name", "Again")
+    assert dup.returncode == 2 and dup.stderr.strip() == "frontdesk: agent ops@example.com exists"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["agent", "add", "--email", "x@example.com"], {}, "Missing option '--name'"),
+        (["seed"], {}, "say what to load: --demo"),
+        (["db", "upgrade"], {"FRONTDESK__HTTP__PORT": "eighty"}, "config error: http.port"),
+        (["--config", "missing.yml", "db", "upgrade"], {}, "config file 'missing.yml' not found"),
+        (["agent", "add", "--email", "a@b.example", "--name", "A", "--group", "Nope"], {}, "no group 'Nope'"),
+        (["frobnicate"], {}, "No such command 'frobnicate'"),
+    ],
+)
+def test_errors_are_one_line_and_status_2(
+    workdir: Path, args: list[str], env: dict[str, str], message: str
+) -> None:
+    run(workdir, "db", "upgrade")
+    out = run(workdir, *args, env=env)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], out.stderr
+
+
+def test_serve_refuses_an_unmigrated_database(workdir: Path) -> None:
+    out = run(workdir, "serve", "--port", "0")
+    assert out.returncode != 0
+    assert "run `frontdesk db upgrade`" in out.stderr
