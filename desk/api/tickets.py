@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,7 @@ from desk.api.schemas import (
     message_json,
     ticket_json,
 )
+from desk.attachments import read_attachment
 from desk.context import Desk
 from desk.models import Message, Ticket, TicketEvent
 from desk.people import resolve_person
@@ -126,6 +128,14 @@ async def resolve(ref: str, body: ResolveIn, desk: DeskDep, agent: CurrentAgent)
         ticket = await get_ticket(session, ref)
         await resolve_ticket(session, desk, actor_of(agent), ticket, body.solution, kb=body.kb)
         return await _full(session, desk, ticket)
+
+
+@router.get("/attachments/{attachment_id}", tags=["tickets"], summary="Download an attachment")
+async def download(attachment_id: int, desk: DeskDep, agent: CurrentAgent) -> Response:
+    async with desk.session() as session:
+        attachment, data = await read_attachment(session, attachment_id)
+    disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
+    return Response(data, media_type=attachment.content_type, headers={"Content-Disposition": disposition})
 
 
 @router.post("/problems", status_code=201, tags=["problems"], summary="Open a problem record")

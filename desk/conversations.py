@@ -1,0 +1,109 @@
+"""Conversations: recording what users send, once, on the conversation of their address."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.base import Inbound
+from desk.attachments import store_attachment
+from desk.context import Desk
+from desk.i18n import normalise_language
+from desk.models import Conversation, Message
+from desk.people import resolve_person
+
+__all__ = ["Recorded", "open_conversation", "record_inbound"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The outcome of :func:`record_inbound`. ``duplicate`` means the platform retried."""
+
+    conversation: Conversation
+    message: Message | None
+    duplicate: bool = False
+
+
+async def open_conversation(
+    session: AsyncSession, desk: Desk, inbound: Inbound, person_id: int
+) -> Conversation:
+    """The person's open conversation at this address, or a new one in bot mode."""
+    address = inbound.address
+    conversation = await session.scalar(
+        select(Conversation)
+        .where(
+            Conversation.channel == address.channel,
+            Conversation.chat_id == address.chat_id,
+            Conversation.person_id == person_id,
+            Conversation.mode != "closed",
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+    if conversation is None:
+        now = desk.now()
+        conversation = Conversation(
+            person_id=person_id,
+            channel=address.channel,
+            chat_id=address.chat_id,
+            address=address.to_dict(),
+            mode="bot",
+            state={},
+            created_at=now,
+            last_message_at=now,
+        )
+        session.add(conversation)
+        await session.flush()
+    elif conversation.address != address.to_dict():
+        conversation.address = address.to_dict()  # e.g. a new Slack thread or e-mail Message-ID
+    return conversation
+
+
+async def record_inbound(
+    session: AsyncSession, desk: Desk, inbound: Inbound, *, language: str | None = None
+) -> Recorded:
+    """Store a user's message on their conversation, with its attachments, exactly once.
+
+    A platform's retry of the same message (same channel and ``external_id``) records nothing
+    and comes back with ``duplicate=True``, so callers can stay silent the second time.
+    """
+    person = await resolve_person(
+        session,
+        channel=inbound.address.channel,
+        external_id=inbound.user_id,
+        name=inbound.name,
+        email=inbound.email,
+        phone=inbound.phone,
+        language=language,
+    )
+    conversation = await open_conversation(session, desk, inbound, person.id)
+    now = desk.now()
+    message = Message(
+        conversation_id=conversation.id,
+        ticket_id=conversation.ticket_id,
+        direction="in",
+        author_kind="requester",
+        author_id=person.id,
+        author_name=person.name,
+        channel=inbound.address.channel,
+        external_id=inbound.external_id or None,
+        text=inbound.text,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(message)
+            await session.flush()
+    except IntegrityError:
+        return Recorded(conversation, None, duplicate=True)
+    for file in inbound.attachments:
+        await store_attachment(
+            session, desk, file.data, file.filename, file.content_type, message_id=message.id
+        )
+    conversation.last_message_at = now
+    if language:
+        conversation.language = normalise_language(language)
+    return Recorded(conversation, message)

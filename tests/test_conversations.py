@@ -1,0 +1,101 @@
+"""Recording what users send: once per platform message id, attachments once per content."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from channels.base import Address, Attachment, Inbound
+from desk.attachments import store_attachment
+from desk.context import Desk
+from desk.conversations import record_inbound
+from desk.errors import InvalidInput
+from desk.models import Attachment as AttachmentRow
+from desk.models import Blob, Conversation, Message
+
+PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def inbound(text: str, external_id: str, **kw: object) -> Inbound:
+    return Inbound(
+        address=Address("telegram", "1001"),
+        user_id="77",
+        text=text,
+        external_id=external_id,
+        name="王伟",
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+async def count(desk: Desk, model: type) -> int:
+    async with desk.session() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_a_platform_retry_is_recorded_once(desk: Desk) -> None:
+    async with desk.session() as s:
+        first = await record_inbound(s, desk, inbound("打印机坏了", "update-1"), language="zh")
+    async with desk.session() as s:
+        retry = await record_inbound(s, desk, inbound("打印机坏了", "update-1"))
+    assert first.message is not None and not first.duplicate
+    assert retry.duplicate and retry.message is None
+    assert retry.conversation.id == first.conversation.id
+    assert await count(desk, Message) == 1
+    async with desk.session() as s:
+        later = await record_inbound(s, desk, inbound("还是不行", "update-2"))
+    assert later.conversation.id == first.conversation.id
+    assert (later.conversation.mode, later.conversation.language) == ("bot", "zh")
+    assert await count(desk, Message) == 2
+
+
+async def test_the_same_id_on_another_channel_is_a_different_message(desk: Desk) -> None:
+    async with desk.session() as s:
+        await record_inbound(s, desk, inbound("hi", "42"))
+        other = Inbound(
+            Address("sms", "+8613800138000"), "+8613800138000", "hi", "42", phone="+8613800138000"
+        )
+        recorded = await record_inbound(s, desk, other)
+    assert not recorded.duplicate
+    assert await count(desk, Conversation) == 2
+
+
+async def test_attachments_are_stored_once_per_content(desk: Desk) -> None:
+    photo = Attachment("屏幕截图.png", "image/png", PHOTO)
+    async with desk.session() as s:
+        await record_inbound(s, desk, inbound("see photo", "u1", attachments=(photo,)))
+        await record_inbound(s, desk, inbound("same photo again", "u2", attachments=(photo,)))
+    assert await count(desk, AttachmentRow) == 2
+    assert await count(desk, Blob) == 1
+    async with desk.session() as s:
+        names = list(await s.scalars(select(AttachmentRow.filename)))
+    assert names == ["屏幕截图.png", "屏幕截图.png"]
+
+
+async def test_empty_oversized_and_path_names(desk: Desk) -> None:
+    desk.settings.storage.max_attachment_bytes = 1024
+    async with desk.session() as s:
+        with pytest.raises(InvalidInput, match="empty"):
+            await store_attachment(s, desk, b"", "x.txt")
+        with pytest.raises(InvalidInput, match="larger than"):
+            await store_attachment(s, desk, b"x" * 2048, "big.bin")
+        stored = await store_attachment(s, desk, b"log line", "..\\..\\C:/Windows/evil.txt")
+    assert stored.filename == "evil.txt"
+    assert stored.content_type == "text/plain"
+
+
+async def test_agents_download_attachments(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    async with seeded.session() as s:
+        stored = await store_attachment(s, seeded, PHOTO, "屏幕截图.png")
+    response = await client.get(
+        f"/api/v1/attachments/{stored.id}", headers={"Authorization": tokens["agent"]}
+    )
+    assert response.status_code == 200
+    assert response.content == PHOTO
+    assert response.headers["content-type"] == "image/png"
+    assert "%E5%B1%8F" in response.headers["content-disposition"]
+    assert (await client.get(f"/api/v1/attachments/{stored.id}")).status_code == 401
+    missing = await client.get("/api/v1/attachments/999", headers={"Authorization": tokens["agent"]})
+    assert missing.status_code == 404
