@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -16,6 +18,8 @@ from desk.agents import create_agent, issue_token
 from desk.context import Desk
 from desk.db import Database
 from desk.errors import ConfigError, DeskError
+from desk.kb import import_articles, search_articles
+from desk.kb_import import read_articles
 from desk.migrate import upgrade
 from desk.seed import seed_demo
 from desk.settings import Settings, load_settings
@@ -152,6 +156,45 @@ def agent_add(
             return await issue_token(session, new, "cli")
 
     click.echo(_run_with_desk(settings, work))
+
+
+@cli.group()
+def kb() -> None:
+    """Knowledge base."""
+
+
+@kb.command("import")
+@config_option
+@click.argument("source", type=click.Path(path_type=Path))
+@click.pass_context
+def kb_import(ctx: click.Context, source: Path) -> None:
+    """Load articles from a JSON/YAML list, a CSV, or a folder of Markdown files."""
+    settings = _settings(ctx)
+    items = read_articles(source)
+
+    async def work(desk: Desk) -> str:
+        async with desk.session() as session:
+            return str(await import_articles(session, desk, items))
+
+    click.echo(_run_with_desk(settings, work))
+
+
+@kb.command("search")
+@config_option
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 50), default=5, show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Only articles in this language.")
+@click.pass_context
+def kb_search(ctx: click.Context, query: str, limit: int, lang: str | None) -> None:
+    """Search published articles; prints a JSON list of {id, title, score}."""
+    settings = _settings(ctx)
+
+    async def work(desk: Desk) -> list[dict[str, Any]]:
+        async with desk.session() as session:
+            hits = await search_articles(session, query, language=lang, limit=limit)
+            return [{"id": h.article.id, "title": h.article.title, "score": h.score} for h in hits]
+
+    click.echo(json.dumps(_run_with_desk(settings, work), ensure_ascii=False, indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:

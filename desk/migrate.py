@@ -13,7 +13,17 @@ from sqlalchemy import create_engine
 
 from desk.db import ensure_sqlite_dir, sync_url
 
-__all__ = ["alembic_config", "pending_migrations", "upgrade", "upgrade_async"]
+__all__ = ["alembic_config", "include_name", "pending_migrations", "upgrade", "upgrade_async"]
+
+
+# Objects the migrations create outside the models: the FTS5 table (and its shadow tables) on
+# SQLite, the generated tsvector column and its index on PostgreSQL.
+_OUTSIDE_MODELS = ("kb_fts", "search_vector", "ix_kb_articles_search_vector")
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's filter: leave the search-index objects out of model comparison."""
+    return not (name or "").startswith(_OUTSIDE_MODELS)
 
 
 def alembic_config(url: str) -> Config:

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import create_agent, create_group, find_agent, find_group
-from desk.catalog import create_category, find_category
+from desk.catalog import create_category
 from desk.context import Desk
-from desk.errors import NotFound
+from desk.kb import create_article
 from desk.models import Agent, Article, Category, Group
 
 __all__ = ["DEMO_PASSWORD", "SeedReport", "seed_demo"]
@@ -88,19 +88,14 @@ async def seed_demo(session: AsyncSession, desk: Desk, data_file: Path = DEMO_FI
             report.categories += 1
     for art in data["articles"]:
         if await session.scalar(select(Article.id).where(Article.title == art["title"])) is None:
-            try:
-                category = await find_category(session, art["category"])
-            except NotFound:
-                category = None
-            session.add(
-                Article(
-                    title=art["title"],
-                    body=art["body"].strip(),
-                    tags=art.get("tags", []),
-                    language=art.get("language", "en"),
-                    category_id=category.id if category else None,
-                    status="published",
-                )
+            await create_article(
+                session,
+                desk,
+                title=art["title"],
+                body=art["body"],
+                tags=art.get("tags", []),
+                language=art.get("language", "en"),
+                category=art.get("category"),
             )
             report.articles += 1
     await session.flush()

@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from desk.db import sync_url
-from desk.migrate import alembic_config, pending_migrations, upgrade
+from desk.migrate import alembic_config, include_name, pending_migrations, upgrade
 from desk.models import Base
 from tests.conftest import IN_CI, PG_URL
 
@@ -50,7 +50,8 @@ def test_upgrade_from_empty_matches_the_models(empty_url: str) -> None:
         with engine.connect() as conn:
             assert set(inspect(conn).get_table_names()) >= set(Base.metadata.tables)
             diff = compare_metadata(
-                MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+                MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                Base.metadata,
             )
     finally:
         engine.dispose()

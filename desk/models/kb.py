@@ -40,6 +40,9 @@ class Article(Base):
     not_helpful: Mapped[int] = mapped_column(default=0)
     views: Mapped[int] = mapped_column(default=0)
     source_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    # Index terms (desk.textindex). SQLite mirrors them into the FTS5 table kb_fts; PostgreSQL
+    # derives a stored tsvector column, search_vector, with a GIN index (migration 0002).
+    search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,86 @@
+"""Knowledge-base endpoints (CONTRACT §5.4): search, create, read, update, feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from desk.api.deps import CurrentAgent, DeskDep
+from desk.kb import (
+    article_json,
+    create_article,
+    get_article,
+    record_feedback,
+    search_articles,
+    update_article,
+)
+
+router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
+
+
+class ArticleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(min_length=1)
+    tags: list[str] = Field(default_factory=list)
+    language: str | None = None
+    category: str | None = None
+    status: str = "published"
+
+
+class ArticlePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = None
+    body: str | None = None
+    tags: list[str] | None = None
+    language: str | None = None
+    category: str | None = None
+    status: str | None = None
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    helpful: bool
+
+
+@router.get("/search", summary="Hybrid full-text search over published articles")
+async def search(
+    desk: DeskDep,
+    agent: CurrentAgent,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    lang: str | None = None,
+    category: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    async with desk.session() as session:
+        hits = await search_articles(session, q, language=lang, category=category, limit=limit)
+        return {"items": [article_json(h.article, h.score) for h in hits]}
+
+
+@router.post("/articles", status_code=201, summary="Write an article")
+async def create(body: ArticleIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        article = await create_article(session, desk, **body.model_dump())
+        return article_json(article)
+
+
+@router.get("/articles/{article_id}", summary="An article")
+async def read(article_id: int, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        return article_json(await get_article(session, article_id))
+
+
+@router.put("/articles/{article_id}", summary="Change an article (only the fields given)")
+async def replace(article_id: int, body: ArticlePatch, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        article = await get_article(session, article_id)
+        await update_article(session, desk, article, body.model_dump(exclude_unset=True))
+        return article_json(article)
+
+
+@router.post("/articles/{article_id}/feedback", summary="Record whether an article helped")
+async def feedback(article_id: int, body: FeedbackIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        return article_json(await record_feedback(session, article_id, helpful=body.helpful))

@@ -1,0 +1,153 @@
+"""Search terms for the database full-text indexes, the same for SQLite FTS5 and PostgreSQL.
+
+Neither engine segments Chinese, so terms are made here: English words (lower-cased, NFKC,
+stopwords dropped, plural and -ing/-ed endings folded) and, for runs of CJK characters,
+overlapping character bigrams (a lone character stays a unigram). Stored as one space-joined
+string, every engine's plain tokenizer sees exactly these terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["MAX_QUERY_TERMS", "fts5_query", "terms", "tsquery"]
+
+MAX_QUERY_TERMS = 24
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "too",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "am",
+        "any",
+        "all",
+        "also",
+        "just",
+        "get",
+        "got",
+        "please",
+        "hi",
+        "hello",
+        "thanks",
+        "的",
+        "了",
+        "是",
+        "我",
+        "你",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "在",
+        "和",
+        "也",
+        "就",
+        "都",
+        "请",
+    ]
+)
+
+
+def _stem(word: str) -> str:
+    if word.isdigit() or len(word) <= 3:
+        return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """The index terms of ``text``, in order (repeats kept: they weigh in BM25)."""
+    normal = unicodedata.normalize("NFKC", text or "").lower()
+    out: list[str] = []
+    for match in _RUN.finditer(normal):
+        run = match.group()
+        if _CJK.match(run):
+            if len(run) == 1:
+                if run not in _STOP:
+                    out.append(run)
+            else:
+                out.extend(run[i : i + 2] for i in range(len(run) - 1))
+        elif run not in _STOP:
+            out.append(_stem(run))
+    return out
+
+
+def _query_terms(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for term in terms(text):
+        seen.setdefault(term)
+    return list(seen)[:MAX_QUERY_TERMS]
+
+
+def fts5_query(text: str) -> str:
+    """An FTS5 MATCH expression: any of the query's terms, each quoted (terms have no quotes)."""
+    return " OR ".join(f'"{t}"' for t in _query_terms(text))
+
+
+def tsquery(text: str) -> str:
+    """A PostgreSQL ``to_tsquery('simple', ...)`` expression: any of the query's terms."""
+    return " | ".join(f"'{t}'" for t in _query_terms(text))

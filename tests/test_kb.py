@@ -1,0 +1,188 @@
+"""Knowledge base on both databases: hybrid search in English and Chinese, feedback, import."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from desk.context import Desk
+from desk.errors import InvalidInput
+from desk.kb import create_article, import_articles, record_feedback, search_articles, update_article
+from desk.kb_import import read_articles
+from desk.textindex import fts5_query, terms
+
+
+async def titles(desk: Desk, query: str, **kw: object) -> list[str]:
+    async with desk.session() as s:
+        return [h.article.title for h in await search_articles(s, query, **kw)]  # type: ignore[arg-type]
+
+
+async def test_demo_questions_find_their_articles(seeded: Desk) -> None:
+    assert (await titles(seeded, "my printer says it is offline"))[0] == "Printer shows offline"
+    assert (await titles(seeded, "forgot my password, account locked"))[0] == "Reset your password"
+    assert (await titles(seeded, "how do I connect to vpn from home?"))[0] == "Connect to the VPN from home"
+    assert (await titles(seeded, "打印机脱机了怎么办"))[0] == "打印机显示脱机"
+    assert (await titles(seeded, "忘记密码"))[0] == "如何重置密码"
+    assert (await titles(seeded, "outlook收不到邮件"))[0] == "Outlook 收不到邮件"
+
+
+async def test_language_filter_and_nothing_for_nonsense(seeded: Desk) -> None:
+    assert await titles(seeded, "vpn", language="zh") == ["在家连接 VPN"]
+    assert "在家连接 VPN" not in await titles(seeded, "vpn", language="en")
+    assert await titles(seeded, "quantum entanglement recipe") == []
+    assert await titles(seeded, "???") == []
+    with pytest.raises(InvalidInput):
+        await titles(seeded, "vpn", language="fr")
+
+
+async def test_drafts_are_not_suggested_and_updates_reindex(seeded: Desk) -> None:
+    async with seeded.session() as s:
+        draft = await create_article(
+            s, seeded, title="Zebra label printer", body="Calibrate the zebra printer.", status="draft"
+        )
+    assert await titles(seeded, "zebra") == []
+    async with seeded.session() as s:
+        article = await s.get(type(draft), draft.id)
+        assert article is not None
+        await update_article(
+            s, seeded, article, {"status": "published", "title": "Zebra label printer setup"}
+        )
+    assert await titles(seeded, "zebra") == ["Zebra label printer setup"]
+    async with seeded.session() as s:
+        article = await s.get(type(draft), draft.id)
+        assert article is not None
+        await update_article(s, seeded, article, {"body": "Hold the feed button for five seconds."})
+    assert await titles(seeded, "feed button") == ["Zebra label printer setup"]
+    assert await titles(seeded, "calibrate") == []  # the old body is gone from the index
+
+
+async def test_feedback_moves_articles(seeded: Desk) -> None:
+    async with seeded.session() as s:
+        a = await create_article(
+            s, seeded, title="Teams audio fix A", body="Teams microphone headset settings."
+        )
+        b = await create_article(
+            s, seeded, title="Teams audio fix B", body="Teams microphone headset settings."
+        )
+    assert await titles(seeded, "teams microphone", limit=2) == ["Teams audio fix A", "Teams audio fix B"]
+    async with seeded.session() as s:
+        for _ in range(3):
+            await record_feedback(s, a.id, helpful=False)
+            await record_feedback(s, b.id, helpful=True)
+    assert await titles(seeded, "teams microphone", limit=2) == ["Teams audio fix B", "Teams audio fix A"]
+
+
+def test_terms_segment_chinese_and_fold_english() -> None:
+    assert terms("Printers PRINTING printed") == ["printer", "print", "print"]
+    assert terms("打印机") == ["打印", "印机"]
+    assert terms("the VPN is down") == ["vpn", "down"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_any_user_text_makes_a_valid_fts5_query(text: str) -> None:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(terms)")
+    db.execute("INSERT INTO t(terms) VALUES ('printer vpn 打印')")
+    query = fts5_query(text)
+    if query:
+        db.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,)).fetchall()
+
+
+async def test_import_formats(tmp_path: Path, seeded: Desk) -> None:
+    (tmp_path / "a.json").write_text(
+        json.dumps(
+            [{"title": "Monitor flickers", "body": "Replace the DisplayPort cable.", "tags": ["monitor"]}]
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "b.yml").write_text(
+        "- title: 显示器闪烁\n  body: 更换 DisplayPort 线缆。\n  language: zh\n  category: hardware\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "c.csv").write_text(
+        "title,body,tags\nDock not charging,Use the 90 W adapter.,dock\n", encoding="utf-8"
+    )
+    md = tmp_path / "md"
+    md.mkdir()
+    (md / "wifi.md").write_text("# Guest Wi-Fi\n\nJoin 'Guest' and accept the terms.\n", encoding="utf-8")
+    (md / "badge.md").write_text(
+        "---\ntitle: Badge does not open doors\ntags: [badge]\n---\nAsk reception.\n", encoding="utf-8"
+    )
+    items = [
+        *read_articles(tmp_path / "a.json"),
+        *read_articles(tmp_path / "b.yml"),
+        *read_articles(tmp_path / "c.csv"),
+    ]
+    items += read_articles(md)
+    assert [i["title"] for i in items] == [
+        "Monitor flickers",
+        "显示器闪烁",
+        "Dock not charging",
+        "Badge does not open doors",
+        "Guest Wi-Fi",
+    ]
+    async with seeded.session() as s:
+        first = await import_articles(s, seeded, items)
+        again = await import_articles(s, seeded, items)
+    assert (first.created, again.created, again.updated) == (5, 0, 5)
+    assert (await titles(seeded, "显示器 闪烁"))[0] == "显示器闪烁"
+    assert (await titles(seeded, "guest wifi"))[0] == "Guest Wi-Fi"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("x.json", '[{"title": "t", "body": "b"},\n{"title": }]', r"x.json:2: Expecting value"),
+        ("x.yml", "- title: t\n  body: [unclosed\n", r"x.yml:\d+: not valid YAML"),
+        ("x.json", '[{"title": "t"}]', "item 1 has no body"),
+        ("x.json", '[{"title": "t", "body": "b", "author": "me"}]', "unknown field 'author'"),
+        ("x.csv", "name,text\nfoo,bar\n", r"x.csv:1: the header needs body, title columns"),
+        ("x.txt", "hello", "use a .json"),
+    ],
+)
+def test_import_errors_name_the_file_and_place(tmp_path: Path, name: str, content: str, message: str) -> None:
+    (tmp_path / name).write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        read_articles(tmp_path / name)
+
+
+async def test_kb_api(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    h = {"Authorization": tokens["agent"]}
+    made = await client.post(
+        "/api/v1/kb/articles",
+        json={
+            "title": "Docking station",
+            "body": "Update the dock firmware.",
+            "tags": ["Dock"],
+            "category": "hardware",
+        },
+        headers=h,
+    )
+    assert made.status_code == 201
+    article = made.json()
+    assert (article["tags"], article["category"], article["status"]) == (["dock"], "hardware", "published")
+    found = (await client.get("/api/v1/kb/search", params={"q": "dock firmware"}, headers=h)).json()["items"]
+    assert found[0]["id"] == article["id"]
+    assert 0 < found[0]["score"] <= 1
+    changed = await client.put(f"/api/v1/kb/articles/{article['id']}", json={"status": "archived"}, headers=h)
+    assert changed.json()["status"] == "archived"
+    assert (await client.get("/api/v1/kb/search", params={"q": "dock firmware"}, headers=h)).json()[
+        "items"
+    ] == []
+    voted = await client.post(
+        f"/api/v1/kb/articles/{article['id']}/feedback", json={"helpful": True}, headers=h
+    )
+    assert voted.json()["helpful"] == 1
+    assert (await client.get("/api/v1/kb/articles/99999", headers=h)).status_code == 404
+    bad = await client.post(
+        "/api/v1/kb/articles", json={"title": "x", "body": "y", "language": "fr"}, headers=h
+    )
+    assert bad.status_code == 422
+    assert (await client.get("/api/v1/kb/search", params={"q": "dock"})).status_code == 401
