@@ -42,9 +42,7 @@ def _register_channels(settings: Settings, registry: ChannelRegistry) -> None:
     if not (ch.sms.account_sid and ch.sms.auth_token and ch.sms.from_number):
         registry.mark_off("sms", "no channels.sms.account_sid, auth_token or from_number")
     if not ch.email.relay_host:
-        registry.mark_off(
-            "email", "no channels.email.relay_host (inbound SMTP still runs; replies are queued)"
-        )
+        registry.mark_off("email", "no channels.email.relay_host")
 
 
 def build_runtime(settings: Settings, desk: Desk | None = None) -> Runtime:
@@ -62,7 +60,7 @@ def build_runtime(settings: Settings, desk: Desk | None = None) -> Runtime:
 
 
 async def serve(settings: Settings) -> None:
-    """HTTP, outbox delivery (and, as they land, SMTP and the scheduler) in one process."""
+    """The HTTP API and outbox delivery in one process."""
     pending = await pending_migrations(settings.database.url)
     if pending:
         raise SystemExit(f"frontdesk: the database needs {pending} migration(s); run `frontdesk db upgrade`")

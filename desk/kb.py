@@ -16,14 +16,16 @@ from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.catalog import find_category
 from desk.context import Desk
 from desk.errors import InvalidInput, NotFound
 from desk.i18n import LANGUAGES, normalise_language
-from desk.models import ARTICLE_STATUSES, Article
-from desk.textindex import fts5_query, terms, tsquery
+from desk.models import ARTICLE_STATUSES, Article, KbTerm
+from desk.textindex import fts5_query, query_terms, terms, tsquery
 
 __all__ = [
     "Hit",
@@ -38,6 +40,10 @@ __all__ = [
 ]
 
 _CANDIDATES = 40
+_ARTICLES = ""  # the kb_terms row that counts indexed articles
+# A term in more articles than this tells them apart too little to search on; on small KBs the
+# floor keeps every term.
+_COMMON_SHARE, _COMMON_FLOOR, _RECALL_TERMS = 0.05, 50, 8
 EDITABLE = ("title", "body", "tags", "language", "category", "status")
 
 
@@ -55,9 +61,28 @@ def _search_text(article: Article) -> str:
     return " ".join([*title, *title, *terms(" ".join(article.tags)), *terms(article.body)])
 
 
+async def _count_terms(session: AsyncSession, deltas: Mapping[str, int]) -> None:
+    """Apply document-frequency changes to ``kb_terms`` (one upsert per batch)."""
+    rows = [{"term": term, "df": delta} for term, delta in sorted(deltas.items()) if delta]
+    if not rows:
+        return
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), 500):
+        statement = insert(KbTerm).values(rows[start : start + 500])
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[KbTerm.term], set_={"df": KbTerm.df + statement.excluded.df}
+            )
+        )
+
+
 async def _index(session: AsyncSession, article: Article) -> None:
+    before = set(article.search_text.split()) | {_ARTICLES} if article.search_text else set()
     article.search_text = _search_text(article)
+    after = set(article.search_text.split()) | {_ARTICLES}
+    deltas = dict.fromkeys(after - before, 1) | dict.fromkeys(before - after, -1)
     await session.flush()
+    await _count_terms(session, deltas)
     if session.get_bind().dialect.name == "sqlite":
         # PostgreSQL derives its tsvector column itself; FTS5 is a separate table to keep in step.
         await session.execute(text("DELETE FROM kb_fts WHERE rowid = :id"), {"id": article.id})
@@ -200,9 +225,26 @@ async def record_feedback(session: AsyncSession, article_id: int, *, helpful: bo
     return article
 
 
+async def _informative_terms(session: AsyncSession, query: str) -> list[str]:
+    """The query's rarest indexed terms: common ones only slow recall down and add noise."""
+    wanted = query_terms(query)
+    if not wanted:
+        return []
+    rows = await session.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_([_ARTICLES, *wanted])))
+    df = dict(rows.all())
+    articles = df.pop(_ARTICLES, 0)
+    present = sorted((t for t in wanted if df.get(t, 0) > 0), key=lambda t: (df[t], wanted.index(t)))
+    limit = max(_COMMON_FLOOR, _COMMON_SHARE * articles)
+    rare = [t for t in present if df[t] <= limit] or present[:2]
+    return rare[:_RECALL_TERMS]
+
+
 async def _recall(
     session: AsyncSession, query: str, language: str | None, category_id: int | None
 ) -> list[tuple[int, float]]:
+    chosen = await _informative_terms(session, query)
+    if not chosen:
+        return []
     filters = " AND a.status = 'published'"
     params: dict[str, Any] = {"n": _CANDIDATES}
     if language:
@@ -212,20 +254,18 @@ async def _recall(
         filters += " AND a.category_id = :cat"
         params["cat"] = category_id
     if session.get_bind().dialect.name == "sqlite":
-        params["q"] = fts5_query(query)
+        params["q"] = fts5_query(chosen)
         sql = (
             "SELECT a.id, -bm25(kb_fts) AS score FROM kb_fts JOIN kb_articles a ON a.id = kb_fts.rowid "
             f"WHERE kb_fts MATCH :q{filters} ORDER BY bm25(kb_fts) LIMIT :n"
         )
     else:
-        params["q"] = tsquery(query)
+        params["q"] = tsquery(chosen)
         sql = (
             "SELECT a.id, ts_rank_cd(a.search_vector, q, 1) AS score "
             "FROM kb_articles a, to_tsquery('simple', :q) q "
             f"WHERE a.search_vector @@ q{filters} ORDER BY score DESC LIMIT :n"
         )
-    if not params["q"]:
-        return []
     rows = await session.execute(text(sql), params)
     return [(int(r[0]), float(r[1])) for r in rows]
 

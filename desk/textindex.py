@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_QUERY_TERMS", "fts5_query", "terms", "tsquery"]
+__all__ = ["MAX_QUERY_TERMS", "fts5_query", "query_terms", "terms", "tsquery"]
 
 MAX_QUERY_TERMS = 24
+_MAX_WORD = 40  # longer runs are hashes, URLs and base64, not words anyone searches for
 _RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _STOP = frozenset(
@@ -131,23 +132,24 @@ def terms(text: str) -> list[str]:
                     out.append(run)
             else:
                 out.extend(run[i : i + 2] for i in range(len(run) - 1))
-        elif run not in _STOP:
+        elif run not in _STOP and len(run) <= _MAX_WORD:
             out.append(_stem(run))
     return out
 
 
-def _query_terms(text: str) -> list[str]:
+def query_terms(text: str) -> list[str]:
+    """The distinct terms of a query, in order, at most :data:`MAX_QUERY_TERMS`."""
     seen: dict[str, None] = {}
     for term in terms(text):
         seen.setdefault(term)
     return list(seen)[:MAX_QUERY_TERMS]
 
 
-def fts5_query(text: str) -> str:
-    """An FTS5 MATCH expression: any of the query's terms, each quoted (terms have no quotes)."""
-    return " OR ".join(f'"{t}"' for t in _query_terms(text))
+def fts5_query(query_terms: list[str]) -> str:
+    """An FTS5 MATCH expression for any of the terms, each quoted (terms have no quotes)."""
+    return " OR ".join(f'"{t}"' for t in query_terms)
 
 
-def tsquery(text: str) -> str:
-    """A PostgreSQL ``to_tsquery('simple', ...)`` expression: any of the query's terms."""
-    return " | ".join(f"'{t}'" for t in _query_terms(text))
+def tsquery(query_terms: list[str]) -> str:
+    """A PostgreSQL ``to_tsquery('simple', ...)`` expression for any of the terms."""
+    return " | ".join(f"'{t}'" for t in query_terms)

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from pathlib import Path
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.kb import create_article, import_articles, record_feedback, search_articles, update_article
 from desk.kb_import import read_articles
-from desk.textindex import fts5_query, terms
+from desk.models import Article, KbTerm
+from desk.textindex import fts5_query, query_terms, terms
 
 
 async def titles(desk: Desk, query: str, **kw: object) -> list[str]:
@@ -78,6 +81,23 @@ async def test_feedback_moves_articles(seeded: Desk) -> None:
     assert await titles(seeded, "teams microphone", limit=2) == ["Teams audio fix B", "Teams audio fix A"]
 
 
+async def test_term_counts_stay_exact_through_edits(seeded: Desk) -> None:
+    async with seeded.session() as s:
+        article = await create_article(
+            s, seeded, title="Scanner jams", body="The scanner jams on foolscap sheets."
+        )
+        await update_article(s, seeded, article, {"body": "Feed A4 only."})
+    async with seeded.session() as s:
+        counted = dict((await s.execute(select(KbTerm.term, KbTerm.df))).all())
+        texts = list(await s.scalars(select(Article.search_text)))
+    expected: Counter[str] = Counter({"": len(texts)})
+    for t in texts:
+        expected.update(set(t.split()))
+    assert {k: v for k, v in counted.items() if v} == dict(expected)
+    assert counted["scanner"] == 1
+    assert counted.get("foolscap", 0) == 0  # gone with the old body
+
+
 def test_terms_segment_chinese_and_fold_english() -> None:
     assert terms("Printers PRINTING printed") == ["printer", "print", "print"]
     assert terms("打印机") == ["打印", "印机"]
@@ -90,7 +110,7 @@ def test_any_user_text_makes_a_valid_fts5_query(text: str) -> None:
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE t USING fts5(terms)")
     db.execute("INSERT INTO t(terms) VALUES ('printer vpn 打印')")
-    query = fts5_query(text)
+    query = fts5_query(query_terms(text))
     if query:
         db.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,)).fetchall()
 

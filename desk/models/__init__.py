@@ -5,7 +5,7 @@ from desk.db import Base
 from .agents import ROLES, Agent, ApiToken, Group, group_members
 from .catalog import Category
 from .conversations import MODES, Attachment, Blob, Conversation, Message
-from .kb import ARTICLE_STATUSES, Article
+from .kb import ARTICLE_STATUSES, Article, KbTerm
 from .outbox import OUTBOX_STATUSES, OutboxItem
 from .people import Identity, Person
 from .tickets import PREFIXES, STATUSES, TYPES, Counter, Ticket, TicketEvent
@@ -29,6 +29,7 @@ __all__ = [
     "Counter",
     "Group",
     "Identity",
+    "KbTerm",
     "Message",
     "OutboxItem",
     "Person",

@@ -12,7 +12,7 @@ from desk.db import Base, utcnow
 
 from .catalog import Category
 
-__all__ = ["ARTICLE_STATUSES", "Article"]
+__all__ = ["ARTICLE_STATUSES", "Article", "KbTerm"]
 
 ARTICLE_STATUSES = ("draft", "published", "archived")
 
@@ -47,3 +47,16 @@ class Article(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     category: Mapped[Category | None] = relationship(lazy="joined")
+
+
+class KbTerm(Base):
+    """Document frequency of each index term, kept in step with the articles by ``desk.kb``.
+
+    Search uses it to leave out terms too common to tell articles apart, which keeps recall
+    fast on large knowledge bases. The row with the empty term counts the indexed articles.
+    """
+
+    __tablename__ = "kb_terms"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    df: Mapped[int] = mapped_column(default=0)

@@ -21,6 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "kb_terms",
+        sa.Column("term", sa.String(length=100), nullable=False),
+        sa.Column("df", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("term", name=op.f("pk_kb_terms")),
+    )
     with op.batch_alter_table("kb_articles") as batch_op:
         batch_op.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
     if op.get_bind().dialect.name == "sqlite":
@@ -45,9 +51,14 @@ def _backfill() -> None:
         bind.execute(sa.text("UPDATE kb_articles SET search_text = :t WHERE id = :i"), {"t": search_text, "i": ident})
         if bind.dialect.name == "sqlite":
             bind.execute(sa.text("INSERT INTO kb_fts(rowid, terms) VALUES (:i, :t)"), {"t": search_text, "i": ident})
+        for term in {"", *search_text.split()}:
+            updated = bind.execute(sa.text("UPDATE kb_terms SET df = df + 1 WHERE term = :t"), {"t": term})
+            if updated.rowcount == 0:
+                bind.execute(sa.text("INSERT INTO kb_terms(term, df) VALUES (:t, 1)"), {"t": term})
 
 
 def downgrade() -> None:
+    op.drop_table("kb_terms")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS kb_fts")
     else:

@@ -1,0 +1,268 @@
+"""Knowledge-base search: answer quality on real Q&A pairs and latency at 1k / 10k / 100k articles.
+
+Quality: the 245 AskUbuntu / WebApps questions of Braun et al. 2017 with their accepted answers
+(``shared/data/nlu/braun2017-qa``). Each distinct answer becomes an article (title: its first
+sentence); each question is a query; a hit is its own answer at rank 1 (top-1) or within the
+first three (top-3). Measured for the full hybrid search and for database recall alone.
+
+Latency: the same questions against KBs of 1k, 10k and 100k published articles, made by
+shuffling sentences of the real answers and the demo articles (so term statistics stay
+realistic), on SQLite and on PostgreSQL.
+
+    .venv/bin/python benchmarks/kb_bench.py [--sizes 1000,10000,100000] [--no-postgres]
+
+Prints JSON and rewrites the ``kb`` section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import json
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from desk.context import Desk  # noqa: E402
+from desk.db import Database  # noqa: E402
+from desk.kb import _count_terms, _recall, _search_text, search_articles  # noqa: E402
+from desk.migrate import upgrade_async  # noqa: E402
+from desk.models import Article  # noqa: E402
+from desk.settings import Settings  # noqa: E402
+
+QA = ROOT.parent / "shared" / "data" / "nlu" / "braun2017-qa" / "qa_pairs.jsonl"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    return html.unescape(" ".join(" ".join(parser.parts).split()))
+
+
+def first_sentence(body: str) -> str:
+    return re.split(r"(?<=[.!?])\s", body, maxsplit=1)[0][:120]
+
+
+def load_qa() -> tuple[list[dict[str, str]], list[tuple[str, int]]]:
+    """Articles (distinct answers) and (question, index of its article)."""
+    articles: list[dict[str, str]] = []
+    by_body: dict[str, int] = {}
+    queries: list[tuple[str, int]] = []
+    for line in QA.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        body = html_text(row["answer_html"])
+        if body not in by_body:
+            by_body[body] = len(articles)
+            articles.append({"title": first_sentence(body), "body": body})
+        queries.append((row["question"], by_body[body]))
+    return articles, queries
+
+
+async def bulk_load(desk: Desk, items: list[dict[str, str]]) -> list[int]:
+    """Insert articles in batches with the same index terms create_article would make."""
+    ids: list[int] = []
+    now = desk.now()
+    for start in range(0, len(items), 2000):
+        async with desk.session() as session:
+            batch = [
+                Article(title=i["title"], body=i["body"], tags=[], language="en", status="published",
+                        helpful=0, not_helpful=0, views=0, created_at=now, updated_at=now)
+                for i in items[start : start + 2000]
+            ]  # fmt: skip
+            for a in batch:
+                a.search_text = _search_text(a)
+            session.add_all(batch)
+            await session.flush()
+            if desk.db.dialect == "sqlite":
+                await session.execute(
+                    text("INSERT INTO kb_fts(rowid, terms) VALUES (:id, :terms)"),
+                    [{"id": a.id, "terms": a.search_text} for a in batch],
+                )
+            ids.extend(a.id for a in batch)
+            deltas: Counter[str] = Counter({"": len(batch)})
+            for a in batch:
+                deltas.update(set(a.search_text.split()))
+            await _count_terms(session, deltas)
+    return ids
+
+
+def synthetic(base: list[dict[str, str]], n: int, seed: int = 7) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    sentences = [s for a in base for s in re.split(r"(?<=[.!?])\s", a["body"]) if len(s) > 20]
+    out = []
+    for i in range(n):
+        body = " ".join(rng.sample(sentences, k=min(len(sentences), rng.randint(3, 8))))
+        out.append({"title": f"{first_sentence(body)[:80]} #{i}", "body": body})
+    return out
+
+
+async def quality(desk: Desk) -> dict[str, Any]:
+    articles, queries = load_qa()
+    ids = await bulk_load(desk, articles)
+    hybrid = [0, 0]
+    recall_only = [0, 0]
+    async with desk.session() as session:
+        for question, index in queries:
+            want = ids[index]
+            got = [h.article.id for h in await search_articles(session, question, limit=3)]
+            hybrid[0] += got[:1] == [want]
+            hybrid[1] += want in got
+            raw = [i for i, _ in (await _recall(session, question, None, None))[:3]]
+            recall_only[0] += raw[:1] == [want]
+            recall_only[1] += want in raw
+    n = len(queries)
+    return {
+        "articles": len(articles),
+        "queries": n,
+        "hybrid_top1": round(hybrid[0] / n, 3),
+        "hybrid_top3": round(hybrid[1] / n, 3),
+        "recall_only_top1": round(recall_only[0] / n, 3),
+        "recall_only_top3": round(recall_only[1] / n, 3),
+    }
+
+
+async def latency(desk: Desk, size: int, queries: list[str]) -> dict[str, Any]:
+    articles, _ = load_qa()
+    started = time.perf_counter()
+    await bulk_load(desk, synthetic(articles, size))
+    load_s = time.perf_counter() - started
+    timings = []
+    async with desk.session() as session:
+        for q in queries[:20]:  # warm-up
+            await search_articles(session, q)
+        for _ in range(2):
+            for q in queries:
+                t0 = time.perf_counter()
+                await search_articles(session, q)
+                timings.append((time.perf_counter() - t0) * 1000)
+    timings.sort()
+    return {
+        "articles": size,
+        "load_s": round(load_s, 1),
+        "searches": len(timings),
+        "p50_ms": round(statistics.median(timings), 2),
+        "p99_ms": round(timings[int(len(timings) * 0.99) - 1], 2),
+    }
+
+
+def _settings(url: str) -> Settings:
+    return Settings(database={"url": url})  # type: ignore[arg-type]
+
+
+async def with_database(engine: str, work: Any) -> Any:
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/kb.db"
+            await upgrade_async(url)
+            desk = Desk(settings=_settings(url), db=Database(url))
+            try:
+                return await work(desk)
+            finally:
+                await desk.db.dispose()
+    name = f"kb_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
+    try:
+        await upgrade_async(url)
+        desk = Desk(settings=_settings(url), db=Database(url))
+        try:
+            async with desk.session() as session:
+                result = await work(desk)
+                await session.execute(text("SELECT 1"))
+            return result
+        finally:
+            await desk.db.dispose()
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def write_section(results: dict[str, Any]) -> None:
+    lines = [
+        "<!-- kb:start -->",
+        "## Knowledge-base search (`benchmarks/kb_bench.py`)",
+        "",
+        "Quality on the Braun et al. 2017 AskUbuntu/WebApps Q&A pairs: each distinct accepted answer is",
+        "an article (title = its first sentence), each question a query; a hit is the question's own answer.",
+        "",
+        "| engine | articles | queries | hybrid top-1 | hybrid top-3 | recall only top-1 | recall only top-3 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for engine, q in results["quality"].items():
+        lines.append(
+            f"| {engine} | {q['articles']} | {q['queries']} | {q['hybrid_top1']:.3f} | {q['hybrid_top3']:.3f} "
+            f"| {q['recall_only_top1']:.3f} | {q['recall_only_top3']:.3f} |"
+        )
+    lines += [
+        "",
+        "Latency of `search_articles` (recall + re-rank, 5 results), 490 searches of the real questions",
+        "per size, one process, 2 cores. Articles are real answer sentences shuffled into new articles.",
+        "",
+        "| engine | articles | p50 ms | p99 ms | bulk load s |",
+        "|---|---|---|---|---|",
+    ]
+    for engine, rows in results["latency"].items():
+        for r in rows:
+            lines.append(f"| {engine} | {r['articles']:,} | {r['p50_ms']} | {r['p99_ms']} | {r['load_s']} |")
+    lines += ["", f"Run on {results['when']}.", "<!-- kb:end -->"]
+    section = "\n".join(lines)
+    DOC.parent.mkdir(exist_ok=True)
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    if "<!-- kb:start -->" in current:
+        before, rest = current.split("<!-- kb:start -->", 1)
+        after = rest.split("<!-- kb:end -->", 1)[1]
+        current = before + section + after
+    else:
+        current = current.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.write_text(current, encoding="utf-8")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    engines = ["sqlite"] if args.no_postgres else ["sqlite", "postgresql"]
+    sizes = [int(s) for s in args.sizes.split(",")]
+    questions = [q for q, _ in load_qa()[1]]
+    results: dict[str, Any] = {"quality": {}, "latency": {}, "when": time.strftime("%Y-%m-%d")}
+    for engine in engines:
+        results["quality"][engine] = await with_database(engine, quality)
+        results["latency"][engine] = []
+        for size in sizes:
+            row = await with_database(engine, lambda d, s=size: latency(d, s, questions))
+            results["latency"][engine].append(row)
+            print(json.dumps({engine: row}), file=sys.stderr)
+    print(json.dumps(results, indent=2))
+    write_section(results)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,193 @@
+"""The embedded engine: confidence, out-of-scope, parse shape, persistence, language."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlu import (
+    EmbeddedEngine,
+    EngineConfig,
+    NluModelError,
+    TrainingData,
+    detect_language,
+    evaluate,
+    load_default_engine,
+    load_training_data,
+)
+from nlu.default import DEFAULT_DATA_DIR
+
+
+def test_parse_shape_matches_rasa(desk_engine: EmbeddedEngine) -> None:
+    payload = desk_engine.parse("my outlook is down INC-12, urgent").to_rasa()
+    assert set(payload) == {"text", "intent", "entities", "intent_ranking", "language"}
+    assert set(payload["intent"]) == {"name", "confidence"}
+    assert payload["language"] == "en"
+    assert 1 < len(payload["intent_ranking"]) <= 10
+    confidences = [i["confidence"] for i in payload["intent_ranking"]]
+    assert confidences == sorted(confidences, reverse=True)
+    for entity in payload["entities"]:
+        assert {"entity", "value", "start", "end", "confidence_entity", "extractor"} <= set(entity)
+    email = next(e for e in payload["entities"] if e["entity"] == "category")
+    assert email["value"] == "email" and email["processors"] == ["EntitySynonymMapper"]
+    json.dumps(payload)
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("hi there", "greet"),
+        ("你好", "greet"),
+        ("my vpn keeps disconnecting", "report_problem"),
+        ("打印机坏了", "report_problem"),
+        ("I need a new laptop", "request_service"),
+        ("what's the status of INC-77", "check_status"),
+        ("talk to a human please", "talk_to_human"),
+        ("转人工", "talk_to_human"),
+        ("please cancel REQ-4", "cancel_ticket"),
+        ("it's broken again, reopen INC-9", "reopen"),
+        ("⭐⭐⭐⭐⭐", "rate"),
+        ("thanks a lot", "thanks"),
+        ("谢谢", "thanks"),
+    ],
+)
+def test_desk_intents(desk_engine: EmbeddedEngine, text: str, intent: str) -> None:
+    assert desk_engine.parse(text).intent.name == intent
+
+
+def test_probabilities_sum_to_one_and_threshold_gives_oos(small_engine: EmbeddedEngine) -> None:
+    parse = small_engine.parse("my printer is broken")
+    assert sum(i.confidence for i in parse.intent_ranking) == pytest.approx(1.0, abs=1e-4)
+    top = parse.intent_ranking[0]
+    assert parse.intent == top
+    strict = small_engine.parse("my printer is broken", threshold=top.confidence + 0.01)
+    assert strict.intent.name == "oos"
+    assert strict.intent.confidence == pytest.approx(1 - top.confidence)
+    assert strict.intent_ranking == parse.intent_ranking
+    assert small_engine.with_threshold(1.01).parse("my printer is broken").intent.name == "oos"
+
+
+def test_gibberish_is_less_confident_than_known_text(
+    small_engine: EmbeddedEngine, desk_engine: EmbeddedEngine
+) -> None:
+    gibberish = small_engine.parse("zxqv wubba lubba").intent_ranking[0].confidence
+    assert gibberish < small_engine.parse("my outlook is broken").intent.confidence - 0.2
+    for text in ["zxqv wubba lubba", "qwerty uiop", "what's the weather in paris", "今天天气怎么样"]:
+        assert desk_engine.parse(text).intent.name in {"oos", "out_of_scope"}
+    assert small_engine.parse("").intent.name == "oos"
+
+
+def _split(data: TrainingData, seed: int = 0) -> tuple[TrainingData, TrainingData]:
+    from sklearn.model_selection import train_test_split
+
+    labels = [ex.intent for ex in data.examples]
+    train, test = train_test_split(np.arange(len(labels)), test_size=0.2, stratify=labels, random_state=seed)
+    return data.filter(train), data.filter(test)
+
+
+@pytest.fixture(scope="module")
+def desk_split() -> tuple[TrainingData, TrainingData]:
+    return _split(load_training_data(DEFAULT_DATA_DIR))
+
+
+def test_held_out_accuracy_on_desk_data(desk_split: tuple[TrainingData, TrainingData]) -> None:
+    train, test = desk_split
+    metrics = evaluate(EmbeddedEngine.train(train), test, threshold=0.0).metrics
+    assert metrics["accuracy"] >= 0.80
+    assert metrics["macro_f1"] >= 0.78
+
+
+def test_temperature_scaling_calibrates_confidence(desk_split: tuple[TrainingData, TrainingData]) -> None:
+    train, test = desk_split
+    raw = EmbeddedEngine.train(train, dataclasses.replace(EngineConfig(), calibration_folds=0))
+    calibrated = EmbeddedEngine.train(train)
+    raw_ece = evaluate(raw, test, threshold=0.0).metrics["ece"]
+    ece = evaluate(calibrated, test, threshold=0.0).metrics["ece"]
+    assert calibrated.model.temperature != 1.0
+    assert ece < raw_ece
+    assert ece < 0.1
+
+
+def test_save_load_round_trip(small_engine: EmbeddedEngine, tmp_path: Path) -> None:
+    path = small_engine.save(tmp_path / "sub" / "model.npz")
+    loaded = EmbeddedEngine.load(path)
+    for text in ["hi", "我的邮箱打不开", "status of inc-4", "zzz"]:
+        assert loaded.parse(text) == small_engine.parse(text)
+    assert loaded.config == small_engine.config
+    assert list(tmp_path.joinpath("sub").iterdir()) == [path]
+
+
+def _rewrite_header(path: Path, **changes: object) -> None:
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    header = json.loads(str(arrays["header"])) | changes
+    arrays["header"] = np.array(json.dumps(header))
+    with path.open("wb") as out:
+        np.savez(out, **arrays)
+
+
+def test_format_version_mismatch_is_a_clear_error(small_engine: EmbeddedEngine, tmp_path: Path) -> None:
+    path = small_engine.save(tmp_path / "m.npz")
+    _rewrite_header(path, format_version=999)
+    with pytest.raises(NluModelError, match=r"m.npz: NLU model format version 999, .* reads 1; retrain"):
+        EmbeddedEngine.load(path)
+
+
+def test_missing_and_corrupt_models(tmp_path: Path) -> None:
+    with pytest.raises(NluModelError, match="no NLU model here"):
+        EmbeddedEngine.load(tmp_path / "none.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(NluModelError, match="not an NLU model file"):
+        EmbeddedEngine.load(tmp_path / "junk.npz")
+    with zipfile.ZipFile(tmp_path / "empty.npz", "w"):
+        pass
+    with pytest.raises(NluModelError, match="not an NLU model file"):
+        EmbeddedEngine.load(tmp_path / "empty.npz")
+
+
+def test_default_engine_trains_once_and_retrains_when_stale(
+    tmp_path: Path, desk_engine: EmbeddedEngine
+) -> None:
+    path = desk_engine.save(tmp_path / "model.npz")
+    before = path.stat().st_mtime_ns
+    assert load_default_engine(path).data_hash == desk_engine.data_hash
+    assert path.stat().st_mtime_ns == before  # up to date: loaded, not retrained
+    _rewrite_header(path, data_hash="old")
+    assert load_default_engine(path).data_hash == desk_engine.data_hash
+    assert path.stat().st_mtime_ns != before
+
+
+def test_default_engine_keeps_a_custom_model(tmp_path: Path, small_data: TrainingData) -> None:
+    path = EmbeddedEngine.train(small_data, source="custom.yml").save(tmp_path / "model.npz")
+    assert load_default_engine(path).intents == ["check_status", "greet", "report_problem"]
+
+
+def test_training_needs_examples() -> None:
+    with pytest.raises(ValueError, match="no training examples"):
+        EmbeddedEngine.train(TrainingData())
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("hello", "en"),
+        ("你好", "zh"),
+        ("我的outlook打不开", "zh"),
+        ("my 电脑 is broken again today", "en"),
+        ("ok 谢谢", "zh"),
+        ("⭐⭐⭐", "en"),
+        ("１２３", "en"),
+    ],
+)
+def test_detect_language(text: str, language: str) -> None:
+    assert detect_language(text) == language
+
+
+def test_parse_reports_language(desk_engine: EmbeddedEngine) -> None:
+    assert desk_engine.parse("我的邮箱满了").language == "zh"
+    assert desk_engine.parse("my mailbox is full").language == "en"

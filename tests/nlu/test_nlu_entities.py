@@ -1,0 +1,108 @@
+"""Entities of the packaged desk model: categories, ticket references, urgency and ratings."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu import EmbeddedEngine
+
+
+def _entities(engine: EmbeddedEngine, text: str) -> dict[str, str]:
+    return {e.entity: e.value for e in engine.parse(text).entities}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my Outlook keeps crashing", {"category": "email"}),
+        ("我的邮箱打不开了", {"category": "email"}),
+        ("邮件发不出去", {"category": "email"}),
+        ("打印机卡纸了", {"category": "printer"}),
+        ("forgot my password again", {"category": "account"}),
+        ("账号被锁了", {"category": "account"}),
+        ("the Wi-Fi is down on floor 2", {"category": "network"}),
+        ("会议室没有网络", {"category": "network"}),
+        ("SAP is down", {"category": "erp"}),
+        ("VPN连不上", {"category": "vpn"}),
+    ],
+)
+def test_category_synonyms_en_and_zh(
+    desk_engine: EmbeddedEngine, text: str, expected: dict[str, str]
+) -> None:
+    assert _entities(desk_engine, text) == expected
+
+
+def test_fuzzy_lookup_tolerates_typos(desk_engine: EmbeddedEngine) -> None:
+    [entity] = desk_engine.parse("the pritner is jammed").entities
+    assert (entity.entity, entity.value, entity.extractor) == ("category", "printer", "FuzzyEntityExtractor")
+    assert 0.8 < entity.confidence < 1.0
+    assert _entities(desk_engine, "my passwrod expired") == {"category": "account"}
+    assert _entities(desk_engine, "the sprinter van is late") == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("status of inc-42?", "INC-42"),
+        ("what about REQ 7", "REQ-7"),
+        ("工单INC-1234的进度", "INC-1234"),
+        ("prb_9 please", "PRB-9"),
+    ],
+)
+def test_ticket_refs_are_normalised(desk_engine: EmbeddedEngine, text: str, ref: str) -> None:
+    entity = next(e for e in desk_engine.parse(text).entities if e.entity == "ticket_ref")
+    assert entity.value == ref
+    assert entity.extractor == "RegexEntityExtractor"
+    assert text[entity.start : entity.end].upper().replace(" ", "-").replace("_", "-") == ref
+
+
+def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
+    assert desk_engine.parse("SINC-12 is a part number").entity("ticket_ref") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("outlook down, URGENT", "high"),
+        ("need it asap", "high"),
+        ("邮箱坏了，很急", "high"),
+        ("打印机坏了，不急", "low"),
+        ("not urgent, whenever you can", "low"),
+    ],
+)
+def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
+    assert desk_engine.parse(text).entity("urgency") == urgency
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        ("5", "5"),
+        (" 3 ", "3"),
+        ("⭐⭐⭐", "3"),
+        ("⭐️⭐️⭐️⭐️", "4"),
+        ("4 stars", "4"),
+        ("great", "5"),
+        ("terrible", "1"),
+        ("非常满意", "5"),
+        ("不满意", "2"),
+        ("非常不满意", "1"),
+        ("一般", "3"),
+        ("给5分", "5"),
+    ],
+)
+def test_ratings(desk_engine: EmbeddedEngine, text: str, rating: str) -> None:
+    assert desk_engine.parse(text).entity("rating") == rating
+
+
+def test_bare_numbers_in_sentences_are_not_ratings(desk_engine: EmbeddedEngine) -> None:
+    assert desk_engine.parse("the printer on floor 3 is broken").entity("rating") is None
+
+
+def test_learned_entities_from_annotations(small_engine: EmbeddedEngine) -> None:
+    parse = small_engine.parse("my laptop and the 打印机")
+    assert [(e.entity, e.value, e.text) for e in parse.entities] == [
+        ("category", "laptop", "laptop"),
+        ("category", "printer", "打印机"),
+    ]
+    assert parse.entities[1].start == parse.text.index("打印机")
