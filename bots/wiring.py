@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import uvicorn
 from fastapi import FastAPI
 
 from bots.registry import ChannelRegistry
+from bots.router import BotRouter
+from bots.understanding import Understanding
+from channels.base import Button, Outbound
+from channels.web import FeedItem, RestChannel
 from desk.api import create_api
 from desk.context import Desk
+from desk.conversations import delivered_messages
 from desk.db import Database
 from desk.migrate import pending_migrations
 from desk.outbox import run_delivery
@@ -30,6 +36,7 @@ class Runtime:
     desk: Desk
     registry: ChannelRegistry
     app: FastAPI
+    bot: BotRouter
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
@@ -45,18 +52,34 @@ def _register_channels(settings: Settings, registry: ChannelRegistry) -> None:
         registry.mark_off("email", "no channels.email.relay_host")
 
 
-def build_runtime(settings: Settings, desk: Desk | None = None) -> Runtime:
-    """Wire one process. Pass ``desk`` to share a database or a clock (tests)."""
+def _rest_feed(desk: Desk) -> Callable[[str, int], Awaitable[list[FeedItem]]]:
+    async def feed(sender: str, after: int) -> list[FeedItem]:
+        async with desk.session() as session:
+            rows = await delivered_messages(session, "rest", sender, after)
+            return [FeedItem(m.id, Outbound(m.text, tuple(Button(**b) for b in m.buttons))) for m in rows]
+
+    return feed
+
+
+def build_runtime(
+    settings: Settings, desk: Desk | None = None, understanding: Understanding | None = None
+) -> Runtime:
+    """Wire one process. Pass ``desk`` to share a database or a clock, ``understanding`` to
+    share a trained model (tests)."""
     if desk is None:
         db = Database(
             settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
         )
         desk = Desk(settings=settings, db=db)
+    bot = BotRouter(desk, understanding or Understanding(settings.nlu))
     registry = ChannelRegistry()
     _register_channels(settings, registry)
+    rest = RestChannel(bot.handle_inline, _rest_feed(desk))
+    registry.add(rest)
     app = create_api(desk)
+    app.include_router(rest.router())
     app.state.registry = registry
-    return Runtime(settings=settings, desk=desk, registry=registry, app=app)
+    return Runtime(settings=settings, desk=desk, registry=registry, app=app, bot=bot)
 
 
 async def serve(settings: Settings) -> None:
@@ -65,6 +88,7 @@ async def serve(settings: Settings) -> None:
     if pending:
         raise SystemExit(f"frontdesk: the database needs {pending} migration(s); run `frontdesk db upgrade`")
     runtime = build_runtime(settings)
+    await runtime.bot.understanding.start()
     for channel, reason in sorted(runtime.registry.off.items()):
         log.warning("channel %s is off: %s", channel, reason)
     stop = asyncio.Event()

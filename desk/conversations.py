@@ -12,10 +12,10 @@ from channels.base import Inbound
 from desk.attachments import store_attachment
 from desk.context import Desk
 from desk.i18n import normalise_language
-from desk.models import Conversation, Message
+from desk.models import Conversation, Message, OutboxItem
 from desk.people import resolve_person
 
-__all__ = ["Recorded", "open_conversation", "record_inbound"]
+__all__ = ["Recorded", "delivered_messages", "open_conversation", "record_inbound"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +107,17 @@ async def record_inbound(
     if language:
         conversation.language = normalise_language(language)
     return Recorded(conversation, message)
+
+
+async def delivered_messages(session: AsyncSession, channel: str, chat_id: str, after: int) -> list[Message]:
+    """Messages that went out through the outbox to this address after message id ``after``
+    (for channels whose users fetch rather than receive: REST). Inline replies are not here."""
+    query = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(OutboxItem, OutboxItem.message_id == Message.id)
+        .where(Conversation.channel == channel, Conversation.chat_id == chat_id, Message.id > after)
+        .order_by(Message.id)
+        .limit(200)
+    )
+    return list(await session.scalars(query))

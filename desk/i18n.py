@@ -1,23 +1,16 @@
-"""Message templates per language, kept in ``desk/locales/<lang>.yml``, not in code."""
+"""Message templates per language in YAML files (``<folder>/<lang>.yml``), not in code."""
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["LANGUAGES", "normalise_language", "t"]
+__all__ = ["LANGUAGES", "Templates", "normalise_language", "t"]
 
 LANGUAGES = ("en", "zh")
-_DIR = Path(__file__).parent / "locales"
-
-
-@cache
-def _catalog(lang: str) -> dict[str, str]:
-    data = yaml.safe_load((_DIR / f"{lang}.yml").read_text(encoding="utf-8")) or {}
-    return {str(k): str(v) for k, v in data.items()}
 
 
 def normalise_language(lang: str | None, default: str = "en") -> str:
@@ -28,12 +21,30 @@ def normalise_language(lang: str | None, default: str = "en") -> str:
     return base if base in LANGUAGES else default
 
 
-def t(lang: str | None, key: str, /, **values: Any) -> str:
-    """The template ``key`` in ``lang`` (English if that language lacks it), filled in.
+class Templates:
+    """One catalog per language; a key missing in a language falls back to English."""
 
-    Raises:
-        KeyError: if no language has ``key`` (a programming error, caught by the tests).
-    """
-    lang = normalise_language(lang)
-    template = _catalog(lang).get(key) or _catalog("en")[key]
-    return template.format(**values)
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @cached_property
+    def catalogs(self) -> dict[str, dict[str, str]]:
+        out = {}
+        for lang in LANGUAGES:
+            data = yaml.safe_load((self.folder / f"{lang}.yml").read_text(encoding="utf-8")) or {}
+            out[lang] = {str(k): str(v) for k, v in data.items()}
+        return out
+
+    def t(self, lang: str | None, key: str, /, **values: Any) -> str:
+        """The template ``key`` in ``lang``, filled in with ``values``.
+
+        Raises:
+            KeyError: if no language has ``key`` (a programming error the tests catch).
+        """
+        catalog = self.catalogs[normalise_language(lang)]
+        template = catalog.get(key) or self.catalogs["en"][key]
+        return template.format(**values)
+
+
+_DESK = Templates(Path(__file__).parent / "locales")
+t = _DESK.t

@@ -106,7 +106,7 @@ class RasaSettings(_Section):
 class NluSettings(_Section):
     backend: Literal["embedded", "rasa"] = "embedded"
     threshold: float = Field(default=0.35, ge=0, le=1)
-    model_path: str = "./var/nlu-model.json"
+    model_path: str = "./var/nlu-model.npz"
     data_path: str | None = None
     rasa: RasaSettings = Field(default_factory=RasaSettings)
 
@@ -181,6 +181,42 @@ class OutboxSettings(_Section):
     poll_seconds: float = Field(default=1.0, gt=0)
 
 
+class RequestQuestion(_Section):
+    """One question a service request asks, in each language."""
+
+    key: str
+    en: str
+    zh: str
+
+
+class RequestType(_Section):
+    """A kind of service request the bot can take (``REQ-`` tickets), with its questions."""
+
+    key: str
+    title: dict[str, str]
+    category: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    questions: list[RequestQuestion] = Field(default_factory=list)
+
+    @field_validator("title")
+    @classmethod
+    def _both_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = {"en", "zh"} - set(value)
+        if missing:
+            raise ValueError(f"title needs {', '.join(sorted(missing))}")
+        return value
+
+
+class BotSettings(_Section):
+    """How the bot behaves."""
+
+    kb_min_score: float = Field(default=0.35, ge=0, le=1)
+    kb_suggestions: int = Field(default=3, ge=1, le=5)
+    misunderstandings_before_handoff: int = Field(default=2, ge=1)
+    similar_ticket_ratio: int = Field(default=70, ge=0, le=100)
+    requests: list[RequestType] = Field(default_factory=list)
+
+
 class DeskSettings(_Section):
     name: str = "IT Service Desk"
     default_language: Literal["en", "zh"] = "en"
@@ -211,6 +247,7 @@ class Settings(BaseSettings):
     sla: SlaSettings = Field(default_factory=SlaSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
 
     @field_validator("calendars")
     @classmethod

@@ -35,6 +35,8 @@ __all__ = [
     "next_number",
     "record_event",
     "reopen_ticket",
+    "requester_ticket",
+    "requester_tickets",
     "resolve_ticket",
 ]
 
@@ -176,8 +178,10 @@ def format_due(desk: Desk, ticket: Ticket, when: datetime | None) -> str:
     if when is None:
         return t(ticket.language, "time.none")
     calendar = desk.calendar(ticket.group.calendar if ticket.group else None)
-    local = when.astimezone(calendar.tz) if calendar else when
-    return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+    if calendar is None:
+        return when.strftime("%Y-%m-%d %H:%M UTC")
+    # The zone's name, not its abbreviation: "CST" is China's and also America's Central time.
+    return f"{when.astimezone(calendar.tz).strftime('%Y-%m-%d %H:%M')} ({calendar.tz.key})"
 
 
 def created_message(desk: Desk, ticket: Ticket) -> str:
@@ -464,3 +468,26 @@ async def link_to_problem(
     incident.problem_id = problem.id
     record_event(session, incident, actor, "changed", now, field="problem", after=problem.ref)
     record_event(session, problem, actor, "linked", now, note=incident.ref)
+
+
+async def requester_ticket(session: AsyncSession, requester: Person, ref: str) -> Ticket | None:
+    """The ticket ``ref`` if it is ``requester``'s own; ``None`` otherwise.
+
+    A reference that exists but belongs to someone else gives the same answer as one that does
+    not exist, so that nobody can learn about other people's tickets by guessing references.
+    """
+    ticket = await session.scalar(select(Ticket).where(Ticket.ref == ref.strip().upper()))
+    return ticket if ticket is not None and ticket.requester_id == requester.id else None
+
+
+async def requester_tickets(
+    session: AsyncSession, requester: Person, statuses: Sequence[str], *, limit: int = 5
+) -> list[Ticket]:
+    """The requester's tickets in ``statuses``, most recently updated first."""
+    query = (
+        select(Ticket)
+        .where(Ticket.requester_id == requester.id, Ticket.status.in_(statuses))
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    )
+    return list(await session.scalars(query))

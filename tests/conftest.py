@@ -21,6 +21,7 @@ import psycopg
 import pytest
 import yaml
 
+from bots.understanding import Understanding
 from bots.wiring import Runtime, build_runtime
 from desk.agents import create_agent, issue_token
 from desk.context import Desk
@@ -29,6 +30,7 @@ from desk.migrate import upgrade
 from desk.models import Base
 from desk.seed import seed_demo
 from desk.settings import Settings
+from nlu import EmbeddedEngine, load_default_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -136,9 +138,15 @@ async def seeded(desk: Desk) -> Desk:
     return desk
 
 
+@pytest.fixture(scope="session")
+def nlu_engine(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedEngine:
+    """The packaged NLU model, trained once per test run."""
+    return load_default_engine(tmp_path_factory.mktemp("nlu") / "model.npz")
+
+
 @pytest.fixture
-def runtime(seeded: Desk) -> Runtime:
-    return build_runtime(seeded.settings, seeded)
+def runtime(seeded: Desk, nlu_engine: EmbeddedEngine) -> Runtime:
+    return build_runtime(seeded.settings, seeded, Understanding(seeded.settings.nlu, engine=nlu_engine))
 
 
 @pytest.fixture

@@ -1,0 +1,203 @@
+"""What the bot says: one turn at a time, from the dialogue state and what the NLU understood.
+
+Order of precedence: a numbered reply picks one of the last buttons; ``/commands`` (button
+payloads, which users may also type) act directly; a flow waiting for free text takes it; then
+the intent decides. Two misunderstandings in a row hand the conversation to a person.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bots import followup, report
+from bots.turn import Turn
+from channels.base import Button
+from nlu import OOS_INTENT
+
+__all__ = ["respond"]
+
+log = logging.getLogger(__name__)
+
+_CHATTER = {"out_of_scope", OOS_INTENT}
+# Intents that interrupt a flow waiting for free text (others are taken as the answer).
+_INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
+
+
+def _menu(turn: Turn) -> list[Button]:
+    return [
+        turn.button("menu.report", "/report"),
+        turn.button("menu.request", "/request"),
+        turn.button("menu.status", "/status"),
+        turn.button("menu.human", "/human"),
+    ]
+
+
+def _pick_option(turn: Turn) -> str:
+    """'2' after buttons means the second button (how SMS and e-mail users answer)."""
+    options = turn.state.get("options") or []
+    text = turn.text.strip()
+    if text.isdigit() and 1 <= int(text) <= len(options) and turn.state.get("flow") != "survey":
+        return str(options[int(text) - 1])
+    return turn.text
+
+
+async def respond(turn: Turn) -> None:
+    """Fill ``turn.replies`` (never empty) and update ``turn.state``."""
+    text = _pick_option(turn)
+    turn.state.pop("options", None)
+    if text.startswith("/"):
+        if await _command(turn, text):
+            turn.state["misses"] = 0
+            return
+    elif await _flow(turn, text):
+        turn.state["misses"] = 0
+        return
+    await _intent(turn, text)
+    if not turn.replies:  # a safety net: the bot never answers with nothing
+        turn.say(turn.t("misunderstood"), _menu(turn))
+
+
+async def _command(turn: Turn, text: str) -> bool:
+    name, _, arg = text[1:].strip().partition(" ")
+    arg = arg.strip()
+    name = name.lower()
+    if name == "report":
+        await report.start_report(turn, arg)
+    elif name == "request":
+        await (report.choose_request(turn, arg) if arg else report.start_request(turn, ""))
+    elif name == "status":
+        await followup.show_status(turn)
+    elif name == "human":
+        await followup.handoff(turn, "the user asked for a person")
+    elif name == "solved" and arg.isdigit():
+        await report.kb_verdict(turn, int(arg))
+    elif name == "not_solved" and turn.state.get("flow") == "report":
+        await report.kb_verdict(turn, None)
+    elif name == "category" and turn.state.get("flow") == "report":
+        turn.state["draft"]["category"] = arg
+        await report.continue_report(turn)
+    elif name == "urgency" and turn.state.get("flow") == "report" and arg in report.URGENCY:
+        turn.state["draft"]["urgency"] = arg
+        await report.continue_report(turn)
+    elif name == "add" and arg:
+        await report.add_to_existing(turn, arg)
+    elif name == "new" and turn.state.get("flow") == "report":
+        await report.continue_report(turn)
+    elif name == "cancel_yes" and arg:
+        await followup.cancel(turn, arg)
+    elif name == "keep" and arg:
+        turn.say(turn.t("cancel.kept", ref=arg.upper()))
+    elif name == "confirm" and arg:
+        if not await followup.confirm(turn, arg, fixed=True):
+            await followup.show_status(turn)
+    elif name == "reopen":
+        await followup.reopen(turn, arg or None)
+    elif name == "rate" and len(arg.split()) == 2 and arg.split()[1].isdigit():
+        ref, score = arg.split()
+        turn.state.update(flow="survey", step="score", survey=ref.upper())
+        await followup.survey_answer(turn, ref, int(score), "")
+    elif name == "skip" and turn.state.get("flow") == "survey":
+        await followup.survey_answer(turn, turn.state["survey"], None, "skip")
+    else:
+        return False
+    return True
+
+
+async def _flow(turn: Turn, text: str) -> bool:
+    """A flow waiting for free text takes this message, unless it clearly asks for something else."""
+    flow, step = turn.state.get("flow"), turn.state.get("step")
+    intent = turn.parse.intent
+    if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):
+        return False
+    if flow == "survey":
+        score = followup.rating_from(turn, text) if step == "score" else None
+        if step == "score" and score is None:
+            return False  # not a rating: let the intent decide (the survey stays open)
+        await followup.survey_answer(turn, turn.state["survey"], score, text)
+        return True
+    if flow == "report" and step == "text":
+        turn.state["draft"]["text"] = text.strip()
+        turn.state["step"] = None
+        if not await report.suggest_articles(turn, text):
+            await report.continue_report(turn)
+        return True
+    if flow == "report" and step == "description":
+        draft = turn.state["draft"]
+        draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
+        await report.continue_report(turn)
+        return True
+    if (
+        flow == "report"
+        and step == "kb"
+        and intent.name in ("kb_helpful", "kb_not_helpful", "affirm", "deny")
+    ):
+        suggested = turn.state.get("suggested") or []
+        helpful = intent.name in ("kb_helpful", "affirm")
+        await report.kb_verdict(turn, suggested[0] if helpful and len(suggested) == 1 else None)
+        return True
+    if flow == "request" and step == "answer":
+        await report.answer_request(turn, text)
+        return True
+    return False
+
+
+async def _intent(turn: Turn, text: str) -> None:
+    intent = turn.parse.intent.name
+    if intent in _CHATTER:
+        ticket = await followup.linked_ticket(turn)
+        if ticket is not None and intent == OOS_INTENT and len(text.strip()) >= 20:
+            await followup.add_info(turn, text)  # more detail on the ticket being discussed
+            return
+        turn.state["misses"] = turn.state.get("misses", 0) + 1
+        if turn.state["misses"] >= turn.desk.settings.bot.misunderstandings_before_handoff:
+            turn.state["misses"] = 0
+            await followup.handoff(turn, "the bot did not understand twice in a row")
+            return
+        key = "oos" if intent == "out_of_scope" else "misunderstood"
+        turn.say(turn.t(key), _menu(turn))
+        return
+    turn.state["misses"] = 0
+    if intent == "greet":
+        turn.say(turn.t("greet", name=turn.person.name.split(" ")[0] if turn.person.name else ""))
+        turn.say(turn.t("help"), _menu(turn))
+    elif intent == "help":
+        turn.say(turn.t("help"), _menu(turn))
+    elif intent == "thanks":
+        turn.say(turn.t("thanks"))
+    elif intent == "goodbye":
+        turn.say(turn.t("goodbye"))
+    elif intent == "report_problem":
+        await report.start_report(turn, text)
+    elif intent == "request_service":
+        await report.start_request(turn, text)
+    elif intent == "check_status":
+        await followup.show_status(turn)
+    elif intent == "add_info":
+        await followup.add_info(turn, text)
+    elif intent == "talk_to_human":
+        await followup.handoff(turn, "the user asked for a person")
+    elif intent == "cancel_ticket":
+        await followup.ask_cancel(turn)
+    elif intent == "reopen":
+        # Right after a resolution, "reopen" is the answer to "did this fix it?".
+        if followup.ref_in(turn) or not await followup.confirm(turn, None, fixed=False):
+            await followup.reopen(turn)
+    elif intent in ("affirm", "deny", "kb_helpful", "kb_not_helpful"):
+        fixed = intent in ("affirm", "kb_helpful")
+        if not await followup.confirm(turn, None, fixed=fixed):
+            turn.say(turn.t("help"), _menu(turn))
+    elif intent == "rate":
+        await _late_rating(turn, text)
+    else:
+        log.warning("no handler for intent %s", intent)
+
+
+async def _late_rating(turn: Turn, text: str) -> None:
+    """A rating given outside the survey still counts for the latest unrated closed ticket."""
+    score = followup.rating_from(turn, text)
+    ref = turn.state.get("survey")
+    if score is not None and ref:
+        turn.state.update(flow="survey", step="score")
+        await followup.survey_answer(turn, ref, score, text)
+    else:
+        turn.say(turn.t("thanks"))

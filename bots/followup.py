@@ -1,0 +1,273 @@
+"""After the ticket: status, more information, cancel, reopen, confirmation, survey, handoff.
+
+A user only ever sees their own tickets: a reference that is someone else's gets the same answer
+as one that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from bots.turn import Turn
+from channels.base import Button
+from desk.handoff import queue_conversation
+from desk.i18n import t as desk_t
+from desk.lifecycle import OPEN_STATUSES
+from desk.models import Ticket
+from desk.surveys import LOW_SCORE, comment_on_rating, rate_ticket
+from desk.tickets import (
+    add_comment,
+    change_ticket,
+    close_ticket,
+    create_ticket,
+    format_due,
+    reopen_ticket,
+    requester_ticket,
+    requester_tickets,
+)
+
+__all__ = [
+    "add_info",
+    "ask_cancel",
+    "ask_rating",
+    "cancel",
+    "confirm",
+    "handoff",
+    "linked_ticket",
+    "rating_from",
+    "reopen",
+    "show_status",
+    "survey_answer",
+]
+
+_REF = re.compile(r"\b(INC|REQ|PRB)-?(\d+)\b", re.IGNORECASE)
+_STARS = re.compile(r"^[\s⭐★☆🌟]+$")
+_SKIP = {"skip", "no", "nope", "nothing", "n/a", "跳过", "没有", "不用", "无", "/skip"}
+
+
+def ref_in(turn: Turn) -> str | None:
+    """A ticket reference the user wrote (entity, else a pattern), normalised to ``INC-12``."""
+    value = turn.parse.entity("ticket_ref")
+    match = _REF.search(value or turn.text)
+    return f"{match.group(1).upper()}-{match.group(2)}" if match else None
+
+
+async def linked_ticket(turn: Turn, *, open_only: bool = True) -> Ticket | None:
+    ref = turn.state.get("ticket")
+    if not ref:
+        return None
+    ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None or (open_only and ticket.status not in OPEN_STATUSES):
+        return None
+    return ticket
+
+
+def _when(turn: Turn, ticket: Ticket, value: object) -> str:
+    return format_due(turn.desk, ticket, value) if isinstance(value, datetime) else ""
+
+
+async def show_status(turn: Turn) -> None:
+    ref = ref_in(turn)
+    if ref:
+        ticket = await requester_ticket(turn.session, turn.person, ref)
+        if ticket is None:
+            turn.say(turn.t("status.unknown", ref=ref))
+            return
+        tickets = [ticket]
+    else:
+        tickets = await requester_tickets(turn.session, turn.person, (*OPEN_STATUSES, "resolved"))
+        if not tickets:
+            turn.say(turn.t("status.none"), _menu(turn))
+            return
+    lines = [] if ref else [turn.t("status.header")]
+    for ticket in tickets:
+        assignee = turn.t("status.assignee", name=ticket.assignee.name) if ticket.assignee else ""
+        due = ""
+        if ticket.status in OPEN_STATUSES and ticket.resolution_due is not None:
+            due = turn.t("status.due", due=_when(turn, ticket, ticket.resolution_due))
+        lines.append(
+            turn.t(
+                "status.item",
+                ref=ticket.ref,
+                subject=ticket.subject,
+                status=desk_t(turn.lang, f"status.{ticket.status}"),
+                assignee=assignee,
+                updated=_when(turn, ticket, ticket.updated_at),
+                due=due,
+            )
+        )
+    turn.say("\n".join(lines))
+
+
+def _menu(turn: Turn) -> list[Button]:
+    return [
+        turn.button("menu.report", "/report"),
+        turn.button("menu.request", "/request"),
+        turn.button("menu.status", "/status"),
+        turn.button("menu.human", "/human"),
+    ]
+
+
+async def add_info(turn: Turn, text: str) -> None:
+    """'add to INC-12: ...' or a follow-up on the linked ticket becomes a comment on it."""
+    ref = ref_in(turn)
+    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else await linked_ticket(turn)
+    if ticket is None:
+        turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("info.none"))
+        return
+    body = _REF.sub("", text, count=1).lstrip(" :：,，") if ref else text
+    await add_comment(
+        turn.session, turn.desk, turn.requester, ticket, body or text, channel=turn.conversation.channel
+    )
+    turn.state["ticket"] = ticket.ref
+    turn.conversation.ticket_id = ticket.id
+    turn.say(turn.t("info.added", ref=ticket.ref))
+
+
+async def ask_cancel(turn: Turn) -> None:
+    ref = ref_in(turn)
+    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else await linked_ticket(turn)
+    if ticket is None:
+        turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("cancel.which"))
+        return
+    if ticket.status not in OPEN_STATUSES:
+        turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
+        return
+    buttons = [
+        turn.button("cancel.yes", f"/cancel_yes {ticket.ref}"),
+        turn.button("cancel.no", f"/keep {ticket.ref}"),
+    ]
+    turn.say(turn.t("cancel.ask", ref=ticket.ref, subject=ticket.subject), buttons)
+
+
+async def cancel(turn: Turn, ref: str) -> None:
+    ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None:
+        turn.say(turn.t("status.unknown", ref=ref))
+        return
+    if ticket.status not in OPEN_STATUSES:
+        turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
+        return
+    await change_ticket(turn.session, turn.desk, turn.requester, ticket, {"status": "cancelled"})
+    turn.say(turn.t("cancel.done", ref=ticket.ref))
+
+
+async def reopen(turn: Turn, ref: str | None = None) -> None:
+    ref = ref or ref_in(turn)
+    if ref is None:
+        resolved = await requester_tickets(turn.session, turn.person, ("resolved",), limit=1)
+        if not resolved:
+            turn.say(turn.t("reopen.which"))
+            return
+        ticket: Ticket | None = resolved[0]
+    else:
+        ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None:
+        turn.say(turn.t("status.unknown", ref=ref))
+        return
+    if ticket.status != "resolved":
+        turn.say(turn.t("reopen.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
+        return
+    await reopen_ticket(turn.session, turn.desk, turn.requester, ticket, reason=turn.text)
+    turn.state["ticket"] = ticket.ref
+    turn.say(turn.t("reopen.done", ref=ticket.ref))
+
+
+async def confirm(turn: Turn, ref: str | None, *, fixed: bool) -> bool:
+    """The requester's answer to "did this fix it?". Returns False if nothing awaited it."""
+    if ref is None:
+        waiting = await requester_tickets(turn.session, turn.person, ("resolved",), limit=1)
+        if not waiting:
+            return False
+        ticket: Ticket | None = waiting[0]
+    else:
+        ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None:
+        turn.say(turn.t("status.unknown", ref=ref))
+        return True
+    if ticket.status != "resolved":
+        # Already closed (e.g. by a double click): still offer the survey if it is unanswered.
+        if ticket.status == "closed" and fixed and ticket.csat_score is None:
+            ask_rating(turn, ticket)
+            return True
+        return False
+    if not fixed:
+        await reopen_ticket(turn.session, turn.desk, turn.requester, ticket, reason=turn.text)
+        turn.reset()
+        turn.state["ticket"] = ticket.ref
+        turn.say(turn.t("confirm.reopened", ref=ticket.ref))
+        return True
+    await close_ticket(turn.session, turn.desk, turn.requester, ticket)
+    turn.say(turn.t("confirm.closed", ref=ticket.ref))
+    ask_rating(turn, ticket)
+    return True
+
+
+def ask_rating(turn: Turn, ticket: Ticket) -> None:
+    turn.reset()
+    turn.state.update(flow="survey", step="score", survey=ticket.ref)
+    buttons = [Button("⭐" * n, f"/rate {ticket.ref} {n}") for n in range(1, 6)]
+    turn.say(turn.t("csat.ask", ref=ticket.ref), buttons)
+
+
+def rating_from(turn: Turn, text: str) -> int | None:
+    """1–5 from a digit, stars, or the NLU's rating entity (words such as "great", "非常满意")."""
+    stripped = text.strip()
+    if stripped in {"1", "2", "3", "4", "5"}:
+        return int(stripped)
+    if stripped and _STARS.match(stripped):
+        count = sum(stripped.count(s) for s in "⭐★🌟")
+        return count if 1 <= count <= 5 else None
+    value = turn.parse.entity("rating")
+    if value and value.isdigit() and 1 <= int(value) <= 5:
+        return int(value)
+    return None
+
+
+async def survey_answer(turn: Turn, ref: str, score: int | None, text: str) -> None:
+    ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None:
+        turn.reset()
+        return
+    step = turn.state.get("step", "score")
+    if score is not None and step == "score":
+        await rate_ticket(turn.session, turn.desk, turn.requester, ticket, score)
+        turn.state.update(step="comment")
+        key = "csat.low" if score <= LOW_SCORE else "csat.thanks"
+        turn.say(turn.t(key, ref=ticket.ref, score=score), [turn.button("csat.skip_button", "/skip")])
+        return
+    turn.reset()
+    if text.strip().lower() in _SKIP:
+        turn.say(turn.t("csat.skip"))
+        return
+    await comment_on_rating(turn.session, turn.desk, turn.requester, ticket, text)
+    turn.say(turn.t("csat.comment"))
+
+
+async def handoff(turn: Turn, reason: str) -> None:
+    """Move the conversation to the human queue with a ticket linked; tell the user when."""
+    ticket = await linked_ticket(turn)
+    if ticket is None:
+        draft = turn.state.get("draft") or {}
+        text = draft.get("text") or turn.text
+        ticket = await create_ticket(
+            turn.session,
+            turn.desk,
+            turn.requester,
+            requester=turn.person,
+            subject=text.splitlines()[0][:120] or "Chat",
+            description=text,
+            category=draft.get("category"),
+            channel=turn.conversation.channel,
+            language=turn.lang,
+        )
+    turn.reset()
+    turn.state["ticket"] = ticket.ref
+    slot = await queue_conversation(turn.session, turn.desk, turn.conversation, ticket=ticket, reason=reason)
+    if slot.opens_at is not None:
+        turn.say(
+            turn.t("handoff.closed", ref=ticket.ref, opens_at=format_due(turn.desk, ticket, slot.opens_at))
+        )
+    else:
+        turn.say(turn.t("handoff.queued", ref=ticket.ref, position=slot.position))

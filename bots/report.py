@@ -1,0 +1,281 @@
+"""Reporting a problem and requesting a service: the flows that end in a ticket.
+
+A problem first meets the knowledge base (up to three articles with "this solved it" / "not
+solved"); a solved one closes the conversation as a deflection. Otherwise the bot asks only for
+what it does not know yet (category, how badly it hurts, a description), offers to add to a
+similar open ticket instead of opening a duplicate, and then opens the ticket and gives its
+reference, priority and promised times.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import select, update
+
+from bots.turn import Turn
+from channels.base import Button
+from desk.catalog import find_category
+from desk.errors import NotFound
+from desk.handoff import close_conversation
+from desk.kb import get_article, record_feedback, search_articles
+from desk.lifecycle import OPEN_STATUSES
+from desk.models import Category, Message, Ticket
+from desk.settings import RequestType
+from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
+
+__all__ = [
+    "URGENCY",
+    "add_to_existing",
+    "answer_request",
+    "choose_request",
+    "continue_report",
+    "kb_verdict",
+    "start_report",
+    "start_request",
+    "suggest_articles",
+]
+
+# Quick buttons → (impact, urgency): what a user can tell about their own situation.
+URGENCY = {
+    "low": ("low", "low"),
+    "medium": ("medium", "medium"),
+    "high": ("medium", "high"),
+    "team": ("high", "high"),
+}
+_WORDY = 25  # characters: shorter descriptions get one request for detail
+
+
+def _snippet(body: str, size: int = 140) -> str:
+    flat = " ".join(body.split())
+    return flat if len(flat) <= size else flat[: size - 1].rstrip() + "…"
+
+
+async def start_report(turn: Turn, text: str) -> None:
+    """Begin a report from the user's own words; entities fill what they already say."""
+    turn.reset()
+    draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
+    category = turn.parse.entity("category")
+    if category:
+        draft["category"] = await _category_path(turn, category)
+    urgency = turn.parse.entity("urgency")
+    if urgency in ("low", "medium", "high"):
+        draft["urgency"] = urgency
+    turn.state.update(flow="report", draft=draft)
+    if len(draft["text"]) < 8:  # "I have a problem": nothing to search on yet
+        turn.state["step"] = "text"
+        turn.say(turn.t("report.ask"))
+        return
+    if await suggest_articles(turn, draft["text"]):
+        return
+    await continue_report(turn)
+
+
+async def _category_path(turn: Turn, value: str) -> str | None:
+    try:
+        return (await find_category(turn.session, value)).path
+    except NotFound:
+        return None
+
+
+async def suggest_articles(turn: Turn, text: str) -> bool:
+    bot = turn.desk.settings.bot
+    hits = await search_articles(turn.session, text, language=turn.lang, limit=bot.kb_suggestions)
+    if not hits:
+        hits = await search_articles(turn.session, text, limit=bot.kb_suggestions)
+    hits = [h for h in hits if h.score >= bot.kb_min_score]
+    if not hits:
+        return False
+    lines = [turn.t("kb.intro")]
+    buttons = []
+    for n, hit in enumerate(hits, 1):
+        lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=_snippet(hit.article.body)))
+        buttons.append(turn.button("kb.solved", f"/solved {hit.article.id}", n=n))
+    buttons.append(turn.button("kb.not_solved", "/not_solved"))
+    turn.state.update(step="kb", suggested=[h.article.id for h in hits])
+    turn.say("\n".join(lines), buttons)
+    return True
+
+
+async def kb_verdict(turn: Turn, solved_id: int | None) -> None:
+    """The user's answer to suggestions: a solved one deflects; otherwise carry on to a ticket."""
+    suggested: list[int] = turn.state.get("suggested", [])
+    if solved_id is not None and solved_id in suggested:
+        await record_feedback(turn.session, solved_id, helpful=True)
+        article = await get_article(turn.session, solved_id)
+        turn.say(turn.t("kb.deflected"))
+        await close_conversation(turn.session, turn.desk, turn.conversation, "deflected")
+        turn.conversation.state = {}
+        turn.state.clear()
+        turn.state["deflected_by"] = article.id
+        return
+    for article_id in suggested:
+        await record_feedback(turn.session, article_id, helpful=False)
+    turn.state.pop("suggested", None)
+    await continue_report(turn)
+
+
+async def continue_report(turn: Turn) -> None:
+    """Ask for the next missing piece, or open the ticket when nothing is missing."""
+    draft: dict[str, Any] = turn.state["draft"]
+    if not draft.get("category"):
+        turn.state["step"] = "category"
+        top = await turn.session.scalars(
+            select(Category).where(Category.parent_id.is_(None), Category.active).order_by(Category.path)
+        )
+        name = "name_zh" if turn.lang == "zh" else "name"
+        buttons = [Button(getattr(c, name) or c.name, f"/category {c.path}") for c in top]
+        turn.say(turn.t("ask.category"), buttons)
+        return
+    if not draft.get("urgency"):
+        turn.state["step"] = "urgency"
+        turn.say(turn.t("ask.urgency"), [turn.button(f"urgency.{k}", f"/urgency {k}") for k in URGENCY])
+        return
+    if len(draft["text"]) < _WORDY and not draft.get("asked_detail"):
+        draft["asked_detail"] = True
+        turn.state["step"] = "description"
+        turn.say(turn.t("ask.description"))
+        return
+    if not draft.get("dup_checked"):
+        draft["dup_checked"] = True
+        similar = await _similar_open_ticket(turn, draft)
+        if similar is not None:
+            turn.state["step"] = "dup"
+            buttons = [
+                turn.button("dup.add", f"/add {similar.ref}", ref=similar.ref),
+                turn.button("dup.new", "/new"),
+            ]
+            turn.say(turn.t("dup.offer", ref=similar.ref, subject=similar.subject), buttons)
+            return
+    await _open_ticket(turn, draft)
+
+
+async def _similar_open_ticket(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
+    ratio = turn.desk.settings.bot.similar_ticket_ratio
+    best: tuple[float, Ticket] | None = None
+    for ticket in await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=20):
+        score = fuzz.token_set_ratio(draft["text"].lower(), f"{ticket.subject} {ticket.description}".lower())
+        if ticket.category is not None and ticket.category.path == draft.get("category"):
+            score += 15
+        if score >= ratio and (best is None or score > best[0]):
+            best = (score, ticket)
+    return best[1] if best else None
+
+
+async def add_to_existing(turn: Turn, ref: str) -> None:
+    """The user chose to add their report to an open ticket instead of opening another."""
+    ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None:
+        turn.say(turn.t("status.unknown", ref=ref.upper()))
+        return
+    text = turn.state.get("draft", {}).get("text") or turn.text
+    await add_comment(
+        turn.session, turn.desk, turn.requester, ticket, text, channel=turn.conversation.channel
+    )
+    turn.reset()
+    turn.state["ticket"] = ticket.ref
+    turn.conversation.ticket_id = ticket.id
+    turn.say(turn.t("info.added", ref=ticket.ref))
+
+
+async def _open_ticket(
+    turn: Turn, draft: dict[str, Any], *, kind: str = "incident", subject: str | None = None
+) -> Ticket:
+    impact, urgency = URGENCY.get(draft.get("urgency") or "medium", ("medium", "medium"))
+    text: str = draft["text"]
+    ticket = await create_ticket(
+        turn.session,
+        turn.desk,
+        turn.requester,
+        requester=turn.person,
+        subject=subject or text.splitlines()[0][:120],
+        description=text,
+        type=kind,
+        category=draft.get("category"),
+        impact=draft.get("impact") or impact,
+        urgency=urgency,
+        channel=turn.conversation.channel,
+        language=turn.lang,
+    )
+    # The conversation's messages since the report began (with their photos and files) join it.
+    await turn.session.execute(
+        update(Message)
+        .where(
+            Message.conversation_id == turn.conversation.id, Message.id >= draft.get("since", turn.message.id)
+        )
+        .values(ticket_id=ticket.id)
+    )
+    turn.conversation.ticket_id = ticket.id
+    turn.reset()
+    turn.state["ticket"] = ticket.ref
+    key = "ticket.created" if kind == "incident" else "request.created"
+    values = {"ref": ticket.ref, "subject": ticket.subject, "priority": ticket.priority}
+    if ticket.response_due is None:
+        turn.say(turn.t(key + ".nosla", **values))
+    else:
+        due = {
+            "response_due": format_due(turn.desk, ticket, ticket.response_due),
+            "resolution_due": format_due(turn.desk, ticket, ticket.resolution_due),
+        }
+        turn.say(turn.t(key, **values, **due))
+    return ticket
+
+
+def _request_types(turn: Turn) -> list[RequestType]:
+    return turn.desk.settings.bot.requests
+
+
+async def start_request(turn: Turn, text: str) -> None:
+    """Begin a service request; the kind comes from the words used, or the user picks it."""
+    turn.reset()
+    low = text.lower()
+    category = turn.parse.entity("category")
+    kind = next((r for r in _request_types(turn) if any(k.lower() in low for k in r.keywords)), None)
+    if kind is None and category:
+        kind = next((r for r in _request_types(turn) if r.category and r.category.startswith(category)), None)
+    if kind is None:
+        turn.state.update(flow="request", step="choose", since=turn.message.id)
+        buttons = [
+            Button(r.title.get(turn.lang, r.title["en"]), f"/request {r.key}") for r in _request_types(turn)
+        ]
+        turn.say(turn.t("request.choose"), buttons)
+        return
+    await choose_request(turn, kind.key, text)
+
+
+async def choose_request(turn: Turn, key: str, text: str = "") -> None:
+    kind = next((r for r in _request_types(turn) if r.key == key), None)
+    if kind is None:
+        await start_request(turn, "")
+        return
+    since = turn.state.get("since", turn.message.id)
+    turn.state.update(
+        flow="request", step="answer", request={"key": key, "answers": {}, "text": text, "since": since}
+    )
+    await _next_question(turn, kind)
+
+
+async def answer_request(turn: Turn, text: str) -> None:
+    request = turn.state["request"]
+    kind = next(r for r in _request_types(turn) if r.key == request["key"])
+    question = kind.questions[len(request["answers"])]
+    request["answers"][question.key] = text.strip()
+    await _next_question(turn, kind)
+
+
+async def _next_question(turn: Turn, kind: RequestType) -> None:
+    request = turn.state["request"]
+    answers: dict[str, str] = request["answers"]
+    if len(answers) < len(kind.questions):
+        question = kind.questions[len(answers)]
+        turn.say(getattr(question, "zh" if turn.lang == "zh" else "en"))
+        return
+    title = kind.title.get(turn.lang, kind.title["en"])
+    lines = [f"{getattr(q, 'zh' if turn.lang == 'zh' else 'en')} {answers[q.key]}" for q in kind.questions]
+    if request.get("text"):
+        lines.insert(0, request["text"])
+    first = next(iter(answers.values()), "")
+    since = request.get("since", turn.message.id)
+    draft = {"text": "\n".join(lines), "category": kind.category, "urgency": "low", "since": since}
+    await _open_ticket(turn, draft, kind="request", subject=f"{title}: {first}"[:120] if first else title)

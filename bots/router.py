@@ -1,0 +1,142 @@
+"""The one inbound path for every channel: record, decide, reply through the outbox.
+
+``handle(inbound)`` stores the message once (a platform retry records nothing and gets no
+answer), keeps the bot silent while the conversation is queued or with an agent, and otherwise
+runs one dialogue turn whose replies are transcript rows plus outbox rows in the same
+transaction. Channels that answer inline (REST, the terminal) get the replies back instead of
+an outbox row. Messages from one user are processed one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import weakref
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bots.dialogue import respond
+from bots.turn import TEMPLATES, Turn
+from bots.understanding import Understanding
+from channels.base import Inbound, Outbound
+from desk.context import Actor, Desk
+from desk.conversations import record_inbound
+from desk.i18n import normalise_language
+from desk.models import Conversation, Message, Person
+from desk.notify import send_to_conversation
+from nlu import detect_language
+
+__all__ = ["BotRouter"]
+
+log = logging.getLogger(__name__)
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_NEUTRAL = re.compile(r"^[\s\d/⭐★☆🌟!?.,:;+-]*$|^/")  # digits, stars, payloads: no language of their own
+
+
+class BotRouter:
+    """Routes inbound messages to the dialogue. One instance per process."""
+
+    def __init__(self, desk: Desk, understanding: Understanding) -> None:
+        self.desk = desk
+        self.understanding = understanding
+        # A lock per chat, alive while someone holds or waits for it.
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    async def handle(self, inbound: Inbound, *, inline: bool = False) -> list[Outbound]:
+        """Process one message; returns the replies when ``inline``, else ``[]`` (outbox)."""
+        key = (inbound.address.channel, inbound.address.chat_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        try:
+            async with lock:
+                return await self._handle(inbound, inline)
+        except Exception:
+            log.exception("could not handle a %s message from %s", inbound.address.channel, inbound.user_id)
+            return [Outbound(TEMPLATES.t(self._language(inbound.text, None), "error"))]
+
+    async def handle_inline(self, inbound: Inbound) -> list[Outbound]:
+        return await self.handle(inbound, inline=True)
+
+    def _language(self, text: str, known: str | None) -> str:
+        """The language of this message; short or neutral text keeps the conversation's.
+
+        Any Chinese character means Chinese. Latin text switches a Chinese conversation to
+        English only when it says something (three words or more): "Visio 2021" in answer to a
+        question asked in Chinese is still a Chinese conversation.
+        """
+        fallback = known or self.desk.settings.desk.default_language
+        if text.startswith("/"):  # a payload: only what follows the command can carry language
+            text = text.partition(" ")[2]
+        if not text.strip() or _NEUTRAL.match(text):
+            return fallback
+        if _CJK.search(text):
+            return "zh"
+        if known and len(_WORD.findall(text)) < 3:
+            return known
+        return detect_language(text)
+
+    async def _handle(self, inbound: Inbound, inline: bool) -> list[Outbound]:
+        # Understanding runs before the transaction: a Rasa round trip must not hold locks.
+        parse = await self.understanding.parse(inbound.text)
+        hinted = inbound.extra.get("language")
+        async with self.desk.session() as session:
+            recorded = await record_inbound(session, self.desk, inbound)
+            if recorded.duplicate or recorded.message is None:
+                return []
+            conversation = await session.scalar(
+                select(Conversation).where(Conversation.id == recorded.conversation.id).with_for_update()
+            )
+            assert conversation is not None
+            if conversation.mode in ("queued", "agent"):
+                return []  # a person answers; the message shows in the console as it is
+            person = await session.get(Person, conversation.person_id)
+            assert person is not None
+            known = conversation.language or person.language or normalise_language(hinted, "") or None
+            lang = normalise_language(hinted) if hinted else self._language(inbound.text, known)
+            turn = Turn(
+                session=session,
+                desk=self.desk,
+                conversation=conversation,
+                person=person,
+                message=recorded.message,
+                text=inbound.text.strip(),
+                parse=parse,
+                lang=lang,
+                state=dict(conversation.state or {}),
+            )
+            await respond(turn)
+            if conversation.mode != "closed":
+                conversation.state = turn.state  # a new dict, so the JSON column is written
+            conversation.language = lang
+            person.language = person.language or lang
+            for reply in turn.replies:
+                await self._record_reply(session, conversation, reply, inline)
+        return list(turn.replies) if inline else []
+
+    async def _record_reply(
+        self, session: AsyncSession, conversation: Conversation, reply: Outbound, inline: bool
+    ) -> None:
+        if not inline:
+            await send_to_conversation(
+                session, self.desk, conversation, reply.text, buttons=reply.buttons, author=Actor.bot()
+            )
+            return
+        session.add(
+            Message(
+                conversation_id=conversation.id,
+                ticket_id=conversation.ticket_id,
+                direction="out",
+                author_kind="bot",
+                author_name="bot",
+                channel=conversation.channel,
+                text=reply.text,
+                buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
+                created_at=self.desk.now(),
+            )
+        )

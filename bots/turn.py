@@ -1,0 +1,58 @@
+"""One turn of dialogue: what the user said, what we know, and the replies being built."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.base import Button, Outbound
+from desk.context import Actor, Desk
+from desk.i18n import Templates
+from desk.models import Conversation, Message, Person
+from nlu import Parse
+
+__all__ = ["TEMPLATES", "Turn"]
+
+TEMPLATES = Templates(Path(__file__).parent / "locales")
+
+
+@dataclass
+class Turn:
+    """Everything a flow needs. ``state`` is the conversation's dialogue state (saved after the
+    turn); ``replies`` are what the bot says, in order."""
+
+    session: AsyncSession
+    desk: Desk
+    conversation: Conversation
+    person: Person
+    message: Message
+    text: str
+    parse: Parse
+    lang: str
+    state: dict[str, Any]
+    replies: list[Outbound] = field(default_factory=list)
+
+    @property
+    def requester(self) -> Actor:
+        return Actor("requester", self.person.id, self.person.name)
+
+    def t(self, key: str, **values: Any) -> str:
+        return TEMPLATES.t(self.lang, key, **values)
+
+    def say(self, text: str, buttons: tuple[Button, ...] | list[Button] = ()) -> None:
+        """Add a reply; its buttons also become the numbered options a plain reply can pick."""
+        self.replies.append(Outbound(text, tuple(buttons)))
+        if buttons:
+            self.state["options"] = [b.payload for b in buttons]
+
+    def button(self, key: str, payload: str, **values: Any) -> Button:
+        return Button(self.t(key, **values), payload)
+
+    def reset(self) -> None:
+        """Leave any flow; keep what outlives flows (the linked ticket)."""
+        keep = {k: self.state[k] for k in ("ticket",) if k in self.state}
+        self.state.clear()
+        self.state.update(keep)

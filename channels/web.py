@@ -1,0 +1,134 @@
+"""The REST channel (Rasa REST-channel compatible) and the web chat page that uses it.
+
+``POST /webhooks/rest/webhook`` answers with the bot's replies inline; whatever agents or the desk
+send later is fetched from ``GET /webhooks/rest/messages?sender=ID&after=CURSOR``. ``/chat`` is a
+static page over these endpoints. The adapter knows only :mod:`channels.base`: the composition
+root gives it the inbound handler and the feed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from channels.base import Address, Attachment, Inbound, Outbound
+
+__all__ = ["FeedItem", "RestChannel"]
+
+MAX_UPLOAD = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """A message for a REST user that was not returned inline (an agent's, a notification)."""
+
+    id: int
+    outbound: Outbound
+
+
+Feed = Callable[[str, int], Awaitable[Sequence[FeedItem]]]
+Handler = Callable[[Inbound], Awaitable[list[Outbound]]]
+
+
+class _Metadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    language: str | None = None
+    message_id: str | None = None
+
+
+class _Message(BaseModel):
+    sender: str = Field(min_length=1, max_length=200)
+    message: str = Field(max_length=8000)
+    metadata: _Metadata = Field(default_factory=_Metadata)
+
+
+def _reply(recipient: str, out: Outbound, ident: int | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"recipient_id": recipient, "text": out.text}
+    if out.buttons:
+        item["buttons"] = [{"title": b.title, "payload": b.payload} for b in out.buttons]
+    if ident is not None:
+        item["id"] = ident
+    return item
+
+
+class RestChannel:
+    """Serves the REST endpoints; as an outbound sender it has nothing to push (users poll)."""
+
+    name = "rest"
+
+    def __init__(self, handler: Handler, feed: Feed) -> None:
+        self._handler = handler
+        self._feed = feed
+
+    async def send(self, address: Address, message: Outbound) -> str | None:
+        # The message row is already in the transcript, which the feed reads: nothing to push.
+        return None
+
+    def _inbound(
+        self, sender: str, text: str, meta: _Metadata, files: tuple[Attachment, ...] = ()
+    ) -> Inbound:
+        return Inbound(
+            address=Address("rest", sender),
+            user_id=sender,
+            text=text,
+            external_id=meta.message_id or f"rest-{uuid.uuid4()}",
+            name=meta.name,
+            email=meta.email,
+            phone=meta.phone,
+            attachments=files,
+            extra={"language": meta.language} if meta.language else {},
+        )
+
+    def router(self) -> APIRouter:
+        router = APIRouter(tags=["rest channel"])
+
+        @router.post("/webhooks/rest/webhook", summary="Send a message to the bot; replies come back inline")
+        async def webhook(body: _Message) -> list[dict[str, Any]]:
+            replies = await self._handler(self._inbound(body.sender, body.message, body.metadata))
+            return [_reply(body.sender, r) for r in replies]
+
+        @router.post("/webhooks/rest/upload", summary="Send a file (and optional text) to the bot")
+        async def upload(
+            sender: Annotated[str, Form(min_length=1, max_length=200)],
+            file: Annotated[UploadFile, File()],
+            message: Annotated[str, Form(max_length=8000)] = "",
+            name: Annotated[str | None, Form()] = None,
+        ) -> list[dict[str, Any]]:
+            data = await file.read(MAX_UPLOAD + 1)
+            if len(data) > MAX_UPLOAD:
+                raise HTTPException(413, "the file is larger than 25 MB")
+            attachment = Attachment(
+                file.filename or "upload", file.content_type or "application/octet-stream", data
+            )
+            inbound = self._inbound(sender, message, _Metadata(name=name), (attachment,))
+            return [_reply(sender, r) for r in await self._handler(inbound)]
+
+        @router.get("/webhooks/rest/messages", summary="Messages sent to a REST user after a cursor")
+        async def messages(
+            sender: Annotated[str, Query(min_length=1, max_length=200)],
+            after: Annotated[str | None, Query(max_length=20)] = None,
+        ) -> dict[str, Any]:
+            if after and not after.isdigit():
+                raise HTTPException(422, "after must be a cursor from a previous answer")
+            cursor = int(after or 0)
+            items = await self._feed(sender, cursor)
+            if items:
+                cursor = max(i.id for i in items)
+            return {"messages": [_reply(sender, i.outbound, i.id) for i in items], "cursor": str(cursor)}
+
+        @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
+        async def chat_page() -> HTMLResponse:
+            page = resources.files("channels").joinpath("static/chat.html").read_text(encoding="utf-8")
+            return HTMLResponse(page)
+
+        return router

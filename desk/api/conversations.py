@@ -1,0 +1,106 @@
+"""Conversation endpoints (CONTRACT §5.4): list, read, take over, write, release."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.api.deps import CurrentAgent, DeskDep
+from desk.api.schemas import message_json
+from desk.context import Desk
+from desk.errors import InvalidInput
+from desk.handoff import agent_reply, get_conversation, queue_slot, release_conversation, take_over
+from desk.models import MODES, Agent, Conversation, Message, Ticket
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+
+class TextIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=4000)
+
+
+async def _json(
+    session: AsyncSession, desk: Desk, c: Conversation, *, messages: bool = False
+) -> dict[str, Any]:
+    ticket = await session.get(Ticket, c.ticket_id) if c.ticket_id else None
+    agent = await session.get(Agent, c.agent_id) if c.agent_id else None
+    out: dict[str, Any] = {
+        "id": c.id,
+        "mode": c.mode,
+        "channel": c.channel,
+        "language": c.language,
+        "person": {
+            "id": c.person.id,
+            "name": c.person.name,
+            "email": c.person.email,
+            "phone": c.person.phone,
+        },
+        "ticket": ticket.ref if ticket else None,
+        "agent": {"id": agent.id, "name": agent.name, "email": agent.email} if agent else None,
+        "queued_at": c.queued_at.isoformat() if c.queued_at else None,
+        "created_at": c.created_at.isoformat(),
+        "last_message_at": c.last_message_at.isoformat(),
+    }
+    if c.mode == "queued":
+        out["queue_position"] = (await queue_slot(session, desk, c)).position
+    if messages:
+        rows = await session.scalars(
+            select(Message).where(Message.conversation_id == c.id).order_by(Message.id)
+        )
+        out["messages"] = [message_json(m) for m in rows]
+    return out
+
+
+@router.get("", summary="Conversations, most recently active first")
+async def list_conversations(
+    desk: DeskDep,
+    agent: CurrentAgent,
+    mode: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    query = select(Conversation)
+    if mode:
+        if mode not in MODES:
+            raise InvalidInput(f"mode must be one of {', '.join(MODES)}", code="invalid_mode")
+        query = query.where(Conversation.mode == mode)
+        if mode == "queued":
+            query = query.order_by(Conversation.queued_at)
+    query = query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
+    async with desk.session() as session:
+        return {"items": [await _json(session, desk, c) for c in await session.scalars(query)]}
+
+
+@router.get("/{conversation_id}", summary="A conversation with its messages")
+async def read(conversation_id: int, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        return await _json(session, desk, await get_conversation(session, conversation_id), messages=True)
+
+
+@router.post("/{conversation_id}/takeover", summary="Take the conversation over from the bot or the queue")
+async def takeover(conversation_id: int, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        conversation = await get_conversation(session, conversation_id, lock=True)
+        await take_over(session, desk, conversation, agent)
+        return await _json(session, desk, conversation)
+
+
+@router.post("/{conversation_id}/messages", status_code=201, summary="Write to the user on their channel")
+async def write(conversation_id: int, body: TextIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        conversation = await get_conversation(session, conversation_id, lock=True)
+        message = await agent_reply(session, desk, conversation, agent, body.text)
+        await session.refresh(message, ["attachments"])
+        return message_json(message)
+
+
+@router.post("/{conversation_id}/release", summary="Hand the conversation back to the bot")
+async def release(conversation_id: int, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        conversation = await get_conversation(session, conversation_id, lock=True)
+        await release_conversation(session, desk, conversation, agent)
+        return await _json(session, desk, conversation)

@@ -1,0 +1,198 @@
+"""Human handoff: the conversation state machine ``bot → queued → agent → bot | closed``.
+
+While a conversation is ``queued`` or owned by an agent the bot is silent; agents' messages are
+transcript rows plus outbox rows in one transaction, delivered on the user's own channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.agents import actor_of
+from desk.context import Actor, Desk
+from desk.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from desk.i18n import t
+from desk.models import Agent, Conversation, Message, Ticket
+from desk.notify import send_to_conversation
+from desk.tickets import change_ticket, record_event
+
+__all__ = [
+    "MODE_TRANSITIONS",
+    "QueueSlot",
+    "agent_reply",
+    "close_conversation",
+    "get_conversation",
+    "queue_conversation",
+    "queue_slot",
+    "release_conversation",
+    "take_over",
+]
+
+MODE_TRANSITIONS: dict[str, frozenset[str]] = {
+    "bot": frozenset({"queued", "agent", "closed"}),
+    "queued": frozenset({"agent", "bot", "closed"}),
+    "agent": frozenset({"bot", "queued", "closed"}),
+    "closed": frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSlot:
+    """Where a waiting conversation stands: its place in line, and when someone will answer if
+    the desk is closed now (``None`` while it is open)."""
+
+    position: int
+    opens_at: datetime | None
+
+
+def _move(conversation: Conversation, mode: str) -> None:
+    if mode != conversation.mode and mode not in MODE_TRANSITIONS[conversation.mode]:
+        raise InvalidTransition(
+            f"conversation {conversation.id} is {conversation.mode}; it cannot become {mode}"
+        )
+    conversation.mode = mode
+
+
+async def get_conversation(
+    session: AsyncSession, conversation_id: int, *, lock: bool = False
+) -> Conversation:
+    """Raises:
+    NotFound: when there is no such conversation.
+    """
+    query = select(Conversation).where(Conversation.id == conversation_id)
+    if lock:
+        query = query.with_for_update(of=Conversation)
+    conversation = await session.scalar(query)
+    if conversation is None:
+        raise NotFound(f"no conversation {conversation_id}")
+    return conversation
+
+
+async def queue_slot(session: AsyncSession, desk: Desk, conversation: Conversation) -> QueueSlot:
+    """The conversation's place among those waiting, and the next opening if the desk is closed."""
+    ahead = await session.scalar(
+        select(func.count(Conversation.id)).where(
+            Conversation.mode == "queued",
+            Conversation.queued_at < (conversation.queued_at or desk.now()),
+        )
+    )
+    now = desk.now()
+    calendar = desk.calendar(None)
+    opens = None if calendar is None or calendar.is_open(now) else calendar.next_open(now)
+    return QueueSlot(int(ahead or 0) + 1, opens)
+
+
+async def queue_conversation(
+    session: AsyncSession,
+    desk: Desk,
+    conversation: Conversation,
+    *,
+    ticket: Ticket | None = None,
+    reason: str = "",
+) -> QueueSlot:
+    """Hand a conversation to the human queue, linked to ``ticket`` when given.
+
+    Raises:
+        InvalidTransition: for a closed conversation.
+    """
+    _move(conversation, "queued")
+    now = desk.now()
+    conversation.queued_at = conversation.queued_at or now
+    if ticket is not None:
+        conversation.ticket_id = ticket.id
+        conversation.group_id = ticket.group_id
+        record_event(
+            session, ticket, Actor.bot(), "handoff", now, note=reason or "the user asked for a person"
+        )
+    await session.flush()
+    return await queue_slot(session, desk, conversation)
+
+
+async def take_over(
+    session: AsyncSession, desk: Desk, conversation: Conversation, agent: Agent
+) -> Conversation:
+    """An agent takes the conversation from the bot or the queue; the bot falls silent.
+
+    The linked ticket, if unassigned, is assigned to the agent. The user is told who joined.
+
+    Raises:
+        Conflict: when another agent already owns it. InvalidTransition: when it is closed.
+    """
+    if conversation.mode == "agent" and conversation.agent_id not in (None, agent.id):
+        raise Conflict(f"conversation {conversation.id} is already with another agent")
+    if conversation.mode == "agent" and conversation.agent_id == agent.id:
+        return conversation
+    _move(conversation, "agent")
+    conversation.agent_id = agent.id
+    conversation.queued_at = None
+    ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+    if ticket is not None:
+        if ticket.assignee_id is None and ticket.status in ("new", "assigned"):
+            await change_ticket(session, desk, actor_of(agent), ticket, {"assignee": agent.id})
+        record_event(
+            session, ticket, actor_of(agent), "took_over", desk.now(), note=f"conversation {conversation.id}"
+        )
+    text = t(conversation.language, "handoff.joined", agent=agent.name)
+    await send_to_conversation(session, desk, conversation, text, author=Actor.system(), ticket=ticket)
+    return conversation
+
+
+async def agent_reply(
+    session: AsyncSession, desk: Desk, conversation: Conversation, agent: Agent, text: str
+) -> Message:
+    """An agent writes to the user on the user's channel (and the ticket's first response).
+
+    Raises:
+        Conflict: unless ``agent`` owns the conversation. InvalidInput: for empty text.
+    """
+    if conversation.mode != "agent" or conversation.agent_id != agent.id:
+        raise Conflict("take the conversation over before writing in it")
+    body = (text or "").strip()
+    if not body:
+        raise InvalidInput("a message needs text")
+    ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+    message = await send_to_conversation(
+        session, desk, conversation, body, author=actor_of(agent), ticket=ticket
+    )
+    if ticket is not None and ticket.first_response_at is None:
+        ticket.first_response_at = desk.now()
+    return message
+
+
+async def release_conversation(
+    session: AsyncSession, desk: Desk, conversation: Conversation, agent: Agent
+) -> Conversation:
+    """Hand the conversation back to the bot, which answers the next message again.
+
+    Raises:
+        Conflict: when another agent owns it.
+    """
+    if (
+        conversation.mode == "agent"
+        and conversation.agent_id not in (None, agent.id)
+        and not agent.has_role("supervisor")
+    ):
+        raise Conflict("only the owning agent or a supervisor can release this conversation")
+    _move(conversation, "bot")
+    conversation.agent_id = None
+    conversation.queued_at = None
+    conversation.state = {}
+    text = t(conversation.language, "handoff.released")
+    await send_to_conversation(session, desk, conversation, text, author=Actor.bot())
+    return conversation
+
+
+async def close_conversation(
+    session: AsyncSession, desk: Desk, conversation: Conversation, reason: str
+) -> Conversation:
+    """End a conversation; the user's next message starts a new one."""
+    _move(conversation, "closed")
+    conversation.closed_at = desk.now()
+    conversation.closed_reason = reason
+    conversation.agent_id = None
+    conversation.queued_at = None
+    return conversation

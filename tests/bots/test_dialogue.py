@@ -1,0 +1,410 @@
+"""The conversations employees have with the desk, as transcripts, in English and Chinese."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bots.turn import TEMPLATES
+from bots.understanding import Understanding
+from bots.wiring import build_runtime
+from desk.context import Desk
+from desk.i18n import t as desk_t
+from desk.models import Article, Conversation, Message, Ticket
+from nlu import EmbeddedEngine
+from tests.bots.conftest import Chat, ticket
+
+LANGS = ["en", "zh"]
+SAY = {
+    "en": {
+        "greet": "hi there",
+        "printer": "printer is offline",
+        "detail": "It shows offline since this morning, error 0x00000709 when I print",
+        "vague": "it keeps crashing every hour",
+        "software": "I need new software installed",
+        "product": "Visio 2021",
+        "reason": "drawing network diagrams",
+        "status": "what's the status of my tickets?",
+        "status_ref": "what's happening with {ref}?",
+        "add": "add to {ref}: the scanner on the same floor is also broken",
+        "cancel": "please cancel {ref}",
+        "human": "I want to talk to a person",
+        "gibberish": "xqzt vbnm plok",
+        "still_broken": "no, it's still broken",
+        "stars": "⭐⭐⭐⭐⭐",
+        "comment": "quick and friendly",
+        "weather": "what's the weather tomorrow?",
+    },
+    "zh": {
+        "greet": "你好",
+        "printer": "打印机显示脱机了",
+        "detail": "从今天早上开始就脱机，打印时报错 0x00000709",
+        "vague": "每个小时都崩溃一次",
+        "software": "我需要安装一个软件",
+        "product": "Visio 2021",
+        "reason": "画网络拓扑图",
+        "status": "我的工单进展",
+        "status_ref": "{ref} 现在怎么样了？",
+        "add": "补充 {ref}：同一层的扫描仪也坏了",
+        "cancel": "帮我取消 {ref}",
+        "human": "转人工",
+        "gibberish": "啊啊啊哦哦哦嗯嗯",
+        "still_broken": "还是不行，没有解决",
+        "stars": "非常满意",
+        "comment": "很快很专业",
+        "weather": "明天天气怎么样？",
+    },
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    return TEMPLATES.t(lang, key, **values)
+
+
+async def count(desk: Desk, model: type) -> int:
+    async with desk.session() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def skip_kb(chat: Chat) -> None:
+    """Answer "not solved" if the bot suggested articles."""
+    if "/not_solved" in chat.payloads:
+        await chat.say("/not_solved")
+
+
+async def open_printer_ticket(chat: Chat, lang: str) -> str:
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    assert "/urgency high" in chat.payloads, chat.replies
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    ref = chat.text.split("INC-")[1].split(" ")[0].rstrip('：:，,.。"「」')
+    return f"INC-{int(''.join(c for c in ref if c.isdigit()))}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_greeting_says_what_it_can_do(users: dict[str, Chat], lang: str) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["greet"])
+    assert t(lang, "help") in chat.text
+    assert chat.payloads == ["/report", "/request", "/status", "/human"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_kb_answer_that_solves_it_is_a_deflection(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    assert t(lang, "kb.intro") in chat.text
+    assert chat.payloads[-1] == "/not_solved"
+    solved = chat.payloads[0]
+    await chat.say(solved)
+    assert chat.text == t(lang, "kb.deflected")
+    assert await count(seeded, Ticket) == 0
+    async with seeded.session() as s:
+        article = await s.get(Article, int(solved.split()[1]))
+        conversation = await s.scalar(select(Conversation))
+    assert article is not None and article.helpful == 1
+    assert conversation is not None and (conversation.mode, conversation.closed_reason) == (
+        "closed",
+        "deflected",
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_not_solved_asks_only_what_is_missing_then_opens_a_ticket(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await chat.say("/not_solved")
+    # The category (printer) was understood, so the next question is about urgency.
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say("/urgency high")
+    assert chat.text == t(lang, "ask.description")
+    await chat.say(SAY[lang]["detail"])
+    assert "INC-1" in chat.text
+    assert "P2" in chat.text
+    assert "(Asia/Shanghai)" in chat.text  # promised response and resolution times
+    made = await ticket(seeded, "INC-1")
+    assert (made.category.path, made.impact, made.urgency, made.priority) == (
+        "printer",
+        "medium",
+        "high",
+        "P2",
+    )
+    assert (made.channel, made.language) == ("rest", lang)
+    assert SAY[lang]["detail"] in made.description
+    async with seeded.session() as s:
+        linked = await s.scalar(select(func.count(Message.id)).where(Message.ticket_id == made.id))
+        unhelpful = await s.scalar(select(func.sum(Article.not_helpful)))
+    assert linked and linked >= 4  # the whole exchange is on the ticket
+    assert unhelpful and unhelpful >= 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_unknown_category_is_asked_with_buttons(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say("/report " + SAY[lang]["vague"])
+    await skip_kb(chat)
+    assert chat.text == t(lang, "ask.category")
+    assert "/category erp" in chat.payloads
+    await chat.say("/category erp")
+    await chat.say("3")  # the third urgency button: "I can't work"
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert (made.category.path, made.urgency) == ("erp", "high")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_similar_open_ticket_is_offered_instead_of_a_duplicate(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert f"/add {ref}" in chat.payloads
+    await chat.say(f"/add {ref}")
+    assert chat.text == t(lang, "info.added", ref=ref)
+    assert await count(seeded, Ticket) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_service_request_asks_its_configured_questions(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(SAY[lang]["software"])
+    assert chat.text == getattr(software.questions[0], lang)
+    await chat.say(SAY[lang]["product"])
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])
+    assert "REQ-1" in chat.text
+    made = await ticket(seeded, "REQ-1")
+    assert made.type == "request"
+    assert made.category.path == "software"
+    assert SAY[lang]["product"] in made.subject
+    assert SAY[lang]["reason"] in made.description
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_status_shows_only_your_own_tickets(users: dict[str, Chat], lang: str) -> None:
+    me, other = users[lang], users["zh" if lang == "en" else "en"]
+    ref = await open_printer_ticket(me, lang)
+    await me.say(SAY[lang]["status"])
+    assert ref in me.text
+    await me.say(SAY[lang]["status_ref"].format(ref=ref))
+    assert ref in me.text
+    # Someone else asking about it gets exactly what a reference that does not exist gets.
+    other_lang = "zh" if lang == "en" else "en"
+    await other.say(SAY[other_lang]["status_ref"].format(ref=ref))
+    theirs = other.text
+    await other.say(SAY[other_lang]["status_ref"].format(ref="INC-999"))
+    assert theirs.replace(ref, "INC-999") == other.text
+    assert ref not in theirs.replace(t(other_lang, "status.unknown", ref=ref), "")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_add_information_cancel_and_reopen_by_chat(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await chat.say(SAY[lang]["add"].format(ref=ref))
+    assert chat.text == t(lang, "info.added", ref=ref)
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers={"Authorization": tokens["agent"]})).json()
+    assert any(
+        "扫描仪" in m["text"] or "scanner" in m["text"] for m in got["messages"] if m["direction"] == "in"
+    )
+    await chat.say(SAY[lang]["cancel"].format(ref=ref))
+    assert f"/cancel_yes {ref}" in chat.payloads
+    await chat.say(f"/cancel_yes {ref}")
+    assert chat.text == t(lang, "cancel.done", ref=ref)
+    assert (await ticket(seeded, ref)).status == "cancelled"
+    await chat.say(f"/reopen {ref}")  # a cancelled ticket cannot be reopened: it says so
+    assert ref in chat.text and t(lang, "reopen.done", ref=ref) != chat.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_handoff_agent_takeover_and_release(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["human"])
+    assert chat.text == t(lang, "handoff.queued", ref="INC-1", position=1)  # Wednesday 10:00: open
+    assert await chat.say(SAY[lang]["detail"]) == []  # queued: the bot is silent
+    h = {"Authorization": tokens["agent"]}
+    queued = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+    assert [(c["ticket"], c["queue_position"]) for c in queued] == [("INC-1", 1)]
+    conversation = queued[0]["id"]
+    taken = await client.post(f"/api/v1/conversations/{conversation}/takeover", headers=h)
+    assert taken.status_code == 200 and taken.json()["mode"] == "agent"
+    assert (await ticket(seeded, "INC-1")).assignee.email == "agent@test.example"
+    written = await client.post(
+        f"/api/v1/conversations/{conversation}/messages", json={"text": "Hi, Test here."}, headers=h
+    )
+    assert written.status_code == 201
+    assert await chat.say("thanks!") == []  # with an agent: the bot stays silent
+    feed = [m["text"] for m in await chat.fetch()]
+    assert feed == [desk_t(lang, "handoff.joined", agent="Test agent"), "Hi, Test here."]
+    full = (await client.get(f"/api/v1/conversations/{conversation}", headers=h)).json()
+    assert "thanks!" in [m["text"] for m in full["messages"]]  # the user's words reach the console
+    released = await client.post(f"/api/v1/conversations/{conversation}/release", headers=h)
+    assert released.json()["mode"] == "bot"
+    assert [m["text"] for m in await chat.fetch()] == [desk_t(lang, "handoff.released")]
+    await chat.say(SAY[lang]["greet"])
+    assert t(lang, "help") in chat.text  # the bot answers again
+    assert (await ticket(seeded, "INC-1")).first_response_at is not None
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_two_misunderstandings_in_a_row_hand_off(users: dict[str, Chat], lang: str) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["gibberish"])
+    assert chat.replies and chat.payloads[-1] == "/human"
+    await chat.say(SAY[lang]["gibberish"] + "!")
+    assert "INC-1" in chat.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_out_of_scope_gets_a_short_polite_answer(users: dict[str, Chat], lang: str) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["weather"])
+    assert chat.text in (t(lang, "oos"), t(lang, "misunderstood"))
+    assert chat.payloads == ["/report", "/request", "/status", "/human"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_resolution_confirmation_and_rating(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    h = {"Authorization": tokens["agent"]}
+    await client.post(
+        f"/api/v1/tickets/{ref}/resolve", json={"solution": "Re-added the printer queue"}, headers=h
+    )
+    feed = await chat.fetch()
+    assert ref in feed[-1]["text"] and "Re-added the printer queue" in feed[-1]["text"]
+    assert [b["payload"] for b in feed[-1]["buttons"]] == [f"/confirm {ref}", f"/reopen {ref}"]
+    await chat.say(f"/confirm {ref}")
+    assert t(lang, "confirm.closed", ref=ref) in chat.text
+    assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+    await chat.say(SAY[lang]["stars"])
+    assert chat.text == t(lang, "csat.thanks", ref=ref, score=5)
+    await chat.say(SAY[lang]["comment"])
+    assert chat.text == t(lang, "csat.comment")
+    done = await ticket(seeded, ref)
+    assert (done.status, done.csat_score, done.csat_comment, done.flagged) == (
+        "closed",
+        5,
+        SAY[lang]["comment"],
+        False,
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_still_broken_reopens_and_a_low_score_is_flagged(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    h = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Rebooted it"}, headers=h)
+    await chat.fetch()
+    await chat.say(SAY[lang]["still_broken"])
+    assert chat.text == t(lang, "confirm.reopened", ref=ref)
+    assert (await ticket(seeded, ref)).status in ("new", "in_progress")
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "New driver"}, headers=h)
+    await chat.say(f"/confirm {ref}")
+    await chat.say("1")  # a plain digit is a rating
+    assert chat.text == t(lang, "csat.low", ref=ref, score=1)
+    await chat.say("/skip")
+    done = await ticket(seeded, ref)
+    assert (done.csat_score, done.flagged, done.csat_comment) == (1, True, None)
+
+
+async def test_a_platform_retry_gets_no_second_answer(ann: Chat, seeded: Desk) -> None:
+    first = await ann.say("hi", message_id="m-1")
+    assert first
+    assert await ann.say("hi", message_id="m-1") == []
+    assert await count(seeded, Message) == 1 + len(first)
+
+
+async def test_a_restart_mid_conversation_continues_where_it_was(
+    ann: Chat, seeded: Desk, nlu_engine: EmbeddedEngine
+) -> None:
+    await ann.say(SAY["en"]["printer"])
+    await ann.say("/not_solved")
+    assert ann.text == t("en", "ask.urgency")
+    # A new process: new router, new app, same database.
+    fresh = build_runtime(seeded.settings, seeded, Understanding(seeded.settings.nlu, engine=nlu_engine))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=fresh.app), base_url="http://desk.test"
+    ) as c:
+        again = Chat(c, ann.sender, name=ann.name, email=ann.email, counter=100)
+        await again.say("/urgency high")
+        assert again.text == t("en", "ask.description")
+
+
+async def test_concurrent_messages_from_one_user_are_processed_in_order(ann: Chat, seeded: Desk) -> None:
+    await asyncio.gather(*(ann.say(f"/report problem number {i} with the printer") for i in range(5)))
+    async with seeded.session() as s:
+        texts = list(
+            await s.scalars(select(Message.text).where(Message.direction == "in").order_by(Message.id))
+        )
+    assert len(texts) == 5
+    async with seeded.session() as s:
+        conversation = await s.scalar(select(Conversation))
+    assert conversation is not None
+    # Each turn saw the state the previous one left: the last report is the draft in progress.
+    assert conversation.state["draft"]["text"] == texts[-1].removeprefix("/report ")
+
+
+async def test_files_sent_during_a_report_are_kept_on_the_ticket(
+    ann: Chat, client: httpx.AsyncClient, seeded: Desk
+) -> None:
+    await ann.say(SAY["en"]["printer"])
+    await skip_kb(ann)
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    uploaded = await client.post(
+        "/webhooks/rest/upload",
+        data={"sender": ann.sender, "message": ""},
+        files={"file": ("error.png", photo, "image/png")},
+    )
+    assert uploaded.status_code == 200
+    await ann.say("/urgency high")
+    if ann.text == t("en", "ask.description"):
+        await ann.say(SAY["en"]["detail"])
+    made = await ticket(seeded, "INC-1")
+    async with seeded.session() as s:
+        files = [
+            a.filename
+            for m in await s.scalars(select(Message).where(Message.ticket_id == made.id))
+            for a in m.attachments
+        ]
+    assert files == ["error.png"]
+
+
+async def test_malformed_webhooks_get_a_4xx(client: httpx.AsyncClient) -> None:
+    for body in ({"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "x"}):
+        response = await client.post("/webhooks/rest/webhook", json=body)
+        assert response.status_code == 422
+        assert set(response.json()) == {"error"}
+    bad_cursor = await client.get("/webhooks/rest/messages", params={"sender": "x", "after": "abc"})
+    assert bad_cursor.status_code == 422
+    page = await client.get("/chat")
+    assert page.status_code == 200 and "/webhooks/rest/webhook" in page.text
