@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 import logging
 import sys
@@ -13,6 +14,8 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from bots.terminal import run_chat
+from bots.wiring import build_runtime
 from bots.wiring import serve as serve_process
 from desk.agents import create_agent, issue_token
 from desk.context import Desk
@@ -20,7 +23,7 @@ from desk.db import Database
 from desk.errors import ConfigError, DeskError
 from desk.kb import import_articles, search_articles
 from desk.kb_import import read_articles
-from desk.migrate import upgrade
+from desk.migrate import pending_migrations, upgrade
 from desk.seed import seed_demo
 from desk.settings import Settings, load_settings
 
@@ -156,6 +159,29 @@ def agent_add(
             return await issue_token(session, new, "cli")
 
     click.echo(_run_with_desk(settings, work))
+
+
+@cli.command()
+@config_option
+@click.option("--user", default=lambda: f"cli-{getpass.getuser()}", help="Who you are (the REST sender id).")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Answer in this language.")
+@click.pass_context
+def chat(ctx: click.Context, user: str, lang: str | None) -> None:
+    """Talk to the bot in the terminal, as the REST channel does."""
+    settings = _settings(ctx)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    async def go() -> None:
+        pending = await pending_migrations(settings.database.url)
+        if pending:
+            raise click.UsageError("the database needs migrations; run `frontdesk db upgrade`")
+        runtime = build_runtime(settings)
+        try:
+            await run_chat(runtime, user, lang)
+        finally:
+            await runtime.desk.db.dispose()
+
+    asyncio.run(go())
 
 
 @cli.group()

@@ -173,7 +173,10 @@ async def _intent(turn: Turn, text: str) -> None:
     elif intent == "check_status":
         await followup.show_status(turn)
     elif intent == "add_info":
-        await followup.add_info(turn, text)
+        if not followup.ref_in(turn) and not await followup.has_open_tickets(turn):
+            await report.start_report(turn, text)  # nothing to add to: it is a new problem
+        else:
+            await followup.add_info(turn, text)
     elif intent == "talk_to_human":
         await followup.handoff(turn, "the user asked for a person")
     elif intent == "cancel_ticket":
@@ -200,4 +203,4 @@ async def _late_rating(turn: Turn, text: str) -> None:
         turn.state.update(flow="survey", step="score")
         await followup.survey_answer(turn, ref, score, text)
     else:
-        turn.say(turn.t("thanks"))
+        turn.say(turn.t("help"), _menu(turn))

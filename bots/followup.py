@@ -34,6 +34,7 @@ __all__ = [
     "cancel",
     "confirm",
     "handoff",
+    "has_open_tickets",
     "linked_ticket",
     "rating_from",
     "reopen",
@@ -107,6 +108,10 @@ def _menu(turn: Turn) -> list[Button]:
         turn.button("menu.status", "/status"),
         turn.button("menu.human", "/human"),
     ]
+
+
+async def has_open_tickets(turn: Turn) -> bool:
+    return bool(await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=1))
 
 
 async def add_info(turn: Turn, text: str) -> None:

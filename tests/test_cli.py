@@ -87,3 +87,20 @@ def test_serve_refuses_an_unmigrated_database(workdir: Path) -> None:
     out = run(workdir, "serve", "--port", "0")
     assert out.returncode != 0
     assert "run `frontdesk db upgrade`" in out.stderr
+
+
+def test_chat_in_the_terminal(workdir: Path) -> None:
+    run(workdir, "db", "upgrade")
+    run(workdir, "seed", "--demo")
+    script = "hello\n4\n/quit\n"
+    out = run(
+        workdir, "chat", "--user", "term-user", stdin=script,
+        env={"FRONTDESK__NLU__MODEL_PATH": str(workdir / "var" / "nlu.npz")},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert "bot> Hi term-user!" in out.stdout
+    assert "    4) Talk to a person" in out.stdout  # buttons as numbered options
+    assert "INC-1" in out.stdout  # "4" picked "talk to a person": a ticket and the queue
+    zh = run(workdir, "chat", "--user", "term-user-2", "--lang", "zh", stdin="我的工单\n",
+             env={"FRONTDESK__NLU__MODEL_PATH": str(workdir / "var" / "nlu.npz")})  # fmt: skip
+    assert "您没有未关闭的工单" in zh.stdout
