@@ -11,7 +11,6 @@ import logging
 
 from bots import followup, report
 from bots.turn import Turn
-from channels.base import Button
 from nlu import OOS_INTENT
 
 __all__ = ["respond"]
@@ -21,15 +20,6 @@ log = logging.getLogger(__name__)
 _CHATTER = {"out_of_scope", OOS_INTENT}
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
-
-
-def _menu(turn: Turn) -> list[Button]:
-    return [
-        turn.button("menu.report", "/report"),
-        turn.button("menu.request", "/request"),
-        turn.button("menu.status", "/status"),
-        turn.button("menu.human", "/human"),
-    ]
 
 
 def _pick_option(turn: Turn) -> str:
@@ -54,7 +44,7 @@ async def respond(turn: Turn) -> None:
         return
     await _intent(turn, text)
     if not turn.replies:  # a safety net: the bot never answers with nothing
-        turn.say(turn.t("misunderstood"), _menu(turn))
+        turn.say(turn.t("misunderstood"), turn.menu())
 
 
 async def _command(turn: Turn, text: str) -> bool:
@@ -154,14 +144,14 @@ async def _intent(turn: Turn, text: str) -> None:
             await followup.handoff(turn, "the bot did not understand twice in a row")
             return
         key = "oos" if intent == "out_of_scope" else "misunderstood"
-        turn.say(turn.t(key), _menu(turn))
+        turn.say(turn.t(key), turn.menu())
         return
     turn.state["misses"] = 0
     if intent == "greet":
         turn.say(turn.t("greet", name=turn.person.name.split(" ")[0] if turn.person.name else ""))
-        turn.say(turn.t("help"), _menu(turn))
+        turn.say(turn.t("help"), turn.menu())
     elif intent == "help":
-        turn.say(turn.t("help"), _menu(turn))
+        turn.say(turn.t("help"), turn.menu())
     elif intent == "thanks":
         turn.say(turn.t("thanks"))
     elif intent == "goodbye":
@@ -188,7 +178,7 @@ async def _intent(turn: Turn, text: str) -> None:
     elif intent in ("affirm", "deny", "kb_helpful", "kb_not_helpful"):
         fixed = intent in ("affirm", "kb_helpful")
         if not await followup.confirm(turn, None, fixed=fixed):
-            turn.say(turn.t("help"), _menu(turn))
+            turn.say(turn.t("help"), turn.menu())
     elif intent == "rate":
         await _late_rating(turn, text)
     else:
@@ -203,4 +193,4 @@ async def _late_rating(turn: Turn, text: str) -> None:
         turn.state.update(flow="survey", step="score")
         await followup.survey_answer(turn, ref, score, text)
     else:
-        turn.say(turn.t("help"), _menu(turn))
+        turn.say(turn.t("help"), turn.menu())

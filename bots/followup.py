@@ -79,7 +79,7 @@ async def show_status(turn: Turn) -> None:
     else:
         tickets = await requester_tickets(turn.session, turn.person, (*OPEN_STATUSES, "resolved"))
         if not tickets:
-            turn.say(turn.t("status.none"), _menu(turn))
+            turn.say(turn.t("status.none"), turn.menu())
             return
     lines = [] if ref else [turn.t("status.header")]
     for ticket in tickets:
@@ -99,15 +99,6 @@ async def show_status(turn: Turn) -> None:
             )
         )
     turn.say("\n".join(lines))
-
-
-def _menu(turn: Turn) -> list[Button]:
-    return [
-        turn.button("menu.report", "/report"),
-        turn.button("menu.request", "/request"),
-        turn.button("menu.status", "/status"),
-        turn.button("menu.human", "/human"),
-    ]
 
 
 async def has_open_tickets(turn: Turn) -> bool:

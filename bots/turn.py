@@ -51,6 +51,15 @@ class Turn:
     def button(self, key: str, payload: str, **values: Any) -> Button:
         return Button(self.t(key, **values), payload)
 
+    def menu(self) -> list[Button]:
+        """What the bot can do, as buttons."""
+        return [
+            self.button("menu.report", "/report"),
+            self.button("menu.request", "/request"),
+            self.button("menu.status", "/status"),
+            self.button("menu.human", "/human"),
+        ]
+
     def reset(self) -> None:
         """Leave any flow; keep what outlives flows (the linked ticket)."""
         keep = {k: self.state[k] for k in ("ticket",) if k in self.state}

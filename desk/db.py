@@ -7,6 +7,7 @@ psycopg 3 for PostgreSQL (the same driver serves Alembic's synchronous runs).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,7 +19,6 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["Base", "Database", "JsonType", "UTCDateTime", "async_url", "ensure_sqlite_dir", "sync_url"]
@@ -116,16 +116,17 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
         self.url = async_url(url)
         kwargs: dict[str, Any] = {"echo": echo}
-        if self.url.startswith("sqlite"):
-            # One connection per task is cheap in-process; a pool of SQLite connections only
-            # queues them on the file lock anyway.
-            kwargs["poolclass"] = NullPool
-        else:
+        if not self.url.startswith("sqlite"):
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _prepare_sqlite(self.engine, self.url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time, and every transaction here takes the write lock
+        # (BEGIN IMMEDIATE). Queueing them in-process is fair and prompt; leaving it to
+        # SQLite's busy handler means sleeping and polling, which made p99 latency 1.5 s
+        # under 10 concurrent chat users. Other processes still meet busy_timeout.
+        self._sqlite_writer = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -133,8 +134,15 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session whose transaction commits on success and rolls back on error."""
-        async with self.sessions() as session, session.begin():
+        """A session whose transaction commits on success and rolls back on error.
+
+        Do not open a second one inside the first: on SQLite they queue for the same writer.
+        """
+        if self._sqlite_writer is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._sqlite_writer, self.sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> bool:

@@ -1,0 +1,204 @@
+"""Conversation throughput: 50 simulated users talking to a real ``frontdesk serve`` at once.
+
+Each user runs the flows of the desk in English or Chinese (greeting, a problem with KB
+suggestions turned down, the questions, a ticket, status, a second report, a service request
+with its questions, thanks) through ``POST /webhooks/rest/webhook``, with no think time. The
+server is a separate process on 127.0.0.1 with its own fresh database (SQLite file, or a new
+PostgreSQL database), migrated and seeded with the demo data.
+
+    .venv/bin/python benchmarks/chat_bench.py [--users 50] [--engines sqlite,postgresql]
+
+Prints JSON and rewrites the ``chat`` section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+DOC = ROOT / "docs" / "benchmarks.md"
+
+FLOWS = {
+    "en": [
+        "hi",
+        "printer is offline",
+        "/not_solved",
+        "/urgency high",
+        "It shows offline since this morning, error 0x709",
+        "what's the status of my tickets?",
+        "/report VPN keeps disconnecting at home",
+        "/not_solved",
+        "/urgency low",
+        "it drops every five minutes since yesterday's update",
+        "I need new software installed",
+        "Visio 2021",
+        "drawing network diagrams",
+        "thanks!",
+    ],
+    "zh": [
+        "你好",
+        "打印机显示脱机了",
+        "/not_solved",
+        "/urgency high",
+        "从今天早上开始就脱机，打印时报错 0x709",
+        "我的工单进展",
+        "/report 在家连不上VPN",
+        "/not_solved",
+        "/urgency low",
+        "昨天更新以后每五分钟断一次",
+        "我需要安装一个软件",
+        "Visio 2021",
+        "画网络拓扑图",
+        "谢谢",
+    ],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def frontdesk(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(BIN / "frontdesk"), *args], env=env, check=True, capture_output=True, cwd=ROOT)
+
+
+async def user(client: httpx.AsyncClient, n: int, latencies: list[float], errors: list[str]) -> None:
+    lang = "en" if n % 2 == 0 else "zh"
+    sender = f"bench-{n}"
+    for i, text in enumerate(FLOWS[lang]):
+        body = {
+            "sender": sender,
+            "message": text,
+            "metadata": {"name": f"User {n}", "message_id": f"{sender}-{i}"},
+        }
+        started = time.perf_counter()
+        response = await client.post("/webhooks/rest/webhook", json=body)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200 or not response.json():
+            errors.append(f"{sender} {text!r}: {response.status_code} {response.text[:120]}")
+
+
+async def run_engine(engine: str, users: int, model: Path) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp(prefix="chat-bench-"))
+    pg_name = None
+    if engine == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.db'}"
+    else:
+        pg_name = f"chat_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{pg_name}"')
+        url = f"{PG_ADMIN.rpartition('/')[0]}/{pg_name}"
+    port = free_port()
+    env = {
+        **os.environ,
+        "FRONTDESK_CONFIG": str(ROOT / "config.yml"),
+        "FRONTDESK__DATABASE__URL": url,
+        "FRONTDESK__NLU__MODEL_PATH": str(model),
+        "FRONTDESK__HTTP__PORT": str(port),
+    }
+    await asyncio.to_thread(frontdesk, env, "db", "upgrade")
+    await asyncio.to_thread(frontdesk, env, "seed", "--demo")
+    server = await asyncio.create_subprocess_exec(
+        str(BIN / "frontdesk"), "serve", env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            await client.post("/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hi"})
+            latencies: list[float] = []
+            errors: list[str] = []
+            started = time.perf_counter()
+            await asyncio.gather(*(user(client, n, latencies, errors) for n in range(users)))
+            wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), 30)
+        if pg_name:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    latencies.sort()
+    return {
+        "engine": engine,
+        "users": users,
+        "messages": len(latencies),
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "wall_s": round(wall, 2),
+        "messages_per_s": round(len(latencies) / wall, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 1),
+    }
+
+
+def write_section(rows: list[dict[str, Any]], when: str) -> None:
+    lines = [
+        "<!-- chat:start -->",
+        "## Conversations through the REST channel (`benchmarks/chat_bench.py`)",
+        "",
+        "A real `frontdesk serve` process (one worker) on 127.0.0.1, 50 simulated users at once, each running",
+        "14 messages of the desk's flows in English or Chinese (greeting, a problem with KB suggestions",
+        "turned down, questions, a ticket, status, a second report, a service request, thanks), no think time.",
+        "",
+        "| database | users | messages | errors | messages/s | p50 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['engine']} | {r['users']} | {r['messages']} | {r['errors']} | {r['messages_per_s']} "
+            f"| {r['p50_ms']} | {r['p99_ms']} |"
+        )
+    lines += ["", f"Run on {when}, 2 cores.", "<!-- chat:end -->"]
+    section = "\n".join(lines)
+    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    if "<!-- chat:start -->" in current:
+        before, rest = current.split("<!-- chat:start -->", 1)
+        current = before + section + rest.split("<!-- chat:end -->", 1)[1]
+    else:
+        current = current.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(current, encoding="utf-8")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    args = parser.parse_args()
+    model = Path(tempfile.mkdtemp(prefix="chat-bench-nlu-")) / "model.npz"
+    rows = []
+    for engine in args.engines.split(","):
+        row = await run_engine(engine, args.users, model)
+        print(json.dumps(row), file=sys.stderr)
+        rows.append(row)
+    print(json.dumps(rows, indent=2))
+    write_section(rows, time.strftime("%Y-%m-%d"))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
