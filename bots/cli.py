@@ -82,7 +82,7 @@ def cli() -> None:
 @click.option("--port", type=int, help="Listen port (default: http.port).")
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the HTTP API and outbox delivery in one process."""
+    """Serve the HTTP API, outbox delivery and the scheduler in one process."""
     settings = _settings(ctx)
     if host or port is not None:
         http = settings.http.model_copy(

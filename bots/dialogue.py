@@ -133,6 +133,9 @@ async def _flow(turn: Turn, text: str) -> bool:
 
 async def _intent(turn: Turn, text: str) -> None:
     intent = turn.parse.intent.name
+    if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:
+        await _late_rating(turn, text)  # "4" on SMS after the desk asked for a rating
+        return
     if intent in _CHATTER:
         ticket = await followup.linked_ticket(turn)
         if ticket is not None and intent == OOS_INTENT and len(text.strip()) >= 20:
@@ -180,17 +183,21 @@ async def _intent(turn: Turn, text: str) -> None:
         if not await followup.confirm(turn, None, fixed=fixed):
             turn.say(turn.t("help"), turn.menu())
     elif intent == "rate":
-        await _late_rating(turn, text)
+        turn.say(turn.t("thanks"))
     else:
         log.warning("no handler for intent %s", intent)
 
 
 async def _late_rating(turn: Turn, text: str) -> None:
-    """A rating given outside the survey still counts for the latest unrated closed ticket."""
+    """A rating outside the bot's own survey: the answer to the desk's auto-close prompt, which
+    rates the requester's latest closed ticket that has no rating yet."""
     score = followup.rating_from(turn, text)
     ref = turn.state.get("survey")
+    if ref is None and score is not None:
+        unrated = await followup.latest_unrated(turn)
+        ref = unrated.ref if unrated is not None else None
     if score is not None and ref:
-        turn.state.update(flow="survey", step="score")
+        turn.state.update(flow="survey", step="score", survey=ref)
         await followup.survey_answer(turn, ref, score, text)
     else:
         turn.say(turn.t("help"), turn.menu())

@@ -7,7 +7,7 @@ as one that does not exist.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bots.turn import Turn
 from channels.base import Button
@@ -35,6 +35,7 @@ __all__ = [
     "confirm",
     "handoff",
     "has_open_tickets",
+    "latest_unrated",
     "linked_ticket",
     "rating_from",
     "reopen",
@@ -205,6 +206,15 @@ def ask_rating(turn: Turn, ticket: Ticket) -> None:
     turn.state.update(flow="survey", step="score", survey=ticket.ref)
     buttons = [Button("⭐" * n, f"/rate {ticket.ref} {n}") for n in range(1, 6)]
     turn.say(turn.t("csat.ask", ref=ticket.ref), buttons)
+
+
+async def latest_unrated(turn: Turn) -> Ticket | None:
+    """The requester's most recently closed ticket without a rating, closed in the last week."""
+    recent = turn.desk.now() - timedelta(days=7)
+    for ticket in await requester_tickets(turn.session, turn.person, ("closed",), limit=3):
+        if ticket.csat_score is None and ticket.closed_at is not None and ticket.closed_at >= recent:
+            return ticket
+    return None
 
 
 def rating_from(turn: Turn, text: str) -> int | None:

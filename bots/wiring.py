@@ -83,7 +83,7 @@ def build_runtime(
 
 
 async def serve(settings: Settings) -> None:
-    """The HTTP API and outbox delivery in one process."""
+    """The HTTP API, outbox delivery and the scheduler in one process."""
     pending = await pending_migrations(settings.database.url)
     if pending:
         raise SystemExit(f"frontdesk: the database needs {pending} migration(s); run `frontdesk db upgrade`")

@@ -217,6 +217,30 @@ class BotSettings(_Section):
     requests: list[RequestType] = Field(default_factory=list)
 
 
+class AutomationSettings(_Section):
+    """The auto-close ladder (wall-clock durations) and the scheduler's tick."""
+
+    resolved_close_after: str = "3d"
+    pending_remind_after: str = "2d"
+    pending_close_after: str = "5d"
+    tick_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("resolved_close_after", "pending_remind_after", "pending_close_after")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> AutomationSettings:
+        if (
+            parse_duration(self.pending_close_after).seconds
+            <= parse_duration(self.pending_remind_after).seconds
+        ):
+            raise ValueError("pending_close_after must be longer than pending_remind_after")
+        return self
+
+
 class DeskSettings(_Section):
     name: str = "IT Service Desk"
     default_language: Literal["en", "zh"] = "en"
@@ -248,6 +272,7 @@ class Settings(BaseSettings):
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
+    automation: AutomationSettings = Field(default_factory=AutomationSettings)
 
     @field_validator("calendars")
     @classmethod

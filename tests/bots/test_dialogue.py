@@ -11,11 +11,14 @@ from sqlalchemy import func, select
 from bots.turn import TEMPLATES
 from bots.understanding import Understanding
 from bots.wiring import build_runtime
+from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
 from desk.i18n import t as desk_t
 from desk.models import Article, Conversation, Message, Ticket
+from desk.scheduler import run_due
 from nlu import EmbeddedEngine
 from tests.bots.conftest import Chat, ticket
+from tests.conftest import Clock
 
 LANGS = ["en", "zh"]
 SAY = {
@@ -408,3 +411,32 @@ async def test_malformed_webhooks_get_a_4xx(client: httpx.AsyncClient) -> None:
     assert bad_cursor.status_code == 422
     page = await client.get("/chat")
     assert page.status_code == 200 and "/webhooks/rest/webhook" in page.text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_silence_after_resolution_closes_and_a_bare_digit_rates(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    clock: Clock,
+    lang: str,
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await client.post(
+        f"/api/v1/tickets/{ref}/resolve",
+        json={"solution": "New toner"},
+        headers={"Authorization": tokens["agent"]},
+    )
+    await chat.fetch()
+    clock.advance(days=3, minutes=1)  # the requester says nothing
+    await run_due(seeded, AUTOCLOSE_JOBS)
+    closing = (await chat.fetch())[-1]
+    assert closing["text"] == desk_t(
+        lang, "ticket.autoclosed", ref=ref, subject=(await ticket(seeded, ref)).subject
+    )
+    await chat.say("4")  # what an SMS user types
+    assert chat.text == t(lang, "csat.thanks", ref=ref, score=4)
+    done = await ticket(seeded, ref)
+    assert (done.status, done.csat_score) == ("closed", 4)
