@@ -224,17 +224,19 @@ async def record_feedback(session: AsyncSession, article_id: int, *, helpful: bo
     return article
 
 
-async def _informative_terms(session: AsyncSession, query: str) -> list[str]:
+async def _informative_terms(session: AsyncSession, query: str) -> tuple[list[str], bool]:
     """The query's rarest indexed terms, within a budget of postings to score.
 
     Terms are taken rarest first while their document frequencies add up to at most
     ``_POSTINGS_BUDGET`` (the two rarest always), at most ``_RECALL_TERMS`` of them. Common
     words tell articles apart least, and bounding the postings bounds the cost of recall
-    whatever the size of the knowledge base; the re-rank still sees every query term.
+    whatever the size of the knowledge base; the re-rank still sees every query term. When
+    even the two rarest exceed the budget (every word of the query is common), the second
+    value says to require both, which is what tells articles apart then.
     """
     wanted = query_terms(query)
     if not wanted:
-        return []
+        return [], False
     rows = await session.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_(wanted)))
     df = dict(rows.all())
     present = sorted((t for t in wanted if df.get(t, 0) > 0), key=lambda t: (df[t], wanted.index(t)))
@@ -245,21 +247,28 @@ async def _informative_terms(session: AsyncSession, query: str) -> list[str]:
             break
         chosen.append(term)
         postings += df[term]
-    return chosen
+    return chosen, postings > _POSTINGS_BUDGET and len(chosen) > 1
 
 
 async def _recall(
     session: AsyncSession, query: str, language: str | None, category_id: int | None
 ) -> list[tuple[int, float]]:
-    """Candidates from the full-text index, best first, with their engine score.
-
-    The engine ranks the top ``_RANKED`` matches on the index alone, and only those are joined
-    to the articles for the status, language and category filters: ranking joined rows costs
-    twice as much (measured at 100k articles).
-    """
-    chosen = await _informative_terms(session, query)
+    """Candidates from the full-text index, best first, with their engine score."""
+    chosen, every = await _informative_terms(session, query)
     if not chosen:
         return []
+    found = await _match(session, chosen, every, language, category_id)
+    if not found and every:
+        found = await _match(session, chosen, False, language, category_id)
+    return found
+
+
+async def _match(
+    session: AsyncSession, chosen: list[str], every: bool, language: str | None, category_id: int | None
+) -> list[tuple[int, float]]:
+    """On SQLite the engine ranks the top ``_RANKED`` matches on the index alone, and only those
+    are joined to the articles for the filters: ranking joined rows costs twice as much
+    (measured at 100k articles)."""
     filters = " AND a.status = 'published'"
     params: dict[str, Any] = {"n": _CANDIDATES, "ranked": _RANKED}
     if language:
@@ -269,14 +278,14 @@ async def _recall(
         filters += " AND a.category_id = :cat"
         params["cat"] = category_id
     if session.get_bind().dialect.name == "sqlite":
-        params["q"] = fts5_query(chosen)
+        params["q"] = fts5_query(chosen, every=every)
         sql = (
             "SELECT a.id, m.score FROM (SELECT rowid AS id, -bm25(kb_fts) AS score FROM kb_fts "
             "WHERE kb_fts MATCH :q ORDER BY bm25(kb_fts) LIMIT :ranked) m "
             f"JOIN kb_articles a ON a.id = m.id WHERE 1 = 1{filters} ORDER BY m.score DESC LIMIT :n"
         )
     else:
-        params["q"] = tsquery(chosen)
+        params["q"] = tsquery(chosen, every=every)
         sql = (
             "SELECT a.id, ts_rank_cd(a.search_vector, q, 1) AS score "
             "FROM kb_articles a, to_tsquery('simple', :q) q "

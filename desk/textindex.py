@@ -145,11 +145,11 @@ def query_terms(text: str) -> list[str]:
     return list(seen)[:MAX_QUERY_TERMS]
 
 
-def fts5_query(query_terms: list[str]) -> str:
-    """An FTS5 MATCH expression for any of the terms, each quoted (terms have no quotes)."""
-    return " OR ".join(f'"{t}"' for t in query_terms)
+def fts5_query(query_terms: list[str], *, every: bool = False) -> str:
+    """An FTS5 MATCH expression for any (or ``every``) of the terms, each quoted."""
+    return (" AND " if every else " OR ").join(f'"{t}"' for t in query_terms)
 
 
-def tsquery(query_terms: list[str]) -> str:
-    """A PostgreSQL ``to_tsquery('simple', ...)`` expression for any of the terms."""
-    return " | ".join(f"'{t}'" for t in query_terms)
+def tsquery(query_terms: list[str], *, every: bool = False) -> str:
+    """A PostgreSQL ``to_tsquery('simple', ...)`` expression for any (or ``every``) of the terms."""
+    return (" & " if every else " | ").join(f"'{t}'" for t in query_terms)

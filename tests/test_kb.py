@@ -110,9 +110,10 @@ def test_any_user_text_makes_a_valid_fts5_query(text: str) -> None:
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE t USING fts5(terms)")
     db.execute("INSERT INTO t(terms) VALUES ('printer vpn 打印')")
-    query = fts5_query(query_terms(text))
-    if query:
-        db.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,)).fetchall()
+    for every in (False, True):
+        query = fts5_query(query_terms(text), every=every)
+        if query:
+            db.execute("SELECT rowid FROM t WHERE t MATCH ?", (query,)).fetchall()
 
 
 async def test_import_formats(tmp_path: Path, seeded: Desk) -> None:
