@@ -29,6 +29,7 @@ __all__ = [
     "hash_password",
     "issue_token",
     "require_role",
+    "revoke_token",
     "verify_password",
 ]
 
@@ -208,6 +209,13 @@ async def authenticate_token(session: AsyncSession, token: str, now: datetime) -
         raise Unauthorized("invalid or revoked token")
     row.last_used_at = now
     return row.agent
+
+
+async def revoke_token(session: AsyncSession, token: str, now: datetime) -> None:
+    """Make ``token`` unusable from now on (idempotent)."""
+    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token.strip())))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
 
 
 async def authenticate_password(session: AsyncSession, email: str, password: str) -> Agent:

@@ -241,3 +241,21 @@ async def test_import_keeps_the_original_creation_time(
     # Due at 13:15 on Monday the 16th (15 working minutes), long past on the 18th: breached.
     assert made["sla"]["response_due"] == "2026-11-16T01:15:00+00:00"
     assert made["sla"]["response_breached"] is True
+
+
+async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) -> None:
+    page = await client.get("/console")
+    assert page.status_code == 200
+    assert "/api/v1/auth/login" in page.text
+    wrong = await client.post("/api/v1/auth/login", json={"email": "li.wei@example.com", "password": "nope"})
+    assert wrong.status_code == 401
+    assert error_of(wrong)["message"] == "wrong e-mail or password"
+    unknown = await client.post("/api/v1/auth/login", json={"email": "ghost@example.com", "password": "nope"})
+    assert error_of(unknown)["message"] == "wrong e-mail or password"  # no hint which part was wrong
+    ok = await client.post("/api/v1/auth/login", json={"email": "Li.Wei@example.com", "password": "frontdesk-demo"})
+    assert ok.status_code == 200
+    assert ok.json()["agent"]["role"] == "admin"
+    h = {"Authorization": f"Bearer {ok.json()['token']}"}
+    assert (await client.get("/api/v1/me", headers=h)).status_code == 200
+    assert (await client.post("/api/v1/auth/logout", headers=h)).status_code == 204
+    assert (await client.get("/api/v1/me", headers=h)).status_code == 401

@@ -1,0 +1,43 @@
+"""Console sign-in: e-mail and password give an API token; signing out revokes it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from desk.agents import authenticate_password, issue_token, revoke_token
+from desk.api.deps import CurrentAgent, DeskDep
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+_bearer = HTTPBearer(auto_error=False)
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=200)
+
+
+@router.post("/login", summary="Sign in with e-mail and password; returns a bearer token")
+async def login(body: LoginIn, desk: DeskDep) -> dict[str, Any]:
+    async with desk.session() as session:
+        agent = await authenticate_password(session, body.email, body.password)
+        token = await issue_token(session, agent, "console")
+        return {
+            "token": token,
+            "agent": {"id": agent.id, "name": agent.name, "email": agent.email, "role": agent.role},
+        }
+
+
+@router.post("/logout", status_code=204, summary="Revoke the token used for this request")
+async def logout(
+    desk: DeskDep,
+    agent: CurrentAgent,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    assert credentials is not None  # CurrentAgent already required it
+    async with desk.session() as session:
+        await revoke_token(session, credentials.credentials, desk.now())
