@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from desk.context import Desk  # noqa: E402
 from desk.db import Database  # noqa: E402
-from desk.kb import _count_terms, _recall, _search_text, search_articles  # noqa: E402
+from desk.kb import _count_terms, _search_text, recall_ids, search_articles  # noqa: E402
 from desk.migrate import upgrade_async  # noqa: E402
 from desk.models import Article  # noqa: E402
 from desk.settings import Settings  # noqa: E402
@@ -133,7 +133,7 @@ async def quality(desk: Desk) -> dict[str, Any]:
             got = [h.article.id for h in await search_articles(session, question, limit=3)]
             hybrid[0] += got[:1] == [want]
             hybrid[1] += want in got
-            raw = [i for i, _ in (await _recall(session, question, None, None))[:3]]
+            raw = (await recall_ids(session, question))[:3]
             recall_only[0] += raw[:1] == [want]
             recall_only[1] += want in raw
     n = len(queries)
