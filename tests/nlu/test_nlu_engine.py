@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 
 from nlu import (
     EmbeddedEngine,
-    EngineConfig,
     NluModelError,
     TrainingData,
     detect_language,
@@ -20,6 +18,7 @@ from nlu import (
     load_default_engine,
     load_training_data,
 )
+from nlu.classifier import fit_temperature, softmax
 from nlu.default import DEFAULT_DATA_DIR
 
 
@@ -102,15 +101,29 @@ def test_held_out_accuracy_on_desk_data(desk_split: tuple[TrainingData, Training
     assert metrics["macro_f1"] >= 0.78
 
 
-def test_temperature_scaling_calibrates_confidence(desk_split: tuple[TrainingData, TrainingData]) -> None:
+def test_confidence_is_calibrated_on_held_out_data(desk_split: tuple[TrainingData, TrainingData]) -> None:
     train, test = desk_split
-    raw = EmbeddedEngine.train(train, dataclasses.replace(EngineConfig(), calibration_folds=0))
-    calibrated = EmbeddedEngine.train(train)
-    raw_ece = evaluate(raw, test, threshold=0.0).metrics["ece"]
-    ece = evaluate(calibrated, test, threshold=0.0).metrics["ece"]
-    assert calibrated.model.temperature != 1.0
-    assert ece < raw_ece
-    assert ece < 0.1
+    evaluation = evaluate(EmbeddedEngine.train(train), test, threshold=0.0)
+    assert evaluation.metrics["ece"] < 0.1
+    right = [p.confidence for p in evaluation.predictions if p.intent == p.expected]
+    wrong = [p.confidence for p in evaluation.predictions if p.intent != p.expected]
+    assert np.mean(right) - np.mean(wrong) > 0.2
+
+
+@pytest.mark.parametrize(("scale", "direction"), [(8.0, 1), (0.3, -1)])
+def test_temperature_undoes_over_and_under_confidence(scale: float, direction: int) -> None:
+    # Synthetic 4-class logits that are right 70 % of the time, scaled to be far too sure (8.0)
+    # or far too unsure (0.3); the fitted temperature must bring mean confidence near 0.7.
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, 4000)
+    guess = np.where(rng.random(4000) < 0.7, labels, rng.integers(0, 4, 4000))
+    logits = scale * (np.eye(4)[guess] * 2.0 + rng.normal(0, 0.3, (4000, 4)))
+    temperature = fit_temperature(logits, labels)
+    assert np.sign(np.log(temperature)) == direction
+    confidence = softmax(logits, temperature).max(axis=1).mean()
+    accuracy = (logits.argmax(axis=1) == labels).mean()
+    assert abs(confidence - accuracy) < 0.03
+    assert abs(softmax(logits).max(axis=1).mean() - accuracy) > 0.1
 
 
 def test_save_load_round_trip(small_engine: EmbeddedEngine, tmp_path: Path) -> None:

@@ -141,9 +141,10 @@ async def test_real_rasa_parse_is_mapped(
     assert {i.name for i in problem.intent_ranking} == {"greet", "report_problem", "check_status"}
     assert 0.0 < problem.intent.confidence <= 1.0
     assert status.intent.name == "check_status"
-    ref = next(e for e in status.entities if e.entity == "ticket_ref")
-    assert (ref.value, ref.text, ref.extractor) == ("INC-4242", "INC-4242", "RegexEntityExtractor")
-    assert status.text[ref.start : ref.end] == "INC-4242"
+    refs = [e for e in status.entities if e.entity == "ticket_ref"]
+    assert "RegexEntityExtractor" in {e.extractor for e in refs}  # DIET may find it too
+    for ref in refs:
+        assert (ref.value, ref.text, status.text[ref.start : ref.end]) == ("INC-4242",) * 3
     assert problem.to_rasa()["language"] == "en"
 
 

@@ -1,0 +1,156 @@
+"""Embedded NLU against Rasa 3.6 on the public corpora, side by side.
+
+    .venv/bin/python benchmarks/nlu_bench.py [--sets NAME ...] [--engines ours rasa] [--fresh-rasa]
+
+For each set (Braun 2017 x3, HINT3 v1 full x3, SMP2019 Chinese) both engines train on the same
+training split in their own process and then load the model and parse every test sentence in a
+second process; each process reports its peak resident memory. One out-of-scope threshold
+(``--threshold``, default the engine's 0.35) is applied to the best intent of both engines.
+Rasa results are cached under the work folder (training takes minutes); ``--fresh-rasa`` redoes
+them, ``--reuse-ours`` reuses ours too. Prints JSON and rewrites the ``nlu`` section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(ROOT)]
+
+from nlu_bench_report import write_section  # noqa: E402
+from nlu_corpora import benchmark_sets, language_of  # noqa: E402
+
+from nlu import DEFAULT_THRESHOLD, TrainingData  # noqa: E402
+from nlu.evaluation import score  # noqa: E402
+from nlu.writer import to_rasa_yaml  # noqa: E402
+
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+WORKERS = {
+    "ours": (Path(sys.executable), ROOT / "benchmarks" / "nlu_worker.py"),
+    "rasa": (RASA_PYTHON, ROOT / "benchmarks" / "rasa" / "rasa_worker.py"),
+}
+
+
+def _run(cmd: list[str]) -> dict[str, Any]:
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    report["wall_s"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_engine(engine: str, name: str, train: TrainingData, test: TrainingData, work: Path) -> dict[str, Any]:
+    """Trains and predicts with one engine; returns raw measurements and predictions."""
+    python, worker = WORKERS[engine]
+    folder = work / name
+    folder.mkdir(parents=True, exist_ok=True)
+    train_file, texts_file = folder / "train.yml", folder / "test.jsonl"
+    train_file.write_text(to_rasa_yaml(train), encoding="utf-8")
+    lines = [json.dumps({"text": " ".join(ex.text.split())}, ensure_ascii=False) for ex in test.examples]
+    texts_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if engine == "rasa":
+        config = (
+            ROOT / "benchmarks" / "rasa" / ("config-zh.yml" if language_of(name) == "zh" else "config.yml")
+        )
+        trained = _run(
+            [str(python), str(worker), "train", str(config), str(train_file), str(folder / "rasa")]
+        )
+        model = trained["model"]
+    else:
+        model = str(folder / "ours.npz")
+        trained = _run([str(python), str(worker), "train", str(train_file), model])
+    out = folder / f"{engine}-predictions.jsonl"
+    served = _run([str(python), str(worker), "predict", model, str(texts_file), str(out)])
+    predictions = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return {"train": trained, "serve": served, "predictions": predictions}
+
+
+def summarise(raw: dict[str, Any], test: TrainingData, threshold: float) -> dict[str, Any]:
+    """Metrics of one engine on one set at ``threshold``, plus speed and memory."""
+    preds = raw["predictions"]
+    gold = [ex.intent for ex in test.examples]
+    labels = [p["intent"] if p["confidence"] >= threshold else "oos" for p in preds]
+    metrics = score(gold, labels, top=[(p["intent"], p["confidence"]) for p in preds])
+    latencies = [p["latency_ms"] for p in preds]
+    result = {
+        k: metrics[k]
+        for k in ("accuracy", "macro_f1", "in_scope_accuracy", "oos_recall", "ece")
+        if k in metrics
+    }
+    if "in_scope_accuracy" in metrics:
+        low = [p["intent"] if p["confidence"] >= 0.1 else "oos" for p in preds]
+        result["in_scope_accuracy_at_0.1"] = score(gold, low)["in_scope_accuracy"]
+    result.update(
+        train_s=raw["train"]["train_s"],
+        load_s=raw["serve"]["load_s"],
+        parse_p50_ms=round(_percentile(latencies, 0.5), 3),
+        parse_p99_ms=round(_percentile(latencies, 0.99), 3),
+        train_peak_mb=raw["train"]["peak_mb"],
+        serve_peak_mb=raw["serve"]["peak_mb"],
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+")
+    parser.add_argument("--engines", nargs="+", default=["ours", "rasa"], choices=sorted(WORKERS))
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "nlu-bench")
+    parser.add_argument("--fresh-rasa", action="store_true", help="retrain Rasa even when cached")
+    parser.add_argument("--reuse-ours", action="store_true", help="reuse cached results of our engine too")
+    parser.add_argument(
+        "--cached-rasa-only", action="store_true", help="never train Rasa; use its cache or skip"
+    )
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    sets = benchmark_sets()
+    names = args.sets or list(sets)
+    results: dict[str, Any] = {}
+    for name in names:
+        train, test = sets[name]
+        results[name] = {"train_n": len(train.examples), "test_n": len(test.examples), "engines": {}}
+        for engine in args.engines:
+            cache = args.work / name / f"{engine}-raw.json"
+            reuse = not args.fresh_rasa if engine == "rasa" else args.reuse_ours
+            if reuse and cache.exists():
+                raw = json.loads(cache.read_text(encoding="utf-8"))
+            else:
+                if engine == "rasa" and (args.cached_rasa_only or not RASA_PYTHON.exists()):
+                    print(f"skipping rasa on {name}: no cached result / no .venv-rasa", file=sys.stderr)
+                    continue
+                raw = run_engine(engine, name, train, test, args.work)
+                cache.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+            results[name]["engines"][engine] = summarise(raw, test, args.threshold)
+            print(json.dumps({name: {engine: results[name]["engines"][engine]}}), file=sys.stderr, flush=True)
+    meta = {
+        "threshold": args.threshold,
+        "machine": f"{platform.machine()}, {_cpus()} CPUs",
+        "python": sys.version.split()[0],
+    }
+    print(json.dumps({"meta": meta, "results": results}, indent=2))
+    write_section(args.docs, results, meta)
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0))
+
+
+if __name__ == "__main__":
+    main()

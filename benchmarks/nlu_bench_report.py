@@ -1,0 +1,85 @@
+"""Markdown for the NLU benchmark: the ``<!-- nlu:start -->`` ... ``<!-- nlu:end -->`` section."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+START, END = "<!-- nlu:start -->", "<!-- nlu:end -->"
+
+# HINT3 paper, v1 full, in-scope accuracy at threshold 0.1 (Rasa DIET); shared/data/nlu/README.md.
+PUBLISHED_HINT3_RASA = {"hint3-sofmattress": 0.693, "hint3-curekart": 0.841, "hint3-powerplay11": 0.491}
+
+_COLUMNS = [
+    ("accuracy", "acc", "{:.3f}"),
+    ("macro_f1", "macro-F1", "{:.3f}"),
+    ("in_scope_accuracy", "in-scope acc", "{:.3f}"),
+    ("oos_recall", "oos recall", "{:.3f}"),
+    ("train_s", "train s", "{:.2f}"),
+    ("load_s", "load s", "{:.2f}"),
+    ("parse_p50_ms", "parse p50 ms", "{:.3f}"),
+    ("parse_p99_ms", "parse p99 ms", "{:.3f}"),
+    ("train_peak_mb", "train peak MB", "{:.0f}"),
+    ("serve_peak_mb", "serve peak MB", "{:.0f}"),
+]
+
+
+def _cell(row: dict[str, Any], key: str, fmt: str) -> str:
+    return fmt.format(row[key]) if key in row else "–"
+
+
+def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    """The Markdown section (without the markers)."""
+    head = "| set | train/test | engine | " + " | ".join(title for _, title, _ in _COLUMNS) + " |"
+    lines = [
+        "## NLU: embedded engine vs Rasa 3.6",
+        "",
+        "Produced by `benchmarks/nlu_bench.py` (see docs/nlu.md). Same splits for both engines; "
+        f"out-of-scope threshold {meta['threshold']} on the best intent of both; each engine trains in "
+        f"one process and loads + parses in another (peak RSS of each). Machine: {meta['machine']}, "
+        f"Python {meta['python']} (ours) / 3.10 (Rasa). Rasa: `rasa init` default pipeline "
+        "(DIET 100 epochs), JiebaTokenizer for Chinese. Parse latency is in-process (Rasa: "
+        "`Agent.parse_message`, no HTTP). Training time is the training call alone (imports excluded); "
+        "load time is reading the model. The 2 cores were at times shared with other work, so "
+        "times are indicative (the ratios hold across runs).",
+        "",
+        head,
+        "|" + "---|" * (3 + len(_COLUMNS)),
+    ]
+    for name, entry in results.items():
+        for engine, row in entry["engines"].items():
+            cells = " | ".join(_cell(row, key, fmt) for key, _, fmt in _COLUMNS)
+            lines.append(f"| {name} | {entry['train_n']}/{entry['test_n']} | {engine} | {cells} |")
+    hint3 = [n for n in results if n in PUBLISHED_HINT3_RASA]
+    if hint3:
+        lines += [
+            "",
+            "HINT3 in-scope accuracy at threshold 0.1 (the paper's setting):",
+            "",
+            "| set | ours | Rasa 3.6 (here) | Rasa DIET (paper) |",
+            "|---|---|---|---|",
+        ]
+        for name in hint3:
+            engines = results[name]["engines"]
+            cells = [
+                f"{engines[e]['in_scope_accuracy_at_0.1']:.3f}" if e in engines else "–"
+                for e in ("ours", "rasa")
+            ]
+            lines.append(f"| {name} | {cells[0]} | {cells[1]} | {PUBLISHED_HINT3_RASA[name]:.3f} |")
+    lines += ["", f"Run on {date.today().isoformat()}."]
+    return "\n".join(lines)
+
+
+def write_section(path: Path, results: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Replaces only the nlu section of ``path`` (creating the file or the section if needed)."""
+    section = f"{START}\n{render(results, meta)}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
