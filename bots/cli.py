@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from bots.nlu_cli import nlu
 from bots.terminal import run_chat
 from bots.wiring import build_runtime
 from bots.wiring import serve as serve_process
@@ -221,6 +222,9 @@ def kb_search(ctx: click.Context, query: str, limit: int, lang: str | None) -> N
             return [{"id": h.article.id, "title": h.article.title, "score": h.score} for h in hits]
 
     click.echo(json.dumps(_run_with_desk(settings, work), ensure_ascii=False, indent=2))
+
+
+cli.add_command(nlu)
 
 
 def main(argv: list[str] | None = None) -> None:
