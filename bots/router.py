@@ -90,7 +90,9 @@ class BotRouter:
             if recorded.duplicate or recorded.message is None:
                 return []
             conversation = await session.scalar(
-                select(Conversation).where(Conversation.id == recorded.conversation.id).with_for_update()
+                select(Conversation)
+                .where(Conversation.id == recorded.conversation.id)
+                .with_for_update(of=Conversation)
             )
             assert conversation is not None
             if conversation.mode in ("queued", "agent"):

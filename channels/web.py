@@ -18,7 +18,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from channels.base import Address, Attachment, Inbound, Outbound
+from channels.base import Address, Attachment, Inbound, InboundHandler, Outbound
 
 __all__ = ["FeedItem", "RestChannel"]
 
@@ -34,7 +34,6 @@ class FeedItem:
 
 
 Feed = Callable[[str, int], Awaitable[Sequence[FeedItem]]]
-Handler = Callable[[Inbound], Awaitable[list[Outbound]]]
 
 
 class _Metadata(BaseModel):
@@ -66,7 +65,7 @@ class RestChannel:
 
     name = "rest"
 
-    def __init__(self, handler: Handler, feed: Feed) -> None:
+    def __init__(self, handler: InboundHandler, feed: Feed) -> None:
         self._handler = handler
         self._feed = feed
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import find_agent, find_group
 from desk.errors import InvalidInput, NotFound
-from desk.models import STATUSES, TYPES, Agent, Person, Ticket
-from desk.people import normalise_phone
+from desk.models import STATUSES, TYPES, Agent, Ticket
+from desk.people import find_person
 
 __all__ = ["TicketFilter", "list_tickets"]
 
@@ -55,14 +55,7 @@ async def _where(
     if f.group:
         query = query.where(Ticket.group_id == (await find_group(session, f.group)).id)
     if f.requester:
-        key = f.requester.strip().lower()
-        if key.isdigit():
-            query = query.where(Ticket.requester_id == int(key))
-        else:
-            column = Person.email if "@" in key else Person.phone
-            value = key if "@" in key else normalise_phone(key)
-            person_id = await session.scalar(select(Person.id).where(column == value))
-            query = query.where(Ticket.requester_id == (person_id or -1))
+        query = query.where(Ticket.requester_id == (await find_person(session, f.requester)).id)
     if f.q:
         needle = f"%{f.q.strip().lower()}%"
         query = query.where(
