@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -440,3 +441,14 @@ async def test_silence_after_resolution_closes_and_a_bare_digit_rates(
     assert chat.text == t(lang, "csat.thanks", ref=ref, score=4)
     done = await ticket(seeded, ref)
     assert (done.status, done.csat_score) == ("closed", 4)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_out_of_hours_handoff_says_when_someone_will_answer(
+    users: dict[str, Chat], clock: Clock, lang: str
+) -> None:
+    clock.now = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # Saturday noon in Shanghai: the desk is closed
+    chat = users[lang]
+    await chat.say(SAY[lang]["human"])
+    # Monday 09:00 Shanghai is when the office calendar opens again.
+    assert chat.text == t(lang, "handoff.closed", ref="INC-1", opens_at="2026-11-23 09:00 (Asia/Shanghai)")
