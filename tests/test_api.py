@@ -252,7 +252,9 @@ async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) 
     assert error_of(wrong)["message"] == "wrong e-mail or password"
     unknown = await client.post("/api/v1/auth/login", json={"email": "ghost@example.com", "password": "nope"})
     assert error_of(unknown)["message"] == "wrong e-mail or password"  # no hint which part was wrong
-    ok = await client.post("/api/v1/auth/login", json={"email": "Li.Wei@example.com", "password": "frontdesk-demo"})
+    ok = await client.post(
+        "/api/v1/auth/login", json={"email": "Li.Wei@example.com", "password": "frontdesk-demo"}
+    )
     assert ok.status_code == 200
     assert ok.json()["agent"]["role"] == "admin"
     h = {"Authorization": f"Bearer {ok.json()['token']}"}
