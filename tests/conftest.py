@@ -105,10 +105,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     url: str = request.getfixturevalue("pg_database")
+    empty_tables(url)
+    yield url
+
+
+def empty_tables(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    yield url
 
 
 @pytest.fixture
