@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition
 from desk.models import Ticket
+from desk.notifications import notify_agent
 from desk.tickets import record_event
 
 __all__ = ["LOW_SCORE", "comment_on_rating", "rate_ticket"]
@@ -34,6 +35,8 @@ async def rate_ticket(session: AsyncSession, desk: Desk, actor: Actor, ticket: T
         manager = ticket.group.manager if ticket.group is not None else None
         note = f"low satisfaction ({score}/5) for {manager.email if manager else 'the desk manager'}"
         record_event(session, ticket, actor, "flagged", now, note=note)
+        if manager is not None:
+            await notify_agent(session, desk, manager, ticket, "low_csat", score=score)
     return ticket
 
 

@@ -20,6 +20,7 @@ from desk.i18n import t
 from desk.lifecycle import OPEN_STATUSES, check_transition
 from desk.metrics import TICKETS_CREATED
 from desk.models import PREFIXES, TYPES, Article, Counter, Message, Person, Ticket, TicketEvent
+from desk.notifications import notify_agent
 from desk.notify import send_to_requester
 from desk.priority import compute_priority, level
 from desk.sla import apply_sla, pause_sla, resume_sla
@@ -275,6 +276,8 @@ async def change_ticket(
                 "assignee", ticket.assignee.email if ticket.assignee else None, agent.email if agent else None
             )
             ticket.assignee = agent
+            if agent is not None and not (actor.kind == "agent" and actor.id == agent.id):
+                await notify_agent(session, desk, agent, ticket, "assigned", by=actor.name or actor.kind)
             if agent is not None and ticket.status == "new" and target_status != "assigned":
                 # Assigning a new ticket makes it assigned; a status given too follows from there.
                 await _set_status(session, desk, actor, ticket, "assigned", now)

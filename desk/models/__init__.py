@@ -6,6 +6,7 @@ from .agents import ROLES, Agent, ApiToken, Group, group_members
 from .catalog import Category
 from .conversations import MODES, Attachment, Blob, Conversation, Message
 from .kb import ARTICLE_STATUSES, Article, KbTerm
+from .notifications import Notification
 from .outbox import OUTBOX_STATUSES, OutboxItem
 from .people import Identity, Person
 from .tickets import PREFIXES, STATUSES, TYPES, Counter, Ticket, TicketEvent
@@ -31,6 +32,7 @@ __all__ = [
     "Identity",
     "KbTerm",
     "Message",
+    "Notification",
     "OutboxItem",
     "Person",
     "Ticket",

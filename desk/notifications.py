@@ -1,0 +1,65 @@
+"""Telling agents what needs them: rows they see in the console, always naming the ticket."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.context import Desk
+from desk.errors import NotFound
+from desk.i18n import t
+from desk.models import Agent, Notification, Ticket
+
+__all__ = ["list_notifications", "mark_read", "notify_agent"]
+
+
+async def notify_agent(
+    session: AsyncSession, desk: Desk, agent: Agent, ticket: Ticket | None, kind: str, **values: object
+) -> Notification:
+    """Queue a notification for ``agent`` from the template ``notify.<kind>`` in their language.
+
+    The template gets the ticket's ``ref`` and ``subject`` and any ``values``.
+    """
+    fields: dict[str, object] = {"ref": ticket.ref, "subject": ticket.subject} if ticket is not None else {}
+    note = Notification(
+        agent_id=agent.id,
+        ticket_id=ticket.id if ticket is not None else None,
+        kind=kind,
+        text=t(agent.language, f"notify.{kind}", **fields, **values),
+        created_at=desk.now(),
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+async def list_notifications(
+    session: AsyncSession, agent: Agent, *, unread_only: bool = False, limit: int = 50
+) -> list[Notification]:
+    """The agent's notifications, newest first."""
+    query = select(Notification).where(Notification.agent_id == agent.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(await session.scalars(query.order_by(Notification.id.desc()).limit(limit)))
+
+
+async def mark_read(
+    session: AsyncSession, desk: Desk, agent: Agent, notification_id: int | None = None
+) -> int:
+    """Mark one notification (or, without an id, all of them) read; returns how many changed.
+
+    Raises:
+        NotFound: for an id that is not one of this agent's notifications.
+    """
+    query = update(Notification).where(Notification.agent_id == agent.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        owned = await session.scalar(
+            select(Notification.id).where(
+                Notification.id == notification_id, Notification.agent_id == agent.id
+            )
+        )
+        if owned is None:
+            raise NotFound(f"no notification {notification_id}")
+        query = query.where(Notification.id == notification_id)
+    result = await session.execute(query.values(read_at=desk.now()))
+    return int(getattr(result, "rowcount", 0) or 0)
