@@ -151,7 +151,7 @@ async def _intent(turn: Turn, text: str) -> None:
         return
     turn.state["misses"] = 0
     if intent == "greet":
-        turn.say(turn.t("greet", name=turn.person.name.split(" ")[0] if turn.person.name else ""))
+        turn.say(_greeting(turn))
         turn.say(turn.t("help"), turn.menu())
     elif intent == "help":
         turn.say(turn.t("help"), turn.menu())
@@ -186,6 +186,13 @@ async def _intent(turn: Turn, text: str) -> None:
         turn.say(turn.t("thanks"))
     else:
         log.warning("no handler for intent %s", intent)
+
+
+def _greeting(turn: Turn) -> str:
+    """By first name when we know one; an address or a platform id is not a name."""
+    name = (turn.person.name or "").strip()
+    known = name and "@" not in name and not name.startswith("+") and name != turn.conversation.chat_id
+    return turn.t("greet", name=name.split(" ")[0]) if known else turn.t("greet.noname")
 
 
 async def _late_rating(turn: Turn, text: str) -> None:

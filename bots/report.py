@@ -9,6 +9,7 @@ reference, priority and promised times.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -44,7 +45,15 @@ URGENCY = {
     "high": ("medium", "high"),
     "team": ("high", "high"),
 }
-_WORDY = 25  # characters: shorter descriptions get one request for detail
+_WORDY = 25  # weighted characters: shorter descriptions get one request for detail
+_TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def weight(text: str) -> int:
+    """Length as information: a Chinese character says about as much as three Latin letters."""
+    cjk = len(_CJK.findall(text))
+    return len(text) + 2 * cjk
 
 
 def _snippet(body: str, size: int = 140) -> str:
@@ -63,7 +72,7 @@ async def start_report(turn: Turn, text: str) -> None:
     if urgency in ("low", "medium", "high"):
         draft["urgency"] = urgency
     turn.state.update(flow="report", draft=draft)
-    if len(draft["text"]) < 8:  # "I have a problem": nothing to search on yet
+    if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
         turn.state["step"] = "text"
         turn.say(turn.t("report.ask"))
         return
@@ -132,7 +141,7 @@ async def continue_report(turn: Turn) -> None:
         turn.state["step"] = "urgency"
         turn.say(turn.t("ask.urgency"), [turn.button(f"urgency.{k}", f"/urgency {k}") for k in URGENCY])
         return
-    if len(draft["text"]) < _WORDY and not draft.get("asked_detail"):
+    if weight(draft["text"]) < _WORDY and not draft.get("asked_detail"):
         draft["asked_detail"] = True
         turn.state["step"] = "description"
         turn.say(turn.t("ask.description"))

@@ -68,7 +68,6 @@ async def run_chat(runtime: Runtime, user: str, lang: str | None) -> None:
                 user_id=user,
                 text=text,
                 external_id=f"cli-{uuid.uuid4()}",
-                name=user,
                 extra={"language": lang} if lang else {},
             )
             for reply in await runtime.bot.handle(inbound, inline=True):

@@ -98,7 +98,7 @@ def test_chat_in_the_terminal(workdir: Path) -> None:
         env={"FRONTDESK__NLU__MODEL_PATH": str(workdir / "var" / "nlu.npz")},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
-    assert "bot> Hi term-user!" in out.stdout
+    assert "bot> Hi! I'm the IT service desk assistant." in out.stdout  # an id is not a name
     assert "    4) Talk to a person" in out.stdout  # buttons as numbered options
     assert "INC-1" in out.stdout  # "4" picked "talk to a person": a ticket and the queue
     zh = run(workdir, "chat", "--user", "term-user-2", "--lang", "zh", stdin="我的工单\n",

@@ -452,3 +452,14 @@ async def test_out_of_hours_handoff_says_when_someone_will_answer(
     await chat.say(SAY[lang]["human"])
     # Monday 09:00 Shanghai is when the office calendar opens again.
     assert chat.text == t(lang, "handoff.closed", ref="INC-1", opens_at="2026-11-23 09:00 (Asia/Shanghai)")
+
+
+async def test_a_short_chinese_sentence_is_a_whole_report_and_nameless_users_are_greeted_plainly(
+    client: httpx.AsyncClient,
+) -> None:
+    chat = Chat(client, "zh-nameless")
+    await chat.say("你好")
+    assert chat.replies[0]["text"] == t("zh", "greet.noname")
+    await chat.say("邮箱收不到邮件")  # seven characters, a complete report
+    assert chat.text != t("zh", "report.ask")
+    assert t("zh", "kb.intro") in chat.text or chat.text in (t("zh", "ask.urgency"), t("zh", "ask.category"))
