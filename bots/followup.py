@@ -55,14 +55,28 @@ def ref_in(turn: Turn) -> str | None:
     return f"{match.group(1).upper()}-{match.group(2)}" if match else None
 
 
-async def linked_ticket(turn: Turn, *, open_only: bool = True) -> Ticket | None:
+async def linked_ticket(turn: Turn) -> Ticket | None:
+    """The open ticket this conversation is about, if any."""
     ref = turn.state.get("ticket")
     if not ref:
         return None
     ticket = await requester_ticket(turn.session, turn.person, ref)
-    if ticket is None or (open_only and ticket.status not in OPEN_STATUSES):
-        return None
-    return ticket
+    return ticket if ticket is not None and ticket.status in OPEN_STATUSES else None
+
+
+async def _named_or_linked(turn: Turn) -> tuple[str | None, Ticket | None]:
+    """The ticket the user wrote a reference for, else the conversation's open one."""
+    ref = ref_in(turn)
+    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else await linked_ticket(turn)
+    return ref, ticket
+
+
+async def _named_or_last_resolved(turn: Turn, ref: str | None) -> Ticket | None:
+    """The ticket ``ref`` names, else the requester's most recently resolved one."""
+    if ref is not None:
+        return await requester_ticket(turn.session, turn.person, ref)
+    resolved = await requester_tickets(turn.session, turn.person, ("resolved",), limit=1)
+    return resolved[0] if resolved else None
 
 
 def _when(turn: Turn, ticket: Ticket, value: object) -> str:
@@ -108,8 +122,7 @@ async def has_open_tickets(turn: Turn) -> bool:
 
 async def add_info(turn: Turn, text: str) -> None:
     """'add to INC-12: ...' or a follow-up on the linked ticket becomes a comment on it."""
-    ref = ref_in(turn)
-    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else await linked_ticket(turn)
+    ref, ticket = await _named_or_linked(turn)
     if ticket is None:
         turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("info.none"))
         return
@@ -123,8 +136,7 @@ async def add_info(turn: Turn, text: str) -> None:
 
 
 async def ask_cancel(turn: Turn) -> None:
-    ref = ref_in(turn)
-    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else await linked_ticket(turn)
+    ref, ticket = await _named_or_linked(turn)
     if ticket is None:
         turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("cancel.which"))
         return
@@ -152,16 +164,9 @@ async def cancel(turn: Turn, ref: str) -> None:
 
 async def reopen(turn: Turn, ref: str | None = None) -> None:
     ref = ref or ref_in(turn)
-    if ref is None:
-        resolved = await requester_tickets(turn.session, turn.person, ("resolved",), limit=1)
-        if not resolved:
-            turn.say(turn.t("reopen.which"))
-            return
-        ticket: Ticket | None = resolved[0]
-    else:
-        ticket = await requester_ticket(turn.session, turn.person, ref)
+    ticket = await _named_or_last_resolved(turn, ref)
     if ticket is None:
-        turn.say(turn.t("status.unknown", ref=ref))
+        turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("reopen.which"))
         return
     if ticket.status != "resolved":
         turn.say(turn.t("reopen.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
@@ -173,14 +178,10 @@ async def reopen(turn: Turn, ref: str | None = None) -> None:
 
 async def confirm(turn: Turn, ref: str | None, *, fixed: bool) -> bool:
     """The requester's answer to "did this fix it?". Returns False if nothing awaited it."""
-    if ref is None:
-        waiting = await requester_tickets(turn.session, turn.person, ("resolved",), limit=1)
-        if not waiting:
-            return False
-        ticket: Ticket | None = waiting[0]
-    else:
-        ticket = await requester_ticket(turn.session, turn.person, ref)
+    ticket = await _named_or_last_resolved(turn, ref)
     if ticket is None:
+        if ref is None:
+            return False  # nothing was waiting for an answer
         turn.say(turn.t("status.unknown", ref=ref))
         return True
     if ticket.status != "resolved":

@@ -9,13 +9,12 @@ reference, priority and promised times.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import Turn
+from bots.turn import CJK, Turn
 from channels.base import Button
 from desk.catalog import find_category
 from desk.errors import NotFound
@@ -47,12 +46,11 @@ URGENCY = {
 }
 _WORDY = 25  # weighted characters: shorter descriptions get one request for detail
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def weight(text: str) -> int:
     """Length as information: a Chinese character says about as much as three Latin letters."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     return len(text) + 2 * cjk
 
 

@@ -15,23 +15,21 @@ import re
 import weakref
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.dialogue import respond
-from bots.turn import TEMPLATES, Turn
+from bots.turn import CJK, TEMPLATES, Turn
 from bots.understanding import Understanding
 from channels.base import Inbound, Outbound
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
 from desk.i18n import normalise_language
-from desk.models import Conversation, Message, Person
+from desk.models import Conversation, Person
 from desk.notify import send_to_conversation
 from nlu import detect_language
 
 __all__ = ["BotRouter"]
 
 log = logging.getLogger(__name__)
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _NEUTRAL = re.compile(r"^[\s\d/⭐★☆🌟!?.,:;+-]*$|^/")  # digits, stars, payloads: no language of their own
 
@@ -75,7 +73,7 @@ class BotRouter:
             text = text.partition(" ")[2]
         if not text.strip() or _NEUTRAL.match(text):
             return fallback
-        if _CJK.search(text):
+        if CJK.search(text):
             return "zh"
         if known and len(_WORD.findall(text)) < 3:
             return known
@@ -118,27 +116,13 @@ class BotRouter:
             conversation.language = lang
             person.language = person.language or lang
             for reply in turn.replies:
-                await self._record_reply(session, conversation, reply, inline)
+                await send_to_conversation(
+                    session,
+                    self.desk,
+                    conversation,
+                    reply.text,
+                    buttons=reply.buttons,
+                    author=Actor.bot(),
+                    deliver=not inline,
+                )
         return list(turn.replies) if inline else []
-
-    async def _record_reply(
-        self, session: AsyncSession, conversation: Conversation, reply: Outbound, inline: bool
-    ) -> None:
-        if not inline:
-            await send_to_conversation(
-                session, self.desk, conversation, reply.text, buttons=reply.buttons, author=Actor.bot()
-            )
-            return
-        session.add(
-            Message(
-                conversation_id=conversation.id,
-                ticket_id=conversation.ticket_id,
-                direction="out",
-                author_kind="bot",
-                author_name="bot",
-                channel=conversation.channel,
-                text=reply.text,
-                buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
-                created_at=self.desk.now(),
-            )
-        )

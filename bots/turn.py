@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
 from nlu import Parse
 
-__all__ = ["TEMPLATES", "Turn"]
+__all__ = ["CJK", "TEMPLATES", "Turn"]
 
 TEMPLATES = Templates(Path(__file__).parent / "locales")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+"""A Chinese (CJK unified ideograph) character."""
 
 
 @dataclass

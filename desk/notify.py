@@ -52,8 +52,12 @@ async def send_to_conversation(
     author: Actor | None = None,
     ticket: Ticket | None = None,
     subject: str | None = None,
+    deliver: bool = True,
 ) -> Message:
-    """Write ``text`` to a conversation's user: a message row and its delivery, same transaction."""
+    """Write ``text`` to a conversation's user: a message row and its delivery, same transaction.
+
+    ``deliver=False`` only records it, for replies the channel returns inline (REST, terminal).
+    """
     return await _send(
         session,
         desk,
@@ -64,6 +68,7 @@ async def send_to_conversation(
         author=author,
         ticket=ticket,
         subject=subject,
+        deliver=deliver,
     )
 
 
@@ -108,6 +113,7 @@ async def _send(
     author: Actor | None,
     ticket: Ticket | None,
     subject: str | None,
+    deliver: bool = True,
 ) -> Message:
     author = author or Actor.system()
     now = desk.now()
@@ -127,6 +133,7 @@ async def _send(
     await session.flush()
     if conversation is not None:
         conversation.last_message_at = now
-    enqueue(session, desk, address, Outbound(text, tuple(buttons), subject), message_id=message.id)
-    session.info["wake_outbox"] = True
+    if deliver:
+        enqueue(session, desk, address, Outbound(text, tuple(buttons), subject), message_id=message.id)
+        session.info["wake_outbox"] = True
     return message
