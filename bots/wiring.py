@@ -16,14 +16,21 @@ from bots.understanding import Understanding
 from channels.base import Button, Outbound
 from channels.web import FeedItem, RestChannel
 from desk.api import create_api
+from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
 from desk.conversations import delivered_messages
 from desk.db import Database
+from desk.escalation import ESCALATION_JOBS
 from desk.migrate import pending_migrations
 from desk.outbox import run_delivery
+from desk.routing import ROUTING_JOBS, route_waiting
+from desk.scheduler import Job, run_router, run_scheduler
 from desk.settings import Settings
 
-__all__ = ["Runtime", "build_runtime", "serve"]
+__all__ = ["SCHEDULED_JOBS", "Runtime", "build_runtime", "serve", "start_background"]
+
+# Everything the scheduler does on each tick, in this order; routing has its own woken loop.
+SCHEDULED_JOBS: tuple[Job, ...] = (*ROUTING_JOBS, *ESCALATION_JOBS, *AUTOCLOSE_JOBS)
 
 log = logging.getLogger("frontdesk")
 
@@ -82,6 +89,17 @@ def build_runtime(
     return Runtime(settings=settings, desk=desk, registry=registry, app=app, bot=bot)
 
 
+def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """Outbox delivery, the scheduler and the router, until ``stop`` is set."""
+    desk = runtime.desk
+    runtime.tasks += [
+        asyncio.create_task(run_delivery(desk, runtime.registry, stop), name="outbox"),
+        asyncio.create_task(run_scheduler(desk, SCHEDULED_JOBS, stop), name="scheduler"),
+        asyncio.create_task(run_router(desk, route_waiting, stop), name="router"),
+    ]
+    return runtime.tasks
+
+
 async def serve(settings: Settings) -> None:
     """The HTTP API, outbox delivery and the scheduler in one process."""
     pending = await pending_migrations(settings.database.url)
@@ -92,9 +110,7 @@ async def serve(settings: Settings) -> None:
     for channel, reason in sorted(runtime.registry.off.items()):
         log.warning("channel %s is off: %s", channel, reason)
     stop = asyncio.Event()
-    runtime.tasks.append(
-        asyncio.create_task(run_delivery(runtime.desk, runtime.registry, stop), name="outbox")
-    )
+    start_background(runtime, stop)
     config = uvicorn.Config(
         runtime.app, host=settings.http.host, port=settings.http.port, log_level="info", lifespan="off"
     )

@@ -4,10 +4,9 @@ requester gets one reminder, then closes. Each step tells the requester and is a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Button
@@ -16,32 +15,16 @@ from desk.context import Actor, Desk
 from desk.i18n import t
 from desk.models import Ticket, TicketEvent
 from desk.notify import send_to_requester
+from desk.scheduler import each_due
 from desk.tickets import change_ticket, close_ticket, format_due, record_event
 
 __all__ = ["AUTOCLOSE_JOBS", "close_silent_pending", "close_silent_resolved", "remind_pending"]
 
-_BATCH = 50
 SYSTEM = Actor.system("auto-close")
 
 
 def _ago(desk: Desk, setting: str) -> timedelta:
     return timedelta(seconds=parse_duration(getattr(desk.settings.automation, setting)).seconds)
-
-
-async def _each_due(
-    desk: Desk, query: Select[Ticket], act: Callable[[AsyncSession, Ticket], Awaitable[bool]]
-) -> int:
-    """Lock due tickets a batch at a time (skipping those another process holds) and act on each."""
-    handled = 0
-    while True:
-        async with desk.session() as session:
-            rows = list(
-                await session.scalars(query.limit(_BATCH).with_for_update(of=Ticket, skip_locked=True))
-            )
-            for ticket in rows:
-                handled += bool(await act(session, ticket))
-        if len(rows) < _BATCH:
-            return handled
 
 
 def rating_buttons(ref: str) -> tuple[Button, ...]:
@@ -66,7 +49,7 @@ async def close_silent_resolved(desk: Desk) -> int:
         )
         return True
 
-    return await _each_due(desk, query, act)
+    return await each_due(desk, query, Ticket, act)
 
 
 async def remind_pending(desk: Desk) -> int:
@@ -103,7 +86,7 @@ async def remind_pending(desk: Desk) -> int:
         record_event(session, ticket, SYSTEM, "reminded", desk.now(), note="waiting for the requester")
         return True
 
-    return await _each_due(desk, query, act)
+    return await each_due(desk, query, Ticket, act)
 
 
 async def close_silent_pending(desk: Desk) -> int:
@@ -120,7 +103,7 @@ async def close_silent_pending(desk: Desk) -> int:
         await send_to_requester(session, desk, ticket, text, author=SYSTEM)
         return True
 
-    return await _each_due(desk, query, act)
+    return await each_due(desk, query, Ticket, act)
 
 
 AUTOCLOSE_JOBS = (close_silent_resolved, remind_pending, close_silent_pending)

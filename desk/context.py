@@ -47,6 +47,7 @@ class Desk:
     db: Database
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     outbox_event: asyncio.Event = field(default_factory=asyncio.Event)
+    route_event: asyncio.Event = field(default_factory=asyncio.Event)
 
     def now(self) -> datetime:
         return self.clock()
@@ -62,11 +63,14 @@ class Desk:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work. After it commits, the outbox is woken if the work queued messages."""
+        """A unit of work. After it commits, the outbox is woken if the work queued messages,
+        and routing if it queued work or freed an agent."""
         async with self.db.session() as session:
             yield session
         if session.info.pop("wake_outbox", False):
             self.wake_outbox()
+        if session.info.pop("wake_router", False):
+            self.route_event.set()
 
     def wake_outbox(self) -> None:
         """Tell the delivery loop that rows were committed (it also polls)."""

@@ -12,14 +12,41 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.context import Desk
 
-__all__ = ["Job", "run_due", "run_scheduler"]
+__all__ = ["Job", "each_due", "run_due", "run_router", "run_scheduler"]
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Desk], Awaitable[int]]
+Row = TypeVar("Row")
+_BATCH = 50
+
+
+async def each_due(
+    desk: Desk,
+    query: Select[Row],
+    model: type[Any],
+    act: Callable[[AsyncSession, Row], Awaitable[bool]],
+) -> int:
+    """Lock due rows of ``model`` a batch at a time, skipping those another process holds,
+    and ``act`` on each in that transaction. ``query`` must select only rows still due, so
+    that a row handled by another process is not selected again. Returns how many acted."""
+    handled = 0
+    while True:
+        async with desk.session() as session:
+            rows = list(
+                await session.scalars(query.limit(_BATCH).with_for_update(of=model, skip_locked=True))
+            )
+            for row in rows:
+                handled += bool(await act(session, row))
+        if len(rows) < _BATCH:
+            return handled
 
 
 async def run_due(desk: Desk, jobs: Sequence[Job]) -> dict[str, int]:
@@ -33,6 +60,19 @@ async def run_due(desk: Desk, jobs: Sequence[Job]) -> dict[str, int]:
             log.exception("scheduled job %s failed; it will run again on the next tick", name)
             done[name] = -1
     return done
+
+
+async def run_router(desk: Desk, route: Job, stop: asyncio.Event) -> None:
+    """Run ``route`` as soon as a commit may have freed an agent or queued work (the desk's
+    ``route_event``), and on every tick for shifts that start. Failures are logged and retried."""
+    tick = desk.settings.automation.tick_seconds
+    while not stop.is_set():
+        desk.route_event.clear()
+        await run_due(desk, [route])
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(desk.route_event.wait())]
+        await asyncio.wait(waits, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waits:
+            waiter.cancel()
 
 
 async def run_scheduler(desk: Desk, jobs: Sequence[Job], stop: asyncio.Event) -> None:
