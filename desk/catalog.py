@@ -63,6 +63,7 @@ async def create_category(
     default_impact: str | None = None,
     default_type: str | None = None,
     keywords: list[str] | None = None,
+    skills: list[str] | None = None,
     description: str = "",
 ) -> Category:
     """A new category at ``path``; its parent (``path`` without the last part) must exist.
@@ -85,6 +86,7 @@ async def create_category(
         default_impact=default_impact,
         default_type=default_type,
         keywords=keywords or [],
+        skills=[str(x).strip().lower() for x in skills or () if str(x).strip()],
         description=description,
     )
     session.add(category)

@@ -102,6 +102,9 @@ async def queue_conversation(
     _move(conversation, "queued")
     now = desk.now()
     conversation.queued_at = conversation.queued_at or now
+    conversation.agent_id = None  # waiting for whoever routing offers it to
+    conversation.offered_at = None
+    session.info["wake_router"] = True
     if ticket is not None:
         conversation.ticket_id = ticket.id
         conversation.group_id = ticket.group_id
@@ -129,10 +132,15 @@ async def take_over(
     _move(conversation, "agent")
     conversation.agent_id = agent.id
     conversation.queued_at = None
+    conversation.offered_at = None
+    session.info["wake_router"] = True
     ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
     if ticket is not None:
         if ticket.assignee_id is None and ticket.status in ("new", "assigned"):
             await change_ticket(session, desk, actor_of(agent), ticket, {"assignee": agent.id})
+        if ticket.assignee_id == agent.id and ticket.status == "assigned":
+            # Talking to the requester is working on the ticket: the assignment is acknowledged.
+            await change_ticket(session, desk, actor_of(agent), ticket, {"status": "in_progress"})
         record_event(
             session, ticket, actor_of(agent), "took_over", desk.now(), note=f"conversation {conversation.id}"
         )
@@ -180,6 +188,8 @@ async def release_conversation(
     _move(conversation, "bot")
     conversation.agent_id = None
     conversation.queued_at = None
+    conversation.offered_at = None
+    session.info["wake_router"] = True
     conversation.state = {}
     text = t(conversation.language, "handoff.released")
     await send_to_conversation(session, desk, conversation, text, author=Actor.bot())
@@ -195,4 +205,6 @@ async def close_conversation(
     conversation.closed_reason = reason
     conversation.agent_id = None
     conversation.queued_at = None
+    conversation.offered_at = None
+    session.info["wake_router"] = True
     return conversation

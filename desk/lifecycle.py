@@ -1,7 +1,8 @@
 """The ITIL ticket lifecycle as an explicit state machine.
 
 ``new → assigned → in_progress ⇄ pending → resolved → closed``, ``cancelled`` from any open
-state, reopen from ``resolved``. Unassigning an ``assigned`` ticket returns it to ``new``.
+state, reopen from ``resolved``. A ticket given back to the queue (unassigned, returned,
+forwarded to another group) is ``new`` again.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ __all__ = ["OPEN_STATUSES", "TRANSITIONS", "check_transition"]
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"assigned", "in_progress", "resolved", "cancelled"}),
     "assigned": frozenset({"new", "in_progress", "pending", "resolved", "cancelled"}),
-    "in_progress": frozenset({"assigned", "pending", "resolved", "cancelled"}),
-    "pending": frozenset({"assigned", "in_progress", "resolved", "cancelled"}),
+    "in_progress": frozenset({"new", "assigned", "pending", "resolved", "cancelled"}),
+    "pending": frozenset({"new", "assigned", "in_progress", "resolved", "cancelled"}),
     "resolved": frozenset({"new", "assigned", "in_progress", "closed"}),
     "closed": frozenset(),
     "cancelled": frozenset(),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.context import Desk
 from desk.errors import NotFound
 from desk.i18n import t
-from desk.models import Agent, Notification, Ticket
+from desk.models import Agent, Group, Notification, Ticket
 
-__all__ = ["list_notifications", "mark_read", "notify_agent"]
+__all__ = ["list_notifications", "mark_read", "notify_agent", "recipients"]
 
 
 async def notify_agent(
@@ -31,6 +33,34 @@ async def notify_agent(
     session.add(note)
     await session.flush()
     return note
+
+
+async def recipients(session: AsyncSession, ticket: Ticket, targets: Sequence[str]) -> list[Agent]:
+    """The active agents ``targets`` name for ``ticket``: ``assignee``, ``group_manager``,
+    ``group`` (every member of the ticket's group) or agents' e-mails; each agent once.
+    Targets that name nobody (no assignee yet, an unknown e-mail) are skipped."""
+    found: dict[int, Agent] = {}
+    for target in targets:
+        if target == "assignee":
+            agents = [ticket.assignee] if ticket.assignee else []
+        elif target == "group_manager":
+            agents = [ticket.group.manager] if ticket.group and ticket.group.manager else []
+        elif target == "group":
+            agents = (
+                list(
+                    await session.scalars(
+                        select(Agent).join(Group.members).where(Group.id == ticket.group.id)
+                    )
+                )
+                if ticket.group
+                else []
+            )
+        else:
+            agents = list(await session.scalars(select(Agent).where(Agent.email == target.strip().lower())))
+        for agent in agents:
+            if agent.active:
+                found.setdefault(agent.id, agent)
+    return list(found.values())
 
 
 async def list_notifications(

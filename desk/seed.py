@@ -84,6 +84,7 @@ async def seed_demo(session: AsyncSession, desk: Desk, data_file: Path = DEMO_FI
                 default_impact=c.get("impact"),
                 default_type=c.get("type"),
                 keywords=c.get("keywords", []),
+                skills=c.get("skills", []),
             )
             report.categories += 1
     for art in data["articles"]:

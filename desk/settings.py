@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from desk.calendar import Calendar, parse_duration
 from desk.errors import ConfigError
+from desk.rulespec import RuleSpec
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -132,6 +133,8 @@ class SlaPolicy(_Section):
     targets: dict[str, SlaTarget]
     categories: list[str] = Field(default_factory=list)
     types: list[str] = Field(default_factory=list)
+    departments: list[str] = Field(default_factory=list)
+    vip: bool | None = None
 
     @field_validator("targets")
     @classmethod
@@ -241,6 +244,95 @@ class AutomationSettings(_Section):
         return self
 
 
+STRATEGIES = ("round_robin", "least_loaded", "skills", "manual")
+
+
+class RoutingSettings(_Section):
+    """Who gets new work. Each group's ``routing`` strategy picks among its members who are on
+    shift (their calendar, else the group's), online and under capacity; ``manual`` groups only
+    queue. Acknowledgement windows are wall-clock; ``0s`` turns the check off."""
+
+    auto_assign: bool = True
+    acknowledge_within: str = "30m"
+    conversation_acknowledge_within: str = "2m"
+    presence_timeout: str = "5m"
+
+    @field_validator("acknowledge_within", "conversation_acknowledge_within", "presence_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+NOTIFY_TARGETS = ("assignee", "group_manager", "group")
+
+
+def _check_targets(value: list[str]) -> list[str]:
+    for target in value:
+        if target not in NOTIFY_TARGETS and "@" not in target:
+            raise ValueError(
+                f"cannot notify {target!r}; use {', '.join(NOTIFY_TARGETS)} or an agent's e-mail"
+            )
+    return value
+
+
+class EscalationLevel(_Section):
+    """One step of the escalation ladder: when ``at`` percent of a ticket's response or
+    resolution target has elapsed (in business time), plus ``after`` more business time, do
+    the actions. Each level fires once per ticket and is audited."""
+
+    name: str
+    clock: Literal["response", "resolution"] = "resolution"
+    at: str = "100%"
+    after: str | None = None
+    priorities: list[str] = Field(default_factory=list)
+    notify: list[str] = Field(default_factory=list)
+    raise_priority: bool = False
+    assign_to: str | None = None
+    forward_to: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _percent(cls, value: str) -> str:
+        text = str(value).strip().removesuffix("%")
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"invalid percentage {value!r}; use e.g. 75%") from None
+        if not 0 < number <= 1000:
+            raise ValueError("at must be between 0% and 1000%")
+        return f"{number:g}%"
+
+    @field_validator("after")
+    @classmethod
+    def _after(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @field_validator("notify")
+    @classmethod
+    def _notify(cls, value: list[str]) -> list[str]:
+        return _check_targets(value)
+
+    @property
+    def fraction(self) -> float:
+        return float(self.at.removesuffix("%")) / 100
+
+
+class EscalationSettings(_Section):
+    levels: list[EscalationLevel] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _unique(cls, value: list[EscalationLevel]) -> list[EscalationLevel]:
+        names = [level.name for level in value]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise ValueError(f"two escalation levels are named {duplicate!r}")
+        return value
+
+
 class DeskSettings(_Section):
     name: str = "IT Service Desk"
     default_language: Literal["en", "zh"] = "en"
@@ -273,6 +365,9 @@ class Settings(BaseSettings):
     desk: DeskSettings = Field(default_factory=DeskSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
     automation: AutomationSettings = Field(default_factory=AutomationSettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    escalation: EscalationSettings = Field(default_factory=EscalationSettings)
+    rules: list[RuleSpec] = Field(default_factory=list)
 
     @field_validator("calendars")
     @classmethod
@@ -289,6 +384,13 @@ class Settings(BaseSettings):
         for i, policy in enumerate(self.sla.policies):
             if policy.calendar not in self.calendars:
                 raise ValueError(f"sla.policies.{i}.calendar: no calendar named {policy.calendar!r}")
+        for i, level in enumerate(self.escalation.levels):
+            if level.priorities and set(level.priorities) - set(PRIORITIES):
+                raise ValueError(f"escalation.levels.{i}.priorities: use {', '.join(PRIORITIES)}")
+        names = [rule.name for rule in self.rules]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate:
+            raise ValueError(f"rules: two rules are named {duplicate!r}")
         if self.desk.default_calendar and self.desk.default_calendar not in self.calendars:
             raise ValueError(f"desk.default_calendar: no calendar named {self.desk.default_calendar!r}")
         return self

@@ -12,14 +12,26 @@ from typing import Any
 
 from desk.calendar import Calendar
 from desk.context import Desk
+from desk.lifecycle import OPEN_STATUSES
 from desk.models import Ticket
-from desk.settings import SlaPolicy
+from desk.settings import EscalationLevel, SlaPolicy
 
-__all__ = ["apply_sla", "calendar_for", "pause_sla", "policy_for", "resume_sla", "sla_view"]
+__all__ = [
+    "apply_sla",
+    "calendar_for",
+    "due_escalations",
+    "escalation_point",
+    "pause_sla",
+    "policy_for",
+    "resume_sla",
+    "schedule_escalations",
+    "sla_view",
+]
 
 
 def policy_for(desk: Desk, ticket: Ticket) -> SlaPolicy | None:
-    """The first configured policy whose type/category filters match and has the priority."""
+    """The first configured policy whose filters (type, category, the requester's department
+    or VIP flag) match and that has a target for the ticket's priority."""
     category = ticket.category.path if ticket.category is not None else None
     for policy in desk.settings.sla.policies:
         if policy.types and ticket.type not in policy.types:
@@ -27,6 +39,12 @@ def policy_for(desk: Desk, ticket: Ticket) -> SlaPolicy | None:
         if policy.categories and not any(
             category == c or (category or "").startswith(c + "/") for c in policy.categories
         ):
+            continue
+        if policy.departments and (ticket.requester.department or "").casefold() not in {
+            d.casefold() for d in policy.departments
+        }:
+            continue
+        if policy.vip is not None and bool(ticket.requester.vip) is not policy.vip:
             continue
         if ticket.priority in policy.targets:
             return policy
@@ -57,12 +75,14 @@ def apply_sla(desk: Desk, ticket: Ticket) -> None:
     ticket.response_due = calendar.add(ticket.created_at, calendar.business_seconds(target.response))
     resolution = calendar.business_seconds(target.resolution) + ticket.paused_seconds
     ticket.resolution_due = calendar.add(ticket.created_at, resolution)
+    schedule_escalations(desk, ticket)
 
 
 def pause_sla(desk: Desk, ticket: Ticket, now: datetime) -> None:
     """Stop the resolution clock (entering ``pending``)."""
     if ticket.paused_at is None:
         ticket.paused_at = now
+    schedule_escalations(desk, ticket)
 
 
 def resume_sla(desk: Desk, ticket: Ticket, now: datetime) -> None:
@@ -74,6 +94,56 @@ def resume_sla(desk: Desk, ticket: Ticket, now: datetime) -> None:
         ticket.paused_seconds += calendar_for(desk, ticket, policy).elapsed(ticket.paused_at, now)
     ticket.paused_at = None
     apply_sla(desk, ticket)
+
+
+def escalation_point(desk: Desk, ticket: Ticket, level: EscalationLevel) -> datetime | None:
+    """When ``level`` is due for ``ticket``, or ``None`` while its clock is not running.
+
+    The point is ``at`` percent of the target in business time from creation (plus the time
+    paused, for the resolution clock), then ``after`` more business time. The response clock
+    stops at the first answer, the resolution clock while pending; both at resolution.
+    """
+    if ticket.status not in OPEN_STATUSES or (level.priorities and ticket.priority not in level.priorities):
+        return None
+    policy = policy_for(desk, ticket)
+    if policy is None:
+        return None
+    calendar = calendar_for(desk, ticket, policy)
+    target = policy.targets[ticket.priority]
+    if level.clock == "response":
+        if ticket.first_response_at is not None:
+            return None
+        budget = level.fraction * calendar.business_seconds(target.response)
+    else:
+        if ticket.paused_at is not None:
+            return None
+        budget = level.fraction * calendar.business_seconds(target.resolution) + ticket.paused_seconds
+    if level.after:
+        budget += calendar.business_seconds(level.after)
+    return calendar.add(ticket.created_at, budget)
+
+
+def due_escalations(desk: Desk, ticket: Ticket, now: datetime) -> list[EscalationLevel]:
+    """The levels due at ``now`` that have not fired for ``ticket`` yet, in configured order."""
+    fired = set(ticket.fired or ())
+    due = []
+    for level in desk.settings.escalation.levels:
+        point = escalation_point(desk, ticket, level) if f"escalation:{level.name}" not in fired else None
+        if point is not None and point <= now:
+            due.append(level)
+    return due
+
+
+def schedule_escalations(desk: Desk, ticket: Ticket) -> None:
+    """Set ``next_escalation_at`` to the earliest unfired level's point (``None`` if none)."""
+    fired = set(ticket.fired or ())
+    points = [
+        point
+        for level in desk.settings.escalation.levels
+        if f"escalation:{level.name}" not in fired
+        and (point := escalation_point(desk, ticket, level)) is not None
+    ]
+    ticket.next_escalation_at = min(points, default=None)
 
 
 def sla_view(ticket: Ticket, now: datetime) -> dict[str, Any]:

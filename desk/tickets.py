@@ -13,20 +13,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Button
 from desk.agents import find_agent, find_group
+from desk.audit import record_event
 from desk.catalog import default_group_for, find_category
 from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
 from desk.lifecycle import OPEN_STATUSES, check_transition
 from desk.metrics import TICKETS_CREATED
-from desk.models import PREFIXES, TYPES, Article, Counter, Message, Person, Ticket, TicketEvent
+from desk.models import PREFIXES, TYPES, Article, Counter, Message, Person, Ticket
 from desk.notifications import notify_agent
 from desk.notify import send_to_requester
 from desk.priority import compute_priority, level
-from desk.sla import apply_sla, pause_sla, resume_sla
+from desk.rules import TicketOps, run_rules
+from desk.sla import apply_sla, pause_sla, resume_sla, schedule_escalations
 
 __all__ = [
     "EDITABLE",
+    "TICKET_OPS",
     "add_comment",
     "change_ticket",
     "close_ticket",
@@ -56,35 +59,6 @@ async def next_number(session: AsyncSession, name: str) -> int:
         .returning(Counter.value)
     )
     return int((await session.execute(statement)).scalar_one())
-
-
-def record_event(
-    session: AsyncSession,
-    ticket: Ticket,
-    actor: Actor,
-    action: str,
-    at: datetime,
-    *,
-    field: str | None = None,
-    before: object = None,
-    after: object = None,
-    note: str | None = None,
-) -> TicketEvent:
-    """Append one line to the ticket's audit log."""
-    event = TicketEvent(
-        ticket_id=ticket.id,
-        at=at,
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_name=actor.name,
-        action=action,
-        field=field,
-        before=None if before is None else str(before),
-        after=None if after is None else str(after),
-        note=note,
-    )
-    session.add(event)
-    return event
 
 
 def ticket_type(value: str | None) -> str:
@@ -169,6 +143,8 @@ async def create_ticket(
     await session.flush()
     record_event(session, ticket, actor, "created", now, note=f"{ticket.ref} via {channel}")
     TICKETS_CREATED.labels(kind, channel).inc()
+    session.info["wake_router"] = True
+    await run_rules(session, desk, ticket, "created", TICKET_OPS)
     if notify:
         await send_to_requester(session, desk, ticket, created_message(desk, ticket))
     return ticket
@@ -232,8 +208,10 @@ async def change_ticket(
     if ticket.status in ("closed", "cancelled") and set(changes) - {"tags"}:
         raise InvalidTransition(f"{ticket.ref} is {ticket.status}; it can no longer change")
     now = desk.now()
+    changed: set[str] = set()
 
     def audit(field: str, before: object, after: object) -> None:
+        changed.add(field)
         record_event(session, ticket, actor, "changed", now, field=field, before=before, after=after)
 
     for field in ("subject", "description"):
@@ -276,6 +254,7 @@ async def change_ticket(
                 "assignee", ticket.assignee.email if ticket.assignee else None, agent.email if agent else None
             )
             ticket.assignee = agent
+            ticket.assigned_at = now if agent is not None else None
             if agent is not None and not (actor.kind == "agent" and actor.id == agent.id):
                 await notify_agent(session, desk, agent, ticket, "assigned", by=actor.name or actor.kind)
             if agent is not None and ticket.status == "new" and target_status != "assigned":
@@ -294,9 +273,18 @@ async def change_ticket(
             audit("resolution_due", _iso(before[1]), _iso(ticket.resolution_due))
     if target_status is not None and target_status != ticket.status:
         await _set_status(session, desk, actor, ticket, str(target_status), now)
+        changed.add("status")
     ticket.updated_at = now
     await session.flush()
+    if changed:
+        await _updated(session, desk, ticket, changed)
     return ticket
+
+
+async def _updated(session: AsyncSession, desk: Desk, ticket: Ticket, changed: set[str]) -> None:
+    """After any change: routing may have work to hand out or an agent freed; rules run."""
+    session.info["wake_router"] = True
+    await run_rules(session, desk, ticket, "updated", TICKET_OPS, changed)
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -310,6 +298,7 @@ async def _set_status(
     if status in ("assigned", "in_progress", "pending") and ticket.assignee is None:
         if status != "assigned" and actor.kind == "agent" and actor.id is not None:
             ticket.assignee = await find_agent(session, actor.id)
+            ticket.assigned_at = now
             record_event(
                 session, ticket, actor, "changed", now, field="assignee", after=ticket.assignee.email
             )
@@ -331,6 +320,7 @@ async def _set_status(
         ticket.cancelled_at = now
     ticket.status = status
     record_event(session, ticket, actor, "changed", now, field="status", before=before, after=status)
+    schedule_escalations(desk, ticket)
 
 
 async def add_comment(
@@ -371,6 +361,13 @@ async def add_comment(
     session.add(message)
     await session.flush()
     record_event(session, ticket, actor, "commented" if public else "noted", now, note=body[:500])
+    if from_requester and ticket.status == "pending":
+        # The answer the ticket waited for: the clock runs again and the assignee hears of it.
+        await _set_status(session, desk, actor, ticket, "in_progress" if ticket.assignee else "new", now)
+        if ticket.assignee is not None:
+            await notify_agent(session, desk, ticket.assignee, ticket, "replied", by=actor.name or "")
+    if actor.kind == "agent" and ticket.assignee_id == actor.id and ticket.status == "assigned":
+        await _set_status(session, desk, actor, ticket, "in_progress", now)  # working on it acknowledges it
     if public and actor.kind == "agent":
         if ticket.first_response_at is None:
             ticket.first_response_at = now
@@ -378,6 +375,7 @@ async def add_comment(
             text = t(ticket.language, "ticket.comment", ref=ticket.ref, author=actor.name, body=body)
             await send_to_requester(session, desk, ticket, text, author=actor)
     ticket.updated_at = now
+    await _updated(session, desk, ticket, {"reply" if from_requester else "comment"})
     return message
 
 
@@ -422,6 +420,7 @@ async def resolve_ticket(
     if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor):
         record_event(session, ticket, actor, "notified", now, note="asked the requester to confirm")
     await session.flush()
+    await _updated(session, desk, ticket, {"status"})
     return ticket
 
 
@@ -440,6 +439,7 @@ async def reopen_ticket(
     if reason:
         record_event(session, ticket, actor, "reopened", now, note=reason)
     ticket.updated_at = now
+    await _updated(session, desk, ticket, {"status"})
     return ticket
 
 
@@ -452,6 +452,7 @@ async def close_ticket(session: AsyncSession, desk: Desk, actor: Actor, ticket: 
     now = desk.now()
     await _set_status(session, desk, actor, ticket, "closed", now)
     ticket.updated_at = now
+    await _updated(session, desk, ticket, {"status"})
     return ticket
 
 
@@ -494,3 +495,6 @@ async def requester_tickets(
         .limit(limit)
     )
     return list(await session.scalars(query))
+
+
+TICKET_OPS = TicketOps(change=change_ticket, comment=add_comment)

@@ -11,7 +11,7 @@ import contextlib
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -140,6 +140,35 @@ async def seeded(desk: Desk) -> Desk:
     async with desk.session() as session:
         await seed_demo(session, desk)
     return desk
+
+
+@pytest.fixture
+async def desk_with(db_url: str, clock: Clock) -> AsyncIterator[Callable[..., Awaitable[Desk]]]:
+    """A factory of seeded desks on this test's database with settings overrides
+    (``await desk_with(rules=[...])``); each is disposed of after the test."""
+    made: list[Desk] = []
+
+    async def make(**overrides: Any) -> Desk:
+        d = Desk(settings=make_settings(db_url, **overrides), db=Database(db_url), clock=clock)
+        made.append(d)
+        async with d.session() as session:
+            await seed_demo(session, d)
+        return d
+
+    yield make
+    for d in made:
+        await d.db.dispose()
+
+
+@pytest.fixture
+async def pg_seeded(pg_database: str, clock: Clock) -> AsyncIterator[Desk]:
+    """PostgreSQL only, seeded: for tests where several processes share one database."""
+    empty_tables(pg_database)
+    d = Desk(settings=make_settings(pg_database), db=Database(pg_database), clock=clock)
+    async with d.session() as session:
+        await seed_demo(session, d)
+    yield d
+    await d.db.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import sys
 import textwrap
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -17,9 +16,8 @@ from desk.db import Database
 from desk.models import OutboxItem, Ticket, TicketEvent
 from desk.people import resolve_person
 from desk.scheduler import run_due
-from desk.seed import seed_demo
 from desk.tickets import change_ticket, create_ticket, get_ticket, resolve_ticket
-from tests.conftest import ROOT, Clock, empty_tables, make_settings
+from tests.conftest import ROOT, Clock
 
 AGENT = Actor("agent", None, "Agent")
 
@@ -112,17 +110,6 @@ async def test_concurrent_schedulers_act_once_per_ticket(seeded: Desk, clock: Cl
     assert sum(done) == 30
     assert await actions(seeded, "auto_closed") == 30
     assert len(await outbox_texts(seeded)) == 30 + 30  # one resolution notice and one closing each
-
-
-@pytest.fixture
-async def pg_seeded(pg_database: str, clock: Clock) -> AsyncIterator[Desk]:
-    """PostgreSQL only: several processes share it (SQLite has one writer)."""
-    empty_tables(pg_database)
-    desk = Desk(settings=make_settings(pg_database), db=Database(pg_database), clock=clock)
-    async with desk.session() as s:
-        await seed_demo(s, desk)
-    yield desk
-    await desk.db.dispose()
 
 
 @pytest.mark.postgres

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from desk.agents import create_agent, create_group, find_agent, issue_token
+from desk.agents import create_agent, create_group, find_agent, find_group, issue_token
 from desk.api.deps import CurrentAgent, DeskDep, role
-from desk.api.schemas import AgentIn, GroupIn, agent_json, group_json
+from desk.api.schemas import AgentIn, AgentPatch, GroupIn, GroupPatch, agent_json, group_json
+from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.models import Agent, Category, Group
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
+AdminAgent = Annotated[Agent, Depends(role("admin"))]
 
 
 def _agent(agent: Agent) -> dict[str, Any]:
@@ -25,7 +28,10 @@ def _agent(agent: Agent) -> dict[str, Any]:
         "online": agent.online,
         "capacity": agent.capacity,
         "timezone": agent.timezone,
+        "calendar": agent.calendar,
+        "language": agent.language,
         "skills": agent.skills,
+        "last_seen_at": agent.last_seen_at.isoformat() if agent.last_seen_at else None,
         "groups": [g.name for g in agent.groups],
     }
 
@@ -60,6 +66,35 @@ async def add_agent(body: AgentIn, desk: DeskDep, admin: Agent = Depends(role("a
         return {**_agent(agent), "token": token}
 
 
+def _check_calendar(desk: Desk, name: str | None) -> None:
+    if name and name not in desk.calendars:
+        raise InvalidInput(f"no calendar named {name!r}", code="unknown_calendar")
+
+
+@router.patch(
+    "/agents/{key}", summary="Change an agent's role, capacity, shift calendar, skills or groups (admin)"
+)
+async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    _check_calendar(desk, changes.get("calendar"))
+    if changes.get("timezone"):
+        try:
+            ZoneInfo(changes["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(
+                f"unknown time zone {changes['timezone']!r}", code="unknown_timezone"
+            ) from None
+    async with desk.session() as session:
+        agent = await find_agent(session, key)
+        if "groups" in changes:
+            agent.groups = [await find_group(session, g) for g in changes.pop("groups") or ()]
+        for field, value in changes.items():
+            setattr(agent, field, value)
+        session.info["wake_router"] = True  # more capacity or a new group may free work at once
+        await session.flush()
+        return _agent(agent)
+
+
 @router.get("/groups", summary="All groups with their members")
 async def list_groups(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
@@ -81,8 +116,7 @@ async def list_groups(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
 
 @router.post("/groups", status_code=201, summary="Create a group (admin)")
 async def add_group(body: GroupIn, desk: DeskDep, admin: Agent = Depends(role("admin"))) -> dict[str, Any]:  # noqa: B008
-    if body.calendar and body.calendar not in desk.calendars:
-        raise InvalidInput(f"no calendar named {body.calendar!r}", code="unknown_calendar")
+    _check_calendar(desk, body.calendar)
     async with desk.session() as session:
         group = await create_group(
             session, body.name, description=body.description, calendar=body.calendar, routing=body.routing
@@ -91,6 +125,33 @@ async def add_group(body: GroupIn, desk: DeskDep, admin: Agent = Depends(role("a
             group.manager = await find_agent(session, body.manager)
         await session.flush()
         return {**(group_json(group) or {}), "manager": agent_json(group.manager)}
+
+
+@router.patch(
+    "/groups/{key}", summary="Change a group's routing strategy, calendar, manager or members (admin)"
+)
+async def patch_group(key: str, body: GroupPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    _check_calendar(desk, changes.get("calendar"))
+    async with desk.session() as session:
+        group = await find_group(session, key)
+        await session.refresh(group, ["members"])
+        if "manager" in changes:
+            manager = changes.pop("manager")
+            group.manager = await find_agent(session, manager) if manager else None
+        if "members" in changes:
+            group.members = [await find_agent(session, m) for m in changes.pop("members") or ()]
+        for field, value in changes.items():
+            setattr(group, field, value)
+        session.info["wake_router"] = True
+        await session.flush()
+        return {
+            **(group_json(group) or {}),
+            "routing": group.routing,
+            "calendar": group.calendar,
+            "manager": agent_json(group.manager),
+            "members": [agent_json(m) for m in group.members],
+        }
 
 
 @router.get("/categories", summary="The category tree, flattened by path")
@@ -106,6 +167,7 @@ async def list_categories(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
                     "name_zh": c.name_zh,
                     "default_group": group_json(c.default_group),
                     "default_impact": c.default_impact,
+                    "skills": c.skills,
                 }
                 for c in rows
             ]

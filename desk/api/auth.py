@@ -1,4 +1,5 @@
-"""Console sign-in: e-mail and password give an API token; signing out revokes it."""
+"""Console sign-in: e-mail and password give an API token; signing out revokes it and makes
+the agent unavailable for routing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from desk.agents import authenticate_password, issue_token, revoke_token
 from desk.api.deps import CurrentAgent, DeskDep
+from desk.models import Agent
+from desk.routing import set_presence
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 _bearer = HTTPBearer(auto_error=False)
@@ -41,3 +44,6 @@ async def logout(
     assert credentials is not None  # CurrentAgent already required it
     async with desk.session() as session:
         await revoke_token(session, credentials.credentials, desk.now())
+        me = await session.get(Agent, agent.id)
+        if me is not None:
+            await set_presence(session, desk, me, False)  # nobody routes work to a signed-out agent

@@ -43,6 +43,7 @@ async def _json(
         "ticket": ticket.ref if ticket else None,
         "agent": {"id": agent.id, "name": agent.name, "email": agent.email} if agent else None,
         "queued_at": c.queued_at.isoformat() if c.queued_at else None,
+        "offered_at": c.offered_at.isoformat() if c.offered_at else None,
         "created_at": c.created_at.isoformat(),
         "last_message_at": c.last_message_at.isoformat(),
     }

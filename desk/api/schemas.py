@@ -103,12 +103,53 @@ class AgentIn(_In):
     skills: list[str] = Field(default_factory=list)
 
 
+Strategy = Literal["round_robin", "least_loaded", "skills", "manual"]
+
+
 class GroupIn(_In):
     name: str = Field(min_length=1)
     description: str = ""
     calendar: str | None = None
-    routing: Literal["round_robin", "least_loaded", "skills"] = "round_robin"
+    routing: Strategy = "round_robin"
     manager: str | None = None
+
+
+class GroupPatch(_In):
+    description: str | None = None
+    calendar: str | None = None
+    routing: Strategy | None = None
+    manager: str | None = None
+    members: list[str] | None = None
+
+
+class AgentPatch(_In):
+    name: str | None = Field(default=None, min_length=1)
+    role: Literal["agent", "supervisor", "admin"] | None = None
+    active: bool | None = None
+    capacity: int | None = Field(default=None, ge=0)
+    timezone: str | None = None
+    calendar: str | None = None
+    skills: list[str] | None = None
+    language: Literal["en", "zh"] | None = None
+    groups: list[str] | None = None
+
+
+class PresenceIn(_In):
+    online: bool
+
+
+class AssignIn(_In):
+    agent: str | int
+    reason: str | None = None
+
+
+class ForwardIn(_In):
+    group: str | int
+    reason: str = ""
+
+
+class ReturnIn(_In):
+    reason: str = ""
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -159,6 +200,7 @@ def ticket_json(
         "group": group_json(ticket.group),
         "solution": ticket.solution,
         "reopen_count": ticket.reopen_count,
+        "assigned_at": _iso(ticket.assigned_at),
         "created_at": _iso(ticket.created_at),
         "updated_at": _iso(ticket.updated_at),
         "first_response_at": _iso(ticket.first_response_at),

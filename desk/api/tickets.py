@@ -12,10 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.agents import actor_of
 from desk.api.deps import CurrentAgent, DeskDep
 from desk.api.schemas import (
+    AssignIn,
     CommentIn,
+    ForwardIn,
     LinkIn,
     ProblemIn,
     ResolveIn,
+    ReturnIn,
     TicketIn,
     TicketPatch,
     decode_cursor,
@@ -27,6 +30,7 @@ from desk.attachments import read_attachment
 from desk.context import Desk
 from desk.models import Message, Ticket, TicketEvent
 from desk.people import resolve_person
+from desk.routing import acknowledge_ticket, assign_ticket, forward_ticket, return_ticket
 from desk.ticket_list import TicketFilter, list_tickets
 from desk.tickets import (
     add_comment,
@@ -127,6 +131,38 @@ async def resolve(ref: str, body: ResolveIn, desk: DeskDep, agent: CurrentAgent)
     async with desk.session() as session:
         ticket = await get_ticket(session, ref)
         await resolve_ticket(session, desk, actor_of(agent), ticket, body.solution, kb=body.kb)
+        return await _full(session, desk, ticket)
+
+
+@router.post("/tickets/{ref}/assign", summary="Assign or reassign to a member of the ticket's group")
+async def assign(ref: str, body: AssignIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        await assign_ticket(session, desk, actor_of(agent), ticket, body.agent, body.reason)
+        return await _full(session, desk, ticket)
+
+
+@router.post("/tickets/{ref}/forward", summary="Send to another group's queue, unassigned (reason required)")
+async def forward(ref: str, body: ForwardIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        await forward_ticket(session, desk, actor_of(agent), ticket, body.group, body.reason)
+        return await _full(session, desk, ticket)
+
+
+@router.post("/tickets/{ref}/return", summary="Give the ticket back to its group's queue (reason required)")
+async def return_(ref: str, body: ReturnIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        await return_ticket(session, desk, agent, ticket, body.reason)
+        return await _full(session, desk, ticket)
+
+
+@router.post("/tickets/{ref}/acknowledge", summary="Accept an assignment: the ticket is in progress")
+async def acknowledge(ref: str, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        await acknowledge_ticket(session, desk, agent, ticket)
         return await _full(session, desk, ticket)
 
 

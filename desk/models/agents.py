@@ -46,6 +46,7 @@ class Agent(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column()
+    last_assigned_at: Mapped[datetime | None] = mapped_column()
 
     groups: Mapped[list[Group]] = relationship(
         secondary=group_members, back_populates="members", lazy="selectin", order_by="Group.name"
@@ -57,7 +58,8 @@ class Agent(Base):
 
 
 class Group(Base):
-    """A team that owns tickets: a manager, a calendar for its SLA clock, a routing strategy."""
+    """A team that owns tickets: a manager, a calendar for its SLA clock, a routing strategy
+    (``round_robin``, ``least_loaded``, ``skills`` or ``manual``; see :mod:`desk.routing`)."""
 
     __tablename__ = "groups"
 
@@ -70,6 +72,8 @@ class Group(Base):
     )
     calendar: Mapped[str | None] = mapped_column(String(64))
     routing: Mapped[str] = mapped_column(String(20), default="round_robin")
+    # Whose turn was last, for round robin (not a foreign key: a deleted agent just loses a turn).
+    last_routed_agent_id: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[Agent]] = relationship(

@@ -19,7 +19,8 @@ class Category(Base):
     """A node of the category tree, addressed by its ``path`` (e.g. ``network/vpn``).
 
     ``default_group`` receives new tickets of the category (else its parent's, else the
-    desk's default); ``default_impact`` and ``default_type`` fill a ticket that leaves them out.
+    desk's default); ``default_impact`` and ``default_type`` fill a ticket that leaves them out;
+    ``skills`` are what an agent needs to work its tickets (else its parent's).
     """
 
     __tablename__ = "categories"
@@ -34,6 +35,7 @@ class Category(Base):
     default_impact: Mapped[str | None] = mapped_column(String(10))
     default_type: Mapped[str | None] = mapped_column(String(10))
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    skills: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

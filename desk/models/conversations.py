@@ -44,6 +44,9 @@ class Conversation(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"), index=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"))
     queued_at: Mapped[datetime | None] = mapped_column()
+    # Routing offers a queued conversation to ``agent_id``; taking it over acknowledges it.
+    offered_at: Mapped[datetime | None] = mapped_column()
+    passed_over: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow)

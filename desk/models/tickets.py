@@ -35,6 +35,7 @@ class Ticket(Base):
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),
         Index("ix_tickets_created", "created_at", "id"),
         Index("ix_tickets_status_assignee", "status", "assignee_id"),
+        Index("ix_tickets_queue", "group_id", "status", "priority", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,12 +66,19 @@ class Ticket(Base):
     closed_at: Mapped[datetime | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     reopen_count: Mapped[int] = mapped_column(default=0)
+    assigned_at: Mapped[datetime | None] = mapped_column()
+    # Agents who let an assignment lapse or gave the ticket back: routing tries others first.
+    passed_over: Mapped[list[Any]] = mapped_column(default=list)
 
     sla_policy: Mapped[str | None] = mapped_column(String(120))
     response_due: Mapped[datetime | None] = mapped_column()
     resolution_due: Mapped[datetime | None] = mapped_column()
     paused_at: Mapped[datetime | None] = mapped_column()
     paused_seconds: Mapped[float] = mapped_column(default=0.0)
+    # The earliest moment an escalation level or time rule may be due (a hint for the scheduler,
+    # never later than the truth); ``fired`` names the levels and once-only rules already done.
+    next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
+    fired: Mapped[list[Any]] = mapped_column(default=list)
 
     csat_score: Mapped[int | None] = mapped_column()
     csat_comment: Mapped[str | None] = mapped_column(Text)
