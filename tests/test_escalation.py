@@ -17,7 +17,7 @@ from desk.escalation import escalate, raised
 from desk.models import Notification, TicketEvent
 from desk.people import resolve_person
 from desk.tickets import add_comment, change_ticket, create_ticket, get_ticket
-from tests.conftest import Clock
+from tests.conftest import Clock, make_settings
 
 LEVELS = {
     "levels": [
@@ -168,3 +168,23 @@ def test_raising_priority_climbs_urgency_then_impact() -> None:
     assert raised("low", "low") == {"urgency": "medium"}
     assert raised("medium", "high") == {"impact": "high"}
     assert raised("high", "high") == {}
+
+
+async def test_sla_policies_can_target_a_requester_group(desk_with: Callable[..., Awaitable[Desk]]) -> None:
+    board = {"name": "board", "calendar": "always", "departments": ["Board"],
+             "targets": {"P3": {"response": "30m", "resolution": "8h"}}}  # fmt: skip
+    standard = make_settings("sqlite://").sla.policies[0].model_dump()
+    desk = await desk_with(sla={"policies": [board, standard]})
+    async with desk.session() as s:
+        ceo = await resolve_person(
+            s, channel="email", external_id="ceo@corp.example", email="ceo@corp.example"
+        )
+        ceo.department = "board"
+        ann = await resolve_person(
+            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
+        )
+        a = await create_ticket(s, desk, AGENT, requester=ceo, subject="Phone", category="hardware")
+        b = await create_ticket(s, desk, AGENT, requester=ann, subject="Phone", category="hardware")
+        assert (a.sla_policy, b.sla_policy) == ("board", "standard")
+        assert a.response_due == shanghai(18, 10, 30)  # 30 minutes on the always-open calendar
+        assert b.response_due == shanghai(18, 15)  # 4 working hours in the office, lunch excluded
