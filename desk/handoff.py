@@ -16,8 +16,9 @@ from desk.agents import actor_of
 from desk.context import Actor, Desk
 from desk.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
-from desk.models import Agent, Conversation, Message, Ticket
+from desk.models import Agent, Conversation, Group, Message, Ticket
 from desk.notify import send_to_conversation
+from desk.routing import available_agents
 from desk.tickets import change_ticket, record_event
 
 __all__ = [
@@ -73,7 +74,8 @@ async def get_conversation(
 
 
 async def queue_slot(session: AsyncSession, desk: Desk, conversation: Conversation) -> QueueSlot:
-    """The conversation's place among those waiting, and the next opening if the desk is closed."""
+    """The conversation's place among those waiting, and when someone will answer if nobody can
+    now: with an agent of its group available, now; else when the group's calendar opens."""
     ahead = await session.scalar(
         select(func.count(Conversation.id)).where(
             Conversation.mode == "queued",
@@ -81,7 +83,12 @@ async def queue_slot(session: AsyncSession, desk: Desk, conversation: Conversati
         )
     )
     now = desk.now()
-    calendar = desk.calendar(None)
+    group = await session.get(Group, conversation.group_id) if conversation.group_id else None
+    if group is None and desk.settings.desk.default_group:
+        group = await session.scalar(select(Group).where(Group.name == desk.settings.desk.default_group))
+    if group is not None and await available_agents(session, desk, group):
+        return QueueSlot(int(ahead or 0) + 1, None)
+    calendar = desk.calendar(group.calendar if group is not None else None)
     opens = None if calendar is None or calendar.is_open(now) else calendar.next_open(now)
     return QueueSlot(int(ahead or 0) + 1, opens)
 

@@ -12,10 +12,12 @@ from sqlalchemy import func, select
 from bots.turn import TEMPLATES
 from bots.understanding import Understanding
 from bots.wiring import build_runtime
+from desk.agents import find_agent
 from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
 from desk.i18n import t as desk_t
 from desk.models import Article, Conversation, Message, Ticket
+from desk.routing import set_presence
 from desk.scheduler import run_due
 from nlu import EmbeddedEngine
 from tests.bots.conftest import Chat, ticket
@@ -452,6 +454,19 @@ async def test_out_of_hours_handoff_says_when_someone_will_answer(
     await chat.say(SAY[lang]["human"])
     # Monday 09:00 Shanghai is when the office calendar opens again.
     assert chat.text == t(lang, "handoff.closed", ref="INC-1", opens_at="2026-11-23 09:00 (Asia/Shanghai)")
+
+
+async def test_out_of_hours_with_an_agent_on_a_night_shift_the_user_is_just_in_line(
+    users: dict[str, Chat], seeded: Desk, clock: Clock
+) -> None:
+    clock.now = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # Saturday noon in Shanghai
+    async with seeded.session() as s:
+        tom = await find_agent(s, "tom.baker@example.com")
+        tom.calendar = "always"
+        await set_presence(s, seeded, tom, True)
+    chat = users["en"]
+    await chat.say(SAY["en"]["human"])
+    assert chat.text == t("en", "handoff.queued", ref="INC-1", position=1)
 
 
 async def test_a_short_chinese_sentence_is_a_whole_report_and_nameless_users_are_greeted_plainly(
