@@ -116,10 +116,13 @@ async def _flow(turn: Turn, text: str) -> bool:
         draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
         await report.continue_report(turn)
         return True
+    # "Not solved" / "没有解决" after the articles reads like "reopen" without context: here,
+    # with no ticket named, it is the verdict on the articles.
+    kb_reopen = intent.name == "reopen" and not followup.ref_in(turn)
     if (
         flow == "report"
         and step == "kb"
-        and intent.name in ("kb_helpful", "kb_not_helpful", "affirm", "deny")
+        and (intent.name in ("kb_helpful", "kb_not_helpful", "affirm", "deny") or kb_reopen)
     ):
         suggested = turn.state.get("suggested") or []
         helpful = intent.name in ("kb_helpful", "affirm")

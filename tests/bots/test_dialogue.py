@@ -153,6 +153,18 @@ async def test_not_solved_asks_only_what_is_missing_then_opens_a_ticket(
     assert unhelpful and unhelpful >= 1
 
 
+@pytest.mark.parametrize(("lang", "typed"), [("en", "not solved"), ("zh", "没有解决"), ("zh", "没解决")])
+async def test_typing_not_solved_after_the_articles_goes_on_with_the_report(
+    users: dict[str, Chat], lang: str, typed: str
+) -> None:
+    """Typed instead of clicked, "not solved" reads like "reopen"; after articles it is the verdict."""
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    assert t(lang, "kb.intro") in chat.replies[0]["text"]
+    await chat.say(typed)
+    assert chat.text == t(lang, "ask.urgency")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_an_unknown_category_is_asked_with_buttons(
     users: dict[str, Chat], seeded: Desk, lang: str
