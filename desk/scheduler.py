@@ -62,17 +62,20 @@ async def run_due(desk: Desk, jobs: Sequence[Job]) -> dict[str, int]:
     return done
 
 
-async def run_router(desk: Desk, route: Job, stop: asyncio.Event) -> None:
+async def run_router(desk: Desk, route: Job, stop: asyncio.Event, *, settle: float = 0.05) -> None:
     """Run ``route`` as soon as a commit may have freed an agent or queued work (the desk's
-    ``route_event``), and on every tick for shifts that start. Failures are logged and retried."""
+    ``route_event``), and on every tick for shifts that start. A burst of commits is served by
+    one pass (``settle`` seconds after the first). Failures are logged and retried."""
     tick = desk.settings.automation.tick_seconds
     while not stop.is_set():
         desk.route_event.clear()
         await run_due(desk, [route])
         waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(desk.route_event.wait())]
-        await asyncio.wait(waits, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(waits, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waits:
             waiter.cancel()
+        if done and not stop.is_set():
+            await asyncio.sleep(settle)
 
 
 async def run_scheduler(desk: Desk, jobs: Sequence[Job], stop: asyncio.Event) -> None:
