@@ -25,6 +25,7 @@ from desk.errors import ConfigError, DeskError
 from desk.kb import import_articles, search_articles
 from desk.kb_import import read_articles
 from desk.migrate import pending_migrations, upgrade
+from desk.reports import parse_period, summary, summary_csv
 from desk.seed import seed_demo
 from desk.settings import Settings, load_settings
 
@@ -222,6 +223,30 @@ def kb_search(ctx: click.Context, query: str, limit: int, lang: str | None) -> N
             return [{"id": h.article.id, "title": h.article.title, "score": h.score} for h in hits]
 
     click.echo(json.dumps(_run_with_desk(settings, work), ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@config_option
+@click.option(
+    "--from", "start", help="First day (YYYY-MM-DD, the desk's day) or ISO time; default 30 days ago."
+)
+@click.option("--to", "end", help="End, exclusive; default now.")
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.pass_context
+def report(ctx: click.Context, start: str | None, end: str | None, fmt: str) -> None:
+    """The summary report: volume, response and resolution times, SLA, satisfaction, deflection."""
+    settings = _settings(ctx)
+
+    async def work(desk: Desk) -> dict[str, Any]:
+        period = parse_period(desk, start, end)
+        async with desk.session() as session:
+            return await summary(session, desk, period)
+
+    data = _run_with_desk(settings, work)
+    click.echo(
+        summary_csv(data) if fmt == "csv" else json.dumps(data, ensure_ascii=False, indent=2),
+        nl=fmt == "json",
+    )
 
 
 cli.add_command(nlu)

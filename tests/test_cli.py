@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,3 +105,14 @@ def test_chat_in_the_terminal(workdir: Path) -> None:
     zh = run(workdir, "chat", "--user", "term-user-2", "--lang", "zh", stdin="我的工单\n",
              env={"FRONTDESK__NLU__MODEL_PATH": str(workdir / "var" / "nlu.npz")})  # fmt: skip
     assert "您没有未关闭的工单" in zh.stdout
+
+
+def test_report_as_json_and_csv_and_a_bad_date(workdir: Path) -> None:
+    assert run(workdir, "db", "upgrade").returncode == 0
+    out = run(workdir, "report", "--from", "2026-01-01")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["tickets_created"] == 0
+    out = run(workdir, "report", "--from", "2026-01-01", "--to", "2026-02-01", "--format", "csv")
+    assert out.stdout.startswith("metric,value\n") and "tickets_created,0" in out.stdout
+    bad = run(workdir, "report", "--from", "soon")
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "'soon' is not a date" in bad.stderr

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from desk.api import admin, auth, console, conversations, kb, notifications, routing, tickets
+from desk.api import admin, auth, console, conversations, kb, notifications, reports, routing, tickets
 from desk.context import Desk
 from desk.errors import DeskError
 from desk.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -113,5 +113,6 @@ def create_api(desk: Desk, **fastapi_kwargs: Any) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(notifications.router)
     app.include_router(routing.router)
+    app.include_router(reports.router)
     app.include_router(console.router)
     return app
