@@ -1,15 +1,18 @@
 """The knowledge base: articles, their full-text index, hybrid search and users' feedback.
 
-Search is two stages. Recall: the database's full-text index (SQLite FTS5 with BM25, or a
-PostgreSQL GIN ``tsvector`` index with ``ts_rank``, length-normalised) over the terms of :mod:`desk.textindex`,
-so Chinese works without word segmentation. Re-rank: the top candidates are scored again on
-rapidfuzz similarity to the title and tags, the share of query terms they contain, and a
-smoothed helpful/not-helpful prior, so that articles users confirmed rise and ones they
-rejected sink.
+Search is two stages. Recall: the database's full-text index (SQLite FTS5 with its BM25, or a
+PostgreSQL GIN ``tsvector`` index with ``ts_rank`` weighted by each term's idf) over the terms
+of :mod:`desk.textindex`, so Chinese works without word segmentation. It asks only for the
+query's rarest terms, within a budget of postings (document frequencies from ``kb_terms``), so
+its cost stays bounded whatever the size of the knowledge base. Re-rank: the candidates are
+scored again with Okapi BM25 on every query term, rapidfuzz similarity to the title and tags,
+the share of query terms they contain, and a smoothed helpful/not-helpful prior, so that
+articles users confirmed rise and ones they rejected sink.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from desk.catalog import find_category
 from desk.context import Desk
@@ -41,10 +45,15 @@ __all__ = [
     "update_article",
 ]
 
-_CANDIDATES = 60
+_CANDIDATES = 60  # the pool the re-rank scores
+_ENOUGH = 20  # fewer candidates than this and recall tries its next, looser plan
 _RANKED = 120
 _ARTICLES = ""  # the kb_terms row that counts indexed articles
-_POSTINGS_BUDGET, _RECALL_TERMS = 3000, 8
+# Postings the full-text index may be asked to score for one query, by engine: FTS5 scores them
+# inside its index, PostgreSQL visits each matching row (chosen by measurement at 100k articles,
+# see docs/benchmarks.md).
+_POSTINGS_BUDGET = {"sqlite": 3000, "postgresql": 800}
+_RECALL_TERMS = 8
 EDITABLE = ("title", "body", "tags", "language", "category", "status")
 
 
@@ -235,62 +244,103 @@ class _Stats:
 
 
 async def _term_stats(session: AsyncSession, wanted: list[str]) -> _Stats:
-    rows = await session.execute(select(KbTerm.term, KbTerm.df).where(KbTerm.term.in_([_ARTICLES, *wanted])))
+    table = KbTerm.__table__.c  # Core columns: no ORM result processing for a plain lookup
+    rows = await session.execute(select(table.term, table.df).where(table.term.in_([_ARTICLES, *wanted])))
     df = dict(rows.all())
     return _Stats(max(df.pop(_ARTICLES, 0), 1), df)
 
 
-def _informative(wanted: list[str], stats: _Stats) -> tuple[list[str], bool]:
-    """The query's rarest indexed terms, within a budget of postings for the engine to score.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One question to the full-text index: articles with any of ``terms``, or with ``every`` one."""
+
+    terms: list[str]
+    every: bool = False
+
+
+def _conjunctions(common: list[str], stats: _Stats, budget: int) -> list[_Plan]:
+    """Plans requiring all of the rarest few ``common`` terms: first as many as it takes for the
+    expected number of articles with all of them (taking terms as independent) to fit the
+    budget, then one term fewer each, down to two."""
+    if len(common) < 2:
+        return []
+    n = stats.articles
+    every = 2
+    expected = stats.df[common[0]] * stats.df[common[1]] / n
+    while every < min(len(common), _RECALL_TERMS) and expected > budget / 2:
+        expected *= stats.df[common[every]] / n
+        every += 1
+    return [_Plan(common[:k], every=True) for k in range(every, 1, -1)]
+
+
+def _plans(wanted: list[str], stats: _Stats, budget: int) -> list[_Plan]:
+    """The index queries to try, in order, while candidates are fewer than ``_ENOUGH``.
 
     Terms are taken rarest first while their document frequencies add up to at most
-    ``_POSTINGS_BUDGET`` (the two rarest always), at most ``_RECALL_TERMS`` of them. Common
-    words tell articles apart least, and bounding the postings bounds the cost of recall
-    whatever the size of the knowledge base; the re-rank still sees every query term. When
-    even the two rarest exceed the budget (every word of the query is common), the second
-    value says to require both, which is what tells articles apart then.
+    ``budget``, at most ``_RECALL_TERMS`` of them, and any article with one of them is
+    a candidate: common words tell articles apart least, and bounding the postings bounds the
+    cost of recall whatever the size of the knowledge base; the re-rank still sees every query
+    term. When at most one term fits (the others are common), articles with all of a few of
+    the common terms are candidates too (:func:`_conjunctions`).
     """
     df = stats.df
     present = sorted((t for t in wanted if df.get(t, 0) > 0), key=lambda t: (df[t], wanted.index(t)))
     chosen: list[str] = []
     postings = 0
-    for term in present:
-        if len(chosen) >= 2 and (postings + df[term] > _POSTINGS_BUDGET or len(chosen) >= _RECALL_TERMS):
+    for term in present[:_RECALL_TERMS]:
+        if postings + df[term] > budget:
             break
         chosen.append(term)
         postings += df[term]
-    return chosen, postings > _POSTINGS_BUDGET and len(chosen) > 1
+    plans = [_Plan(chosen)] if chosen else []
+    if len(chosen) < 2:
+        plans += _conjunctions(present[len(chosen) :], stats, budget)
+    if not plans and present:
+        plans.append(_Plan(present[:1]))  # a one-word query whose word is common
+    return plans
 
 
-async def recall_ids(
-    session: AsyncSession, query: str, language: str | None = None, category_id: int | None = None
-) -> list[int]:
-    """Candidate article ids from the database's full-text index, in the engine's order."""
-    stats = await _term_stats(session, query_terms(query))
-    return await _recall(session, query_terms(query), stats, language, category_id)
+_POOL_COLUMNS = "a.id, a.title, a.tags, a.search_text, a.helpful, a.not_helpful"
 
 
-async def _recall(
+async def _recall_pool(
     session: AsyncSession, wanted: list[str], stats: _Stats, language: str | None, category_id: int | None
-) -> list[int]:
-    chosen, every = _informative(wanted, stats)
-    if not chosen:
-        return []
-    found = await _match(session, chosen, every, language, category_id)
-    if not found and every:
-        found = await _match(session, chosen, False, language, category_id)
-    return found
+) -> list[Any]:
+    """Up to ``_CANDIDATES`` published articles from the full-text index, best first by the
+    engine's own ranking, as rows of the columns the re-rank needs."""
+    pool: dict[int, Any] = {}
+    rank_terms = sorted(
+        (t for t in wanted if stats.df.get(t, 0) > 0), key=lambda t: (stats.df[t], wanted.index(t))
+    )[:_RECALL_TERMS]
+    budget = _POSTINGS_BUDGET[session.get_bind().dialect.name]
+    for plan in _plans(wanted, stats, budget):
+        for row in await _match(session, plan, rank_terms, stats, language, category_id):
+            pool.setdefault(row.id, row)
+        if len(pool) >= _ENOUGH:
+            break
+    return list(pool.values())[:_CANDIDATES]
 
 
 async def _match(
-    session: AsyncSession, chosen: list[str], every: bool, language: str | None, category_id: int | None
-) -> list[int]:
-    """On SQLite the engine ranks the top ``_RANKED`` matches on the index alone, and only those
+    session: AsyncSession,
+    plan: _Plan,
+    rank_terms: list[str],
+    stats: _Stats,
+    language: str | None,
+    category_id: int | None,
+) -> list[Any]:
+    """Published articles for one plan, best first by the engine, in the re-rank's columns.
+
+    On SQLite the engine ranks the top ``_RANKED`` matches on the index alone, and only those
     are joined to the articles for the filters: ranking joined rows costs twice as much
-    (measured at 100k articles). PostgreSQL's ``ts_rank`` is cheaper than ``ts_rank_cd`` and
-    only orders the pool; the re-rank scores it again with BM25."""
+    (measured at 100k articles). On PostgreSQL every match costs a visit to its row (the
+    ranking and the columns are there), so at most the engine's budget of rows is looked at:
+    a plan within budget never finds more, and a conjunction of common terms that does is
+    cut short, in no particular order. ``ts_rank`` per term, weighted by idf, orders them on all
+    the query's rarest terms, the common ones included.
+    """
     filters = " AND a.status = 'published'"
-    params: dict[str, Any] = {"n": _CANDIDATES, "ranked": _RANKED}
+    params: dict[str, Any] = {"n": _CANDIDATES}
     if language:
         filters += " AND a.language = :lang"
         params["lang"] = language
@@ -298,43 +348,76 @@ async def _match(
         filters += " AND a.category_id = :cat"
         params["cat"] = category_id
     if session.get_bind().dialect.name == "sqlite":
-        params["q"] = fts5_query(chosen, every=every)
+        params["q"] = fts5_query(plan.terms, every=plan.every)
+        params["ranked"] = _RANKED
         sql = (
-            "SELECT a.id FROM (SELECT rowid AS id, bm25(kb_fts) AS score FROM kb_fts "
+            f"SELECT {_POOL_COLUMNS} FROM (SELECT rowid AS id, bm25(kb_fts) AS score FROM kb_fts "
             "WHERE kb_fts MATCH :q ORDER BY bm25(kb_fts) LIMIT :ranked) m "
             f"JOIN kb_articles a ON a.id = m.id WHERE 1 = 1{filters} ORDER BY m.score LIMIT :n"
         )
     else:
-        params["q"] = tsquery(chosen, every=every)
-        sql = (
-            "SELECT a.id FROM kb_articles a, to_tsquery('simple', :q) q "
-            f"WHERE a.search_vector @@ q{filters} ORDER BY ts_rank(a.search_vector, q, 1) DESC LIMIT :n"
+        # Each term's ts_rank weighted by its idf: ts_rank alone weighs every term alike.
+        rank = " + ".join(
+            f":w{i} * ts_rank(a.v, to_tsquery('simple', :t{i}), 1)" for i in range(len(rank_terms))
         )
-    return [int(r[0]) for r in await session.execute(text(sql), params)]
+        for i, term in enumerate(rank_terms):
+            params[f"t{i}"], params[f"w{i}"] = tsquery([term]), _idf(term, stats)
+        params["q"] = tsquery(plan.terms, every=plan.every)
+        params["visit"] = _POSTINGS_BUDGET["postgresql"]
+        sql = (
+            # setweight copies the vector once per row, where each ts_rank would fetch it again.
+            f"SELECT {_POOL_COLUMNS} FROM (SELECT a.id, a.title, a.tags::text AS tags, a.search_text, a.helpful, "
+            "a.not_helpful, setweight(a.search_vector, 'D') AS v "
+            "FROM kb_articles a "
+            f"WHERE a.search_vector @@ to_tsquery('simple', :q){filters} LIMIT :visit) a "
+            f"ORDER BY {rank} DESC, a.id LIMIT :n"
+        )
+    return list(await session.execute(text(sql), params))
 
 
-def _bm25(wanted: list[str], stats: _Stats, doc: list[str], average: float) -> float:
-    """Okapi BM25 (k1 1.2, b 0.75) of one candidate, with the corpus statistics of kb_terms."""
-    counts: dict[str, int] = {}
-    for term in doc:
-        counts[term] = counts.get(term, 0) + 1
-    score = 0.0
-    for term in wanted:
-        tf, df = counts.get(term, 0), stats.df.get(term, 0)
-        if tf and df:
-            idf = math.log(1 + (stats.articles - df + 0.5) / (df + 0.5))
-            score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(doc) / average))
-    return score
+async def recall_ids(
+    session: AsyncSession, query: str, language: str | None = None, category_id: int | None = None
+) -> list[int]:
+    """Candidate article ids from the database's full-text index, in the engine's order."""
+    wanted = query_terms(query)
+    stats = await _term_stats(session, wanted)
+    return [row.id for row in await _recall_pool(session, wanted, stats, language, category_id)]
 
 
-def _rerank(query: str, wanted: list[str], row: Any, relevance: float) -> float:
-    have = set(row.search_text.split())
-    coverage = len(set(wanted) & have) / len(wanted) if wanted else 0.0
+def _idf(term: str, stats: _Stats) -> float:
+    df = stats.df.get(term, 0)
+    return math.log(1 + (stats.articles - df + 0.5) / (df + 0.5))
+
+
+def _score(query: str, wanted: list[str], stats: _Stats, pool: list[Any]) -> list[tuple[float, int]]:
+    """The re-rank: (score, id) of each candidate, best first.
+
+    Okapi BM25 (k1 1.2, b 0.75, corpus statistics from kb_terms, scaled to the best candidate)
+    plus the share of query terms an article has, rapidfuzz similarity of the query to its
+    title and tags, and a smoothed helpful/not-helpful prior.
+    """
+    idf = {t: _idf(t, stats) for t in wanted if stats.df.get(t, 0)}
+    docs = [row.search_text.split() for row in pool]
+    average = sum(len(d) for d in docs) / len(docs) or 1.0
+    tfs = [[doc.count(t) for t in wanted] for doc in docs]
+    relevance = []
+    for doc, tf in zip(docs, tfs, strict=True):
+        norm = 1.2 * (0.25 + 0.75 * len(doc) / average)
+        relevance.append(
+            sum(idf[t] * n * 2.2 / (n + norm) for t, n in zip(wanted, tf, strict=True) if n and t in idf)
+        )
+    best = max(relevance) or 1.0
     lowered = query.lower()
-    title = fuzz.token_set_ratio(lowered, row.title.lower()) / 100
-    tags = max((fuzz.partial_ratio(tag, lowered) / 100 for tag in row.tags if len(tag) > 1), default=0.0)
-    votes = (row.helpful + 1) / (row.helpful + row.not_helpful + 2) - 0.5  # in (-0.5, 0.5)
-    return float(0.45 * relevance + 0.25 * coverage + 0.15 * title + 0.05 * tags + 0.2 * votes)
+    scored = []
+    for row, tf, rel in zip(pool, tfs, relevance, strict=True):
+        coverage = sum(1 for n in tf if n) / len(wanted)
+        title = fuzz.token_set_ratio(lowered, row.title.lower()) / 100
+        tags = json.loads(row.tags) if row.tags != "[]" else []
+        tag = max((fuzz.partial_ratio(t, lowered) / 100 for t in tags if len(t) > 1), default=0.0)
+        votes = (row.helpful + 1) / (row.helpful + row.not_helpful + 2) - 0.5  # in (-0.5, 0.5)
+        score = 0.45 * rel / best + 0.25 * coverage + 0.15 * title + 0.05 * tag + 0.2 * votes
+        scored.append((round(score, 4), row.id))
+    return sorted(scored, key=lambda x: (-x[0], x[1]))
 
 
 async def search_articles(
@@ -360,31 +443,16 @@ async def search_articles(
     category_id = (await find_category(session, category)).id if category else None
     wanted = query_terms(query)
     stats = await _term_stats(session, wanted)
-    ids = await _recall(session, wanted, stats, lang, category_id)
-    if not ids:
+    # The pool comes in light columns with the recall; whole articles only for the few returned.
+    pool = await _recall_pool(session, wanted, stats, lang, category_id)
+    if not pool:
         return []
-    # The pool in light columns; whole articles only for the few that are returned.
-    columns = (
-        Article.id,
-        Article.title,
-        Article.tags,
-        Article.search_text,
-        Article.helpful,
-        Article.not_helpful,
-    )
-    pool = list(await session.execute(select(*columns).where(Article.id.in_(ids))))
-    docs = {row.id: row.search_text.split() for row in pool}
-    average = sum(len(d) for d in docs.values()) / len(docs) or 1.0
-    relevance = {row.id: _bm25(wanted, stats, docs[row.id], average) for row in pool}
-    best = max(relevance.values()) or 1.0
-    scored = sorted(
-        ((round(_rerank(query, wanted, r, relevance[r.id] / best), 4), r.id) for r in pool),
-        key=lambda x: (-x[0], x[1]),
-    )
+    scored = _score(query, wanted, stats, pool)
     top = scored[:limit]
-    articles = {
-        a.id: a for a in await session.scalars(select(Article).where(Article.id.in_([i for _, i in top])))
-    }
+    # Categories by a second query only when there are any: the model's joined load costs more
+    # in row processing than the query it saves.
+    shown = select(Article).options(selectinload(Article.category)).where(Article.id.in_([i for _, i in top]))
+    articles = {a.id: a for a in await session.scalars(shown)}
     return [Hit(articles[i], score) for score, i in top]
 
 

@@ -13,9 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from desk import kb
 from desk.context import Desk
 from desk.errors import InvalidInput
-from desk.kb import create_article, import_articles, record_feedback, search_articles, update_article
+from desk.kb import (
+    create_article,
+    import_articles,
+    recall_ids,
+    record_feedback,
+    search_articles,
+    update_article,
+)
 from desk.kb_import import read_articles
 from desk.models import Article, KbTerm
 from desk.textindex import fts5_query, query_terms, terms
@@ -79,6 +87,52 @@ async def test_feedback_moves_articles(seeded: Desk) -> None:
             await record_feedback(s, a.id, helpful=False)
             await record_feedback(s, b.id, helpful=True)
     assert await titles(seeded, "teams microphone", limit=2) == ["Teams audio fix B", "Teams audio fix A"]
+
+
+async def test_recall_ranks_a_rare_word_above_a_common_one(seeded: Desk) -> None:
+    # "printer" is in many articles, many times; "toner" in one. Ranking by term frequency alone
+    # (PostgreSQL's ts_rank) put the printer-heavy articles first.
+    async with seeded.session() as s:
+        for i in range(8):
+            await create_article(
+                s,
+                seeded,
+                title=f"Printer tips {i}",
+                body="Printer queue. Printer driver. Printer paper tray.",
+            )
+        toner = await create_article(
+            s, seeded, title="Low toner warning", body="Shake the cartridge, then order more."
+        )
+    async with seeded.session() as s:
+        assert (await recall_ids(s, "printer toner"))[0] == toner.id
+    assert (await titles(seeded, "printer toner"))[0] == "Low toner warning"
+
+
+async def test_recall_keeps_to_its_postings_budget(seeded: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A knowledge base where "laptop" and "battery" are common, as any word is at 100k articles.
+    for engine in ("sqlite", "postgresql"):
+        monkeypatch.setitem(kb._POSTINGS_BUDGET, engine, 6)
+    async with seeded.session() as s:
+        for i in range(8):
+            await create_article(
+                s, seeded, title=f"Laptop tips {i}", body="Laptop screen brightness and fans."
+            )
+            await create_article(
+                s, seeded, title=f"Battery care {i}", body="Battery life of phones and mice."
+            )
+        both = await create_article(
+            s, seeded, title="Laptop battery drains", body="Check which apps keep the laptop battery busy."
+        )
+        rare = await create_article(
+            s, seeded, title="Bulging cell", body="A swollen cell must not be charged."
+        )
+    async with seeded.session() as s:
+        # Every word common: the candidates are the articles with all of them.
+        assert await recall_ids(s, "laptop battery") == [both.id]
+        # A rare word fits the budget: its articles are candidates, whatever the common words.
+        assert rare.id in await recall_ids(s, "laptop battery swollen")
+    found = await titles(seeded, "laptop battery swollen")
+    assert {"Bulging cell", "Laptop battery drains"} <= set(found)
 
 
 async def test_term_counts_stay_exact_through_edits(seeded: Desk) -> None:
