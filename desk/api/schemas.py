@@ -148,6 +148,11 @@ class ForwardIn(_In):
     reason: str = ""
 
 
+class BroadcastIn(_In):
+    text: str | dict[str, str] = Field(description="one text, or one per language: {\"en\": ..., \"zh\": ...}")
+    category: str | None = None
+
+
 class ReturnIn(_In):
     reason: str = ""
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import actor_of
-from desk.api.deps import CurrentAgent, DeskDep
+from desk.api.deps import CurrentAgent, DeskDep, role
 from desk.api.schemas import (
     AssignIn,
+    BroadcastIn,
     CommentIn,
     ForwardIn,
     LinkIn,
@@ -27,8 +28,9 @@ from desk.api.schemas import (
     ticket_json,
 )
 from desk.attachments import read_attachment
+from desk.broadcasts import broadcast
 from desk.context import Desk
-from desk.models import Message, Ticket, TicketEvent
+from desk.models import Agent, Message, Ticket, TicketEvent
 from desk.people import resolve_person
 from desk.routing import acknowledge_ticket, assign_ticket, forward_ticket, return_ticket
 from desk.ticket_list import TicketFilter, list_tickets
@@ -42,6 +44,7 @@ from desk.tickets import (
 )
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
+SupervisorAgent = Annotated[Agent, Depends(role("supervisor"))]
 
 
 async def _full(session: AsyncSession, desk: Desk, ticket: Ticket) -> dict[str, Any]:
@@ -172,6 +175,13 @@ async def download(attachment_id: int, desk: DeskDep, agent: CurrentAgent) -> Re
         attachment, data = await read_attachment(session, attachment_id)
     disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
     return Response(data, media_type=attachment.content_type, headers={"Content-Disposition": disposition})
+
+
+@router.post("/broadcasts", tags=["broadcasts"], summary="Major-incident bulletin to affected requesters")
+async def broadcast_(body: BroadcastIn, desk: DeskDep, agent: SupervisorAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        done = await broadcast(session, desk, actor_of(agent), body.text, body.category)
+        return {"recipients": done.recipients, "unreachable": done.unreachable, "tickets": done.tickets}
 
 
 @router.post("/problems", status_code=201, tags=["problems"], summary="Open a problem record")
