@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import actor_of, find_agent, find_group
@@ -224,45 +224,50 @@ async def waiting_queue(
 
 
 async def route_waiting(desk: Desk) -> int:
-    """Hand out waiting work in every automatically routed group; returns how many items."""
+    """Hand out waiting work in every automatically routed group that has someone online, in
+    one transaction; returns how many items were handed out."""
     if not desk.settings.routing.auto_assign:
         return 0
-    async with desk.session() as session:
-        groups = [g.id for g in await session.scalars(select(Group).where(Group.routing != "manual"))]
     handed = 0
-    for group_id in groups:
-        async with desk.session() as session:
-            group = await session.get(Group, group_id)
-            if group is None or not await _lock_group(session, group):
-                continue
-            pool = await available_agents(session, desk, group)
-            if not any(a.free for a in pool):
-                continue
-            for item in await waiting_queue(session, desk, group, lock=True):
-                if item.ticket is not None:
-                    picked = choose(
-                        group, pool, required_skills(item.ticket.category), item.ticket.passed_over
-                    )
-                    if picked is not None:
-                        await _assign_routed(session, desk, group, item.ticket, picked)
-                else:
-                    assert item.conversation is not None
-                    ticket = (
-                        await session.get(Ticket, item.conversation.ticket_id)
-                        if item.conversation.ticket_id
-                        else None
-                    )
-                    skills = required_skills(ticket.category) if ticket else set()
-                    picked = choose(group, pool, skills, item.conversation.passed_over)
-                    if picked is not None:
-                        await _offer(session, desk, item.conversation, ticket, picked)
-                if picked is not None:
-                    picked.load += 1
-                    picked.agent.last_assigned_at = desk.now()
-                    group.last_routed_agent_id = picked.agent.id
-                    handed += 1
-                if not any(a.free for a in pool):
-                    break
+    async with desk.session() as session:
+        staffed = Group.members.any(and_(Agent.online, Agent.active))
+        groups = list(
+            await session.scalars(select(Group).where(Group.routing != "manual", staffed).order_by(Group.id))
+        )
+        for group in groups:
+            if await _lock_group(session, group):
+                handed += await _route_group(session, desk, group)
+        # Routing's own assignments free nobody: no need to wake the router for them.
+        session.info.pop("wake_router", None)
+    return handed
+
+
+async def _route_group(session: AsyncSession, desk: Desk, group: Group) -> int:
+    pool = await available_agents(session, desk, group)
+    if not any(a.free for a in pool):
+        return 0
+    handed = 0
+    for item in await waiting_queue(session, desk, group, lock=True):
+        if item.ticket is not None:
+            picked = choose(group, pool, required_skills(item.ticket.category), item.ticket.passed_over)
+            if picked is not None:
+                await _assign_routed(session, desk, group, item.ticket, picked)
+        else:
+            assert item.conversation is not None
+            chat = item.conversation
+            ticket = await session.get(Ticket, chat.ticket_id) if chat.ticket_id else None
+            picked = choose(
+                group, pool, required_skills(ticket.category) if ticket else set(), chat.passed_over
+            )
+            if picked is not None:
+                await _offer(session, desk, chat, ticket, picked)
+        if picked is not None:
+            picked.load += 1
+            picked.agent.last_assigned_at = desk.now()
+            group.last_routed_agent_id = picked.agent.id
+            handed += 1
+        if not any(a.free for a in pool):
+            break
     return handed
 
 
