@@ -6,18 +6,24 @@ For each set (Braun 2017 x3, HINT3 v1 full x3, SMP2019 Chinese) both engines tra
 training split in their own process and then load the model and parse every test sentence in a
 second process; each process reports its peak resident memory. One out-of-scope threshold
 (``--threshold``, default the engine's 0.35) is applied to the best intent of both engines.
-Rasa results are cached under the work folder (training takes minutes); ``--fresh-rasa`` redoes
-them, ``--reuse-ours`` reuses ours too. Prints JSON and rewrites the ``nlu`` section of docs/benchmarks.md.
+
+Rasa takes minutes to ~45 minutes per set, so its measurements and predictions are committed
+under ``benchmarks/results/rasa/`` (one compact JSON per set, with the Rasa version and date) and
+reused as long as the split is the same; ``--fresh-rasa`` retrains Rasa and rewrites them. Our
+engine always retrains (seconds) unless ``--reuse-ours``. Prints JSON and rewrites the ``nlu``
+section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +38,7 @@ from nlu.evaluation import score  # noqa: E402
 from nlu.writer import to_rasa_yaml  # noqa: E402
 
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+RASA_RESULTS = ROOT / "benchmarks" / "results" / "rasa"
 WORKERS = {
     "ours": (Path(sys.executable), ROOT / "benchmarks" / "nlu_worker.py"),
     "rasa": (RASA_PYTHON, ROOT / "benchmarks" / "rasa" / "rasa_worker.py"),
@@ -105,42 +112,100 @@ def summarise(raw: dict[str, Any], test: TrainingData, threshold: float) -> dict
     return result
 
 
+def split_digest(train: TrainingData, test: TrainingData) -> str:
+    """Identifies a split: stored Rasa results are reused only for exactly these examples."""
+    digest = hashlib.sha256()
+    for part in (train, test):
+        for ex in part.examples:
+            digest.update(f"{ex.intent}\t{' '.join(ex.text.split())}\n".encode())
+        digest.update(b"--\n")
+    return digest.hexdigest()[:16]
+
+
+def load_rasa_result(name: str, digest: str) -> dict[str, Any] | None:
+    """The committed Rasa measurements and predictions of a set, if they match the split."""
+    path = RASA_RESULTS / f"{name}.json"
+    if not path.exists():
+        return None
+    stored: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if stored["meta"]["split"] != digest:
+        print(f"{path}: stored for another split of {name}; ignored", file=sys.stderr)
+        return None
+    return stored
+
+
+def save_rasa_result(name: str, digest: str, raw: dict[str, Any], metrics: dict[str, Any]) -> None:
+    """One compact JSON per set: meta, metrics at the bench threshold, training and serving
+    measurements, and one line per test sentence (no text: the split digest pins the order)."""
+    meta = {
+        "engine": "rasa",
+        "rasa_version": raw["train"].get("rasa_version", "?"),
+        "date": date.today().isoformat(),
+        "machine": f"{platform.machine()}, {_cpus()} CPUs",
+        "config": f"benchmarks/rasa/{'config-zh.yml' if language_of(name) == 'zh' else 'config.yml'}",
+        "split": digest,
+    }
+    train = {k: v for k, v in raw["train"].items() if k != "model"}
+    predictions = [
+        {k: (round(v, 3) if k == "latency_ms" else v) for k, v in p.items() if k != "text"}
+        for p in raw["predictions"]
+    ]
+    head = {"meta": meta, "metrics": metrics, "train": train, "serve": raw["serve"]}
+    lines = [json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in predictions]
+    text = json.dumps(head, ensure_ascii=False)[:-1] + ',"predictions":[\n' + ",\n".join(lines) + "\n]}\n"
+    RASA_RESULTS.mkdir(parents=True, exist_ok=True)
+    (RASA_RESULTS / f"{name}.json").write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+")
     parser.add_argument("--engines", nargs="+", default=["ours", "rasa"], choices=sorted(WORKERS))
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "nlu-bench")
-    parser.add_argument("--fresh-rasa", action="store_true", help="retrain Rasa even when cached")
+    parser.add_argument(
+        "--fresh-rasa", action="store_true", help="retrain Rasa and rewrite benchmarks/results/rasa/"
+    )
     parser.add_argument("--reuse-ours", action="store_true", help="reuse cached results of our engine too")
     parser.add_argument(
-        "--cached-rasa-only", action="store_true", help="never train Rasa; use its cache or skip"
+        "--cached-rasa-only", action="store_true", help="never train Rasa; use stored results or skip"
     )
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     sets = benchmark_sets()
     names = args.sets or list(sets)
     results: dict[str, Any] = {}
+    rasa_runs: dict[str, str] = {}
     for name in names:
         train, test = sets[name]
         results[name] = {"train_n": len(train.examples), "test_n": len(test.examples), "engines": {}}
+        digest = split_digest(train, test)
         for engine in args.engines:
             cache = args.work / name / f"{engine}-raw.json"
-            reuse = not args.fresh_rasa if engine == "rasa" else args.reuse_ours
-            if reuse and cache.exists():
+            stored = None if engine != "rasa" or args.fresh_rasa else load_rasa_result(name, digest)
+            if stored is not None:
+                raw = stored
+            elif engine == "ours" and args.reuse_ours and cache.exists():
                 raw = json.loads(cache.read_text(encoding="utf-8"))
             else:
                 if engine == "rasa" and (args.cached_rasa_only or not RASA_PYTHON.exists()):
-                    print(f"skipping rasa on {name}: no cached result / no .venv-rasa", file=sys.stderr)
+                    print(f"skipping rasa on {name}: no stored result / no .venv-rasa", file=sys.stderr)
                     continue
                 raw = run_engine(engine, name, train, test, args.work)
                 cache.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
             results[name]["engines"][engine] = summarise(raw, test, args.threshold)
+            if engine == "rasa":
+                if stored is None:
+                    save_rasa_result(name, digest, raw, summarise(raw, test, DEFAULT_THRESHOLD))
+                    stored = load_rasa_result(name, digest)
+                assert stored is not None
+                rasa_runs[name] = f"Rasa {stored['meta']['rasa_version']}, {stored['meta']['date']}"
             print(json.dumps({name: {engine: results[name]["engines"][engine]}}), file=sys.stderr, flush=True)
     meta = {
         "threshold": args.threshold,
         "machine": f"{platform.machine()}, {_cpus()} CPUs",
         "python": sys.version.split()[0],
+        "rasa_runs": rasa_runs,
     }
     print(json.dumps({"meta": meta, "results": results}, indent=2))
     write_section(args.docs, results, meta)

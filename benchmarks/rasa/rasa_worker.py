@@ -30,6 +30,7 @@ def _peak_mb() -> float:
 
 def train(config: str, data: str, out: str) -> dict[str, object]:
     started = time.perf_counter()
+    import rasa
     from rasa.model_training import train_nlu
 
     imported = time.perf_counter()
@@ -37,6 +38,7 @@ def train(config: str, data: str, out: str) -> dict[str, object]:
     done = time.perf_counter()
     return {
         "model": str(model),
+        "rasa_version": rasa.__version__,
         "import_s": round(imported - started, 3),
         "train_s": round(done - imported, 3),
         "peak_mb": _peak_mb(),
@@ -56,9 +58,22 @@ async def _predict(model: str, texts: list[str], sink: list[str]) -> dict[str, o
         latency = (time.perf_counter() - t0) * 1000
         ranking = [r for r in result.get("intent_ranking") or [] if r["name"] != "nlu_fallback"]
         top = ranking[0] if ranking else result.get("intent") or {"name": None, "confidence": 0.0}
-        line = {"text": text, "intent": top["name"], "confidence": top["confidence"], "latency_ms": latency}
+        own = result.get("intent") or {}
+        line = {
+            "text": text,
+            "intent": top["name"],
+            "confidence": top["confidence"],
+            "latency_ms": latency,
+            # Rasa's own decision (``nlu_fallback`` when its FallbackClassifier fires) and the
+            # real intents' ranking, so other out-of-scope rules can be scored without retraining.
+            "rasa_intent": own.get("name"),
+            "ranking": [[r["name"], round(float(r["confidence"]), 6)] for r in ranking[:5]],
+        }
         sink.append(json.dumps(line, ensure_ascii=False) + "\n")
+    import rasa
+
     return {
+        "rasa_version": rasa.__version__,
         "import_s": round(imported - started, 3),
         "load_s": round(loaded - imported, 3),
         "peak_mb": _peak_mb(),
