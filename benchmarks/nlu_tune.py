@@ -51,6 +51,8 @@ def parse_variant(spec: str) -> EngineConfig:
             changes[key] = (int(low), int(high))
         elif key == "calibration_folds":
             changes[key] = int(raw)
+        elif key == "classifier":
+            changes[key] = raw
         elif key in ("balanced", "entity_features", "use_idf"):
             changes[key] = raw.lower() in ("1", "true", "yes")
         else:

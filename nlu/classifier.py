@@ -1,4 +1,9 @@
-"""Training of the intent classifier: L2-regularised softmax regression plus temperature scaling.
+"""Training of the intent classifier: a linear model over sparse features plus temperature scaling.
+
+Two linear models are available (``EngineConfig.classifier``): a class-balanced linear SVM
+(one-vs-rest, squared hinge; the default, chosen by cross-validation on the training splits) and
+L2-regularised softmax regression. Either way the scores become probabilities through a softmax
+whose temperature is fitted on out-of-fold scores, so parsing is the same matrix product.
 
 scikit-learn (and with it SciPy) is imported only here, only while training; parsing needs numpy.
 """
@@ -53,6 +58,7 @@ def fit_linear_model(
     c: float,
     folds: int,
     balanced: bool = False,
+    kind: str = "svm",
 ) -> LinearModel:
     """Fits the weights on all rows and the temperature on out-of-fold predictions.
 
@@ -63,55 +69,93 @@ def fit_linear_model(
         n_classes: Number of classes (every one must occur in ``labels``).
         c: Inverse L2 regularisation strength (scikit-learn's ``C``).
         balanced: Weight classes inversely to their frequency.
-        folds: Cross-validation folds for the temperature; ``< 2`` (or too few examples of some
-            class) keeps temperature 1.
+        kind: ``svm`` (linear SVM, one-vs-rest) or ``logreg`` (softmax regression).
+        folds: Cross-validation folds for the temperature; ``< 2`` (or no class with two
+            examples) keeps temperature 1. Classes with fewer examples than folds are dealt
+            round-robin, so they are missing from some training folds (as in real use, where a
+            message can belong to an intent the model has barely seen).
     """
     from scipy.sparse import csr_matrix
 
     matrix = csr_matrix((csr[2], csr[1], csr[0]), shape=(len(labels), n_features), dtype=np.float64)
     if n_classes == 1:
         return LinearModel(np.zeros((n_features, 1), np.float32), np.zeros(1, np.float32), 1.0)
-    weights, bias = _fit(matrix, labels, n_classes, c, balanced)
-    folds = min(folds, int(np.bincount(labels, minlength=n_classes).min()))
-    temperature = _fit_temperature(matrix, labels, n_classes, c, folds, balanced) if folds >= 2 else 1.0
+    weights, bias = _fit(matrix, labels, n_classes, c, balanced, kind)
+    folds = min(folds, int(np.bincount(labels, minlength=n_classes).max()))
+    temperature = _fit_temperature(matrix, labels, n_classes, c, folds, balanced, kind) if folds >= 2 else 1.0
     return LinearModel(weights, bias, temperature)
 
 
 def _fit(
-    matrix: object, labels: NDArray[np.int64], n_classes: int, c: float, balanced: bool, tol: float = 1e-4
+    matrix: object,
+    labels: NDArray[np.int64],
+    n_classes: int,
+    c: float,
+    balanced: bool,
+    kind: str,
+    tol: float = 1e-4,
 ) -> tuple[NDArray[np.float32], ...]:
     from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
 
-    model = LogisticRegression(
-        C=c, solver="newton-cg", max_iter=500, tol=tol, class_weight="balanced" if balanced else None
-    )
+    weight = "balanced" if balanced else None
+    model: LinearSVC | LogisticRegression
+    if kind == "svm":
+        model = LinearSVC(C=c, class_weight=weight, tol=tol, max_iter=5000)
+    elif kind == "logreg":
+        model = LogisticRegression(C=c, solver="newton-cg", max_iter=500, tol=tol, class_weight=weight)
+    else:
+        raise ValueError(f"unknown classifier {kind!r} (svm, logreg)")
     model.fit(matrix, labels)
     coef = np.asarray(model.coef_, dtype=np.float64)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
-    if n_classes == 2:  # scikit-learn keeps one weight vector for two classes: p1 = sigmoid(w.x + b)
+    if n_classes == 2:  # scikit-learn keeps one weight vector for two classes: class 1 when w.x + b > 0
         coef = np.vstack([-coef / 2, coef / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     return np.ascontiguousarray(coef.T, dtype=np.float32), intercept.astype(np.float32)
 
 
 def _fit_temperature(
-    matrix: object, labels: NDArray[np.int64], n_classes: int, c: float, folds: int, balanced: bool
+    matrix: object,
+    labels: NDArray[np.int64],
+    n_classes: int,
+    c: float,
+    folds: int,
+    balanced: bool,
+    kind: str,
 ) -> float:
-    from sklearn.model_selection import StratifiedKFold
-
     logits = np.zeros((len(labels), n_classes))
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
-    for train, held in splitter.split(np.zeros(len(labels)), labels):
+    for train, held in _folds(labels, folds):
         sub_labels = labels[train]
+        if len(np.unique(sub_labels)) < 2:
+            continue
         present = np.unique(sub_labels)
         remap = np.full(n_classes, -1)
         remap[present] = np.arange(len(present))
         # The temperature needs only approximate fold models: a looser tolerance halves the time.
-        weights, bias = _fit(matrix[train], remap[sub_labels], len(present), c, balanced, tol=1e-3)  # type: ignore[index]
+        weights, bias = _fit(matrix[train], remap[sub_labels], len(present), c, balanced, kind, tol=1e-3)  # type: ignore[index]
         fold_logits = np.full((len(held), n_classes), -1e4)
         fold_logits[:, present] = matrix[held] @ weights + bias  # type: ignore[index]
         logits[held] = fold_logits
     return fit_temperature(logits, labels)
+
+
+def _folds(
+    labels: NDArray[np.int64], k: int, seed: int = 0
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """``k`` folds, each class shuffled and dealt round-robin from a random starting fold."""
+    rng = np.random.default_rng(seed)
+    assign = np.empty(len(labels), dtype=np.int64)
+    for label in np.unique(labels):
+        rows = np.flatnonzero(labels == label)
+        rng.shuffle(rows)
+        assign[rows] = (np.arange(len(rows)) + rng.integers(k)) % k
+    splits: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
+    for fold in range(k):
+        held = np.flatnonzero(assign == fold)
+        if len(held):
+            splits.append((np.flatnonzero(assign != fold), held))
+    return splits
 
 
 def fit_temperature(logits: NDArray[np.floating[Any]], labels: NDArray[np.int64]) -> float:

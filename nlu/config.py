@@ -24,7 +24,9 @@ class EngineConfig:
 
     Attributes:
         threshold: Below this calibrated confidence the intent is ``oos``.
-        c: Inverse L2 regularisation strength of the softmax regression.
+        classifier: ``svm`` (class-balanced linear SVM, one-vs-rest) or ``logreg`` (softmax
+            regression, the model before 2026-11; use it with ``c=30``).
+        c: Inverse L2 regularisation strength of the classifier.
         balanced: Weights classes inversely to their frequency (helps when some intents have
             only a handful of examples).
         calibration_folds: Folds used to fit the softmax temperature (``0`` disables it).
@@ -38,7 +40,8 @@ class EngineConfig:
     """
 
     threshold: float = DEFAULT_THRESHOLD
-    c: float = 30.0
+    classifier: str = "svm"
+    c: float = 1.0
     balanced: bool = True
     calibration_folds: int = 3
     min_df: int = 1

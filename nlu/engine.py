@@ -18,6 +18,7 @@ from nlu.training_data import TrainingData
 __all__ = ["EmbeddedEngine"]
 
 _RANKING = 10
+_MAX_CONFIDENCE = 0.999999
 
 
 class EmbeddedEngine:
@@ -78,6 +79,7 @@ class EmbeddedEngine:
             config.c,
             config.calibration_folds,
             config.balanced,
+            config.classifier,
         )
         return cls(config, intents, vectorizer, model, extractor, data.fingerprint(), source)
 
@@ -100,7 +102,10 @@ class EmbeddedEngine:
         cols, vals = self.vectorizer.transform_one(feats)
         probs = softmax(self.model.logits(cols, vals), self.model.temperature)
         order = np.argsort(-probs)[:_RANKING]
-        ranking = tuple(IntentScore(self.intents[i], round(float(probs[i]), 6)) for i in order)
+        # Never quite certain, so that a threshold of 1 always means "everything is out of scope".
+        ranking = tuple(
+            IntentScore(self.intents[i], round(min(float(probs[i]), _MAX_CONFIDENCE), 6)) for i in order
+        )
         top = ranking[0]
         limit = self.config.threshold if threshold is None else threshold
         if top.confidence < limit or not text.strip():
