@@ -39,6 +39,7 @@ from nlu.writer import to_rasa_yaml  # noqa: E402
 
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 RASA_RESULTS = ROOT / "benchmarks" / "results" / "rasa"
+_DECIMALS = {"latency_ms": 3, "confidence": 6}
 WORKERS = {
     "ours": (Path(sys.executable), ROOT / "benchmarks" / "nlu_worker.py"),
     "rasa": (RASA_PYTHON, ROOT / "benchmarks" / "rasa" / "rasa_worker.py"),
@@ -147,7 +148,7 @@ def save_rasa_result(name: str, digest: str, raw: dict[str, Any], metrics: dict[
     }
     train = {k: v for k, v in raw["train"].items() if k != "model"}
     predictions = [
-        {k: (round(v, 3) if k == "latency_ms" else v) for k, v in p.items() if k != "text"}
+        {k: (round(v, _DECIMALS[k]) if k in _DECIMALS else v) for k, v in p.items() if k != "text"}
         for p in raw["predictions"]
     ]
     head = {"meta": meta, "metrics": metrics, "train": train, "serve": raw["serve"]}

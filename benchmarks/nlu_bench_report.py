@@ -44,6 +44,8 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         "load time is reading the model. The 2 cores were at times shared with other work, so "
         "times are indicative (the ratios hold across runs).",
         "",
+        _rasa_provenance(meta.get("rasa_runs") or {}),
+        "",
         head,
         "|" + "---|" * (3 + len(_COLUMNS)),
     ]
@@ -67,8 +69,22 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
                 for e in ("ours", "rasa")
             ]
             lines.append(f"| {name} | {cells[0]} | {cells[1]} | {PUBLISHED_HINT3_RASA[name]:.3f} |")
-    lines += ["", f"Run on {date.today().isoformat()}."]
+    lines += ["", f"Our engine run on {date.today().isoformat()}."]
     return "\n".join(lines)
+
+
+def _rasa_provenance(runs: dict[str, str]) -> str:
+    """Which Rasa runs the table shows (they are stored, not retrained, by default)."""
+    if not runs:
+        return "No Rasa results in this run."
+    groups: dict[str, list[str]] = {}
+    for name, run in runs.items():
+        groups.setdefault(run, []).append(name)
+    parts = [f"{run} ({', '.join(names)})" for run, names in groups.items()]
+    return (
+        "Rasa rows come from `benchmarks/results/rasa/` (one JSON per set: metrics, timings and every "
+        "prediction, reused until `--fresh-rasa`): " + "; ".join(parts) + "."
+    )
 
 
 def write_section(path: Path, results: dict[str, Any], meta: dict[str, Any]) -> None:

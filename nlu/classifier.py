@@ -101,7 +101,7 @@ def _fit(
     weight = "balanced" if balanced else None
     model: LinearSVC | LogisticRegression
     if kind == "svm":
-        model = LinearSVC(C=c, class_weight=weight, tol=tol, max_iter=5000)
+        model = LinearSVC(C=c, class_weight=weight, tol=tol, max_iter=5000, random_state=0)
     elif kind == "logreg":
         model = LogisticRegression(C=c, solver="newton-cg", max_iter=500, tol=tol, class_weight=weight)
     else:

@@ -11,12 +11,14 @@ import pytest
 
 from nlu import (
     EmbeddedEngine,
+    EngineConfig,
     NluModelError,
     TrainingData,
     detect_language,
     evaluate,
     load_default_engine,
     load_training_data,
+    parse_yaml,
 )
 from nlu.classifier import fit_temperature, softmax
 from nlu.default import DEFAULT_DATA_DIR
@@ -178,6 +180,42 @@ def test_default_engine_trains_once_and_retrains_when_stale(
 def test_default_engine_keeps_a_custom_model(tmp_path: Path, small_data: TrainingData) -> None:
     path = EmbeddedEngine.train(small_data, source="custom.yml").save(tmp_path / "model.npz")
     assert load_default_engine(path).intents == ["check_status", "greet", "report_problem"]
+
+
+@pytest.mark.parametrize("classifier", ["svm", "logreg"])
+def test_both_classifiers_train_and_round_trip(
+    small_data: TrainingData, classifier: str, tmp_path: Path
+) -> None:
+    config = EngineConfig(classifier=classifier, c=1.0 if classifier == "svm" else 30.0)
+    engine = EmbeddedEngine.train(small_data, config)
+    assert engine.parse("my printer is broken").intent.name == "report_problem"
+    loaded = EmbeddedEngine.load(engine.save(tmp_path / "m.npz"))
+    assert loaded.config.classifier == classifier
+    assert loaded.parse("hello").intent_ranking == engine.parse("hello").intent_ranking
+
+
+def test_unknown_classifier_is_an_error(small_data: TrainingData) -> None:
+    with pytest.raises(ValueError, match="unknown classifier"):
+        EmbeddedEngine.train(small_data, EngineConfig(classifier="forest"))
+
+
+def test_one_example_intents_still_get_a_fitted_temperature() -> None:
+    # An intent with a single example used to cap the calibration folds at 1 (temperature 1),
+    # which leaves raw SVM margins far too flat; small classes are now dealt round-robin.
+    lines = ["version: '3.1'", "nlu:"]
+    for intent, words in {
+        "greet": ["hi", "hello", "hey there", "good morning", "hello again", "hi friend"],
+        "bye": ["bye", "goodbye", "see you", "farewell now", "bye bye", "see you later"],
+        "printer": ["the printer is jammed"],
+    }.items():
+        lines += [f"- intent: {intent}", "  examples: |", *[f"    - {w}" for w in words]]
+    engine = EmbeddedEngine.train(parse_yaml("\n".join(lines)))
+    assert engine.model.temperature != 1.0
+    assert engine.parse("hello there").intent.confidence > 0.5
+
+
+def test_confidence_is_never_exactly_one(small_engine: EmbeddedEngine) -> None:
+    assert all(score.confidence < 1.0 for score in small_engine.parse("hello").intent_ranking)
 
 
 def test_training_needs_examples() -> None:
