@@ -32,6 +32,16 @@ class ChannelRegistry:
     def names(self) -> list[str]:
         return sorted(self._senders)
 
+    async def close(self) -> None:
+        """Release the adapters' clients (those that hold one)."""
+        for sender in self._senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:
+                    log.exception("closing channel %s failed", sender.name)
+
     async def send(self, address: Address, message: Outbound) -> str | None:
         sender = self._senders.get(address.channel)
         if sender is None:

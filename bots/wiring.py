@@ -14,6 +14,7 @@ from bots.registry import ChannelRegistry
 from bots.router import BotRouter
 from bots.understanding import Understanding
 from channels.base import Button, Outbound
+from channels.telegram import TelegramChannel
 from channels.web import FeedItem, RestChannel
 from desk.api import create_api
 from desk.autoclose import AUTOCLOSE_JOBS
@@ -47,10 +48,19 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-def _register_channels(settings: Settings, registry: ChannelRegistry) -> None:
+def _register_channels(settings: Settings, registry: ChannelRegistry, bot: BotRouter, app: FastAPI) -> None:
     ch = settings.channels
-    if ch.telegram.token is None:
-        registry.mark_off("telegram", "no channels.telegram.token")
+    if ch.telegram.token is None or ch.telegram.secret_token is None:
+        registry.mark_off("telegram", "no channels.telegram.token or secret_token")
+    else:
+        telegram = TelegramChannel(
+            ch.telegram.token.get_secret_value(),
+            bot.handle,
+            secret_token=ch.telegram.secret_token.get_secret_value(),
+            base_url=ch.telegram.base_url,
+        )
+        registry.add(telegram)
+        app.include_router(telegram.router())
     if ch.slack.bot_token is None or ch.slack.signing_secret is None:
         registry.mark_off("slack", "no channels.slack.bot_token or signing_secret")
     if not (ch.sms.account_sid and ch.sms.auth_token and ch.sms.from_number):
@@ -80,10 +90,10 @@ def build_runtime(
         desk = Desk(settings=settings, db=db)
     bot = BotRouter(desk, understanding or Understanding(settings.nlu))
     registry = ChannelRegistry()
-    _register_channels(settings, registry)
+    app = create_api(desk)
+    _register_channels(settings, registry, bot, app)
     rest = RestChannel(bot.handle_inline, _rest_feed(desk))
     registry.add(rest)
-    app = create_api(desk)
     app.include_router(rest.router())
     app.state.registry = registry
     return Runtime(settings=settings, desk=desk, registry=registry, app=app, bot=bot)
@@ -120,4 +130,5 @@ async def serve(settings: Settings) -> None:
     finally:
         stop.set()
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
+        await runtime.registry.close()
         await runtime.desk.db.dispose()

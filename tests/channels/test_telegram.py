@@ -1,0 +1,186 @@
+"""Telegram through the real python-telegram-bot against a local fake Bot API, on both databases:
+the secret header, Telegram's own example updates, retries, buttons, files and delivery errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bots.understanding import Understanding
+from bots.wiring import Runtime, build_runtime
+from channels.base import Address, Button, DeliveryError, Outbound
+from channels.telegram import TelegramChannel, _chunks, file_url
+from desk.context import Desk
+from desk.db import Database
+from desk.models import Attachment, Message
+from desk.outbox import deliver_due
+from desk.seed import seed_demo
+from nlu import EmbeddedEngine
+from tests.conftest import SHARED_DATA, Clock, base_config, make_settings
+from tests.fakes.telegram_api import FakeTelegram, serve_fake
+
+EXAMPLES = SHARED_DATA / "channels" / "telegram-official-webhook-examples"
+SECRET = "s3cret-webhook-token"
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with serve_fake(FakeTelegram()) as running:
+        yield running
+
+
+@pytest.fixture
+async def tg(
+    db_url: str, clock: Clock, fake: FakeTelegram, nlu_engine: EmbeddedEngine
+) -> AsyncIterator[Runtime]:
+    channels = base_config()["channels"]
+    channels["telegram"] = {"token": fake.token, "secret_token": SECRET, "base_url": fake.base_url}
+    settings = make_settings(db_url, channels=channels)
+    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
+    async with desk.session() as s:
+        await seed_demo(s, desk)
+    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
+    yield runtime
+    await runtime.registry.close()
+    await desk.db.dispose()
+
+
+@pytest.fixture
+async def web(tg: Runtime) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=tg.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://desk.test") as c:
+        yield c
+
+
+def update(update_id: int, text: str, chat: int = 1111111) -> dict[str, Any]:
+    user = {"id": chat, "first_name": "Wei", "last_name": "Wang", "language_code": "zh-hans"}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1441645532,
+            "chat": {"id": chat, "type": "private"},
+            "from": user,
+            "text": text,
+        },
+    }
+
+
+async def transcript(desk: Desk) -> list[tuple[str, str]]:
+    async with desk.session() as s:
+        rows = await s.scalars(select(Message).where(Message.channel == "telegram").order_by(Message.id))
+        return [(m.direction, m.text) for m in rows]
+
+
+async def test_the_secret_header_is_required_and_bodies_must_be_updates(web: httpx.AsyncClient) -> None:
+    body = update(1, "hello")
+    assert (await web.post("/telegram/webhook", json=body)).status_code == 401
+    bad = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+    r = await web.post("/telegram/webhook", json=body, headers=bad)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+    r = await web.post(
+        "/telegram/webhook", content=b"{not json", headers={**HEADERS, "Content-Type": "application/json"}
+    )
+    assert r.status_code == 400 and "Traceback" not in r.text
+    assert (await web.post("/telegram/webhook", json=[1, 2], headers=HEADERS)).status_code == 400
+    assert (await web.post("/telegram/webhook", json={"message": {}}, headers=HEADERS)).status_code == 400
+
+
+async def test_a_chinese_message_is_answered_on_telegram_with_buttons_once(
+    web: httpx.AsyncClient, tg: Runtime, fake: FakeTelegram
+) -> None:
+    r = await web.post("/telegram/webhook", json=update(7, "你好"), headers=HEADERS)
+    assert r.status_code == 200
+    assert (
+        await web.post("/telegram/webhook", json=update(7, "你好"), headers=HEADERS)
+    ).status_code == 200  # retry
+    assert await deliver_due(tg.desk, tg.registry) == 2  # greeting and help, once
+    sent = fake.sent()
+    assert [m["chat_id"] for m in sent] == [1111111, 1111111]
+    assert "王" in sent[0]["text"] or "Wei" in sent[0]["text"] or "您好" in sent[0]["text"]
+    keyboard = sent[1]["reply_markup"]["inline_keyboard"]
+    assert keyboard[0][0]["text"] == "报告问题"
+    payload = keyboard[3][0]["callback_data"]  # "talk to a person"
+    click = {"update_id": 8, "callback_query": {"id": "cb1", "from": {"id": 1111111, "first_name": "Wei"},
+             "chat_instance": "x", "data": payload,
+             "message": {"message_id": 501, "date": 1441645532, "chat": {"id": 1111111, "type": "private"}}}}  # fmt: skip
+    assert (await web.post("/telegram/webhook", json=click, headers=HEADERS)).status_code == 200
+    assert ("answerCallbackQuery", {"callback_query_id": "cb1"}) in fake.calls
+    await deliver_due(tg.desk, tg.registry)
+    assert "INC-1" in fake.sent()[-1]["text"]
+    directions = [d for d, _ in await transcript(tg.desk)]
+    assert directions.count("in") == 2  # the retried update was recorded once
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.json")))
+async def test_telegrams_own_example_updates_are_accepted(
+    web: httpx.AsyncClient, tg: Runtime, example: str
+) -> None:
+    body = json.loads((EXAMPLES / example).read_text(encoding="utf-8"))
+    r = await web.post("/telegram/webhook", json=body, headers=HEADERS)
+    assert r.status_code == 200, r.text
+    ins = [t for d, t in await transcript(tg.desk) if d == "in"]
+    acted = "message" in body or "callback_query" in body
+    if example.startswith(("06", "11", "12")):  # edited message, inline query, chosen result
+        assert ins == []
+    elif (acted and body.get("message", {}).get("text")) or "callback_query" in body:
+        assert len(ins) == 1
+
+
+async def test_a_document_is_downloaded_and_kept(web: httpx.AsyncClient, tg: Runtime) -> None:
+    body = json.loads((EXAMPLES / "10_message_with_document.json").read_text(encoding="utf-8"))
+    assert (await web.post("/telegram/webhook", json=body, headers=HEADERS)).status_code == 200
+    async with tg.desk.session() as s:
+        files = list(await s.scalars(select(Attachment)))
+        assert [(f.filename, f.content_type) for f in files] == [("Testfile.pdf", "application/pdf")]
+        assert await s.scalar(select(func.count(Message.id)).where(Message.direction == "in")) == 1
+
+
+async def test_delivery_errors_are_permanent_or_retried(fake: FakeTelegram) -> None:
+    async def nobody(_inbound: Any) -> list[Outbound]:
+        return []
+
+    channel = TelegramChannel(fake.token, nobody, secret_token=SECRET, base_url=fake.base_url)
+    try:
+        to = Address("telegram", "1111111")
+        fake.fail_with = (403, "Forbidden: bot was blocked by the user", {})
+        with pytest.raises(DeliveryError) as blocked:
+            await channel.send(to, Outbound("hi"))
+        assert blocked.value.permanent
+        fake.fail_with = (429, "Too Many Requests: retry after 3", {"retry_after": 3})
+        with pytest.raises(DeliveryError) as flood:
+            await channel.send(to, Outbound("hi"))
+        assert not flood.value.permanent
+        fake.fail_with = None
+        long_payload = "/category " + "x" * 80
+        ident = await channel.send(
+            to, Outbound("a" * 5000, (Button("Yes", "/yes"), Button("Other", long_payload)))
+        )
+        parts = fake.sent()[-2:]
+        assert ident is not None and [len(p["text"]) for p in parts] == [4096, 904 + len("\n2. Other")]
+        assert parts[0].get("reply_markup") is None
+        assert parts[1]["reply_markup"]["inline_keyboard"] == [[{"text": "Yes", "callback_data": "/yes"}]]
+    finally:
+        await channel.close()
+
+
+def test_file_url_and_chunks() -> None:
+    assert file_url("https://api.telegram.org/bot") == "https://api.telegram.org/file/bot"
+    assert file_url("http://127.0.0.1:9/bot") == "http://127.0.0.1:9/file/bot"
+    text = "line\n" * 2000
+    parts = _chunks(text)
+    assert all(len(p) <= 4096 for p in parts) and "".join(p + "\n" for p in parts).count("line") == 2000
+
+
+def test_the_channel_is_off_without_a_secret(tmp_path: Path) -> None:
+    channels = base_config()["channels"]
+    channels["telegram"] = {"token": "1:x", "secret_token": None}
+    runtime = build_runtime(make_settings(f"sqlite:///{tmp_path}/x.db", channels=channels))
+    assert "telegram" in runtime.registry.off and not runtime.registry.handles("telegram")

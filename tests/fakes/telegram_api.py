@@ -1,0 +1,114 @@
+"""A local stand-in for the Telegram Bot API, served over real HTTP so python-telegram-bot's
+own client talks to it through ``base_url``. It records every call and can be told to fail."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+FILES = {"documents/file_1.pdf": b"%PDF-1.4 a small test file\n"}
+
+
+@dataclass
+class FakeTelegram:
+    token: str = "123456:TEST-token"
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    fail_with: tuple[int, str, dict[str, Any]] | None = None  # status, description, parameters
+    port: int = 0
+    _next_id: int = 500
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    def sent(self) -> list[dict[str, Any]]:
+        return [params for method, params in self.calls if method == "sendMessage"]
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/bot{token}/{method}")
+        async def call(token: str, method: str, request: Request) -> Response:
+            if token != self.token:
+                return JSONResponse({"ok": False, "error_code": 401, "description": "Unauthorized"}, 401)
+            form = (
+                await request.form()
+                if request.headers.get("content-type", "").startswith(("multipart", "application/x-www"))
+                else {}
+            )
+            params: dict[str, Any] = {}
+            for key, value in form.items():
+                text = value if isinstance(value, str) else ""
+                try:
+                    params[key] = json.loads(text)
+                except ValueError:
+                    params[key] = text
+            if not form and (body := await request.body()):
+                params = json.loads(body)
+            self.calls.append((method, params))
+            if self.fail_with and method == "sendMessage":
+                status, description, parameters = self.fail_with
+                return JSONResponse(
+                    {"ok": False, "error_code": status, "description": description, "parameters": parameters},
+                    status,
+                )
+            return JSONResponse({"ok": True, "result": self._result(method, params)})
+
+        @app.get("/file/bot{token}/{path:path}")
+        async def download(token: str, path: str) -> Response:
+            if token != self.token or path not in FILES:
+                return Response(status_code=404)
+            return Response(FILES[path], media_type="application/octet-stream")
+
+        return app
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {"id": 42, "is_bot": True, "first_name": "Frontdesk", "username": "frontdesk_bot"}
+        if method == "sendMessage":
+            self._next_id += 1
+            return {
+                "message_id": self._next_id,
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params.get("text", ""),
+            }
+        if method == "getFile":
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": "u1",
+                "file_size": 27,
+                "file_path": "documents/file_1.pdf",
+            }
+        return True
+
+
+@asynccontextmanager
+async def serve_fake(fake: FakeTelegram) -> AsyncIterator[FakeTelegram]:
+    """Run ``fake`` on a free local port for the duration of the block."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        fake.port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(fake.app(), host="127.0.0.1", port=fake.port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    while True:  # uvicorn offers no event to wait on
+        if server.started:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield fake
+    finally:
+        server.should_exit = True
+        await task
