@@ -149,7 +149,7 @@ class ForwardIn(_In):
 
 
 class BroadcastIn(_In):
-    text: str | dict[str, str] = Field(description="one text, or one per language: {\"en\": ..., \"zh\": ...}")
+    text: str | dict[str, str] = Field(description='one text, or one per language: {"en": ..., "zh": ...}')
     category: str | None = None
 
 
