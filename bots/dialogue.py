@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from bots import followup, report
 from bots.turn import Turn
+from desk.models import Message
 from nlu import OOS_INTENT
 
 __all__ = ["respond"]
@@ -22,19 +25,31 @@ _CHATTER = {"out_of_scope", OOS_INTENT}
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
 
 
-def _pick_option(turn: Turn) -> str:
-    """'2' after buttons means the second button (how SMS and e-mail users answer)."""
-    options = turn.state.get("options") or []
+async def _pick_option(turn: Turn) -> str:
+    """'2' after buttons means the second button (how SMS and e-mail users answer). The buttons
+    are those of the last message the user got, whoever sent it: the bot, or the desk (a
+    resolution notice asking "fixed?", a rating prompt)."""
     text = turn.text.strip()
-    if text.isdigit() and 1 <= int(text) <= len(options) and turn.state.get("flow") != "survey":
-        return str(options[int(text) - 1])
+    if not text.isdigit() or turn.state.get("flow") == "survey":
+        return turn.text
+    recent = await turn.session.scalars(
+        select(Message)
+        .where(Message.conversation_id == turn.conversation.id, Message.id < turn.message.id)
+        .order_by(Message.id.desc())
+        .limit(10)
+    )
+    for message in recent:
+        if message.direction == "in":
+            break  # the user already answered whatever came before
+        if message.buttons:
+            options = [str(b["payload"]) for b in message.buttons]
+            return options[int(text) - 1] if 1 <= int(text) <= len(options) else turn.text
     return turn.text
 
 
 async def respond(turn: Turn) -> None:
     """Fill ``turn.replies`` (never empty) and update ``turn.state``."""
-    text = _pick_option(turn)
-    turn.state.pop("options", None)
+    text = await _pick_option(turn)
     if text.startswith("/"):
         if await _command(turn, text):
             turn.state["misses"] = 0

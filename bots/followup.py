@@ -165,6 +165,10 @@ async def cancel(turn: Turn, ref: str) -> None:
 async def reopen(turn: Turn, ref: str | None = None) -> None:
     ref = ref or ref_in(turn)
     ticket = await _named_or_last_resolved(turn, ref)
+    if ticket is None and ref is None and await linked_ticket(turn) is not None:
+        # "Still not working" while the ticket is open is news for whoever works on it.
+        await add_info(turn, turn.text)
+        return
     if ticket is None:
         turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("reopen.which"))
         return

@@ -46,10 +46,9 @@ class Turn:
         return TEMPLATES.t(self.lang, key, **values)
 
     def say(self, text: str, buttons: tuple[Button, ...] | list[Button] = ()) -> None:
-        """Add a reply; its buttons also become the numbered options a plain reply can pick."""
+        """Add a reply. Its buttons are also the numbered options a plain "2" picks (read back
+        from the transcript on the next turn)."""
         self.replies.append(Outbound(text, tuple(buttons)))
-        if buttons:
-            self.state["options"] = [b.payload for b in buttons]
 
     def button(self, key: str, payload: str, **values: Any) -> Button:
         return Button(self.t(key, **values), payload)
