@@ -14,6 +14,7 @@ from bots.registry import ChannelRegistry
 from bots.router import BotRouter
 from bots.understanding import Understanding
 from channels.base import Button, Outbound
+from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
 from channels.web import FeedItem, RestChannel
 from desk.api import create_api
@@ -65,6 +66,17 @@ def _register_channels(settings: Settings, registry: ChannelRegistry, bot: BotRo
         registry.mark_off("slack", "no channels.slack.bot_token or signing_secret")
     if not (ch.sms.account_sid and ch.sms.auth_token and ch.sms.from_number):
         registry.mark_off("sms", "no channels.sms.account_sid, auth_token or from_number")
+    else:
+        sms = SmsChannel(
+            ch.sms.account_sid,
+            ch.sms.auth_token.get_secret_value(),
+            ch.sms.from_number,
+            bot.handle,
+            public_url=settings.public_url,
+            base_url=ch.sms.base_url,
+        )
+        registry.add(sms)
+        app.include_router(sms.router())
     if not ch.email.relay_host:
         registry.mark_off("email", "no channels.email.relay_host")
 

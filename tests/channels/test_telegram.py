@@ -23,7 +23,7 @@ from desk.outbox import deliver_due
 from desk.seed import seed_demo
 from nlu import EmbeddedEngine
 from tests.conftest import SHARED_DATA, Clock, base_config, make_settings
-from tests.fakes.telegram_api import FakeTelegram, serve_fake
+from tests.fakes.platforms import FakeTelegram, serve_fake
 
 EXAMPLES = SHARED_DATA / "channels" / "telegram-official-webhook-examples"
 SECRET = "s3cret-webhook-token"

@@ -1,5 +1,5 @@
-"""A local stand-in for the Telegram Bot API, served over real HTTP so python-telegram-bot's
-own client talks to it through ``base_url``. It records every call and can be told to fail."""
+"""Local stand-ins for the chat platforms, served over real HTTP so that the real SDKs talk to them
+through their configured base URL. Each records every call and can be told to fail."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -93,9 +93,18 @@ class FakeTelegram:
         return True
 
 
+class _Fake(Protocol):
+    port: int
+
+    def app(self) -> FastAPI: ...
+
+
+F = TypeVar("F", bound=_Fake)
+
+
 @asynccontextmanager
-async def serve_fake(fake: FakeTelegram) -> AsyncIterator[FakeTelegram]:
-    """Run ``fake`` on a free local port for the duration of the block."""
+async def serve_fake(fake: F) -> AsyncIterator[F]:
+    """Run ``fake`` (a platform stand-in with an ``app()``) on a free local port for the block."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         fake.port = probe.getsockname()[1]
@@ -112,3 +121,44 @@ async def serve_fake(fake: FakeTelegram) -> AsyncIterator[FakeTelegram]:
     finally:
         server.should_exit = True
         await task
+
+
+@dataclass
+class FakeTwilio:
+    """Twilio's Messages API and media URLs."""
+
+    account_sid: str = "AC00000000000000000000000000000001"
+    auth_token: str = "twilio-auth-token"
+    calls: list[dict[str, str]] = field(default_factory=list)
+    fail_with: tuple[int, int, str] | None = None  # HTTP status, Twilio code, message
+    port: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/2010-04-01/Accounts/{sid}/Messages.json")
+        async def create(sid: str, request: Request) -> Response:
+            if sid != self.account_sid or not request.headers.get("authorization", "").startswith("Basic "):
+                return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, 401)
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            self.calls.append(form)
+            if self.fail_with:
+                status, code, message = self.fail_with
+                return JSONResponse({"code": code, "message": message, "status": status}, status)
+            return JSONResponse(
+                {"sid": f"SM{len(self.calls):032d}", "account_sid": sid, "to": form["To"], "from": form["From"],
+                 "body": form["Body"], "status": "queued", "num_segments": "1"},
+                201,
+            )  # fmt: skip
+
+        @app.get("/media/{name}")
+        async def media(name: str, request: Request) -> Response:
+            if not request.headers.get("authorization", "").startswith("Basic "):
+                return Response(status_code=401)
+            return Response(b"\xff\xd8\xff\xe0 fake jpeg", media_type="image/jpeg")
+
+        return app
