@@ -34,6 +34,7 @@ from desk.context import Actor, Desk
 from desk.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from desk.models import Agent, Category, Conversation, Group, Ticket
 from desk.notifications import notify_agent
+from desk.priority import compute_priority
 from desk.scheduler import each_due
 from desk.tickets import change_ticket, record_event
 
@@ -215,7 +216,8 @@ async def waiting_queue(
     if linked:
         rows = await session.execute(select(Ticket.id, Ticket.priority).where(Ticket.id.in_(linked)))
         priorities = {row.id: row.priority for row in rows}
-    default_priority = "P3"
+    prio = desk.settings.priority
+    default_priority = compute_priority(prio, prio.default_impact, prio.default_urgency)
     for chat in chats:
         priority = priorities.get(chat.ticket_id, default_priority) if chat.ticket_id else default_priority
         items.append(_Waiting(priority, chat.queued_at or chat.created_at, conversation=chat))
