@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,11 +25,12 @@ from desk.outbox import deliver_due
 from desk.seed import seed_demo
 from desk.tickets import get_ticket, resolve_ticket
 from nlu import EmbeddedEngine
-from tests.conftest import SHARED_DATA, Clock, base_config, make_settings
+from tests.conftest import Clock, base_config, make_settings
 from tests.fakes.platforms import FakeTwilio, serve_fake
 
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "channels"
 VECTORS = json.loads(
-    (SHARED_DATA / "channels" / "twilio-signature" / "twilio_request_validator_vectors.json").read_text()
+    (FIXTURES / "twilio-signature" / "twilio_request_validator_vectors.json").read_text(encoding="utf-8")
 )
 PUBLIC = "https://desk.example.com"
 PHONE = "+8613800138000"

@@ -22,10 +22,10 @@ from desk.models import Attachment, Message
 from desk.outbox import deliver_due
 from desk.seed import seed_demo
 from nlu import EmbeddedEngine
-from tests.conftest import SHARED_DATA, Clock, base_config, make_settings
+from tests.conftest import Clock, base_config, make_settings
 from tests.fakes.platforms import FakeTelegram, serve_fake
 
-EXAMPLES = SHARED_DATA / "channels" / "telegram-official-webhook-examples"
+EXAMPLES = Path(__file__).parent.parent / "fixtures" / "channels" / "telegram-official-webhook-examples"
 SECRET = "s3cret-webhook-token"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 
@@ -119,7 +119,11 @@ async def test_a_chinese_message_is_answered_on_telegram_with_buttons_once(
     assert directions.count("in") == 2  # the retried update was recorded once
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.json")))
+EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.json"))
+assert len(EXAMPLE_FILES) == 13, f"Telegram's example updates are missing from {EXAMPLES}"
+
+
+@pytest.mark.parametrize("example", EXAMPLE_FILES)
 async def test_telegrams_own_example_updates_are_accepted(
     web: httpx.AsyncClient, tg: Runtime, example: str
 ) -> None:
