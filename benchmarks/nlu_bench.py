@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import platform
 import subprocess
 import sys
@@ -34,7 +35,7 @@ from nlu_bench_report import write_section  # noqa: E402
 from nlu_corpora import benchmark_sets, language_of  # noqa: E402
 
 from nlu import DEFAULT_THRESHOLD, TrainingData  # noqa: E402
-from nlu.evaluation import score  # noqa: E402
+from nlu.evaluation import OOS_LABELS, score  # noqa: E402
 from nlu.writer import to_rasa_yaml  # noqa: E402
 
 RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
@@ -113,6 +114,40 @@ def summarise(raw: dict[str, Any], test: TrainingData, threshold: float) -> dict
     return result
 
 
+def operating_points(preds: list[dict[str, Any]], test: TrainingData, oos_recall: float) -> dict[str, Any]:
+    """Threshold-free out-of-scope figures of one engine on a set with out-of-scope messages.
+
+    ``oos_auroc``: how well the best intent's confidence separates in-scope from out-of-scope
+    messages (1 = perfectly, 0.5 = not at all), whatever threshold is used. ``matched_*``: the
+    in-scope accuracy and the accuracy when this engine's threshold is set to reject at least
+    ``oos_recall`` of the out-of-scope messages (the smallest such threshold), so that two
+    engines can be compared at the same rejection rate rather than at the same number.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    gold = [ex.intent for ex in test.examples]
+    is_oos = [g in OOS_LABELS for g in gold]
+    conf = [float(p["confidence"]) for p in preds]
+    oos_conf = sorted(c for c, o in zip(conf, is_oos, strict=True) if o)
+    # Rejecting below t catches every out-of-scope message with confidence < t.
+    need = math.ceil(oos_recall * len(oos_conf) - 1e-9)
+    threshold = oos_conf[need - 1] + 1e-9 if need else 0.0
+    right_in = sum(
+        1
+        for p, g, c, o in zip(preds, gold, conf, is_oos, strict=True)
+        if not o and c >= threshold and p["intent"] == g
+    )
+    caught = sum(1 for c, o in zip(conf, is_oos, strict=True) if o and c < threshold)
+    n_in = len(gold) - len(oos_conf)
+    return {
+        "oos_auroc": round(float(roc_auc_score(is_oos, [-c for c in conf])), 3),
+        "matched_threshold": round(threshold, 3),
+        "matched_oos_recall": round(caught / len(oos_conf), 3),
+        "matched_in_scope_accuracy": round(right_in / n_in, 3),
+        "matched_accuracy": round((right_in + caught) / len(gold), 3),
+    }
+
+
 def split_digest(train: TrainingData, test: TrainingData) -> str:
     """Identifies a split: stored Rasa results are reused only for exactly these examples."""
     digest = hashlib.sha256()
@@ -181,6 +216,7 @@ def main() -> None:
         train, test = sets[name]
         results[name] = {"train_n": len(train.examples), "test_n": len(test.examples), "engines": {}}
         digest = split_digest(train, test)
+        raws: dict[str, dict[str, Any]] = {}
         for engine in args.engines:
             cache = args.work / name / f"{engine}-raw.json"
             stored = None if engine != "rasa" or args.fresh_rasa else load_rasa_result(name, digest)
@@ -201,7 +237,15 @@ def main() -> None:
                     stored = load_rasa_result(name, digest)
                 assert stored is not None
                 rasa_runs[name] = f"Rasa {stored['meta']['rasa_version']}, {stored['meta']['date']}"
+            raws[engine] = raw
             print(json.dumps({name: {engine: results[name]["engines"][engine]}}), file=sys.stderr, flush=True)
+        engines = results[name]["engines"]
+        if "rasa" in engines and "oos_recall" in engines["rasa"]:
+            # Both engines at the rejection rate Rasa reaches at the shared threshold.
+            for engine, raw in raws.items():
+                engines[engine].update(
+                    operating_points(raw["predictions"], test, engines["rasa"]["oos_recall"])
+                )
     meta = {
         "threshold": args.threshold,
         "machine": f"{platform.machine()}, {_cpus()} CPUs",
