@@ -22,6 +22,7 @@ from nlu import (
 )
 from nlu.classifier import fit_temperature, softmax
 from nlu.default import DEFAULT_DATA_DIR
+from nlu.evaluation import Evaluation, score
 
 
 def test_parse_shape_matches_rasa(desk_engine: EmbeddedEngine) -> None:
@@ -55,6 +56,10 @@ def test_parse_shape_matches_rasa(desk_engine: EmbeddedEngine) -> None:
         ("⭐⭐⭐⭐⭐", "rate"),
         ("thanks a lot", "thanks"),
         ("谢谢", "thanks"),
+        # General-knowledge questions are chatter, not a request for help (none is in nlu/data).
+        ("how do airplanes fly", "out_of_scope"),
+        ("飞机为什么能飞", "out_of_scope"),
+        ("how does this work", "help"),
     ],
 )
 def test_desk_intents(desk_engine: EmbeddedEngine, text: str, intent: str) -> None:
@@ -83,32 +88,32 @@ def test_gibberish_is_less_confident_than_known_text(
     assert small_engine.parse("").intent.name == "oos"
 
 
-def _split(data: TrainingData, seed: int = 0) -> tuple[TrainingData, TrainingData]:
-    from sklearn.model_selection import train_test_split
-
-    labels = [ex.intent for ex in data.examples]
-    train, test = train_test_split(np.arange(len(labels)), test_size=0.2, stratify=labels, random_state=seed)
-    return data.filter(train), data.filter(test)
-
-
 @pytest.fixture(scope="module")
-def desk_split() -> tuple[TrainingData, TrainingData]:
-    return _split(load_training_data(DEFAULT_DATA_DIR))
+def desk_folds() -> list[Evaluation]:
+    """Five-fold cross-validation on the desk's data: one held-out fifth moves by +-1.4 points."""
+    from sklearn.model_selection import StratifiedKFold
+
+    data = load_training_data(DEFAULT_DATA_DIR)
+    labels = [ex.intent for ex in data.examples]
+    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels)
+    return [
+        evaluate(EmbeddedEngine.train(data.filter(train)), data.filter(test), threshold=0.0)
+        for train, test in folds
+    ]
 
 
-def test_held_out_accuracy_on_desk_data(desk_split: tuple[TrainingData, TrainingData]) -> None:
-    train, test = desk_split
-    metrics = evaluate(EmbeddedEngine.train(train), test, threshold=0.0).metrics
-    assert metrics["accuracy"] >= 0.80
-    assert metrics["macro_f1"] >= 0.78
+def test_held_out_accuracy_on_desk_data(desk_folds: list[Evaluation]) -> None:
+    assert np.mean([e.metrics["accuracy"] for e in desk_folds]) >= 0.80
+    assert np.mean([e.metrics["macro_f1"] for e in desk_folds]) >= 0.78
 
 
-def test_confidence_is_calibrated_on_held_out_data(desk_split: tuple[TrainingData, TrainingData]) -> None:
-    train, test = desk_split
-    evaluation = evaluate(EmbeddedEngine.train(train), test, threshold=0.0)
-    assert evaluation.metrics["ece"] < 0.1
-    right = [p.confidence for p in evaluation.predictions if p.intent == p.expected]
-    wrong = [p.confidence for p in evaluation.predictions if p.intent != p.expected]
+def test_confidence_is_calibrated_on_held_out_data(desk_folds: list[Evaluation]) -> None:
+    pooled = [p for e in desk_folds for p in e.predictions]
+    gold = [p.expected for p in pooled]
+    metrics = score(gold, [p.intent for p in pooled], top=[(p.intent, p.confidence) for p in pooled])
+    assert metrics["ece"] < 0.1
+    right = [p.confidence for p in pooled if p.intent == p.expected]
+    wrong = [p.confidence for p in pooled if p.intent != p.expected]
     assert np.mean(right) - np.mean(wrong) > 0.2
 
 
