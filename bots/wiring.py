@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 import uvicorn
 from fastapi import FastAPI
 
+from bots.agent_room import AgentRoom, run_agent_room
 from bots.registry import ChannelRegistry
 from bots.router import BotRouter
 from bots.understanding import Understanding
-from channels.base import Button, Outbound
+from channels.base import Address, Button, Outbound
+from channels.slack import SlackChannel
 from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
 from channels.web import FeedItem, RestChannel
@@ -47,9 +49,14 @@ class Runtime:
     app: FastAPI
     bot: BotRouter
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    agent_room: AgentRoom | None = None
 
 
-def _register_channels(settings: Settings, registry: ChannelRegistry, bot: BotRouter, app: FastAPI) -> None:
+def _register_channels(
+    settings: Settings, registry: ChannelRegistry, bot: BotRouter, app: FastAPI
+) -> AgentRoom | None:
+    """Add each configured channel's sender and webhook; returns the agent room, if any."""
+    room = None
     ch = settings.channels
     if ch.telegram.token is None or ch.telegram.secret_token is None:
         registry.mark_off("telegram", "no channels.telegram.token or secret_token")
@@ -64,6 +71,19 @@ def _register_channels(settings: Settings, registry: ChannelRegistry, bot: BotRo
         app.include_router(telegram.router())
     if ch.slack.bot_token is None or ch.slack.signing_secret is None:
         registry.mark_off("slack", "no channels.slack.bot_token or signing_secret")
+    else:
+        if ch.slack.agent_channel:
+            room = AgentRoom(bot.desk, Address("slack", ch.slack.agent_channel))
+        slack = SlackChannel(
+            ch.slack.bot_token.get_secret_value(),
+            ch.slack.signing_secret.get_secret_value(),
+            bot.handle,
+            base_url=ch.slack.base_url,
+            agent_channel=ch.slack.agent_channel,
+            agent_handler=room.handle if room is not None else None,
+        )
+        registry.add(slack)
+        app.include_router(slack.router())
     if not (ch.sms.account_sid and ch.sms.auth_token and ch.sms.from_number):
         registry.mark_off("sms", "no channels.sms.account_sid, auth_token or from_number")
     else:
@@ -79,6 +99,7 @@ def _register_channels(settings: Settings, registry: ChannelRegistry, bot: BotRo
         app.include_router(sms.router())
     if not ch.email.relay_host:
         registry.mark_off("email", "no channels.email.relay_host")
+    return room
 
 
 def _rest_feed(desk: Desk) -> Callable[[str, int], Awaitable[list[FeedItem]]]:
@@ -103,12 +124,12 @@ def build_runtime(
     bot = BotRouter(desk, understanding or Understanding(settings.nlu))
     registry = ChannelRegistry()
     app = create_api(desk)
-    _register_channels(settings, registry, bot, app)
+    room = _register_channels(settings, registry, bot, app)
     rest = RestChannel(bot.handle_inline, _rest_feed(desk))
     registry.add(rest)
     app.include_router(rest.router())
     app.state.registry = registry
-    return Runtime(settings=settings, desk=desk, registry=registry, app=app, bot=bot)
+    return Runtime(settings=settings, desk=desk, registry=registry, app=app, bot=bot, agent_room=room)
 
 
 def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task[None]]:
@@ -119,6 +140,8 @@ def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task
         asyncio.create_task(run_scheduler(desk, SCHEDULED_JOBS, stop), name="scheduler"),
         asyncio.create_task(run_router(desk, route_waiting, stop), name="router"),
     ]
+    if runtime.agent_room is not None:
+        runtime.tasks.append(asyncio.create_task(run_agent_room(runtime.agent_room, stop), name="agent-room"))
     return runtime.tasks
 
 

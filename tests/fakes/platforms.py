@@ -162,3 +162,87 @@ class FakeTwilio:
             return Response(b"\xff\xd8\xff\xe0 fake jpeg", media_type="image/jpeg")
 
         return app
+
+
+SLACK_FILE = b"\x89PNG\r\n\x1a\n a small test picture"
+
+
+@dataclass
+class FakeSlack:
+    """Slack's Web API (the methods Frontdesk calls) and its private file host.
+
+    ``users`` maps Slack user ids to ``users.info`` profiles. ``fail_with`` makes
+    ``chat.postMessage`` answer (HTTP status, JSON body or ``None`` for a non-JSON body,
+    headers) the next ``fail_times`` times (all of them while ``fail_times`` is 0)."""
+
+    token: str = "xoxb-test-token"
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    downloads: list[tuple[str, str]] = field(default_factory=list)  # path, Authorization
+    fail_with: tuple[int, dict[str, Any] | None, dict[str, str]] | None = None
+    fail_times: int = 0
+    port: int = 0
+    _ts: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def file_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/files-pri/T111-F111/{name}"
+
+    def posted(self, method: str = "chat.postMessage") -> list[dict[str, Any]]:
+        return [params for name, params in self.calls if name == method]
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.api_route("/api/{method}", methods=["GET", "POST"])
+        async def call(method: str, request: Request) -> Response:
+            if request.headers.get("authorization") != f"Bearer {self.token}":
+                return JSONResponse({"ok": False, "error": "not_authed"})
+            params: dict[str, Any] = dict(request.query_params)
+            if request.headers.get("content-type", "").startswith("application/json"):
+                params.update(json.loads(await request.body() or b"{}"))
+            elif request.method == "POST":
+                params.update({k: str(v) for k, v in (await request.form()).items()})
+            self.calls.append((method, params))
+            if method == "chat.postMessage" and self.fail_with is not None:
+                status, body, headers = self.fail_with
+                if self.fail_times > 0:
+                    self.fail_times -= 1
+                    if self.fail_times == 0:
+                        self.fail_with = None
+                if body is None:
+                    return Response("<html>upstream error</html>", status, headers, media_type="text/html")
+                return JSONResponse(body, status, headers)
+            return JSONResponse(self._result(method, params))
+
+        @app.get("/files-pri/{team_file}/{name}")
+        async def download(team_file: str, name: str, request: Request) -> Response:
+            self.downloads.append((name, request.headers.get("authorization", "")))
+            if request.headers.get("authorization") != f"Bearer {self.token}":
+                return Response(b"<html>login</html>", 302, {"location": "https://slack.com/signin"})
+            return Response(SLACK_FILE, media_type="image/png")
+
+        return app
+
+    def _result(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "frontdesk",
+                    "team_id": "T111", "user_id": "UBOT", "bot_id": "BBOT"}  # fmt: skip
+        if method in ("chat.postMessage", "chat.postEphemeral"):
+            self._ts += 1
+            ts = f"1700000000.{self._ts:06d}"
+            if method == "chat.postEphemeral":
+                return {"ok": True, "message_ts": ts}
+            return {"ok": True, "channel": params["channel"], "ts": ts,
+                    "message": {"text": params.get("text", ""), "ts": ts}}  # fmt: skip
+        if method == "users.info":
+            user = self.users.get(params.get("user", ""))
+            if user is None:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": user}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("UW")}}
+        return {"ok": False, "error": "unknown_method"}

@@ -1,0 +1,273 @@
+"""The agent room: a chat channel (Slack's ``channels.slack.agent_channel``) where agents see
+conversations handed to humans, take them over, answer and hand them back, without the console.
+
+:meth:`AgentRoom.sync`, run every second by ``serve``, posts each newly queued conversation to
+the room (who, on which channel, the ticket, the last messages, a "Take over" button); the
+post's id, once the outbox has delivered it, is the conversation's thread. The user's later
+messages are copied into that thread. Everything the room gets goes through the outbox, so a
+platform outage delays it and loses nothing. The mapping lives in the conversation's ``state``
+(``agent_room``: room, post, thread, last copied message id); releasing clears it.
+
+:meth:`AgentRoom.handle` takes what agents do in the room as :class:`~channels.base.Inbound`
+messages: ``takeover <id>`` (the button) or ``takeover`` in a thread, ``release``, and any
+other text in a taken thread, which goes to the user on their own channel. The person is the
+Frontdesk agent with the e-mail the platform gives for them. It uses the same services as the
+agent API (:mod:`desk.handoff`); its answers are for the acting agent only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.base import Address, Button, Inbound, Outbound
+from desk.context import Desk
+from desk.errors import DeskError
+from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
+from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
+from desk.outbox import enqueue
+
+__all__ = ["AgentRoom", "run_agent_room"]
+
+log = logging.getLogger(__name__)
+
+KEY = "agent_room"
+_ACTIVE = ("queued", "agent")
+_COMMAND = re.compile(r"^(take\s*over|release)(?:\s+(\d+))?$", re.IGNORECASE)
+_HISTORY = 5
+
+TEXT = {
+    "en": {
+        "waiting": "{person} ({channel}) is waiting for a person{ticket}.",
+        "last": "Last messages:",
+        "take": "Take over",
+        "release": "Release",
+        "taken": "{agent} took this conversation over. Write in this thread to answer {person} on "
+        "{channel}; press Release or type `release` to hand it back to the bot.",
+        "released": "{agent} handed this conversation back to the bot.",
+        "not_agent": "You are not a Frontdesk agent (no active agent has the e-mail {email}).",
+        "gone": "This conversation is no longer waiting for a person or with one.",
+        "take_first": "Take the conversation over before writing in its thread.",
+        "not_taken": "Nobody has taken this conversation over.",
+    },
+    "zh": {
+        "waiting": "{person}（{channel}）在等待人工服务{ticket}。",
+        "last": "最近的消息：",
+        "take": "接手",
+        "release": "交还",
+        "taken": "{agent} 接手了这个会话。在此线程中回复即可通过 {channel} 回答 {person}；"
+        "点击“交还”或输入 `release` 交还给机器人。",
+        "released": "{agent} 把这个会话交还给了机器人。",
+        "not_agent": "您不是 Frontdesk 坐席（没有邮箱为 {email} 的在职坐席）。",
+        "gone": "这个会话已不在等待人工或人工服务中。",
+        "take_first": "请先接手这个会话，再在线程中回复。",
+        "not_taken": "还没有人接手这个会话。",
+    },
+}
+
+
+class AgentRoom:
+    """Agents' side of handoffs in one chat room, at ``address`` (a channel, no thread)."""
+
+    def __init__(self, desk: Desk, address: Address) -> None:
+        self.desk = desk
+        self.address = address
+        self.lang = "zh" if desk.settings.desk.default_language == "zh" else "en"
+
+    def _t(self, key: str, lang: str | None = None, **values: object) -> str:
+        return TEXT["zh" if lang == "zh" else ("en" if lang else self.lang)][key].format(**values)
+
+    # -- the room's side: announcements and copies ----------------------------------------------
+
+    async def sync(self) -> int:
+        """One pass: announce queued conversations, learn their threads, copy users' new
+        messages into the threads. Returns how many things it posted or learned."""
+        async with self.desk.session() as session:
+            last_in = (
+                select(Message.conversation_id, func.max(Message.id).label("last"))
+                .where(Message.direction == "in")
+                .group_by(Message.conversation_id)
+                .subquery()
+            )
+            rows = (
+                await session.execute(
+                    select(Conversation.id, Conversation.mode, Conversation.state, last_in.c.last)
+                    .outerjoin(last_in, last_in.c.conversation_id == Conversation.id)
+                    .where(Conversation.mode.in_(_ACTIVE))
+                )
+            ).all()
+        done = 0
+        for conversation_id, mode, state, last in rows:
+            room = (state or {}).get(KEY)
+            due = (
+                (not room and mode == "queued")
+                or (room and not room.get("thread"))
+                or (room and room.get("thread") and (last or 0) > room.get("seen", 0))
+            )
+            if not due:
+                continue
+            async with self.desk.session() as session:
+                conversation = await session.scalar(
+                    select(Conversation)
+                    .where(Conversation.id == conversation_id, Conversation.mode.in_(_ACTIVE))
+                    .with_for_update(of=Conversation, skip_locked=True)
+                )
+                if conversation is not None:
+                    done += await self._sync_one(session, conversation)
+        return done
+
+    async def _sync_one(self, session: AsyncSession, conversation: Conversation) -> int:
+        room: dict[str, Any] = dict((conversation.state or {}).get(KEY) or {})
+        if room and room.get("chat") != self.address.chat_id:
+            room = {}  # the room moved: announce again in the new one
+        acted = 0
+        if not room:
+            if conversation.mode != "queued":
+                return 0  # taken over in the console before anyone announced it
+            text, seen = await self._announcement(session, conversation)
+            button = Button(self._t("take"), f"takeover {conversation.id}")
+            item = enqueue(session, self.desk, self.address, Outbound(text, (button,)))
+            await session.flush()
+            room, acted = {"chat": self.address.chat_id, "post": item.id, "seen": seen}, 1
+        elif not room.get("thread"):
+            post = await session.get(OutboxItem, room.get("post")) if room.get("post") else None
+            if post is not None and post.status == "sent" and post.external_id:
+                room["thread"], acted = post.external_id, 1
+        if room.get("thread"):
+            thread = Address(self.address.channel, self.address.chat_id, room["thread"])
+            new = await session.scalars(
+                select(Message)
+                .where(
+                    Message.conversation_id == conversation.id,
+                    Message.direction == "in",
+                    Message.id > room.get("seen", 0),
+                )
+                .order_by(Message.id)
+            )
+            for message in new:
+                enqueue(session, self.desk, thread, Outbound(f"{message.author_name or '?'}: {message.text}"))
+                room["seen"], acted = message.id, acted + 1
+        conversation.state = {**(conversation.state or {}), KEY: room}
+        if acted:
+            session.info["wake_outbox"] = True
+        return acted
+
+    async def _announcement(self, session: AsyncSession, conversation: Conversation) -> tuple[str, int]:
+        ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+        person = conversation.person
+        who = person.name or person.email or person.phone or f"#{person.id}"
+        about = f" — {ticket.ref}: {ticket.subject}" if ticket is not None else ""
+        recent = list(
+            await session.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation.id)
+                .order_by(Message.id.desc())
+                .limit(_HISTORY)
+            )
+        )[::-1]
+        lines = [self._t("waiting", person=who, channel=conversation.channel, ticket=about)]
+        if recent:
+            lines.append(self._t("last"))
+            lines += [f"> {m.author_name or m.author_kind}: {m.text}" for m in recent]
+        return "\n".join(lines), await self._last_in(session, conversation)
+
+    # -- the agents' side ----------------------------------------------------------------------
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Act on an agent's click or message in the room; the replies are for them alone."""
+        try:
+            async with self.desk.session() as session:
+                return await self._act(session, inbound)
+        except DeskError as exc:
+            return [Outbound(exc.message)]
+
+    async def _act(self, session: AsyncSession, inbound: Inbound) -> list[Outbound]:
+        command = _COMMAND.match(inbound.text.strip())
+        verb = command.group(1).lower().replace(" ", "") if command else None
+        if command and command.group(2):
+            conversation: Conversation | None = await get_conversation(
+                session, int(command.group(2)), lock=True
+            )
+        else:
+            conversation = await self._by_thread(session, inbound.address.thread_id)
+        if conversation is None:
+            return [Outbound(self._t("gone"))] if verb else []  # agents talking among themselves
+        email = (inbound.email or "").lower()
+        agent = await session.scalar(
+            select(Agent).where(func.lower(Agent.email) == email, Agent.active.is_(True))
+        ) if email else None  # fmt: skip
+        if agent is None:
+            return [Outbound(self._t("not_agent", email=email or "?"))]
+        lang = agent.language
+        if verb == "takeover":
+            if conversation.mode == "agent" and conversation.agent_id == agent.id:
+                return []  # a repeated click
+            await take_over(session, self.desk, conversation, agent)
+            room = dict((conversation.state or {}).get(KEY) or {})
+            room["chat"] = self.address.chat_id
+            room["thread"] = room.get("thread") or inbound.address.thread_id
+            room.setdefault("seen", await self._last_in(session, conversation))
+            conversation.state = {**(conversation.state or {}), KEY: room}
+            if room["thread"]:
+                note = self._t("taken", lang, agent=agent.name, person=conversation.person.name or "?",
+                               channel=conversation.channel)  # fmt: skip
+                release = Button(self._t("release", lang), f"release {conversation.id}")
+                self._post(session, room["thread"], Outbound(note, (release,)))
+            return []
+        if conversation.mode != "agent":
+            return [Outbound(self._t("not_taken" if verb == "release" else "take_first", lang))]
+        thread = ((conversation.state or {}).get(KEY) or {}).get("thread") or inbound.address.thread_id
+        if verb == "release":
+            await release_conversation(session, self.desk, conversation, agent)
+            if thread:
+                self._post(session, thread, Outbound(self._t("released", lang, agent=agent.name)))
+            return []
+        if conversation.agent_id != agent.id:
+            return [Outbound(self._t("take_first", lang))]
+        ident = f"agent-room:{inbound.external_id}"
+        if await session.scalar(select(Message.id).where(Message.external_id == ident)) is not None:
+            return []  # the platform retried the agent's message
+        message = await agent_reply(session, self.desk, conversation, agent, inbound.text)
+        message.external_id = ident
+        await session.flush()
+        return []
+
+    def _post(self, session: AsyncSession, thread: str, message: Outbound) -> None:
+        enqueue(session, self.desk, Address(self.address.channel, self.address.chat_id, thread), message)
+        session.info["wake_outbox"] = True
+
+    async def _by_thread(self, session: AsyncSession, thread: str | None) -> Conversation | None:
+        if not thread:
+            return None
+        candidates = await session.scalars(select(Conversation).where(Conversation.mode.in_(_ACTIVE)))
+        for conversation in candidates:
+            room = (conversation.state or {}).get(KEY) or {}
+            if room.get("thread") == thread and room.get("chat") == self.address.chat_id:
+                return await get_conversation(session, conversation.id, lock=True)
+        return None
+
+    async def _last_in(self, session: AsyncSession, conversation: Conversation) -> int:
+        last = await session.scalar(
+            select(func.max(Message.id)).where(
+                Message.conversation_id == conversation.id, Message.direction == "in"
+            )
+        )
+        return int(last or 0)
+
+
+async def run_agent_room(room: AgentRoom, stop: asyncio.Event) -> None:
+    """Run :meth:`AgentRoom.sync` every outbox poll interval until ``stop`` is set."""
+    poll = room.desk.settings.outbox.poll_seconds
+    while not stop.is_set():
+        try:
+            await room.sync()
+        except Exception:
+            log.exception("agent room pass failed; retrying in %ss", poll)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=poll)
