@@ -23,7 +23,7 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Inbound, Outbound
@@ -89,17 +89,19 @@ class AgentRoom:
         """One pass: announce queued conversations, learn their threads, copy users' new
         messages into the threads. Returns how many things it posted or learned."""
         async with self.desk.session() as session:
+            # Per active conversation, through the (conversation_id, id) index: never a scan of
+            # every message, as this runs every second.
             last_in = (
-                select(Message.conversation_id, func.max(Message.id).label("last"))
-                .where(Message.direction == "in")
-                .group_by(Message.conversation_id)
-                .subquery()
+                select(func.max(Message.id))
+                .where(Message.conversation_id == Conversation.id, Message.direction == "in")
+                .correlate(Conversation)
+                .scalar_subquery()
             )
             rows = (
                 await session.execute(
-                    select(Conversation.id, Conversation.mode, Conversation.state, last_in.c.last)
-                    .outerjoin(last_in, last_in.c.conversation_id == Conversation.id)
-                    .where(Conversation.mode.in_(_ACTIVE))
+                    select(Conversation.id, Conversation.mode, Conversation.state, last_in).where(
+                        Conversation.mode.in_(_ACTIVE)
+                    )
                 )
             ).all()
         done = 0
@@ -204,6 +206,8 @@ class AgentRoom:
         ) if email else None  # fmt: skip
         if agent is None:
             return [Outbound(self._t("not_agent", email=email or "?"))]
+        if self.address.channel == "slack" and agent.slack_user_id != inbound.user_id:
+            await self._remember_slack_user(session, agent, inbound.user_id)
         lang = agent.language
         if verb == "takeover":
             if conversation.mode == "agent" and conversation.agent_id == agent.id:
@@ -237,6 +241,16 @@ class AgentRoom:
         message.external_id = ident
         await session.flush()
         return []
+
+    async def _remember_slack_user(self, session: AsyncSession, agent: Agent, user_id: str) -> None:
+        """Record who the agent is on Slack, so that their notifications reach them there too
+        (a Slack account moves to the agent whose e-mail it now carries)."""
+        await session.execute(
+            update(Agent)
+            .where(Agent.slack_user_id == user_id, Agent.id != agent.id)
+            .values(slack_user_id=None)
+        )
+        agent.slack_user_id = user_id
 
     def _post(self, session: AsyncSession, thread: str, message: Outbound) -> None:
         enqueue(session, self.desk, Address(self.address.channel, self.address.chat_id, thread), message)

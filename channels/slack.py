@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 
 MAX_FILE = 20 * 1024 * 1024
 MAX_REMEMBERED = 10_000
+# A person's message: plain, with files, or a thread reply also sent to the channel.
+_USER_SUBTYPES = (None, "file_share", "thread_broadcast")
 _ANY = re.compile(r".*")
 
 
@@ -142,7 +144,7 @@ class SlackChannel:
         @app.event("message")
         async def message(ack: Any, event: dict[str, Any]) -> None:
             await ack()
-            if event.get("bot_id") or event.get("subtype") not in (None, "file_share"):
+            if event.get("bot_id") or event.get("subtype") not in _USER_SUBTYPES:
                 return  # other bots, edits, deletions, joins...
             if event.get("channel") == self._agent_channel:
                 if event.get("thread_ts"):  # agents write in a conversation's thread

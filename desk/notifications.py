@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channels.base import Address, Outbound
 from desk.context import Desk
 from desk.errors import NotFound
 from desk.i18n import t
 from desk.models import Agent, Group, Notification, Ticket
+from desk.outbox import enqueue
 
 __all__ = ["list_notifications", "mark_read", "notify_agent", "recipients"]
 
@@ -20,7 +22,9 @@ async def notify_agent(
 ) -> Notification:
     """Queue a notification for ``agent`` from the template ``notify.<kind>`` in their language.
 
-    The template gets the ticket's ``ref`` and ``subject`` and any ``values``.
+    The template gets the ticket's ``ref`` and ``subject`` and any ``values``. An agent who
+    works from Slack (``slack_user_id``, recorded when they act in the agent channel) also gets
+    it as a direct message from the app, through the outbox.
     """
     fields: dict[str, object] = {"ref": ticket.ref, "subject": ticket.subject} if ticket is not None else {}
     note = Notification(
@@ -32,6 +36,9 @@ async def notify_agent(
     )
     session.add(note)
     await session.flush()
+    if agent.slack_user_id and desk.settings.channels.slack.bot_token is not None:
+        enqueue(session, desk, Address("slack", agent.slack_user_id), Outbound(note.text))
+        session.info["wake_outbox"] = True
     return note
 
 

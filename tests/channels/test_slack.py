@@ -31,8 +31,10 @@ from desk.context import Desk
 from desk.db import Database
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Message, OutboxItem
+from desk.notifications import notify_agent
 from desk.outbox import deliver_due
 from desk.seed import seed_demo
+from desk.tickets import get_ticket
 from nlu import EmbeddedEngine
 from tests.conftest import Clock, base_config, make_settings
 from tests.fakes.platforms import SLACK_FILE, FakeSlack, serve_fake
@@ -251,6 +253,7 @@ async def test_a_slash_command_is_answered_in_the_users_dm(ws: Workspace, fake: 
 async def test_a_mention_is_answered_in_a_thread_and_other_events_are_ignored(ws: Workspace) -> None:
     ignored = [
         fixture("test_message__message_body.json"),  # chatter in a channel, no mention
+        fixture("test_message_bot__user_message_event_payload.json"),
         fixture("test_message_bot__bot_message_event_payload.json"),
         fixture("test_message_changed__event_payload.json"),
         fixture("test_message_deleted__event_payload.json"),
@@ -484,6 +487,32 @@ async def test_the_release_button_and_a_queued_conversation_taken_in_the_console
     # A second release (a stale button) is answered privately, not acted on.
     await ws.post(click(f"release {ident}", AGENTS, "UTOM", message_ts=thread, action_ts="4.4"), form=True)
     assert "Nobody has taken" in fake.posted("chat.postEphemeral")[-1]["text"]
+
+
+async def test_agents_who_act_in_the_agent_channel_get_their_notifications_on_slack(
+    ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
+) -> None:
+    room = slack.agent_room
+    assert room is not None
+    await web.post(
+        "/webhooks/rest/webhook", json={"sender": "rest-cy", "message": "I want to talk to a person"}
+    )
+    await room.sync()
+    [announcement] = await ws.deliver()
+    await ws.post(
+        click(button_values(announcement)[0], AGENTS, "UTOM", message_ts="1700000000.000001"), form=True
+    )
+    async with slack.desk.session() as s:
+        tom = await s.scalar(select(Agent).where(Agent.email == "tom.baker@example.com"))
+        priya = await s.scalar(select(Agent).where(Agent.email == "priya.patel@example.com"))
+        ticket = await get_ticket(s, "INC-1")
+        assert tom is not None and priya is not None and tom.slack_user_id == "UTOM"
+        await notify_agent(s, slack.desk, tom, ticket, "assigned", by="Maria Garcia")
+        await notify_agent(s, slack.desk, priya, ticket, "assigned", by="Maria Garcia")  # not on Slack
+    posts = await ws.deliver()
+    dms = [p for p in posts if p["channel"] == "UTOM"]
+    assert len(dms) == 1 and "INC-1" in dms[0]["text"] and "Maria Garcia" in dms[0]["text"]
+    assert [p["channel"] for p in posts if p not in dms] == [AGENTS]  # the takeover note, in its thread
 
 
 def test_slack_text_to_plain() -> None:
