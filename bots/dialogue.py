@@ -11,7 +11,7 @@ import logging
 
 from sqlalchemy import select
 
-from bots import followup, report
+from bots import followup, mail, report
 from bots.turn import Turn
 from desk.models import Message
 from nlu import OOS_INTENT
@@ -54,6 +54,9 @@ async def respond(turn: Turn) -> None:
         if await _command(turn, text):
             turn.state["misses"] = 0
             return
+    elif turn.conversation.channel == "email":  # a mail is a ticket or a reply on one, no chat flows
+        await mail.respond_to_mail(turn, text)
+        return
     elif await _flow(turn, text):
         turn.state["misses"] = 0
         return

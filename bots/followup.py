@@ -83,8 +83,9 @@ def _when(turn: Turn, ticket: Ticket, value: object) -> str:
     return format_due(turn.desk, ticket, value) if isinstance(value, datetime) else ""
 
 
-async def show_status(turn: Turn) -> None:
-    ref = ref_in(turn)
+async def show_status(turn: Turn, ref: str | None = None) -> None:
+    """The named ticket (``ref``, else one the user wrote), or the user's recent ones."""
+    ref = ref or ref_in(turn)
     if ref:
         ticket = await requester_ticket(turn.session, turn.person, ref)
         if ticket is None:

@@ -32,6 +32,7 @@ __all__ = [
     "choose_request",
     "continue_report",
     "kb_verdict",
+    "open_ticket",
     "start_report",
     "start_request",
     "suggest_articles",
@@ -227,6 +228,11 @@ async def _open_ticket(
         }
         turn.say(turn.t(key, **values, **due))
     return ticket
+
+
+open_ticket = _open_ticket
+"""Open the ticket for a complete draft and say its reference and promised times (e-mail opens
+tickets this way directly, without the chat's questions)."""
 
 
 def _request_types(turn: Turn) -> list[RequestType]:

@@ -23,7 +23,7 @@ from channels.base import Inbound, Outbound
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
 from desk.i18n import normalise_language
-from desk.models import Conversation, Person
+from desk.models import Conversation, Person, Ticket
 from desk.notify import send_to_conversation
 from nlu import detect_language
 
@@ -45,8 +45,12 @@ class BotRouter:
             weakref.WeakValueDictionary()
         )
 
-    async def handle(self, inbound: Inbound, *, inline: bool = False) -> list[Outbound]:
-        """Process one message; returns the replies when ``inline``, else ``[]`` (outbox)."""
+    async def handle(self, inbound: Inbound, *, inline: bool = False, strict: bool = False) -> list[Outbound]:
+        """Process one message; returns the replies when ``inline``, else ``[]`` (outbox).
+
+        ``strict`` lets errors propagate (after logging) instead of answering with an apology:
+        for channels that can tell the sender to try again (SMTP's 451), so nothing is lost.
+        """
         key = (inbound.address.channel, inbound.address.chat_id)
         lock = self._locks.get(key)
         if lock is None:
@@ -56,10 +60,15 @@ class BotRouter:
                 return await self._handle(inbound, inline)
         except Exception:
             log.exception("could not handle a %s message from %s", inbound.address.channel, inbound.user_id)
+            if strict:
+                raise
             return [Outbound(TEMPLATES.t(self._language(inbound.text, None), "error"))]
 
     async def handle_inline(self, inbound: Inbound) -> list[Outbound]:
         return await self.handle(inbound, inline=True)
+
+    async def handle_strict(self, inbound: Inbound) -> list[Outbound]:
+        return await self.handle(inbound, strict=True)
 
     def _language(self, text: str, known: str | None) -> str:
         """The language of this message; short or neutral text keeps the conversation's.
@@ -81,11 +90,16 @@ class BotRouter:
 
     async def _handle(self, inbound: Inbound, inline: bool) -> list[Outbound]:
         # Understanding runs before the transaction: a Rasa round trip must not hold locks.
-        parse = await self.understanding.parse(inbound.text)
+        parse = await self.understanding.parse(_understood_text(inbound))
         hinted = inbound.extra.get("language")
         async with self.desk.session() as session:
             recorded = await record_inbound(session, self.desk, inbound)
             if recorded.duplicate or recorded.message is None:
+                return []
+            if inbound.extra.get("auto"):
+                # An out-of-office or a bounce: kept on the conversation, never answered (mail loops).
+                log.info("%s from %s is automatic (%s): not answered", inbound.external_id,
+                         inbound.user_id, inbound.extra["auto"])  # fmt: skip
                 return []
             conversation = await session.scalar(
                 select(Conversation)
@@ -109,13 +123,21 @@ class BotRouter:
                 parse=parse,
                 lang=lang,
                 state=dict(conversation.state or {}),
+                inbound=inbound,
             )
             await respond(turn)
             if conversation.mode != "closed":
                 conversation.state = turn.state  # a new dict, so the JSON column is written
             conversation.language = lang
             person.language = person.language or lang
-            for reply in turn.replies:
+            ticket, subject = None, None
+            replies = list(turn.replies)
+            if inbound.address.channel == "email" and replies:
+                replies = [_one_mail(replies)]  # one mail answers one mail
+                ref = turn.state.get("ticket") or turn.state.get("survey")
+                ticket = await session.scalar(select(Ticket).where(Ticket.ref == ref)) if ref else None
+                subject = _mail_subject(inbound.subject, ticket.ref if ticket is not None else None)
+            for reply in replies:
                 await send_to_conversation(
                     session,
                     self.desk,
@@ -123,6 +145,29 @@ class BotRouter:
                     reply.text,
                     buttons=reply.buttons,
                     author=Actor.bot(),
+                    ticket=ticket,
+                    subject=subject,
                     deliver=not inline,
                 )
         return list(turn.replies) if inline else []
+
+
+def _understood_text(inbound: Inbound) -> str:
+    """What the NLU reads: a new mail's subject says as much as its body."""
+    subject = (inbound.subject or "").strip()
+    if inbound.address.channel == "email" and not inbound.extra.get("thread") and subject not in inbound.text:
+        return f"{subject}\n{inbound.text}"
+    return inbound.text
+
+
+def _one_mail(replies: list[Outbound]) -> Outbound:
+    buttons = tuple(b for reply in replies for b in reply.buttons)
+    return Outbound("\n\n".join(r.text for r in replies), buttons)
+
+
+def _mail_subject(subject: str | None, ref: str | None) -> str | None:
+    """The user's subject with the ticket's reference, so that replies thread back by it."""
+    subject = " ".join((subject or "").split())
+    if ref is None:
+        return subject or None
+    return subject if ref in subject else f"{subject} [{ref}]".strip()

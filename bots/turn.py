@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import Button, Outbound
+from channels.base import Button, Inbound, Outbound
 from desk.context import Actor, Desk
 from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
@@ -37,6 +37,7 @@ class Turn:
     lang: str
     state: dict[str, Any]
     replies: list[Outbound] = field(default_factory=list)
+    inbound: Inbound | None = None  # the message as the channel gave it (e-mail reads its headers)
 
     @property
     def requester(self) -> Actor:

@@ -15,6 +15,7 @@ from bots.registry import ChannelRegistry
 from bots.router import BotRouter
 from bots.understanding import Understanding
 from channels.base import Address, Button, Outbound
+from channels.email import EmailChannel
 from channels.slack import SlackChannel
 from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
@@ -50,6 +51,7 @@ class Runtime:
     bot: BotRouter
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     agent_room: AgentRoom | None = None
+    email: EmailChannel | None = None  # its SMTP listener runs with the background tasks
 
 
 def _register_channels(
@@ -129,7 +131,33 @@ def build_runtime(
     registry.add(rest)
     app.include_router(rest.router())
     app.state.registry = registry
-    return Runtime(settings=settings, desk=desk, registry=registry, app=app, bot=bot, agent_room=room)
+    email = _email_channel(settings, bot)
+    if email is not None:
+        registry.add(email)
+    return Runtime(
+        settings=settings, desk=desk, registry=registry, app=app, bot=bot, agent_room=room, email=email
+    )
+
+
+def _email_channel(settings: Settings, bot: BotRouter) -> EmailChannel | None:
+    """The e-mail channel when a relay is configured (without one it is off: no replies)."""
+    cfg = settings.channels.email
+    if not cfg.relay_host:
+        return None
+    return EmailChannel(
+        bot.handle_strict,  # a mail that could not be stored gets 451: the sender's server retries
+        from_address=cfg.from_address or f"helpdesk@{(cfg.domains or ['localhost'])[0]}",
+        relay_host=cfg.relay_host,
+        relay_port=cfg.relay_port,
+        relay_username=cfg.relay_username,
+        relay_password=cfg.relay_password.get_secret_value() if cfg.relay_password else None,
+        relay_starttls=cfg.relay_starttls,
+        domains=cfg.domains,
+        host=cfg.smtp_host,
+        port=cfg.smtp_port,
+        desk_name=settings.desk.name,
+        max_size=cfg.max_message_bytes,
+    )
 
 
 def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task[None]]:
@@ -142,11 +170,26 @@ def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task
     ]
     if runtime.agent_room is not None:
         runtime.tasks.append(asyncio.create_task(run_agent_room(runtime.agent_room, stop), name="agent-room"))
+    if runtime.email is not None:
+        runtime.tasks.append(asyncio.create_task(_listen(runtime.email, stop), name="smtp"))
     return runtime.tasks
 
 
+async def _listen(channel: EmailChannel, stop: asyncio.Event) -> None:
+    """The SMTP server, until ``stop``; then it stops taking mail."""
+    try:
+        await channel.start()
+    except OSError:
+        log.exception("email: the SMTP server could not listen on its port")
+        return
+    try:
+        await stop.wait()
+    finally:
+        await channel.close()
+
+
 async def serve(settings: Settings) -> None:
-    """The HTTP API, outbox delivery and the scheduler in one process."""
+    """The HTTP API, the SMTP server, outbox delivery and the scheduler in one process."""
     pending = await pending_migrations(settings.database.url)
     if pending:
         raise SystemExit(f"frontdesk: the database needs {pending} migration(s); run `frontdesk db upgrade`")

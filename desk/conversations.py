@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from desk.i18n import normalise_language
 from desk.models import Conversation, Message, OutboxItem
 from desk.people import resolve_person
 
-__all__ = ["Recorded", "delivered_messages", "open_conversation", "record_inbound"]
+__all__ = ["Recorded", "delivered_messages", "open_conversation", "record_inbound", "thread_ticket_id"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +122,25 @@ async def delivered_messages(session: AsyncSession, channel: str, chat_id: str, 
         .limit(200)
     )
     return list(await session.scalars(query))
+
+
+async def thread_ticket_id(session: AsyncSession, channel: str, message_ids: Sequence[str]) -> int | None:
+    """The ticket a platform thread belongs to: for e-mail, the ticket of the newest message
+    among ``message_ids`` (In-Reply-To and References) that we sent or received, else ``None``.
+    Callers check that the ticket is the requester's own."""
+    ids = [i for i in message_ids if i][:50]
+    if not ids:
+        return None
+    sent = (
+        select(Message.id, Message.ticket_id)
+        .join(OutboxItem, OutboxItem.message_id == Message.id)
+        .where(OutboxItem.channel == channel, OutboxItem.external_id.in_(ids), Message.ticket_id.is_not(None))
+    )
+    received = select(Message.id, Message.ticket_id).where(
+        Message.channel == channel, Message.external_id.in_(ids), Message.ticket_id.is_not(None)
+    )
+    rows = [*(await session.execute(sent)), *(await session.execute(received))]
+    if not rows:
+        return None
+    ticket_id: int = max(rows, key=lambda row: int(row[0]))[1]
+    return ticket_id

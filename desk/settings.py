@@ -70,6 +70,7 @@ class EmailSettings(_Section):
     relay_username: str | None = None
     relay_password: SecretStr | None = None
     relay_starttls: bool = False
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)  # larger mail gets 552
 
 
 class TelegramSettings(_Section):

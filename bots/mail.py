@@ -1,0 +1,149 @@
+"""E-mail turns, as help-desk users expect from Zendesk or Zammad: a new mail opens a ticket at
+once (a mail thread is no place for "which category?" buttons), and a reply in the thread of a
+ticket is the requester's comment on it, never a second ticket.
+
+The thread is found from In-Reply-To / References (a message we sent about the ticket, or the
+requester's own earlier mail on it), else from a reference in the subject ("[INC-12]"). Either
+way only the sender's own tickets count: someone else's reference is treated as no reference.
+Ratings, "fixed" / "still broken" after a resolution and status questions work as in chat,
+through the same services.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bots.followup import confirm, latest_unrated, rating_from, show_status, survey_answer
+from bots.report import URGENCY, open_ticket, weight
+from bots.turn import Turn
+from desk.catalog import find_category
+from desk.conversations import thread_ticket_id
+from desk.errors import NotFound
+from desk.kb import search_articles
+from desk.models import Ticket
+from desk.tickets import add_comment, requester_ticket
+
+__all__ = ["respond_to_mail", "thread_ticket"]
+
+_SUBJECT_REF = re.compile(r"\b(INC|REQ|PRB)-(\d+)\b", re.IGNORECASE)
+_SHORT = 80  # weighted characters: a longer mail says more than "status?" or "5"
+_DONE = {"affirm", "kb_helpful", "thanks"}
+_EMPTY = {"en": "(an e-mail without subject or text)", "zh": "（无主题、无正文的邮件）"}
+
+
+async def thread_ticket(turn: Turn) -> Ticket | None:
+    """The requester's own ticket this mail answers, if any."""
+    inbound = turn.inbound
+    if inbound is None:
+        return None
+    ids = (inbound.extra.get("thread") or "").split()
+    ticket_id = await thread_ticket_id(turn.session, "email", ids)
+    if ticket_id is not None:
+        ticket = await turn.session.get(Ticket, ticket_id)
+        if ticket is not None and ticket.requester_id == turn.person.id:
+            return ticket
+    for match in _SUBJECT_REF.finditer(inbound.subject or ""):
+        ticket = await requester_ticket(turn.session, turn.person, f"{match[1]}-{match[2]}")
+        if ticket is not None:
+            return ticket
+    return None
+
+
+async def respond_to_mail(turn: Turn, text: str) -> None:
+    """One mail: a reply in a ticket's thread, or a new ticket (or a status question)."""
+    turn.state.pop("ticket", None)  # each mail is about its own thread's ticket
+    ticket = await thread_ticket(turn)
+    if ticket is None:
+        await _new_mail(turn, text)
+    else:
+        await _reply(turn, ticket, text)
+
+
+async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
+    turn.state["ticket"] = ticket.ref
+    turn.conversation.ticket_id = ticket.id
+    turn.message.ticket_id = ticket.id
+    score = rating_from(turn, text) if weight(text) < _SHORT else None
+    if score is not None and ticket.status in ("resolved", "closed") and ticket.csat_score is None:
+        turn.state.update(flow="survey", step="score", survey=ticket.ref)
+        await survey_answer(turn, ticket.ref, score, text)
+        return
+    survey = (turn.state.get("flow"), turn.state.get("step"), turn.state.get("survey"))
+    if survey == ("survey", "comment", ticket.ref):
+        await survey_answer(turn, ticket.ref, None, text)  # the comment on the rating
+        return
+    intent = turn.parse.intent
+    if ticket.status == "resolved":
+        if intent.name in _DONE and weight(text) < _SHORT:
+            await confirm(turn, ticket.ref, fixed=True)
+        else:  # "still broken": news for the team, and the ticket goes back to work
+            await _comment(turn, ticket, text)
+            await confirm(turn, ticket.ref, fixed=False)
+        return
+    await _comment(turn, ticket, text)  # a pending ticket resumes: its requester answered
+    if intent.name == "check_status" and intent.confidence >= 0.6 and weight(text) < _SHORT:
+        await show_status(turn, ticket.ref)
+    else:
+        turn.say(turn.t("info.added", ref=ticket.ref))
+
+
+async def _comment(turn: Turn, ticket: Ticket, text: str) -> None:
+    """The reply on the thread's ticket (not on a reference the text happens to mention)."""
+    if text.strip():
+        await add_comment(turn.session, turn.desk, turn.requester, ticket, text, channel="email")
+
+
+async def _new_mail(turn: Turn, text: str) -> None:
+    intent = turn.parse.intent
+    short = weight(text) < _SHORT
+    if intent.name == "check_status" and intent.confidence >= 0.6 and short:
+        await show_status(turn)
+        return
+    score = rating_from(turn, text) if short else None
+    if score is not None:
+        unrated = await latest_unrated(turn)  # the answer to an auto-close prompt
+        if unrated is not None:
+            turn.state.update(flow="survey", step="score", survey=unrated.ref)
+            await survey_answer(turn, unrated.ref, score, text)
+            return
+    await _open(turn, text)
+
+
+async def _open(turn: Turn, text: str) -> None:
+    inbound = turn.inbound
+    subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
+    kind = "request" if turn.parse.intent.name == "request_service" else "incident"
+    category = None
+    named = turn.parse.entity("category")
+    if named:
+        try:
+            category = (await find_category(turn.session, named)).path
+        except NotFound:
+            category = None
+    if kind == "request" and category is None:
+        low = f"{subject} {text}".lower()
+        wanted = next(
+            (r for r in turn.desk.settings.bot.requests if any(k.lower() in low for k in r.keywords)), None
+        )
+        category = wanted.category if wanted is not None else None
+    urgency = turn.parse.entity("urgency")
+    if not subject and not text.strip():
+        subject = _EMPTY.get(turn.lang, _EMPTY["en"])  # a mail with nothing in it still reaches a person
+    draft = {
+        "text": text.strip() or subject,
+        "category": category,
+        "urgency": urgency if urgency in URGENCY else None,
+        "since": turn.message.id,
+    }
+    await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)
+    bot = turn.desk.settings.bot
+    query = f"{subject}\n{text}"
+    hits = await search_articles(turn.session, query, language=turn.lang, limit=bot.kb_suggestions)
+    hits = [h for h in hits if h.score >= bot.kb_min_score]
+    if hits:
+        lines = [turn.t("kb.intro")]
+        for n, hit in enumerate(hits, 1):
+            body = " ".join(hit.article.body.split())
+            snippet = body if len(body) <= 140 else body[:139].rstrip() + "…"
+            lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=snippet))
+        turn.say("\n".join(lines))

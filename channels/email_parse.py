@@ -1,0 +1,240 @@
+"""Reading a mail as people send it: decoded headers, the text a person wrote, their files.
+
+Real mail is often broken: undeclared or wrong charsets (GB2312 that is really GBK), headers the
+strict parser chokes on, HTML-only bodies, missing Message-IDs. Everything here tolerates that
+and records what was wrong (``defects``) instead of failing; only a mail with no sender address
+at all is refused (:class:`MailRejected`), because nobody could be answered.
+
+The reply (the new text, without quoted history and signature) comes from
+:mod:`channels.email_text`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import policy
+from email.header import decode_header, make_header
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+
+from channels.base import Attachment
+from channels.email_text import html_to_text, strip_reply
+
+__all__ = ["MailRejected", "ParsedMail", "auto_reason", "parse_mail"]
+
+_IDS = re.compile(r"<[^<>\s]+>")
+# Charsets that mail software declares for text that is really their superset.
+_CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "ks_c_5601-1987": "cp949"}
+
+
+class MailRejected(Exception):
+    """The mail cannot become a message: the reason goes into the SMTP answer and the log."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedMail:
+    """What the desk needs from one mail.
+
+    Attributes:
+        message_id: The Message-ID with its angle brackets; a hash of the bytes if it had none,
+            so that a resend of the same bytes is still recognised.
+        thread_ids: In-Reply-To and References ids, newest first.
+        body: The whole text (from text/plain, else converted from HTML).
+        reply: ``body`` without quoted history and signature.
+        auto: Why this is an automatic mail (a bounce, an out-of-office), or ``None``.
+        defects: What the parser found wrong, for the log.
+    """
+
+    message_id: str
+    from_address: str
+    from_name: str | None
+    subject: str
+    body: str
+    reply: str
+    attachments: tuple[Attachment, ...]
+    thread_ids: tuple[str, ...]
+    auto: str | None
+    defects: tuple[str, ...]
+
+
+def _decode_raw(value: str) -> str:
+    """RFC 2047 decoding that never raises (for headers the strict parser rejected)."""
+    try:
+        return str(make_header(decode_header(value)))
+    except (UnicodeError, LookupError, ValueError):
+        return value
+
+
+def _header(
+    msg: EmailMessage, fallback: Message, name: str, raw: bytes = b"", charset: str | None = None
+) -> str:
+    try:
+        value = msg.get(name)
+        text = " ".join(str(value).split()) if value is not None else ""
+    except Exception:  # the stdlib's header parsing has crash bugs on hostile input
+        value = fallback.get(name)
+        text = " ".join(_decode_raw(str(value)).split()) if value is not None else ""
+    if "\ufffd" in text:  # raw 8-bit header (no RFC 2047): decode its bytes as the body's charset
+        raw_value = _raw_header(raw, name)
+        if raw_value is not None:
+            for candidate in (c for c in (charset, "utf-8", "cp1252") if c):
+                try:
+                    return " ".join(raw_value.decode(_CHARSET_ALIASES.get(candidate, candidate)).split())
+                except (LookupError, UnicodeDecodeError, ValueError):
+                    continue
+    return text
+
+
+def _raw_header(raw: bytes, name: str) -> bytes | None:
+    head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
+    found = re.search(rb"^" + re.escape(name.encode()) + rb":[ \t]*(.*(?:\r?\n[ \t].*)*)", head, re.M | re.I)
+    return found.group(1) if found else None
+
+
+def _text(part: Message, name: str) -> str:
+    """A header of a compat32 part as text (it may be a Header object)."""
+    value = part.get(name)
+    return str(value) if value is not None else ""
+
+
+def _decode(data: bytes, charset: str | None) -> str:
+    name = (charset or "utf-8").strip().lower()
+    for candidate in (_CHARSET_ALIASES.get(name, name), "utf-8", "gb18030"):
+        try:
+            return data.decode(candidate)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("utf-8", errors="replace")
+
+
+def _parts(msg: Message) -> Iterator[Message]:
+    try:
+        yield from msg.walk()
+    except Exception:
+        yield msg
+
+
+def _filename(part: Message, n: int) -> str | None:
+    try:
+        name = part.get_filename()
+    except Exception:
+        name = None
+    disposition = _text(part, "Content-Disposition").split(";")[0].strip().lower()
+    if name:
+        return _decode_raw(name)
+    if disposition == "attachment" or part.get_content_maintype() in (
+        "image",
+        "audio",
+        "video",
+        "application",
+    ):
+        extension = part.get_content_subtype() or "bin"
+        return f"attachment-{n}.{extension}"
+    return None
+
+
+def auto_reason(headers: Message, envelope_from: str | None, from_address: str) -> str | None:
+    """Why a mail is automatic (RFC 3834 and what mailers do in practice), else ``None``.
+
+    Answering such mail is how mail loops start, so the desk records it and stays silent.
+    """
+    auto = str(headers.get("Auto-Submitted") or "").strip().lower()
+    if auto and not auto.startswith("no"):
+        return f"Auto-Submitted: {auto}"
+    precedence = str(headers.get("Precedence") or "").strip().lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Reply"):
+        if headers.get(name):
+            return name
+    if envelope_from is not None and envelope_from.strip("<> ") == "":
+        return "empty envelope sender (a bounce)"
+    return_path = headers.get("Return-Path")
+    if return_path is not None and str(return_path).strip().strip("<>").strip() == "":
+        return "empty Return-Path (a bounce)"
+    local = from_address.split("@")[0].lower()
+    if local in ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply", "donotreply"):
+        return f"sent by {local}"
+    if headers.get_content_type() == "multipart/report":
+        return "delivery report"
+    return None
+
+
+def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
+    """Parse one mail as received.
+
+    Raises:
+        MailRejected: when neither the From header nor the envelope names a sender.
+    """
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    fallback = BytesParser(policy=policy.compat32).parsebytes(raw)
+    charset = next((c for c in fallback.get_charsets() if c), None)
+    defects = [type(d).__name__ for part in _parts(fallback) for d in getattr(part, "defects", [])]
+
+    name, address = "", ""
+    for candidate_name, candidate in email.utils.getaddresses([_header(msg, fallback, "From", raw, charset)]):
+        if "@" in candidate:
+            name, address = candidate_name, candidate
+            break
+    if not address and envelope_from and "@" in envelope_from:
+        address = envelope_from.strip("<> ")
+        defects.append("FromFromEnvelope")
+    if not address:
+        raise MailRejected("the mail names no sender address (no usable From header or envelope sender)")
+    address = address.strip().lower()
+
+    message_id = (_IDS.findall(_header(msg, fallback, "Message-ID")) or [""])[0]
+    if not message_id:
+        message_id = f"<{hashlib.sha256(raw).hexdigest()[:40]}@frontdesk.invalid>"
+        defects.append("NoMessageID")
+    references = _IDS.findall(_header(msg, fallback, "References"))
+    thread = [*_IDS.findall(_header(msg, fallback, "In-Reply-To")), *reversed(references)]
+
+    plain: str | None = None
+    html: str | None = None
+    files: list[Attachment] = []
+    for n, part in enumerate(_parts(fallback), 1):
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:
+            data = None
+        data = data if isinstance(data, bytes) else str(part.get_payload() or "").encode()
+        if kind == "message/rfc822" or part.get_content_maintype() == "message":
+            files.append(Attachment(f"message-{n}.eml", "message/rfc822", data))
+            continue
+        filename = _filename(part, n) if kind not in ("text/plain", "text/html") else None
+        disposition = _text(part, "Content-Disposition").split(";")[0].strip().lower()
+        if filename is None and kind in ("text/plain", "text/html") and disposition == "attachment":
+            filename = _filename(part, n) or f"attachment-{n}.{part.get_content_subtype()}"
+        if filename is not None:
+            files.append(Attachment(filename, kind, data))
+        elif kind == "text/plain" and plain is None:
+            plain = _decode(data, part.get_content_charset())
+        elif kind == "text/html" and html is None:
+            html = _decode(data, part.get_content_charset())
+    if plain is not None and plain.strip():
+        body = plain
+    elif html is not None:
+        body = html_to_text(html)
+    else:
+        body = plain or ""
+    body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return ParsedMail(
+        message_id=message_id,
+        from_address=address,
+        from_name=" ".join(name.split()) or None,
+        subject=_header(msg, fallback, "Subject", raw, charset),
+        body=body,
+        reply=strip_reply(body, sender_name=name, sender_address=address),
+        attachments=tuple(files),
+        thread_ids=tuple(dict.fromkeys(thread)),
+        auto=auto_reason(fallback, envelope_from, address),
+        defects=tuple(dict.fromkeys(defects)),
+    )

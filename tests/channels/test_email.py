@@ -1,0 +1,474 @@
+"""E-mail end to end, on both databases: mail in through the real aiosmtpd server (fed by a real
+SMTP client), replies out through the outbox to a local fake relay (a real aiosmtpd server too).
+
+New mail → ticket and an auto-reply naming it; a reply in the thread → a comment on the same
+ticket; retries, foreign references, auto-replies and bounces change nothing; ratings, Chinese
+mail, agents' comments and resolutions, and a relay outage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import smtplib
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import aiosmtplib
+import pytest
+from sqlalchemy import func, select
+
+from bots.understanding import Understanding
+from bots.wiring import Runtime, build_runtime, start_background
+from channels.base import Address, Button, DeliveryError, Inbound, Outbound
+from channels.base import Attachment as File
+from channels.email import EmailChannel
+from desk.context import Actor, Desk
+from desk.db import Database
+from desk.models import Attachment, Message, OutboxItem, Ticket
+from desk.outbox import deliver_due
+from desk.seed import seed_demo
+from desk.tickets import add_comment, change_ticket, get_ticket, resolve_ticket
+from nlu import EmbeddedEngine
+from tests.conftest import Clock, base_config, make_settings
+from tests.fakes.smtp import FakeRelay, free_port
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
+DESK = "helpdesk@helpdesk.example.com"
+ALICE = "alice.smith@corp.example.com"
+BOB = "bob.jones@corp.example.com"
+AGENT = Actor("agent", None, "Tom")
+
+
+@pytest.fixture
+def relay() -> Iterator[FakeRelay]:
+    running = FakeRelay().start()
+    yield running
+    running.stop()
+
+
+def email_settings(relay_port: int, smtp_port: int = 0) -> dict[str, object]:
+    channels = base_config()["channels"]
+    channels["email"] = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "domains": ["helpdesk.example.com"],
+                         "from_address": DESK, "relay_host": "127.0.0.1", "relay_port": relay_port}  # fmt: skip
+    return channels
+
+
+@pytest.fixture
+async def mail(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> AsyncIterator[Runtime]:
+    settings = make_settings(db_url, channels=email_settings(relay.port))
+    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
+    async with desk.session() as s:
+        await seed_demo(s, desk)
+    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
+    assert runtime.email is not None
+    await runtime.email.start()
+    yield runtime
+    await runtime.registry.close()
+    await desk.db.dispose()
+
+
+class Person:
+    """An employee's mail client: writes mails (replies quote and thread as clients do) and reads
+    what the relay delivered to them."""
+
+    def __init__(self, runtime: Runtime, relay: FakeRelay, address: str, name: str) -> None:
+        self.runtime, self.relay, self.address, self.name = runtime, relay, address, name
+        self.seen = 0
+
+    def write(self, subject: str, body: str, *, reply_to: EmailMessage | None = None) -> EmailMessage:
+        msg = EmailMessage()
+        msg["From"] = f"{self.name} <{self.address}>"
+        msg["To"] = f"IT Helpdesk <{DESK}>"
+        msg["Date"] = formatdate()
+        msg["Message-ID"] = make_msgid(domain="corp.example.com")
+        if reply_to is not None:
+            msg["Subject"] = f"Re: {reply_to['Subject']}"
+            msg["In-Reply-To"] = reply_to["Message-ID"]
+            msg["References"] = f"{reply_to.get('References', '')} {reply_to['Message-ID']}".strip()
+            quoted = "\n".join(f"> {line}" for line in _text(reply_to).splitlines())
+            body = f"{body}\n\nOn Wed, 18 Nov 2026 at 10:00, IT Service Desk <{DESK}> wrote:\n{quoted}\n"
+        else:
+            msg["Subject"] = subject
+        msg.set_content(body)
+        return msg
+
+    async def send(self, msg: EmailMessage | bytes, *, sender: str | None = None) -> None:
+        """Through smtplib, as a mail server would (in a thread: the desk's server runs on this loop)."""
+        port = self.runtime.email.port if self.runtime.email else 0
+        data = msg if isinstance(msg, bytes) else msg.as_bytes()
+        data = re.sub(rb"\r?\n", b"\r\n", data)  # SMTP lines end in CRLF (smtplib sends bytes as they are)
+
+        def deliver() -> None:
+            with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+                client.sendmail(self.address if sender is None else sender, [DESK], data)
+
+        await asyncio.to_thread(deliver)
+
+    async def inbox(self) -> list[EmailMessage]:
+        """Mail delivered to this person since the last look."""
+        await deliver_due(self.runtime.desk, self.runtime.registry)
+        mine = self.relay.to(self.address)
+        new, self.seen = mine[self.seen :], len(mine)
+        return new
+
+
+def _text(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content()).replace("\r\n", "\n")
+
+
+async def tickets(runtime: Runtime) -> list[Ticket]:
+    async with runtime.desk.session() as s:
+        return list(await s.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+async def comments(runtime: Runtime, ref: str) -> list[str]:
+    async with runtime.desk.session() as s:
+        ticket = await get_ticket(s, ref)
+        rows = await s.scalars(
+            select(Message)
+            .where(Message.ticket_id == ticket.id, Message.channel == "email")
+            .order_by(Message.id)
+        )
+        return [m.text for m in rows if m.direction == "in" and m.conversation_id is None]
+
+
+async def test_a_new_mail_opens_a_ticket_and_the_reply_names_it(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    body = ("Hi,\n\nOutlook crashes every time I open the calendar since this morning's update. "
+            "I already restarted the laptop twice.\n\nThanks,\nAlice Smith\nFinance, 3rd floor")  # fmt: skip
+    sent = alice.write("Outlook crashes when I open the calendar", body)
+    await alice.send(sent)
+    [ticket] = await tickets(mail)
+    assert ticket.ref.startswith("INC-") and ticket.subject == "Outlook crashes when I open the calendar"
+    assert ticket.channel == "email" and "restarted the laptop twice" in ticket.description
+    assert "Finance, 3rd floor" not in ticket.description  # the signature is not the problem
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        assert (t.requester.email, t.requester.name) == (ALICE, "Alice Smith")
+    [reply] = await alice.inbox()
+    assert reply["From"].addresses[0].addr_spec == DESK
+    assert reply["Subject"] == f"Re: Outlook crashes when I open the calendar [{ticket.ref}]"
+    assert reply["In-Reply-To"] == sent["Message-ID"] and sent["Message-ID"] in reply["References"]
+    assert reply["Message-ID"] and reply["Auto-Submitted"] == "auto-replied"
+    text = _text(reply)
+    assert ticket.ref in text and "respond by" in text and "resolve it by" in text
+    html = reply.get_body(("html",))
+    assert html is not None and ticket.ref in html.get_content()
+
+
+async def test_a_reply_in_the_thread_is_a_comment_on_the_same_ticket(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("VPN disconnects every ten minutes", "The VPN client drops the connection "
+                                 "every ten minutes, I have to log in again each time."))  # fmt: skip
+    [auto] = await alice.inbox()
+    [ticket] = await tickets(mail)
+    reply = alice.write("", "It happens on the office Wi-Fi too, not only at home.", reply_to=auto)
+    await alice.send(reply)
+    assert [t.ref for t in await tickets(mail)] == [ticket.ref]  # no second ticket
+    assert await comments(mail, ticket.ref) == ["It happens on the office Wi-Fi too, not only at home."]
+    [answer] = await alice.inbox()
+    assert ticket.ref in _text(answer) and ticket.ref in answer["Subject"]
+    assert answer["In-Reply-To"] == reply["Message-ID"]
+    # The same mail again (the sender's server retried after a lost 250): nothing changes.
+    await alice.send(reply)
+    assert await comments(mail, ticket.ref) == ["It happens on the office Wi-Fi too, not only at home."]
+    assert await alice.inbox() == []
+    # A new mail with only the reference in its subject (another client, no threading headers).
+    await alice.send(alice.write(f"[{ticket.ref}] one more thing", "The error code shown is 809."))
+    assert len(await tickets(mail)) == 1
+    assert (await comments(mail, ticket.ref))[-1] == "The error code shown is 809."
+
+
+async def test_someone_elses_reference_touches_nothing(mail: Runtime, relay: FakeRelay) -> None:
+    alice, bob = Person(mail, relay, ALICE, "Alice Smith"), Person(mail, relay, BOB, "Bob Jones")
+    await alice.send(alice.write("Salary spreadsheet will not open", "The payroll workbook on the finance "
+                                 "share says it is locked for editing by another user."))  # fmt: skip
+    [secret] = await tickets(mail)
+    await alice.inbox()
+    await bob.send(bob.write(f"Re: [{secret.ref}] printer on floor 2", "The printer on floor 2 prints only "
+                             "blank pages since the toner was changed this morning."))  # fmt: skip
+    assert await comments(mail, secret.ref) == []
+    mine = [t for t in await tickets(mail) if t.ref != secret.ref]
+    assert len(mine) == 1
+    [answer] = await bob.inbox()
+    assert mine[0].ref in _text(answer) and "payroll" not in _text(answer) and "Salary" not in _text(answer)
+    assert await alice.inbox() == []
+
+
+async def test_smtp_refuses_other_domains_and_oversized_mail(mail: Runtime) -> None:
+    port = mail.email.port if mail.email else 0
+
+    def talk() -> tuple[smtplib.SMTPRecipientsRefused, smtplib.SMTPException]:
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            try:
+                client.sendmail(ALICE, ["someone@elsewhere.example.net"], b"Subject: hi\r\n\r\nhi\r\n")
+            except smtplib.SMTPRecipientsRefused as exc:
+                refused = exc
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            big = b"Subject: big\r\n\r\n" + b"x" * (26 * 1024 * 1024) + b"\r\n"
+            try:
+                client.sendmail(ALICE, [DESK], big)
+            except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                too_big: smtplib.SMTPException = exc
+        return refused, too_big
+
+    refused, too_big = await asyncio.to_thread(talk)
+    code, message = refused.recipients["someone@elsewhere.example.net"]
+    assert code == 550 and b"helpdesk.example.com" in message
+    assert getattr(too_big, "smtp_code", None) == 552
+    assert await tickets(mail) == []
+
+
+async def test_auto_replies_and_bounces_get_no_answer(
+    mail: Runtime, relay: FakeRelay, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(
+        alice.write("Monitor flickers", "My second monitor flickers whenever the laptop is docked.")
+    )
+    [auto] = await alice.inbox()
+    out_of_office = alice.write("", "I am out of the office until Monday.", reply_to=auto)
+    out_of_office.replace_header("Subject", f"Automatic reply: {auto['Subject']}")
+    out_of_office["Auto-Submitted"] = "auto-replied"
+    await alice.send(out_of_office)
+    bulk = alice.write("Newsletter", "This week in Finance: ...")
+    bulk["Precedence"] = "bulk"
+    await alice.send(bulk)
+    bounce = EmailMessage()
+    bounce["From"] = "Mail Delivery System <MAILER-DAEMON@corp.example.com>"
+    bounce["To"] = DESK
+    bounce["Subject"] = "Undelivered Mail Returned to Sender"
+    bounce["Message-ID"] = make_msgid(domain="corp.example.com")
+    bounce.set_content("This is the mail system at host corp.example.com. I'm sorry to have to inform you...")
+    await Person(mail, relay, "mailer-daemon@corp.example.com", "").send(bounce.as_bytes(), sender="")
+    assert len(await tickets(mail)) == 1
+    assert await alice.inbox() == [] and len(relay.messages) == 1  # nobody was answered
+    async with mail.desk.session() as s:
+        kept = await s.scalar(select(func.count()).select_from(Message).where(Message.direction == "in"))
+    assert kept == 4  # recorded, not lost
+    assert "automatic" in caplog.text
+
+
+async def test_resolution_confirmation_and_rating_by_reply(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Cannot print to the 3rd floor printer", "Jobs sit in the queue and never "
+                                 "print; other people on the floor have the same problem."))  # fmt: skip
+    await alice.inbox()
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        await resolve_ticket(
+            s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Restarted the print spooler"
+        )
+    [resolved] = await alice.inbox()
+    text = _text(resolved)
+    assert ticket.ref in resolved["Subject"] and "Restarted the print spooler" in text
+    assert "\n1. " in text and "\n2. " in text  # the options, to answer by number
+    await alice.send(alice.write("", "1", reply_to=resolved))
+    [closed] = await alice.inbox()
+    assert ticket.ref in _text(closed) and "\n5. ⭐⭐⭐⭐⭐" in _text(closed)
+    await alice.send(alice.write("", "4", reply_to=closed))
+    [thanks] = await alice.inbox()
+    assert ticket.ref in _text(thanks) or ticket.ref in thanks["Subject"]
+    async with mail.desk.session() as s:
+        rated = await get_ticket(s, ticket.ref)
+        assert (rated.status, rated.csat_score) == ("closed", 4)
+    assert len(await tickets(mail)) == 1
+
+
+async def test_stars_rate_and_still_broken_reopens(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    for subject in ("Laptop battery drains in an hour", "Teams has no sound in meetings"):
+        await alice.send(alice.write(subject, f"{subject}, since yesterday; nothing I tried helped so far."))
+        await alice.inbox()
+    first, second = await tickets(mail)
+    async with mail.desk.session() as s:
+        for ref in (first.ref, second.ref):
+            await resolve_ticket(s, mail.desk, AGENT, await get_ticket(s, ref), "Updated the driver")
+    one, two = await alice.inbox()
+    await alice.send(alice.write("", "Sorry, it is still broken: the same thing happened again this morning.",
+                                 reply_to=one))  # fmt: skip
+    await alice.send(alice.write("", "⭐⭐⭐⭐⭐", reply_to=two))
+    async with mail.desk.session() as s:
+        reopened, rated = await get_ticket(s, first.ref), await get_ticket(s, second.ref)
+        assert reopened.status in ("new", "in_progress") and rated.csat_score == 5
+    assert "the same thing happened again" in (await comments(mail, first.ref))[-1]
+    answers = await alice.inbox()
+    assert [first.ref in a["Subject"] for a in answers] == [True, False]
+    assert second.ref in answers[1]["Subject"]
+
+
+async def test_a_reply_resumes_a_pending_ticket_and_status_is_answered(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Need access to the Marketing share", "Please give me read access to "
+                                 "\\\\files\\marketing, my manager approved it."))  # fmt: skip
+    [auto] = await alice.inbox()
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        await change_ticket(s, mail.desk, AGENT, t, {"assignee": "tom.baker@example.com"})
+        await change_ticket(s, mail.desk, AGENT, t, {"status": "in_progress"})
+        await change_ticket(s, mail.desk, AGENT, t, {"status": "pending"})
+    await alice.send(
+        alice.write("", "My manager is Carol White, carol.white@corp.example.com.", reply_to=auto)
+    )
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).status == "in_progress"  # waiting no more
+    await alice.inbox()
+    await alice.send(alice.write("Status of my tickets?", "What is the status of my tickets?"))
+    [status] = await alice.inbox()
+    assert ticket.ref in _text(status)
+    assert len(await tickets(mail)) == 1  # a question, not a ticket
+
+
+async def test_agents_comments_reach_the_requester_by_mail(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    sent = alice.write("Keyboard missing keys", "Two keys came off my keyboard, I need a replacement.")
+    await alice.send(sent)
+    await alice.inbox()
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        await add_comment(s, mail.desk, AGENT, t, "A new keyboard is on its way to your desk.")
+        await add_comment(s, mail.desk, AGENT, t, "internal: order #4411", public=False)
+    [comment] = await alice.inbox()
+    assert "A new keyboard is on its way" in _text(comment) and "4411" not in _text(comment)
+    assert ticket.ref in comment["Subject"] and comment["In-Reply-To"] == sent["Message-ID"]
+    # Her answer to the agent's mail threads back to the same ticket.
+    await alice.send(alice.write("", "Thanks, I'll be at my desk all afternoon.", reply_to=comment))
+    assert len(await tickets(mail)) == 1
+    assert (await comments(mail, ticket.ref))[-1] == "Thanks, I'll be at my desk all afternoon."
+
+
+@pytest.mark.parametrize(
+    ("name", "subject", "sender", "words"),
+    [
+        ("foxmail-gb2312.eml", "打印机脱机", "张伟", "打印机"),
+        ("qqmail-gbk-html.eml", "VPN连不上", "王喆", "证书错误"),
+        ("utf8-qp-attachment.eml", "电脑蓝屏", "李娜", "0x0000007B"),
+    ],
+)
+async def test_chinese_mail_gets_a_chinese_reply(
+    mail: Runtime, relay: FakeRelay, name: str, subject: str, sender: str, words: str
+) -> None:
+    raw = (FIXTURES / "zh" / name).read_bytes()
+    address = raw.split(b"<", 2)[1].split(b">")[0].decode()
+    person = Person(mail, relay, address, sender)
+    await person.send(raw)
+    [ticket] = await tickets(mail)
+    assert ticket.subject == subject and words in ticket.description
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).requester.name == sender
+        files = list(await s.scalars(select(Attachment)))
+    [reply] = await person.inbox()
+    assert "已为您创建工单" in _text(reply) and ticket.ref in _text(reply)
+    assert reply["Subject"] == f"Re: {subject} [{ticket.ref}]"
+    if name.startswith("utf8"):
+        assert [(f.filename, f.content_type) for f in files] == [("截图.png", "image/png")]
+
+
+async def test_malformed_mails_all_become_tickets(mail: Runtime, relay: FakeRelay) -> None:
+    """Every malformed sample, through the real server into the real desk: one ticket each (the
+    envelope names the sender where the headers do not), the original kept beside it. Without a
+    Message-ID the bytes identify a mail, so the same bytes twice are one mail."""
+    samples = sorted((FIXTURES / "stalwart" / "malformed").glob("*.eml"))
+    person = Person(mail, relay, "sender@corp.example.com", "")
+    for sample in samples:
+        await person.send(sample.read_bytes(), sender="sender@corp.example.com")
+    distinct = {sample.read_bytes() for sample in samples}  # 009 and 011 are the same mail: once
+    assert len(distinct) == len(samples) - 1
+    assert len(await tickets(mail)) == len(distinct)
+    async with mail.desk.session() as s:
+        originals = await s.scalar(
+            select(func.count()).select_from(Attachment).where(Attachment.filename == "original.eml")
+        )
+    assert originals and originals >= len(samples) // 2
+
+
+async def test_relay_down_then_up_delivers_once(mail: Runtime, relay: FakeRelay, clock: Clock) -> None:
+    relay.stop()
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Docking station dead", "The docking station shows no lights at all today."))
+    assert await alice.inbox() == []
+    async with mail.desk.session() as s:
+        [row] = list(await s.scalars(select(OutboxItem)))
+        assert row.status == "pending" and row.attempts == 1 and "unreachable" in (row.last_error or "")
+    relay.start()
+    clock.advance(seconds=5)
+    [reply] = await alice.inbox()
+    assert (await tickets(mail))[0].ref in _text(reply)
+    clock.advance(seconds=300)
+    assert await alice.inbox() == [] and len(relay.messages) == 1
+
+
+async def test_relay_refusals(relay: FakeRelay) -> None:
+    async def nobody(_: Inbound) -> list[Outbound]:
+        return []
+
+    channel = EmailChannel(nobody, from_address=DESK, relay_host="127.0.0.1", relay_port=relay.port)
+    to = Address("email", ALICE, "<original@corp.example.com>")
+    relay.refuse_rcpt = "550 5.1.1 <alice.smith@corp.example.com>: no such user"
+    with pytest.raises(DeliveryError) as gone:
+        await channel.send(to, Outbound("hi"))
+    assert gone.value.permanent and "550" in str(gone.value)
+    relay.refuse_rcpt = "451 4.3.0 try again later"
+    with pytest.raises(DeliveryError) as busy:
+        await channel.send(to, Outbound("hi"))
+    assert not busy.value.permanent
+    relay.refuse_rcpt = None
+    message = Outbound("How did we do?", (Button("⭐", "/rate INC-1 1"), Button("⭐⭐", "/rate INC-1 2")),
+                       "[INC-1] Printer", (File("log.txt", "text/plain", b"line 1\n"),))  # fmt: skip
+    msg_id = await channel.send(to, message)
+    [sent] = relay.messages
+    assert sent["Message-ID"] == msg_id and sent["Subject"] == "Re: [INC-1] Printer"
+    assert sent["In-Reply-To"] == "<original@corp.example.com>"
+    assert _text(sent).rstrip().endswith("How did we do?\n\n1. ⭐\n2. ⭐⭐")
+    [file] = list(sent.iter_attachments())
+    assert (file.get_filename(), file.get_content()) == ("log.txt", "line 1\n")
+    relay.stop()
+    with pytest.raises(DeliveryError) as down:
+        await channel.send(to, Outbound("hi"))
+    assert not down.value.permanent
+
+
+async def test_serve_starts_and_stops_the_smtp_server(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> None:
+    port = free_port()
+    settings = make_settings(db_url, channels=email_settings(relay.port, port))
+    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
+    async with desk.session() as s:
+        await seed_demo(s, desk)
+    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
+    stop = asyncio.Event()
+    tasks = start_background(runtime, stop)
+    try:
+        for _ in range(100):
+            if runtime.email is not None and runtime.email.server is not None:
+                break
+            await asyncio.sleep(0.02)
+        alice = Person(runtime, relay, ALICE, "Alice Smith")
+        await alice.send(
+            alice.write("Mouse stopped working", "My wireless mouse stopped working after lunch.")
+        )
+        for _ in range(200):  # the outbox loop delivers on its own
+            if relay.to(ALICE):
+                break
+            await asyncio.sleep(0.05)
+        assert relay.to(ALICE)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runtime.registry.close()
+        await desk.db.dispose()
+    with pytest.raises(aiosmtplib.SMTPConnectError):  # nothing listens any more
+        await aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=2).connect()

@@ -1,0 +1,70 @@
+"""A stand-in for the company's outbound mail relay: a real aiosmtpd server (its Controller, in a
+thread) that records every message it accepts, and can be told to refuse or be down."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any, cast
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class FakeRelay:
+    """``refuse_rcpt`` / ``refuse_data``: an SMTP reply line to answer with instead of 250."""
+
+    port: int = field(default_factory=free_port)
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
+    refuse_rcpt: str | None = None
+    refuse_data: str | None = None
+    _controller: Controller | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.refuse_rcpt:
+            return self.refuse_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.refuse_data:
+            return self.refuse_data
+        raw = envelope.original_content or b""
+        message = cast(EmailMessage, BytesParser(policy=policy.default).parsebytes(raw))
+        with self._lock:
+            self.messages.append(message)
+            self.envelopes.append((str(envelope.mail_from), list(envelope.rcpt_tos)))
+        return "250 2.0.0 queued"
+
+    @property
+    def up(self) -> bool:
+        return self._controller is not None
+
+    def start(self) -> FakeRelay:
+        controller = Controller(cast(Any, self), hostname="127.0.0.1", port=self.port)
+        controller.start()
+        self._controller = controller
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
