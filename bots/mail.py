@@ -26,6 +26,7 @@ from desk.tickets import add_comment, requester_ticket
 __all__ = ["respond_to_mail", "thread_ticket"]
 
 _SUBJECT_REF = re.compile(r"\b(INC|REQ|PRB)-(\d+)\b", re.IGNORECASE)
+_SCORE = re.compile(r"^\s*([1-5]|[⭐★🌟]{1,5})\s*$")
 _SHORT = 80  # weighted characters: a longer mail says more than "status?" or "5"
 _DONE = {"affirm", "kb_helpful", "thanks"}
 _EMPTY = {"en": "(an e-mail without subject or text)", "zh": "（无主题、无正文的邮件）"}
@@ -64,6 +65,8 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
     turn.conversation.ticket_id = ticket.id
     turn.message.ticket_id = ticket.id
     score = rating_from(turn, text) if weight(text) < _SHORT else None
+    if ticket.status == "resolved" and not _SCORE.match(text):
+        score = None  # "great, thanks!" to a resolution confirms it (and then asks for the rating)
     if score is not None and ticket.status in ("resolved", "closed") and ticket.csat_score is None:
         turn.state.update(flow="survey", step="score", survey=ticket.ref)
         await survey_answer(turn, ticket.ref, score, text)

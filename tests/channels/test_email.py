@@ -305,6 +305,27 @@ async def test_stars_rate_and_still_broken_reopens(mail: Runtime, relay: FakeRel
     assert second.ref in answers[1]["Subject"]
 
 
+async def test_thanks_closes_a_resolved_ticket_and_a_word_rates_it(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Outlook asks for my password again and again", "Since the password "
+                                 "change Outlook keeps asking for my password every few minutes."))  # fmt: skip
+    await alice.inbox()
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        await resolve_ticket(
+            s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Removed the old credential"
+        )
+    [resolved] = await alice.inbox()
+    await alice.send(alice.write("", "Thanks, that fixed it.", reply_to=resolved))
+    [prompt] = await alice.inbox()
+    assert "5. ⭐⭐⭐⭐⭐" in _text(prompt)
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).status == "closed"
+    await alice.send(alice.write("", "great", reply_to=prompt))
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).csat_score == 5
+
+
 async def test_a_reply_resumes_a_pending_ticket_and_status_is_answered(
     mail: Runtime, relay: FakeRelay
 ) -> None:
