@@ -12,6 +12,7 @@ import smtplib
 import time
 from collections.abc import AsyncIterator
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -130,6 +131,27 @@ def test_stripping_never_fails_and_never_loses_everything(text: str) -> None:
         line.lstrip().startswith(">") or not line.strip() for line in text.splitlines()
     ):
         assert got.strip()
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=60),
+    st.sampled_from(["utf-8", "gb18030", "gbk"]),
+)
+def test_encoded_subjects_decode_to_what_was_written(subject: str, charset: str) -> None:
+    try:
+        encoded = Header(subject, charset).encode()
+    except UnicodeEncodeError:
+        return  # not writable in that charset (GBK lacks some characters)
+    raw = f"From: a@corp.example.com\r\nSubject: {encoded}\r\n\r\nx\r\n".encode()
+    assert parse_mail(raw).subject == " ".join(subject.split())
+
+
+def test_raw_8bit_chinese_headers_decode_with_the_bodys_charset() -> None:
+    raw = (b"From: " + "张伟".encode("gbk") + b" <zhang.wei@corp.example.com>\r\nSubject: "
+           + "打印机坏了".encode("gbk") + b"\r\nContent-Type: text/plain; charset=gb2312\r\n\r\n"
+           + "三楼的打印机坏了。".encode("gbk") + b"\r\n")  # fmt: skip
+    parsed = parse_mail(raw)
+    assert (parsed.subject, parsed.from_name, parsed.body) == ("打印机坏了", "张伟", "三楼的打印机坏了。")
 
 
 def test_html_mail_becomes_readable_text() -> None:
