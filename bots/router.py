@@ -134,7 +134,8 @@ class BotRouter:
             replies = list(turn.replies)
             if inbound.address.channel == "email" and replies:
                 replies = [_one_mail(replies)]  # one mail answers one mail
-                ref = turn.state.get("ticket") or turn.state.get("survey")
+                survey = turn.state.get("flow") == "survey"  # a rating is about the surveyed ticket
+                ref = turn.state.get("survey") if survey else turn.state.get("ticket")
                 ticket = await session.scalar(select(Ticket).where(Ticket.ref == ref)) if ref else None
                 subject = _mail_subject(inbound.subject, ticket.ref if ticket is not None else None)
             for reply in replies:

@@ -326,6 +326,25 @@ async def test_thanks_closes_a_resolved_ticket_and_a_word_rates_it(mail: Runtime
         assert (await get_ticket(s, ticket.ref)).csat_score == 5
 
 
+async def test_a_numbered_answer_threads_under_its_own_ticket(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    for subject in ("Scanner sends nothing", "Calendar invites arrive late"):
+        await alice.send(alice.write(subject, f"{subject} since Monday; colleagues see the same problem."))
+        await alice.inbox()
+    first, second = await tickets(mail)
+    async with mail.desk.session() as s:
+        await resolve_ticket(
+            s, mail.desk, AGENT, await get_ticket(s, first.ref), "Fixed the scan-to-mail relay"
+        )
+    [resolved] = await alice.inbox()
+    await alice.send(alice.write("", "1", reply_to=resolved))  # "fixed", by number
+    [prompt] = await alice.inbox()
+    assert first.ref in prompt["Subject"] and second.ref not in prompt["Subject"]
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, first.ref)).status == "closed"
+        assert (await get_ticket(s, second.ref)).status == "new"
+
+
 async def test_a_reply_resumes_a_pending_ticket_and_status_is_answered(
     mail: Runtime, relay: FakeRelay
 ) -> None:
