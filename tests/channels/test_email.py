@@ -434,6 +434,41 @@ async def test_malformed_mails_all_become_tickets(mail: Runtime, relay: FakeRela
     assert originals and originals >= len(samples) // 2
 
 
+def _move_away(path: Path) -> None:
+    path.rename(path.with_suffix(".away"))
+
+
+def _bring_back(path: Path) -> None:
+    path.unlink(missing_ok=True)  # the empty file SQLite made meanwhile
+    path.with_suffix(".away").rename(path)
+
+
+async def test_a_mail_that_cannot_be_stored_is_refused_for_now_and_taken_later(
+    mail: Runtime, relay: FakeRelay, db_url: str
+) -> None:
+    """The desk's database is gone (here: the SQLite file moved away): 451, so the sending server
+    keeps the mail and tries again; once the database is back the same mail becomes the ticket."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("moving the database away is a SQLite-file scenario")
+    path = Path(db_url.removeprefix("sqlite:///"))
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    sent = alice.write("Shared drive is gone", "The S: drive disappeared from my laptop after lunch.")
+    await mail.desk.db.dispose()
+    _move_away(path)
+    try:
+        with pytest.raises(smtplib.SMTPDataError) as later:
+            await alice.send(sent)
+        assert later.value.smtp_code == 451
+    finally:
+        await mail.desk.db.dispose()
+        _bring_back(path)
+    await alice.send(sent)  # the sender's retry
+    [ticket] = await tickets(mail)
+    assert ticket.subject == "Shared drive is gone"
+    [reply] = await alice.inbox()
+    assert ticket.ref in _text(reply)
+
+
 async def test_relay_down_then_up_delivers_once(mail: Runtime, relay: FakeRelay, clock: Clock) -> None:
     relay.stop()
     alice = Person(mail, relay, ALICE, "Alice Smith")
