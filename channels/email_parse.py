@@ -118,12 +118,31 @@ def _parts(msg: Message) -> Iterator[Message]:
         yield msg
 
 
-def _filename(part: Message, n: int) -> str | None:
+def _raw_filename(part: Message, charset: str | None) -> str | None:
+    """A file name sent as raw 8-bit bytes (no RFC 2231/2047), decoded like the body."""
+    for key, value in part.raw_items():
+        if key.lower() not in ("content-disposition", "content-type"):
+            continue
+        found = re.search(r'(?:file)?name="?([^";]+)', str(value), re.I)
+        if found is None:
+            continue
+        data = found.group(1).encode("ascii", "surrogateescape")
+        for candidate in (c for c in (charset, "utf-8", "cp1252") if c):
+            try:
+                return data.decode(_CHARSET_ALIASES.get(candidate, candidate)).strip()
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return None
+
+
+def _filename(part: Message, n: int, charset: str | None = None) -> str | None:
     try:
         name = part.get_filename()
     except Exception:
         name = None
     disposition = _text(part, "Content-Disposition").split(";")[0].strip().lower()
+    if name and "\ufffd" in name:
+        name = _raw_filename(part, charset) or name
     if name:
         return _decode_raw(name)
     if disposition == "attachment" or part.get_content_maintype() in (
@@ -209,7 +228,7 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         if kind == "message/rfc822" or part.get_content_maintype() == "message":
             files.append(Attachment(f"message-{n}.eml", "message/rfc822", data))
             continue
-        filename = _filename(part, n) if kind not in ("text/plain", "text/html") else None
+        filename = _filename(part, n, charset) if kind not in ("text/plain", "text/html") else None
         disposition = _text(part, "Content-Disposition").split(";")[0].strip().lower()
         if filename is None and kind in ("text/plain", "text/html") and disposition == "attachment":
             filename = _filename(part, n) or f"attachment-{n}.{part.get_content_subtype()}"

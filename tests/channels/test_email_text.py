@@ -208,6 +208,7 @@ async def test_every_malformed_and_legacy_mail_is_taken(
         assert any(a.filename == "original.eml" for a in inbound.attachments)
     if sample.parent.name == "legacy":
         assert "\ufffd" not in inbound.subject  # 8-bit and RFC 2047 subjects decode
+        assert all("\ufffd" not in a.filename for a in inbound.attachments)  # and file names
 
 
 async def test_a_mail_with_no_sender_at_all_is_refused_with_a_reason(
