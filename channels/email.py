@@ -104,6 +104,9 @@ class EmailChannel:
     async def start(self) -> None:
         """Listen for SMTP on the running event loop."""
         loop = asyncio.get_running_loop()
+        smtp_log = logging.getLogger("mail.log")  # aiosmtpd logs every SMTP command at INFO
+        if smtp_log.level == logging.NOTSET:
+            smtp_log.setLevel(logging.WARNING)
         self.server = await loop.create_server(self._protocol, self._host, self._port)
         log.info("email: SMTP listening on %s:%s", self._host, self.port)
 
