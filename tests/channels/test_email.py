@@ -8,6 +8,7 @@ mail, agents' comments and resolutions, and a relay outage."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import smtplib
@@ -17,22 +18,21 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 import aiosmtplib
+import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from bots.understanding import Understanding
-from bots.wiring import Runtime, build_runtime, start_background
+from bots.wiring import Runtime, start_background
 from channels.base import Address, Button, DeliveryError, Inbound, Outbound
 from channels.base import Attachment as File
 from channels.email import EmailChannel
-from desk.context import Actor, Desk
-from desk.db import Database
+from desk.context import Actor
 from desk.models import Attachment, Message, OutboxItem, Ticket
 from desk.outbox import deliver_due
-from desk.seed import seed_demo
 from desk.tickets import add_comment, change_ticket, get_ticket, resolve_ticket
 from nlu import EmbeddedEngine
-from tests.conftest import Clock, base_config, make_settings
+from tests.channels.conftest import channel_runtime
+from tests.conftest import PG_URL, Clock
 from tests.fakes.smtp import FakeRelay, free_port
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
@@ -49,27 +49,19 @@ def relay() -> Iterator[FakeRelay]:
     running.stop()
 
 
-def email_settings(relay_port: int, smtp_port: int = 0) -> dict[str, object]:
-    channels = base_config()["channels"]
-    channels["email"] = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "domains": ["helpdesk.example.com"],
-                         "from_address": DESK, "relay_host": "127.0.0.1", "relay_port": relay_port}  # fmt: skip
-    return channels
+def email_config(relay_port: int, smtp_port: int = 0) -> dict[str, object]:
+    return {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "domains": ["helpdesk.example.com"],
+            "from_address": DESK, "relay_host": "127.0.0.1", "relay_port": relay_port}  # fmt: skip
 
 
 @pytest.fixture
 async def mail(
     db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
 ) -> AsyncIterator[Runtime]:
-    settings = make_settings(db_url, channels=email_settings(relay.port))
-    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
-    async with desk.session() as s:
-        await seed_demo(s, desk)
-    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
-    assert runtime.email is not None
-    await runtime.email.start()
-    yield runtime
-    await runtime.registry.close()
-    await desk.db.dispose()
+    async with channel_runtime(db_url, clock, nlu_engine, "email", email_config(relay.port)) as runtime:
+        assert runtime.email is not None
+        await runtime.email.start()
+        yield runtime
 
 
 class Person:
@@ -434,34 +426,43 @@ async def test_malformed_mails_all_become_tickets(mail: Runtime, relay: FakeRela
     assert originals and originals >= len(samples) // 2
 
 
-def _move_away(path: Path) -> None:
-    path.rename(path.with_suffix(".away"))
-
-
-def _bring_back(path: Path) -> None:
-    path.unlink(missing_ok=True)  # the empty file SQLite made meanwhile
-    path.with_suffix(".away").rename(path)
+@contextlib.contextmanager
+def _database_down(db_url: str) -> Iterator[None]:
+    """The desk's database is unreachable: the SQLite file moved away, or the PostgreSQL
+    database closed to new connections and its sessions ended."""
+    if db_url.startswith("sqlite"):
+        path = Path(db_url.removeprefix("sqlite:///"))
+        path.rename(path.with_suffix(".away"))
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)  # the empty file SQLite made meanwhile
+            path.with_suffix(".away").rename(path)
+        return
+    name = db_url.rpartition("/")[2]
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        try:
+            yield
+        finally:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
 
 async def test_a_mail_that_cannot_be_stored_is_refused_for_now_and_taken_later(
     mail: Runtime, relay: FakeRelay, db_url: str
 ) -> None:
-    """The desk's database is gone (here: the SQLite file moved away): 451, so the sending server
-    keeps the mail and tries again; once the database is back the same mail becomes the ticket."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("moving the database away is a SQLite-file scenario")
-    path = Path(db_url.removeprefix("sqlite:///"))
+    """The desk's database is gone: 451, so the sending server keeps the mail and tries again;
+    once the database is back the same mail becomes the ticket."""
     alice = Person(mail, relay, ALICE, "Alice Smith")
     sent = alice.write("Shared drive is gone", "The S: drive disappeared from my laptop after lunch.")
     await mail.desk.db.dispose()
-    _move_away(path)
     try:
-        with pytest.raises(smtplib.SMTPDataError) as later:
+        with _database_down(db_url), pytest.raises(smtplib.SMTPDataError) as later:
             await alice.send(sent)
         assert later.value.smtp_code == 451
     finally:
         await mail.desk.db.dispose()
-        _bring_back(path)
     await alice.send(sent)  # the sender's retry
     [ticket] = await tickets(mail)
     assert ticket.subject == "Shared drive is gone"
@@ -519,11 +520,14 @@ async def test_serve_starts_and_stops_the_smtp_server(
     db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
 ) -> None:
     port = free_port()
-    settings = make_settings(db_url, channels=email_settings(relay.port, port))
-    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
-    async with desk.session() as s:
-        await seed_demo(s, desk)
-    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
+    async with channel_runtime(db_url, clock, nlu_engine, "email", email_config(relay.port, port)) as runtime:
+        await _serve_one_mail(runtime, relay)
+    with pytest.raises(aiosmtplib.SMTPConnectError):  # nothing listens any more
+        await aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=2).connect()
+
+
+async def _serve_one_mail(runtime: Runtime, relay: FakeRelay) -> None:
+    """Background work as serve starts it: the SMTP server comes up, a mail is answered."""
     stop = asyncio.Event()
     tasks = start_background(runtime, stop)
     try:
@@ -543,7 +547,3 @@ async def test_serve_starts_and_stops_the_smtp_server(
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await runtime.registry.close()
-        await desk.db.dispose()
-    with pytest.raises(aiosmtplib.SMTPConnectError):  # nothing listens any more
-        await aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=2).connect()

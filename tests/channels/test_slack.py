@@ -22,20 +22,18 @@ from fastapi import FastAPI
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import select
 
-from bots.understanding import Understanding
 from bots.wiring import Runtime, build_runtime
 from channels.base import Address, Button, DeliveryError, Outbound
 from channels.slack import SlackChannel
 from channels.slack_blocks import plain
 from desk.context import Desk
-from desk.db import Database
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Message, OutboxItem
 from desk.notifications import notify_agent
 from desk.outbox import deliver_due
-from desk.seed import seed_demo
 from desk.tickets import get_ticket
 from nlu import EmbeddedEngine
+from tests.channels.conftest import asgi_client, channel_runtime
 from tests.conftest import Clock, base_config, make_settings
 from tests.fakes.platforms import SLACK_FILE, FakeSlack, serve_fake
 
@@ -73,23 +71,15 @@ async def fake() -> AsyncIterator[FakeSlack]:
 async def slack(
     db_url: str, clock: Clock, fake: FakeSlack, nlu_engine: EmbeddedEngine
 ) -> AsyncIterator[Runtime]:
-    channels = base_config()["channels"]
-    channels["slack"] = {"bot_token": fake.token, "signing_secret": SECRET, "base_url": fake.base_url,
-                         "agent_channel": AGENTS}  # fmt: skip
-    settings = make_settings(db_url, channels=channels)
-    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
-    async with desk.session() as s:
-        await seed_demo(s, desk)
-    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
-    yield runtime
-    await runtime.registry.close()
-    await desk.db.dispose()
+    config = {"bot_token": fake.token, "signing_secret": SECRET, "base_url": fake.base_url,
+              "agent_channel": AGENTS}  # fmt: skip
+    async with channel_runtime(db_url, clock, nlu_engine, "slack", config) as runtime:
+        yield runtime
 
 
 @pytest.fixture
 async def web(slack: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=slack.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://desk.test") as c:
+    async with asgi_client(slack.app) as c:
         yield c
 
 

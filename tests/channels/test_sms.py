@@ -14,18 +14,16 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 from twilio.request_validator import RequestValidator
 
-from bots.understanding import Understanding
-from bots.wiring import Runtime, build_runtime
+from bots.wiring import Runtime
 from channels.base import Address, Button, DeliveryError, Outbound
 from channels.sms import SmsChannel, sms_text
-from desk.context import Actor, Desk
-from desk.db import Database
+from desk.context import Actor
 from desk.models import Attachment, Message
 from desk.outbox import deliver_due
-from desk.seed import seed_demo
 from desk.tickets import get_ticket, resolve_ticket
 from nlu import EmbeddedEngine
-from tests.conftest import Clock, base_config, make_settings
+from tests.channels.conftest import asgi_client, channel_runtime
+from tests.conftest import Clock
 from tests.fakes.platforms import FakeTwilio, serve_fake
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "channels"
@@ -46,23 +44,15 @@ async def fake() -> AsyncIterator[FakeTwilio]:
 async def sms(
     db_url: str, clock: Clock, fake: FakeTwilio, nlu_engine: EmbeddedEngine
 ) -> AsyncIterator[Runtime]:
-    channels = base_config()["channels"]
-    channels["sms"] = {"account_sid": fake.account_sid, "auth_token": fake.auth_token,
-                       "from_number": "+15005550006", "base_url": fake.base_url}  # fmt: skip
-    settings = make_settings(db_url, channels=channels, public_url=PUBLIC)
-    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
-    async with desk.session() as s:
-        await seed_demo(s, desk)
-    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
-    yield runtime
-    await runtime.registry.close()
-    await desk.db.dispose()
+    config = {"account_sid": fake.account_sid, "auth_token": fake.auth_token,
+              "from_number": "+15005550006", "base_url": fake.base_url}  # fmt: skip
+    async with channel_runtime(db_url, clock, nlu_engine, "sms", config, public_url=PUBLIC) as runtime:
+        yield runtime
 
 
 @pytest.fixture
 async def web(sms: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=sms.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.5:8000") as c:
+    async with asgi_client(sms.app, "http://10.0.0.5:8000") as c:
         yield c
 
 

@@ -12,16 +12,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bots.understanding import Understanding
 from bots.wiring import Runtime, build_runtime
 from channels.base import Address, Button, DeliveryError, Outbound
 from channels.telegram import TelegramChannel, _chunks, file_url
 from desk.context import Desk
-from desk.db import Database
 from desk.models import Attachment, Message
 from desk.outbox import deliver_due
-from desk.seed import seed_demo
 from nlu import EmbeddedEngine
+from tests.channels.conftest import asgi_client, channel_runtime
 from tests.conftest import Clock, base_config, make_settings
 from tests.fakes.platforms import FakeTelegram, serve_fake
 
@@ -40,22 +38,14 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 async def tg(
     db_url: str, clock: Clock, fake: FakeTelegram, nlu_engine: EmbeddedEngine
 ) -> AsyncIterator[Runtime]:
-    channels = base_config()["channels"]
-    channels["telegram"] = {"token": fake.token, "secret_token": SECRET, "base_url": fake.base_url}
-    settings = make_settings(db_url, channels=channels)
-    desk = Desk(settings=settings, db=Database(db_url), clock=clock)
-    async with desk.session() as s:
-        await seed_demo(s, desk)
-    runtime = build_runtime(settings, desk, Understanding(settings.nlu, engine=nlu_engine))
-    yield runtime
-    await runtime.registry.close()
-    await desk.db.dispose()
+    config = {"token": fake.token, "secret_token": SECRET, "base_url": fake.base_url}
+    async with channel_runtime(db_url, clock, nlu_engine, "telegram", config) as runtime:
+        yield runtime
 
 
 @pytest.fixture
 async def web(tg: Runtime) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=tg.app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://desk.test") as c:
+    async with asgi_client(tg.app) as c:
         yield c
 
 
