@@ -121,11 +121,13 @@ class Outbound:
 
 
 class DeliveryError(Exception):
-    """A channel could not deliver now. ``permanent`` means retrying will not help."""
+    """A channel could not deliver now. ``permanent`` means retrying will not help;
+    ``retry_after`` is how many seconds the platform asked us to wait (a rate limit), if it said."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.retry_after = retry_after
 
 
 class Sender(Protocol):

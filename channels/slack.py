@@ -116,7 +116,10 @@ class SlackChannel:
         except SlackApiError as exc:
             status, code, retry = slack_error(exc.response)
             if status == 429 or code == "ratelimited":
-                raise DeliveryError(f"slack rate limited; retry after {retry or '?'} s") from exc
+                wait = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
+                raise DeliveryError(
+                    f"slack rate limited; retry after {retry or '?'} s", retry_after=wait
+                ) from exc
             permanent = code in PERMANENT_ERRORS
             raise DeliveryError(f"slack {status}: {code or exc}", permanent=permanent) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:

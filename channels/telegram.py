@@ -147,7 +147,9 @@ class TelegramChannel:
         except (Forbidden, BadRequest, InvalidToken) as exc:
             raise DeliveryError(f"telegram refused: {exc.message}", permanent=True) from exc
         except RetryAfter as exc:
-            raise DeliveryError(f"telegram flood limit: {exc.message}") from exc
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            raise DeliveryError(f"telegram flood limit: {exc.message}", retry_after=seconds) from exc
         except TelegramError as exc:
             raise DeliveryError(f"telegram: {exc.message}") from exc
         return str(sent.message_id) if sent is not None else None

@@ -111,7 +111,11 @@ async def _record(desk: Desk, item_id: int, *, external_id: str | None, error: D
             item.status = "failed"
             log.error("outbox %s to %s failed for good: %s", item.id, item.channel, error)
         else:
-            item.next_attempt_at = now + _backoff(desk, item.attempts)
+            # The platform's own wait (a rate limit's Retry-After) when it gave one, else backoff.
+            wait = _backoff(desk, item.attempts)
+            if error.retry_after is not None:
+                wait = max(wait, timedelta(seconds=error.retry_after))
+            item.next_attempt_at = now + wait
             log.warning(
                 "outbox %s to %s failed (attempt %s), will retry: %s",
                 item.id,

@@ -23,6 +23,7 @@ class FakeChannels:
         self.sent: list[tuple[str, str]] = []
         self.failures: dict[str, int] = {}
         self.refuse: set[str] = set()
+        self.rate_limited: dict[str, float] = {}
 
     def handles(self, channel: str) -> bool:
         return channel in self.channels
@@ -32,6 +33,8 @@ class FakeChannels:
             await asyncio.sleep(self.delay)
         if message.text in self.refuse:
             raise DeliveryError("chat not found", permanent=True)
+        if message.text in self.rate_limited:
+            raise DeliveryError("429 Too Many Requests", retry_after=self.rate_limited.pop(message.text))
         if self.failures.get(message.text, 0) > 0:
             self.failures[message.text] -= 1
             raise DeliveryError("502 Bad Gateway")
@@ -76,6 +79,18 @@ async def test_an_outage_is_retried_and_holds_back_later_messages(desk: Desk, cl
     assert await deliver_due(desk, fake) == 2
     assert fake.sent[1:] == [("1", "first"), ("1", "second")]
     assert await statuses(desk) == [("first", "sent", 3), ("second", "sent", 1), ("other user", "sent", 1)]
+
+
+async def test_a_rate_limit_waits_as_long_as_the_platform_asked(desk: Desk, clock: Clock) -> None:
+    fake = FakeChannels()
+    fake.rate_limited["burst"] = 30.0  # far longer than the first backoff (about 2 s)
+    await queue(desk, ("telegram", "1", "burst"))
+    assert await deliver_due(desk, fake) == 0
+    clock.advance(seconds=25)
+    assert await deliver_due(desk, fake) == 0  # the backoff alone would have retried by now
+    clock.advance(seconds=6)
+    assert await deliver_due(desk, fake) == 1
+    assert await statuses(desk) == [("burst", "sent", 2)]
 
 
 async def test_permanent_refusal_and_exhausted_retries_fail_the_row(desk: Desk, clock: Clock) -> None:

@@ -151,7 +151,7 @@ async def test_delivery_errors_are_permanent_or_retried(fake: FakeTelegram) -> N
         fake.fail_with = (429, "Too Many Requests: retry after 3", {"retry_after": 3})
         with pytest.raises(DeliveryError) as flood:
             await channel.send(to, Outbound("hi"))
-        assert not flood.value.permanent
+        assert not flood.value.permanent and flood.value.retry_after == 3.0
         fake.fail_with = None
         long_payload = "/category " + "x" * 80
         ident = await channel.send(
