@@ -10,23 +10,14 @@ best intent before any out-of-scope threshold.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _peak_mb() -> float:
-    """This process's peak resident memory. Linux's ru_maxrss survives exec, so a child of a large
-    parent would report the parent's size; VmHWM belongs to the new program alone."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+from peak_memory import peak_mb
 
 
 def main() -> None:
@@ -60,7 +51,7 @@ def main() -> None:
         report = {"import_s": round(imported - started, 3), "load_s": round(loaded - t0, 3), "n": len(texts)}
     else:
         raise SystemExit(f"unknown command {command!r}")
-    report["peak_mb"] = _peak_mb()
+    report["peak_mb"] = peak_mb()
     print(json.dumps(report), flush=True)
 
 

@@ -14,7 +14,6 @@ import asyncio
 import json
 import logging
 import os
-import resource
 import sys
 import time
 from pathlib import Path
@@ -22,17 +21,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 logging.disable(logging.WARNING)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def _peak_mb() -> float:
-    """This process's peak resident memory. Linux's ru_maxrss survives exec, so a child of a large
-    parent would report the parent's size; VmHWM belongs to the new program alone."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+from peak_memory import peak_mb  # noqa: E402
 
 
 def train(config: str, data: str, out: str) -> dict[str, object]:
@@ -48,7 +39,7 @@ def train(config: str, data: str, out: str) -> dict[str, object]:
         "rasa_version": rasa.__version__,
         "import_s": round(imported - started, 3),
         "train_s": round(done - imported, 3),
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
     }
 
 
@@ -83,7 +74,7 @@ async def _predict(model: str, texts: list[str], sink: list[str]) -> dict[str, o
         "rasa_version": rasa.__version__,
         "import_s": round(imported - started, 3),
         "load_s": round(loaded - imported, 3),
-        "peak_mb": _peak_mb(),
+        "peak_mb": peak_mb(),
         "n": len(texts),
     }
 
