@@ -99,8 +99,6 @@ def _register_channels(
         )
         registry.add(sms)
         app.include_router(sms.router())
-    if not ch.email.relay_host:
-        registry.mark_off("email", "no channels.email.relay_host")
     return room
 
 
@@ -132,18 +130,22 @@ def build_runtime(
     app.include_router(rest.router())
     app.state.registry = registry
     email = _email_channel(settings, bot)
-    if email is not None:
+    if settings.channels.email.relay_host:
         registry.add(email)
+    else:
+        where = f"{settings.channels.email.smtp_host}:{settings.channels.email.smtp_port}"
+        registry.mark_off(
+            "email", f"no channels.email.relay_host: mail is received on {where}, replies wait in the outbox"
+        )
     return Runtime(
         settings=settings, desk=desk, registry=registry, app=app, bot=bot, agent_room=room, email=email
     )
 
 
-def _email_channel(settings: Settings, bot: BotRouter) -> EmailChannel | None:
-    """The e-mail channel when a relay is configured (without one it is off: no replies)."""
+def _email_channel(settings: Settings, bot: BotRouter) -> EmailChannel:
+    """The e-mail channel. Its SMTP listener always runs with ``serve`` (mail sent to the desk is
+    never refused for want of a relay); without ``relay_host`` its replies wait in the outbox."""
     cfg = settings.channels.email
-    if not cfg.relay_host:
-        return None
     return EmailChannel(
         bot.handle_strict,  # a mail that could not be stored gets 451: the sender's server retries
         from_address=cfg.from_address or f"helpdesk@{(cfg.domains or ['localhost'])[0]}",
@@ -179,8 +181,8 @@ async def _listen(channel: EmailChannel, stop: asyncio.Event) -> None:
     """The SMTP server, until ``stop``; then it stops taking mail."""
     try:
         await channel.start()
-    except OSError:
-        log.exception("email: the SMTP server could not listen on its port")
+    except OSError as exc:  # e.g. a second serve process on the same machine
+        log.error("email: no SMTP listener in this process: %s", exc)
         return
     try:
         await stop.wait()

@@ -67,7 +67,7 @@ class EmailChannel:
         handler: InboundHandler,
         *,
         from_address: str,
-        relay_host: str,
+        relay_host: str | None,
         relay_port: int = 25,
         domains: list[str] | tuple[str, ...] = (),
         host: str = "127.0.0.1",
@@ -215,6 +215,8 @@ class EmailChannel:
             DeliveryError: permanent for 5xx answers (no such mailbox), temporary for 4xx,
                 a relay that cannot be reached, and timeouts.
         """
+        if not self._relay["hostname"]:
+            raise DeliveryError("no channels.email.relay_host: e-mail replies cannot be sent")
         mail = self.compose(address, message)
         options: dict[str, Any] = {k: v for k, v in self._relay.items() if v is not None}
         try:

@@ -139,21 +139,32 @@ async def deliver_due(desk: Desk, outbox: Outbox, *, limit: int = 50) -> int:
         if key in blocked:
             await _release(desk, item.id)
             continue
+        if not outbox.handles(address.channel):
+            await _park(desk, item.id, f"channel {address.channel} is not configured")
+            blocked.add(key)
+            continue
         error: DeliveryError | None = None
         external_id: str | None = None
-        if not outbox.handles(address.channel):
-            error = DeliveryError(f"channel {address.channel} is not configured")
-        else:
-            try:
-                external_id = await outbox.send(address, Outbound.from_dict(item.payload))
-            except DeliveryError as exc:
-                error = exc
+        try:
+            external_id = await outbox.send(address, Outbound.from_dict(item.payload))
+        except DeliveryError as exc:
+            error = exc
         await _record(desk, item.id, external_id=external_id, error=error)
         if error is None:
             sent += 1
         else:
             blocked.add(key)
     return sent
+
+
+async def _park(desk: Desk, item_id: int, reason: str) -> None:
+    """A row for a channel that is off: it stays pending without using up its attempts, and is
+    looked at again after the longest backoff (so within that time of the channel coming on)."""
+    async with desk.db.session() as session:
+        item = await session.get(OutboxItem, item_id)
+        if item is not None and item.status == "pending":
+            item.last_error = reason
+            item.next_attempt_at = desk.now() + timedelta(seconds=desk.settings.outbox.max_retry_seconds)
 
 
 async def _release(desk: Desk, item_id: int) -> None:

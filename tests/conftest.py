@@ -54,6 +54,7 @@ class Clock:
 
 def base_config() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+    data["channels"]["email"]["smtp_port"] = 0  # a runtime's SMTP listener takes any free port
     return data
 
 

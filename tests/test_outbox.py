@@ -113,13 +113,19 @@ async def test_permanent_refusal_and_exhausted_retries_fail_the_row(desk: Desk, 
     assert errors == ["chat not found", "502 Bad Gateway"]
 
 
-async def test_a_channel_that_is_off_keeps_its_messages_pending(desk: Desk) -> None:
-    await queue(desk, ("slack", "D1", "for slack"))
-    assert await deliver_due(desk, FakeChannels(channels=("telegram",))) == 0
+async def test_a_channel_that_is_off_keeps_its_messages_pending(desk: Desk, clock: Clock) -> None:
+    await queue(desk, ("slack", "D1", "for slack"), ("slack", "D1", "second"))
+    for _ in range(desk.settings.outbox.max_attempts + 2):  # longer than retries would last
+        assert await deliver_due(desk, FakeChannels(channels=("telegram",))) == 0
+        clock.advance(seconds=desk.settings.outbox.max_retry_seconds)
     async with desk.session() as s:
         row = await s.scalar(select(OutboxItem))
     assert row is not None
-    assert (row.status, row.last_error) == ("pending", "channel slack is not configured")
+    assert (row.status, row.attempts, row.last_error) == ("pending", 0, "channel slack is not configured")
+    # Once the channel is on (serve restarted with its settings), it goes, in order.
+    slack = FakeChannels(channels=("slack",))
+    assert await deliver_due(desk, slack) == 2
+    assert slack.sent == [("D1", "for slack"), ("D1", "second")]
 
 
 async def test_two_workers_never_send_the_same_row(desk: Desk) -> None:

@@ -547,3 +547,31 @@ async def _serve_one_mail(runtime: Runtime, relay: FakeRelay) -> None:
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_without_a_relay_mail_is_taken_and_replies_wait_in_the_outbox(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> None:
+    """The embedded defaults (`make run`): serve listens for SMTP with no relay configured."""
+    config = {**email_config(relay.port, free_port()), "relay_host": None}
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        assert "replies wait in the outbox" in runtime.registry.off["email"]
+        stop = asyncio.Event()
+        tasks = start_background(runtime, stop)
+        try:
+            for _ in range(100):
+                if runtime.email is not None and runtime.email.server is not None:
+                    break
+                await asyncio.sleep(0.02)
+            alice = Person(runtime, relay, ALICE, "Alice Smith")
+            await alice.send(alice.write("Monitor flickers", "My second monitor flickers every few seconds."))
+            [ticket] = await tickets(runtime)
+            assert ticket.subject == "Monitor flickers"
+            await deliver_due(runtime.desk, runtime.registry)
+            async with runtime.desk.session() as s:
+                [row] = list(await s.scalars(select(OutboxItem)))
+            assert (row.channel, row.status, row.attempts) == ("email", "pending", 0)
+            assert relay.messages == []
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
