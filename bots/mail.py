@@ -16,6 +16,7 @@ import re
 from bots.followup import confirm, latest_unrated, rating_from, show_status, survey_answer
 from bots.report import URGENCY, open_ticket, weight
 from bots.turn import Turn
+from desk.audit import record_event
 from desk.catalog import find_category
 from desk.conversations import thread_ticket_id
 from desk.errors import NotFound
@@ -30,6 +31,8 @@ _SCORE = re.compile(r"^\s*([1-5]|[⭐★🌟]{1,5})\s*$")
 _SHORT = 80  # weighted characters: a longer mail says more than "status?" or "5"
 _DONE = {"affirm", "kb_helpful", "thanks"}
 _EMPTY = {"en": "(an e-mail without subject or text)", "zh": "（无主题、无正文的邮件）"}
+_FINISHED = ("closed", "cancelled")  # a comment there would reach nobody: a follow-up instead
+_REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
 
 
 async def thread_ticket(turn: Turn) -> Ticket | None:
@@ -75,6 +78,9 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
     if survey == ("survey", "comment", ticket.ref):
         await survey_answer(turn, ticket.ref, None, text)  # the comment on the rating
         return
+    if ticket.status in _FINISHED:
+        await _follow_up(turn, ticket, text)
+        return
     intent = turn.parse.intent
     if ticket.status == "resolved":
         if intent.name in _DONE and weight(text) < _SHORT:
@@ -88,6 +94,21 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
         await show_status(turn, ticket.ref)
     else:
         turn.say(turn.t("info.added", ref=ticket.ref))
+
+
+async def _follow_up(turn: Turn, closed: Ticket, text: str) -> None:
+    """A reply to a closed or cancelled ticket opens a new one that names it (as Zendesk's
+    follow-up tickets do); the old ticket's log points to the new one."""
+    turn.say(turn.t("mail.follow_up", old=closed.ref))
+    ticket = await _open(turn, text, follow_up=closed)
+    record_event(
+        turn.session,
+        closed,
+        turn.requester,
+        "follow_up",
+        turn.desk.now(),
+        note=f"followed up by {ticket.ref}",
+    )
 
 
 async def _comment(turn: Turn, ticket: Ticket, text: str) -> None:
@@ -112,9 +133,15 @@ async def _new_mail(turn: Turn, text: str) -> None:
     await _open(turn, text)
 
 
-async def _open(turn: Turn, text: str) -> None:
+async def _open(turn: Turn, text: str, *, follow_up: Ticket | None = None) -> Ticket:
     inbound = turn.inbound
     subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
+    if follow_up is not None:
+        subject = (
+            _REPLY_PREFIX.sub("", subject.replace(f"[{follow_up.ref}]", "")).strip() or follow_up.subject
+        )
+        note = turn.t("mail.follow_up_note", ref=follow_up.ref, subject=follow_up.subject)
+        text = f"{text.strip()}\n\n{note}"
     kind = "request" if turn.parse.intent.name == "request_service" else "incident"
     category = None
     named = turn.parse.entity("category")
@@ -138,7 +165,7 @@ async def _open(turn: Turn, text: str) -> None:
         "urgency": urgency if urgency in URGENCY else None,
         "since": turn.message.id,
     }
-    await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)
+    ticket = await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)
     bot = turn.desk.settings.bot
     query = f"{subject}\n{text}"
     hits = await search_articles(turn.session, query, language=turn.lang, limit=bot.kb_suggestions)
@@ -150,3 +177,4 @@ async def _open(turn: Turn, text: str) -> None:
             snippet = body if len(body) <= 140 else body[:139].rstrip() + "…"
             lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=snippet))
         turn.say("\n".join(lines))
+    return ticket

@@ -27,7 +27,7 @@ from channels.base import Address, Button, DeliveryError, Inbound, Outbound
 from channels.base import Attachment as File
 from channels.email import EmailChannel
 from desk.context import Actor
-from desk.models import Attachment, Message, OutboxItem, Ticket
+from desk.models import Attachment, Message, OutboxItem, Ticket, TicketEvent
 from desk.outbox import deliver_due
 from desk.tickets import add_comment, change_ticket, get_ticket, resolve_ticket
 from nlu import EmbeddedEngine
@@ -575,3 +575,33 @@ async def test_without_a_relay_mail_is_taken_and_replies_wait_in_the_outbox(
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_reply_to_a_closed_ticket_opens_a_follow_up(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Laptop fan is loud", "The fan of my laptop runs loud all day long."))
+    [created] = await alice.inbox()
+    [first] = await tickets(mail)
+    async with mail.desk.session() as s:
+        ticket = await get_ticket(s, first.ref)
+        await resolve_ticket(s, mail.desk, AGENT, ticket, "Cleaned the fan")
+        await change_ticket(s, mail.desk, AGENT, ticket, {"status": "closed"})
+    await alice.inbox()
+    await alice.send(alice.write("", "The fan is loud again since this morning.", reply_to=created))
+    [answer] = await alice.inbox()
+    old, new = await tickets(mail)
+    assert (old.ref, old.status) == (first.ref, "closed")
+    assert new.subject == "Laptop fan is loud" and first.ref in new.description
+    assert "loud again" in new.description
+    assert first.ref in _text(answer) and new.ref in _text(answer) and new.ref in str(answer["Subject"])
+    async with mail.desk.session() as s:
+        events = (
+            await s.execute(
+                select(TicketEvent.action, TicketEvent.note).where(TicketEvent.ticket_id == old.id)
+            )
+        ).all()
+        comments = list(
+            await s.scalars(select(Message).where(Message.ticket_id == old.id, Message.direction == "in"))
+        )
+    assert ("follow_up", f"followed up by {new.ref}") in events
+    assert all("loud again" not in m.text for m in comments)  # not buried on the closed ticket
