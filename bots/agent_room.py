@@ -23,7 +23,7 @@ import logging
 import re
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Inbound, Outbound
@@ -41,6 +41,7 @@ KEY = "agent_room"
 _ACTIVE = ("queued", "agent")
 _COMMAND = re.compile(r"^(take\s*over|release)(?:\s+(\d+))?$", re.IGNORECASE)
 _HISTORY = 5
+_FROM_ROOM = "agent-room:"  # external_id prefix of agents' messages written in the room itself
 
 TEXT = {
     "en": {
@@ -50,6 +51,7 @@ TEXT = {
         "release": "Release",
         "taken": "{agent} took this conversation over. Write in this thread to answer {person} on "
         "{channel}; press Release or type `release` to hand it back to the bot.",
+        "taken_elsewhere": "{agent} took this conversation over in the console.",
         "released": "{agent} handed this conversation back to the bot.",
         "not_agent": "You are not a Frontdesk agent (no active agent has the e-mail {email}).",
         "gone": "This conversation is no longer waiting for a person or with one.",
@@ -63,6 +65,7 @@ TEXT = {
         "release": "交还",
         "taken": "{agent} 接手了这个会话。在此线程中回复即可通过 {channel} 回答 {person}；"
         "点击“交还”或输入 `release` 交还给机器人。",
+        "taken_elsewhere": "{agent} 在控制台接手了这个会话。",
         "released": "{agent} 把这个会话交还给了机器人。",
         "not_agent": "您不是 Frontdesk 坐席（没有邮箱为 {email} 的在职坐席）。",
         "gone": "这个会话已不在等待人工或人工服务中。",
@@ -93,24 +96,25 @@ class AgentRoom:
             # every message, as this runs every second.
             last_in = (
                 select(func.max(Message.id))
-                .where(Message.conversation_id == Conversation.id, Message.direction == "in")
+                .where(Message.conversation_id == Conversation.id, _mirrored())
                 .correlate(Conversation)
                 .scalar_subquery()
             )
             rows = (
                 await session.execute(
-                    select(Conversation.id, Conversation.mode, Conversation.state, last_in).where(
-                        Conversation.mode.in_(_ACTIVE)
-                    )
+                    select(
+                        Conversation.id, Conversation.mode, Conversation.agent_id, Conversation.state, last_in
+                    ).where(Conversation.mode.in_(_ACTIVE))
                 )
             ).all()
         done = 0
-        for conversation_id, mode, state, last in rows:
+        for conversation_id, mode, agent_id, state, last in rows:
             room = (state or {}).get(KEY)
             due = (
                 (not room and mode == "queued")
                 or (room and not room.get("thread"))
                 or (room and room.get("thread") and (last or 0) > room.get("seen", 0))
+                or (room and room.get("thread") and mode == "agent" and room.get("agent") != agent_id)
             )
             if not due:
                 continue
@@ -143,12 +147,16 @@ class AgentRoom:
                 room["thread"], acted = post.external_id, 1
         if room.get("thread"):
             thread = Address(self.address.channel, self.address.chat_id, room["thread"])
+            if conversation.mode == "agent" and conversation.agent_id != room.get("agent"):
+                # Taken over outside the room (the console, the API): say so before their words.
+                agent = await session.get(Agent, conversation.agent_id) if conversation.agent_id else None
+                note = self._t("taken_elsewhere", agent=agent.name if agent else "?")
+                enqueue(session, self.desk, thread, Outbound(note))
+                room["agent"], acted = conversation.agent_id, acted + 1
             new = await session.scalars(
                 select(Message)
                 .where(
-                    Message.conversation_id == conversation.id,
-                    Message.direction == "in",
-                    Message.id > room.get("seen", 0),
+                    Message.conversation_id == conversation.id, _mirrored(), Message.id > room.get("seen", 0)
                 )
                 .order_by(Message.id)
             )
@@ -217,6 +225,7 @@ class AgentRoom:
             room["chat"] = self.address.chat_id
             room["thread"] = room.get("thread") or inbound.address.thread_id
             room.setdefault("seen", await self._last_in(session, conversation))
+            room["agent"] = agent.id
             conversation.state = {**(conversation.state or {}), KEY: room}
             if room["thread"]:
                 note = self._t("taken", lang, agent=agent.name, person=conversation.person.name or "?",
@@ -234,7 +243,7 @@ class AgentRoom:
             return []
         if conversation.agent_id != agent.id:
             return [Outbound(self._t("take_first", lang))]
-        ident = f"agent-room:{inbound.external_id}"
+        ident = f"{_FROM_ROOM}{inbound.external_id}"
         if await session.scalar(select(Message.id).where(Message.external_id == ident)) is not None:
             return []  # the platform retried the agent's message
         message = await agent_reply(session, self.desk, conversation, agent, inbound.text)
@@ -268,11 +277,15 @@ class AgentRoom:
 
     async def _last_in(self, session: AsyncSession, conversation: Conversation) -> int:
         last = await session.scalar(
-            select(func.max(Message.id)).where(
-                Message.conversation_id == conversation.id, Message.direction == "in"
-            )
+            select(func.max(Message.id)).where(Message.conversation_id == conversation.id, _mirrored())
         )
         return int(last or 0)
+
+
+def _mirrored() -> ColumnElement[bool]:
+    """The messages the room copies into a thread: the user's, and agents' written elsewhere."""
+    elsewhere = or_(Message.external_id.is_(None), ~Message.external_id.startswith(_FROM_ROOM))
+    return or_(Message.direction == "in", and_(Message.author_kind == "agent", elsewhere))
 
 
 async def run_agent_room(room: AgentRoom, stop: asyncio.Event) -> None:

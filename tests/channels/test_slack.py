@@ -27,6 +27,7 @@ from channels.base import Address, Button, DeliveryError, Outbound
 from channels.slack import SlackChannel
 from channels.slack_blocks import plain
 from desk.context import Desk
+from desk.handoff import agent_reply, take_over
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Message, OutboxItem
 from desk.notifications import notify_agent
@@ -518,3 +519,34 @@ def test_the_channel_is_off_without_a_signing_secret(tmp_path: Path) -> None:
     runtime = build_runtime(make_settings(f"sqlite:///{tmp_path}/x.db", channels=channels))
     assert "slack" in runtime.registry.off and not runtime.registry.handles("slack")
     assert runtime.agent_room is None
+
+
+async def test_a_takeover_and_replies_in_the_console_show_in_the_thread(
+    ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
+) -> None:
+    room = slack.agent_room
+    assert room is not None
+    await web.post(
+        "/webhooks/rest/webhook", json={"sender": "rest-di", "message": "I want to talk to a person"}
+    )
+    await room.sync()
+    assert len(await ws.deliver()) == 1  # the announcement
+    await room.sync()  # learns the thread from the delivered post
+    async with slack.desk.session() as s:
+        conversation = (await s.scalars(select(Conversation))).one()
+        thread = conversation.state["agent_room"]["thread"]
+        priya = await s.scalar(select(Agent).where(Agent.email == "priya.patel@example.com"))
+        assert priya is not None
+        await take_over(s, slack.desk, conversation, priya)
+        await agent_reply(s, slack.desk, conversation, priya, "Hi, Priya here from the console.")
+    await web.post("/webhooks/rest/webhook", json={"sender": "rest-di", "message": "thanks, go ahead"})
+    await room.sync()
+    posts = await ws.deliver()
+    assert [p["thread_ts"] for p in posts] == [thread] * 3
+    assert [plain(p["text"]) for p in posts] == [
+        "Priya Patel took this conversation over in the console.",
+        "Priya Patel: Hi, Priya here from the console.",
+        "rest-di: thanks, go ahead",
+    ]
+    await room.sync()
+    assert await ws.deliver() == []  # each thing once
