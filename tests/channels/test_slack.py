@@ -27,7 +27,7 @@ from channels.base import Address, Button, DeliveryError, Outbound
 from channels.slack import SlackChannel
 from channels.slack_blocks import plain
 from desk.context import Desk
-from desk.handoff import agent_reply, take_over
+from desk.handoff import agent_reply, get_conversation, take_over
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Message, OutboxItem
 from desk.notifications import notify_agent
@@ -116,6 +116,24 @@ class Workspace:
         before = len(self.fake.posted())
         await deliver_due(self.runtime.desk, self.runtime.registry)
         return self.fake.posted()[before:]
+
+    async def handed_off(self, sender: str) -> tuple[dict[str, Any], Conversation]:
+        """A web-chat user asks for a person; the room announces it and learns its thread.
+        Returns the announcement as Slack got it and the (detached) conversation."""
+        room = self.runtime.agent_room
+        assert room is not None
+        await self.web.post(
+            "/webhooks/rest/webhook", json={"sender": sender, "message": "I want to talk to a person"}
+        )
+        await room.sync()
+        [announcement] = await self.deliver()
+        await room.sync()  # learns the thread from the delivered post
+        async with self.runtime.desk.session() as s:
+            conversation = await s.scalar(
+                select(Conversation).where(Conversation.channel == "rest", Conversation.chat_id == sender)
+            )
+        assert conversation is not None
+        return announcement, conversation
 
 
 @pytest.fixture
@@ -452,17 +470,8 @@ async def test_an_agent_takes_over_from_slack_answers_a_rest_user_and_releases(
 async def test_the_release_button_and_a_queued_conversation_taken_in_the_console(
     ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
 ) -> None:
-    room = slack.agent_room
-    assert room is not None
-    await web.post(
-        "/webhooks/rest/webhook", json={"sender": "rest-bo", "message": "I want to talk to a person"}
-    )
-    await room.sync()
-    assert len(await ws.deliver()) == 1  # the announcement
-    await room.sync()
-    async with slack.desk.session() as s:
-        conversation = (await s.scalars(select(Conversation))).one()
-        thread, ident = conversation.state["agent_room"]["thread"], conversation.id
+    _, conversation = await ws.handed_off("rest-bo")
+    thread, ident = conversation.state["agent_room"]["thread"], conversation.id
     # Writing before taking over is refused privately.
     early = dm("hello?", "1700000200.000100", user="UTOM")
     early["event"] |= {"channel": AGENTS, "channel_type": "channel", "thread_ts": thread}
@@ -483,13 +492,7 @@ async def test_the_release_button_and_a_queued_conversation_taken_in_the_console
 async def test_agents_who_act_in_the_agent_channel_get_their_notifications_on_slack(
     ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
 ) -> None:
-    room = slack.agent_room
-    assert room is not None
-    await web.post(
-        "/webhooks/rest/webhook", json={"sender": "rest-cy", "message": "I want to talk to a person"}
-    )
-    await room.sync()
-    [announcement] = await ws.deliver()
+    announcement, _ = await ws.handed_off("rest-cy")
     await ws.post(
         click(button_values(announcement)[0], AGENTS, "UTOM", message_ts="1700000000.000001"), form=True
     )
@@ -526,15 +529,10 @@ async def test_a_takeover_and_replies_in_the_console_show_in_the_thread(
 ) -> None:
     room = slack.agent_room
     assert room is not None
-    await web.post(
-        "/webhooks/rest/webhook", json={"sender": "rest-di", "message": "I want to talk to a person"}
-    )
-    await room.sync()
-    assert len(await ws.deliver()) == 1  # the announcement
-    await room.sync()  # learns the thread from the delivered post
+    _, conversation = await ws.handed_off("rest-di")
+    thread = conversation.state["agent_room"]["thread"]
     async with slack.desk.session() as s:
-        conversation = (await s.scalars(select(Conversation))).one()
-        thread = conversation.state["agent_room"]["thread"]
+        conversation = await get_conversation(s, conversation.id, lock=True)
         priya = await s.scalar(select(Agent).where(Agent.email == "priya.patel@example.com"))
         assert priya is not None
         await take_over(s, slack.desk, conversation, priya)
