@@ -249,17 +249,27 @@ async def test_auto_replies_and_bounces_get_no_answer(
     assert "automatic" in caplog.text
 
 
-async def test_resolution_confirmation_and_rating_by_reply(mail: Runtime, relay: FakeRelay) -> None:
-    alice = Person(mail, relay, ALICE, "Alice Smith")
-    await alice.send(alice.write("Cannot print to the 3rd floor printer", "Jobs sit in the queue and never "
-                                 "print; other people on the floor have the same problem."))  # fmt: skip
-    await alice.inbox()
+async def reported_and_resolved(
+    mail: Runtime, person: Person, subject: str, body: str, solution: str
+) -> tuple[Ticket, EmailMessage]:
+    """``person`` reports a problem by mail and an agent resolves it: the ticket and the
+    resolution mail they got."""
+    await person.send(person.write(subject, body))
+    await person.inbox()
     [ticket] = await tickets(mail)
     async with mail.desk.session() as s:
-        await resolve_ticket(
-            s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Restarted the print spooler"
-        )
-    [resolved] = await alice.inbox()
+        await resolve_ticket(s, mail.desk, AGENT, await get_ticket(s, ticket.ref), solution)
+    [resolved] = await person.inbox()
+    return ticket, resolved
+
+
+async def test_resolution_confirmation_and_rating_by_reply(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    ticket, resolved = await reported_and_resolved(
+        mail, alice, "Cannot print to the 3rd floor printer",
+        "Jobs sit in the queue and never print; other people on the floor have the same problem.",
+        "Restarted the print spooler",
+    )  # fmt: skip
     text = _text(resolved)
     assert ticket.ref in resolved["Subject"] and "Restarted the print spooler" in text
     assert "\n1. " in text and "\n2. " in text  # the options, to answer by number
@@ -299,15 +309,11 @@ async def test_stars_rate_and_still_broken_reopens(mail: Runtime, relay: FakeRel
 
 async def test_thanks_closes_a_resolved_ticket_and_a_word_rates_it(mail: Runtime, relay: FakeRelay) -> None:
     alice = Person(mail, relay, ALICE, "Alice Smith")
-    await alice.send(alice.write("Outlook asks for my password again and again", "Since the password "
-                                 "change Outlook keeps asking for my password every few minutes."))  # fmt: skip
-    await alice.inbox()
-    [ticket] = await tickets(mail)
-    async with mail.desk.session() as s:
-        await resolve_ticket(
-            s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Removed the old credential"
-        )
-    [resolved] = await alice.inbox()
+    ticket, resolved = await reported_and_resolved(
+        mail, alice, "Outlook asks for my password again and again",
+        "Since the password change Outlook keeps asking for my password every few minutes.",
+        "Removed the old credential",
+    )  # fmt: skip
     await alice.send(alice.write("", "Thanks, that fixed it.", reply_to=resolved))
     [prompt] = await alice.inbox()
     assert "5. ⭐⭐⭐⭐⭐" in _text(prompt)
