@@ -52,9 +52,16 @@ class Clock:
         return self.now
 
 
-def base_config() -> dict[str, Any]:
+def file_config() -> dict[str, Any]:
+    """config.yml as it is."""
     data: dict[str, Any] = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    data["channels"]["email"]["smtp_port"] = 0  # a runtime's SMTP listener takes any free port
+    return data
+
+
+def base_config() -> dict[str, Any]:
+    """config.yml as the tests run it: a runtime's SMTP listener takes any free port, never 8025."""
+    data = file_config()
+    data["channels"]["email"]["smtp_port"] = 0
     return data
 
 

@@ -9,7 +9,7 @@ import yaml
 
 from desk.errors import ConfigError
 from desk.settings import load_settings
-from tests.conftest import ROOT, base_config, env
+from tests.conftest import ROOT, env, file_config
 
 
 def write(tmp_path: Path, data: object) -> Path:
@@ -30,7 +30,7 @@ def test_repository_config_has_every_contract_key() -> None:
 
 
 def test_environment_overrides_nested_keys_and_secrets_stay_secret(tmp_path: Path) -> None:
-    path = write(tmp_path, base_config())
+    path = write(tmp_path, file_config())
     with env(
         FRONTDESK__DATABASE__URL="postgresql://db.example/frontdesk",
         FRONTDESK__HTTP__PORT="9001",
@@ -47,7 +47,7 @@ def test_environment_overrides_nested_keys_and_secrets_stay_secret(tmp_path: Pat
 
 
 def test_frontdesk_config_variable_picks_the_file(tmp_path: Path) -> None:
-    data = base_config()
+    data = file_config()
     data["http"] = {"host": "0.0.0.0", "port": 8123}
     with env(FRONTDESK_CONFIG=str(write(tmp_path, data))):
         assert load_settings().http.port == 8123
@@ -87,7 +87,7 @@ def test_frontdesk_config_variable_picks_the_file(tmp_path: Path) -> None:
 def test_bad_values_give_one_line_naming_the_key(
     tmp_path: Path, patch: dict[str, object], message: str
 ) -> None:
-    data = base_config()
+    data = file_config()
     data.update(patch)
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, data))
