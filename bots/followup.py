@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from bots.report import FINISHED, open_follow_up
 from bots.turn import Turn
 from channels.base import Button
 from desk.handoff import queue_conversation
@@ -128,6 +129,9 @@ async def add_info(turn: Turn, text: str) -> None:
         turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("info.none"))
         return
     body = _REF.sub("", text, count=1).lstrip(" :：,，") if ref else text
+    if ticket.status in FINISHED:
+        await open_follow_up(turn, ticket, body or text)
+        return
     await add_comment(
         turn.session, turn.desk, turn.requester, ticket, body or text, channel=turn.conversation.channel
     )

@@ -14,9 +14,8 @@ from __future__ import annotations
 import re
 
 from bots.followup import confirm, latest_unrated, rating_from, show_status, survey_answer
-from bots.report import URGENCY, open_ticket, weight
+from bots.report import FINISHED, URGENCY, open_follow_up, open_ticket, weight
 from bots.turn import Turn
-from desk.audit import record_event
 from desk.catalog import find_category
 from desk.conversations import thread_ticket_id
 from desk.errors import NotFound
@@ -31,7 +30,6 @@ _SCORE = re.compile(r"^\s*([1-5]|[⭐★🌟]{1,5})\s*$")
 _SHORT = 80  # weighted characters: a longer mail says more than "status?" or "5"
 _DONE = {"affirm", "kb_helpful", "thanks"}
 _EMPTY = {"en": "(an e-mail without subject or text)", "zh": "（无主题、无正文的邮件）"}
-_FINISHED = ("closed", "cancelled")  # a comment there would reach nobody: a follow-up instead
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
 
 
@@ -78,7 +76,7 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
     if survey == ("survey", "comment", ticket.ref):
         await survey_answer(turn, ticket.ref, None, text)  # the comment on the rating
         return
-    if ticket.status in _FINISHED:
+    if ticket.status in FINISHED:
         await _follow_up(turn, ticket, text)
         return
     intent = turn.parse.intent
@@ -97,18 +95,11 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
 
 
 async def _follow_up(turn: Turn, closed: Ticket, text: str) -> None:
-    """A reply to a closed or cancelled ticket opens a new one that names it (as Zendesk's
-    follow-up tickets do); the old ticket's log points to the new one."""
-    turn.say(turn.t("mail.follow_up", old=closed.ref))
-    ticket = await _open(turn, text, follow_up=closed)
-    record_event(
-        turn.session,
-        closed,
-        turn.requester,
-        "follow_up",
-        turn.desk.now(),
-        note=f"followed up by {ticket.ref}",
-    )
+    """A reply to a closed or cancelled ticket: a follow-up ticket with the thread's subject."""
+    inbound = turn.inbound
+    subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
+    subject = _REPLY_PREFIX.sub("", subject.replace(f"[{closed.ref}]", "")).strip()
+    await open_follow_up(turn, closed, text, subject=subject[:120] or None)
 
 
 async def _comment(turn: Turn, ticket: Ticket, text: str) -> None:
@@ -133,15 +124,9 @@ async def _new_mail(turn: Turn, text: str) -> None:
     await _open(turn, text)
 
 
-async def _open(turn: Turn, text: str, *, follow_up: Ticket | None = None) -> Ticket:
+async def _open(turn: Turn, text: str) -> Ticket:
     inbound = turn.inbound
     subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
-    if follow_up is not None:
-        subject = (
-            _REPLY_PREFIX.sub("", subject.replace(f"[{follow_up.ref}]", "")).strip() or follow_up.subject
-        )
-        note = turn.t("mail.follow_up_note", ref=follow_up.ref, subject=follow_up.subject)
-        text = f"{text.strip()}\n\n{note}"
     kind = "request" if turn.parse.intent.name == "request_service" else "incident"
     category = None
     named = turn.parse.entity("category")

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from bots.turn import CJK, Turn
 from channels.base import Button
+from desk.audit import record_event
 from desk.catalog import find_category
 from desk.errors import NotFound
 from desk.handoff import close_conversation
@@ -233,6 +234,31 @@ async def _open_ticket(
 open_ticket = _open_ticket
 """Open the ticket for a complete draft and say its reference and promised times (e-mail opens
 tickets this way directly, without the chat's questions)."""
+
+FINISHED = ("closed", "cancelled")  # news on such a ticket would reach nobody: a follow-up instead
+
+
+async def open_follow_up(
+    turn: Turn, finished: Ticket, text: str, *, category: str | None = None, subject: str | None = None
+) -> Ticket:
+    """A message about a closed or cancelled ticket opens a new one that names it (as Zendesk's
+    follow-up tickets do), in the old one's category unless another is given; the old ticket's
+    log points to the new one."""
+    turn.say(turn.t("followup.opened", old=finished.ref))
+    note = turn.t("followup.note", ref=finished.ref, subject=finished.subject)
+    if category is None and finished.category is not None:
+        category = finished.category.path
+    draft = {"text": f"{text.strip()}\n\n{note}", "category": category, "since": turn.message.id}
+    ticket = await _open_ticket(turn, draft, kind=finished.type, subject=subject or finished.subject)
+    record_event(
+        turn.session,
+        finished,
+        turn.requester,
+        "follow_up",
+        turn.desk.now(),
+        note=f"followed up by {ticket.ref}",
+    )
+    return ticket
 
 
 def _request_types(turn: Turn) -> list[RequestType]:

@@ -254,6 +254,15 @@ async def test_add_information_cancel_and_reopen_by_chat(
     assert (await ticket(seeded, ref)).status == "cancelled"
     await chat.say(f"/reopen {ref}")  # a cancelled ticket cannot be reopened: it says so
     assert ref in chat.text and t(lang, "reopen.done", ref=ref) != chat.text
+    # News on the cancelled ticket would reach nobody there: it starts a follow-up ticket.
+    replies = [r["text"] for r in await chat.say(SAY[lang]["add"].format(ref=ref))]
+    assert replies[0] == t(lang, "followup.opened", old=ref)
+    follow_up = await ticket(seeded, "INC-2")
+    assert "INC-2" in replies[1]  # the new reference, with its promised times
+    assert ref in follow_up.description and (
+        "扫描仪" in follow_up.description or "scanner" in follow_up.description
+    )
+    assert (await ticket(seeded, ref)).status == "cancelled"
 
 
 @pytest.mark.parametrize("lang", LANGS)
