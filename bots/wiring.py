@@ -49,9 +49,9 @@ class Runtime:
     registry: ChannelRegistry
     app: FastAPI
     bot: BotRouter
+    email: EmailChannel  # its SMTP listener runs with the background tasks
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     agent_room: AgentRoom | None = None
-    email: EmailChannel | None = None  # its SMTP listener runs with the background tasks
 
 
 def _register_channels(
@@ -172,8 +172,7 @@ def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task
     ]
     if runtime.agent_room is not None:
         runtime.tasks.append(asyncio.create_task(run_agent_room(runtime.agent_room, stop), name="agent-room"))
-    if runtime.email is not None:
-        runtime.tasks.append(asyncio.create_task(_listen(runtime.email, stop), name="smtp"))
+    runtime.tasks.append(asyncio.create_task(_listen(runtime.email, stop), name="smtp"))
     return runtime.tasks
 
 

@@ -59,7 +59,6 @@ async def mail(
     db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
 ) -> AsyncIterator[Runtime]:
     async with channel_runtime(db_url, clock, nlu_engine, "email", email_config(relay.port)) as runtime:
-        assert runtime.email is not None
         await runtime.email.start()
         yield runtime
 
@@ -91,7 +90,7 @@ class Person:
 
     async def send(self, msg: EmailMessage | bytes, *, sender: str | None = None) -> None:
         """Through smtplib, as a mail server would (in a thread: the desk's server runs on this loop)."""
-        port = self.runtime.email.port if self.runtime.email else 0
+        port = self.runtime.email.port
         data = msg if isinstance(msg, bytes) else msg.as_bytes()
         data = re.sub(rb"\r?\n", b"\r\n", data)  # SMTP lines end in CRLF (smtplib sends bytes as they are)
 
@@ -195,7 +194,7 @@ async def test_someone_elses_reference_touches_nothing(mail: Runtime, relay: Fak
 
 
 async def test_smtp_refuses_other_domains_and_oversized_mail(mail: Runtime) -> None:
-    port = mail.email.port if mail.email else 0
+    port = mail.email.port
 
     def talk() -> tuple[smtplib.SMTPRecipientsRefused, smtplib.SMTPException]:
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
@@ -532,15 +531,25 @@ async def test_serve_starts_and_stops_the_smtp_server(
         await aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=2).connect()
 
 
-async def _serve_one_mail(runtime: Runtime, relay: FakeRelay) -> None:
-    """Background work as serve starts it: the SMTP server comes up, a mail is answered."""
+@contextlib.asynccontextmanager
+async def serving(runtime: Runtime) -> AsyncIterator[None]:
+    """The background work as serve starts it, once its SMTP listener is up; stopped on exit."""
     stop = asyncio.Event()
     tasks = start_background(runtime, stop)
     try:
         for _ in range(100):
-            if runtime.email is not None and runtime.email.server is not None:
+            if runtime.email.server is not None:
                 break
             await asyncio.sleep(0.02)
+        yield
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _serve_one_mail(runtime: Runtime, relay: FakeRelay) -> None:
+    """Background work as serve starts it: the SMTP server comes up, a mail is answered."""
+    async with serving(runtime):
         alice = Person(runtime, relay, ALICE, "Alice Smith")
         await alice.send(
             alice.write("Mouse stopped working", "My wireless mouse stopped working after lunch.")
@@ -550,9 +559,6 @@ async def _serve_one_mail(runtime: Runtime, relay: FakeRelay) -> None:
                 break
             await asyncio.sleep(0.05)
         assert relay.to(ALICE)
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_without_a_relay_mail_is_taken_and_replies_wait_in_the_outbox(
@@ -562,13 +568,7 @@ async def test_without_a_relay_mail_is_taken_and_replies_wait_in_the_outbox(
     config = {**email_config(relay.port, free_port()), "relay_host": None}
     async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
         assert "replies wait in the outbox" in runtime.registry.off["email"]
-        stop = asyncio.Event()
-        tasks = start_background(runtime, stop)
-        try:
-            for _ in range(100):
-                if runtime.email is not None and runtime.email.server is not None:
-                    break
-                await asyncio.sleep(0.02)
+        async with serving(runtime):
             alice = Person(runtime, relay, ALICE, "Alice Smith")
             await alice.send(alice.write("Monitor flickers", "My second monitor flickers every few seconds."))
             [ticket] = await tickets(runtime)
@@ -578,9 +578,6 @@ async def test_without_a_relay_mail_is_taken_and_replies_wait_in_the_outbox(
                 [row] = list(await s.scalars(select(OutboxItem)))
             assert (row.channel, row.status, row.attempts) == ("email", "pending", 0)
             assert relay.messages == []
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_a_reply_to_a_closed_ticket_opens_a_follow_up(mail: Runtime, relay: FakeRelay) -> None:
