@@ -14,12 +14,18 @@ from __future__ import annotations
 import re
 
 from bots.followup import confirm, latest_unrated, rating_from, show_status, survey_answer
-from bots.report import FINISHED, URGENCY, open_follow_up, open_ticket, weight
+from bots.report import (
+    FINISHED,
+    URGENCY,
+    category_path,
+    open_follow_up,
+    open_ticket,
+    relevant_articles,
+    snippet,
+    weight,
+)
 from bots.turn import Turn
-from desk.catalog import find_category
 from desk.conversations import thread_ticket_id
-from desk.errors import NotFound
-from desk.kb import search_articles
 from desk.models import Ticket
 from desk.tickets import add_comment, requester_ticket
 
@@ -128,13 +134,8 @@ async def _open(turn: Turn, text: str) -> Ticket:
     inbound = turn.inbound
     subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
     kind = "request" if turn.parse.intent.name == "request_service" else "incident"
-    category = None
     named = turn.parse.entity("category")
-    if named:
-        try:
-            category = (await find_category(turn.session, named)).path
-        except NotFound:
-            category = None
+    category = await category_path(turn, named) if named else None
     if kind == "request" and category is None:
         low = f"{subject} {text}".lower()
         wanted = next(
@@ -151,15 +152,10 @@ async def _open(turn: Turn, text: str) -> Ticket:
         "since": turn.message.id,
     }
     ticket = await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)
-    bot = turn.desk.settings.bot
-    query = f"{subject}\n{text}"
-    hits = await search_articles(turn.session, query, language=turn.lang, limit=bot.kb_suggestions)
-    hits = [h for h in hits if h.score >= bot.kb_min_score]
+    hits = await relevant_articles(turn, f"{subject}\n{text}", category)
     if hits:
         lines = [turn.t("kb.intro")]
         for n, hit in enumerate(hits, 1):
-            body = " ".join(hit.article.body.split())
-            snippet = body if len(body) <= 140 else body[:139].rstrip() + "…"
-            lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=snippet))
+            lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=snippet(hit.article.body)))
         turn.say("\n".join(lines))
     return ticket

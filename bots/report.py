@@ -20,7 +20,7 @@ from desk.audit import record_event
 from desk.catalog import find_category
 from desk.errors import NotFound
 from desk.handoff import close_conversation
-from desk.kb import get_article, record_feedback, search_articles
+from desk.kb import Hit, get_article, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestType
@@ -30,10 +30,13 @@ __all__ = [
     "URGENCY",
     "add_to_existing",
     "answer_request",
+    "category_path",
     "choose_request",
     "continue_report",
     "kb_verdict",
     "open_ticket",
+    "relevant_articles",
+    "snippet",
     "start_report",
     "start_request",
     "suggest_articles",
@@ -56,7 +59,8 @@ def weight(text: str) -> int:
     return len(text) + 2 * cjk
 
 
-def _snippet(body: str, size: int = 140) -> str:
+def snippet(body: str, size: int = 140) -> str:
+    """An article's body on one line, cut to ``size`` characters."""
     flat = " ".join(body.split())
     return flat if len(flat) <= size else flat[: size - 1].rstrip() + "…"
 
@@ -67,7 +71,7 @@ async def start_report(turn: Turn, text: str) -> None:
     draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
     category = turn.parse.entity("category")
     if category:
-        draft["category"] = await _category_path(turn, category)
+        draft["category"] = await category_path(turn, category)
     urgency = turn.parse.entity("urgency")
     if urgency in ("low", "medium", "high"):
         draft["urgency"] = urgency
@@ -81,25 +85,41 @@ async def start_report(turn: Turn, text: str) -> None:
     await continue_report(turn)
 
 
-async def _category_path(turn: Turn, value: str) -> str | None:
+async def category_path(turn: Turn, value: str) -> str | None:
+    """The path of the category an entity value names (``vpn`` → ``network/vpn``), if any."""
     try:
         return (await find_category(turn.session, value)).path
     except NotFound:
         return None
 
 
-async def suggest_articles(turn: Turn, text: str) -> bool:
+async def relevant_articles(turn: Turn, text: str, category: str | None = None) -> list[Hit]:
+    """The articles worth offering for ``text``: in the user's language when there are any, scoring
+    at least ``bot.kb_min_score``, and none filed under another kind of problem than the one the
+    user named (a printer article does not answer "my keyboard is broken", whatever words they
+    share). Articles without a category are always eligible."""
     bot = turn.desk.settings.bot
-    hits = await search_articles(turn.session, text, language=turn.lang, limit=bot.kb_suggestions)
+    wanted = bot.kb_suggestions * 3 if category else bot.kb_suggestions  # room for the category cut
+    hits = await search_articles(turn.session, text, language=turn.lang, limit=wanted)
     if not hits:
-        hits = await search_articles(turn.session, text, limit=bot.kb_suggestions)
-    hits = [h for h in hits if h.score >= bot.kb_min_score]
+        hits = await search_articles(turn.session, text, limit=wanted)
+    family = category.split("/")[0] if category else None
+    return [
+        h
+        for h in hits
+        if h.score >= bot.kb_min_score
+        and (family is None or h.article.category is None or h.article.category.path.split("/")[0] == family)
+    ][: bot.kb_suggestions]
+
+
+async def suggest_articles(turn: Turn, text: str) -> bool:
+    hits = await relevant_articles(turn, text, turn.state.get("draft", {}).get("category"))
     if not hits:
         return False
     lines = [turn.t("kb.intro")]
     buttons = []
     for n, hit in enumerate(hits, 1):
-        lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=_snippet(hit.article.body)))
+        lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=snippet(hit.article.body)))
         buttons.append(turn.button("kb.solved", f"/solved {hit.article.id}", n=n))
     buttons.append(turn.button("kb.not_solved", "/not_solved"))
     turn.state.update(step="kb", suggested=[h.article.id for h in hits])

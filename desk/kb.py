@@ -6,8 +6,14 @@ of :mod:`desk.textindex`, so Chinese works without word segmentation. It asks on
 query's rarest terms, within a budget of postings (document frequencies from ``kb_terms``), so
 its cost stays bounded whatever the size of the knowledge base. Re-rank: the candidates are
 scored again with Okapi BM25 on every query term, rapidfuzz similarity to the title and tags,
-the share of query terms they contain, and a smoothed helpful/not-helpful prior, so that
+the share of the query's weight they contain, and a smoothed helpful/not-helpful prior, so that
 articles users confirmed rise and ones they rejected sink.
+
+The score is absolute, not relative to the other candidates: it measures how much of the query
+an article answers, so one threshold (``bot.kb_min_score``) can tell "nothing fits" from a fit.
+Each query term weighs its idf; a term no article has weighs the most any term can (the
+knowledge base knows nothing of it), a Chinese bigram no article has a quarter of that (most are
+the seams between words that character bigrams make).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from desk.context import Desk
 from desk.errors import InvalidInput, NotFound
 from desk.i18n import LANGUAGES, normalise_language
 from desk.models import ARTICLE_STATUSES, Article, KbTerm
-from desk.textindex import fts5_query, query_terms, terms, tsquery
+from desk.textindex import fts5_query, is_cjk, query_terms, terms, tsquery
 
 __all__ = [
     "Hit",
@@ -389,35 +395,40 @@ def _idf(term: str, stats: _Stats) -> float:
     return math.log(1 + (stats.articles - df + 0.5) / (df + 0.5))
 
 
+_UNKNOWN_CJK = 0.25  # weight of a Chinese bigram that no article has, against an unknown word
+
+
 def _score(query: str, wanted: list[str], stats: _Stats, pool: list[Any]) -> list[tuple[float, int]]:
     """The re-rank: (score, id) of each candidate, best first.
 
-    Okapi BM25 (k1 1.2, b 0.75, corpus statistics from kb_terms, scaled to the best candidate)
-    plus the share of query terms an article has, rapidfuzz similarity of the query to its
-    title and tags, and a smoothed helpful/not-helpful prior.
+    Okapi BM25 (k1 1.2, b 0.75, corpus statistics from kb_terms) as a share of what an article
+    with every query term once, at average length, would score (more where terms repeat), plus the idf-weighted share of
+    query terms an article has, rapidfuzz similarity of the query to its title and tags, and a
+    smoothed helpful/not-helpful prior.
     """
     idf = {t: _idf(t, stats) for t in wanted if stats.df.get(t, 0)}
+    unknown = math.log(1 + (stats.articles + 0.5) / 0.5)  # the idf of a term no article has
+    weights = [idf[t] if t in idf else unknown * (_UNKNOWN_CJK if is_cjk(t) else 1.0) for t in wanted]
+    whole = sum(weights) or 1.0
     docs = [row.search_text.split() for row in pool]
     average = sum(len(d) for d in docs) / len(docs) or 1.0
-    tfs = [[doc.count(t) for t in wanted] for doc in docs]
-    relevance = []
-    for doc, tf in zip(docs, tfs, strict=True):
-        norm = 1.2 * (0.25 + 0.75 * len(doc) / average)
-        relevance.append(
-            sum(idf[t] * n * 2.2 / (n + norm) for t, n in zip(wanted, tf, strict=True) if n and t in idf)
-        )
-    best = max(relevance) or 1.0
     lowered = query.lower()
     scored = []
-    for row, tf, rel in zip(pool, tfs, relevance, strict=True):
-        coverage = sum(1 for n in tf if n) / len(wanted)
+    for row, doc in zip(pool, docs, strict=True):
+        norm = 1.2 * (0.25 + 0.75 * len(doc) / average)
+        tfs = [doc.count(t) for t in wanted]
+        bm25 = sum(idf[t] * n * 2.2 / (n + norm) for t, n in zip(wanted, tfs, strict=True) if n and t in idf)
+        share = sum(w for w, n in zip(weights, tfs, strict=True) if n) / whole
         title = fuzz.token_set_ratio(lowered, row.title.lower()) / 100
         tags = json.loads(row.tags) if row.tags != "[]" else []
         tag = max((fuzz.partial_ratio(t, lowered) / 100 for t in tags if len(t) > 1), default=0.0)
         votes = (row.helpful + 1) / (row.helpful + row.not_helpful + 2) - 0.5  # in (-0.5, 0.5)
-        score = 0.45 * rel / best + 0.25 * coverage + 0.15 * title + 0.05 * tag + 0.2 * votes
-        scored.append((round(score, 4), row.id))
-    return sorted(scored, key=lambda x: (-x[0], x[1]))
+        # BM25 over the whole query passes 1 where terms repeat; capping it there would tie the
+        # strongest candidates, so only the sum is clamped, after ranking on it.
+        raw = 0.45 * bm25 / whole + 0.25 * share + 0.15 * title + 0.05 * tag + 0.2 * votes
+        scored.append((raw, row.id))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [(round(max(0.0, min(1.0, raw)), 4), i) for raw, i in scored]
 
 
 async def search_articles(

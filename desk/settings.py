@@ -214,7 +214,7 @@ class RequestType(_Section):
 class BotSettings(_Section):
     """How the bot behaves."""
 
-    kb_min_score: float = Field(default=0.35, ge=0, le=1)
+    kb_min_score: float = Field(default=0.4, ge=0, le=1)
     kb_suggestions: int = Field(default=3, ge=1, le=5)
     misunderstandings_before_handoff: int = Field(default=2, ge=1)
     similar_ticket_ratio: int = Field(default=70, ge=0, le=100)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_QUERY_TERMS", "fts5_query", "query_terms", "terms", "tsquery"]
+__all__ = ["MAX_QUERY_TERMS", "fts5_query", "is_cjk", "query_terms", "terms", "tsquery"]
 
 MAX_QUERY_TERMS = 24
 _MAX_WORD = 40  # longer runs are hashes, URLs and base64, not words anyone searches for
@@ -92,6 +92,36 @@ _STOP = frozenset(
         "hi",
         "hello",
         "thanks",
+        # What is left of "can't", "won't", "doesn't" ...
+        "t",
+        "s",
+        "don",
+        "won",
+        "isn",
+        "doesn",
+        "didn",
+        "cannot",
+        # Chat filler: words any report may have, which tell no article from another. In a small
+        # knowledge base no article has them, and an absent word weighs as much as a key one.
+        "again",
+        "always",
+        "anymore",
+        "help",
+        "issue",
+        "know",
+        "morning",
+        "need",
+        "now",
+        "problem",
+        "really",
+        "since",
+        "some",
+        "still",
+        "today",
+        "trying",
+        "very",
+        "want",
+        "yesterday",
         "的",
         "了",
         "是",
@@ -109,6 +139,11 @@ _STOP = frozenset(
         "请",
     ]
 )
+
+
+def is_cjk(term: str) -> bool:
+    """Whether an index term is Chinese (a character bigram or a lone character)."""
+    return bool(_CJK.match(term))
 
 
 def _stem(word: str) -> str:

@@ -43,6 +43,38 @@ async def test_demo_questions_find_their_articles(seeded: Desk) -> None:
     assert (await titles(seeded, "outlook收不到邮件"))[0] == "Outlook 收不到邮件"
 
 
+async def scores(desk: Desk, query: str, language: str) -> dict[str, float]:
+    async with desk.session() as s:
+        return {h.article.title: h.score for h in await search_articles(s, query, language=language)}
+
+
+@pytest.mark.parametrize(
+    ("query", "lang", "answer"),
+    [
+        ("outlook not getting any new mail since this morning", "en", "Outlook is not receiving e-mail"),
+        ("vpn won't connect from home", "en", "Connect to the VPN from home"),
+        ("the printer on floor 3 says offline", "en", "Printer shows offline"),
+        ("I forgot my password", "en", "Reset your password"),
+        ("VPN连不上，一直提示超时", "zh", "在家连接 VPN"),
+        ("忘记密码了", "zh", "如何重置密码"),
+        ("账号被锁了", "zh", "如何重置密码"),
+        ("Outlook keeps crashing when I open attachments", "en", None),
+        ("my monitor keeps going black", "en", None),
+        ("excel crashes when I open a file", "en", None),
+        ("电脑屏幕一直闪", "zh", None),
+    ],
+)
+async def test_scores_are_absolute_so_one_threshold_tells_a_fit_from_a_shared_word(
+    seeded: Desk, query: str, lang: str, answer: str | None
+) -> None:
+    """The bot's default ``kb_min_score`` (0.4) passes the answer and nothing that only shares a
+    common word with the query ("keeps" with "Wi-Fi keeps disconnecting"): before 2026-12-04 the
+    best candidate always scored at least 0.45, whatever it matched."""
+    found = await scores(seeded, query, lang)
+    passing = [title for title, score in found.items() if score >= 0.4]
+    assert passing == ([answer] if answer else []), found
+
+
 async def test_language_filter_and_nothing_for_nonsense(seeded: Desk) -> None:
     assert await titles(seeded, "vpn", language="zh") == ["在家连接 VPN"]
     assert "在家连接 VPN" not in await titles(seeded, "vpn", language="en")

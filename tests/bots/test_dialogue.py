@@ -16,6 +16,7 @@ from desk.agents import find_agent
 from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
 from desk.i18n import t as desk_t
+from desk.kb import create_article, search_articles
 from desk.models import Article, Conversation, Message, Ticket
 from desk.routing import set_presence
 from desk.scheduler import run_due
@@ -120,6 +121,46 @@ async def test_a_kb_answer_that_solves_it_is_a_deflection(
         "closed",
         "deflected",
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Outlook keeps crashing when I open attachments"),  # shares "keeps" with the Wi-Fi article
+        ("zh", "电脑屏幕一直闪"),  # shares "一直" with the VPN article
+    ],
+)
+async def test_a_report_sharing_a_common_word_with_an_article_gets_no_articles(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    assert t(lang, "kb.intro") not in chat.text
+    assert "/not_solved" not in chat.payloads
+    assert chat.text in (t(lang, "ask.urgency"), t(lang, "ask.category"))
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "my keyboard is broken"), ("zh", "我的键盘坏了")])
+async def test_articles_of_another_category_than_the_one_named_are_not_offered(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    async with seeded.session() as s:
+        await create_article(
+            s,
+            seeded,
+            title={"en": "Keyboard shortcuts in Excel", "zh": "Excel 键盘快捷键"}[lang],
+            body={"en": "Ctrl+Shift+L filters, Alt+= sums.", "zh": "Ctrl+Shift+L 筛选，Alt+= 求和。"}[lang],
+            language=lang,
+            category="software",
+        )
+        # The search alone would offer it: the message and the article share their key word.
+        assert [h.article.category.path for h in await search_articles(s, said, language=lang)] == [
+            "software"
+        ]
+    chat = users[lang]
+    await chat.say(said)  # "keyboard" is hardware
+    assert t(lang, "kb.intro") not in chat.text
+    assert chat.text == t(lang, "ask.urgency")
 
 
 @pytest.mark.parametrize("lang", LANGS)
