@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bots.followup import confirm, latest_unrated, rating_from, show_status, survey_answer
 from bots.report import (
     FINISHED,
@@ -24,12 +26,15 @@ from bots.report import (
     snippet,
     weight,
 )
-from bots.turn import Turn
+from bots.turn import TEMPLATES, Turn
+from channels.base import Inbound
+from desk.context import Actor, Desk
 from desk.conversations import thread_ticket_id
 from desk.models import Ticket
-from desk.tickets import add_comment, requester_ticket
+from desk.notifications import notify_agent
+from desk.tickets import add_comment, get_ticket, requester_ticket
 
-__all__ = ["respond_to_mail", "thread_ticket"]
+__all__ = ["record_bounce", "respond_to_mail", "thread_ticket"]
 
 _SUBJECT_REF = re.compile(r"\b(INC|REQ|PRB)-(\d+)\b", re.IGNORECASE)
 _SCORE = re.compile(r"^\s*([1-5]|[⭐★🌟]{1,5})\s*$")
@@ -55,6 +60,23 @@ async def thread_ticket(turn: Turn) -> Ticket | None:
         if ticket is not None:
             return ticket
     return None
+
+
+async def record_bounce(session: AsyncSession, desk: Desk, inbound: Inbound) -> Ticket | None:
+    """A report that a mail of ours could not be delivered (never answered: it is automatic):
+    an internal note on the ticket that mail was about, and its assignee is told, so that nobody
+    waits for an answer to a mail the requester never got. The ticket, or ``None`` when the
+    report is about no mail of ours."""
+    failure = inbound.extra.get("bounce") or ""
+    ticket_id = await thread_ticket_id(session, "email", (inbound.extra.get("thread") or "").split())
+    if not failure or ticket_id is None:
+        return None
+    ticket = await get_ticket(session, str(ticket_id))
+    note = TEMPLATES.t(desk.settings.desk.default_language, "mail.bounced", failure=failure)
+    await add_comment(session, desk, Actor.system("mail"), ticket, note, public=False, channel="email")
+    if ticket.assignee is not None:
+        await notify_agent(session, desk, ticket.assignee, ticket, "bounced", failure=failure)
+    return ticket
 
 
 async def respond_to_mail(turn: Turn, text: str) -> None:

@@ -17,6 +17,7 @@ import weakref
 from sqlalchemy import select
 
 from bots.dialogue import respond
+from bots.mail import record_bounce
 from bots.turn import CJK, TEMPLATES, Turn
 from bots.understanding import Understanding
 from channels.base import Inbound, Outbound
@@ -100,6 +101,10 @@ class BotRouter:
                 # An out-of-office or a bounce: kept on the conversation, never answered (mail loops).
                 log.info("%s from %s is automatic (%s): not answered", inbound.external_id,
                          inbound.user_id, inbound.extra["auto"])  # fmt: skip
+                if inbound.extra.get("bounce"):
+                    bounced = await record_bounce(session, self.desk, inbound)
+                    log.warning("delivery failed (%s), on %s", inbound.extra["bounce"],
+                                bounced.ref if bounced else "no ticket of ours")  # fmt: skip
                 return []
             conversation = await session.scalar(
                 select(Conversation)

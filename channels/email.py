@@ -169,6 +169,8 @@ class EmailChannel:
             extra["thread"] = " ".join(parsed.thread_ids)
         if parsed.auto:
             extra["auto"] = parsed.auto
+        if parsed.bounce:
+            extra["bounce"] = parsed.bounce
         return Inbound(
             address=Address("email", parsed.from_address, parsed.message_id),
             user_id=parsed.from_address,

@@ -24,7 +24,7 @@ from email.parser import BytesParser
 from channels.base import Attachment
 from channels.email_text import html_to_text, strip_reply
 
-__all__ = ["MailRejected", "ParsedMail", "auto_reason", "parse_mail"]
+__all__ = ["MailRejected", "ParsedMail", "auto_reason", "delivery_failure", "parse_mail"]
 
 _IDS = re.compile(r"<[^<>\s]+>")
 # Charsets that mail software declares for text that is really their superset.
@@ -46,6 +46,9 @@ class ParsedMail:
         body: The whole text (from text/plain, else converted from HTML).
         reply: ``body`` without quoted history and signature.
         auto: Why this is an automatic mail (a bounce, an out-of-office), or ``None``.
+        bounce: For a delivery status notification (RFC 3464) that reports failed recipients,
+            who and why (``bob@x: 5.1.1 (smtp; 550 5.1.1 User unknown)``); the Message-ID of the
+            mail that failed is then among ``thread_ids``.
         defects: What the parser found wrong, for the log.
     """
 
@@ -59,6 +62,7 @@ class ParsedMail:
     thread_ids: tuple[str, ...]
     auto: str | None
     defects: tuple[str, ...]
+    bounce: str | None = None
 
 
 def _decode_raw(value: str) -> str:
@@ -183,6 +187,49 @@ def auto_reason(headers: Message, envelope_from: str | None, from_address: str) 
     return None
 
 
+def _field(block: Message, name: str) -> str:
+    """A DSN field's value without its type prefix (``rfc822;``, ``smtp;`` stays in diagnostics)."""
+    value = " ".join(str(block.get(name) or "").split())
+    if name != "Diagnostic-Code" and ";" in value:
+        value = value.split(";", 1)[1].strip()
+    return value
+
+
+def delivery_failure(msg: Message) -> tuple[str | None, list[str]]:
+    """What a delivery status notification (RFC 3464, ``multipart/report``) says failed.
+
+    Returns a description of the failed recipients (``None`` when the mail is not such a report or
+    reports no failure, e.g. only a delay) and the Message-IDs of the mail it is about, from its
+    ``message/rfc822`` or ``text/rfc822-headers`` part.
+    """
+    if msg.get_content_type() != "multipart/report":
+        return None, []
+    failures: list[str] = []
+    originals: list[str] = []
+    for part in _parts(msg):
+        kind = part.get_content_type()
+        if kind in ("message/delivery-status", "message/global-delivery-status"):
+            blocks = part.get_payload()
+            for block in blocks if isinstance(blocks, list) else []:
+                if not isinstance(block, Message) or _field(block, "Action").lower() != "failed":
+                    continue
+                who = _field(block, "Final-Recipient") or _field(block, "Original-Recipient") or "?"
+                why = " ".join(x for x in (_field(block, "Status"), _field(block, "Diagnostic-Code")) if x)
+                failures.append(f"{who}: {why}" if why else who)
+        elif kind in ("message/rfc822", "message/global"):
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else inner
+            if isinstance(inner, Message):
+                originals += _IDS.findall(str(inner.get("Message-ID") or ""))
+        elif kind in ("text/rfc822-headers", "text/rfc822-header"):
+            data = part.get_payload(decode=True)
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(part.get_payload())
+            found = re.search(r"^Message-ID:\s*(<[^<>\s]+>)", text, re.IGNORECASE | re.MULTILINE)
+            if found:
+                originals.append(found.group(1))
+    return ("; ".join(failures) or None), list(dict.fromkeys(originals))
+
+
 def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
     """Parse one mail as received.
 
@@ -212,6 +259,12 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         defects.append("NoMessageID")
     references = _IDS.findall(_header(msg, fallback, "References"))
     thread = [*_IDS.findall(_header(msg, fallback, "In-Reply-To")), *reversed(references)]
+    try:
+        bounce, originals = delivery_failure(fallback)
+    except Exception:  # a report too broken to read is still kept, as an automatic mail
+        bounce, originals = None, []
+        defects.append("UnreadableDeliveryReport")
+    thread += originals
 
     plain: str | None = None
     html: str | None = None
@@ -256,4 +309,5 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         thread_ids=tuple(dict.fromkeys(thread)),
         auto=auto_reason(fallback, envelope_from, address),
         defects=tuple(dict.fromkeys(defects)),
+        bounce=bounce,
     )

@@ -26,8 +26,9 @@ from bots.wiring import Runtime, start_background
 from channels.base import Address, Button, DeliveryError, Inbound, Outbound
 from channels.base import Attachment as File
 from channels.email import EmailChannel
+from channels.email_parse import parse_mail
 from desk.context import Actor
-from desk.models import Attachment, Message, OutboxItem, Ticket, TicketEvent
+from desk.models import Attachment, Message, Notification, OutboxItem, Ticket, TicketEvent
 from desk.outbox import deliver_due
 from desk.tickets import add_comment, change_ticket, get_ticket, resolve_ticket
 from nlu import EmbeddedEngine
@@ -246,6 +247,128 @@ async def test_auto_replies_and_bounces_get_no_answer(
         kept = await s.scalar(select(func.count()).select_from(Message).where(Message.direction == "in"))
     assert kept == 4  # recorded, not lost
     assert "automatic" in caplog.text
+
+
+def postfix_bounce(failed: EmailMessage) -> bytes:
+    """The delivery status notification Postfix sends when ``failed`` met an unknown recipient
+    (RFC 3464: a human part, the machine-readable report, the headers of the failed mail)."""
+    headers = "".join(f"{k}: {v}\r\n" for k, v in failed.items())
+    return (
+        "Return-Path: <>\r\n"
+        "From: MAILER-DAEMON@corp.example.com (Mail Delivery System)\r\n"
+        f"To: {DESK}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "Message-Id: <20261118020001.3F1A2C0049@mx.corp.example.com>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary="3F1A2C0049.1763431201/mx"\r\n'
+        "\r\n"
+        "--3F1A2C0049.1763431201/mx\r\n"
+        "Content-Description: Notification\r\n"
+        "Content-Type: text/plain; charset=us-ascii\r\n"
+        "\r\n"
+        "This is the mail system at host mx.corp.example.com.\r\n\r\n"
+        "I'm sorry to have to inform you that your message could not\r\n"
+        "be delivered to one or more recipients. It's attached below.\r\n\r\n"
+        f"<{ALICE}>: host mx.corp.example.com[10.0.0.5] said: 550 5.1.1\r\n"
+        f"    <{ALICE}>: Recipient address rejected: User unknown (in reply to RCPT TO command)\r\n"
+        "\r\n"
+        "--3F1A2C0049.1763431201/mx\r\n"
+        "Content-Description: Delivery report\r\n"
+        "Content-Type: message/delivery-status\r\n"
+        "\r\n"
+        "Reporting-MTA: dns; mx.corp.example.com\r\n"
+        "X-Postfix-Queue-ID: 3F1A2C0049\r\n"
+        "Arrival-Date: Wed, 18 Nov 2026 10:00:00 +0800 (CST)\r\n"
+        "\r\n"
+        f"Final-Recipient: rfc822; {ALICE}\r\n"
+        f"Original-Recipient: rfc822;{ALICE}\r\n"
+        "Action: failed\r\n"
+        "Status: 5.1.1\r\n"
+        "Remote-MTA: dns; mx.corp.example.com\r\n"
+        f"Diagnostic-Code: smtp; 550 5.1.1 <{ALICE}>: Recipient address rejected: User unknown\r\n"
+        "\r\n"
+        "--3F1A2C0049.1763431201/mx\r\n"
+        "Content-Description: Undelivered Message Headers\r\n"
+        "Content-Type: text/rfc822-headers\r\n"
+        "\r\n"
+        f"{headers}"
+        "\r\n"
+        "--3F1A2C0049.1763431201/mx--\r\n"
+    ).encode()
+
+
+def test_a_report_with_the_whole_failed_mail_names_it_and_each_failed_recipient() -> None:
+    """Exchange and Gmail attach the whole failed mail (message/rfc822) and report each recipient."""
+    failed = EmailMessage()
+    failed["From"], failed["To"], failed["Subject"] = DESK, f"{ALICE}, {BOB}", "[INC-3] Docking station"
+    failed["Message-ID"] = "<inc3.reply@helpdesk.example.com>"
+    failed.set_content("Which model is the docking station?")
+    raw = postfix_bounce(failed).replace(
+        b"Content-Type: text/rfc822-headers\r\n\r\n", b"Content-Type: message/rfc822\r\n\r\n"
+    )
+    raw = raw.replace(
+        b"--3F1A2C0049.1763431201/mx--",
+        re.sub(rb"\r?\n", b"\r\n", failed.as_bytes()) + b"\r\n--3F1A2C0049.1763431201/mx--",
+    )
+    second = f"Final-Recipient: rfc822; {BOB}\r\nAction: failed\r\nStatus: 5.2.2\r\n\r\n".encode()
+    raw = raw.replace(
+        b"\r\n--3F1A2C0049.1763431201/mx\r\nContent-Description: Undelivered",
+        b"\r\n" + second + b"--3F1A2C0049.1763431201/mx\r\nContent-Description: Undelivered",
+    )
+    parsed = parse_mail(raw, envelope_from="")
+    assert parsed.auto is not None
+    assert (
+        parsed.bounce is not None
+        and f"{ALICE}: 5.1.1 smtp; 550" in parsed.bounce
+        and f"{BOB}: 5.2.2" in parsed.bounce
+    )
+    assert "<inc3.reply@helpdesk.example.com>" in parsed.thread_ids
+    assert parse_mail(failed.as_bytes()).bounce is None
+
+
+async def test_a_bounce_of_our_mail_is_noted_on_its_ticket_and_the_assignee_hears(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Docking station", "The docking station does not charge my laptop."))
+    assert len(await alice.inbox()) == 1  # the auto-reply
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        await change_ticket(s, mail.desk, AGENT, t, {"assignee": "tom.baker@example.com"})
+        await add_comment(s, mail.desk, AGENT, t, "Which model is the docking station?")
+    [question] = await alice.inbox()
+    daemon = Person(mail, relay, "mailer-daemon@corp.example.com", "")
+    await daemon.send(postfix_bounce(question), sender="")
+    assert len(await tickets(mail)) == 1 and relay.to("mailer-daemon@corp.example.com") == []
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        notes = list(
+            await s.scalars(select(Message).where(Message.ticket_id == t.id, Message.direction == "internal"))
+        )
+        told = list(await s.scalars(select(Notification).where(Notification.kind == "bounced")))
+    assert len(notes) == 1 and notes[0].author_kind == "system"
+    assert "could not be delivered" in notes[0].text and "5.1.1" in notes[0].text and ALICE in notes[0].text
+    assert (
+        [n.ticket_id for n in told] == [t.id] and t.assignee is not None and told[0].agent_id == t.assignee.id
+    )
+    # A delay warning, or a report about a mail that is not ours, notes nothing.
+    delayed = (
+        postfix_bounce(question)
+        .replace(b"Action: failed", b"Action: delayed")
+        .replace(b"3F1A2C0049@", b"3F1A2C0050@")
+    )
+    await daemon.send(delayed, sender="")
+    stranger = EmailMessage()
+    stranger["Message-ID"] = make_msgid(domain="elsewhere.example.com")
+    foreign = postfix_bounce(stranger).replace(b"3F1A2C0049@", b"3F1A2C0051@")
+    await daemon.send(foreign, sender="")
+    async with mail.desk.session() as s:
+        count = await s.scalar(
+            select(func.count()).select_from(Message).where(Message.direction == "internal")
+        )
+    assert count == 1
 
 
 async def reported_and_resolved(
