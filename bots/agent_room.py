@@ -6,7 +6,8 @@ the room (who, on which channel, the ticket, the last messages, a "Take over" bu
 post's id, once the outbox has delivered it, is the conversation's thread. The user's later
 messages are copied into that thread. Everything the room gets goes through the outbox, so a
 platform outage delays it and loses nothing. The mapping lives in the conversation's ``state``
-(``agent_room``: room, post, thread, last copied message id); releasing clears it.
+(``agent_room``: room, post, thread, last copied message id); a release, wherever an agent makes
+it, is said in the thread (:meth:`AgentRoom.on_release`) and clears it.
 
 :meth:`AgentRoom.handle` takes what agents do in the room as :class:`~channels.base.Inbound`
 messages: ``takeover <id>`` (the button) or ``takeover`` in a thread, ``release``, and any
@@ -237,9 +238,10 @@ class AgentRoom:
             return [Outbound(self._t("not_taken" if verb == "release" else "take_first", lang))]
         thread = ((conversation.state or {}).get(KEY) or {}).get("thread") or inbound.address.thread_id
         if verb == "release":
-            await release_conversation(session, self.desk, conversation, agent)
-            if thread:
+            if not ((conversation.state or {}).get(KEY) or {}).get("thread") and thread:
+                # Released from a thread the room never learnt (its post is still in the outbox).
                 self._post(session, thread, Outbound(self._t("released", lang, agent=agent.name)))
+            await release_conversation(session, self.desk, conversation, agent)  # on_release says it
             return []
         if conversation.agent_id != agent.id:
             return [Outbound(self._t("take_first", lang))]
@@ -250,6 +252,15 @@ class AgentRoom:
         message.external_id = ident
         await session.flush()
         return []
+
+    async def on_release(self, session: AsyncSession, conversation: Conversation, agent: Agent) -> None:
+        """Say in the conversation's thread that it went back to the bot, wherever the agent
+        released it (the room, the console, the API); registered in ``Desk.release_hooks``."""
+        room = (conversation.state or {}).get(KEY) or {}
+        if room.get("thread") and room.get("chat") == self.address.chat_id:
+            self._post(
+                session, room["thread"], Outbound(self._t("released", agent.language, agent=agent.name))
+            )
 
     async def _remember_slack_user(self, session: AsyncSession, agent: Agent, user_id: str) -> None:
         """Record who the agent is on Slack, so that their notifications reach them there too

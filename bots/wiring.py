@@ -76,6 +76,7 @@ def _register_channels(
     else:
         if ch.slack.agent_channel:
             room = AgentRoom(bot.desk, Address("slack", ch.slack.agent_channel))
+            bot.desk.release_hooks.append(room.on_release)
         slack = SlackChannel(
             ch.slack.bot_token.get_secret_value(),
             ch.slack.signing_secret.get_secret_value(),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +16,14 @@ from desk.calendar import Calendar
 from desk.db import Database
 from desk.settings import Settings
 
-__all__ = ["Actor", "Desk"]
+if TYPE_CHECKING:
+    from desk.models import Agent, Conversation
+
+__all__ = ["Actor", "Desk", "ReleaseHook"]
+
+# Called inside the transaction that hands a conversation back to the bot, before its state is
+# cleared: what mirrors the conversation elsewhere (the Slack agent room) says so there.
+ReleaseHook = Callable[[AsyncSession, "Conversation", "Agent"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,7 @@ class Desk:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     outbox_event: asyncio.Event = field(default_factory=asyncio.Event)
     route_event: asyncio.Event = field(default_factory=asyncio.Event)
+    release_hooks: list[ReleaseHook] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()

@@ -192,6 +192,8 @@ async def release_conversation(
         and not agent.has_role("supervisor")
     ):
         raise Conflict("only the owning agent or a supervisor can release this conversation")
+    for hook in desk.release_hooks:
+        await hook(session, conversation, agent)
     _move(conversation, "bot")
     conversation.agent_id = None
     conversation.queued_at = None

@@ -27,7 +27,7 @@ from channels.base import Address, Button, DeliveryError, Outbound
 from channels.slack import SlackChannel
 from channels.slack_blocks import plain
 from desk.context import Desk
-from desk.handoff import agent_reply, get_conversation, take_over
+from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Message, OutboxItem
 from desk.notifications import notify_agent
@@ -484,6 +484,8 @@ async def test_the_release_button_and_a_queued_conversation_taken_in_the_console
     )
     async with slack.desk.session() as s:
         assert (await s.get(Conversation, ident)).mode == "bot"  # type: ignore[union-attr]
+    [released] = await ws.deliver()  # said once, in the thread
+    assert released["thread_ts"] == thread and "back to the bot" in released["text"]
     # A second release (a stale button) is answered privately, not acted on.
     await ws.post(click(f"release {ident}", AGENTS, "UTOM", message_ts=thread, action_ts="4.4"), form=True)
     assert "Nobody has taken" in fake.posted("chat.postEphemeral")[-1]["text"]
@@ -524,7 +526,7 @@ def test_the_channel_is_off_without_a_signing_secret(tmp_path: Path) -> None:
     assert runtime.agent_room is None
 
 
-async def test_a_takeover_and_replies_in_the_console_show_in_the_thread(
+async def test_a_takeover_replies_and_a_release_in_the_console_show_in_the_thread(
     ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
 ) -> None:
     room = slack.agent_room
@@ -548,3 +550,13 @@ async def test_a_takeover_and_replies_in_the_console_show_in_the_thread(
     ]
     await room.sync()
     assert await ws.deliver() == []  # each thing once
+    async with slack.desk.session() as s:
+        conversation = await get_conversation(s, conversation.id, lock=True)
+        priya = await s.scalar(select(Agent).where(Agent.email == "priya.patel@example.com"))
+        assert priya is not None
+        await release_conversation(s, slack.desk, conversation, priya)
+    [released] = await ws.deliver()
+    assert released["thread_ts"] == thread
+    assert plain(released["text"]) == "Priya Patel handed this conversation back to the bot."
+    await room.sync()
+    assert await ws.deliver() == []
