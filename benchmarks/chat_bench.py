@@ -29,11 +29,11 @@ from typing import Any
 
 import httpx
 import psycopg
+from doc_section import replace_section
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-DOC = ROOT / "docs" / "benchmarks.md"
 
 FLOWS = {
     "en": [
@@ -158,7 +158,6 @@ async def run_engine(engine: str, users: int, model: Path) -> dict[str, Any]:
 
 def write_section(rows: list[dict[str, Any]], when: str) -> None:
     lines = [
-        "<!-- chat:start -->",
         "## Conversations through the REST channel (`benchmarks/chat_bench.py`)",
         "",
         "A real `frontdesk serve` process (one worker) on 127.0.0.1, 50 simulated users at once, each running",
@@ -173,16 +172,8 @@ def write_section(rows: list[dict[str, Any]], when: str) -> None:
             f"| {r['engine']} | {r['users']} | {r['messages']} | {r['errors']} | {r['messages_per_s']} "
             f"| {r['p50_ms']} | {r['p99_ms']} |"
         )
-    lines += ["", f"Run on {when}, 2 cores.", "<!-- chat:end -->"]
-    section = "\n".join(lines)
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if "<!-- chat:start -->" in current:
-        before, rest = current.split("<!-- chat:start -->", 1)
-        current = before + section + rest.split("<!-- chat:end -->", 1)[1]
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.parent.mkdir(exist_ok=True)
-    DOC.write_text(current, encoding="utf-8")
+    lines += ["", f"Run on {when}, 2 cores."]
+    replace_section("chat", "\n".join(lines))
 
 
 async def main() -> None:

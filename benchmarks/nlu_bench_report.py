@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from doc_section import replace_section
+
 START, END = "<!-- nlu:start -->", "<!-- nlu:end -->"
 
 # HINT3 paper, v1 full, in-scope accuracy at threshold 0.1 (Rasa DIET); shared/data/nlu/README.md.
@@ -111,13 +113,4 @@ def _rasa_provenance(runs: dict[str, str]) -> str:
 
 def write_section(path: Path, results: dict[str, Any], meta: dict[str, Any]) -> None:
     """Replaces only the nlu section of ``path`` (creating the file or the section if needed)."""
-    section = f"{START}\n{render(results, meta)}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    replace_section("nlu", render(results, meta), path)
