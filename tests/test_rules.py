@@ -14,8 +14,9 @@ from sqlalchemy import select
 from desk.context import Actor, Desk
 from desk.errors import ConfigError
 from desk.escalation import time_rules
-from desk.models import Message, Notification, OutboxItem, TicketEvent
+from desk.models import Message, Notification, OutboxItem, Ticket, TicketEvent
 from desk.people import resolve_person
+from desk.rules import could_match
 from desk.rulespec import Condition, RuleSpec, matches
 from desk.settings import load_settings
 from desk.tickets import add_comment, change_ticket, create_ticket, get_ticket
@@ -142,6 +143,86 @@ async def test_time_rule_acts_once_when_work_sits_idle(ruled: Desk, clock: Clock
         )
         assert [m.text for m in notes] == ["No update for two hours."]
         assert "rule:nudge idle work" in t.fired
+
+
+async def test_time_rules_look_only_at_tickets_they_could_act_on_and_act_once(
+    desk_with: Callable[..., Awaitable[Desk]], clock: Clock
+) -> None:
+    """The scan filters in SQL (status, idle, "not acted yet"); names with LIKE wildcards, or
+    that JSON escapes, must neither hide a ticket from its rule nor let a rule act twice."""
+    # JSON escapes the second name, so SQL never sees that it acted: the check on the ticket stops it.
+    names = {"idleX50x": "1h", '闲置 "一小时"': "1h", "idle_50%": "2h"}
+    rules = [
+        {"name": n, "when": ["time"], "if": {"status": "In_Progress", "idle": {"gte": after}},
+         "then": [{"notify": ["assignee"]}]}  # notifying leaves the ticket (and its idle time) as it is
+        for n, after in names.items()
+    ]  # fmt: skip
+    desk = await desk_with(rules=rules)
+    refs = [await open_ticket(desk, "ann@corp.example", f"Dock {i}", category="hardware") for i in range(3)]
+    async with desk.session() as s:
+        for ref in refs[:2]:
+            await change_ticket(
+                s, desk, AGENT, await get_ticket(s, ref), {"assignee": "tom.baker@example.com"}
+            )
+            await change_ticket(s, desk, AGENT, await get_ticket(s, ref), {"status": "in_progress"})
+    clock.advance(minutes=59)
+    assert await time_rules(desk) == 0
+    clock.advance(minutes=1)
+    assert await time_rules(desk) == 4  # the two 1h rules on each in-progress ticket
+    clock.advance(hours=1)
+    assert await time_rules(desk) == 2  # idle_50%
+    assert await time_rules(desk) == 0
+    clock.advance(days=3)
+    assert await time_rules(desk) == 0
+    async with desk.session() as s:
+        for ref, acted in zip(refs, (True, True, False), strict=True):
+            ticket = await get_ticket(s, ref)
+            assert sorted(ticket.fired) == (sorted(f"rule:{n}" for n in names) if acted else [])
+        told = await s.scalars(select(Notification.ticket_id).where(Notification.kind == "rule"))
+        assert len(list(told)) == 2 * len(names)
+
+
+async def test_the_sql_filter_of_time_rules_keeps_every_ticket_a_rule_could_act_on(
+    ruled: Desk, clock: Clock
+) -> None:
+    ref = await open_ticket(ruled, "ann@corp.example", "Dock", category="hardware")
+    spec = {"when": ["time"], "if": {"status": "in_progress", "idle": {"gt": "1h"}}, "then": [{"tag": "x"}]}
+    rule = RuleSpec.model_validate({"name": "idle_50%", **spec})
+    clock.advance(hours=2)
+
+    async def found(fired: list[str], status: str = "in_progress") -> bool:
+        async with ruled.session() as s:
+            ticket = await get_ticket(s, ref)
+            ticket.fired, ticket.status = fired, status
+            await s.flush()
+            return await s.scalar(select(Ticket.id).where(could_match(rule, clock()))) == ticket.id
+
+    assert await found([])
+    assert await found(["rule:idleX50x", "rule:idle_50"])  # _ and % are not wildcards here
+    assert not await found(["rule:idleX50x", "rule:idle_50%"])
+    assert not await found([], status="pending")
+    clock.advance(hours=-1, minutes=-30)
+    assert not await found([])  # idle for 30 minutes only
+
+    vip_waiting = RuleSpec.model_validate(
+        {
+            "name": "vip",
+            "when": ["time"],
+            "if": {"requester.vip": True, "assignee": {"empty": True}},
+            "then": [{"tag": "v"}],
+        }
+    )
+
+    async def waiting(vip: bool, assignee: str | None) -> bool:
+        async with ruled.session() as s:
+            ticket = await get_ticket(s, ref)
+            ticket.requester.vip = vip
+            await change_ticket(s, ruled, AGENT, ticket, {"assignee": assignee})
+            return await s.scalar(select(Ticket.id).where(could_match(vip_waiting, clock()))) == ticket.id
+
+    assert not await waiting(False, None)
+    assert await waiting(True, None)
+    assert not await waiting(True, "tom.baker@example.com")
 
 
 async def test_a_requester_reply_is_an_update_rules_can_see() -> None:
