@@ -40,6 +40,8 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from doc_section import replace_section  # noqa: E402
+
 from desk.context import Desk  # noqa: E402
 from desk.db import Database  # noqa: E402
 from desk.kb import _count_terms, _search_text, recall_ids, search_articles  # noqa: E402
@@ -49,7 +51,6 @@ from desk.settings import Settings  # noqa: E402
 
 QA = ROOT.parent / "shared" / "data" / "nlu" / "braun2017-qa" / "qa_pairs.jsonl"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-DOC = ROOT / "docs" / "benchmarks.md"
 
 
 class _Text(HTMLParser):
@@ -264,16 +265,17 @@ async def latency(desk: Desk, size: int, rounds: int) -> dict[str, Any]:
     return out
 
 
-def _settings(url: str) -> Settings:
-    return Settings(database={"url": url})  # type: ignore[arg-type]
+def _settings(url: str, **settings: Any) -> Settings:
+    return Settings(database={"url": url}, **settings)  # type: ignore[arg-type]
 
 
-async def with_database(engine: str, work: Any) -> Any:
+async def with_database(engine: str, work: Any, **settings: Any) -> Any:
+    """``work(desk)`` on a fresh, migrated database of ``engine`` (dropped afterwards)."""
     if engine == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/kb.db"
             await upgrade_async(url)
-            desk = Desk(settings=_settings(url), db=Database(url))
+            desk = Desk(settings=_settings(url, **settings), db=Database(url))
             try:
                 return await work(desk)
             finally:
@@ -284,7 +286,7 @@ async def with_database(engine: str, work: Any) -> Any:
     url = f"{PG_ADMIN.rpartition('/')[0]}/{name}"
     try:
         await upgrade_async(url)
-        desk = Desk(settings=_settings(url), db=Database(url))
+        desk = Desk(settings=_settings(url, **settings), db=Database(url))
         try:
             async with desk.session() as session:
                 result = await work(desk)
@@ -318,7 +320,6 @@ def _verdict(results: dict[str, Any], target_ms: float = 20.0) -> list[str]:
 
 def write_section(results: dict[str, Any]) -> None:
     lines = [
-        "<!-- kb:start -->",
         "## Knowledge-base search (`benchmarks/kb_bench.py`)",
         "",
         "Quality on the Braun et al. 2017 AskUbuntu/WebApps Q&A pairs: each distinct accepted answer is",
@@ -399,18 +400,8 @@ def write_section(results: dict[str, Any]) -> None:
         *_verdict(results),
         "",
         f"Run on {results['when']}.",
-        "<!-- kb:end -->",
     ]
-    section = "\n".join(lines)
-    DOC.parent.mkdir(exist_ok=True)
-    current = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if "<!-- kb:start -->" in current:
-        before, rest = current.split("<!-- kb:start -->", 1)
-        after = rest.split("<!-- kb:end -->", 1)[1]
-        current = before + section + after
-    else:
-        current = current.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(current, encoding="utf-8")
+    replace_section("kb", "\n".join(lines))
 
 
 async def main() -> None:
