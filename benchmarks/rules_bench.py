@@ -134,7 +134,7 @@ def write_section(results: dict[str, Any]) -> None:
             )
     lines += [
         "",
-        "Before 2026-12-04 (c7e6907) every pass loaded every open ticket and tested the rules in Python;",
+        "Before 9d12d35 (2026-12-04) every pass loaded every open ticket and tested the rules in Python;",
         "the same scenario on the same machine took 0.10 / 1.15 / 20.2 s on SQLite and 0.12 / 0.89 / 53.5 s",
         "on PostgreSQL at 1k / 10k / 100k open tickets, so at 100k a pass outlasted the 30 s tick. The scan",
         "now asks SQL only for tickets some rule could still act on (its conditions on columns, idle and age",
