@@ -44,17 +44,23 @@ _EMPTY = {"en": "(an e-mail without subject or text)", "zh": "（无主题、无
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
 
 
+async def _threaded(turn: Turn) -> Ticket | None:
+    """The ticket of the mail this one answers (In-Reply-To / References), whoever's it is."""
+    inbound = turn.inbound
+    if inbound is None:
+        return None
+    ticket_id = await thread_ticket_id(turn.session, "email", (inbound.extra.get("thread") or "").split())
+    return await turn.session.get(Ticket, ticket_id) if ticket_id is not None else None
+
+
 async def thread_ticket(turn: Turn) -> Ticket | None:
     """The requester's own ticket this mail answers, if any."""
     inbound = turn.inbound
     if inbound is None:
         return None
-    ids = (inbound.extra.get("thread") or "").split()
-    ticket_id = await thread_ticket_id(turn.session, "email", ids)
-    if ticket_id is not None:
-        ticket = await turn.session.get(Ticket, ticket_id)
-        if ticket is not None and ticket.requester_id == turn.person.id:
-            return ticket
+    ticket = await _threaded(turn)
+    if ticket is not None and ticket.requester_id == turn.person.id:
+        return ticket
     for match in _SUBJECT_REF.finditer(inbound.subject or ""):
         ticket = await requester_ticket(turn.session, turn.person, f"{match[1]}-{match[2]}")
         if ticket is not None:
@@ -83,10 +89,29 @@ async def respond_to_mail(turn: Turn, text: str) -> None:
     """One mail: a reply in a ticket's thread, or a new ticket (or a status question)."""
     turn.state.pop("ticket", None)  # each mail is about its own thread's ticket
     ticket = await thread_ticket(turn)
-    if ticket is None:
-        await _new_mail(turn, text)
-    else:
+    if ticket is not None:
         await _reply(turn, ticket, text)
+        return
+    copied = await _threaded(turn)  # someone else's ticket: the requester copied this sender in
+    if copied is not None and copied.status not in FINISHED and text.strip():
+        await _from_a_copied_person(turn, copied, text)
+        return
+    await _new_mail(turn, text)
+
+
+async def _from_a_copied_person(turn: Turn, ticket: Ticket, text: str) -> None:
+    """A reply in a ticket's mail thread from someone other than its requester (copied in, or
+    forwarded the thread): kept on that ticket as an internal note, and its assignee is told.
+    Not a new ticket (a reply-all would otherwise open duplicates), and not a public comment:
+    the agent decides what reaches the requester. The sender gets no answer: the ticket and its
+    status are the requester's."""
+    who = f"{turn.person.name} <{turn.person.email}>" if turn.person.name else (turn.person.email or "?")
+    note = TEMPLATES.t(turn.desk.settings.desk.default_language, "mail.copied", who=who, text=text.strip())
+    await add_comment(
+        turn.session, turn.desk, Actor.system("mail"), ticket, note, public=False, channel="email"
+    )
+    if ticket.assignee is not None:
+        await notify_agent(turn.session, turn.desk, ticket.assignee, ticket, "copied", by=who)
 
 
 async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:

@@ -194,6 +194,37 @@ async def test_someone_elses_reference_touches_nothing(mail: Runtime, relay: Fak
     assert await alice.inbox() == []
 
 
+async def test_a_reply_all_from_a_copied_colleague_is_a_note_on_the_ticket_not_a_new_one(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    alice, bob = Person(mail, relay, ALICE, "Alice Smith"), Person(mail, relay, BOB, "Bob Jones")
+    await alice.send(
+        alice.write("Projector in room 4", "The projector in room 4 shows no picture from HDMI.")
+    )
+    [auto] = await alice.inbox()
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        await change_ticket(
+            s, mail.desk, AGENT, await get_ticket(s, ticket.ref), {"assignee": "tom.baker@example.com"}
+        )
+    to_all = alice.write("", "Adding Bob, who was in the room with me.", reply_to=auto)
+    to_all["Cc"] = BOB
+    await alice.send(to_all)
+    assert await alice.inbox()  # "added to INC-1"
+    await bob.send(bob.write("", "It also flickers on the VGA cable, for what it's worth.", reply_to=to_all))
+    assert [t.ref for t in await tickets(mail)] == [ticket.ref]
+    assert await bob.inbox() == [] and await alice.inbox() == []
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        notes = list(
+            await s.scalars(select(Message).where(Message.ticket_id == t.id, Message.direction == "internal"))
+        )
+        told = list(await s.scalars(select(Notification).where(Notification.kind == "copied")))
+    assert [n.text.count("VGA cable") for n in notes] == [1] and BOB in notes[0].text
+    assert "what it's worth" not in " ".join(await comments(mail, ticket.ref))  # not a public comment
+    assert [n.ticket_id for n in told] == [t.id]
+
+
 async def test_smtp_refuses_other_domains_and_oversized_mail(mail: Runtime) -> None:
     port = mail.email.port
 
