@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.followup import confirm, latest_unrated, rating_from, show_status, survey_answer
@@ -30,7 +31,7 @@ from bots.turn import TEMPLATES, Turn
 from channels.base import Inbound
 from desk.context import Actor, Desk
 from desk.conversations import thread_ticket_id
-from desk.models import Ticket
+from desk.models import Agent, OutboxItem, Ticket
 from desk.notifications import notify_agent
 from desk.tickets import add_comment, get_ticket, requester_ticket
 
@@ -88,6 +89,8 @@ async def record_bounce(session: AsyncSession, desk: Desk, inbound: Inbound) -> 
 async def respond_to_mail(turn: Turn, text: str) -> None:
     """One mail: a reply in a ticket's thread, or a new ticket (or a status question)."""
     turn.state.pop("ticket", None)  # each mail is about its own thread's ticket
+    if await _agent_answer(turn, text):
+        return
     ticket = await thread_ticket(turn)
     if ticket is not None:
         await _reply(turn, ticket, text)
@@ -97,6 +100,42 @@ async def respond_to_mail(turn: Turn, text: str) -> None:
         await _from_a_copied_person(turn, copied, text)
         return
     await _new_mail(turn, text)
+
+
+async def _agent_answer(turn: Turn, text: str) -> bool:
+    """An agent's reply to a notification the desk mailed them: an internal note by that agent
+    on the ticket the notification named (its reference leads the subject), never a ticket of
+    their own. Whether the mail was one. An agent's new mail is not: agents have IT problems too."""
+    inbound = turn.inbound
+    ids = (inbound.extra.get("thread") or "").split() if inbound is not None else []
+    sender = (turn.person.email or "").lower()
+    if not ids or not sender:
+        return False
+    agent = await turn.session.scalar(
+        select(Agent).where(func.lower(Agent.email) == sender, Agent.active.is_(True))
+    )
+    if agent is None:
+        return False
+    notified = await turn.session.scalar(
+        select(OutboxItem.id).where(
+            OutboxItem.channel == "email",
+            func.lower(OutboxItem.chat_id) == sender,
+            OutboxItem.external_id.in_(ids),
+            OutboxItem.message_id.is_(None),  # a notification, not a reply to a request of theirs
+        )
+    )
+    if notified is None:
+        return False
+    match = _SUBJECT_REF.search(inbound.subject or "") if inbound is not None else None
+    ticket = (
+        await turn.session.scalar(select(Ticket).where(Ticket.ref == f"{match[1]}-{match[2]}".upper()))
+        if match
+        else None
+    )
+    if ticket is not None and text.strip():
+        author = Actor("agent", agent.id, agent.name)
+        await add_comment(turn.session, turn.desk, author, ticket, text, public=False, channel="email")
+    return True
 
 
 async def _from_a_copied_person(turn: Turn, ticket: Ticket, text: str) -> None:

@@ -24,7 +24,9 @@ async def notify_agent(
 
     The template gets the ticket's ``ref`` and ``subject`` and any ``values``. An agent who
     works from Slack (``slack_user_id``, recorded when they act in the agent channel) also gets
-    it as a direct message from the app, through the outbox.
+    it as a direct message from the app, and with outbound mail configured
+    (``channels.email.relay_host``, ``notify_agents``) every agent gets it by mail; both go
+    through the outbox.
     """
     fields: dict[str, object] = {"ref": ticket.ref, "subject": ticket.subject} if ticket is not None else {}
     note = Notification(
@@ -38,6 +40,16 @@ async def notify_agent(
     await session.flush()
     if agent.slack_user_id and desk.settings.channels.slack.bot_token is not None:
         enqueue(session, desk, Address("slack", agent.slack_user_id), Outbound(note.text))
+        session.info["wake_outbox"] = True
+    mail = desk.settings.channels.email
+    if mail.notify_agents and mail.relay_host and agent.email:
+        # The reference leads the subject: an agent's reply to this mail is a note on the ticket.
+        subject = (
+            f"[{ticket.ref}] {ticket.subject}"
+            if ticket is not None
+            else t(agent.language, "notify.mail_subject")
+        )
+        enqueue(session, desk, Address("email", agent.email), Outbound(note.text, subject=subject))
         session.info["wake_outbox"] = True
     return note
 

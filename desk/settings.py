@@ -71,6 +71,7 @@ class EmailSettings(_Section):
     relay_password: SecretStr | None = None
     relay_starttls: bool = False
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)  # larger mail gets 552
+    notify_agents: bool = True  # agents get their notifications by mail too (once relay_host is set)
 
 
 class TelegramSettings(_Section):

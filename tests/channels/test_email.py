@@ -28,7 +28,8 @@ from channels.base import Attachment as File
 from channels.email import EmailChannel
 from channels.email_parse import parse_mail
 from desk.context import Actor
-from desk.models import Attachment, Message, Notification, OutboxItem, Ticket, TicketEvent
+from desk.models import Agent, Attachment, Message, Notification, OutboxItem, Ticket, TicketEvent
+from desk.notifications import notify_agent
 from desk.outbox import deliver_due
 from desk.tickets import add_comment, change_ticket, get_ticket, resolve_ticket
 from nlu import EmbeddedEngine
@@ -223,6 +224,51 @@ async def test_a_reply_all_from_a_copied_colleague_is_a_note_on_the_ticket_not_a
     assert [n.text.count("VGA cable") for n in notes] == [1] and BOB in notes[0].text
     assert "what it's worth" not in " ".join(await comments(mail, ticket.ref))  # not a public comment
     assert [n.ticket_id for n in told] == [t.id]
+
+
+TOM = "tom.baker@example.com"
+
+
+async def test_agents_get_notifications_by_mail_and_their_reply_is_a_note(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    alice, tom = Person(mail, relay, ALICE, "Alice Smith"), Person(mail, relay, TOM, "Tom Baker")
+    await alice.send(alice.write("Docking station", "The docking station does not charge my laptop."))
+    await alice.inbox()
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        await change_ticket(s, mail.desk, Actor("agent", None, "Maria Garcia"), await get_ticket(s, ticket.ref),
+                            {"assignee": TOM})  # fmt: skip
+    [notification] = await tom.inbox()
+    assert notification["Subject"] == f"[{ticket.ref}] Docking station"
+    assert "was assigned to you by Maria Garcia" in _text(notification)
+    await tom.send(tom.write("", "Checked the logs: the dock needs the 1.4 firmware.", reply_to=notification))
+    assert [t.ref for t in await tickets(mail)] == [ticket.ref]  # no ticket of Tom's
+    assert await tom.inbox() == [] and await alice.inbox() == []
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        [note] = await s.scalars(
+            select(Message).where(Message.ticket_id == t.id, Message.direction == "internal")
+        )
+        assert (note.author_kind, note.author_name) == ("agent", "Tom Baker")
+        assert note.text == "Checked the logs: the dock needs the 1.4 firmware."
+        assert t.status == "in_progress"  # the assignee working on it acknowledges it
+    # Agents have IT problems too: a new mail from Tom is his own ticket.
+    await tom.send(tom.write("My laptop fan is loud", "The fan of my own laptop is very loud since Monday."))
+    assert [t.subject for t in await tickets(mail)][-1] == "My laptop fan is loud"
+
+
+async def test_agent_mail_notifications_can_be_turned_off(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> None:
+    config = {**email_config(relay.port), "notify_agents": False}
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        async with runtime.desk.session() as s:
+            tom = await s.scalar(select(Agent).where(Agent.email == TOM))
+            assert tom is not None
+            await notify_agent(s, runtime.desk, tom, None, "offered", person="Ann", conversation=1)
+        await deliver_due(runtime.desk, runtime.registry)
+        assert relay.to(TOM) == []
 
 
 async def test_smtp_refuses_other_domains_and_oversized_mail(mail: Runtime) -> None:
