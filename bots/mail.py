@@ -153,8 +153,22 @@ async def _from_a_copied_person(turn: Turn, ticket: Ticket, text: str) -> None:
         await notify_agent(turn.session, turn.desk, ticket.assignee, ticket, "copied", by=who)
 
 
+_MAX_CC = 20
+
+
+def _copy_in(turn: Turn, ticket: Ticket) -> None:
+    """Add the people the requester copied on this mail to the ticket's ``cc`` (they will be
+    copied on agents' public comments and the resolution)."""
+    copied = (turn.inbound.extra.get("cc") or "").split() if turn.inbound is not None else []
+    current = list(ticket.cc or ())
+    merged = list(dict.fromkeys([*current, *copied]))[:_MAX_CC]
+    if merged != current:
+        ticket.cc = merged
+
+
 async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
     turn.state["ticket"] = ticket.ref
+    _copy_in(turn, ticket)
     turn.conversation.ticket_id = ticket.id
     turn.message.ticket_id = ticket.id
     score = rating_from(turn, text) if weight(text) < _SHORT else None
@@ -238,6 +252,7 @@ async def _open(turn: Turn, text: str) -> Ticket:
         "since": turn.message.id,
     }
     ticket = await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)
+    _copy_in(turn, ticket)
     hits = await relevant_articles(turn, f"{subject}\n{text}", category)
     if hits:
         lines = [turn.t("kb.intro")]

@@ -105,19 +105,24 @@ class Outbound:
     buttons: tuple[Button, ...] = ()
     subject: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    cc: tuple[str, ...] = ()  # e-mail only: people copied on the mail
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "text": self.text,
             "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
             "subject": self.subject,
         }
+        if self.cc:
+            out["cc"] = list(self.cc)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Outbound:
         buttons = tuple(Button(str(b["title"]), str(b["payload"])) for b in data.get("buttons") or ())
         subject = data.get("subject")
-        return cls(str(data["text"]), buttons, None if subject is None else str(subject))
+        cc = tuple(str(a) for a in data.get("cc") or ())
+        return cls(str(data["text"]), buttons, None if subject is None else str(subject), cc=cc)
 
 
 class DeliveryError(Exception):

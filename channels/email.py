@@ -171,6 +171,9 @@ class EmailChannel:
             extra["auto"] = parsed.auto
         if parsed.bounce:
             extra["bounce"] = parsed.bounce
+        copied = [a for a in parsed.copied if a.rpartition("@")[2] not in self._domains]
+        if copied:
+            extra["cc"] = " ".join(copied)
         return Inbound(
             address=Address("email", parsed.from_address, parsed.message_id),
             user_id=parsed.from_address,
@@ -190,6 +193,8 @@ class EmailChannel:
         mail = EmailMessage()
         mail["From"] = formataddr((self._desk_name, self.from_address))
         mail["To"] = address.chat_id
+        if message.cc:
+            mail["Cc"] = ", ".join(message.cc)
         subject = message.subject or self._desk_name
         if address.thread_id and not _RE.match(subject):
             subject = f"Re: {subject}"

@@ -46,6 +46,8 @@ class ParsedMail:
         body: The whole text (from text/plain, else converted from HTML).
         reply: ``body`` without quoted history and signature.
         auto: Why this is an automatic mail (a bounce, an out-of-office), or ``None``.
+        copied: The other people the mail was addressed to (To and Cc, lower case, without the
+            sender), in order.
         bounce: For a delivery status notification (RFC 3464) that reports failed recipients,
             who and why (``bob@x: 5.1.1 (smtp; 550 5.1.1 User unknown)``); the Message-ID of the
             mail that failed is then among ``thread_ids``.
@@ -63,6 +65,7 @@ class ParsedMail:
     auto: str | None
     defects: tuple[str, ...]
     bounce: str | None = None
+    copied: tuple[str, ...] = ()
 
 
 def _decode_raw(value: str) -> str:
@@ -298,6 +301,13 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
     else:
         body = plain or ""
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    copied = [
+        found.strip().lower()
+        for _, found in email.utils.getaddresses(
+            [_header(msg, fallback, "To", raw, charset), _header(msg, fallback, "Cc", raw, charset)]
+        )
+        if "@" in found
+    ]
     return ParsedMail(
         message_id=message_id,
         from_address=address,
@@ -310,4 +320,5 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         auto=auto_reason(fallback, envelope_from, address),
         defects=tuple(dict.fromkeys(defects)),
         bounce=bounce,
+        copied=tuple(dict.fromkeys(a for a in copied if a != address)),
     )

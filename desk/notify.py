@@ -80,10 +80,13 @@ async def send_to_requester(
     *,
     buttons: Sequence[Button] = (),
     author: Actor | None = None,
+    copy: bool = False,
 ) -> Message | None:
     """Tell a ticket's requester something, on their channel; ``None`` if they cannot be reached.
 
-    E-mail carries the reference in the subject (``[INC-12] ...``) so replies thread back.
+    E-mail carries the reference in the subject (``[INC-12] ...``) so replies thread back. With
+    ``copy`` (agents' public comments and resolutions), the people on the ticket's ``cc`` list are
+    copied on the mail, as those the requester copied expect.
     """
     found = await requester_address(session, ticket.requester, ticket)
     if found is None:
@@ -99,6 +102,7 @@ async def send_to_requester(
         author=author,
         ticket=ticket,
         subject=f"[{ticket.ref}] {ticket.subject}",
+        cc=tuple(ticket.cc or ()) if copy and address.channel == "email" else (),
     )
 
 
@@ -114,6 +118,7 @@ async def _send(
     ticket: Ticket | None,
     subject: str | None,
     deliver: bool = True,
+    cc: tuple[str, ...] = (),
 ) -> Message:
     author = author or Actor.system()
     now = desk.now()
@@ -134,6 +139,6 @@ async def _send(
     if conversation is not None:
         conversation.last_message_at = now
     if deliver:
-        enqueue(session, desk, address, Outbound(text, tuple(buttons), subject), message_id=message.id)
+        enqueue(session, desk, address, Outbound(text, tuple(buttons), subject, cc=cc), message_id=message.id)
         session.info["wake_outbox"] = True
     return message

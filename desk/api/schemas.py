@@ -195,6 +195,7 @@ def ticket_json(
         "channel": ticket.channel,
         "language": ticket.language,
         "tags": list(ticket.tags),
+        "cc": list(ticket.cc or ()),
         "requester": {
             "id": requester.id,
             "name": requester.name,

@@ -51,6 +51,7 @@ class Ticket(Base):
     channel: Mapped[str] = mapped_column(String(20), default="api")
     language: Mapped[str | None] = mapped_column(String(8))
     tags: Mapped[list[Any]] = mapped_column(default=list)
+    cc: Mapped[list[Any]] = mapped_column(default=list)  # e-mail addresses copied on public updates
     solution: Mapped[str | None] = mapped_column(Text)
 
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))

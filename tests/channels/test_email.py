@@ -271,6 +271,35 @@ async def test_agent_mail_notifications_can_be_turned_off(
         assert relay.to(TOM) == []
 
 
+async def test_people_copied_by_the_requester_get_agents_comments_and_the_resolution(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    alice, bob = Person(mail, relay, ALICE, "Alice Smith"), Person(mail, relay, BOB, "Bob Jones")
+    first = alice.write("Meeting room screen", "The screen in room 4 stays black; Bob needs it at two.")
+    first["Cc"] = f"Bob Jones <{BOB}>, IT Desk <it@helpdesk.example.com>"
+    await alice.send(first)
+    assert len(await alice.inbox()) == 1 and await bob.inbox() == []  # "we got it" is for the requester
+    [ticket] = await tickets(mail)
+    assert ticket.cc == [BOB]  # not the desk's own addresses
+    async with mail.desk.session() as s:
+        await add_comment(
+            s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Is it the wall screen or the TV?"
+        )
+        await add_comment(
+            s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Checked the cable.", public=False
+        )
+    [question] = await alice.inbox()
+    [copy] = await bob.inbox()
+    assert question["Cc"] == BOB and copy["Message-ID"] == question["Message-ID"]  # one mail, two readers
+    assert "wall screen" in _text(copy)
+    async with mail.desk.session() as s:
+        await resolve_ticket(s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Replaced the HDMI cable.")
+    [resolved] = await bob.inbox()
+    assert "Replaced the HDMI cable" in _text(resolved)
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).cc == [BOB]
+
+
 async def test_smtp_refuses_other_domains_and_oversized_mail(mail: Runtime) -> None:
     port = mail.email.port
 

@@ -67,4 +67,8 @@ class FakeRelay:
             self._controller = None
 
     def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
+        """The mail the relay would deliver to ``address``: by the envelope, as a relay does (a
+        person copied in is not in the To header)."""
+        with self._lock:
+            pairs = list(zip(self.messages, self.envelopes, strict=True))
+        return [m for m, (_, rcpts) in pairs if address.lower() in (r.lower() for r in rcpts)]
