@@ -33,7 +33,7 @@ from desk.context import Actor, Desk
 from desk.conversations import thread_ticket_id
 from desk.models import Agent, OutboxItem, Ticket
 from desk.notifications import notify_agent
-from desk.tickets import add_comment, get_ticket, requester_ticket
+from desk.tickets import MAX_CC, add_comment, get_ticket, requester_ticket
 
 __all__ = ["record_bounce", "respond_to_mail", "thread_ticket"]
 
@@ -153,15 +153,12 @@ async def _from_a_copied_person(turn: Turn, ticket: Ticket, text: str) -> None:
         await notify_agent(turn.session, turn.desk, ticket.assignee, ticket, "copied", by=who)
 
 
-_MAX_CC = 20
-
-
 def _copy_in(turn: Turn, ticket: Ticket) -> None:
     """Add the people the requester copied on this mail to the ticket's ``cc`` (they will be
     copied on agents' public comments and the resolution)."""
     copied = (turn.inbound.extra.get("cc") or "").split() if turn.inbound is not None else []
     current = list(ticket.cc or ())
-    merged = list(dict.fromkeys([*current, *copied]))[:_MAX_CC]
+    merged = list(dict.fromkeys([*current, *copied]))[:MAX_CC]
     if merged != current:
         ticket.cc = merged
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -44,7 +45,19 @@ __all__ = [
     "resolve_ticket",
 ]
 
-EDITABLE = ("status", "impact", "urgency", "category", "assignee", "group", "subject", "description", "tags")
+EDITABLE = (
+    "status",
+    "impact",
+    "urgency",
+    "category",
+    "assignee",
+    "group",
+    "subject",
+    "description",
+    "tags",
+    "cc",
+)
+MAX_CC = 20
 TYPE_ALIASES = {"incident": "incident", "inc": "incident", "request": "request", "req": "request",
                 "service_request": "request", "problem": "problem", "prb": "problem"}  # fmt: skip
 
@@ -189,6 +202,25 @@ async def get_ticket(session: AsyncSession, ref: str) -> Ticket:
     return ticket
 
 
+def _addresses(values: Sequence[Any]) -> list[str]:
+    """E-mail addresses for a ticket's ``cc`` ("Name <a@b.c>" or "a@b.c"), lower case, each once.
+
+    Raises:
+        InvalidInput: for something that is not an address, or more than :data:`MAX_CC`.
+    """
+    out: list[str] = []
+    for value in values:
+        address = email.utils.parseaddr(str(value))[1].strip().lower()
+        local, _, domain = address.partition("@")
+        if not local or "." not in domain or " " in address or domain.startswith(".") or domain.endswith("."):
+            raise InvalidInput(f"cc: {str(value)!r} is not an e-mail address", code="invalid_cc")
+        if address not in out:
+            out.append(address)
+    if len(out) > MAX_CC:
+        raise InvalidInput(f"cc: at most {MAX_CC} addresses", code="invalid_cc")
+    return out
+
+
 async def change_ticket(
     session: AsyncSession, desk: Desk, actor: Actor, ticket: Ticket, changes: Mapping[str, Any]
 ) -> Ticket:
@@ -226,6 +258,11 @@ async def change_ticket(
         if tags != ticket.tags:
             audit("tags", ",".join(ticket.tags), ",".join(tags))
             ticket.tags = tags
+    if "cc" in changes:
+        cc = _addresses(changes["cc"] or ())
+        if cc != list(ticket.cc or ()):
+            audit("cc", ",".join(ticket.cc or ()), ",".join(cc))
+            ticket.cc = cc
     reprioritise = False
     for field in ("impact", "urgency"):
         if changes.get(field) is not None:

@@ -112,6 +112,17 @@ async def test_patch_assigns_and_refuses_bad_transitions(
     assert unknown.status_code == 404
     extra = await client.patch("/api/v1/tickets/INC-1", json={"ref": "INC-9"}, headers=auth)
     assert extra.status_code == 422 and error_of(extra)["code"] == "invalid"
+    cc = await client.patch(
+        "/api/v1/tickets/INC-1",
+        json={"cc": ["Bob Jones <Bob@Corp.example>", "bob@corp.example"]},
+        headers=auth,
+    )
+    assert cc.status_code == 200 and cc.json()["cc"] == ["bob@corp.example"]
+    events = (await client.get("/api/v1/tickets/INC-1", headers=auth)).json()["events"]
+    assert any(e.get("field") == "cc" for e in events)
+    for wrong in (["bob"], ["bob@corp"], [f"p{i}@corp.example" for i in range(21)]):
+        refused = await client.patch("/api/v1/tickets/INC-1", json={"cc": wrong}, headers=auth)
+        assert refused.status_code == 422 and error_of(refused)["code"] == "invalid_cc"
 
 
 async def test_invalid_bodies_and_unknown_tickets(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:

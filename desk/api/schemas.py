@@ -76,6 +76,7 @@ class TicketPatch(_In):
     subject: str | None = None
     description: str | None = None
     tags: list[str] | None = None
+    cc: list[str] | None = None  # e-mail addresses copied on public updates
 
 
 class CommentIn(_In):
