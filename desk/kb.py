@@ -402,13 +402,12 @@ def _score(query: str, wanted: list[str], stats: _Stats, pool: list[Any]) -> lis
     """The re-rank: (score, id) of each candidate, best first.
 
     Okapi BM25 (k1 1.2, b 0.75, corpus statistics from kb_terms) as a share of what an article
-    with every query term once, at average length, would score (more where terms repeat), plus the idf-weighted share of
-    query terms an article has, rapidfuzz similarity of the query to its title and tags, and a
-    smoothed helpful/not-helpful prior.
+    with every query term once, at average length, would score (more where terms repeat), plus
+    the idf-weighted share of query terms an article has, rapidfuzz similarity of the query to
+    its title and tags, and a smoothed helpful/not-helpful prior.
     """
-    idf = {t: _idf(t, stats) for t in wanted if stats.df.get(t, 0)}
-    unknown = math.log(1 + (stats.articles + 0.5) / 0.5)  # the idf of a term no article has
-    weights = [idf[t] if t in idf else unknown * (_UNKNOWN_CJK if is_cjk(t) else 1.0) for t in wanted]
+    idf = {t: _idf(t, stats) for t in wanted}  # a term no article has gets the highest idf
+    weights = [idf[t] * (_UNKNOWN_CJK if is_cjk(t) and not stats.df.get(t) else 1.0) for t in wanted]
     whole = sum(weights) or 1.0
     docs = [row.search_text.split() for row in pool]
     average = sum(len(d) for d in docs) / len(docs) or 1.0
@@ -417,7 +416,7 @@ def _score(query: str, wanted: list[str], stats: _Stats, pool: list[Any]) -> lis
     for row, doc in zip(pool, docs, strict=True):
         norm = 1.2 * (0.25 + 0.75 * len(doc) / average)
         tfs = [doc.count(t) for t in wanted]
-        bm25 = sum(idf[t] * n * 2.2 / (n + norm) for t, n in zip(wanted, tfs, strict=True) if n and t in idf)
+        bm25 = sum(idf[t] * n * 2.2 / (n + norm) for t, n in zip(wanted, tfs, strict=True) if n)
         share = sum(w for w, n in zip(weights, tfs, strict=True) if n) / whole
         title = fuzz.token_set_ratio(lowered, row.title.lower()) / 100
         tags = json.loads(row.tags) if row.tags != "[]" else []

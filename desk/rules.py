@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select, true
+from sqlalchemy import ColumnElement, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.audit import record_event
@@ -180,8 +180,8 @@ def could_match(rule: RuleSpec, now: datetime) -> ColumnElement[bool]:
     """SQL that every ticket ``rule`` could still act on satisfies: its conditions on plain
     columns (``status``, ``priority`` ...; equality ignores case, as in the rule), its ``idle`` and
     ``age`` lower bounds, ``assignee`` empty or not, ``requester.vip``, and "has not acted on this
-    ticket yet". A superset: the rule itself is
-    still checked on each ticket found, so a condition this cannot express only widens it."""
+    ticket yet". A superset: the rule itself is still checked on each ticket found, so a
+    condition this cannot express only widens it."""
     parts: list[ColumnElement[bool]] = []
     for condition in rule.conditions:
         column = _COLUMNS.get(condition.field)
@@ -201,7 +201,7 @@ def could_match(rule: RuleSpec, now: datetime) -> ColumnElement[bool]:
     # would escape is simply not excluded here, and the check on the ticket skips it).
     mark = _like_literal(f'"rule:{rule.name}"')
     parts.append(~func.coalesce(cast(Ticket.fired, String), "").like(f"%{mark}%", escape="\\"))
-    return and_(true(), *parts)
+    return and_(*parts)
 
 
 async def run_time_rules(desk: Desk, ops: TicketOps) -> int:
