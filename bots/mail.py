@@ -11,6 +11,7 @@ through the same services.
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 from sqlalchemy import func, select
@@ -29,9 +30,11 @@ from bots.report import (
 )
 from bots.turn import TEMPLATES, Turn
 from channels.base import Inbound
+from desk.agents import find_agent
 from desk.context import Actor, Desk
 from desk.conversations import thread_ticket_id
-from desk.models import Agent, OutboxItem, Ticket
+from desk.errors import NotFound
+from desk.models import OutboxItem, Ticket
 from desk.notifications import notify_agent
 from desk.tickets import MAX_CC, add_comment, get_ticket, requester_ticket
 
@@ -45,13 +48,25 @@ _EMPTY = {"en": "(an e-mail without subject or text)", "zh": "（无主题、无
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
 
 
-async def _threaded(turn: Turn) -> Ticket | None:
-    """The ticket of the mail this one answers (In-Reply-To / References), whoever's it is."""
-    inbound = turn.inbound
-    if inbound is None:
-        return None
-    ticket_id = await thread_ticket_id(turn.session, "email", (inbound.extra.get("thread") or "").split())
-    return await turn.session.get(Ticket, ticket_id) if ticket_id is not None else None
+def _thread_ids(inbound: Inbound | None) -> list[str]:
+    """The Message-IDs a mail answers (In-Reply-To / References, or a bounced mail's own)."""
+    return (inbound.extra.get("thread") or "").split() if inbound is not None else []
+
+
+async def _threaded(session: AsyncSession, inbound: Inbound | None) -> Ticket | None:
+    """The ticket of the mail this one answers, whoever's it is."""
+    ticket_id = await thread_ticket_id(session, "email", _thread_ids(inbound))
+    return await session.get(Ticket, ticket_id) if ticket_id is not None else None
+
+
+async def _note_for_the_team(
+    session: AsyncSession, desk: Desk, ticket: Ticket, note: str, kind: str, **values: object
+) -> None:
+    """What came by mail for the people working on ``ticket``, not for its requester: an
+    internal note, and its assignee is told (``notify.<kind>``)."""
+    await add_comment(session, desk, Actor.system("mail"), ticket, note, public=False, channel="email")
+    if ticket.assignee is not None:
+        await notify_agent(session, desk, ticket.assignee, ticket, kind, **values)
 
 
 async def thread_ticket(turn: Turn) -> Ticket | None:
@@ -59,7 +74,7 @@ async def thread_ticket(turn: Turn) -> Ticket | None:
     inbound = turn.inbound
     if inbound is None:
         return None
-    ticket = await _threaded(turn)
+    ticket = await _threaded(turn.session, inbound)
     if ticket is not None and ticket.requester_id == turn.person.id:
         return ticket
     for match in _SUBJECT_REF.finditer(inbound.subject or ""):
@@ -75,14 +90,11 @@ async def record_bounce(session: AsyncSession, desk: Desk, inbound: Inbound) -> 
     waits for an answer to a mail the requester never got. The ticket, or ``None`` when the
     report is about no mail of ours."""
     failure = inbound.extra.get("bounce") or ""
-    ticket_id = await thread_ticket_id(session, "email", (inbound.extra.get("thread") or "").split())
-    if not failure or ticket_id is None:
+    ticket = await _threaded(session, inbound) if failure else None
+    if ticket is None:
         return None
-    ticket = await get_ticket(session, str(ticket_id))
     note = TEMPLATES.t(desk.settings.desk.default_language, "mail.bounced", failure=failure)
-    await add_comment(session, desk, Actor.system("mail"), ticket, note, public=False, channel="email")
-    if ticket.assignee is not None:
-        await notify_agent(session, desk, ticket.assignee, ticket, "bounced", failure=failure)
+    await _note_for_the_team(session, desk, ticket, note, "bounced", failure=failure)
     return ticket
 
 
@@ -95,7 +107,7 @@ async def respond_to_mail(turn: Turn, text: str) -> None:
     if ticket is not None:
         await _reply(turn, ticket, text)
         return
-    copied = await _threaded(turn)  # someone else's ticket: the requester copied this sender in
+    copied = await _threaded(turn.session, turn.inbound)  # someone else's: the requester copied them in
     if copied is not None and copied.status not in FINISHED and text.strip():
         await _from_a_copied_person(turn, copied, text)
         return
@@ -107,14 +119,15 @@ async def _agent_answer(turn: Turn, text: str) -> bool:
     on the ticket the notification named (its reference leads the subject), never a ticket of
     their own. Whether the mail was one. An agent's new mail is not: agents have IT problems too."""
     inbound = turn.inbound
-    ids = (inbound.extra.get("thread") or "").split() if inbound is not None else []
+    ids = _thread_ids(inbound)
     sender = (turn.person.email or "").lower()
-    if not ids or not sender:
+    if inbound is None or not ids or not sender:
         return False
-    agent = await turn.session.scalar(
-        select(Agent).where(func.lower(Agent.email) == sender, Agent.active.is_(True))
-    )
-    if agent is None:
+    try:
+        agent = await find_agent(turn.session, sender)
+    except NotFound:
+        return False
+    if not agent.active:
         return False
     notified = await turn.session.scalar(
         select(OutboxItem.id).where(
@@ -126,13 +139,12 @@ async def _agent_answer(turn: Turn, text: str) -> bool:
     )
     if notified is None:
         return False
-    match = _SUBJECT_REF.search(inbound.subject or "") if inbound is not None else None
-    ticket = (
-        await turn.session.scalar(select(Ticket).where(Ticket.ref == f"{match[1]}-{match[2]}".upper()))
-        if match
-        else None
-    )
-    if ticket is not None and text.strip():
+    match = _SUBJECT_REF.search(inbound.subject or "")
+    ticket: Ticket | None = None
+    if match and text.strip():
+        with contextlib.suppress(NotFound):  # a ticket since deleted, or a reference they typed
+            ticket = await get_ticket(turn.session, f"{match[1]}-{match[2]}")
+    if ticket is not None:
         author = Actor("agent", agent.id, agent.name)
         await add_comment(turn.session, turn.desk, author, ticket, text, public=False, channel="email")
     return True
@@ -146,11 +158,7 @@ async def _from_a_copied_person(turn: Turn, ticket: Ticket, text: str) -> None:
     status are the requester's."""
     who = f"{turn.person.name} <{turn.person.email}>" if turn.person.name else (turn.person.email or "?")
     note = TEMPLATES.t(turn.desk.settings.desk.default_language, "mail.copied", who=who, text=text.strip())
-    await add_comment(
-        turn.session, turn.desk, Actor.system("mail"), ticket, note, public=False, channel="email"
-    )
-    if ticket.assignee is not None:
-        await notify_agent(turn.session, turn.desk, ticket.assignee, ticket, "copied", by=who)
+    await _note_for_the_team(turn.session, turn.desk, ticket, note, "copied", by=who)
 
 
 def _copy_in(turn: Turn, ticket: Ticket) -> None:
