@@ -1,14 +1,16 @@
 """What the bot says: one turn at a time, from the dialogue state and what the NLU understood.
 
-Order of precedence: a numbered reply picks one of the last buttons; ``/commands`` (button
-payloads, which users may also type) act directly; a flow waiting for free text takes it; then
+Order of precedence: a numbered reply, or a button's title typed out, picks one of the last
+buttons; ``/commands`` (button payloads, which users may also type) act directly; a flow waiting for free text takes it; then
 the intent decides. Two misunderstandings in a row hand the conversation to a person.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
+from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
@@ -23,15 +25,14 @@ log = logging.getLogger(__name__)
 _CHATTER = {"out_of_scope", OOS_INTENT}
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
+_NOT_A_WORD = re.compile(r"[^\w]+")
+_TITLE_MATCH = 88  # rapidfuzz ratio: "i cant work" is "I can't work"; "yes" is not "Yes, fixed"
+_LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
 
 
-async def _pick_option(turn: Turn) -> str:
-    """'2' after buttons means the second button (how SMS and e-mail users answer). The buttons
-    are those of the last message the user got, whoever sent it: the bot, or the desk (a
-    resolution notice asking "fixed?", a rating prompt)."""
-    text = turn.text.strip()
-    if not text.isdigit() or turn.state.get("flow") == "survey":
-        return turn.text
+async def _last_buttons(turn: Turn) -> list[dict[str, str]]:
+    """The buttons of the last message the user got, whoever sent it: the bot, or the desk (a
+    resolution notice asking "fixed?", a rating prompt). None once the user has answered it."""
     recent = await turn.session.scalars(
         select(Message)
         .where(Message.conversation_id == turn.conversation.id, Message.id < turn.message.id)
@@ -42,9 +43,37 @@ async def _pick_option(turn: Turn) -> str:
         if message.direction == "in":
             break  # the user already answered whatever came before
         if message.buttons:
-            options = [str(b["payload"]) for b in message.buttons]
-            return options[int(text) - 1] if 1 <= int(text) <= len(options) else turn.text
-    return turn.text
+            return list(message.buttons)
+    return []
+
+
+def _words(text: str) -> str:
+    """Lower case letters, digits and Han characters; punctuation and emoji are not words."""
+    return " ".join(_NOT_A_WORD.sub(" ", text.casefold()).split())
+
+
+async def _pick_option(turn: Turn) -> str:
+    """The payload the user means, or their text as it is.
+
+    '2' after buttons means the second button (how SMS and e-mail users answer). Typing a
+    button's title, give or take case, punctuation and a typo ("slows me down", "i cant work",
+    "没有解决"), means that button: on SMS the titles are all there is to read."""
+    text = turn.text.strip()
+    if (
+        text.startswith("/")
+        or len(text) > _LONGEST_TITLE
+        or (text.isdigit() and turn.state.get("flow") == "survey")
+    ):
+        return turn.text
+    buttons = await _last_buttons(turn)
+    if text.isdigit():
+        return str(buttons[int(text) - 1]["payload"]) if 1 <= int(text) <= len(buttons) else turn.text
+    typed = _words(text)
+    scored = (
+        [(fuzz.ratio(typed, _words(str(b["title"]))), str(b["payload"])) for b in buttons] if typed else []
+    )
+    best = max(scored, default=(0.0, ""))
+    return best[1] if best[0] >= _TITLE_MATCH else turn.text
 
 
 async def respond(turn: Turn) -> None:
@@ -122,6 +151,9 @@ async def _flow(turn: Turn, text: str) -> bool:
         if step == "score" and score is None:
             return False  # not a rating: let the intent decide (the survey stays open)
         await followup.survey_answer(turn, turn.state["survey"], score, text)
+        return True
+    if flow == "report" and step in ("category", "urgency"):
+        await report.answer_choice(turn, text)
         return True
     if flow == "report" and step == "text":
         turn.state["draft"]["text"] = text.strip()

@@ -29,6 +29,7 @@ from desk.tickets import add_comment, create_ticket, format_due, requester_ticke
 __all__ = [
     "URGENCY",
     "add_to_existing",
+    "answer_choice",
     "answer_request",
     "category_path",
     "choose_request",
@@ -51,6 +52,7 @@ URGENCY = {
 }
 _WORDY = 25  # weighted characters: shorter descriptions get one request for detail
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
+_DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
 
 def weight(text: str) -> int:
@@ -69,12 +71,7 @@ async def start_report(turn: Turn, text: str) -> None:
     """Begin a report from the user's own words; entities fill what they already say."""
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
-    category = turn.parse.entity("category")
-    if category:
-        draft["category"] = await category_path(turn, category)
-    urgency = turn.parse.entity("urgency")
-    if urgency in ("low", "medium", "high"):
-        draft["urgency"] = urgency
+    _take_entities(turn, draft, await _entity_category(turn))
     turn.state.update(flow="report", draft=draft)
     if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
         turn.state["step"] = "text"
@@ -145,10 +142,47 @@ async def kb_verdict(turn: Turn, solved_id: int | None) -> None:
     await continue_report(turn)
 
 
+async def answer_choice(turn: Turn, text: str) -> None:
+    """A typed answer while the report waits for a button (its category or how badly it hurts).
+
+    Words that name one ("it's the VPN", "very urgent", "很急") answer it. Otherwise a sentence
+    with content joins the description, so nothing the user wrote is lost, and the question is
+    asked once more; a second miss leaves it to the default (medium urgency; no category, for
+    the desk to triage) instead of keeping the user in a loop."""
+    draft: dict[str, Any] = turn.state["draft"]
+    step: str = turn.state["step"]
+    _take_entities(turn, draft, await _entity_category(turn))
+    if not draft.get(step):
+        if turn.parse.intent.name in _DESCRIBES or weight(text) >= _WORDY:
+            draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
+            turn.say(turn.t("report.noted"))
+        if draft.get("asked_again") == step:
+            draft.setdefault("skipped", []).append(step)
+        else:
+            draft["asked_again"] = step
+            turn.say(turn.t("ask.pick"))
+    await continue_report(turn)
+
+
+async def _entity_category(turn: Turn) -> str | None:
+    category = turn.parse.entity("category")
+    return await category_path(turn, category) if category else None
+
+
+def _take_entities(turn: Turn, draft: dict[str, Any], category: str | None) -> None:
+    """What the message says about the category and urgency, unless the draft knows already."""
+    if category and not draft.get("category"):
+        draft["category"] = category
+    urgency = turn.parse.entity("urgency")
+    if urgency in ("low", "medium", "high") and not draft.get("urgency"):
+        draft["urgency"] = urgency
+
+
 async def continue_report(turn: Turn) -> None:
     """Ask for the next missing piece, or open the ticket when nothing is missing."""
     draft: dict[str, Any] = turn.state["draft"]
-    if not draft.get("category"):
+    skipped = draft.get("skipped", [])
+    if not draft.get("category") and "category" not in skipped:
         turn.state["step"] = "category"
         top = await turn.session.scalars(
             select(Category).where(Category.parent_id.is_(None), Category.active).order_by(Category.path)
@@ -157,7 +191,7 @@ async def continue_report(turn: Turn) -> None:
         buttons = [Button(getattr(c, name) or c.name, f"/category {c.path}") for c in top]
         turn.say(turn.t("ask.category"), buttons)
         return
-    if not draft.get("urgency"):
+    if not draft.get("urgency") and "urgency" not in skipped:
         turn.state["step"] = "urgency"
         turn.say(turn.t("ask.urgency"), [turn.button(f"urgency.{k}", f"/urgency {k}") for k in URGENCY])
         return

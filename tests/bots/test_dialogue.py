@@ -44,6 +44,10 @@ SAY = {
         "stars": "⭐⭐⭐⭐⭐",
         "comment": "quick and friendly",
         "weather": "what's the weather tomorrow?",
+        "battery": "my laptop battery drains in an hour",
+        "typed_high": "i cant work!",
+        "say_urgent": "it's very urgent, I have a client demo",
+        "more": "also it gets very hot when it charges",
     },
     "zh": {
         "greet": "你好",
@@ -63,6 +67,10 @@ SAY = {
         "stars": "非常满意",
         "comment": "很快很专业",
         "weather": "明天天气怎么样？",
+        "battery": "笔记本电脑的电池一个小时就没电了",
+        "typed_high": "无法工作。",
+        "say_urgent": "很急，下午要给客户演示",
+        "more": "另外充电的时候机身特别烫",
     },
 }
 
@@ -238,6 +246,52 @@ async def test_a_similar_open_ticket_is_offered_instead_of_a_duplicate(
     await chat.say(f"/add {ref}")
     assert chat.text == t(lang, "info.added", ref=ref)
     assert await count(seeded, Ticket) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_typing_a_button_title_is_clicking_it(users: dict[str, Chat], seeded: Desk, lang: str) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["battery"])
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say(SAY[lang]["typed_high"])  # the title "I can't work" / "无法工作", typed
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert "INC-1" in chat.text, chat.replies
+    made = await ticket(seeded, "INC-1")
+    assert (made.urgency, made.category.path.split("/")[0]) == ("high", "hardware")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_words_that_name_the_urgency_answer_the_question(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["battery"])
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say(SAY[lang]["say_urgent"])
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert "INC-1" in chat.text, chat.replies
+    assert (await ticket(seeded, "INC-1")).urgency == "high"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_sentence_instead_of_an_option_is_kept_and_the_question_asked_once_more(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["battery"])
+    await chat.say(SAY[lang]["more"])
+    texts = [r["text"] for r in chat.replies]
+    assert texts == [t(lang, "report.noted"), t(lang, "ask.pick"), t(lang, "ask.urgency")]
+    assert chat.payloads == [f"/urgency {k}" for k in ("low", "medium", "high", "team")]
+    assert await count(seeded, Ticket) == 0
+    # A second answer that is no option leaves the default instead of asking forever.
+    await chat.say(SAY[lang]["gibberish"])
+    assert "INC-1" in chat.text, chat.replies
+    made = await ticket(seeded, "INC-1")
+    assert made.urgency == "medium"
+    assert SAY[lang]["battery"] in made.description and SAY[lang]["more"] in made.description
 
 
 @pytest.mark.parametrize("lang", LANGS)
