@@ -10,6 +10,7 @@ an outbox row. Messages from one user are processed one at a time, in order.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import re
 import weakref
@@ -127,7 +128,10 @@ class BotRouter:
                 text=inbound.text.strip(),
                 parse=parse,
                 lang=lang,
-                state=dict(conversation.state or {}),
+                # A deep copy: flows change nested dicts (a request's answers, a report's draft)
+                # in place, and a shallow copy would share them with the loaded value, so the
+                # JSON column would compare equal and the change would never be written.
+                state=copy.deepcopy(conversation.state or {}),
                 inbound=inbound,
             )
             await respond(turn)

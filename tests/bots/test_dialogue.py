@@ -314,6 +314,25 @@ async def test_service_request_asks_its_configured_questions(
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_each_answer_to_a_request_chosen_by_button_is_kept(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # The answers live in a nested dict of the dialogue state; an answer that changed nothing
+    # else in the state used to be lost, so the bot asked the same question again.
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(SAY[lang]["greet"])
+    await chat.say(f"/request {software.key}")  # a "New software" button
+    assert chat.text == getattr(software.questions[0], lang)
+    await chat.say(SAY[lang]["product"])
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert SAY[lang]["product"] in made.subject and SAY[lang]["reason"] in made.description
+
+
+@pytest.mark.parametrize("lang", LANGS)
 async def test_status_shows_only_your_own_tickets(users: dict[str, Chat], lang: str) -> None:
     me, other = users[lang], users["zh" if lang == "en" else "en"]
     ref = await open_printer_ticket(me, lang)
