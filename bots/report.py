@@ -9,6 +9,7 @@ reference, priority and promised times.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -23,7 +24,7 @@ from desk.handoff import close_conversation
 from desk.kb import Hit, get_article, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
-from desk.settings import RequestType
+from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
 
 __all__ = [
@@ -338,37 +339,66 @@ async def start_request(turn: Turn, text: str) -> None:
 
 
 async def choose_request(turn: Turn, key: str, text: str = "") -> None:
+    """Ask the kind's questions, skipping those the opening message already answers ("I need
+    a new monitor" names the item: the bot goes on to where to deliver it)."""
     kind = next((r for r in _request_types(turn) if r.key == key), None)
     if kind is None:
         await start_request(turn, "")
         return
     since = turn.state.get("since", turn.message.id)
+    answers = {}
+    for question in kind.questions:
+        option = _named_option(question, text)
+        if option is not None:
+            answers[question.key] = getattr(option, _lang(turn))
     turn.state.update(
-        flow="request", step="answer", request={"key": key, "answers": {}, "text": text, "since": since}
+        flow="request", step="answer", request={"key": key, "answers": answers, "text": text, "since": since}
     )
     await _next_question(turn, kind)
+
+
+def _lang(turn: Turn) -> str:
+    return "zh" if turn.lang == "zh" else "en"
+
+
+def _named_option(question: RequestQuestion, text: str) -> RequestOption | None:
+    """The first of the question's options that ``text`` names: a whole word for Latin script
+    ("mouse" is not in "mousepad"), anywhere for Chinese."""
+    low = text.casefold()
+    for option in question.options:
+        for name in option.names():
+            name = name.casefold()
+            if name in low if CJK.search(name) else re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low):
+                return option
+    return None
+
+
+def _pending(kind: RequestType, answers: dict[str, str]) -> RequestQuestion | None:
+    return next((q for q in kind.questions if q.key not in answers), None)
 
 
 async def answer_request(turn: Turn, text: str) -> None:
     request = turn.state["request"]
     kind = next(r for r in _request_types(turn) if r.key == request["key"])
-    question = kind.questions[len(request["answers"])]
-    request["answers"][question.key] = text.strip()
+    question = _pending(kind, request["answers"])
+    if question is not None:
+        request["answers"][question.key] = text.strip()
     await _next_question(turn, kind)
 
 
 async def _next_question(turn: Turn, kind: RequestType) -> None:
     request = turn.state["request"]
     answers: dict[str, str] = request["answers"]
-    if len(answers) < len(kind.questions):
-        question = kind.questions[len(answers)]
-        turn.say(getattr(question, "zh" if turn.lang == "zh" else "en"))
+    question = _pending(kind, answers)
+    if question is not None:
+        labels = [getattr(o, _lang(turn)) for o in question.options]
+        turn.say(getattr(question, _lang(turn)), [Button(label, label) for label in labels])
         return
     title = kind.title.get(turn.lang, kind.title["en"])
-    lines = [f"{getattr(q, 'zh' if turn.lang == 'zh' else 'en')} {answers[q.key]}" for q in kind.questions]
+    lines = [f"{getattr(q, _lang(turn))} {answers[q.key]}" for q in kind.questions]
     if request.get("text"):
         lines.insert(0, request["text"])
-    first = next(iter(answers.values()), "")
+    first = answers[kind.questions[0].key] if kind.questions else ""
     since = request.get("since", turn.message.id)
     draft = {"text": "\n".join(lines), "category": kind.category, "urgency": "low", "since": since}
     await _open_ticket(turn, draft, kind="request", subject=f"{title}: {first}"[:120] if first else title)

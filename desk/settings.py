@@ -186,12 +186,26 @@ class OutboxSettings(_Section):
     poll_seconds: float = Field(default=1.0, gt=0)
 
 
+class RequestOption(_Section):
+    """A usual answer to a request question: offered as a button, and taken from the opening
+    message when it names it (``en``, ``zh`` or one of ``words``)."""
+
+    en: str
+    zh: str
+    words: list[str] = Field(default_factory=list)
+
+    def names(self) -> list[str]:
+        return [self.en, self.zh, *self.words]
+
+
 class RequestQuestion(_Section):
-    """One question a service request asks, in each language."""
+    """One question a service request asks, in each language, with its usual answers if any
+    (any other answer may still be typed)."""
 
     key: str
     en: str
     zh: str
+    options: list[RequestOption] = Field(default_factory=list)
 
 
 class RequestType(_Section):

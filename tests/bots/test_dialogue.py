@@ -332,6 +332,53 @@ async def test_each_answer_to_a_request_chosen_by_button_is_kept(
     assert SAY[lang]["product"] in made.subject and SAY[lang]["reason"] in made.description
 
 
+@pytest.mark.parametrize(
+    ("lang", "opening", "item"),
+    [("en", "I need a new monitor for my desk", "Monitor"), ("zh", "我想申请一个新的显示器", "显示器")],
+)
+async def test_a_request_skips_the_questions_its_opening_message_answers(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, item: str
+) -> None:
+    chat = users[lang]
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    await chat.say(opening)
+    assert chat.text == getattr(hardware.questions[1], lang)  # straight to where to deliver it
+    await chat.say("B2-3F-12")
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject == f"{hardware.title[lang]}: {item}"
+    assert opening in made.description and "B2-3F-12" in made.description
+
+
+async def test_an_option_is_named_by_whole_words_only(users: dict[str, Chat], seeded: Desk) -> None:
+    chat = users["en"]
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    await chat.say("I need a new mousepad for my keyboard tray")  # "keyboard" names an item, "mouse" does not
+    assert chat.text == hardware.questions[1].en
+    other = users["zh"]  # a fresh conversation
+    await other.say("I need a new mousepad")
+    assert other.text == hardware.questions[0].en
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_request_question_offers_its_usual_answers_as_buttons(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    access = next(r for r in seeded.settings.bot.requests if r.key == "access")
+    await chat.say(f"/request {access.key}")
+    await chat.say({"en": "the finance share", "zh": "财务部的共享文件夹"}[lang])
+    assert chat.text == getattr(access.questions[1], lang)
+    labels = [getattr(o, lang) for o in access.questions[1].options]
+    assert [b["title"] for b in chat.replies[-1]["buttons"]] == chat.payloads == labels
+    await chat.say("2")  # the second option, as an SMS user answers
+    assert chat.text == getattr(access.questions[2], lang)
+    await chat.say({"en": "my manager, boss@corp.example.com", "zh": "经理 boss@corp.example.com"}[lang])
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert f"{getattr(access.questions[1], lang)} {labels[1]}" in made.description
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_status_shows_only_your_own_tickets(users: dict[str, Chat], lang: str) -> None:
     me, other = users[lang], users["zh" if lang == "en" else "en"]
