@@ -363,12 +363,16 @@ def _lang(turn: Turn) -> str:
 
 def _named_option(question: RequestQuestion, text: str) -> RequestOption | None:
     """The first of the question's options that ``text`` names: a whole word for Latin script
-    ("mouse" is not in "mousepad"), anywhere for Chinese."""
+    ("mouse" is not in "mousepad", "VPN" is in "忘了VPN密码"), anywhere for Chinese."""
     low = text.casefold()
     for option in question.options:
         for name in option.names():
             name = name.casefold()
-            if name in low if CJK.search(name) else re.search(rf"(?<!\w){re.escape(name)}(?!\w)", low):
+            if (
+                name in low
+                if CJK.search(name)
+                else re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", low)
+            ):
                 return option
     return None
 

@@ -358,6 +358,11 @@ async def test_an_option_is_named_by_whole_words_only(users: dict[str, Chat], se
     other = users["zh"]  # a fresh conversation
     await other.say("I need a new mousepad")
     assert other.text == hardware.questions[0].en
+    # Chinese has no spaces: a Latin name between Han characters is a whole word.
+    third = Chat(other.client, "li-web", name="李雷")
+    await third.say("我忘记了VPN密码，需要重置")
+    assert "REQ-1" in third.text, third.replies
+    assert (await ticket(seeded, "REQ-1")).subject.endswith("VPN")
 
 
 @pytest.mark.parametrize("lang", LANGS)
