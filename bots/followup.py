@@ -133,7 +133,13 @@ async def add_info(turn: Turn, text: str) -> None:
         await open_follow_up(turn, ticket, body or text)
         return
     await add_comment(
-        turn.session, turn.desk, turn.requester, ticket, body or text, channel=turn.conversation.channel
+        turn.session,
+        turn.desk,
+        turn.requester,
+        ticket,
+        body or text,
+        channel=turn.conversation.channel,
+        said=turn.message,
     )
     turn.state["ticket"] = ticket.ref
     turn.conversation.ticket_id = ticket.id

@@ -216,7 +216,9 @@ async def _follow_up(turn: Turn, closed: Ticket, text: str) -> None:
 async def _comment(turn: Turn, ticket: Ticket, text: str) -> None:
     """The reply on the thread's ticket (not on a reference the text happens to mention)."""
     if text.strip():
-        await add_comment(turn.session, turn.desk, turn.requester, ticket, text, channel="email")
+        await add_comment(
+            turn.session, turn.desk, turn.requester, ticket, text, channel="email", said=turn.message
+        )
 
 
 async def _new_mail(turn: Turn, text: str) -> None:

@@ -81,12 +81,14 @@ async def send_to_requester(
     buttons: Sequence[Button] = (),
     author: Actor | None = None,
     copy: bool = False,
+    copy_of: Message | None = None,
 ) -> Message | None:
     """Tell a ticket's requester something, on their channel; ``None`` if they cannot be reached.
 
     E-mail carries the reference in the subject (``[INC-12] ...``) so replies thread back. With
     ``copy`` (agents' public comments and resolutions), the people on the ticket's ``cc`` list are
-    copied on the mail, as those the requester copied expect.
+    copied on the mail, as those the requester copied expect. ``copy_of`` is the ticket comment
+    this message delivers.
     """
     found = await requester_address(session, ticket.requester, ticket)
     if found is None:
@@ -103,6 +105,7 @@ async def send_to_requester(
         ticket=ticket,
         subject=f"[{ticket.ref}] {ticket.subject}",
         cc=tuple(ticket.cc or ()) if copy and address.channel == "email" else (),
+        copy_of=copy_of,
     )
 
 
@@ -119,6 +122,7 @@ async def _send(
     subject: str | None,
     deliver: bool = True,
     cc: tuple[str, ...] = (),
+    copy_of: Message | None = None,
 ) -> Message:
     author = author or Actor.system()
     now = desk.now()
@@ -133,6 +137,7 @@ async def _send(
         text=text,
         buttons=[{"title": b.title, "payload": b.payload} for b in buttons],
         created_at=now,
+        copy_of_id=copy_of.id if copy_of is not None else None,
     )
     session.add(message)
     await session.flush()

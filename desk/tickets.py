@@ -371,9 +371,14 @@ async def add_comment(
     channel: str | None = None,
     external_id: str | None = None,
     notify: bool = True,
+    said: Message | None = None,
 ) -> Message:
     """A comment on a ticket. An agent's public comment reaches the requester on their channel
-    and, the first time, is the ticket's first response; an internal note reaches nobody.
+    and, the first time, is the ticket's first response (its delivered copy in the requester's
+    conversation points back at it); an internal note reaches nobody.
+
+    ``said`` is the requester's own message (a chat line, a mail) that this comment is: it joins
+    the ticket as it is, with its attachments, instead of being copied.
 
     Raises:
         InvalidInput: for an empty body.
@@ -383,19 +388,23 @@ async def add_comment(
         raise InvalidInput("a comment needs a body")
     now = desk.now()
     from_requester = actor.kind == "requester"
-    message = Message(
-        ticket_id=ticket.id,
-        direction="in" if from_requester else ("out" if public else "internal"),
-        author_kind=actor.kind,
-        author_id=actor.id,
-        author_name=actor.name,
-        channel=channel or "api",
-        external_id=external_id,
-        text=body,
-        public=public,
-        created_at=now,
-    )
-    session.add(message)
+    if said is not None:
+        said.ticket_id = ticket.id
+        message = said
+    else:
+        message = Message(
+            ticket_id=ticket.id,
+            direction="in" if from_requester else ("out" if public else "internal"),
+            author_kind=actor.kind,
+            author_id=actor.id,
+            author_name=actor.name,
+            channel=channel or "api",
+            external_id=external_id,
+            text=body,
+            public=public,
+            created_at=now,
+        )
+        session.add(message)
     await session.flush()
     record_event(session, ticket, actor, "commented" if public else "noted", now, note=body[:500])
     if from_requester and ticket.status == "pending":
@@ -410,7 +419,7 @@ async def add_comment(
             ticket.first_response_at = now
         if notify:
             text = t(ticket.language, "ticket.comment", ref=ticket.ref, author=actor.name, body=body)
-            await send_to_requester(session, desk, ticket, text, author=actor, copy=True)
+            await send_to_requester(session, desk, ticket, text, author=actor, copy=True, copy_of=message)
     ticket.updated_at = now
     await _updated(session, desk, ticket, {"reply" if from_requester else "comment"})
     return message

@@ -217,6 +217,8 @@ async def test_comments_and_resolution_reach_the_requester(
     ticket = done.json()
     assert ticket["status"] == "resolved" and ticket["first_response_at"] is not None
     assert [m["text"] for m in ticket["messages"]][:2] == ["checking", "On my way"]
+    copies = {m["copy_of"]: m["text"] for m in ticket["messages"] if m["copy_of"]}
+    assert list(copies) == [reply.json()["id"]] and "On my way" in copies[reply.json()["id"]]
     async with seeded.session() as s:
         sent = [
             (o.address["chat_id"], o.payload["text"])

@@ -247,6 +247,7 @@ def message_json(message: Message) -> dict[str, Any]:
     return {
         "id": message.id,
         "conversation_id": message.conversation_id,
+        "copy_of": message.copy_of_id,
         "direction": message.direction,
         "author": {"kind": message.author_kind, "id": message.author_id, "name": message.author_name},
         "channel": message.channel,

@@ -73,6 +73,9 @@ class Message(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    # The ticket comment this line repeats as it was delivered (an agent's public comment in the
+    # requester's conversation): a ticket's view shows the comment once.
+    copy_of_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     direction: Mapped[str] = mapped_column(String(8))
     author_kind: Mapped[str] = mapped_column(String(12))
     author_id: Mapped[int | None] = mapped_column()

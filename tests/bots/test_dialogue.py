@@ -410,9 +410,21 @@ async def test_add_information_cancel_and_reopen_by_chat(
     await chat.say(SAY[lang]["add"].format(ref=ref))
     assert chat.text == t(lang, "info.added", ref=ref)
     got = (await client.get(f"/api/v1/tickets/{ref}", headers={"Authorization": tokens["agent"]})).json()
-    assert any(
-        "扫描仪" in m["text"] or "scanner" in m["text"] for m in got["messages"] if m["direction"] == "in"
-    )
+    # Once, as the user wrote it: the chat line is the comment (it used to be there twice).
+    added = [m for m in got["messages"] if "扫描仪" in m["text"] or "scanner" in m["text"]]
+    assert [(m["direction"], m["text"]) for m in added] == [("in", SAY[lang]["add"].format(ref=ref))]
+    assert added[0]["conversation_id"] is not None
+    # An agent's public comment: on the ticket once, and in the conversation as delivered.
+    h = {"Authorization": tokens["agent"]}
+    comment = (
+        await client.post(f"/api/v1/tickets/{ref}/comments", json={"body": "Which floor?"}, headers=h)
+    ).json()
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=h)).json()
+    delivered = [m for m in got["messages"] if m["copy_of"] == comment["id"]]
+    assert len(delivered) == 1 and "Which floor?" in delivered[0]["text"] and delivered[0]["conversation_id"]
+    assert [m["id"] for m in got["messages"] if m["copy_of"] is None and "Which floor?" in m["text"]] == [
+        comment["id"]
+    ]
     await chat.say(SAY[lang]["cancel"].format(ref=ref))
     assert f"/cancel_yes {ref}" in chat.payloads
     await chat.say(f"/cancel_yes {ref}")
