@@ -28,8 +28,9 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Inbound, Outbound
+from desk.agents import find_agent
 from desk.context import Desk
-from desk.errors import DeskError
+from desk.errors import DeskError, NotFound
 from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
 from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
 from desk.outbox import enqueue
@@ -210,10 +211,11 @@ class AgentRoom:
         if conversation is None:
             return [Outbound(self._t("gone"))] if verb else []  # agents talking among themselves
         email = (inbound.email or "").lower()
-        agent = await session.scalar(
-            select(Agent).where(func.lower(Agent.email) == email, Agent.active.is_(True))
-        ) if email else None  # fmt: skip
-        if agent is None:
+        agent = None
+        if email:
+            with contextlib.suppress(NotFound):
+                agent = await find_agent(session, email)
+        if agent is None or not agent.active:
             return [Outbound(self._t("not_agent", email=email or "?"))]
         if self.address.channel == "slack" and agent.slack_user_id != inbound.user_id:
             await self._remember_slack_user(session, agent, inbound.user_id)
