@@ -41,6 +41,9 @@ from desk.tickets import MAX_CC, add_comment, get_ticket, requester_ticket
 __all__ = ["record_bounce", "respond_to_mail", "thread_ticket"]
 
 _SUBJECT_REF = re.compile(r"\b(INC|REQ|PRB)-(\d+)\b", re.IGNORECASE)
+_PUBLIC = re.compile(
+    r"\s*#public\b[ \t]*:?[ \t]*\n?", re.IGNORECASE
+)  # an agent's mail reply meant for the requester
 _SCORE = re.compile(r"^\s*([1-5]|[⭐★🌟]{1,5})\s*$")
 _SHORT = 80  # weighted characters: a longer mail says more than "status?" or "5"
 _DONE = {"affirm", "kb_helpful", "thanks"}
@@ -116,8 +119,9 @@ async def respond_to_mail(turn: Turn, text: str) -> None:
 
 async def _agent_answer(turn: Turn, text: str) -> bool:
     """An agent's reply to a notification the desk mailed them: an internal note by that agent
-    on the ticket the notification named (its reference leads the subject), never a ticket of
-    their own. Whether the mail was one. An agent's new mail is not: agents have IT problems too."""
+    on the ticket the notification named (its reference leads the subject), or with ``#public``
+    first their public comment, which reaches the requester (Zendesk's mail commands, the other
+    way round: a mail is internal unless the agent says otherwise); never a ticket of their own. Whether the mail was one. An agent's new mail is not: agents have IT problems too."""
     inbound = turn.inbound
     ids = _thread_ids(inbound)
     sender = (turn.person.email or "").lower()
@@ -146,7 +150,12 @@ async def _agent_answer(turn: Turn, text: str) -> bool:
             ticket = await get_ticket(turn.session, f"{match[1]}-{match[2]}")
     if ticket is not None:
         author = Actor("agent", agent.id, agent.name)
-        await add_comment(turn.session, turn.desk, author, ticket, text, public=False, channel="email")
+        public = _PUBLIC.match(text)
+        body = text[public.end() :] if public else text
+        if body.strip():
+            await add_comment(
+                turn.session, turn.desk, author, ticket, body, public=bool(public), channel="email"
+            )
     return True
 
 

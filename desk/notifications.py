@@ -43,13 +43,17 @@ async def notify_agent(
         session.info["wake_outbox"] = True
     mail = desk.settings.channels.email
     if mail.notify_agents and mail.relay_host and agent.email:
-        # The reference leads the subject: an agent's reply to this mail is a note on the ticket.
+        # The reference leads the subject: an agent's reply to this mail is a note on the ticket
+        # (or, starting with #public, their answer to the requester).
         subject = (
             f"[{ticket.ref}] {ticket.subject}"
             if ticket is not None
             else t(agent.language, "notify.mail_subject")
         )
-        enqueue(session, desk, Address("email", agent.email), Outbound(note.text, subject=subject))
+        body = note.text
+        if ticket is not None:
+            body = f"{body}\n\n--\n{t(agent.language, 'notify.mail_footer', ref=ticket.ref)}"
+        enqueue(session, desk, Address("email", agent.email), Outbound(body, subject=subject))
         session.info["wake_outbox"] = True
     return note
 

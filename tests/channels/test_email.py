@@ -257,6 +257,23 @@ async def test_agents_get_notifications_by_mail_and_their_reply_is_a_note(
         assert (note.author_kind, note.author_name) == ("agent", "Tom Baker")
         assert note.text == "Checked the logs: the dock needs the 1.4 firmware."
         assert t.status == "in_progress"  # the assignee working on it acknowledges it
+    # "#public" first: the answer reaches the requester, as Tom's comment.
+    assert "#public" in _text(notification)  # the mail says how
+    await tom.send(
+        tom.write("", "#public\nPlease try again: the dock has the 1.4 firmware now.", reply_to=notification)
+    )
+    [answer] = await alice.inbox()
+    assert "Please try again: the dock has the 1.4 firmware now." in _text(answer) and "#public" not in _text(
+        answer
+    )
+    assert ticket.ref in answer["Subject"] and await tom.inbox() == []
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        public = list(await s.scalars(select(Message).where(Message.ticket_id == t.id, Message.author_kind == "agent",
+                                                            Message.copy_of_id.is_(None), Message.public)))  # fmt: skip
+        assert [(m.author_name, m.text) for m in public] == [
+            ("Tom Baker", "Please try again: the dock has the 1.4 firmware now.")
+        ]
     # Agents have IT problems too: a new mail from Tom is his own ticket.
     await tom.send(tom.write("My laptop fan is loud", "The fan of my own laptop is very loud since Monday."))
     assert [t.subject for t in await tickets(mail)][-1] == "My laptop fan is loud"
