@@ -144,6 +144,10 @@ async def _flow(turn: Turn, text: str) -> bool:
     """A flow waiting for free text takes this message, unless it clearly asks for something else."""
     flow, step = turn.state.get("flow"), turn.state.get("step")
     intent = turn.parse.intent
+    if _drops_the_draft(turn, flow, step):
+        turn.reset()
+        turn.say(turn.t("flow.dropped"), turn.menu())
+        return True
     if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):
         return False
     if flow == "survey":
@@ -182,6 +186,19 @@ async def _flow(turn: Turn, text: str) -> bool:
         await report.answer_request(turn, text)
         return True
     return False
+
+
+def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
+    """ "Never mind" / "算了，不用了" while a report or request is still being written, before any
+    ticket exists: the user gives it up (not "which ticket should I cancel?", and not an answer
+    to the question, which would end in a ticket they did not want). A "no" cancels only at the
+    questions it cannot answer (the category, the urgency, which kind of request)."""
+    intent = turn.parse.intent
+    if flow not in ("report", "request") or intent.confidence < 0.6 or followup.ref_in(turn):
+        return False
+    return intent.name == "cancel_ticket" or (
+        intent.name == "deny" and step in ("category", "urgency", "choose")
+    )
 
 
 async def _intent(turn: Turn, text: str) -> None:

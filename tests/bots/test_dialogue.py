@@ -294,6 +294,28 @@ async def test_a_sentence_instead_of_an_option_is_kept_and_the_question_asked_on
     assert SAY[lang]["battery"] in made.description and SAY[lang]["more"] in made.description
 
 
+@pytest.mark.parametrize(
+    ("lang", "opening", "give_up"),
+    [
+        ("en", "battery", "never mind, forget it"),
+        ("zh", "battery", "算了，不用了"),
+        ("en", "software", "forget it"),
+        ("zh", "software", "取消"),
+    ],
+)
+async def test_giving_up_a_report_or_request_before_its_ticket_opens_none(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, give_up: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang][opening])
+    assert not any("INC-" in r["text"] or "REQ-" in r["text"] for r in chat.replies)
+    await chat.say(give_up)
+    assert chat.replies[0]["text"] == t(lang, "flow.dropped")
+    assert chat.payloads == ["/report", "/request", "/status", "/human"]
+    await chat.say(give_up)  # again: nothing left to give up, and still no ticket
+    assert await count(seeded, Ticket) == 0
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_service_request_asks_its_configured_questions(
     users: dict[str, Chat], seeded: Desk, lang: str
