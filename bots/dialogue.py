@@ -180,7 +180,9 @@ async def _flow(turn: Turn, text: str) -> bool:
     ):
         suggested = turn.state.get("suggested") or []
         helpful = intent.name in ("kb_helpful", "affirm")
-        await report.kb_verdict(turn, suggested[0] if helpful and len(suggested) == 1 else None)
+        await report.kb_verdict(
+            turn, suggested[0] if helpful and len(suggested) == 1 else None, solved=helpful
+        )
         return True
     if flow == "request" and step == "answer":
         await report.answer_request(turn, text)

@@ -21,7 +21,7 @@ from desk.audit import record_event
 from desk.catalog import find_category
 from desk.errors import NotFound
 from desk.handoff import close_conversation
-from desk.kb import Hit, get_article, record_feedback, search_articles
+from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
@@ -125,17 +125,21 @@ async def suggest_articles(turn: Turn, text: str) -> bool:
     return True
 
 
-async def kb_verdict(turn: Turn, solved_id: int | None) -> None:
-    """The user's answer to suggestions: a solved one deflects; otherwise carry on to a ticket."""
+async def kb_verdict(turn: Turn, solved_id: int | None, *, solved: bool = False) -> None:
+    """The user's answer to suggestions: a solved one deflects; otherwise carry on to a ticket.
+
+    ``solved`` without an article: "yes, that worked" after several articles. The conversation
+    is a deflection all the same, but no article is credited (or blamed) on a guess."""
     suggested: list[int] = turn.state.get("suggested", [])
-    if solved_id is not None and solved_id in suggested:
-        await record_feedback(turn.session, solved_id, helpful=True)
-        article = await get_article(turn.session, solved_id)
-        turn.say(turn.t("kb.deflected"))
+    if (solved_id is not None and solved_id in suggested) or solved:
+        credited = solved_id if solved_id in suggested else None
+        if credited is not None:
+            await record_feedback(turn.session, credited, helpful=True)
+        turn.say(turn.t("kb.deflected" if credited is not None else "kb.deflected.unnamed"))
         await close_conversation(turn.session, turn.desk, turn.conversation, "deflected")
         turn.conversation.state = {}
         turn.state.clear()
-        turn.state["deflected_by"] = article.id
+        turn.state["deflected_by"] = credited
         return
     for article_id in suggested:
         await record_feedback(turn.session, article_id, helpful=False)

@@ -148,6 +148,39 @@ async def test_a_report_sharing_a_common_word_with_an_article_gets_no_articles(
     assert chat.text in (t(lang, "ask.urgency"), t(lang, "ask.category"))
 
 
+@pytest.mark.parametrize(("lang", "yes"), [("en", "yes that worked, thanks"), ("zh", "好了，解决了，谢谢")])
+async def test_solved_after_several_articles_is_a_deflection_crediting_none(
+    users: dict[str, Chat], seeded: Desk, lang: str, yes: str
+) -> None:
+    async with seeded.session() as s:
+        await create_article(
+            s,
+            seeded,
+            title={"en": "Printer offline after a Windows update", "zh": "Windows 更新后打印机脱机"}[lang],
+            body={
+                "en": "Reinstall the printer driver from the print server.",
+                "zh": "从打印服务器重新安装打印机驱动。",
+            }[lang],
+            language=lang,
+            category="printer",
+        )
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    assert chat.payloads.count("/not_solved") == 1 and len(chat.payloads) >= 3, (
+        chat.replies
+    )  # two articles or more
+    await chat.say(yes)  # solved, but by which?
+    assert chat.text == t(lang, "kb.deflected.unnamed")
+    assert await count(seeded, Ticket) == 0
+    async with seeded.session() as s:
+        conversation = await s.scalar(select(Conversation))
+        rated = await s.scalar(
+            select(func.count()).select_from(Article).where((Article.helpful > 0) | (Article.not_helpful > 0))
+        )
+    assert conversation is not None and conversation.closed_reason == "deflected"
+    assert rated == 0
+
+
 @pytest.mark.parametrize(("lang", "said"), [("en", "my keyboard is broken"), ("zh", "我的键盘坏了")])
 async def test_articles_of_another_category_than_the_one_named_are_not_offered(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str
