@@ -15,9 +15,6 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bots.nlu_cli import nlu
-from bots.terminal import run_chat
-from bots.wiring import build_runtime
-from bots.wiring import serve as serve_process
 from desk.agents import create_agent, issue_token
 from desk.context import Desk
 from desk.db import Database
@@ -92,6 +89,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         )
         settings = settings.model_copy(update={"http": http})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bots.wiring import (
+        serve as serve_process,
+    )  # the channels' SDKs: only the commands that run them load them
+
     asyncio.run(serve_process(settings))
 
 
@@ -174,6 +175,9 @@ def chat(ctx: click.Context, user: str, lang: str | None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     async def go() -> None:
+        from bots.terminal import run_chat
+        from bots.wiring import build_runtime
+
         pending = await pending_migrations(settings.database.url)
         if pending:
             raise click.UsageError("the database needs migrations; run `frontdesk db upgrade`")
