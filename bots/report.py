@@ -409,4 +409,7 @@ async def _next_question(turn: Turn, kind: RequestType) -> None:
     first = answers[kind.questions[0].key] if kind.questions else ""
     since = request.get("since", turn.message.id)
     draft = {"text": "\n".join(lines), "category": kind.category, "urgency": "low", "since": since}
-    await _open_ticket(turn, draft, kind="request", subject=f"{title}: {first}"[:120] if first else title)
+    colon = "：" if turn.lang == "zh" else ": "
+    await _open_ticket(
+        turn, draft, kind="request", subject=f"{title}{colon}{first}"[:120] if first else title
+    )

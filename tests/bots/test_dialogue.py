@@ -401,7 +401,7 @@ async def test_a_request_skips_the_questions_its_opening_message_answers(
     await chat.say("B2-3F-12")
     assert "REQ-1" in chat.text, chat.replies
     made = await ticket(seeded, "REQ-1")
-    assert made.subject == f"{hardware.title[lang]}: {item}"
+    assert made.subject == hardware.title[lang] + {"en": ": ", "zh": "："}[lang] + item
     assert opening in made.description and "B2-3F-12" in made.description
 
 
