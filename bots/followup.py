@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from bots.report import FINISHED, open_follow_up
+from bots.report import FINISHED, open_follow_up, subject_line
 from bots.turn import Turn
 from channels.base import Button
 from desk.handoff import queue_conversation
@@ -278,7 +278,7 @@ async def handoff(turn: Turn, reason: str) -> None:
             turn.desk,
             turn.requester,
             requester=turn.person,
-            subject=text.splitlines()[0][:120] or "Chat",
+            subject=subject_line(text) or "Chat",
             description=text,
             category=draft.get("category"),
             channel=turn.conversation.channel,

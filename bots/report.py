@@ -41,6 +41,7 @@ __all__ = [
     "snippet",
     "start_report",
     "start_request",
+    "subject_line",
     "suggest_articles",
 ]
 
@@ -60,6 +61,31 @@ def weight(text: str) -> int:
     """Length as information: a Chinese character says about as much as three Latin letters."""
     cjk = len(CJK.findall(text))
     return len(text) + 2 * cjk
+
+
+# A greeting that opens a message: Latin ones only when punctuation or a sentence follows them
+# ("hello, my...", "hi team! ...", "hey I can't..."), not "hi-res screen" or "Hello Kitty stickers".
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))"
+    r"(?:\s+(?:there|team|all|everyone|it|support|helpdesk|service\s+desk|guys|folks))?"
+    r"(?:\s*[,，!！.。:：~～]+\s*|\s+(?=(?:my|i|i'm|our|we|the|can|could|please|it's|there's)\b))"
+    r"|(?:你好|您好|嗨|哈喽)[\s,，.。!！:：~～、]*)",
+    re.IGNORECASE,
+)
+
+
+def subject_line(text: str) -> str:
+    """A ticket's subject from the user's words: their first line without a greeting ("hello,
+    my monitor..." is "My monitor..."; a line that is only "Hello," gives way to the next), at
+    most 120 characters."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
+        rest = _GREETING.sub("", line, count=1).strip()
+        if rest == line:
+            return line[:120]
+        if rest:
+            return (rest[0].upper() + rest[1:])[:120]
+    return lines[0][:120] if lines else ""
 
 
 def snippet(body: str, size: int = 140) -> str:
@@ -257,7 +283,7 @@ async def _open_ticket(
         turn.desk,
         turn.requester,
         requester=turn.person,
-        subject=subject or text.splitlines()[0][:120],
+        subject=subject or subject_line(text),
         description=text,
         type=kind,
         category=draft.get("category"),

@@ -1,0 +1,33 @@
+"""A ticket's subject is what the user said, without the greeting they said it with."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.report import subject_line
+
+
+@pytest.mark.parametrize(
+    ("said", "subject"),
+    [
+        ("hello, my second monitor stopped working", "My second monitor stopped working"),
+        ("Hi there! printer is offline", "Printer is offline"),
+        ("Good morning team, outlook crashes", "Outlook crashes"),
+        ("hi I cannot print", "I cannot print"),
+        ("Hello,\nmy mouse is dead", "my mouse is dead"),
+        ("你好，我的电脑很慢", "我的电脑很慢"),
+        ("您好！\n打印机坏了", "打印机坏了"),
+        # Not greetings, or nothing but one: the words stay as they are.
+        ("hi-res screen flickers", "hi-res screen flickers"),
+        ("Hello Kitty stickers on my laptop are peeling", "Hello Kitty stickers on my laptop are peeling"),
+        ("Highway router is down", "Highway router is down"),
+        ("Hello,", "Hello,"),
+        ("", ""),
+    ],
+)
+def test_the_greeting_is_not_the_subject(said: str, subject: str) -> None:
+    assert subject_line(said) == subject
+
+
+def test_a_subject_is_at_most_120_characters() -> None:
+    assert subject_line("hello, " + "x" * 300) == "X" + "x" * 119
