@@ -1,8 +1,9 @@
 """What the bot says: one turn at a time, from the dialogue state and what the NLU understood.
 
 Order of precedence: a numbered reply, or a button's title typed out, picks one of the last
-buttons; ``/commands`` (button payloads, which users may also type) act directly; a flow waiting for free text takes it; then
-the intent decides. Two misunderstandings in a row hand the conversation to a person.
+buttons; ``/commands`` (button payloads, which users may also type) act directly; a flow waiting
+for free text takes it (a "never mind" drops a report or request still being written); then the
+intent decides. Two misunderstandings in a row hand the conversation to a person.
 """
 
 from __future__ import annotations
