@@ -27,8 +27,9 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# One worker per core; a test file stays on one worker (the Rasa server starts once).
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 fix: install
 	$(BIN)/ruff check --fix .
