@@ -80,13 +80,13 @@ async def send_to_requester(
     *,
     buttons: Sequence[Button] = (),
     author: Actor | None = None,
-    copy: bool = False,
+    with_cc: bool = False,
     copy_of: Message | None = None,
 ) -> Message | None:
     """Tell a ticket's requester something, on their channel; ``None`` if they cannot be reached.
 
     E-mail carries the reference in the subject (``[INC-12] ...``) so replies thread back. With
-    ``copy`` (agents' public comments and resolutions), the people on the ticket's ``cc`` list are
+    ``with_cc`` (agents' public comments and resolutions), the people on the ticket's ``cc`` list are
     copied on the mail, as those the requester copied expect. ``copy_of`` is the ticket comment
     this message delivers.
     """
@@ -104,7 +104,7 @@ async def send_to_requester(
         author=author,
         ticket=ticket,
         subject=f"[{ticket.ref}] {ticket.subject}",
-        cc=tuple(ticket.cc or ()) if copy and address.channel == "email" else (),
+        cc=tuple(ticket.cc or ()) if with_cc and address.channel == "email" else (),
         copy_of=copy_of,
     )
 

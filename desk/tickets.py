@@ -419,7 +419,7 @@ async def add_comment(
             ticket.first_response_at = now
         if notify:
             text = t(ticket.language, "ticket.comment", ref=ticket.ref, author=actor.name, body=body)
-            await send_to_requester(session, desk, ticket, text, author=actor, copy=True, copy_of=message)
+            await send_to_requester(session, desk, ticket, text, author=actor, with_cc=True, copy_of=message)
     ticket.updated_at = now
     await _updated(session, desk, ticket, {"reply" if from_requester else "comment"})
     return message
@@ -463,7 +463,7 @@ async def resolve_ticket(
         Button(t(lang, "ticket.resolved.no"), f"/reopen {ticket.ref}"),
     )
     text = t(lang, "ticket.resolved", ref=ticket.ref, solution=solution)
-    if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor, copy=True):
+    if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor, with_cc=True):
         record_event(session, ticket, actor, "notified", now, note="asked the requester to confirm")
     await session.flush()
     await _updated(session, desk, ticket, {"status"})
