@@ -21,7 +21,7 @@ from bots.followup import confirm, latest_unrated, rating_from, show_status, sur
 from bots.report import (
     FINISHED,
     URGENCY,
-    category_path,
+    named_category,
     open_follow_up,
     open_ticket,
     relevant_articles,
@@ -41,9 +41,8 @@ from desk.tickets import MAX_CC, add_comment, get_ticket, requester_ticket
 __all__ = ["record_bounce", "respond_to_mail", "thread_ticket"]
 
 _SUBJECT_REF = re.compile(r"\b(INC|REQ|PRB)-(\d+)\b", re.IGNORECASE)
-_PUBLIC = re.compile(
-    r"\s*#public\b[ \t]*:?[ \t]*\n?", re.IGNORECASE
-)  # an agent's mail reply meant for the requester
+# "#public" opening an agent's mail reply: it is meant for the requester.
+_PUBLIC = re.compile(r"\s*#public\b[ \t]*:?[ \t]*\n?", re.IGNORECASE)
 _SCORE = re.compile(r"^\s*([1-5]|[⭐★🌟]{1,5})\s*$")
 _SHORT = 80  # weighted characters: a longer mail says more than "status?" or "5"
 _DONE = {"affirm", "kb_helpful", "thanks"}
@@ -121,7 +120,8 @@ async def _agent_answer(turn: Turn, text: str) -> bool:
     """An agent's reply to a notification the desk mailed them: an internal note by that agent
     on the ticket the notification named (its reference leads the subject), or with ``#public``
     first their public comment, which reaches the requester (Zendesk's mail commands, the other
-    way round: a mail is internal unless the agent says otherwise); never a ticket of their own. Whether the mail was one. An agent's new mail is not: agents have IT problems too."""
+    way round: a mail is internal unless the agent says otherwise); never a ticket of their own.
+    Whether the mail was one. An agent's new mail is not: agents have IT problems too."""
     inbound = turn.inbound
     ids = _thread_ids(inbound)
     sender = (turn.person.email or "").lower()
@@ -250,8 +250,7 @@ async def _open(turn: Turn, text: str) -> Ticket:
     inbound = turn.inbound
     subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
     kind = "request" if turn.parse.intent.name == "request_service" else "incident"
-    named = turn.parse.entity("category")
-    category = await category_path(turn, named) if named else None
+    category = await named_category(turn)
     if kind == "request" and category is None:
         low = f"{subject} {text}".lower()
         wanted = next(

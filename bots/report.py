@@ -32,10 +32,10 @@ __all__ = [
     "add_to_existing",
     "answer_choice",
     "answer_request",
-    "category_path",
     "choose_request",
     "continue_report",
     "kb_verdict",
+    "named_category",
     "open_ticket",
     "relevant_articles",
     "snippet",
@@ -98,7 +98,7 @@ async def start_report(turn: Turn, text: str) -> None:
     """Begin a report from the user's own words; entities fill what they already say."""
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
-    _take_entities(turn, draft, await _entity_category(turn))
+    _take_entities(turn, draft, await named_category(turn))
     turn.state.update(flow="report", draft=draft)
     if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
         turn.state["step"] = "text"
@@ -109,8 +109,11 @@ async def start_report(turn: Turn, text: str) -> None:
     await continue_report(turn)
 
 
-async def category_path(turn: Turn, value: str) -> str | None:
-    """The path of the category an entity value names (``vpn`` → ``network/vpn``), if any."""
+async def named_category(turn: Turn) -> str | None:
+    """The path of the category the message names (``vpn`` → ``network/vpn``), if any."""
+    value = turn.parse.entity("category")
+    if not value:
+        return None
     try:
         return (await find_category(turn.session, value)).path
     except NotFound:
@@ -157,15 +160,14 @@ async def kb_verdict(turn: Turn, solved_id: int | None, *, solved: bool = False)
     ``solved`` without an article: "yes, that worked" after several articles. The conversation
     is a deflection all the same, but no article is credited (or blamed) on a guess."""
     suggested: list[int] = turn.state.get("suggested", [])
-    if (solved_id is not None and solved_id in suggested) or solved:
-        credited = solved_id if solved_id in suggested else None
+    credited = solved_id if solved_id in suggested else None
+    if credited is not None or solved:
         if credited is not None:
             await record_feedback(turn.session, credited, helpful=True)
         turn.say(turn.t("kb.deflected" if credited is not None else "kb.deflected.unnamed"))
         await close_conversation(turn.session, turn.desk, turn.conversation, "deflected")
         turn.conversation.state = {}
         turn.state.clear()
-        turn.state["deflected_by"] = credited
         return
     for article_id in suggested:
         await record_feedback(turn.session, article_id, helpful=False)
@@ -182,7 +184,7 @@ async def answer_choice(turn: Turn, text: str) -> None:
     the desk to triage) instead of keeping the user in a loop."""
     draft: dict[str, Any] = turn.state["draft"]
     step: str = turn.state["step"]
-    _take_entities(turn, draft, await _entity_category(turn))
+    _take_entities(turn, draft, await named_category(turn))
     if not draft.get(step):
         if turn.parse.intent.name in _DESCRIBES or weight(text) >= _WORDY:
             draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
@@ -193,11 +195,6 @@ async def answer_choice(turn: Turn, text: str) -> None:
             draft["asked_again"] = step
             turn.say(turn.t("ask.pick"))
     await continue_report(turn)
-
-
-async def _entity_category(turn: Turn) -> str | None:
-    category = turn.parse.entity("category")
-    return await category_path(turn, category) if category else None
 
 
 def _take_entities(turn: Turn, draft: dict[str, Any], category: str | None) -> None:
