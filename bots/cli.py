@@ -89,9 +89,8 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
         )
         settings = settings.model_copy(update={"http": http})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from bots.wiring import (
-        serve as serve_process,
-    )  # the channels' SDKs: only the commands that run them load them
+    # The channels' SDKs load only for the commands that run them (serve, chat).
+    from bots.wiring import serve as serve_process
 
     asyncio.run(serve_process(settings))
 
