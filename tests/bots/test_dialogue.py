@@ -84,6 +84,14 @@ async def count(desk: Desk, model: type) -> int:
         return int(await s.scalar(select(func.count()).select_from(model)) or 0)
 
 
+async def add_article(
+    desk: Desk, lang: str, title: dict[str, str], body: dict[str, str], category: str
+) -> None:
+    """A published article in ``lang`` (``title`` and ``body`` give both languages)."""
+    async with desk.session() as s:
+        await create_article(s, desk, title=title[lang], body=body[lang], language=lang, category=category)
+
+
 async def skip_kb(chat: Chat) -> None:
     """Answer "not solved" if the bot suggested articles."""
     if "/not_solved" in chat.payloads:
@@ -152,23 +160,20 @@ async def test_a_report_sharing_a_common_word_with_an_article_gets_no_articles(
 async def test_solved_after_several_articles_is_a_deflection_crediting_none(
     users: dict[str, Chat], seeded: Desk, lang: str, yes: str
 ) -> None:
-    async with seeded.session() as s:
-        await create_article(
-            s,
-            seeded,
-            title={"en": "Printer offline after a Windows update", "zh": "Windows 更新后打印机脱机"}[lang],
-            body={
-                "en": "Reinstall the printer driver from the print server.",
-                "zh": "从打印服务器重新安装打印机驱动。",
-            }[lang],
-            language=lang,
-            category="printer",
-        )
+    await add_article(
+        seeded,
+        lang,
+        {"en": "Printer offline after a Windows update", "zh": "Windows 更新后打印机脱机"},
+        {
+            "en": "Reinstall the printer driver from the print server.",
+            "zh": "从打印服务器重新安装打印机驱动。",
+        },
+        "printer",
+    )
     chat = users[lang]
     await chat.say(SAY[lang]["printer"])
-    assert chat.payloads.count("/not_solved") == 1 and len(chat.payloads) >= 3, (
-        chat.replies
-    )  # two articles or more
+    # Two articles or more, then "not solved".
+    assert chat.payloads.count("/not_solved") == 1 and len(chat.payloads) >= 3, chat.replies
     await chat.say(yes)  # solved, but by which?
     assert chat.text == t(lang, "kb.deflected.unnamed")
     assert await count(seeded, Ticket) == 0
@@ -185,15 +190,14 @@ async def test_solved_after_several_articles_is_a_deflection_crediting_none(
 async def test_articles_of_another_category_than_the_one_named_are_not_offered(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str
 ) -> None:
+    await add_article(
+        seeded,
+        lang,
+        {"en": "Keyboard shortcuts in Excel", "zh": "Excel 键盘快捷键"},
+        {"en": "Ctrl+Shift+L filters, Alt+= sums.", "zh": "Ctrl+Shift+L 筛选，Alt+= 求和。"},
+        "software",
+    )
     async with seeded.session() as s:
-        await create_article(
-            s,
-            seeded,
-            title={"en": "Keyboard shortcuts in Excel", "zh": "Excel 键盘快捷键"}[lang],
-            body={"en": "Ctrl+Shift+L filters, Alt+= sums.", "zh": "Ctrl+Shift+L 筛选，Alt+= 求和。"}[lang],
-            language=lang,
-            category="software",
-        )
         # The search alone would offer it: the message and the article share their key word.
         assert [h.article.category.path for h in await search_articles(s, said, language=lang)] == [
             "software"
