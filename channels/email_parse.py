@@ -87,7 +87,9 @@ def _header(
         text = " ".join(_decode_raw(str(value)).split()) if value is not None else ""
     if "\ufffd" in text:  # raw 8-bit header (no RFC 2047): decode its bytes as the body's charset
         raw_value = _raw_header(raw, name)
-        if raw_value is not None:
+        # Only 8-bit bytes can have been mis-decoded; an ASCII (RFC 2047) header that decodes to
+        # U+FFFD says U+FFFD.
+        if raw_value is not None and not raw_value.isascii():
             for candidate in (c for c in (charset, "utf-8", "cp1252") if c):
                 try:
                     return " ".join(raw_value.decode(_CHARSET_ALIASES.get(candidate, candidate)).split())
