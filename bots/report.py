@@ -15,7 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, Turn
+from bots.turn import CJK, Turn, without_greeting
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import find_category
@@ -63,24 +63,13 @@ def weight(text: str) -> int:
     return len(text) + 2 * cjk
 
 
-# A greeting that opens a message: Latin ones only when punctuation or a sentence follows them
-# ("hello, my...", "hi team! ...", "hey I can't..."), not "hi-res screen" or "Hello Kitty stickers".
-_GREETING = re.compile(
-    r"^\s*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))"
-    r"(?:\s+(?:there|team|all|everyone|it|support|helpdesk|service\s+desk|guys|folks))?"
-    r"(?:\s*[,，!！.。:：~～]+\s*|\s+(?=(?:my|i|i'm|our|we|the|can|could|please|it's|there's)\b))"
-    r"|(?:你好|您好|嗨|哈喽)[\s,，.。!！:：~～、]*)",
-    re.IGNORECASE,
-)
-
-
 def subject_line(text: str) -> str:
     """A ticket's subject from the user's words: their first line without a greeting ("hello,
     my monitor..." is "My monitor..."; a line that is only "Hello," gives way to the next), at
     most 120 characters."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
-        rest = _GREETING.sub("", line, count=1).strip()
+        rest = without_greeting(line)
         if rest == line:
             return line[:120]
         if rest:

@@ -15,11 +15,27 @@ from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
 from nlu import Parse
 
-__all__ = ["CJK", "TEMPLATES", "Turn"]
+__all__ = ["CJK", "TEMPLATES", "Turn", "without_greeting"]
 
 TEMPLATES = Templates(Path(__file__).parent / "locales")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 """A Chinese (CJK unified ideograph) character."""
+
+# A greeting that opens a message: Latin ones only when punctuation or a sentence follows them
+# ("hello, my...", "hi team! ...", "hey I can't..."), not "hi-res screen" or "Hello Kitty stickers".
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))"
+    r"(?:\s+(?:there|team|all|everyone|it|support|helpdesk|service\s+desk|guys|folks))?"
+    r"(?:\s*[,，!！.。:：~～]+\s*|\s+(?=(?:my|i|i'm|our|we|the|can|could|please|it's|there's)\b))"
+    r"|(?:你好|您好|嗨|哈喽)[\s,，.。!！:：~～、]*)",
+    re.IGNORECASE,
+)
+
+
+def without_greeting(text: str) -> str:
+    """``text`` without the greeting that opens it ("Hi team! printer is offline" → "printer is
+    offline", "你好，打印机坏了" → "打印机坏了"), stripped; all of it when there is none."""
+    return _GREETING.sub("", text.strip(), count=1).strip()
 
 
 @dataclass

@@ -5,10 +5,24 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bots.turn import without_greeting
 from desk.settings import NluSettings
 from nlu import EmbeddedEngine, Parse, RasaBackend, load_default_engine
 
 __all__ = ["Understanding"]
+
+# What a user comes to do, as opposed to chatter: after a greeting, these decide.
+_TASKS = frozenset(
+    {
+        "report_problem",
+        "request_service",
+        "check_status",
+        "add_info",
+        "talk_to_human",
+        "cancel_ticket",
+        "reopen",
+    }
+)
 
 
 class Understanding:
@@ -35,6 +49,19 @@ class Understanding:
         return self._engine
 
     async def parse(self, text: str) -> Parse:
+        """The intent and entities of ``text``. A greeting followed by what the user came for
+        ("你好，打印机显示脱机了") is read for what follows it: the greeting's characters
+        otherwise outweigh a short request, and the bot would only say hello back."""
+        parse = await self._parse(text)
+        if parse.intent.name == "greet":
+            rest = without_greeting(text)
+            if rest and rest != text.strip():
+                after = await self._parse(rest)
+                if after.intent.name in _TASKS:
+                    return after
+        return parse
+
+    async def _parse(self, text: str) -> Parse:
         if self._engine is None:
             await self.start()
         if self._rasa is not None:

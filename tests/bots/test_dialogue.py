@@ -117,6 +117,19 @@ async def test_greeting_says_what_it_can_do(users: dict[str, Chat], lang: str) -
     assert chat.payloads == ["/report", "/request", "/status", "/human"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "hi, printer is offline"), ("zh", "你好，打印机显示脱机了")]
+)
+async def test_a_greeting_before_the_problem_does_not_hide_it(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)  # "你好，..." alone reads as a greeting to the classifier
+    assert t(lang, "kb.intro") in chat.text and "/not_solved" in chat.payloads, chat.replies
+    await chat.say({"en": "hello, how are you", "zh": "你好，在吗"}[lang])  # only chatter after it
+    assert t(lang, "help") in chat.text
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_kb_answer_that_solves_it_is_a_deflection(
     users: dict[str, Chat], seeded: Desk, lang: str
