@@ -11,7 +11,8 @@ it, is said in the thread (:meth:`AgentRoom.on_release`) and clears it.
 
 :meth:`AgentRoom.handle` takes what agents do in the room as :class:`~channels.base.Inbound`
 messages: ``takeover <id>`` (the button) or ``takeover`` in a thread, ``release``, and any
-other text in a taken thread, which goes to the user on their own channel. The person is the
+other text in a taken thread, which goes to the user on their own channel, with the files the
+agent put in it (the user's files come into the thread the same way). The person is the
 Frontdesk agent with the e-mail the platform gives for them. It uses the same services as the
 agent API (:mod:`desk.handoff`); its answers are for the acting agent only.
 """
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Inbound, Outbound
 from desk.agents import find_agent
+from desk.attachments import store_attachment
 from desk.context import Desk
 from desk.errors import DeskError, NotFound
 from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
@@ -163,7 +165,8 @@ class AgentRoom:
                 .order_by(Message.id)
             )
             for message in new:
-                enqueue(session, self.desk, thread, Outbound(f"{message.author_name or '?'}: {message.text}"))
+                said = Outbound(f"{message.author_name or '?'}: {message.text}")
+                enqueue(session, self.desk, thread, said, files=message.attachments)
                 room["seen"], acted = message.id, acted + 1
         conversation.state = {**(conversation.state or {}), KEY: room}
         if acted:
@@ -250,7 +253,11 @@ class AgentRoom:
         ident = f"{_FROM_ROOM}{inbound.external_id}"
         if await session.scalar(select(Message.id).where(Message.external_id == ident)) is not None:
             return []  # the platform retried the agent's message
-        message = await agent_reply(session, self.desk, conversation, agent, inbound.text)
+        files = [
+            await store_attachment(session, self.desk, f.data, f.filename, f.content_type)
+            for f in inbound.attachments
+        ]
+        message = await agent_reply(session, self.desk, conversation, agent, inbound.text, files=files)
         message.external_id = ident
         await session.flush()
         return []

@@ -14,19 +14,21 @@ from bots.agent_room import AgentRoom, run_agent_room
 from bots.registry import ChannelRegistry
 from bots.router import BotRouter
 from bots.understanding import Understanding
-from channels.base import Address, Button, Outbound
+from channels.base import Address, Attachment, Button, Outbound
 from channels.email import EmailChannel
 from channels.slack import SlackChannel
 from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
 from channels.web import FeedItem, RestChannel
 from desk.api import create_api
+from desk.attachments import ATTACHMENT_JOBS, file_link
 from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
 from desk.conversations import delivered_messages
 from desk.db import Database
 from desk.escalation import ESCALATION_JOBS
 from desk.migrate import pending_migrations
+from desk.models import Message
 from desk.outbox import run_delivery
 from desk.routing import ROUTING_JOBS, route_waiting
 from desk.scheduler import Job, run_router, run_scheduler
@@ -35,7 +37,7 @@ from desk.settings import Settings
 __all__ = ["SCHEDULED_JOBS", "Runtime", "build_runtime", "serve", "start_background"]
 
 # Everything the scheduler does on each tick, in this order; routing has its own woken loop.
-SCHEDULED_JOBS: tuple[Job, ...] = (*ROUTING_JOBS, *ESCALATION_JOBS, *AUTOCLOSE_JOBS)
+SCHEDULED_JOBS: tuple[Job, ...] = (*ROUTING_JOBS, *ESCALATION_JOBS, *AUTOCLOSE_JOBS, *ATTACHMENT_JOBS)
 
 log = logging.getLogger("frontdesk")
 
@@ -103,11 +105,18 @@ def _register_channels(
     return room
 
 
+def _feed_outbound(desk: Desk, message: Message) -> Outbound:
+    files = tuple(
+        Attachment(a.filename, a.content_type, b"", file_link(desk, a)) for a in message.attachments
+    )
+    return Outbound(message.text, tuple(Button(**b) for b in message.buttons), attachments=files)
+
+
 def _rest_feed(desk: Desk) -> Callable[[str, int], Awaitable[list[FeedItem]]]:
     async def feed(sender: str, after: int) -> list[FeedItem]:
         async with desk.session() as session:
             rows = await delivered_messages(session, "rest", sender, after)
-            return [FeedItem(m.id, Outbound(m.text, tuple(Button(**b) for b in m.buttons))) for m in rows]
+            return [FeedItem(m.id, _feed_outbound(desk, m)) for m in rows]
 
     return feed
 

@@ -1,20 +1,50 @@
-"""Attachments stored once per content hash, whatever the number of messages that carry them."""
+"""Attachments stored once per content hash, whatever the number of messages that carry them.
+
+An agent's file reaches a requester in three steps: :func:`store_attachment` keeps the upload
+(on no message yet), :func:`place_files` puts it on the message that goes out (a copy on each
+further message, such as the delivered copy of a ticket comment), and the outbox reads the bytes
+with :func:`outgoing_files` when it delivers. Files on a delivered message get a random token, so
+channels that send links instead of files (SMS, the web chat) can point at :func:`file_link`,
+which :func:`read_linked` serves without a sign-in.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import logging
 import mimetypes
 import re
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from channels.base import Attachment as OutgoingFile
 from desk.context import Desk
 from desk.errors import InvalidInput, NotFound
-from desk.models import Attachment, Blob
+from desk.models import Attachment, Blob, Message
 
-__all__ = ["read_attachment", "store_attachment"]
+__all__ = [
+    "ATTACHMENT_JOBS",
+    "file_link",
+    "outgoing_files",
+    "place_files",
+    "purge_unused_uploads",
+    "read_attachment",
+    "read_linked",
+    "store_attachment",
+    "take_uploads",
+]
+
+log = logging.getLogger(__name__)
+
+# An upload that no message took within this time is deleted (an agent who gave up).
+UPLOAD_LIFETIME = timedelta(days=1)
 
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]]+", re.UNICODE)
 
@@ -81,3 +111,116 @@ async def read_attachment(session: AsyncSession, attachment_id: int) -> tuple[At
     )
     assert blob is not None  # the foreign key guarantees it
     return attachment, blob.data
+
+
+async def take_uploads(session: AsyncSession, ids: Sequence[int]) -> list[Attachment]:
+    """The uploads ``ids`` (from ``POST /api/v1/attachments``), in that order, for a message.
+
+    Raises:
+        InvalidInput: for an id that is not an upload, or one already sent with a message.
+    """
+    files: list[Attachment] = []
+    for ident in dict.fromkeys(ids):
+        upload = await session.get(Attachment, ident)
+        if upload is None:
+            raise InvalidInput(f"no upload {ident}", code="unknown_upload")
+        if upload.message_id is not None or upload.ticket_id is not None:
+            raise InvalidInput(f"upload {ident} was already sent", code="upload_used")
+        files.append(upload)
+    return files
+
+
+async def place_files(
+    session: AsyncSession, files: Sequence[Attachment], message: Message, *, linked: bool = False
+) -> list[Attachment]:
+    """Put ``files`` on ``message``: an upload moves there, a file already on another message
+    is copied (a new name for the same stored bytes). With ``linked`` (the message goes to a
+    user) each gets the token of its :func:`file_link`."""
+    placed: list[Attachment] = []
+    for file in files:
+        if file.message_id is None and file.ticket_id is None:
+            file.message_id = message.id
+            target = file
+        else:
+            target = Attachment(
+                sha256=file.sha256,
+                filename=file.filename,
+                content_type=file.content_type,
+                size=file.size,
+                message_id=message.id,
+                created_at=message.created_at,
+            )
+            session.add(target)
+        if linked:
+            target.token = target.token or secrets.token_urlsafe(24)
+        placed.append(target)
+    await session.flush()
+    await session.refresh(message, ["attachments"])
+    return placed
+
+
+def file_link(desk: Desk, attachment: Attachment) -> str | None:
+    """The sign-in-free address of a file sent to a user; ``None`` for one never sent."""
+    if not attachment.token:
+        return None
+    base = desk.settings.public_url.rstrip("/")
+    return f"{base}/files/{attachment.id}/{attachment.token}/{quote(attachment.filename)}"
+
+
+async def read_linked(session: AsyncSession, attachment_id: int, token: str) -> tuple[Attachment, bytes]:
+    """The file behind a :func:`file_link`.
+
+    Raises:
+        NotFound: for an unknown id or a token that does not match (the same answer for both).
+    """
+    attachment = await session.get(Attachment, attachment_id)
+    if attachment is None or not attachment.token or not hmac.compare_digest(attachment.token, token):
+        raise NotFound("no such file")
+    return await read_attachment(session, attachment_id)
+
+
+async def outgoing_files(session: AsyncSession, desk: Desk, ids: Sequence[int]) -> tuple[OutgoingFile, ...]:
+    """The files ``ids`` as a channel sends them: bytes, name, type and link. A file deleted
+    since the message was queued is left out, with a warning."""
+    out: list[OutgoingFile] = []
+    for ident in ids:
+        try:
+            attachment, data = await read_attachment(session, int(ident))
+        except NotFound:
+            log.warning("outbox: attachment %s is gone; the message leaves without it", ident)
+            continue
+        out.append(
+            OutgoingFile(attachment.filename, attachment.content_type, data, file_link(desk, attachment))
+        )
+    return tuple(out)
+
+
+async def purge_unused_uploads(desk: Desk) -> int:
+    """Delete uploads no message took within :data:`UPLOAD_LIFETIME`, and their bytes when no
+    other attachment shares them. A scheduled job; returns how many uploads went."""
+    cutoff = desk.now() - UPLOAD_LIFETIME
+    async with desk.session() as session:
+        stale = list(
+            (
+                await session.execute(
+                    select(Attachment.id, Attachment.sha256).where(
+                        Attachment.message_id.is_(None),
+                        Attachment.ticket_id.is_(None),
+                        Attachment.created_at < cutoff,
+                    )
+                )
+            ).all()
+        )
+        if not stale:
+            return 0
+        await session.execute(delete(Attachment).where(Attachment.id.in_([row.id for row in stale])))
+        for digest in {row.sha256 for row in stale}:
+            if (
+                await session.scalar(select(Attachment.id).where(Attachment.sha256 == digest).limit(1))
+                is None
+            ):
+                await session.execute(delete(Blob).where(Blob.sha256 == digest))
+    return len(stale)
+
+
+ATTACHMENT_JOBS = (purge_unused_uploads,)

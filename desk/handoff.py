@@ -6,6 +6,7 @@ transcript rows plus outbox rows in one transaction, delivered on the user's own
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from desk.agents import actor_of
 from desk.context import Actor, Desk
 from desk.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
-from desk.models import Agent, Conversation, Group, Message, Ticket
+from desk.models import Agent, Attachment, Conversation, Group, Message, Ticket
 from desk.notify import send_to_conversation
 from desk.routing import available_agents
 from desk.tickets import change_ticket, record_event
@@ -157,21 +158,28 @@ async def take_over(
 
 
 async def agent_reply(
-    session: AsyncSession, desk: Desk, conversation: Conversation, agent: Agent, text: str
+    session: AsyncSession,
+    desk: Desk,
+    conversation: Conversation,
+    agent: Agent,
+    text: str,
+    *,
+    files: Sequence[Attachment] = (),
 ) -> Message:
-    """An agent writes to the user on the user's channel (and the ticket's first response).
+    """An agent writes to the user on the user's channel (and the ticket's first response);
+    ``files`` (uploads) go with the text.
 
     Raises:
-        Conflict: unless ``agent`` owns the conversation. InvalidInput: for empty text.
+        Conflict: unless ``agent`` owns the conversation. InvalidInput: for neither text nor files.
     """
     if conversation.mode != "agent" or conversation.agent_id != agent.id:
         raise Conflict("take the conversation over before writing in it")
     body = (text or "").strip()
-    if not body:
+    if not body and not files:
         raise InvalidInput("a message needs text")
     ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
     message = await send_to_conversation(
-        session, desk, conversation, body, author=actor_of(agent), ticket=ticket
+        session, desk, conversation, body, author=actor_of(agent), ticket=ticket, files=files
     )
     if ticket is not None and ticket.first_response_at is None:
         ticket.first_response_at = desk.now()

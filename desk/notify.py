@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Outbound
+from desk.attachments import place_files
 from desk.context import Actor, Desk
-from desk.models import Conversation, Message, Person, Ticket
+from desk.models import Attachment, Conversation, Message, Person, Ticket
 from desk.outbox import enqueue
 
 __all__ = ["requester_address", "send_to_conversation", "send_to_requester"]
@@ -53,10 +54,12 @@ async def send_to_conversation(
     ticket: Ticket | None = None,
     subject: str | None = None,
     deliver: bool = True,
+    files: Sequence[Attachment] = (),
 ) -> Message:
     """Write ``text`` to a conversation's user: a message row and its delivery, same transaction.
 
     ``deliver=False`` only records it, for replies the channel returns inline (REST, terminal).
+    ``files`` (uploads or files of another message) go with it.
     """
     return await _send(
         session,
@@ -69,6 +72,7 @@ async def send_to_conversation(
         ticket=ticket,
         subject=subject,
         deliver=deliver,
+        files=files,
     )
 
 
@@ -82,13 +86,14 @@ async def send_to_requester(
     author: Actor | None = None,
     with_cc: bool = False,
     copy_of: Message | None = None,
+    files: Sequence[Attachment] = (),
 ) -> Message | None:
     """Tell a ticket's requester something, on their channel; ``None`` if they cannot be reached.
 
     E-mail carries the reference in the subject (``[INC-12] ...``) so replies thread back. With
     ``with_cc`` (agents' public comments and resolutions), the people on the ticket's ``cc`` list are
     copied on the mail, as those the requester copied expect. ``copy_of`` is the ticket comment
-    this message delivers.
+    this message delivers; ``files`` go with it.
     """
     found = await requester_address(session, ticket.requester, ticket)
     if found is None:
@@ -106,6 +111,7 @@ async def send_to_requester(
         subject=f"[{ticket.ref}] {ticket.subject}",
         cc=tuple(ticket.cc or ()) if with_cc and address.channel == "email" else (),
         copy_of=copy_of,
+        files=files,
     )
 
 
@@ -123,6 +129,7 @@ async def _send(
     deliver: bool = True,
     cc: tuple[str, ...] = (),
     copy_of: Message | None = None,
+    files: Sequence[Attachment] = (),
 ) -> Message:
     author = author or Actor.system()
     now = desk.now()
@@ -141,9 +148,11 @@ async def _send(
     )
     session.add(message)
     await session.flush()
+    placed = await place_files(session, files, message, linked=True) if files else []
     if conversation is not None:
         conversation.last_message_at = now
     if deliver:
-        enqueue(session, desk, address, Outbound(text, tuple(buttons), subject, cc=cc), message_id=message.id)
+        outbound = Outbound(text, tuple(buttons), subject, cc=cc)
+        enqueue(session, desk, address, outbound, message_id=message.id, files=placed)
         session.info["wake_outbox"] = True
     return message

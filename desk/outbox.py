@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -20,13 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, DeliveryError, Outbound
+from desk.attachments import outgoing_files
 from desk.context import Desk
-from desk.models import OutboxItem
+from desk.models import Attachment, OutboxItem
 
 __all__ = ["Outbox", "deliver_due", "enqueue", "run_delivery"]
 
 log = logging.getLogger(__name__)
 _LEASE = timedelta(seconds=120)
+FILES = "attachment_ids"  # payload key: the stored attachments that go with the message
 
 
 class Outbox(Protocol):
@@ -42,17 +46,30 @@ class Outbox(Protocol):
 
 
 def enqueue(
-    session: AsyncSession, desk: Desk, address: Address, message: Outbound, *, message_id: int | None = None
+    session: AsyncSession,
+    desk: Desk,
+    address: Address,
+    message: Outbound,
+    *,
+    message_id: int | None = None,
+    files: Sequence[Attachment] = (),
 ) -> OutboxItem:
-    """Add a delivery to the current transaction, due now. Nothing leaves before commit."""
+    """Add a delivery to the current transaction, due now. Nothing leaves before commit.
+
+    ``files`` are stored attachments that go with the message; the row keeps their ids and the
+    bytes are read when it is delivered.
+    """
     now = desk.now()
+    payload = message.to_dict()
+    if files:
+        payload[FILES] = [f.id for f in files]
     item = OutboxItem(
         created_at=now,
         next_attempt_at=now,
         channel=address.channel,
         chat_id=address.chat_id,
         address=address.to_dict(),
-        payload=message.to_dict(),
+        payload=payload,
         message_id=message_id,
     )
     session.add(item)
@@ -145,8 +162,13 @@ async def deliver_due(desk: Desk, outbox: Outbox, *, limit: int = 50) -> int:
             continue
         error: DeliveryError | None = None
         external_id: str | None = None
+        message = Outbound.from_dict(item.payload)
+        if item.payload.get(FILES):
+            async with desk.db.session() as session:
+                files = await outgoing_files(session, desk, item.payload[FILES])
+            message = replace(message, attachments=files)
         try:
-            external_id = await outbox.send(address, Outbound.from_dict(item.payload))
+            external_id = await outbox.send(address, message)
         except DeliveryError as exc:
             error = exc
         await _record(desk, item.id, external_id=external_id, error=error)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Button
 from desk.agents import find_agent, find_group
+from desk.attachments import place_files
 from desk.audit import record_event
 from desk.catalog import default_group_for, find_category
 from desk.context import Actor, Desk
@@ -21,7 +22,7 @@ from desk.errors import InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
 from desk.lifecycle import OPEN_STATUSES, check_transition
 from desk.metrics import TICKETS_CREATED
-from desk.models import PREFIXES, TYPES, Article, Counter, Message, Person, Ticket
+from desk.models import PREFIXES, TYPES, Article, Attachment, Counter, Message, Person, Ticket
 from desk.notifications import notify_agent
 from desk.notify import send_to_requester
 from desk.priority import compute_priority, level
@@ -372,19 +373,22 @@ async def add_comment(
     external_id: str | None = None,
     notify: bool = True,
     said: Message | None = None,
+    files: Sequence[Attachment] = (),
 ) -> Message:
     """A comment on a ticket. An agent's public comment reaches the requester on their channel
     and, the first time, is the ticket's first response (its delivered copy in the requester's
-    conversation points back at it); an internal note reaches nobody.
+    conversation points back at it, and carries copies of its files); an internal note reaches
+    nobody.
 
     ``said`` is the requester's own message (a chat line, a mail) that this comment is: it joins
-    the ticket as it is, with its attachments, instead of being copied.
+    the ticket as it is, with its attachments, instead of being copied. ``files`` are uploads
+    (:func:`desk.attachments.take_uploads`) that go on the comment.
 
     Raises:
-        InvalidInput: for an empty body.
+        InvalidInput: for a comment with neither a body nor files.
     """
     body = (body or "").strip()
-    if not body:
+    if not body and not files:
         raise InvalidInput("a comment needs a body")
     now = desk.now()
     from_requester = actor.kind == "requester"
@@ -406,7 +410,9 @@ async def add_comment(
         )
         session.add(message)
     await session.flush()
-    record_event(session, ticket, actor, "commented" if public else "noted", now, note=body[:500])
+    placed = await place_files(session, files, message) if files else []
+    note = body[:500] or ", ".join(f.filename for f in placed)
+    record_event(session, ticket, actor, "commented" if public else "noted", now, note=note)
     if from_requester and ticket.status == "pending":
         # The answer the ticket waited for: the clock runs again and the assignee hears of it.
         await _set_status(session, desk, actor, ticket, "in_progress" if ticket.assignee else "new", now)
@@ -419,7 +425,9 @@ async def add_comment(
             ticket.first_response_at = now
         if notify:
             text = t(ticket.language, "ticket.comment", ref=ticket.ref, author=actor.name, body=body)
-            await send_to_requester(session, desk, ticket, text, author=actor, with_cc=True, copy_of=message)
+            await send_to_requester(
+                session, desk, ticket, text, author=actor, with_cc=True, copy_of=message, files=placed
+            )
     ticket.updated_at = now
     await _updated(session, desk, ticket, {"reply" if from_requester else "comment"})
     return message

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.api.deps import CurrentAgent, DeskDep
 from desk.api.schemas import message_json
+from desk.attachments import take_uploads
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.handoff import agent_reply, get_conversation, queue_slot, release_conversation, take_over
@@ -21,7 +22,8 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(default="", max_length=4000)  # may be empty when files go
+    attachments: list[int] = Field(default_factory=list, max_length=10)  # ids of uploads
 
 
 async def _json(
@@ -94,7 +96,8 @@ async def takeover(conversation_id: int, desk: DeskDep, agent: CurrentAgent) -> 
 async def write(conversation_id: int, body: TextIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         conversation = await get_conversation(session, conversation_id, lock=True)
-        message = await agent_reply(session, desk, conversation, agent, body.text)
+        files = await take_uploads(session, body.attachments)
+        message = await agent_reply(session, desk, conversation, agent, body.text, files=files)
         await session.refresh(message, ["attachments"])
         return message_json(message)
 

@@ -80,8 +80,9 @@ class TicketPatch(_In):
 
 
 class CommentIn(_In):
-    body: str = Field(min_length=1)
+    body: str = ""  # may be empty when the comment carries files
     public: bool = True
+    attachments: list[int] = Field(default_factory=list, max_length=10)  # ids of uploads
 
 
 class ResolveIn(_In):

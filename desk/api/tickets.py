@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,7 @@ from desk.api.schemas import (
     message_json,
     ticket_json,
 )
-from desk.attachments import read_attachment
+from desk.attachments import read_attachment, store_attachment, take_uploads
 from desk.broadcasts import broadcast
 from desk.context import Desk
 from desk.models import Agent, Message, Ticket, TicketEvent
@@ -124,7 +124,10 @@ async def patch(ref: str, body: TicketPatch, desk: DeskDep, agent: CurrentAgent)
 async def comment(ref: str, body: CommentIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         ticket = await get_ticket(session, ref)
-        message = await add_comment(session, desk, actor_of(agent), ticket, body.body, public=body.public)
+        files = await take_uploads(session, body.attachments)
+        message = await add_comment(
+            session, desk, actor_of(agent), ticket, body.body, public=body.public, files=files
+        )
         await session.refresh(message, ["attachments"])
         return message_json(message)
 
@@ -175,6 +178,18 @@ async def download(attachment_id: int, desk: DeskDep, agent: CurrentAgent) -> Re
         attachment, data = await read_attachment(session, attachment_id)
     disposition = f"attachment; filename*=UTF-8''{quote(attachment.filename)}"
     return Response(data, media_type=attachment.content_type, headers={"Content-Disposition": disposition})
+
+
+@router.post("/attachments", status_code=201, summary="Upload a file to send with a comment or message")
+async def upload(file: Annotated[UploadFile, File()], desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    """The answer's ``id`` goes in ``attachments`` of a comment or a conversation message; an
+    upload no message takes within a day is deleted."""
+    limit = desk.settings.storage.max_attachment_bytes
+    data = await file.read(limit + 1)
+    async with desk.session() as session:
+        stored = await store_attachment(session, desk, data, file.filename or "upload", file.content_type)
+        return {"id": stored.id, "filename": stored.filename, "content_type": stored.content_type,
+                "size": stored.size}  # fmt: skip
 
 
 @router.post("/broadcasts", tags=["broadcasts"], summary="Major-incident bulletin to affected requesters")

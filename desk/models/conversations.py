@@ -114,3 +114,6 @@ class Attachment(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The secret part of the file's link for channels that send links (SMS, web chat), set when
+    # the file is first sent to a user; without it the file is reachable only by signed-in agents.
+    token: Mapped[str | None] = mapped_column(String(64))
