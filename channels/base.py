@@ -61,11 +61,16 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
-    """A file that came with a message (already downloaded) or goes out with one."""
+    """A file that came with a message (already downloaded) or goes out with one.
+
+    ``url`` (outbound only) is where the file can be fetched without signing in, for channels
+    that cannot carry the file itself (SMS, the REST channel): they send the link instead.
+    """
 
     filename: str
     content_type: str
     data: bytes
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,7 +210,7 @@ class EmailChannel:
         mail.set_content(email_text(message))
         mail.add_alternative(_html(message), subtype="html")
         for file in message.attachments:
-            main, _, sub = file.content_type.partition("/")
+            main, _, sub = file.content_type.split(";")[0].strip().partition("/")
             mail.add_attachment(file.data, maintype=main or "application", subtype=sub or "octet-stream",
                                 filename=file.filename)  # fmt: skip
         return mail

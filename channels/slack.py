@@ -38,7 +38,7 @@ from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -98,21 +98,35 @@ class SlackChannel:
     # -- out ---------------------------------------------------------------------------------
 
     async def send(self, address: Address, message: Outbound) -> str | None:
-        """Post the message (in its thread, if the address has one); returns its ``ts``.
+        """Post the message (in its thread, if the address has one), then upload its files
+        there (``files_upload_v2``); returns the post's ``ts``.
 
         Raises:
             DeliveryError: permanent when Slack refuses for good (an unknown or archived
                 channel, a bot not in the channel, a deactivated account, a revoked token),
                 temporary for rate limits (with Slack's ``Retry-After``), 5xx and network errors.
         """
+        sent: Any = None
         try:
-            sent = await self.client.chat_postMessage(
-                channel=address.chat_id,
-                text=escape(message.text or " "),
-                blocks=blocks(message.text, message.buttons) if message.buttons else None,
-                thread_ts=address.thread_id,
-                unfurl_links=False,
-            )
+            if message.text or message.buttons or not message.attachments:
+                sent = await self.client.chat_postMessage(
+                    channel=address.chat_id,
+                    text=escape(message.text or " "),
+                    blocks=blocks(message.text, message.buttons) if message.buttons else None,
+                    thread_ts=address.thread_id,
+                    unfurl_links=False,
+                )
+            if message.attachments:
+                await self.client.files_upload_v2(
+                    channel=address.chat_id,
+                    thread_ts=address.thread_id,
+                    file_uploads=[
+                        {"content": f.data, "filename": f.filename, "title": f.filename}
+                        for f in message.attachments
+                    ],
+                )
+        except SlackRequestError as exc:  # the file host refused the bytes
+            raise DeliveryError(f"slack file upload: {exc}") from exc
         except SlackApiError as exc:
             status, code, retry = slack_error(exc.response)
             if status == 429 or code == "ratelimited":
@@ -124,7 +138,7 @@ class SlackChannel:
             raise DeliveryError(f"slack {status}: {code or exc}", permanent=permanent) from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(f"slack unreachable: {exc!r}") from exc
-        ts = sent.get("ts")
+        ts = sent.get("ts") if sent is not None else None
         return str(ts) if ts else None
 
     async def _ephemeral(self, channel: str, user: str, thread: str | None, message: Outbound) -> None:
@@ -208,7 +222,11 @@ class SlackChannel:
         assert self._agent_handler is not None
         channel, ts, user = str(event["channel"]), str(event["ts"]), str(event["user"])
         address = Address("slack", channel, str(event["thread_ts"]))
-        inbound = await self._inbound(address, user, plain(str(event.get("text") or "")), f"{channel}/{ts}")
+        files = await self._files(event.get("files") or ())
+        text = plain(str(event.get("text") or ""))
+        if not text and not files:
+            return
+        inbound = await self._inbound(address, user, text, f"{channel}/{ts}", files)
         for reply in await self._agent_handler(inbound):
             await self._ephemeral(channel, user, address.thread_id, reply)
 

@@ -35,11 +35,13 @@ MAX_MEDIA = 10 * 1024 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def sms_text(text: str, buttons: Sequence[Button]) -> str:
-    """The message as an SMS: options as numbered lines under the text."""
-    if not buttons:
-        return text
-    return "\n".join([text, *(f"{i}. {b.title}" for i, b in enumerate(buttons, 1))])
+def sms_text(text: str, buttons: Sequence[Button], files: Sequence[Attachment] = ()) -> str:
+    """The message as an SMS: options as numbered lines under the text, then a line with the
+    link of each file (an SMS carries no files)."""
+    lines = [text] if text else []
+    lines += [f"{i}. {b.title}" for i, b in enumerate(buttons, 1)]
+    lines += [f"{f.filename}: {f.url}" for f in files if f.url]
+    return "\n".join(lines)
 
 
 def _parts(text: str, size: int = MAX_BODY) -> list[str]:
@@ -115,7 +117,8 @@ class SmsChannel:
         await self._http.close()
 
     async def send(self, address: Address, message: Outbound) -> str | None:
-        """Send the text (numbered options included), in parts of at most 1,600 characters.
+        """Send the text (numbered options and file links included), in parts of at most 1,600
+        characters.
 
         Raises:
             DeliveryError: permanent for Twilio's 4xx answers (a bad number, an unsubscribed
@@ -123,7 +126,7 @@ class SmsChannel:
         """
         sid = None
         try:
-            for part in _parts(sms_text(message.text, message.buttons) or " "):
+            for part in _parts(sms_text(message.text, message.buttons, message.attachments) or " "):
                 sent = await self.client.messages.create_async(
                     to=address.chat_id, from_=self._from, body=part
                 )

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
@@ -39,6 +39,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_DOWNLOAD = 20 * 1024 * 1024  # the Bot API serves files up to 20 MB
+_MAX_PHOTO = 10 * 1024 * 1024  # larger pictures go as documents (sendPhoto's limit)
+_PHOTOS = ("image/jpeg", "image/png", "image/webp")
 
 
 def file_url(base_url: str) -> str:
@@ -125,7 +127,8 @@ class TelegramChannel:
             await request.shutdown()
 
     async def send(self, address: Address, message: Outbound) -> str | None:
-        """Send a text (split if long) with inline buttons on its last part.
+        """Send a text (split if long) with inline buttons on its last part, then each file:
+        pictures as photos, anything else as a document. Returns the first message's id.
 
         Raises:
             DeliveryError: permanent when Telegram refuses for good (blocked by the user, bad
@@ -133,17 +136,28 @@ class TelegramChannel:
         """
         markup, numbered = _keyboard(message.buttons)
         text = "\n".join([message.text, *numbered]) if numbered else message.text
-        parts = _chunks(text or " ")
+        # A file on its own needs no text message before it.
+        parts = _chunks(text or " ") if text or markup or not message.attachments else []
         thread = int(address.thread_id) if address.thread_id and address.thread_id.isdigit() else None
-        sent: Message | None = None
+        sent: list[Message] = []
         try:
             for i, part in enumerate(parts):
-                sent = await self.bot.send_message(
-                    chat_id=address.chat_id,
-                    text=part,
-                    reply_markup=markup if i == len(parts) - 1 else None,
-                    message_thread_id=thread,
+                sent.append(
+                    await self.bot.send_message(
+                        chat_id=address.chat_id,
+                        text=part,
+                        reply_markup=markup if i == len(parts) - 1 else None,
+                        message_thread_id=thread,
+                    )
                 )
+            for file in message.attachments:
+                upload = InputFile(file.data, filename=file.filename)
+                if file.content_type in _PHOTOS and len(file.data) <= _MAX_PHOTO:
+                    sent.append(await self.bot.send_photo(address.chat_id, upload, message_thread_id=thread))
+                else:
+                    sent.append(
+                        await self.bot.send_document(address.chat_id, upload, message_thread_id=thread)
+                    )
         except (Forbidden, BadRequest, InvalidToken) as exc:
             raise DeliveryError(f"telegram refused: {exc.message}", permanent=True) from exc
         except RetryAfter as exc:
@@ -152,7 +166,7 @@ class TelegramChannel:
             raise DeliveryError(f"telegram flood limit: {exc.message}", retry_after=seconds) from exc
         except TelegramError as exc:
             raise DeliveryError(f"telegram: {exc.message}") from exc
-        return str(sent.message_id) if sent is not None else None
+        return str(sent[0].message_id) if sent else None
 
     async def to_inbound(self, update: Update) -> Inbound | None:
         """The message in ``update``, or ``None`` for updates the desk does not act on."""

@@ -1,7 +1,8 @@
 """The REST channel (Rasa REST-channel compatible) and the web chat page that uses it.
 
 ``POST /webhooks/rest/webhook`` answers with the bot's replies inline; whatever agents or the desk
-send later is fetched from ``GET /webhooks/rest/messages?sender=ID&after=CURSOR``. ``/chat`` is a
+send later is fetched from ``GET /webhooks/rest/messages?sender=ID&after=CURSOR``, files as
+``attachments`` with a link each. ``/chat`` is a
 static page over these endpoints. The adapter knows only :mod:`channels.base`: the composition
 root gives it the inbound handler and the feed.
 """
@@ -55,6 +56,10 @@ def _reply(recipient: str, out: Outbound, ident: int | None = None) -> dict[str,
     item: dict[str, Any] = {"recipient_id": recipient, "text": out.text}
     if out.buttons:
         item["buttons"] = [{"title": b.title, "payload": b.payload} for b in out.buttons]
+    if files := [f for f in out.attachments if f.url]:
+        item["attachments"] = [
+            {"filename": f.filename, "content_type": f.content_type, "url": f.url} for f in files
+        ]
     if ident is not None:
         item["id"] = ident
     return item

@@ -757,7 +757,7 @@ async def test_relay_refusals(relay: FakeRelay) -> None:
     assert not busy.value.permanent
     relay.refuse_rcpt = None
     message = Outbound("How did we do?", (Button("⭐", "/rate INC-1 1"), Button("⭐⭐", "/rate INC-1 2")),
-                       "[INC-1] Printer", (File("log.txt", "text/plain", b"line 1\n"),))  # fmt: skip
+                       "[INC-1] Printer", (File("log.txt", "text/plain; charset=utf-8", b"line 1\n"),))  # fmt: skip
     msg_id = await channel.send(to, message)
     [sent] = relay.messages
     assert sent["Message-ID"] == msg_id and sent["Subject"] == "Re: [INC-1] Printer"

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from bots.wiring import Runtime, build_runtime
 from channels.base import Address, Button, DeliveryError, Outbound
+from channels.base import Attachment as File
 from channels.slack import SlackChannel
 from channels.slack_blocks import plain
 from desk.context import Desk
@@ -465,6 +466,70 @@ async def test_an_agent_takes_over_from_slack_answers_a_rest_user_and_releases(
     assert handed_back["thread_ts"] == thread and "back to the bot" in handed_back["text"]
     answer = await web.post("/webhooks/rest/webhook", json={**sender, "message": "hello"})
     assert answer.json()  # the bot answers again
+
+
+async def test_files_are_uploaded_into_the_thread(fake: FakeSlack) -> None:
+    async def nobody(_inbound: Any) -> list[Outbound]:
+        return []
+
+    channel = SlackChannel(fake.token, SECRET, nobody, base_url=fake.base_url)
+    photo = File("截图.png", "image/png", b"\x89PNG\r\n\x1a\n picture")
+    try:
+        to = Address("slack", "D111", "1595926230.009600")
+        ts = await channel.send(to, Outbound("Here is the screen", attachments=(photo,)))
+        [post] = fake.posted()
+        assert ts == "1700000000.000001" and post["text"] == "Here is the screen"
+        [asked] = fake.posted("files.getUploadURLExternal")
+        assert (asked["filename"], asked["length"]) == ("截图.png", str(len(photo.data)))
+        assert fake.uploads == {"F0001": photo.data}
+        [done] = fake.posted("files.completeUploadExternal")
+        assert (done["channel_id"], done["thread_ts"]) == ("D111", "1595926230.009600")
+        assert json.loads(done["files"]) == [{"id": "F0001", "title": "截图.png"}]
+        before = len(fake.posted())
+        await channel.send(to, Outbound("", attachments=(photo,)))  # a file alone: no empty post
+        assert len(fake.posted()) == before
+    finally:
+        await channel.close()
+
+
+async def test_files_cross_the_agent_room_both_ways(
+    ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
+) -> None:
+    room = slack.agent_room
+    assert room is not None
+    announcement, conversation = await ws.handed_off("rest-ann")
+    thread = conversation.state["agent_room"]["thread"]
+    await ws.post(click(button_values(announcement)[0], AGENTS, "UTOM", message_ts=thread), form=True)
+    await ws.deliver()
+
+    # Tom drops a screenshot into the thread: the web-chat user gets it as a link.
+    share = fixture("test_events__message_file_share_body.json")
+    share["event"] |= {"channel": AGENTS, "channel_type": "channel", "user": "UTOM", "thread_ts": thread,
+                       "text": "Like this", "ts": "1700000200.000100"}  # fmt: skip
+    share["event"]["files"][0]["url_private_download"] = fake.file_url("test.png")
+    share["event_id"] = "EvFILE1"
+    await ws.post(share)
+    got = await web.get("/webhooks/rest/messages", params={"sender": "rest-ann", "after": 0})
+    [with_file] = [m for m in got.json()["messages"] if m.get("attachments")]
+    assert with_file["text"] == "Like this"
+    [link] = with_file["attachments"]
+    assert link["filename"] == "test.png"
+    fetched = await web.get(link["url"].removeprefix(slack.settings.public_url.rstrip("/")))
+    assert fetched.content == SLACK_FILE
+
+    # The user's file reaches the thread as a file.
+    sent = await web.post(
+        "/webhooks/rest/upload",
+        data={"sender": "rest-ann", "message": "my error"},
+        files={"file": ("error.png", b"\x89PNG user's screen", "image/png")},
+    )
+    assert sent.status_code == 200 and sent.json() == []
+    assert await room.sync() == 1
+    [mirrored] = await ws.deliver()
+    assert (mirrored["thread_ts"], mirrored["text"]) == (thread, "rest-ann: my error")
+    [done] = fake.posted("files.completeUploadExternal")
+    assert (done["channel_id"], done["thread_ts"]) == (AGENTS, thread)
+    assert list(fake.uploads.values()) == [b"\x89PNG user's screen"]
 
 
 async def test_the_release_button_and_a_queued_conversation_taken_in_the_console(

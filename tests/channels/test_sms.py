@@ -16,6 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from bots.wiring import Runtime
 from channels.base import Address, Button, DeliveryError, Outbound
+from channels.base import Attachment as File
 from channels.sms import SmsChannel, sms_text
 from desk.context import Actor
 from desk.models import Attachment, Message
@@ -183,3 +184,20 @@ def test_options_become_numbered_lines() -> None:
     buttons = (Button("⭐", "/rate INC-1 1"), Button("⭐⭐", "/rate INC-1 2"))
     assert sms_text("How did we do?", buttons) == "How did we do?\n1. ⭐\n2. ⭐⭐"
     assert sms_text("Plain", ()) == "Plain"
+
+
+async def test_files_go_as_links(fake: FakeTwilio) -> None:
+    async def nobody(_inbound: Any) -> list[Outbound]:
+        return []
+
+    channel = SmsChannel(fake.account_sid, fake.auth_token, "+15005550006", nobody, public_url=PUBLIC,
+                         base_url=fake.base_url)  # fmt: skip
+    guide = File("vpn-指南.pdf", "application/pdf", b"%PDF", f"{PUBLIC}/files/7/tok/vpn-指南.pdf")
+    unlinked = File("inner.log", "text/plain", b"x")  # no link: not offered
+    try:
+        await channel.send(Address("sms", PHONE), Outbound("See the guide", attachments=(guide, unlinked)))
+        assert fake.calls[-1]["Body"] == f"See the guide\nvpn-指南.pdf: {PUBLIC}/files/7/tok/vpn-指南.pdf"
+        await channel.send(Address("sms", PHONE), Outbound("", attachments=(guide,)))
+        assert fake.calls[-1]["Body"] == f"vpn-指南.pdf: {guide.url}"
+    finally:
+        await channel.close()

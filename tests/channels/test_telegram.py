@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bots.wiring import Runtime, build_runtime
 from channels.base import Address, Button, DeliveryError, Outbound
+from channels.base import Attachment as File
 from channels.telegram import TelegramChannel, _chunks, file_url
 from desk.context import Desk
 from desk.models import Attachment, Message
@@ -161,6 +162,30 @@ async def test_delivery_errors_are_permanent_or_retried(fake: FakeTelegram) -> N
         assert ident is not None and [len(p["text"]) for p in parts] == [4096, 904 + len("\n2. Other")]
         assert parts[0].get("reply_markup") is None
         assert parts[1]["reply_markup"]["inline_keyboard"] == [[{"text": "Yes", "callback_data": "/yes"}]]
+    finally:
+        await channel.close()
+
+
+async def test_files_go_as_photos_or_documents_after_the_text(fake: FakeTelegram) -> None:
+    async def nobody(_inbound: Any) -> list[Outbound]:
+        return []
+
+    channel = TelegramChannel(fake.token, nobody, secret_token=SECRET, base_url=fake.base_url)
+    photo = File("屏幕.png", "image/png", b"\x89PNG\r\n\x1a\n picture")
+    guide = File("guide.pdf", "application/pdf", b"%PDF-1.4 guide")
+    try:
+        to = Address("telegram", "1111111")
+        ident = await channel.send(to, Outbound("Follow these steps", attachments=(photo, guide)))
+        methods = [m for m, _ in fake.calls if m.startswith("send")]
+        assert methods == ["sendMessage", "sendPhoto", "sendDocument"]
+        sent = {m: p for m, p in fake.calls if m.startswith("send")}
+        assert ident == str(fake._next_id - 2)  # the text's id
+        assert sent["sendPhoto"]["photo"] == {"filename": "屏幕.png", "data": photo.data}
+        assert sent["sendDocument"]["document"] == {"filename": "guide.pdf", "data": guide.data}
+        assert str(sent["sendPhoto"]["chat_id"]) == "1111111"
+        fake.calls.clear()
+        await channel.send(to, Outbound("", attachments=(guide,)))  # a file alone: no empty text
+        assert [m for m, _ in fake.calls if m.startswith("send")] == ["sendDocument"]
     finally:
         await channel.close()
 

@@ -48,11 +48,15 @@ class FakeTelegram:
             )
             params: dict[str, Any] = {}
             for key, value in form.items():
-                text = value if isinstance(value, str) else ""
+                if not isinstance(value, str):  # an uploaded file: its name and bytes
+                    params[key] = {"filename": value.filename, "data": await value.read()}
+                    continue
                 try:
-                    params[key] = json.loads(text)
+                    params[key] = json.loads(value)
                 except ValueError:
-                    params[key] = text
+                    params[key] = value
+            if form:
+                await form.close()  # type: ignore[union-attr]
             if not form and (body := await request.body()):
                 params = json.loads(body)
             self.calls.append((method, params))
@@ -75,7 +79,7 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return {"id": 42, "is_bot": True, "first_name": "Frontdesk", "username": "frontdesk_bot"}
-        if method == "sendMessage":
+        if method in ("sendMessage", "sendPhoto", "sendDocument"):
             self._next_id += 1
             return {
                 "message_id": self._next_id,
@@ -179,6 +183,7 @@ class FakeSlack:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     downloads: list[tuple[str, str]] = field(default_factory=list)  # path, Authorization
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes sent to its upload URL
     fail_with: tuple[int, dict[str, Any] | None, dict[str, str]] | None = None
     fail_times: int = 0
     port: int = 0
@@ -218,6 +223,11 @@ class FakeSlack:
                 return JSONResponse(body, status, headers)
             return JSONResponse(self._result(method, params))
 
+        @app.post("/upload/v1/{file_id}")
+        async def upload(file_id: str, request: Request) -> Response:
+            self.uploads[file_id] = await request.body()
+            return Response("OK - 10", media_type="text/plain")
+
         @app.get("/files-pri/{team_file}/{name}")
         async def download(team_file: str, name: str, request: Request) -> Response:
             self.downloads.append((name, request.headers.get("authorization", "")))
@@ -243,6 +253,16 @@ class FakeSlack:
             if user is None:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": user}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.posted(method)):04d}"
+            return {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{file_id}",
+            }
+        if method == "files.completeUploadExternal":
+            files = json.loads(params["files"]) if isinstance(params.get("files"), str) else params["files"]
+            return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in files]}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).lstrip("UW")}}
         return {"ok": False, "error": "unknown_method"}
