@@ -68,10 +68,28 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         ("邮箱坏了，很急", "high"),
         ("打印机坏了，不急", "low"),
         ("not urgent, whenever you can", "low"),
+        ("need it right now", "high"),
+        ("明天开会马上要用", "high"),
     ],
 )
 def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
     assert desk_engine.parse(text).entity("urgency") == urgency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "excel freezes whenever I save to the share drive",
+        "outlook closes immediately after it opens",
+        "the vpn is not working right now",
+        "电脑开机马上蓝屏",
+        "打开附件立刻闪退",
+    ],
+)
+def test_words_that_describe_the_fault_are_not_an_urgency(desk_engine: EmbeddedEngine, text: str) -> None:
+    # These words say when the fault happens, not how soon the user needs help: read as an
+    # urgency they gave a freezing Excel P4 without asking (2026-12-04).
+    assert desk_engine.parse(text).entity("urgency") is None
 
 
 @pytest.mark.parametrize(
