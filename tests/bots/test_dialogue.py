@@ -351,6 +351,9 @@ async def test_a_sentence_instead_of_an_option_is_kept_and_the_question_asked_on
         ("zh", "battery", "算了，不用了"),
         ("en", "software", "forget it"),
         ("zh", "software", "取消"),
+        ("zh", "software", "算了"),  # at a request's free-text question: not its answer
+        ("zh", "printer", "算了"),  # after the articles: not "not solved", which goes on
+        ("en", "printer", "never mind"),
     ],
 )
 async def test_giving_up_a_report_or_request_before_its_ticket_opens_none(
