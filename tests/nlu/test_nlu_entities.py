@@ -70,6 +70,11 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         ("not urgent, whenever you can", "low"),
         ("need it right now", "high"),
         ("明天开会马上要用", "high"),
+        # The urgency buttons' own words, typed in a sentence of the user's own.
+        ("it's slowing me down a lot", "medium"),
+        ("影响工作效率", "medium"),
+        ("I can't work without it", "high"),
+        ("完全没法工作了", "high"),
     ],
 )
 def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
