@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from bots.report import FINISHED, open_follow_up, subject_line
+from bots.report import FINISHED, WORDY, open_follow_up, start_report, subject_line, weight
 from bots.turn import Turn
 from channels.base import Button
 from desk.handoff import queue_conversation
@@ -174,11 +174,19 @@ async def cancel(turn: Turn, ref: str) -> None:
 
 
 async def reopen(turn: Turn, ref: str | None = None) -> None:
+    """Reopen the named or the last resolved ticket.
+
+    "Outlook asks for my password again and again" reads like a reopen; with no ticket named and
+    nothing to reopen, a message that describes something (names a category, or has a sentence's
+    worth of words) is a new problem. A bare "reopen it" is asked which ticket it means."""
     ref = ref or ref_in(turn)
     ticket = await _named_or_last_resolved(turn, ref)
     if ticket is None and ref is None and await linked_ticket(turn) is not None:
         # "Still not working" while the ticket is open is news for whoever works on it.
         await add_info(turn, turn.text)
+        return
+    if ticket is None and ref is None and (turn.parse.entity("category") or weight(turn.text) >= WORDY):
+        await start_report(turn, turn.text)
         return
     if ticket is None:
         turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("reopen.which"))

@@ -52,7 +52,7 @@ URGENCY = {
     "high": ("medium", "high"),
     "team": ("high", "high"),
 }
-_WORDY = 25  # weighted characters: shorter descriptions get one request for detail
+WORDY = 25  # weighted characters: shorter descriptions get one request for detail
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
@@ -175,7 +175,7 @@ async def answer_choice(turn: Turn, text: str) -> None:
     step: str = turn.state["step"]
     _take_entities(turn, draft, await named_category(turn))
     if not draft.get(step):
-        if turn.parse.intent.name in _DESCRIBES or weight(text) >= _WORDY:
+        if turn.parse.intent.name in _DESCRIBES or weight(text) >= WORDY:
             draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
             turn.say(turn.t("report.noted"))
         if draft.get("asked_again") == step:
@@ -212,7 +212,7 @@ async def continue_report(turn: Turn) -> None:
         turn.state["step"] = "urgency"
         turn.say(turn.t("ask.urgency"), [turn.button(f"urgency.{k}", f"/urgency {k}") for k in URGENCY])
         return
-    if weight(draft["text"]) < _WORDY and not draft.get("asked_detail"):
+    if weight(draft["text"]) < WORDY and not draft.get("asked_detail"):
         draft["asked_detail"] = True
         turn.state["step"] = "description"
         turn.say(turn.t("ask.description"))

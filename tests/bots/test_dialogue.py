@@ -369,6 +369,31 @@ async def test_giving_up_a_report_or_request_before_its_ticket_opens_none(
     assert await count(seeded, Ticket) == 0
 
 
+@pytest.mark.parametrize(
+    ("lang", "again", "bare"),
+    [("en", "the printer stopped working again", "reopen it"), ("zh", "打印机又坏了", "重新打开")],
+)
+async def test_again_with_nothing_to_reopen_is_a_new_problem(
+    users: dict[str, Chat], seeded: Desk, nlu_engine: EmbeddedEngine, lang: str, again: str, bare: str
+) -> None:
+    # "Again" reads like a reopen, but a user without a resolved ticket is describing a fault:
+    # before, the bot only asked "which ticket should I reopen?" and the problem was lost.
+    chat = users[lang]
+    assert nlu_engine.parse(again).intent.name == "reopen"  # the case this is about
+    await chat.say(again)
+    assert t(lang, "reopen.which") not in chat.text, chat.replies
+    assert "/not_solved" in chat.payloads or "/urgency high" in chat.payloads, chat.replies
+    await skip_kb(chat)
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):  # a short report gets one request for detail
+        await chat.say(SAY[lang]["detail"])
+    assert "INC-1" in chat.text, chat.replies
+    made = await ticket(seeded, "INC-1")
+    assert made.category is not None and made.category.path == "printer"
+    await chat.say(bare)  # only a ticket to reopen answers this, and INC-1 is still open
+    assert await count(seeded, Ticket) == 1
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_service_request_asks_its_configured_questions(
     users: dict[str, Chat], seeded: Desk, lang: str
