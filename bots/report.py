@@ -10,6 +10,7 @@ reference, priority and promised times.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -53,6 +54,7 @@ URGENCY = {
     "team": ("high", "high"),
 }
 WORDY = 25  # weighted characters: shorter descriptions get one request for detail
+_RECENT = timedelta(minutes=15)  # a report this soon after the conversation's last ticket may be about it
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
@@ -198,6 +200,11 @@ def _take_entities(turn: Turn, draft: dict[str, Any], category: str | None) -> N
 async def continue_report(turn: Turn) -> None:
     """Ask for the next missing piece, or open the ticket when nothing is missing."""
     draft: dict[str, Any] = turn.state["draft"]
+    if not draft.get("dup_checked") and (recent := await _just_opened(turn, draft)) is not None:
+        # More words right after a ticket was opened are most likely about it: ask first.
+        draft["dup_checked"] = True
+        _offer_to_add(turn, recent)
+        return
     skipped = draft.get("skipped", [])
     if not draft.get("category") and "category" not in skipped:
         turn.state["step"] = "category"
@@ -221,14 +228,31 @@ async def continue_report(turn: Turn) -> None:
         draft["dup_checked"] = True
         similar = await _similar_open_ticket(turn, draft)
         if similar is not None:
-            turn.state["step"] = "dup"
-            buttons = [
-                turn.button("dup.add", f"/add {similar.ref}", ref=similar.ref),
-                turn.button("dup.new", "/new"),
-            ]
-            turn.say(turn.t("dup.offer", ref=similar.ref, subject=similar.subject), buttons)
+            _offer_to_add(turn, similar)
             return
     await _open_ticket(turn, draft)
+
+
+def _offer_to_add(turn: Turn, ticket: Ticket) -> None:
+    turn.state["step"] = "dup"
+    buttons = [turn.button("dup.add", f"/add {ticket.ref}", ref=ticket.ref), turn.button("dup.new", "/new")]
+    turn.say(turn.t("dup.offer", ref=ticket.ref, subject=ticket.subject), buttons)
+
+
+async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
+    """The open ticket this conversation opened within ``_RECENT``, unless the report names
+    another kind of problem ("and my VPN is down too" after a printer ticket is new)."""
+    if turn.conversation.ticket_id is None:
+        return None
+    ticket = await turn.session.get(Ticket, turn.conversation.ticket_id)
+    if ticket is None or ticket.status not in OPEN_STATUSES or ticket.requester_id != turn.person.id:
+        return None
+    if ticket.created_at < turn.desk.now() - _RECENT:
+        return None
+    named = (draft.get("category") or "").split("/")[0]
+    if named and ticket.category is not None and ticket.category.path.split("/")[0] != named:
+        return None
+    return ticket
 
 
 async def _similar_open_ticket(turn: Turn, draft: dict[str, Any]) -> Ticket | None:

@@ -283,10 +283,11 @@ async def test_an_unknown_category_is_asked_with_buttons(
 
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_similar_open_ticket_is_offered_instead_of_a_duplicate(
-    users: dict[str, Chat], seeded: Desk, lang: str
+    users: dict[str, Chat], seeded: Desk, clock: Clock, lang: str
 ) -> None:
     chat = users[lang]
     ref = await open_printer_ticket(chat, lang)
+    clock.advance(hours=2)  # not a follow-up to the ticket just opened: similar by its words
     await chat.say(SAY[lang]["printer"])
     await skip_kb(chat)
     await chat.say("/urgency high")
@@ -367,6 +368,40 @@ async def test_giving_up_a_report_or_request_before_its_ticket_opens_none(
     assert chat.payloads == ["/report", "/request", "/status", "/human"]
     await chat.say(give_up)  # again: nothing left to give up, and still no ticket
     assert await count(seeded, Ticket) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "more", "other"),
+    [
+        ("en", "my old laptop is too slow to run CAD", "my vpn won't connect either"),
+        ("zh", "现在的电脑太旧了，跑不动CAD", "另外VPN也连不上"),
+    ],
+)
+async def test_more_words_right_after_a_ticket_are_offered_to_it_first(
+    users: dict[str, Chat], seeded: Desk, clock: Clock, lang: str, more: str, other: str
+) -> None:
+    # After "I need a new laptop" became REQ-1, "my old laptop is too slow" is its reason, not a
+    # new incident: the bot used to ask for the urgency and open one. Now it asks first.
+    chat = users[lang]
+    await chat.say("/request hardware")
+    await chat.say(chat.payloads[0])  # the first item: a laptop
+    while "REQ-1" not in chat.text:  # where to deliver it, and whatever else the request asks
+        await chat.say(SAY[lang]["detail"])
+    clock.advance(minutes=5)
+    await chat.say(more)
+    await skip_kb(chat)
+    assert chat.payloads == ["/add REQ-1", "/new"], chat.replies
+    await chat.say("/add REQ-1")
+    assert chat.text == t(lang, "info.added", ref="REQ-1")
+    request = await ticket(seeded, "REQ-1")
+    async with seeded.session() as s:
+        said = list(await s.scalars(select(Message.text).where(Message.ticket_id == request.id)))
+    assert more in said
+    # Another kind of problem is new: no offer.
+    await chat.say(other)
+    await skip_kb(chat)
+    assert "/add REQ-1" not in chat.payloads
+    assert await count(seeded, Ticket) == 1
 
 
 @pytest.mark.parametrize(
