@@ -34,7 +34,7 @@ from desk.agents import find_agent
 from desk.context import Actor, Desk
 from desk.conversations import thread_ticket_id
 from desk.errors import NotFound
-from desk.models import OutboxItem, Ticket
+from desk.models import Attachment, OutboxItem, Ticket
 from desk.notifications import notify_agent
 from desk.tickets import MAX_CC, add_comment, get_ticket, requester_ticket
 
@@ -120,7 +120,8 @@ async def _agent_answer(turn: Turn, text: str) -> bool:
     """An agent's reply to a notification the desk mailed them: an internal note by that agent
     on the ticket the notification named (its reference leads the subject), or with ``#public``
     first their public comment, which reaches the requester (Zendesk's mail commands, the other
-    way round: a mail is internal unless the agent says otherwise); never a ticket of their own.
+    way round: a mail is internal unless the agent says otherwise), with the mail's files;
+    never a ticket of their own.
     Whether the mail was one. An agent's new mail is not: agents have IT problems too."""
     inbound = turn.inbound
     ids = _thread_ids(inbound)
@@ -152,9 +153,19 @@ async def _agent_answer(turn: Turn, text: str) -> bool:
         author = Actor("agent", agent.id, agent.name)
         public = _PUBLIC.match(text)
         body = text[public.end() :] if public else text
-        if body.strip():
+        files = list(
+            await turn.session.scalars(select(Attachment).where(Attachment.message_id == turn.message.id))
+        )
+        if body.strip() or files:
             await add_comment(
-                turn.session, turn.desk, author, ticket, body, public=bool(public), channel="email"
+                turn.session,
+                turn.desk,
+                author,
+                ticket,
+                body,
+                public=bool(public),
+                channel="email",
+                files=files,
             )
     return True
 

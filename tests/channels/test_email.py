@@ -259,10 +259,14 @@ async def test_agents_get_notifications_by_mail_and_their_reply_is_a_note(
         assert t.status == "in_progress"  # the assignee working on it acknowledges it
     # "#public" first: the answer reaches the requester, as Tom's comment.
     assert "#public" in _text(notification)  # the mail says how
-    await tom.send(
-        tom.write("", "#public\nPlease try again: the dock has the 1.4 firmware now.", reply_to=notification)
+    public_mail = tom.write(
+        "", "#public\nPlease try again: the dock has the 1.4 firmware now.", reply_to=notification
     )
+    public_mail.add_attachment(b"firmware notes\n", maintype="text", subtype="plain", filename="dock-1.4.txt")
+    await tom.send(public_mail)
     [answer] = await alice.inbox()
+    [notes] = list(answer.iter_attachments())  # his file reaches her too
+    assert (notes.get_filename(), notes.get_content()) == ("dock-1.4.txt", "firmware notes\n")
     assert "Please try again: the dock has the 1.4 firmware now." in _text(answer) and "#public" not in _text(
         answer
     )
