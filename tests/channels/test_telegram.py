@@ -16,9 +16,11 @@ from bots.wiring import Runtime, build_runtime
 from channels.base import Address, Button, DeliveryError, Outbound
 from channels.base import Attachment as File
 from channels.telegram import TelegramChannel, _chunks, file_url
-from desk.context import Desk
+from desk.attachments import store_attachment
+from desk.context import Actor, Desk
 from desk.models import Attachment, Message
 from desk.outbox import deliver_due
+from desk.tickets import add_comment, get_ticket
 from nlu import EmbeddedEngine
 from tests.channels.conftest import asgi_client, channel_runtime
 from tests.conftest import Clock, base_config, make_settings
@@ -108,6 +110,24 @@ async def test_a_chinese_message_is_answered_on_telegram_with_buttons_once(
     assert "INC-1" in fake.sent()[-1]["text"]
     directions = [d for d, _ in await transcript(tg.desk)]
     assert directions.count("in") == 2  # the retried update was recorded once
+
+
+async def test_an_agents_ticket_comment_with_a_screenshot_reaches_the_telegram_user(
+    web: httpx.AsyncClient, tg: Runtime, fake: FakeTelegram
+) -> None:
+    await web.post("/telegram/webhook", json=update(20, "转人工"), headers=HEADERS)
+    await deliver_due(tg.desk, tg.registry)
+    shot = b"\x89PNG\r\n\x1a\n where to click"
+    async with tg.desk.session() as s:
+        upload = await store_attachment(s, tg.desk, shot, "设置.png")
+        ticket = await get_ticket(s, "INC-1")
+        await add_comment(s, tg.desk, Actor("agent", None, "Li Wei"), ticket, "请按图操作", files=[upload])
+    fake.calls.clear()
+    assert await deliver_due(tg.desk, tg.registry) == 1
+    sent = [(m, p) for m, p in fake.calls if m.startswith("send")]
+    assert [m for m, _ in sent] == ["sendMessage", "sendPhoto"]
+    assert "请按图操作" in sent[0][1]["text"]
+    assert sent[1][1]["photo"] == {"filename": "设置.png", "data": shot}
 
 
 EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.json"))
