@@ -90,15 +90,19 @@ def test_gibberish_is_less_confident_than_known_text(
 
 @pytest.fixture(scope="module")
 def desk_folds() -> list[Evaluation]:
-    """Five-fold cross-validation on the desk's data: one held-out fifth moves by +-1.4 points."""
+    """Five-fold cross-validation on the desk's data, twice with different shuffles: one
+    held-out fifth moves by +-1.4 points, and one shuffle's mean by about one point (0.804 to
+    0.822 over four shuffles on 2026-12-04), so the floors are checked on the mean of two."""
     from sklearn.model_selection import StratifiedKFold
 
     data = load_training_data(DEFAULT_DATA_DIR)
     labels = [ex.intent for ex in data.examples]
-    folds = StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(labels)), labels)
     return [
         evaluate(EmbeddedEngine.train(data.filter(train)), data.filter(test), threshold=0.0)
-        for train, test in folds
+        for seed in (0, 1)
+        for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(
+            np.zeros(len(labels)), labels
+        )
     ]
 
 
