@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 _CHATTER = {"out_of_scope", OOS_INTENT}
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
+# Questions answered in the user's own words, where a new problem can be mistaken for the answer.
+_FREE_TEXT = {("request", "answer"), ("report", "description")}
+_ANOTHER = re.compile(
+    r"\b(also|too|another|actually|as well|btw|by the way|plus)\b|另外|还有|也|顺便|对了", re.IGNORECASE
+)
 _NOT_A_WORD = re.compile(r"[^\w]+")
 _TITLE_MATCH = 88  # rapidfuzz ratio: "i cant work" is "I can't work"; "yes" is not "Yes, fixed"
 _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
@@ -134,6 +139,13 @@ async def _command(turn: Turn, text: str) -> bool:
         ref, score = arg.split()
         turn.state.update(flow="survey", step="score", survey=ref.upper())
         await followup.survey_answer(turn, ref, int(score), "")
+    elif name == "answer" and turn.state.get("pending"):
+        # "It's my answer": what they wrote answers the question after all.
+        pending = turn.state.pop("pending")
+        if turn.state.get("flow") == "request":
+            await report.answer_request(turn, pending)
+        else:
+            await _describe(turn, pending)
     elif name == "skip" and turn.state.get("flow") == "survey":
         await followup.survey_answer(turn, turn.state["survey"], None, "skip")
     else:
@@ -145,6 +157,7 @@ async def _flow(turn: Turn, text: str) -> bool:
     """A flow waiting for free text takes this message, unless it clearly asks for something else."""
     flow, step = turn.state.get("flow"), turn.state.get("step")
     intent = turn.parse.intent
+    turn.state.pop("pending", None)  # an "answer or new problem?" left unanswered
     if _drops_the_draft(turn, flow, step):
         turn.reset()
         turn.say(turn.t("flow.dropped"), turn.menu())
@@ -166,10 +179,13 @@ async def _flow(turn: Turn, text: str) -> bool:
         if not await report.suggest_articles(turn, text):
             await report.continue_report(turn)
         return True
+    if (flow, step) in _FREE_TEXT and await _another_problem(turn, text):
+        turn.state["pending"] = text.strip()
+        buttons = [turn.button("flow.answer", "/answer"), turn.button("flow.new", f"/report {text.strip()}")]
+        turn.say(turn.t("flow.which"), buttons)
+        return True
     if flow == "report" and step == "description":
-        draft = turn.state["draft"]
-        draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
-        await report.continue_report(turn)
+        await _describe(turn, text)
         return True
     # "Not solved" / "没有解决" after the articles reads like "reopen" without context: here,
     # with no ticket named, it is the verdict on the articles.
@@ -189,6 +205,27 @@ async def _flow(turn: Turn, text: str) -> bool:
         await report.answer_request(turn, text)
         return True
     return False
+
+
+async def _describe(turn: Turn, text: str) -> None:
+    draft = turn.state["draft"]
+    draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
+    await report.continue_report(turn)
+
+
+async def _another_problem(turn: Turn, text: str) -> bool:
+    """Whether an answer to a free-text question reads as a new problem of another kind
+    ("actually my VPN is broken too" when asked which software): then the bot asks which it
+    is rather than file it as the answer.
+
+    It takes a problem that names a category other than the draft's *and* words that add a
+    new topic ("also", "too", "actually", "另外", "也"...): the intent alone is not enough, as
+    "drawing network diagrams", a reason for a software request, reads as a network problem
+    (0.997), and "because my laptop is too slow" is a fine reason for a laptop request."""
+    if turn.parse.intent.name not in ("report_problem", "add_info") or not _ANOTHER.search(text):
+        return False
+    named, current = await report.named_category(turn), report.draft_category(turn)
+    return bool(named and current and named.split("/")[0] != current.split("/")[0])
 
 
 def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:

@@ -35,6 +35,7 @@ __all__ = [
     "answer_request",
     "choose_request",
     "continue_report",
+    "draft_category",
     "kb_verdict",
     "named_category",
     "open_ticket",
@@ -419,6 +420,15 @@ def _named_option(question: RequestQuestion, text: str) -> RequestOption | None:
 
 def _pending(kind: RequestType, answers: dict[str, str]) -> RequestQuestion | None:
     return next((q for q in kind.questions if q.key not in answers), None)
+
+
+def draft_category(turn: Turn) -> str | None:
+    """The category of the report or request being written, if it has one yet."""
+    if turn.state.get("flow") == "request":
+        key = (turn.state.get("request") or {}).get("key")
+        kind = next((r for r in _request_types(turn) if r.key == key), None)
+        return kind.category if kind is not None else None
+    return (turn.state.get("draft") or {}).get("category")
 
 
 async def answer_request(turn: Turn, text: str) -> None:

@@ -448,6 +448,41 @@ async def test_service_request_asks_its_configured_questions(
     assert SAY[lang]["reason"] in made.description
 
 
+@pytest.mark.parametrize(
+    ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
+)
+async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
+    users: dict[str, Chat], seeded: Desk, lang: str, other: str
+) -> None:
+    # Asked which software, "actually my VPN is broken too" became REQ-1 "New software: actually
+    # my VPN is broken too". Now the bot asks which it is.
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(SAY[lang]["software"])
+    assert chat.text == getattr(software.questions[0], lang)
+    await chat.say(other)
+    assert chat.text == t(lang, "flow.which")
+    assert chat.payloads == ["/answer", f"/report {other}"]
+    await chat.click(t(lang, "flow.new"))
+    await skip_kb(chat)
+    assert "/urgency high" in chat.payloads, chat.replies  # the VPN report goes on
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert made.category is not None and made.category.path.startswith("network")
+    assert await count(seeded, Ticket) == 1  # the software request was given up, not filed
+
+    # "It's my answer" keeps it as the answer.
+    await chat.say(SAY[lang]["software"])
+    await chat.say(other)
+    await chat.click(t(lang, "flow.answer"))
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])  # "drawing network diagrams": an answer, no question
+    assert "REQ-1" in chat.text, chat.replies
+    assert other in (await ticket(seeded, "REQ-1")).subject
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_each_answer_to_a_request_chosen_by_button_is_kept(
     users: dict[str, Chat], seeded: Desk, lang: str
