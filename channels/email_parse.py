@@ -24,7 +24,7 @@ from email.parser import BytesParser
 from channels.base import Attachment
 from channels.email_text import html_to_text, strip_reply
 
-__all__ = ["MailRejected", "ParsedMail", "auto_reason", "delivery_failure", "parse_mail"]
+__all__ = ["MailRejected", "ParsedMail", "auto_reason", "delivery_failure", "legacy_bounce", "parse_mail"]
 
 _IDS = re.compile(r"<[^<>\s]+>")
 # Charsets that mail software declares for text that is really their superset.
@@ -49,8 +49,9 @@ class ParsedMail:
         copied: The other people the mail was addressed to (To and Cc, lower case, without the
             sender), in order.
         bounce: For a delivery status notification (RFC 3464) that reports failed recipients,
-            who and why (``bob@x: 5.1.1 (smtp; 550 5.1.1 User unknown)``); the Message-ID of the
-            mail that failed is then among ``thread_ids``.
+            who and why (``bob@x: 5.1.1 (smtp; 550 5.1.1 User unknown)``), or a mail server's
+            bounce in its own words (:func:`legacy_bounce`); the Message-ID of the mail that
+            failed is then among ``thread_ids`` when the bounce quotes it.
         defects: What the parser found wrong, for the log.
     """
 
@@ -235,6 +236,53 @@ def delivery_failure(msg: Message) -> tuple[str | None, list[str]]:
     return ("; ".join(failures) or None), list(dict.fromkeys(originals))
 
 
+# Automatic mail from a mail system (a bounce), not from a person's out-of-office.
+_MAIL_SYSTEM = (
+    "Auto-Submitted: auto-generated",
+    "empty envelope sender",
+    "empty Return-Path",
+    "sent by mailer-daemon",
+    "sent by postmaster",
+)
+_DIAGNOSTIC = re.compile(r"\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b[^\n)]*")
+_QUOTED_ID = re.compile(r"^[ \t]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+def legacy_bounce(msg: Message, auto: str | None) -> tuple[str | None, list[str]]:
+    """What a bounce in a mail server's own words says failed (sendmail, qmail, Exim, older
+    Exchange, Yahoo...: mail systems that send no RFC 3464 report), read with the detectors of
+    flufl.bounce (Mailman's). Only for automatic mail from a mail system.
+
+    Returns who failed, with the first SMTP status line of the report if it has one
+    (``bob@x: 550 5.1.1 User unknown``), and the Message-IDs of the mail it is about, found in
+    the copy of its headers that such reports quote or attach.
+    """
+    if auto is None or not auto.startswith(_MAIL_SYSTEM):
+        return None, []
+    from flufl.bounce import scan_message  # only for the rare bounce that is not a report
+
+    failed = sorted(a.decode("utf-8", "replace") for a in scan_message(msg))
+    if not failed:
+        return None, []
+    texts: list[str] = []
+    originals: list[str] = []
+    for part in _parts(msg):
+        if part.get_content_type() in ("message/rfc822", "message/global"):
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else inner
+            if isinstance(inner, Message):
+                originals += _IDS.findall(str(inner.get("Message-ID") or ""))
+        elif part.get_content_maintype() == "text":
+            data = part.get_payload(decode=True)
+            texts.append(
+                data.decode("utf-8", "replace") if isinstance(data, bytes) else str(part.get_payload())
+            )
+    text = "\n".join(texts)
+    why = _DIAGNOSTIC.search(text)
+    failure = "; ".join(f"{a}: {why.group(0).strip()}" if why else a for a in failed)
+    return failure, list(dict.fromkeys([*originals, *_QUOTED_ID.findall(text)]))
+
+
 def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
     """Parse one mail as received.
 
@@ -264,8 +312,11 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         defects.append("NoMessageID")
     references = _IDS.findall(_header(msg, fallback, "References"))
     thread = [*_IDS.findall(_header(msg, fallback, "In-Reply-To")), *reversed(references)]
+    auto = auto_reason(fallback, envelope_from, address)
     try:
         bounce, originals = delivery_failure(fallback)
+        if bounce is None and fallback.get_content_type() != "multipart/report":
+            bounce, originals = legacy_bounce(fallback, auto)
     except Exception:  # a report too broken to read is still kept, as an automatic mail
         bounce, originals = None, []
         defects.append("UnreadableDeliveryReport")
@@ -319,7 +370,7 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         reply=strip_reply(body, sender_name=name, sender_address=address),
         attachments=tuple(files),
         thread_ids=tuple(dict.fromkeys(thread)),
-        auto=auto_reason(fallback, envelope_from, address),
+        auto=auto,
         defects=tuple(dict.fromkeys(defects)),
         bounce=bounce,
         copied=tuple(dict.fromkeys(a for a in copied if a != address)),

@@ -502,6 +502,45 @@ async def test_a_bounce_of_our_mail_is_noted_on_its_ticket_and_the_assignee_hear
     assert count == 1
 
 
+SENDMAIL_BOUNCE = (FIXTURES / "flufl-bounce" / "sendmail_02.txt").read_bytes()
+SENDMAIL_FROM = b"From: Mail Delivery Subsystem <MAILER-DAEMON@mortimer.peterlink.ru>"
+
+
+def test_a_bounce_in_a_mail_servers_own_words_names_who_failed() -> None:
+    # sendmail sends no RFC 3464 report: flufl.bounce's detectors read its words.
+    raw = SENDMAIL_BOUNCE.replace(b"From: <>", SENDMAIL_FROM)
+    parsed = parse_mail(raw, envelope_from="")
+    assert parsed.auto is not None
+    assert parsed.bounce == "foo@rbd.spb.ru: 550 5.1.1 User unknown"
+    # An out-of-office that happens to mention an address and a status is no bounce.
+    ooo = raw.replace(b"Auto-Submitted: auto-generated (failure)", b"Auto-Submitted: auto-replied").replace(
+        SENDMAIL_FROM, b"From: Foo <foo@rbd.spb.ru>"
+    )
+    assert parse_mail(ooo, envelope_from="foo@rbd.spb.ru").bounce is None
+
+
+async def test_a_sendmail_bounce_of_our_mail_is_noted_on_its_ticket(mail: Runtime, relay: FakeRelay) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Docking station", "The docking station does not charge my laptop."))
+    await alice.inbox()
+    [ticket] = await tickets(mail)
+    async with mail.desk.session() as s:
+        await add_comment(s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Which model is it?")
+    [question] = await alice.inbox()
+    copied = "".join(f"{k}: {v}\n" for k, v in question.items() if k in ("Message-ID", "Subject", "To"))
+    raw = SENDMAIL_BOUNCE.replace(b"From: <>", SENDMAIL_FROM).replace(b"foo@rbd.spb.ru", ALICE.encode())
+    await Person(mail, relay, "mailer-daemon@mortimer.peterlink.ru", "").send(
+        raw + copied.encode(), sender=""
+    )
+    async with mail.desk.session() as s:
+        t = await get_ticket(s, ticket.ref)
+        [note] = await s.scalars(
+            select(Message).where(Message.ticket_id == t.id, Message.direction == "internal")
+        )
+    assert ALICE in note.text and "550 5.1.1 User unknown" in note.text
+    assert len(await tickets(mail)) == 1 and await alice.inbox() == []
+
+
 async def reported_and_resolved(
     mail: Runtime, person: Person, subject: str, body: str, solution: str
 ) -> tuple[Ticket, EmailMessage]:
