@@ -107,6 +107,10 @@ def test_words_that_describe_the_fault_are_not_an_urgency(desk_engine: EmbeddedE
         ("4 stars", "4"),
         ("great", "5"),
         ("terrible", "1"),
+        ("not satisfied", "2"),  # was 4: "satisfied" inside it
+        ("not great, took two days", "2"),
+        ("very bad", "1"),
+        ("not bad", "4"),
         ("非常满意", "5"),
         ("不满意", "2"),
         ("非常不满意", "1"),
