@@ -162,6 +162,16 @@ async def _flow(turn: Turn, text: str) -> bool:
         turn.reset()
         turn.say(turn.t("flow.dropped"), turn.menu())
         return True
+    declines = intent.name in ("cancel_ticket", "deny") and intent.confidence >= 0.6
+    if (
+        (flow, step) == ("survey", "score")
+        and declines
+        and followup.rating_from(turn, text) is None  # "不满意" is a 2, not a refusal
+        and not followup.ref_in(turn)
+    ):
+        # "算了" / "no thanks" to "how satisfied are you?": no rating, not a cancellation.
+        await followup.survey_answer(turn, turn.state["survey"], None, "skip")
+        return True
     if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):
         return False
     if flow == "survey":

@@ -662,6 +662,37 @@ async def test_out_of_scope_gets_a_short_polite_answer(users: dict[str, Chat], l
     assert chat.payloads == ["/report", "/request", "/status", "/human"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "decline", "score"),
+    [("en", "no thanks", None), ("zh", "算了", None), ("en", "not satisfied", 2), ("zh", "不满意", 2)],
+)
+async def test_declining_to_rate_is_not_a_cancellation(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    decline: str,
+    score: int | None,
+) -> None:
+    # "算了" at "how satisfied are you?" got "Which ticket should I cancel?"; "not satisfied"
+    # was a 4 ("satisfied" inside it). A refusal skips the rating; a low rating is a rating.
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    h = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Re-added the queue"}, headers=h)
+    await chat.fetch()
+    await chat.say(f"/confirm {ref}")
+    assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+    await chat.say(decline)
+    if score is None:
+        assert chat.text == t(lang, "csat.skip")
+    else:
+        assert chat.text == t(lang, "csat.low", ref=ref, score=score)
+    done = await ticket(seeded, ref)
+    assert (done.status, done.csat_score) == ("closed", score)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_resolution_confirmation_and_rating(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
