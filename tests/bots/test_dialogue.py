@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -107,6 +108,16 @@ async def open_printer_ticket(chat: Chat, lang: str) -> str:
         await chat.say(SAY[lang]["detail"])
     ref = chat.text.split("INC-")[1].split(" ")[0].rstrip('：:，,.。"「」')
     return f"INC-{int(''.join(c for c in ref if c.isdigit()))}"
+
+
+async def resolved_printer_ticket(
+    chat: Chat, lang: str, client: httpx.AsyncClient, tokens: dict[str, str], solution: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """A printer ticket an agent resolved with ``solution``; its reference and what the user got."""
+    ref = await open_printer_ticket(chat, lang)
+    headers = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": solution}, headers=headers)
+    return ref, await chat.fetch()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -678,10 +689,7 @@ async def test_declining_to_rate_is_not_a_cancellation(
     # "算了" at "how satisfied are you?" got "Which ticket should I cancel?"; "not satisfied"
     # was a 4 ("satisfied" inside it). A refusal skips the rating; a low rating is a rating.
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
-    h = {"Authorization": tokens["agent"]}
-    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Re-added the queue"}, headers=h)
-    await chat.fetch()
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the queue")
     await chat.say(f"/confirm {ref}")
     assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
     await chat.say(decline)
@@ -698,12 +706,7 @@ async def test_resolution_confirmation_and_rating(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
-    h = {"Authorization": tokens["agent"]}
-    await client.post(
-        f"/api/v1/tickets/{ref}/resolve", json={"solution": "Re-added the printer queue"}, headers=h
-    )
-    feed = await chat.fetch()
+    ref, feed = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
     assert ref in feed[-1]["text"] and "Re-added the printer queue" in feed[-1]["text"]
     assert [b["payload"] for b in feed[-1]["buttons"]] == [f"/confirm {ref}", f"/reopen {ref}"]
     await chat.say(f"/confirm {ref}")
@@ -727,10 +730,8 @@ async def test_still_broken_reopens_and_a_low_score_is_flagged(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Rebooted it")
     h = {"Authorization": tokens["agent"]}
-    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Rebooted it"}, headers=h)
-    await chat.fetch()
     await chat.say(SAY[lang]["still_broken"])
     assert chat.text == t(lang, "confirm.reopened", ref=ref)
     assert (await ticket(seeded, ref)).status in ("new", "in_progress")
