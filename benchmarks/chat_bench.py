@@ -44,6 +44,10 @@ wakes, reading the last buttons from the transcript); turning routing, escalatio
 changed it by less than the run-to-run spread (32.0-33.5). On 2026-12-04 the last buttons are read
 for every message up to 60 characters (a typed button title picks the button), and the state is
 deep-copied per turn: 33.6 / 37.9 messages/s against 35.0 / 39.6 on 2026-11-22, within that
+spread. Later on 2026-12-04, on a slower and noisier machine (SQLite runs of the same code
+18.8-27.4), the code of the start of that session (18506e1) and the code after it (reports check
+the conversation's recent ticket; files on outbound messages) ran alternately on SQLite: 22.7,
+26.3, 23.6 before against 18.8, 26.4, 21.2, 27.4 after: no difference beyond the machine's own
 spread."""
 
 FLOWS = {
