@@ -8,8 +8,10 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from channels.base import Address, DeliveryError, Outbound
 from desk.context import Desk
 from desk.models import ApiToken, OutboxItem
+from desk.outbox import deliver_due
 from tests.conftest import Clock
 
 ANN = {"email": "ann@corp.example", "name": "Ann Lee"}
@@ -274,3 +276,34 @@ async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) 
     assert (await client.get("/api/v1/me", headers=h)).status_code == 200
     assert (await client.post("/api/v1/auth/logout", headers=h)).status_code == 204
     assert (await client.get("/api/v1/me", headers=h)).status_code == 401
+
+
+async def test_each_message_says_whether_it_reached_the_requester(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    await create(client, tokens["agent"])
+    reply = (
+        await client.post("/api/v1/tickets/INC-1/comments", json={"body": "On my way"}, headers=h)
+    ).json()
+
+    async def copy_of_reply() -> dict[str, Any]:
+        ticket = (await client.get("/api/v1/tickets/INC-1", headers=h)).json()
+        comment = next(m for m in ticket["messages"] if m["id"] == reply["id"])
+        assert comment["delivery"] is None  # the comment itself is not sent; its copy is
+        copy: dict[str, Any] = next(m for m in ticket["messages"] if m["copy_of"] == reply["id"])
+        return copy
+
+    assert (await copy_of_reply())["delivery"] == {"status": "pending", "attempts": 0, "error": None,
+                                                   "sent_at": None}  # fmt: skip
+
+    class Refusing:
+        def handles(self, channel: str) -> bool:
+            return True
+
+        async def send(self, address: Address, message: Outbound) -> str | None:
+            raise DeliveryError("550 5.1.1 <ann@corp.example>: no such user", permanent=True)
+
+    await deliver_due(seeded, Refusing())
+    failed = (await copy_of_reply())["delivery"]
+    assert (failed["status"], failed["attempts"]) == ("failed", 1) and "no such user" in failed["error"]

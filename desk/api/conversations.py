@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.api.deps import CurrentAgent, DeskDep
-from desk.api.schemas import message_json
+from desk.api.schemas import deliveries_of, message_json
 from desk.attachments import take_uploads
 from desk.context import Desk
 from desk.errors import InvalidInput
@@ -52,10 +52,11 @@ async def _json(
     if c.mode == "queued":
         out["queue_position"] = (await queue_slot(session, desk, c)).position
     if messages:
-        rows = await session.scalars(
-            select(Message).where(Message.conversation_id == c.id).order_by(Message.id)
+        rows = list(
+            await session.scalars(select(Message).where(Message.conversation_id == c.id).order_by(Message.id))
         )
-        out["messages"] = [message_json(m) for m in rows]
+        deliveries = await deliveries_of(session, rows)
+        out["messages"] = [message_json(m, deliveries.get(m.id)) for m in rows]
     return out
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.errors import InvalidInput
-from desk.models import Agent, Group, Message, Ticket, TicketEvent
+from desk.models import Agent, Group, Message, OutboxItem, Ticket, TicketEvent
 from desk.sla import sla_view
 
 __all__ = [
@@ -24,6 +27,8 @@ __all__ = [
     "TicketPatch",
     "agent_json",
     "decode_cursor",
+    "deliveries_of",
+    "delivery_json",
     "encode_cursor",
     "event_json",
     "group_json",
@@ -179,8 +184,10 @@ def ticket_json(
     *,
     events: list[TicketEvent] | None = None,
     messages: list[Message] | None = None,
+    deliveries: Mapping[int, OutboxItem] | None = None,
 ) -> dict[str, Any]:
-    """The contract's ticket (§5.5), plus ``events`` and ``messages`` when given."""
+    """The contract's ticket (§5.5), plus ``events`` and ``messages`` when given (with how each
+    went out, from ``deliveries``: :func:`deliveries_of`)."""
     sla = sla_view(ticket, now)
     requester = ticket.requester
     out: dict[str, Any] = {
@@ -227,7 +234,7 @@ def ticket_json(
     if events is not None:
         out["events"] = [event_json(e) for e in events]
     if messages is not None:
-        out["messages"] = [message_json(m) for m in messages]
+        out["messages"] = [message_json(m, (deliveries or {}).get(m.id)) for m in messages]
     return out
 
 
@@ -244,8 +251,33 @@ def event_json(event: TicketEvent) -> dict[str, Any]:
     }
 
 
-def message_json(message: Message) -> dict[str, Any]:
+async def deliveries_of(session: AsyncSession, messages: Sequence[Message]) -> dict[int, OutboxItem]:
+    """The latest outbox row of each of ``messages`` that went out through the outbox."""
+    ids = [m.id for m in messages]
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(OutboxItem).where(OutboxItem.message_id.in_(ids)).order_by(OutboxItem.id)
+    )
+    return {row.message_id: row for row in rows if row.message_id is not None}
+
+
+def delivery_json(item: OutboxItem | None) -> dict[str, Any] | None:
+    """How a message to a user fared: ``pending`` (queued or being retried), ``sent`` or
+    ``failed`` (given up on; ``error`` says why), so that an agent knows whether it arrived."""
+    if item is None:
+        return None
     return {
+        "status": item.status,
+        "attempts": item.attempts,
+        "error": item.last_error,
+        "sent_at": _iso(item.sent_at),
+    }
+
+
+def message_json(message: Message, delivery: OutboxItem | None = None) -> dict[str, Any]:
+    return {
+        "delivery": delivery_json(delivery),
         "id": message.id,
         "conversation_id": message.conversation_id,
         "copy_of": message.copy_of_id,

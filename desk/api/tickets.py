@@ -23,6 +23,7 @@ from desk.api.schemas import (
     TicketIn,
     TicketPatch,
     decode_cursor,
+    deliveries_of,
     encode_cursor,
     message_json,
     ticket_json,
@@ -56,7 +57,8 @@ async def _full(session: AsyncSession, desk: Desk, ticket: Ticket) -> dict[str, 
     messages = list(
         await session.scalars(select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id))
     )
-    return ticket_json(ticket, desk.now(), events=events, messages=messages)
+    deliveries = await deliveries_of(session, messages)
+    return ticket_json(ticket, desk.now(), events=events, messages=messages, deliveries=deliveries)
 
 
 @router.get("/tickets", summary="List tickets, newest first")
