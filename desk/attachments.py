@@ -213,7 +213,13 @@ async def purge_unused_uploads(desk: Desk) -> int:
         )
         if not stale:
             return 0
-        await session.execute(delete(Attachment).where(Attachment.id.in_([row.id for row in stale])))
+        await session.execute(
+            delete(Attachment).where(
+                Attachment.id.in_([row.id for row in stale]),
+                Attachment.message_id.is_(None),  # not taken by a message since the select
+                Attachment.ticket_id.is_(None),
+            )
+        )
         for digest in {row.sha256 for row in stale}:
             if (
                 await session.scalar(select(Attachment.id).where(Attachment.sha256 == digest).limit(1))
