@@ -29,6 +29,7 @@ from desk.db import Database
 from desk.escalation import ESCALATION_JOBS
 from desk.migrate import pending_migrations
 from desk.models import Message
+from desk.notifications import tell_of_failed_delivery
 from desk.outbox import run_delivery
 from desk.routing import ROUTING_JOBS, route_waiting
 from desk.scheduler import Job, run_router, run_scheduler
@@ -131,6 +132,8 @@ def build_runtime(
             settings.database.url, echo=settings.database.echo, pool_size=settings.database.pool_size
         )
         desk = Desk(settings=settings, db=db)
+    if tell_of_failed_delivery not in desk.failure_hooks:  # tests build several runtimes on one desk
+        desk.failure_hooks.append(tell_of_failed_delivery)
     bot = BotRouter(desk, understanding or Understanding(settings.nlu))
     registry = ChannelRegistry()
     app = create_api(desk)

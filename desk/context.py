@@ -17,13 +17,16 @@ from desk.db import Database
 from desk.settings import Settings
 
 if TYPE_CHECKING:
-    from desk.models import Agent, Conversation
+    from desk.models import Agent, Conversation, OutboxItem
 
-__all__ = ["Actor", "Desk", "ReleaseHook"]
+__all__ = ["Actor", "Desk", "FailureHook", "ReleaseHook"]
 
 # Called inside the transaction that hands a conversation back to the bot, before its state is
 # cleared: what mirrors the conversation elsewhere (the Slack agent room) says so there.
 ReleaseHook = Callable[[AsyncSession, "Conversation", "Agent"], Awaitable[None]]
+# Called inside the transaction that gives up on delivering an outbox row that carries a message
+# to a user: whoever should know that the user never got it is told.
+FailureHook = Callable[[AsyncSession, "Desk", "OutboxItem"], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,7 @@ class Desk:
     outbox_event: asyncio.Event = field(default_factory=asyncio.Event)
     route_event: asyncio.Event = field(default_factory=asyncio.Event)
     release_hooks: list[ReleaseHook] = field(default_factory=list)
+    failure_hooks: list[FailureHook] = field(default_factory=list)
 
     def now(self) -> datetime:
         return self.clock()

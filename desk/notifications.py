@@ -11,7 +11,7 @@ from channels.base import Address, Outbound
 from desk.context import Desk
 from desk.errors import NotFound
 from desk.i18n import t
-from desk.models import Agent, Group, Notification, Ticket
+from desk.models import Agent, Conversation, Group, Message, Notification, OutboxItem, Ticket
 from desk.outbox import enqueue
 
 __all__ = ["list_notifications", "mark_read", "notify_agent", "recipients"]
@@ -116,3 +116,23 @@ async def mark_read(
         query = query.where(Notification.id == notification_id)
     result = await session.execute(query.values(read_at=desk.now()))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def tell_of_failed_delivery(session: AsyncSession, desk: Desk, item: OutboxItem) -> None:
+    """A message to a requester that the platform refused for good (a blocked bot, a mailbox
+    that does not exist): the assignee of its ticket is told, so nobody waits for an answer to
+    a message that never arrived. A :data:`desk.context.FailureHook`."""
+    message = await session.get(Message, item.message_id) if item.message_id is not None else None
+    if message is None:
+        return
+    ticket_id = message.ticket_id
+    if ticket_id is None and message.conversation_id is not None:
+        conversation = await session.get(Conversation, message.conversation_id)
+        ticket_id = conversation.ticket_id if conversation is not None else None
+    ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
+    if ticket is None or ticket.assignee is None:
+        return
+    error = (item.last_error or "?")[:300]
+    await notify_agent(
+        session, desk, ticket.assignee, ticket, "undelivered", channel=item.channel, error=error
+    )

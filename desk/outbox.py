@@ -127,6 +127,9 @@ async def _record(desk: Desk, item_id: int, *, external_id: str | None, error: D
         if error.permanent or item.attempts >= desk.settings.outbox.max_attempts:
             item.status = "failed"
             log.error("outbox %s to %s failed for good: %s", item.id, item.channel, error)
+            if item.message_id is not None:  # a message to a user, not a notice to an agent
+                for hook in desk.failure_hooks:
+                    await hook(session, desk, item)
         else:
             # The platform's own wait (a rate limit's Retry-After) when it gave one, else backoff.
             wait = _backoff(desk, item.attempts)

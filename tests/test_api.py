@@ -278,6 +278,18 @@ async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) 
     assert (await client.get("/api/v1/me", headers=h)).status_code == 401
 
 
+class RefusingAnn:
+    """The outbox's sender when Ann's mailbox does not exist: anything to her fails for good."""
+
+    def handles(self, channel: str) -> bool:
+        return True
+
+    async def send(self, address: Address, message: Outbound) -> str | None:
+        if address.chat_id == ANN["email"]:
+            raise DeliveryError(f"550 5.1.1 <{ANN['email']}>: no such user", permanent=True)
+        return None
+
+
 async def test_each_message_says_whether_it_reached_the_requester(
     client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
 ) -> None:
@@ -297,13 +309,24 @@ async def test_each_message_says_whether_it_reached_the_requester(
     assert (await copy_of_reply())["delivery"] == {"status": "pending", "attempts": 0, "error": None,
                                                    "sent_at": None}  # fmt: skip
 
-    class Refusing:
-        def handles(self, channel: str) -> bool:
-            return True
-
-        async def send(self, address: Address, message: Outbound) -> str | None:
-            raise DeliveryError("550 5.1.1 <ann@corp.example>: no such user", permanent=True)
-
-    await deliver_due(seeded, Refusing())
+    await deliver_due(seeded, RefusingAnn())
     failed = (await copy_of_reply())["delivery"]
     assert (failed["status"], failed["attempts"]) == ("failed", 1) and "no such user" in failed["error"]
+
+
+async def test_the_assignee_hears_when_a_reply_never_arrived(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    await create(client, tokens["agent"])
+    me = (await client.get("/api/v1/me", headers=h)).json()
+    assert (
+        await client.patch("/api/v1/tickets/INC-1", json={"assignee": me["email"]}, headers=h)
+    ).status_code == 200
+    await client.post("/api/v1/tickets/INC-1/comments", json={"body": "On my way"}, headers=h)
+
+    await deliver_due(seeded, RefusingAnn())
+    notes = (await client.get("/api/v1/notifications", headers=h)).json()
+    [undelivered] = [n for n in notes["items"] if n["kind"] == "undelivered"]
+    assert "INC-1" in undelivered["text"] and "no such user" in undelivered["text"]
+    assert "email" in undelivered["text"]
