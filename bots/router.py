@@ -14,8 +14,10 @@ import copy
 import logging
 import re
 import weakref
+from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.dialogue import respond
 from bots.mail import record_bounce
@@ -24,15 +26,18 @@ from bots.understanding import Understanding
 from channels.base import Inbound, Outbound
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
+from desk.handoff import queue_slot
 from desk.i18n import normalise_language
-from desk.models import Conversation, Person, Ticket
+from desk.models import Conversation, Message, Person, Ticket
 from desk.notify import send_to_conversation
+from desk.tickets import format_due
 from nlu import detect_language
 
 __all__ = ["BotRouter"]
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_REMIND_AFTER = timedelta(minutes=10)  # a user waiting for a person hears where they stand this often
 _NEUTRAL = re.compile(r"^[\s\d/⭐★☆🌟!?.,:;+-]*$|^/")  # digits, stars, payloads: no language of their own
 
 
@@ -113,6 +118,12 @@ class BotRouter:
                 .with_for_update(of=Conversation)
             )
             assert conversation is not None
+            if conversation.mode == "queued" and inbound.address.channel != "email":
+                notice = await _still_waiting(session, self.desk, conversation)
+                if notice is not None:
+                    await send_to_conversation(session, self.desk, conversation, notice,
+                                               author=Actor.bot(), deliver=not inline)  # fmt: skip
+                    return [Outbound(notice)] if inline else []
             if conversation.mode in ("queued", "agent"):
                 return []  # a person answers; the message shows in the console as it is
             person = await session.get(Person, conversation.person_id)
@@ -160,6 +171,27 @@ class BotRouter:
                     deliver=not inline,
                 )
         return list(turn.replies) if inline else []
+
+
+async def _still_waiting(session: AsyncSession, desk: Desk, conversation: Conversation) -> str | None:
+    """What a user who writes while waiting for a person is told, at most every
+    ``_REMIND_AFTER``: their words are passed on, and where they stand (their place in line, or
+    when the desk opens). Without it, a user handed off on Friday night wrote into silence
+    until Monday."""
+    last = await session.scalar(
+        select(Message.created_at)
+        .where(Message.conversation_id == conversation.id, Message.author_kind == "bot")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if last is not None and last > desk.now() - _REMIND_AFTER:
+        return None  # just told (the handoff itself, or a reminder): stay quiet
+    ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+    slot = await queue_slot(session, desk, conversation)
+    lang = conversation.language or desk.settings.desk.default_language
+    if slot.opens_at is not None and ticket is not None:
+        return TEMPLATES.t(lang, "handoff.still_closed", opens_at=format_due(desk, ticket, slot.opens_at))
+    return TEMPLATES.t(lang, "handoff.still_queued", position=slot.position)
 
 
 def _understood_text(inbound: Inbound) -> str:

@@ -857,6 +857,24 @@ async def test_out_of_hours_handoff_says_when_someone_will_answer(
     assert chat.text == t(lang, "handoff.closed", ref="INC-1", opens_at="2026-11-23 09:00 (Asia/Shanghai)")
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_writing_while_waiting_for_a_person_says_where_one_stands(
+    users: dict[str, Chat], clock: Clock, lang: str
+) -> None:
+    # Handed off on a Saturday, the user's later messages got no answer at all until Monday.
+    clock.now = datetime(2026, 11, 21, 4, 0, tzinfo=UTC)  # Saturday noon in Shanghai: closed
+    chat = users[lang]
+    await chat.say(SAY[lang]["human"])
+    assert await chat.say(SAY[lang]["detail"]) == []  # just told: quiet
+    clock.advance(minutes=30)
+    await chat.say(SAY[lang]["status"])
+    assert chat.text == t(lang, "handoff.still_closed", opens_at="2026-11-23 09:00 (Asia/Shanghai)")
+    assert await chat.say("?") == []  # once every ten minutes, not on every message
+    clock.now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Monday 10:00: open, nobody took it yet
+    await chat.say(SAY[lang]["greet"])
+    assert chat.text == t(lang, "handoff.still_queued", position=1)
+
+
 async def test_out_of_hours_with_an_agent_on_a_night_shift_the_user_is_just_in_line(
     users: dict[str, Chat], seeded: Desk, clock: Clock
 ) -> None:
