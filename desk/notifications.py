@@ -120,8 +120,9 @@ async def mark_read(
 
 async def tell_of_failed_delivery(session: AsyncSession, desk: Desk, item: OutboxItem) -> None:
     """A message to a requester that the platform refused for good (a blocked bot, a mailbox
-    that does not exist): the assignee of its ticket is told, so nobody waits for an answer to
-    a message that never arrived. A :data:`desk.context.FailureHook`."""
+    that does not exist): the assignee of its ticket is told (the group's manager while nobody
+    is assigned), so nobody waits for an answer to a message that never arrived. A
+    :data:`desk.context.FailureHook`."""
     message = await session.get(Message, item.message_id) if item.message_id is not None else None
     if message is None:
         return
@@ -130,9 +131,10 @@ async def tell_of_failed_delivery(session: AsyncSession, desk: Desk, item: Outbo
         conversation = await session.get(Conversation, message.conversation_id)
         ticket_id = conversation.ticket_id if conversation is not None else None
     ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
-    if ticket is None or ticket.assignee is None:
+    if ticket is None:
+        return
+    who = ticket.assignee or (ticket.group.manager if ticket.group is not None else None)
+    if who is None:
         return
     error = (item.last_error or "?")[:300]
-    await notify_agent(
-        session, desk, ticket.assignee, ticket, "undelivered", channel=item.channel, error=error
-    )
+    await notify_agent(session, desk, who, ticket, "undelivered", channel=item.channel, error=error)

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from channels.base import Address, DeliveryError, Outbound
 from desk.context import Desk
-from desk.models import ApiToken, OutboxItem
+from desk.models import Agent, ApiToken, Notification, OutboxItem
 from desk.outbox import deliver_due
 from tests.conftest import Clock
 
@@ -330,3 +330,19 @@ async def test_the_assignee_hears_when_a_reply_never_arrived(
     [undelivered] = [n for n in notes["items"] if n["kind"] == "undelivered"]
     assert "INC-1" in undelivered["text"] and "no such user" in undelivered["text"]
     assert "email" in undelivered["text"]
+
+
+async def test_with_nobody_assigned_the_groups_manager_hears_of_an_undelivered_reply(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    await create(client, tokens["agent"])  # unassigned, in the Service Desk group
+    await client.post("/api/v1/tickets/INC-1/comments", json={"body": "On my way"}, headers=h)
+    await deliver_due(seeded, RefusingAnn())
+    async with seeded.session() as s:
+        told = (
+            await s.execute(
+                select(Agent.email, Notification.kind).join(Agent, Agent.id == Notification.agent_id)
+            )
+        ).all()
+    assert ("maria.garcia@example.com", "undelivered") in [tuple(row) for row in told]  # the group's manager
