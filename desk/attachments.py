@@ -64,8 +64,10 @@ async def store_attachment(
     *,
     message_id: int | None = None,
     ticket_id: int | None = None,
+    uploaded_by: int | None = None,
 ) -> Attachment:
-    """Keep a file: its bytes once per SHA-256, plus a named reference to a message or ticket.
+    """Keep a file: its bytes once per SHA-256, plus a named reference to a message or ticket
+    (or, for an agent's upload waiting for its message, to the agent: ``uploaded_by``).
 
     Raises:
         InvalidInput: for an empty file or one over ``storage.max_attachment_bytes``.
@@ -90,6 +92,7 @@ async def store_attachment(
         size=len(data),
         message_id=message_id,
         ticket_id=ticket_id,
+        uploaded_by_id=uploaded_by,
         created_at=desk.now(),
     )
     session.add(attachment)
@@ -113,16 +116,18 @@ async def read_attachment(session: AsyncSession, attachment_id: int) -> tuple[At
     return attachment, blob.data
 
 
-async def take_uploads(session: AsyncSession, ids: Sequence[int]) -> list[Attachment]:
-    """The uploads ``ids`` (from ``POST /api/v1/attachments``), in that order, for a message.
+async def take_uploads(session: AsyncSession, ids: Sequence[int], agent_id: int) -> list[Attachment]:
+    """The uploads ``ids`` that agent ``agent_id`` made (``POST /api/v1/attachments``), in that
+    order, for a message of theirs.
 
     Raises:
-        InvalidInput: for an id that is not an upload, or one already sent with a message.
+        InvalidInput: for an id that is not an upload of theirs (another agent's is answered
+            like an unknown one), or one already sent with a message.
     """
     files: list[Attachment] = []
     for ident in dict.fromkeys(ids):
         upload = await session.get(Attachment, ident)
-        if upload is None:
+        if upload is None or upload.uploaded_by_id != agent_id:
             raise InvalidInput(f"no upload {ident}", code="unknown_upload")
         if upload.message_id is not None or upload.ticket_id is not None:
             raise InvalidInput(f"upload {ident} was already sent", code="upload_used")

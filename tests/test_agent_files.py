@@ -137,6 +137,12 @@ async def test_uploads_are_checked(client: httpx.AsyncClient, tokens: dict[str, 
         "/api/v1/tickets/INC-1/comments", json={"body": "three", "attachments": [9999]}, headers=h
     )
     assert unknown.status_code == 422 and error_of(unknown)["code"] == "unknown_upload"
+    # Another agent's pending upload cannot be sent by guessing its id.
+    theirs = await upload(client, tokens["supervisor"], "salaries.xlsx", b"PK secret", "application/zip")
+    stolen = await client.post(
+        "/api/v1/tickets/INC-1/comments", json={"body": "four", "attachments": [theirs["id"]]}, headers=h
+    )
+    assert stolen.status_code == 422 and error_of(stolen)["code"] == "unknown_upload"
     empty = await client.post("/api/v1/tickets/INC-1/comments", json={"body": " "}, headers=h)
     assert empty.status_code == 422
     nothing = await client.post(
@@ -147,7 +153,7 @@ async def test_uploads_are_checked(client: httpx.AsyncClient, tokens: dict[str, 
     assert anonymous.status_code == 401
     async with seeded.session() as s:  # nothing of the refused comments was kept
         texts = list(await s.scalars(select(Message.text).where(Message.ticket_id.is_not(None))))
-    assert "two" not in texts and "three" not in texts
+    assert "two" not in texts and "three" not in texts and "four" not in texts
 
 
 async def test_an_agent_sends_a_file_into_a_web_chat(

@@ -97,7 +97,7 @@ async def takeover(conversation_id: int, desk: DeskDep, agent: CurrentAgent) -> 
 async def write(conversation_id: int, body: TextIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         conversation = await get_conversation(session, conversation_id, lock=True)
-        files = await take_uploads(session, body.attachments)
+        files = await take_uploads(session, body.attachments, agent.id)
         message = await agent_reply(session, desk, conversation, agent, body.text, files=files)
         await session.refresh(message, ["attachments"])
         return message_json(message)

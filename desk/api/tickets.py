@@ -126,7 +126,7 @@ async def patch(ref: str, body: TicketPatch, desk: DeskDep, agent: CurrentAgent)
 async def comment(ref: str, body: CommentIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         ticket = await get_ticket(session, ref)
-        files = await take_uploads(session, body.attachments)
+        files = await take_uploads(session, body.attachments, agent.id)
         message = await add_comment(
             session, desk, actor_of(agent), ticket, body.body, public=body.public, files=files
         )
@@ -189,7 +189,8 @@ async def upload(file: Annotated[UploadFile, File()], desk: DeskDep, agent: Curr
     limit = desk.settings.storage.max_attachment_bytes
     data = await file.read(limit + 1)
     async with desk.session() as session:
-        stored = await store_attachment(session, desk, data, file.filename or "upload", file.content_type)
+        name = file.filename or "upload"
+        stored = await store_attachment(session, desk, data, name, file.content_type, uploaded_by=agent.id)
         return {"id": stored.id, "filename": stored.filename, "content_type": stored.content_type,
                 "size": stored.size}  # fmt: skip
 

@@ -117,3 +117,6 @@ class Attachment(Base):
     # The secret part of the file's link for channels that send links (SMS, web chat), set when
     # the file is first sent to a user; without it the file is reachable only by signed-in agents.
     token: Mapped[str | None] = mapped_column(String(64))
+    # The agent who uploaded it for a message of theirs (``POST /api/v1/attachments``): only
+    # they can send it. Files that came with a user's message have none.
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
