@@ -31,6 +31,7 @@ from desk.tickets import add_comment, create_ticket, format_due, requester_ticke
 __all__ = [
     "URGENCY",
     "add_to_existing",
+    "another_kind",
     "answer_choice",
     "answer_request",
     "choose_request",
@@ -80,6 +81,12 @@ def subject_line(text: str) -> str:
     return lines[0][:120] if lines else ""
 
 
+def another_kind(path: str | None, other: str | None) -> bool:
+    """Whether two category paths name different kinds of problem (``network/vpn`` and
+    ``printer``); unknown on either side is not another kind."""
+    return bool(path and other and path.split("/")[0] != other.split("/")[0])
+
+
 def snippet(body: str, size: int = 140) -> str:
     """An article's body on one line, cut to ``size`` characters."""
     flat = " ".join(body.split())
@@ -122,12 +129,11 @@ async def relevant_articles(turn: Turn, text: str, category: str | None = None) 
     hits = await search_articles(turn.session, text, language=turn.lang, limit=wanted)
     if not hits:
         hits = await search_articles(turn.session, text, limit=wanted)
-    family = category.split("/")[0] if category else None
     return [
         h
         for h in hits
         if h.score >= bot.kb_min_score
-        and (family is None or h.article.category is None or h.article.category.path.split("/")[0] == family)
+        and not another_kind(category, h.article.category.path if h.article.category else None)
     ][: bot.kb_suggestions]
 
 
@@ -250,8 +256,7 @@ async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
         return None
     if ticket.created_at < turn.desk.now() - _RECENT:
         return None
-    named = (draft.get("category") or "").split("/")[0]
-    if named and ticket.category is not None and ticket.category.path.split("/")[0] != named:
+    if another_kind(draft.get("category"), ticket.category.path if ticket.category else None):
         return None
     return ticket
 
@@ -361,6 +366,10 @@ def _request_types(turn: Turn) -> list[RequestType]:
     return turn.desk.settings.bot.requests
 
 
+def _request_type(turn: Turn, key: str | None) -> RequestType | None:
+    return next((r for r in _request_types(turn) if r.key == key), None)
+
+
 async def start_request(turn: Turn, text: str) -> None:
     """Begin a service request; the kind comes from the words used, or the user picks it."""
     turn.reset()
@@ -382,7 +391,7 @@ async def start_request(turn: Turn, text: str) -> None:
 async def choose_request(turn: Turn, key: str, text: str = "") -> None:
     """Ask the kind's questions, skipping those the opening message already answers ("I need
     a new monitor" names the item: the bot goes on to where to deliver it)."""
-    kind = next((r for r in _request_types(turn) if r.key == key), None)
+    kind = _request_type(turn, key)
     if kind is None:
         await start_request(turn, "")
         return
@@ -425,8 +434,7 @@ def _pending(kind: RequestType, answers: dict[str, str]) -> RequestQuestion | No
 def draft_category(turn: Turn) -> str | None:
     """The category of the report or request being written, if it has one yet."""
     if turn.state.get("flow") == "request":
-        key = (turn.state.get("request") or {}).get("key")
-        kind = next((r for r in _request_types(turn) if r.key == key), None)
+        kind = _request_type(turn, (turn.state.get("request") or {}).get("key"))
         return kind.category if kind is not None else None
     return (turn.state.get("draft") or {}).get("category")
 
