@@ -162,14 +162,9 @@ async def _flow(turn: Turn, text: str) -> bool:
         turn.reset()
         turn.say(turn.t("flow.dropped"), turn.menu())
         return True
-    declines = intent.name in ("cancel_ticket", "deny") and intent.confidence >= 0.6
-    if (
-        (flow, step) == ("survey", "score")
-        and declines
-        and followup.rating_from(turn, text) is None  # "不满意" is a 2, not a refusal
-        and not followup.ref_in(turn)
-    ):
-        # "算了" / "no thanks" to "how satisfied are you?": no rating, not a cancellation.
+    if (flow, step) == ("survey", "score") and _refuses(turn) and followup.rating_from(turn, text) is None:
+        # "算了" / "no thanks" to "how satisfied are you?": no rating, not a cancellation
+        # ("不满意" is a rating of 2, not a refusal).
         await followup.survey_answer(turn, turn.state["survey"], None, "skip")
         return True
     if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):
@@ -234,8 +229,7 @@ async def _another_problem(turn: Turn, text: str) -> bool:
     (0.997), and "because my laptop is too slow" is a fine reason for a laptop request."""
     if turn.parse.intent.name not in ("report_problem", "add_info") or not _ANOTHER.search(text):
         return False
-    named, current = await report.named_category(turn), report.draft_category(turn)
-    return bool(named and current and named.split("/")[0] != current.split("/")[0])
+    return report.another_kind(await report.named_category(turn), report.draft_category(turn))
 
 
 def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
@@ -243,12 +237,15 @@ def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
     ticket exists: the user gives it up (not "which ticket should I cancel?", and not an answer
     to the question, which would end in a ticket they did not want). A "no" cancels only at the
     questions it cannot answer (the category, the urgency, which kind of request)."""
-    intent = turn.parse.intent
-    if flow not in ("report", "request") or intent.confidence < 0.6 or followup.ref_in(turn):
+    if flow not in ("report", "request") or not _refuses(turn):
         return False
-    return intent.name == "cancel_ticket" or (
-        intent.name == "deny" and step in ("category", "urgency", "choose")
-    )
+    return turn.parse.intent.name == "cancel_ticket" or step in ("category", "urgency", "choose")
+
+
+def _refuses(turn: Turn) -> bool:
+    """A "no" or a "never mind" (at 0.6 or more) that names no ticket."""
+    intent = turn.parse.intent
+    return intent.name in ("cancel_ticket", "deny") and intent.confidence >= 0.6 and not followup.ref_in(turn)
 
 
 async def _intent(turn: Turn, text: str) -> None:
