@@ -14,7 +14,7 @@ from desk.i18n import t
 from desk.models import Agent, Conversation, Group, Message, Notification, OutboxItem, Ticket
 from desk.outbox import enqueue
 
-__all__ = ["list_notifications", "mark_read", "notify_agent", "recipients"]
+__all__ = ["list_notifications", "mark_read", "notify_agent", "recipients", "tell_of_failed_delivery"]
 
 
 async def notify_agent(
@@ -133,8 +133,9 @@ async def tell_of_failed_delivery(session: AsyncSession, desk: Desk, item: Outbo
     ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
     if ticket is None:
         return
-    who = ticket.assignee or (ticket.group.manager if ticket.group is not None else None)
-    if who is None:
-        return
+    told = await recipients(session, ticket, ["assignee"]) or await recipients(
+        session, ticket, ["group_manager"]
+    )
     error = (item.last_error or "?")[:300]
-    await notify_agent(session, desk, who, ticket, "undelivered", channel=item.channel, error=error)
+    for agent in told:
+        await notify_agent(session, desk, agent, ticket, "undelivered", channel=item.channel, error=error)
