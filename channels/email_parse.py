@@ -27,6 +27,7 @@ from channels.email_text import html_to_text, strip_reply
 __all__ = ["MailRejected", "ParsedMail", "auto_reason", "delivery_failure", "legacy_bounce", "parse_mail"]
 
 _IDS = re.compile(r"<[^<>\s]+>")
+_HEADER_ID = re.compile(r"^Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)  # in a header block
 # Charsets that mail software declares for text that is really their superset.
 _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "ks_c_5601-1987": "cp949"}
 
@@ -223,17 +224,25 @@ def delivery_failure(msg: Message) -> tuple[str | None, list[str]]:
                 why = " ".join(x for x in (_field(block, "Status"), _field(block, "Diagnostic-Code")) if x)
                 failures.append(f"{who}: {why}" if why else who)
         elif kind in ("message/rfc822", "message/global"):
-            inner = part.get_payload()
-            inner = inner[0] if isinstance(inner, list) and inner else inner
-            if isinstance(inner, Message):
-                originals += _IDS.findall(str(inner.get("Message-ID") or ""))
+            originals += _attached_ids(part)
         elif kind in ("text/rfc822-headers", "text/rfc822-header"):
-            data = part.get_payload(decode=True)
-            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else str(part.get_payload())
-            found = re.search(r"^Message-ID:\s*(<[^<>\s]+>)", text, re.IGNORECASE | re.MULTILINE)
+            found = _HEADER_ID.search(_payload_text(part))
             if found:
                 originals.append(found.group(1))
     return ("; ".join(failures) or None), list(dict.fromkeys(originals))
+
+
+def _attached_ids(part: Message) -> list[str]:
+    """The Message-ID of a mail attached whole (``message/rfc822``), as a list."""
+    inner = part.get_payload()
+    inner = inner[0] if isinstance(inner, list) and inner else inner
+    return _IDS.findall(str(inner.get("Message-ID") or "")) if isinstance(inner, Message) else []
+
+
+def _payload_text(part: Message) -> str:
+    """A text part's payload, decoded as UTF-8 whatever it claims (reports quote mixed mail)."""
+    data = part.get_payload(decode=True)
+    return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(part.get_payload())
 
 
 # Automatic mail from a mail system (a bounce), not from a person's out-of-office.
@@ -268,15 +277,9 @@ def legacy_bounce(msg: Message, auto: str | None) -> tuple[str | None, list[str]
     originals: list[str] = []
     for part in _parts(msg):
         if part.get_content_type() in ("message/rfc822", "message/global"):
-            inner = part.get_payload()
-            inner = inner[0] if isinstance(inner, list) and inner else inner
-            if isinstance(inner, Message):
-                originals += _IDS.findall(str(inner.get("Message-ID") or ""))
+            originals += _attached_ids(part)
         elif part.get_content_maintype() == "text":
-            data = part.get_payload(decode=True)
-            texts.append(
-                data.decode("utf-8", "replace") if isinstance(data, bytes) else str(part.get_payload())
-            )
+            texts.append(_payload_text(part))
     text = "\n".join(texts)
     why = _DIAGNOSTIC.search(text)
     failure = "; ".join(f"{a}: {why.group(0).strip()}" if why else a for a in failed)
