@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from bots.report import FINISHED, WORDY, open_follow_up, start_report, subject_line, weight
-from bots.turn import Turn
+from bots.report import FINISHED, WORDY, open_follow_up, open_for_handoff, start_report
+from bots.turn import Turn, weight
 from channels.base import Button
 from desk.handoff import queue_conversation
 from desk.i18n import t as desk_t
@@ -21,7 +21,6 @@ from desk.tickets import (
     add_comment,
     change_ticket,
     close_ticket,
-    create_ticket,
     format_due,
     reopen_ticket,
     requester_ticket,
@@ -279,19 +278,7 @@ async def handoff(turn: Turn, reason: str) -> None:
     """Move the conversation to the human queue with a ticket linked; tell the user when."""
     ticket = await linked_ticket(turn)
     if ticket is None:
-        draft = turn.state.get("draft") or {}
-        text = draft.get("text") or turn.text
-        ticket = await create_ticket(
-            turn.session,
-            turn.desk,
-            turn.requester,
-            requester=turn.person,
-            subject=subject_line(text) or "Chat",
-            description=text,
-            category=draft.get("category"),
-            channel=turn.conversation.channel,
-            language=turn.lang,
-        )
+        ticket = await open_for_handoff(turn)
     turn.reset()
     turn.state["ticket"] = ticket.ref
     slot = await queue_conversation(turn.session, turn.desk, turn.conversation, ticket=ticket, reason=reason)

@@ -26,9 +26,8 @@ from bots.report import (
     open_ticket,
     relevant_articles,
     snippet,
-    weight,
 )
-from bots.turn import TEMPLATES, Turn
+from bots.turn import TEMPLATES, Turn, weight
 from channels.base import Inbound
 from desk.agents import find_agent
 from desk.context import Actor, Desk

@@ -16,7 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, Turn, without_greeting
+from bots.turn import CJK, Turn, clauses, weight, without_greeting
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import find_category
@@ -39,6 +39,7 @@ __all__ = [
     "draft_category",
     "kb_verdict",
     "named_category",
+    "open_for_handoff",
     "open_ticket",
     "relevant_articles",
     "snippet",
@@ -59,12 +60,6 @@ WORDY = 25  # weighted characters: shorter descriptions get one request for deta
 _RECENT = timedelta(minutes=15)  # a report this soon after the conversation's last ticket may be about it
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
-
-
-def weight(text: str) -> int:
-    """Length as information: a Chinese character says about as much as three Latin letters."""
-    cjk = len(CJK.findall(text))
-    return len(text) + 2 * cjk
 
 
 def subject_line(text: str) -> str:
@@ -292,6 +287,24 @@ async def add_to_existing(turn: Turn, ref: str) -> None:
 async def _open_ticket(
     turn: Turn, draft: dict[str, Any], *, kind: str = "incident", subject: str | None = None
 ) -> Ticket:
+    ticket = await _file(turn, draft, kind=kind, subject=subject)
+    turn.reset()
+    turn.state["ticket"] = ticket.ref
+    key = "ticket.created" if kind == "incident" else "request.created"
+    values = {"ref": ticket.ref, "subject": ticket.subject, "priority": ticket.priority}
+    if ticket.response_due is None:
+        turn.say(turn.t(key + ".nosla", **values))
+    else:
+        due = {
+            "response_due": format_due(turn.desk, ticket, ticket.response_due),
+            "resolution_due": format_due(turn.desk, ticket, ticket.resolution_due),
+        }
+        turn.say(turn.t(key, **values, **due))
+    return ticket
+
+
+async def _file(turn: Turn, draft: dict[str, Any], *, kind: str, subject: str | None) -> Ticket:
+    """Create the ticket for ``draft``; the conversation's messages since it began join it."""
     impact, urgency = URGENCY.get(draft.get("urgency") or "medium", ("medium", "medium"))
     text: str = draft["text"]
     ticket = await create_ticket(
@@ -317,18 +330,6 @@ async def _open_ticket(
         .values(ticket_id=ticket.id)
     )
     turn.conversation.ticket_id = ticket.id
-    turn.reset()
-    turn.state["ticket"] = ticket.ref
-    key = "ticket.created" if kind == "incident" else "request.created"
-    values = {"ref": ticket.ref, "subject": ticket.subject, "priority": ticket.priority}
-    if ticket.response_due is None:
-        turn.say(turn.t(key + ".nosla", **values))
-    else:
-        due = {
-            "response_due": format_due(turn.desk, ticket, ticket.response_due),
-            "resolution_due": format_due(turn.desk, ticket, ticket.resolution_due),
-        }
-        turn.say(turn.t(key, **values, **due))
     return ticket
 
 
@@ -456,14 +457,45 @@ async def _next_question(turn: Turn, kind: RequestType) -> None:
         labels = [getattr(o, _lang(turn)) for o in question.options]
         turn.say(getattr(question, _lang(turn)), [Button(label, label) for label in labels])
         return
-    title = kind.title.get(turn.lang, kind.title["en"])
-    lines = [f"{getattr(q, _lang(turn))} {answers[q.key]}" for q in kind.questions]
+    draft, subject = _request_draft(turn, kind, request)
+    await _open_ticket(turn, draft, kind="request", subject=subject)
+
+
+def _request_draft(turn: Turn, kind: RequestType, request: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The request's draft (its text, then each question answered so far with its answer) and
+    its subject ("Software: Adobe Acrobat")."""
+    answers: dict[str, str] = request["answers"]
+    lines = [f"{getattr(q, _lang(turn))} {answers[q.key]}" for q in kind.questions if q.key in answers]
     if request.get("text"):
         lines.insert(0, request["text"])
-    first = answers[kind.questions[0].key] if kind.questions else ""
     since = request.get("since", turn.message.id)
     draft = {"text": "\n".join(lines), "category": kind.category, "urgency": "low", "since": since}
+    title = kind.title.get(turn.lang, kind.title["en"])
+    first = answers.get(kind.questions[0].key, "") if kind.questions else ""
     colon = "：" if turn.lang == "zh" else ": "
-    await _open_ticket(
-        turn, draft, kind="request", subject=f"{title}{colon}{first}"[:120] if first else title
+    return draft, f"{title}{colon}{first}"[:120] if first else title
+
+
+async def open_for_handoff(turn: Turn) -> Ticket:
+    """The ticket a person takes the conversation over with: the report or request being
+    written, or else this message; with what this message adds (its words, unless it only asks
+    for a person, and the category and urgency it names: "我的电脑开不了机，转人工" is filed
+    under hardware and routed to that group)."""
+    said = turn.text.strip()
+    request = turn.state.get("request") if turn.state.get("flow") == "request" else None
+    kind = _request_type(turn, request.get("key")) if request else None
+    subject: str | None = None
+    if request and kind is not None:
+        draft, subject = _request_draft(turn, kind, request)
+    else:
+        draft = dict(turn.state.get("draft") or {})
+    if not draft.get("text"):
+        draft["text"] = said
+    elif said not in draft["text"] and len(clauses(said)) > 1:
+        draft["text"] = f"{draft['text']}\n{said}"
+    _take_entities(turn, draft, await named_category(turn))
+    draft.setdefault("since", turn.message.id)
+    ticket_kind = "request" if kind is not None else "incident"
+    return await _file(
+        turn, draft, kind=ticket_kind, subject=subject or subject_line(draft["text"]) or "Chat"
     )

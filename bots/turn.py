@@ -15,7 +15,7 @@ from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
 from nlu import Parse
 
-__all__ = ["CJK", "TEMPLATES", "Turn", "without_greeting"]
+__all__ = ["CJK", "TEMPLATES", "Turn", "clauses", "weight", "without_greeting"]
 
 TEMPLATES = Templates(Path(__file__).parent / "locales")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -30,6 +30,21 @@ _GREETING = re.compile(
     r"|(?:你好|您好|嗨|哈喽)[\s,，.。!！:：~～、]*)",
     re.IGNORECASE,
 )
+
+
+# Where a message divides into clauses: sentence and clause punctuation and a dash between words,
+# not a colon, which introduces a quote ("the printer says: call service technician").
+_CLAUSE_BREAK = re.compile(r"[,，.。!！?？;；\n]+|\s[-–—]+\s")
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of ``text``, stripped ("我的电脑开不了机，转人工" → two)."""
+    return [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
+
+
+def weight(text: str) -> int:
+    """Length as information: a Chinese character says about as much as three Latin letters."""
+    return len(text) + 2 * len(CJK.findall(text))
 
 
 def without_greeting(text: str) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
-from bots.turn import without_greeting
+from bots.turn import clauses, weight, without_greeting
 from desk.settings import NluSettings
 from nlu import EmbeddedEngine, Parse, RasaBackend, load_default_engine
 
@@ -23,6 +24,10 @@ _TASKS = frozenset(
         "reopen",
     }
 )
+
+_ASKS = 0.9  # a clause this sure to be "get me a person" decides the message
+_LONGEST_ASK = 60  # weighted characters: a longer clause is a story, not "转人工"
+_MOST_CLAUSES = 6
 
 
 class Understanding:
@@ -49,17 +54,37 @@ class Understanding:
         return self._engine
 
     async def parse(self, text: str) -> Parse:
-        """The intent and entities of ``text``. A greeting followed by what the user came for
-        ("你好，打印机显示脱机了") is read for what follows it: the greeting's characters
-        otherwise outweigh a short request, and the bot would only say hello back."""
+        """The intent and entities of ``text``.
+
+        A greeting followed by what the user came for ("你好，打印机显示脱机了") is read for
+        what follows it: the greeting's characters otherwise outweigh a short request, and the
+        bot would only say hello back. A clause that on its own clearly asks for a person ("我的
+        电脑开不了机，转人工", "VPN keeps dropping. Can I talk to an agent?") decides the intent,
+        which the problem's words would otherwise outvote; the entities (the category, the
+        urgency) stay those of the whole message, so the handoff is routed by them."""
         parse = await self._parse(text)
         if parse.intent.name == "greet":
             rest = without_greeting(text)
             if rest and rest != text.strip():
                 after = await self._parse(rest)
                 if after.intent.name in _TASKS:
-                    return after
+                    parse = after
+        if parse.intent.name != "talk_to_human" and (ask := await self._asks_for_a_person(text)):
+            return replace(parse, intent=ask.intent, intent_ranking=ask.intent_ranking)
         return parse
+
+    async def _asks_for_a_person(self, text: str) -> Parse | None:
+        """The parse of a short clause of ``text`` that is a request for a person, if one is."""
+        parts = clauses(text)
+        if len(parts) < 2:
+            return None
+        for clause in parts[:_MOST_CLAUSES]:
+            if weight(clause) > _LONGEST_ASK:
+                continue
+            parse = await self._parse(clause)
+            if parse.intent.name == "talk_to_human" and parse.intent.confidence >= _ASKS:
+                return parse
+        return None
 
     async def _parse(self, text: str) -> Parse:
         if self._engine is None:

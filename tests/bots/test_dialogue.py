@@ -656,6 +656,86 @@ async def test_handoff_agent_takeover_and_release(
     assert (await ticket(seeded, "INC-1")).first_response_at is not None
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "VPN keeps dropping every few minutes. Can I speak to an agent?"),
+        ("zh", "VPN老是断线，帮我转人工"),
+    ],
+)
+async def test_a_problem_and_an_ask_for_a_person_in_one_message_hands_off_to_the_right_group(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # The problem's words outvoted "转人工", so the bot asked how urgent it was instead.
+    chat = users[lang]
+    await chat.say(said)
+    assert chat.text == t(lang, "handoff.queued", ref="INC-1", position=1)
+    made = await ticket(seeded, "INC-1")
+    assert made.description == said
+    assert (made.category.path, made.group.name) == ("network/vpn", "Network")
+    async with seeded.session() as s:
+        conversation = await s.scalar(select(Conversation))
+        assert (conversation.mode, conversation.group_id) == ("queued", made.group_id)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "I already spoke to an agent, my password is still locked"),
+        ("zh", "人工客服说让我重启，但是还是不行"),
+        ("en", "no, I don't need a person, it's fine"),
+        ("zh", "不用转人工，已经好了"),
+        ("en", "the printer says: call service technician"),
+    ],
+)
+async def test_a_person_mentioned_or_declined_is_not_an_ask_for_one(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    async with seeded.session() as s:
+        assert (await s.scalar(select(Conversation))).mode == "bot"
+    assert chat.replies and chat.text != t(lang, "handoff.queued", ref="INC-1", position=1)
+
+
+@pytest.mark.parametrize(
+    ("lang", "ask"), [("en", "this is taking too long, get me a human"), ("zh", "转人工")]
+)
+async def test_asking_for_a_person_midway_keeps_what_was_said_so_far(
+    users: dict[str, Chat], seeded: Desk, lang: str, ask: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["battery"])
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say(ask)
+    assert chat.text == t(lang, "handoff.queued", ref="INC-1", position=1)
+    made = await ticket(seeded, "INC-1")
+    assert made.description.startswith(SAY[lang]["battery"])
+    assert (ask in made.description) == (lang == "en")  # a bare "转人工" adds nothing to read
+    assert made.category.path == "hardware"
+    async with seeded.session() as s:
+        linked = list(await s.scalars(select(Message.text).where(Message.ticket_id == made.id)))
+    assert SAY[lang]["battery"] in linked and ask in linked
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_for_a_person_during_a_request_hands_off_the_request(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(SAY[lang]["software"])
+    await chat.say(SAY[lang]["product"])
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["human"])
+    assert chat.text == t(lang, "handoff.queued", ref="REQ-1", position=1)
+    made = await ticket(seeded, "REQ-1")
+    assert (made.type, made.category.path) == ("request", "software")
+    assert SAY[lang]["product"] in made.subject
+    assert made.description.startswith(SAY[lang]["software"])
+    assert f"{getattr(software.questions[0], lang)} {SAY[lang]['product']}" in made.description
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_two_misunderstandings_in_a_row_hand_off(users: dict[str, Chat], lang: str) -> None:
     chat = users[lang]
