@@ -7,7 +7,7 @@ or from a human agent, leaves through the same delivery path.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -21,7 +21,9 @@ __all__ = [
     "Inbound",
     "InboundHandler",
     "Outbound",
+    "Part",
     "Sender",
+    "send_parts",
 ]
 
 CHANNELS = ("rest", "telegram", "slack", "email", "sms", "console")
@@ -104,13 +106,19 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """One message to a user. Channels render ``buttons`` their own way."""
+    """One message to a user. Channels render ``buttons`` their own way.
+
+    ``sent_parts`` is how many of its parts (a channel that sends one message as several
+    platform calls: Telegram's text pieces and files, Slack's post and upload) the platform
+    already took on an earlier attempt: a retry resumes after them instead of repeating them.
+    """
 
     text: str
     buttons: tuple[Button, ...] = ()
     subject: str | None = None
     attachments: tuple[Attachment, ...] = ()
     cc: tuple[str, ...] = ()  # e-mail only: people copied on the mail
+    sent_parts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -120,6 +128,8 @@ class Outbound:
         }
         if self.cc:
             out["cc"] = list(self.cc)
+        if self.sent_parts:
+            out["sent_parts"] = self.sent_parts
         return out
 
     @classmethod
@@ -127,17 +137,67 @@ class Outbound:
         buttons = tuple(Button(str(b["title"]), str(b["payload"])) for b in data.get("buttons") or ())
         subject = data.get("subject")
         cc = tuple(str(a) for a in data.get("cc") or ())
-        return cls(str(data["text"]), buttons, None if subject is None else str(subject), cc=cc)
+        return cls(
+            str(data["text"]),
+            buttons,
+            None if subject is None else str(subject),
+            cc=cc,
+            sent_parts=int(data.get("sent_parts") or 0),
+        )
 
 
 class DeliveryError(Exception):
     """A channel could not deliver now. ``permanent`` means retrying will not help;
-    ``retry_after`` is how many seconds the platform asked us to wait (a rate limit), if it said."""
+    ``retry_after`` is how many seconds the platform asked us to wait (a rate limit), if it said.
+    ``sent_parts`` counts the parts of the message the platform took before it failed (see
+    :class:`Outbound`), and ``first_id`` is the platform's id of the first of them, if known."""
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        sent_parts: int = 0,
+        first_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.sent_parts = sent_parts
+        self.first_id = first_id
+
+
+Part = Callable[[], Awaitable[str | None]]
+"""One platform call of a message; returns the id the platform gave what it sent, if any."""
+
+
+async def send_parts(
+    parts: Sequence[Part],
+    message: Outbound,
+    refusal: Callable[[Exception], DeliveryError | None],
+) -> str | None:
+    """Send ``parts`` in order, skipping the ``message.sent_parts`` the platform already has.
+
+    ``refusal`` turns a platform's exception into a :class:`DeliveryError` (``None``: not a
+    delivery problem, re-raised as it is); the error then says how many parts went through, so
+    that the retry starts at the one that failed. Returns the first part's id from this attempt.
+    """
+    first: str | None = None
+    for index in range(message.sent_parts, len(parts)):
+        try:
+            sent = await parts[index]()
+        except DeliveryError as exc:
+            exc.sent_parts, exc.first_id = index, first
+            raise
+        except Exception as exc:
+            error = refusal(exc)
+            if error is None:
+                raise
+            error.sent_parts, error.first_id = index, first
+            raise error from exc
+        first = first or sent
+    return first
 
 
 class Sender(Protocol):

@@ -42,7 +42,16 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.base import Address, Attachment, DeliveryError, Inbound, InboundHandler, Outbound
+from channels.base import (
+    Address,
+    Attachment,
+    DeliveryError,
+    Inbound,
+    InboundHandler,
+    Outbound,
+    Part,
+    send_parts,
+)
 from channels.slack_blocks import PERMANENT_ERRORS, blocks, escape, plain, slack_error
 
 __all__ = ["SlackChannel"]
@@ -54,6 +63,21 @@ MAX_REMEMBERED = 10_000
 # A person's message: plain, with files, or a thread reply also sent to the channel.
 _USER_SUBTYPES = (None, "file_share", "thread_broadcast")
 _ANY = re.compile(r".*")
+
+
+def _refusal(exc: Exception) -> DeliveryError | None:
+    """What a Slack error means for delivery; ``None`` for anything that is not one."""
+    if isinstance(exc, SlackRequestError):  # the file host refused the bytes
+        return DeliveryError(f"slack file upload: {exc}")
+    if isinstance(exc, SlackApiError):
+        status, code, retry = slack_error(exc.response)
+        if status == 429 or code == "ratelimited":
+            wait = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
+            return DeliveryError(f"slack rate limited; retry after {retry or '?'} s", retry_after=wait)
+        return DeliveryError(f"slack {status}: {code or exc}", permanent=code in PERMANENT_ERRORS)
+    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
+        return DeliveryError(f"slack unreachable: {exc!r}")
+    return None
 
 
 class SlackChannel:
@@ -99,47 +123,43 @@ class SlackChannel:
 
     async def send(self, address: Address, message: Outbound) -> str | None:
         """Post the message (in its thread, if the address has one), then upload its files
-        there (``files_upload_v2``); returns the post's ``ts``.
+        there (``files_upload_v2``); returns the post's ``ts``. The post and the upload are two
+        parts (:class:`~channels.base.Outbound`): when the upload fails, its retry does not
+        post the text again.
 
         Raises:
             DeliveryError: permanent when Slack refuses for good (an unknown or archived
                 channel, a bot not in the channel, a deactivated account, a revoked token),
                 temporary for rate limits (with Slack's ``Retry-After``), 5xx and network errors.
         """
-        sent: Any = None
-        try:
-            if message.text or message.buttons or not message.attachments:
-                sent = await self.client.chat_postMessage(
-                    channel=address.chat_id,
-                    text=escape(message.text or " "),
-                    blocks=blocks(message.text, message.buttons) if message.buttons else None,
-                    thread_ts=address.thread_id,
-                    unfurl_links=False,
-                )
-            if message.attachments:
-                await self.client.files_upload_v2(
-                    channel=address.chat_id,
-                    thread_ts=address.thread_id,
-                    file_uploads=[
-                        {"content": f.data, "filename": f.filename, "title": f.filename}
-                        for f in message.attachments
-                    ],
-                )
-        except SlackRequestError as exc:  # the file host refused the bytes
-            raise DeliveryError(f"slack file upload: {exc}") from exc
-        except SlackApiError as exc:
-            status, code, retry = slack_error(exc.response)
-            if status == 429 or code == "ratelimited":
-                wait = float(retry) if retry and retry.replace(".", "", 1).isdigit() else None
-                raise DeliveryError(
-                    f"slack rate limited; retry after {retry or '?'} s", retry_after=wait
-                ) from exc
-            permanent = code in PERMANENT_ERRORS
-            raise DeliveryError(f"slack {status}: {code or exc}", permanent=permanent) from exc
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise DeliveryError(f"slack unreachable: {exc!r}") from exc
-        ts = sent.get("ts") if sent is not None else None
-        return str(ts) if ts else None
+
+        async def post() -> str | None:
+            sent = await self.client.chat_postMessage(
+                channel=address.chat_id,
+                text=escape(message.text or " "),
+                blocks=blocks(message.text, message.buttons) if message.buttons else None,
+                thread_ts=address.thread_id,
+                unfurl_links=False,
+            )
+            ts = sent.get("ts")
+            return str(ts) if ts else None
+
+        async def upload() -> None:
+            await self.client.files_upload_v2(
+                channel=address.chat_id,
+                thread_ts=address.thread_id,
+                file_uploads=[
+                    {"content": f.data, "filename": f.filename, "title": f.filename}
+                    for f in message.attachments
+                ],
+            )
+
+        parts: list[Part] = []
+        if message.text or message.buttons or not message.attachments:
+            parts.append(post)
+        if message.attachments:
+            parts.append(upload)
+        return await send_parts(parts, message, _refusal)
 
     async def _ephemeral(self, channel: str, user: str, thread: str | None, message: Outbound) -> None:
         try:

@@ -26,7 +26,17 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from channels.base import Address, Attachment, Button, DeliveryError, Inbound, InboundHandler, Outbound
+from channels.base import (
+    Address,
+    Attachment,
+    Button,
+    DeliveryError,
+    Inbound,
+    InboundHandler,
+    Outbound,
+    Part,
+    send_parts,
+)
 
 __all__ = ["TelegramChannel", "file_url", "upgrade"]
 
@@ -59,6 +69,19 @@ def _chunks(text: str, size: int = MAX_TEXT) -> list[str]:
         text = text[cut:].lstrip("\n")
     out.append(text)
     return out
+
+
+def _refusal(exc: Exception) -> DeliveryError | None:
+    """What a Telegram error means for delivery; ``None`` for anything that is not one."""
+    if isinstance(exc, Forbidden | BadRequest | InvalidToken):
+        return DeliveryError(f"telegram refused: {exc.message}", permanent=True)
+    if isinstance(exc, RetryAfter):
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+        return DeliveryError(f"telegram flood limit: {exc.message}", retry_after=seconds)
+    if isinstance(exc, TelegramError):
+        return DeliveryError(f"telegram: {exc.message}")
+    return None
 
 
 def _keyboard(buttons: Sequence[Button]) -> tuple[InlineKeyboardMarkup | None, list[str]]:
@@ -128,7 +151,9 @@ class TelegramChannel:
 
     async def send(self, address: Address, message: Outbound) -> str | None:
         """Send a text (split if long) with inline buttons on its last part, then each file:
-        pictures as photos, anything else as a document. Returns the first message's id.
+        pictures as photos, anything else as a document. Each piece and each file is one part
+        (:class:`~channels.base.Outbound`): a retry does not repeat what already arrived.
+        Returns the first message's id.
 
         Raises:
             DeliveryError: permanent when Telegram refuses for good (blocked by the user, bad
@@ -137,36 +162,35 @@ class TelegramChannel:
         markup, numbered = _keyboard(message.buttons)
         text = "\n".join([message.text, *numbered]) if numbered else message.text
         # A file on its own needs no text message before it.
-        parts = _chunks(text or " ") if text or markup or not message.attachments else []
+        pieces = _chunks(text or " ") if text or markup or not message.attachments else []
         thread = int(address.thread_id) if address.thread_id and address.thread_id.isdigit() else None
-        sent: list[Message] = []
-        try:
-            for i, part in enumerate(parts):
-                sent.append(
-                    await self.bot.send_message(
-                        chat_id=address.chat_id,
-                        text=part,
-                        reply_markup=markup if i == len(parts) - 1 else None,
-                        message_thread_id=thread,
-                    )
+        chat = address.chat_id
+
+        def piece(text: str, last: bool) -> Part:
+            async def send() -> str:
+                reply_markup = markup if last else None
+                sent = await self.bot.send_message(
+                    chat, text, reply_markup=reply_markup, message_thread_id=thread
                 )
-            for file in message.attachments:
-                upload = InputFile(file.data, filename=file.filename)
-                if file.content_type in _PHOTOS and len(file.data) <= _MAX_PHOTO:
-                    sent.append(await self.bot.send_photo(address.chat_id, upload, message_thread_id=thread))
+                return str(sent.message_id)
+
+            return send
+
+        def file(f: Attachment) -> Part:
+            async def send() -> str:
+                upload = InputFile(f.data, filename=f.filename)
+                sent: Message
+                if f.content_type in _PHOTOS and len(f.data) <= _MAX_PHOTO:
+                    sent = await self.bot.send_photo(chat, upload, message_thread_id=thread)
                 else:
-                    sent.append(
-                        await self.bot.send_document(address.chat_id, upload, message_thread_id=thread)
-                    )
-        except (Forbidden, BadRequest, InvalidToken) as exc:
-            raise DeliveryError(f"telegram refused: {exc.message}", permanent=True) from exc
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            raise DeliveryError(f"telegram flood limit: {exc.message}", retry_after=seconds) from exc
-        except TelegramError as exc:
-            raise DeliveryError(f"telegram: {exc.message}") from exc
-        return str(sent[0].message_id) if sent else None
+                    sent = await self.bot.send_document(chat, upload, message_thread_id=thread)
+                return str(sent.message_id)
+
+            return send
+
+        parts = [piece(p, i == len(pieces) - 1) for i, p in enumerate(pieces)]
+        parts += [file(f) for f in message.attachments]
+        return await send_parts(parts, message, _refusal)
 
     async def to_inbound(self, update: Update) -> Inbound | None:
         """The message in ``update``, or ``None`` for updates the desk does not act on."""

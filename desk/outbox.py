@@ -31,6 +31,7 @@ __all__ = ["Outbox", "deliver_due", "enqueue", "run_delivery"]
 log = logging.getLogger(__name__)
 _LEASE = timedelta(seconds=120)
 FILES = "attachment_ids"  # payload key: the stored attachments that go with the message
+FIRST_ID = "first_id"  # payload key: the platform's id of a part-sent message's first part
 
 
 class Outbox(Protocol):
@@ -120,10 +121,18 @@ async def _record(desk: Desk, item_id: int, *, external_id: str | None, error: D
         if item is None:
             return
         item.attempts += 1
+        # The id of a message sent in parts is its first part's, which may have gone earlier.
+        first_id = item.payload.get(FIRST_ID) or external_id
         if error is None:
-            item.status, item.sent_at, item.external_id, item.last_error = "sent", now, external_id, None
+            item.status, item.sent_at, item.external_id, item.last_error = "sent", now, first_id, None
             return
         item.last_error = str(error)[:2000]
+        if error.sent_parts:  # what the platform has: the retry resumes after it
+            item.payload = {
+                **item.payload,
+                "sent_parts": error.sent_parts,
+                FIRST_ID: first_id or error.first_id,
+            }
         if error.permanent or item.attempts >= desk.settings.outbox.max_attempts:
             item.status = "failed"
             log.error("outbox %s to %s failed for good: %s", item.id, item.channel, error)

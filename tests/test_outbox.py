@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from channels.base import Address, DeliveryError, Outbound
+from channels.base import Address, DeliveryError, Outbound, Part, send_parts
 from desk.context import Desk
 from desk.models import OutboxItem
 from desk.outbox import deliver_due, enqueue, run_delivery
@@ -157,3 +157,47 @@ async def test_the_loop_wakes_on_commit(desk: Desk) -> None:
     stop.set()
     await asyncio.wait_for(task, 5)
     assert fake.sent == [("1", "ping")]
+
+
+class LineByLine:
+    """A platform that takes a message one line per call (as Telegram takes text pieces and
+    files), through :func:`send_parts`; ``flaky`` lines fail once with a temporary error."""
+
+    def __init__(self, flaky: set[str]) -> None:
+        self.flaky = flaky
+        self.calls: list[str] = []
+
+    def handles(self, channel: str) -> bool:
+        return True
+
+    async def send(self, address: Address, message: Outbound) -> str | None:
+        def line(text: str) -> Part:
+            async def call() -> str:
+                self.calls.append(text)
+                if text in self.flaky:
+                    self.flaky.discard(text)
+                    raise ConnectionResetError("connection reset by peer")
+                return f"id-{len(self.calls)}"
+
+            return call
+
+        def refusal(exc: Exception) -> DeliveryError | None:
+            return DeliveryError(f"unreachable: {exc}") if isinstance(exc, OSError) else None
+
+        return await send_parts([line(t) for t in message.text.splitlines()], message, refusal)
+
+
+async def test_a_message_sent_in_parts_is_resumed_where_it_failed(desk: Desk, clock: Clock) -> None:
+    fake = LineByLine(flaky={"third", "fourth"})
+    await queue(desk, ("telegram", "1", "first\nsecond\nthird\nfourth"))
+    assert await deliver_due(desk, fake) == 0
+    clock.advance(seconds=60)
+    assert await deliver_due(desk, fake) == 0  # "third" went, then "fourth" failed
+    clock.advance(seconds=120)
+    assert await deliver_due(desk, fake) == 1
+    assert fake.calls == ["first", "second", "third", "third", "fourth", "fourth"]
+    async with desk.session() as s:
+        row = await s.scalar(select(OutboxItem))
+        assert row is not None
+        assert (row.status, row.attempts, row.external_id) == ("sent", 3, "id-1")  # the first line's id
+        assert row.payload["sent_parts"] == 3

@@ -12,6 +12,7 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -488,6 +489,29 @@ async def test_files_are_uploaded_into_the_thread(fake: FakeSlack) -> None:
         before = len(fake.posted())
         await channel.send(to, Outbound("", attachments=(photo,)))  # a file alone: no empty post
         assert len(fake.posted()) == before
+    finally:
+        await channel.close()
+
+
+async def test_a_failed_upload_is_retried_without_posting_the_text_again(fake: FakeSlack) -> None:
+    async def nobody(_inbound: Any) -> list[Outbound]:
+        return []
+
+    channel = SlackChannel(fake.token, SECRET, nobody, base_url=fake.base_url)
+    photo = File("截图.png", "image/png", b"\x89PNG\r\n\x1a\n picture")
+    message = Outbound("Here is the screen", attachments=(photo,))
+    try:
+        to = Address("slack", "D111", "1595926230.009600")
+        fake.fail_on, fake.fail_times = "files.getUploadURLExternal", 1
+        fake.fail_with = (429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "7"})
+        with pytest.raises(DeliveryError) as limited:
+            await channel.send(to, message)
+        assert (limited.value.sent_parts, limited.value.first_id) == (1, "1700000000.000001")
+        assert limited.value.retry_after == 7.0 and not limited.value.permanent
+        assert await channel.send(to, replace(message, sent_parts=1)) is None
+        assert len(fake.posted()) == 1  # the text once
+        assert fake.uploads == {"F0002": photo.data}  # F0001 was the refused request
+        assert len(fake.posted("files.completeUploadExternal")) == 1
     finally:
         await channel.close()
 

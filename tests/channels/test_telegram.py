@@ -18,7 +18,7 @@ from channels.base import Attachment as File
 from channels.telegram import TelegramChannel, _chunks, file_url
 from desk.attachments import store_attachment
 from desk.context import Actor, Desk
-from desk.models import Attachment, Message
+from desk.models import Attachment, Message, OutboxItem
 from desk.outbox import deliver_due
 from desk.tickets import add_comment, get_ticket
 from nlu import EmbeddedEngine
@@ -128,6 +128,36 @@ async def test_an_agents_ticket_comment_with_a_screenshot_reaches_the_telegram_u
     assert [m for m, _ in sent] == ["sendMessage", "sendPhoto"]
     assert "请按图操作" in sent[0][1]["text"]
     assert sent[1][1]["photo"] == {"filename": "设置.png", "data": shot}
+
+
+async def test_a_retry_after_a_flood_limit_sends_only_what_did_not_arrive(
+    web: httpx.AsyncClient, tg: Runtime, fake: FakeTelegram, clock: Clock
+) -> None:
+    # The text and the picture arrived, the document hit the flood limit: the retry used to
+    # send the text and the picture again.
+    await web.post("/telegram/webhook", json=update(21, "转人工"), headers=HEADERS)
+    await deliver_due(tg.desk, tg.registry)
+    async with tg.desk.session() as s:
+        shot = await store_attachment(s, tg.desk, b"\x89PNG\r\n\x1a\n screen", "屏幕.png")
+        guide = await store_attachment(s, tg.desk, b"%PDF-1.4 steps", "steps.pdf")
+        ticket = await get_ticket(s, "INC-1")
+        await add_comment(
+            s, tg.desk, Actor("agent", None, "Li Wei"), ticket, "按步骤操作", files=[shot, guide]
+        )
+    fake.calls.clear()
+    fake.fail_on, fake.fail_times = "sendDocument", 1
+    fake.fail_with = (429, "Too Many Requests: retry after 5", {"retry_after": 5})
+    assert await deliver_due(tg.desk, tg.registry) == 0
+    first = [m for m, _ in fake.calls if m.startswith("send")]
+    assert first == ["sendMessage", "sendPhoto", "sendDocument"]
+    text_id = str(fake._next_id - 1)  # the text's; the picture's is the last one given
+    clock.advance(seconds=60)
+    fake.calls.clear()
+    assert await deliver_due(tg.desk, tg.registry) == 1
+    assert [(m, p["document"]["filename"]) for m, p in fake.calls] == [("sendDocument", "steps.pdf")]
+    async with tg.desk.session() as s:
+        row = await s.scalar(select(OutboxItem).order_by(OutboxItem.id.desc()))
+        assert (row.status, row.attempts, row.external_id) == ("sent", 2, text_id)
 
 
 EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.json"))

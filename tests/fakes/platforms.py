@@ -23,7 +23,10 @@ FILES = {"documents/file_1.pdf": b"%PDF-1.4 a small test file\n"}
 class FakeTelegram:
     token: str = "123456:TEST-token"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    fail_with: tuple[int, str, dict[str, Any]] | None = None  # status, description, parameters
+    # ``fail_on`` answers (status, description, parameters) the next ``fail_times`` times (0: always).
+    fail_with: tuple[int, str, dict[str, Any]] | None = None
+    fail_on: str = "sendMessage"
+    fail_times: int = 0
     port: int = 0
     _next_id: int = 500
 
@@ -60,8 +63,12 @@ class FakeTelegram:
             if not form and (body := await request.body()):
                 params = json.loads(body)
             self.calls.append((method, params))
-            if self.fail_with and method == "sendMessage":
+            if self.fail_with and method == self.fail_on:
                 status, description, parameters = self.fail_with
+                if self.fail_times > 0:
+                    self.fail_times -= 1
+                    if self.fail_times == 0:
+                        self.fail_with = None
                 return JSONResponse(
                     {"ok": False, "error_code": status, "description": description, "parameters": parameters},
                     status,
@@ -175,9 +182,9 @@ SLACK_FILE = b"\x89PNG\r\n\x1a\n a small test picture"
 class FakeSlack:
     """Slack's Web API (the methods Frontdesk calls) and its private file host.
 
-    ``users`` maps Slack user ids to ``users.info`` profiles. ``fail_with`` makes
-    ``chat.postMessage`` answer (HTTP status, JSON body or ``None`` for a non-JSON body,
-    headers) the next ``fail_times`` times (all of them while ``fail_times`` is 0)."""
+    ``users`` maps Slack user ids to ``users.info`` profiles. ``fail_with`` makes the method
+    ``fail_on`` answer (HTTP status, JSON body or ``None`` for a non-JSON body, headers) the
+    next ``fail_times`` times (all of them while ``fail_times`` is 0)."""
 
     token: str = "xoxb-test-token"
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -185,6 +192,7 @@ class FakeSlack:
     downloads: list[tuple[str, str]] = field(default_factory=list)  # path, Authorization
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> bytes sent to its upload URL
     fail_with: tuple[int, dict[str, Any] | None, dict[str, str]] | None = None
+    fail_on: str = "chat.postMessage"
     fail_times: int = 0
     port: int = 0
     _ts: int = 0
@@ -212,7 +220,7 @@ class FakeSlack:
             elif request.method == "POST":
                 params.update({k: str(v) for k, v in (await request.form()).items()})
             self.calls.append((method, params))
-            if method == "chat.postMessage" and self.fail_with is not None:
+            if method == self.fail_on and self.fail_with is not None:
                 status, body, headers = self.fail_with
                 if self.fail_times > 0:
                     self.fail_times -= 1
