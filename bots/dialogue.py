@@ -206,6 +206,9 @@ async def _flow(turn: Turn, text: str) -> bool:
             turn, suggested[0] if helpful and len(suggested) == 1 else None, solved=helpful
         )
         return True
+    if flow == "report" and step == "kb" and await report.says_more(turn):
+        await report.more_at_articles(turn, text)
+        return True
     if flow == "request" and step == "answer":
         await report.answer_request(turn, text)
         return True

@@ -38,10 +38,12 @@ __all__ = [
     "continue_report",
     "draft_category",
     "kb_verdict",
+    "more_at_articles",
     "named_category",
     "open_for_handoff",
     "open_ticket",
     "relevant_articles",
+    "says_more",
     "snippet",
     "start_report",
     "start_request",
@@ -166,6 +168,25 @@ async def kb_verdict(turn: Turn, solved_id: int | None, *, solved: bool = False)
         await record_feedback(turn.session, article_id, helpful=False)
     turn.state.pop("suggested", None)
     await continue_report(turn)
+
+
+async def says_more(turn: Turn) -> bool:
+    """Whether the message says more about the problem being reported (its details, how badly
+    it hurts: "影响工作效率", "it drops every ten minutes") rather than naming another kind of
+    problem ("and my printer is broken too" during a VPN report)."""
+    if turn.parse.intent.name not in _DESCRIBES and not turn.parse.entity("urgency"):
+        return False
+    return not another_kind(await named_category(turn), draft_category(turn))
+
+
+async def more_at_articles(turn: Turn, text: str) -> None:
+    """More about the problem instead of a verdict on the articles offered: they did not solve
+    it. The words join the description (and what they name, the draft) and the report goes on;
+    before, the message began a new report and the first one's words were lost."""
+    draft: dict[str, Any] = turn.state["draft"]
+    draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
+    _take_entities(turn, draft, await named_category(turn))
+    await kb_verdict(turn, None)
 
 
 async def answer_choice(turn: Turn, text: str) -> None:

@@ -736,6 +736,37 @@ async def test_asking_for_a_person_during_a_request_hands_off_the_request(
     assert f"{getattr(software.questions[0], lang)} {SAY[lang]['product']}" in made.description
 
 
+@pytest.mark.parametrize(
+    ("lang", "problem", "more"),
+    [
+        (
+            "en",
+            "my VPN keeps disconnecting when I work from home",
+            "it drops every ten minutes, it slows me down",
+        ),
+        ("zh", "VPN老是掉线", "影响工作效率"),
+    ],
+)
+async def test_more_words_while_articles_are_offered_carry_on_the_same_report(
+    users: dict[str, Chat], seeded: Desk, lang: str, problem: str, more: str
+) -> None:
+    # "影响工作效率" under the VPN articles began a new report: the VPN was forgotten and the
+    # bot asked which area the problem was in.
+    chat = users[lang]
+    await chat.say(problem)
+    assert t(lang, "kb.intro") in chat.text
+    await chat.say(more)
+    assert t(lang, "ask.category") not in chat.text
+    while "INC-1" not in chat.text:  # whatever else the report still needs
+        assert chat.text in (t(lang, "ask.urgency"), t(lang, "ask.description")), chat.text
+        await chat.say(SAY[lang]["detail"] if chat.text == t(lang, "ask.description") else "/urgency medium")
+    made = await ticket(seeded, "INC-1")
+    assert made.category.path == "network/vpn"
+    assert made.description.startswith(problem) and more in made.description
+    async with seeded.session() as s:
+        assert await s.scalar(select(func.sum(Article.not_helpful))) >= 1  # the articles did not solve it
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_two_misunderstandings_in_a_row_hand_off(users: dict[str, Chat], lang: str) -> None:
     chat = users[lang]
