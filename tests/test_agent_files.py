@@ -183,6 +183,8 @@ async def test_an_agent_sends_a_file_into_a_web_chat(
         headers=h,
     )
     assert wrote.status_code == 201 and wrote.json()["text"] == ""
+    [listed] = (await client.get("/api/v1/conversations", headers=h)).json()["items"]
+    assert listed["last_message"]["text"] == "📎 guide.pdf"  # a file alone is shown by its name
     assert (
         await client.post(
             f"/api/v1/conversations/{conversation['id']}/messages", json={"text": ""}, headers=h

@@ -99,3 +99,21 @@ async def test_agents_download_attachments(
     assert (await client.get(f"/api/v1/attachments/{stored.id}")).status_code == 401
     missing = await client.get("/api/v1/attachments/999", headers={"Authorization": tokens["agent"]})
     assert missing.status_code == 404
+
+
+def test_a_list_shows_the_first_words_of_a_long_message_on_one_line() -> None:
+    from datetime import UTC, datetime
+
+    from desk.api.conversations import _preview
+
+    said = Message(
+        direction="in", author_kind="requester", author_name="王伟", text="打印机\n" + "卡纸了" * 60,
+        created_at=datetime(2026, 12, 4, tzinfo=UTC),
+    )  # fmt: skip
+    shown = _preview(said)
+    assert (
+        len(shown["text"]) == 140
+        and shown["text"].startswith("打印机 卡纸了")
+        and shown["text"].endswith("…")
+    )
+    assert (shown["direction"], shown["author"]) == ("in", "王伟")

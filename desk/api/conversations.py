@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.api.deps import CurrentAgent, DeskDep
@@ -26,8 +26,40 @@ class TextIn(BaseModel):
     attachments: list[int] = Field(default_factory=list, max_length=10)  # ids of uploads
 
 
+_PREVIEW = 140  # characters of the last message shown in a list
+
+
+async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, Message]:
+    """The latest public message of each of these conversations (one query for a page)."""
+    if not ids:
+        return {}
+    latest = (
+        select(func.max(Message.id))
+        .where(Message.conversation_id.in_(ids), Message.direction != "internal")
+        .group_by(Message.conversation_id)
+    )
+    rows = await session.scalars(select(Message).where(Message.id.in_(latest)))
+    return {m.conversation_id: m for m in rows if m.conversation_id is not None}
+
+
+def _preview(m: Message) -> dict[str, Any]:
+    """What a list shows of a message: who, when, and its first words (or its files' names)."""
+    text = " ".join(m.text.split()) or ", ".join(f"📎 {a.filename}" for a in m.attachments)
+    return {
+        "direction": m.direction,
+        "author": m.author_name or m.author_kind,
+        "text": text if len(text) <= _PREVIEW else text[: _PREVIEW - 1].rstrip() + "…",
+        "at": m.created_at.isoformat(),
+    }
+
+
 async def _json(
-    session: AsyncSession, desk: Desk, c: Conversation, *, messages: bool = False
+    session: AsyncSession,
+    desk: Desk,
+    c: Conversation,
+    *,
+    messages: bool = False,
+    last: Message | None = None,
 ) -> dict[str, Any]:
     ticket = await session.get(Ticket, c.ticket_id) if c.ticket_id else None
     agent = await session.get(Agent, c.agent_id) if c.agent_id else None
@@ -49,6 +81,8 @@ async def _json(
         "created_at": c.created_at.isoformat(),
         "last_message_at": c.last_message_at.isoformat(),
     }
+    if last is not None:
+        out["last_message"] = _preview(last)
     if c.mode == "queued":
         out["queue_position"] = (await queue_slot(session, desk, c)).position
     if messages:
@@ -76,7 +110,9 @@ async def list_conversations(
             query = query.order_by(Conversation.queued_at)
     query = query.order_by(Conversation.last_message_at.desc(), Conversation.id.desc()).limit(limit)
     async with desk.session() as session:
-        return {"items": [await _json(session, desk, c) for c in await session.scalars(query)]}
+        found = list(await session.scalars(query))
+        last = await _last_messages(session, [c.id for c in found])
+        return {"items": [await _json(session, desk, c, last=last.get(c.id)) for c in found]}
 
 
 @router.get("/{conversation_id}", summary="A conversation with its messages")

@@ -635,6 +635,12 @@ async def test_handoff_agent_takeover_and_release(
     h = {"Authorization": tokens["agent"]}
     queued = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
     assert [(c["ticket"], c["queue_position"]) for c in queued] == [("INC-1", 1)]
+    last = queued[0]["last_message"]  # what the list shows of it: the user's latest words
+    assert (last["direction"], last["author"], last["text"]) == (
+        "in",
+        "Ann Lee" if lang == "en" else "王芳",
+        SAY[lang]["detail"],
+    )
     conversation = queued[0]["id"]
     taken = await client.post(f"/api/v1/conversations/{conversation}/takeover", headers=h)
     assert taken.status_code == 200 and taken.json()["mode"] == "agent"
@@ -643,6 +649,11 @@ async def test_handoff_agent_takeover_and_release(
         f"/api/v1/conversations/{conversation}/messages", json={"text": "Hi, Test here."}, headers=h
     )
     assert written.status_code == 201
+    [listed] = (await client.get("/api/v1/conversations?mode=agent", headers=h)).json()["items"]
+    assert (listed["last_message"]["author"], listed["last_message"]["text"]) == (
+        "Test agent",
+        "Hi, Test here.",
+    )
     assert await chat.say("thanks!") == []  # with an agent: the bot stays silent
     feed = [m["text"] for m in await chat.fetch()]
     assert feed == [desk_t(lang, "handoff.joined", agent="Test agent"), "Hi, Test here."]
