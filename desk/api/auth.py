@@ -31,7 +31,13 @@ async def login(body: LoginIn, desk: DeskDep) -> dict[str, Any]:
         token = await issue_token(session, agent, "console")
         return {
             "token": token,
-            "agent": {"id": agent.id, "name": agent.name, "email": agent.email, "role": agent.role},
+            "agent": {
+                "id": agent.id,
+                "name": agent.name,
+                "email": agent.email,
+                "role": agent.role,
+                "language": agent.language,  # the console's language until they choose another
+            },
         }
 
 

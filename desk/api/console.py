@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 
 from fastapi import APIRouter
@@ -10,7 +11,18 @@ from fastapi.responses import HTMLResponse
 router = APIRouter()
 
 
+_STATIC = resources.files("desk").joinpath("static")
+_WORDS = "/*I18N*/null"  # where the page takes its English and Chinese words
+
+
+def console_page() -> str:
+    """The console with its words (``static/console.i18n.json``) in the page itself."""
+    page = _STATIC.joinpath("console.html").read_text(encoding="utf-8")
+    words = json.loads(_STATIC.joinpath("console.i18n.json").read_text(encoding="utf-8"))
+    # As a script literal: "</" would end the <script> element early.
+    return page.replace(_WORDS, json.dumps(words, ensure_ascii=False).replace("</", "<\\/"), 1)
+
+
 @router.get("/console", response_class=HTMLResponse, include_in_schema=False)
 async def console() -> HTMLResponse:
-    page = resources.files("desk").joinpath("static/console.html").read_text(encoding="utf-8")
-    return HTMLResponse(page)
+    return HTMLResponse(console_page())
