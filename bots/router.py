@@ -97,7 +97,9 @@ class BotRouter:
 
     async def _handle(self, inbound: Inbound, inline: bool) -> list[Outbound]:
         # Understanding runs before the transaction: a Rasa round trip must not hold locks.
-        parse = await self.understanding.parse(_understood_text(inbound))
+        parse = await self.understanding.parse(
+            _understood_text(inbound), by_clause=inbound.address.channel != "email"
+        )
         hinted = inbound.extra.get("language")
         async with self.desk.session() as session:
             recorded = await record_inbound(session, self.desk, inbound)

@@ -53,7 +53,7 @@ class Understanding:
         assert self._engine is not None, "call start() first"
         return self._engine
 
-    async def parse(self, text: str) -> Parse:
+    async def parse(self, text: str, *, by_clause: bool = True) -> Parse:
         """The intent and entities of ``text``.
 
         A greeting followed by what the user came for ("你好，打印机显示脱机了") is read for
@@ -61,7 +61,9 @@ class Understanding:
         bot would only say hello back. A clause that on its own clearly asks for a person ("我的
         电脑开不了机，转人工", "VPN keeps dropping. Can I talk to an agent?") decides the intent,
         which the problem's words would otherwise outvote; the entities (the category, the
-        urgency) stay those of the whole message, so the handoff is routed by them."""
+        urgency) stay those of the whole message, so the handoff is routed by them. A mail is
+        read whole (``by_clause=False``): its sign-off's "call me if anything is unclear" is
+        not an ask, and the desk answers mail with a ticket, never a live chat."""
         parse = await self._parse(text)
         if parse.intent.name == "greet":
             rest = without_greeting(text)
@@ -69,7 +71,11 @@ class Understanding:
                 after = await self._parse(rest)
                 if after.intent.name in _TASKS:
                     parse = after
-        if parse.intent.name != "talk_to_human" and (ask := await self._asks_for_a_person(text)):
+        if (
+            by_clause
+            and parse.intent.name != "talk_to_human"
+            and (ask := await self._asks_for_a_person(text))
+        ):
             return replace(parse, intent=ask.intent, intent_ranking=ask.intent_ranking)
         return parse
 

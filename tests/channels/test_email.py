@@ -160,6 +160,18 @@ async def test_a_new_mail_opens_a_ticket_and_the_reply_names_it(mail: Runtime, r
     assert html is not None and ticket.ref in html.get_content()
 
 
+async def test_a_mail_is_read_whole_so_call_me_back_in_it_is_no_handoff(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    # In chat, a clause that asks for a person decides; a mail's "please call me back" must not
+    # turn a software request into an incident.
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    body = "Could you install Visio on my laptop? Please call me back when done.\n\nAlice"
+    await alice.send(alice.write("Visio", body))
+    [ticket] = await tickets(mail)
+    assert ticket.ref.startswith("REQ-") and ticket.type == "request"
+
+
 async def test_a_reply_in_the_thread_is_a_comment_on_the_same_ticket(mail: Runtime, relay: FakeRelay) -> None:
     alice = Person(mail, relay, ALICE, "Alice Smith")
     await alice.send(alice.write("VPN disconnects every ten minutes", "The VPN client drops the connection "
