@@ -84,13 +84,12 @@ class Understanding:
         parts = clauses(text)
         if len(parts) < 2:
             return None
-        for clause in parts[:_MOST_CLAUSES]:
-            if weight(clause) > _LONGEST_ASK:
-                continue
-            parse = await self._parse(clause)
-            if parse.intent.name == "talk_to_human" and parse.intent.confidence >= _ASKS:
-                return parse
-        return None
+        short = [c for c in parts[:_MOST_CLAUSES] if weight(c) <= _LONGEST_ASK]
+        # At once: with the Rasa backend each clause is a request to the Rasa server.
+        parses = await asyncio.gather(*(self._parse(c) for c in short))
+        return next(
+            (p for p in parses if p.intent.name == "talk_to_human" and p.intent.confidence >= _ASKS), None
+        )
 
     async def _parse(self, text: str) -> Parse:
         if self._engine is None:

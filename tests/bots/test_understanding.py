@@ -1,0 +1,67 @@
+"""Reading a message: a greeting or an ask for a person inside it, with the packaged model.
+
+None of these sentences is in the training data (the asks are new wordings, the person-mentions
+are new stories), so a regression in the data or in the clause rule shows here first."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.understanding import Understanding
+from desk.settings import NluSettings
+from nlu import EmbeddedEngine
+
+
+@pytest.fixture
+def understanding(nlu_engine: EmbeddedEngine) -> Understanding:
+    return Understanding(NluSettings(), engine=nlu_engine)
+
+
+@pytest.mark.parametrize(
+    ("said", "category"),
+    [
+        ("我的电脑开不了机，转人工", "hardware"),
+        ("你好，邮箱收不到邮件，帮我转接人工", "email"),
+        ("ERP登录不了，能不能找个人帮我", "erp"),
+        ("VPN keeps dropping. Can I speak to an agent?", "vpn"),
+        ("the printer on floor 2 is jammed, can someone call me", "printer"),
+        ("Outlook crashes. I want a real person, not a bot.", "email"),
+    ],
+)
+async def test_an_ask_for_a_person_beside_the_problem_decides(
+    understanding: Understanding, said: str, category: str
+) -> None:
+    parse = await understanding.parse(said)
+    assert parse.intent.name == "talk_to_human"
+    assert parse.entity("category") == category  # the whole message's: the handoff is routed by it
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I already spoke to an agent, my password is still locked",
+        "I talked to someone yesterday, but the VPN still fails",
+        "人工客服说让我重启，但是还是不行",
+        "客服说明天会好，但是现在还是不能打印",
+        "no, I don't need a person, it's fine",
+        "不用转人工，已经好了",
+        "I'm an agent at the call center, my headset is broken",
+        "我是客服部的，耳机坏了",
+        "the printer says: call service technician",
+        "打印机提示：请联系管理员",
+    ],
+)
+async def test_a_person_mentioned_or_declined_is_no_ask(understanding: Understanding, said: str) -> None:
+    assert (await understanding.parse(said)).intent.name != "talk_to_human"
+
+
+async def test_a_mail_is_read_whole(understanding: Understanding) -> None:
+    said = "Could you install Visio on my laptop? Please call me back when done."
+    assert (await understanding.parse(said)).intent.name == "talk_to_human"
+    assert (await understanding.parse(said, by_clause=False)).intent.name == "request_service"
+
+
+async def test_a_greeting_gives_way_to_what_follows(understanding: Understanding) -> None:
+    assert (await understanding.parse("你好")).intent.name == "greet"
+    parse = await understanding.parse("你好，打印机显示脱机了")
+    assert (parse.intent.name, parse.entity("category")) == ("report_problem", "printer")
