@@ -1,4 +1,4 @@
-"""``frontdesk seed --demo``: believable demo data, loaded idempotently (by name and e-mail)."""
+"""``frontdesk seed --demo``: believable demo data, loaded idempotently (by name, e-mail, shortcut)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from desk.agents import create_agent, create_group, find_agent, find_group
 from desk.catalog import create_category
 from desk.context import Desk
 from desk.kb import create_article
-from desk.models import Agent, Article, Category, Group
+from desk.models import Agent, Article, Category, Group, SavedReply
+from desk.replies import create_reply
 
 __all__ = ["DEMO_PASSWORD", "SeedReport", "seed_demo"]
 
@@ -31,11 +32,12 @@ class SeedReport:
     agents: int = 0
     categories: int = 0
     articles: int = 0
+    replies: int = 0
 
     def __str__(self) -> str:
         return (
             f"created {self.groups} groups, {self.agents} agents, {self.categories} categories, "
-            f"{self.articles} KB articles"
+            f"{self.articles} KB articles, {self.replies} saved replies"
         )
 
 
@@ -99,5 +101,14 @@ async def seed_demo(session: AsyncSession, desk: Desk, data_file: Path = DEMO_FI
                 category=art.get("category"),
             )
             report.articles += 1
+    for r in data.get("replies", []):
+        taken = select(SavedReply.id).where(
+            SavedReply.shortcut == r["shortcut"], SavedReply.language == r["language"]
+        )
+        if await session.scalar(taken) is None:
+            await create_reply(
+                session, desk, None, shortcut=r["shortcut"], language=r["language"], text=r["text"]
+            )
+            report.replies += 1
     await session.flush()
     return report

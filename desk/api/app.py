@@ -13,7 +13,19 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from desk.api import admin, auth, console, conversations, files, kb, notifications, reports, routing, tickets
+from desk.api import (
+    admin,
+    auth,
+    console,
+    conversations,
+    files,
+    kb,
+    notifications,
+    replies,
+    reports,
+    routing,
+    tickets,
+)
 from desk.context import Desk
 from desk.errors import DeskError
 from desk.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -116,4 +128,5 @@ def create_api(desk: Desk, **fastapi_kwargs: Any) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(console.router)
     app.include_router(files.router)
+    app.include_router(replies.router)
     return app

@@ -9,6 +9,7 @@ from .kb import ARTICLE_STATUSES, Article, KbTerm
 from .notifications import Notification
 from .outbox import OUTBOX_STATUSES, OutboxItem
 from .people import Identity, Person
+from .replies import SavedReply
 from .tickets import PREFIXES, STATUSES, TYPES, Counter, Ticket, TicketEvent
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "Notification",
     "OutboxItem",
     "Person",
+    "SavedReply",
     "Ticket",
     "TicketEvent",
     "group_members",

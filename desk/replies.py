@@ -1,0 +1,135 @@
+"""Saved replies: what agents write again and again, kept once, inserted by a shortcut.
+
+Any agent may use them; supervisors and admins keep them (as Chatwoot's canned responses and
+Zendesk's shared macros). A reply's text may hold ``{name}`` (the requester's first name),
+``{ref}`` (the ticket's reference) and ``{agent}`` (the writing agent's name), which the console
+fills in when it inserts the reply; the agent reads and edits it before it is sent.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from desk.context import Desk
+from desk.errors import Conflict, InvalidInput, NotFound
+from desk.i18n import LANGUAGES
+from desk.models import Agent, SavedReply
+
+__all__ = ["PLACEHOLDERS", "create_reply", "delete_reply", "get_reply", "list_replies", "update_reply"]
+
+PLACEHOLDERS = ("name", "ref", "agent")
+_SHORTCUT = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+_LONGEST = 4000  # as a message an agent writes
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def _checked(shortcut: str, language: str, text: str) -> tuple[str, str, str]:
+    shortcut = shortcut.strip().lstrip("/").lower()
+    if not _SHORTCUT.fullmatch(shortcut):
+        raise InvalidInput(
+            "shortcut must be 1-40 lower-case letters, digits, '-' or '_', starting with a letter or digit",
+            code="invalid_shortcut",
+        )
+    if language not in LANGUAGES:
+        raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}", code="invalid_language")
+    text = text.strip()
+    if not text or len(text) > _LONGEST:
+        raise InvalidInput(f"text must be 1-{_LONGEST} characters", code="invalid_text")
+    unknown = sorted({f for f in _FIELD.findall(text) if f not in PLACEHOLDERS})
+    if unknown:
+        raise InvalidInput(
+            f"unknown placeholder {{{unknown[0]}}}: use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+            code="invalid_placeholder",
+        )
+    return shortcut, language, text
+
+
+async def _taken(session: AsyncSession, shortcut: str, language: str, but: int | None = None) -> bool:
+    query = select(SavedReply.id).where(SavedReply.shortcut == shortcut, SavedReply.language == language)
+    if but is not None:
+        query = query.where(SavedReply.id != but)
+    return await session.scalar(query) is not None
+
+
+async def create_reply(
+    session: AsyncSession, desk: Desk, author: Agent | None, *, shortcut: str, language: str, text: str
+) -> SavedReply:
+    """Save a reply.
+
+    Raises:
+        InvalidInput: a malformed shortcut, an unknown language or placeholder, empty text.
+        Conflict: the shortcut already has a reply in that language.
+    """
+    shortcut, language, text = _checked(shortcut, language, text)
+    if await _taken(session, shortcut, language):
+        raise Conflict(f"/{shortcut} already has a reply in {language}", code="duplicate_shortcut")
+    now = desk.now()
+    reply = SavedReply(
+        shortcut=shortcut,
+        language=language,
+        text=text,
+        created_by_id=author.id if author else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(reply)
+    await session.flush()
+    return reply
+
+
+async def get_reply(session: AsyncSession, reply_id: int) -> SavedReply:
+    reply = await session.get(SavedReply, reply_id)
+    if reply is None:
+        raise NotFound(f"no saved reply {reply_id}")
+    return reply
+
+
+async def update_reply(
+    session: AsyncSession,
+    desk: Desk,
+    reply: SavedReply,
+    *,
+    shortcut: str | None = None,
+    language: str | None = None,
+    text: str | None = None,
+) -> SavedReply:
+    """Change what is given; the same checks as :func:`create_reply`."""
+    shortcut, language, text = _checked(
+        reply.shortcut if shortcut is None else shortcut,
+        reply.language if language is None else language,
+        reply.text if text is None else text,
+    )
+    if await _taken(session, shortcut, language, but=reply.id):
+        raise Conflict(f"/{shortcut} already has a reply in {language}", code="duplicate_shortcut")
+    reply.shortcut, reply.language, reply.text, reply.updated_at = shortcut, language, text, desk.now()
+    await session.flush()
+    return reply
+
+
+async def delete_reply(session: AsyncSession, reply: SavedReply) -> None:
+    await session.delete(reply)
+    await session.flush()
+
+
+async def list_replies(
+    session: AsyncSession, *, q: str = "", language: str | None = None, limit: int = 200
+) -> list[SavedReply]:
+    """Replies by shortcut; ``q`` keeps those whose shortcut starts with it or whose text has
+    it (case-insensitive); ``language`` puts that language's first, then the others."""
+    query = select(SavedReply)
+    q = q.strip().lstrip("/")
+    if q:
+        pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(
+            or_(
+                SavedReply.shortcut.ilike(f"{pattern}%", escape="\\"),
+                SavedReply.text.ilike(f"%{pattern}%", escape="\\"),
+            )
+        )
+    rows = list(await session.scalars(query.order_by(SavedReply.shortcut, SavedReply.language).limit(limit)))
+    if language:
+        rows.sort(key=lambda r: (r.language != language, r.shortcut))
+    return rows

@@ -1,0 +1,82 @@
+"""Saved replies on both databases: any agent reads them, supervisors keep them, input is checked."""
+
+from __future__ import annotations
+
+import httpx
+
+from desk.context import Desk
+from desk.seed import seed_demo
+from tests.test_api import error_of
+
+
+async def test_agents_find_the_demo_replies_in_their_language_first(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    listed = (await client.get("/api/v1/replies", params={"q": "/vp", "lang": "zh"}, headers=h)).json()
+    assert [(r["shortcut"], r["language"]) for r in listed["items"]] == [("vpn", "zh"), ("vpn", "en")]
+    assert listed["placeholders"] == ["name", "ref", "agent"]
+    by_words = (await client.get("/api/v1/replies", params={"q": "SCREENSHOT of"}, headers=h)).json()
+    assert [(r["shortcut"], r["language"]) for r in by_words["items"]] == [("screenshot", "en")]
+    everything = (await client.get("/api/v1/replies", headers=h)).json()["items"]
+    assert len(everything) == 10 and {r["language"] for r in everything} == {"en", "zh"}
+    odd = (await client.get("/api/v1/replies", params={"q": "100%_"}, headers=h)).json()["items"]
+    assert odd == []  # LIKE wildcards are plain characters
+
+
+async def test_supervisors_keep_them_and_agents_may_not(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    made = await client.post(
+        "/api/v1/replies",
+        json={
+            "shortcut": "/Printer-Reset",
+            "language": "en",
+            "text": " Hi {name}, I reset the queue for {ref}. ",
+        },
+        headers={"Authorization": tokens["supervisor"]},
+    )
+    assert made.status_code == 201, made.text
+    reply = made.json()
+    assert (reply["shortcut"], reply["text"]) == ("printer-reset", "Hi {name}, I reset the queue for {ref}.")
+    refused = await client.post(
+        "/api/v1/replies",
+        json={"shortcut": "mine", "language": "en", "text": "hello"},
+        headers={"Authorization": tokens["agent"]},
+    )
+    assert refused.status_code == 403
+    admin = {"Authorization": tokens["admin"]}
+    changed = await client.put(f"/api/v1/replies/{reply['id']}", json={"language": "zh"}, headers=admin)
+    assert changed.status_code == 200 and changed.json()["language"] == "zh"
+    assert changed.json()["text"] == reply["text"]  # what was not given stays
+    assert (await client.delete(f"/api/v1/replies/{reply['id']}", headers=admin)).status_code == 204
+    gone = await client.put(f"/api/v1/replies/{reply['id']}", json={"text": "x"}, headers=admin)
+    assert gone.status_code == 404 and error_of(gone)["code"] == "not_found"
+    assert (await client.get("/api/v1/replies")).status_code == 401
+
+
+async def test_bad_replies_get_a_clear_error(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    h = {"Authorization": tokens["supervisor"]}
+    cases = [
+        ({"shortcut": "two words", "language": "en", "text": "x"}, 422, "invalid_shortcut"),
+        ({"shortcut": "", "language": "en", "text": "x"}, 422, "invalid_shortcut"),
+        ({"shortcut": "ok", "language": "fr", "text": "x"}, 422, "invalid_language"),
+        ({"shortcut": "ok", "language": "en", "text": "   "}, 422, "invalid_text"),
+        ({"shortcut": "ok", "language": "en", "text": "Dear {customer}"}, 422, "invalid_placeholder"),
+        ({"shortcut": "vpn", "language": "en", "text": "again"}, 409, "duplicate_shortcut"),
+    ]
+    for body, status, code in cases:
+        answer = await client.post("/api/v1/replies", json=body, headers=h)
+        assert (answer.status_code, error_of(answer)["code"]) == (status, code), body
+    vpn_zh = next(
+        r for r in (await client.get("/api/v1/replies", params={"q": "vpn"}, headers=h)).json()["items"]
+        if r["language"] == "zh"
+    )  # fmt: skip
+    clash = await client.put(f"/api/v1/replies/{vpn_zh['id']}", json={"language": "en"}, headers=h)
+    assert clash.status_code == 409 and error_of(clash)["code"] == "duplicate_shortcut"
+
+
+async def test_the_demo_seed_adds_replies_once(seeded: Desk) -> None:
+    async with seeded.session() as session:
+        again = await seed_demo(session, seeded)
+    assert again.replies == 0 and "0 saved replies" in str(again)
