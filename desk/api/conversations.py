@@ -30,12 +30,17 @@ _PREVIEW = 140  # characters of the last message shown in a list
 
 
 async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, Message]:
-    """The latest public message of each of these conversations (one query for a page)."""
+    """The latest public message a person wrote in each of these conversations, the user or an
+    agent (one query for a page): the bot's "passing you to a person" says nothing about it."""
     if not ids:
         return {}
     latest = (
         select(func.max(Message.id))
-        .where(Message.conversation_id.in_(ids), Message.direction != "internal")
+        .where(
+            Message.conversation_id.in_(ids),
+            Message.direction != "internal",
+            Message.author_kind.in_(("requester", "agent")),
+        )
         .group_by(Message.conversation_id)
     )
     rows = await session.scalars(select(Message).where(Message.id.in_(latest)))

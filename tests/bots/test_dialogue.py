@@ -631,8 +631,10 @@ async def test_handoff_agent_takeover_and_release(
     chat = users[lang]
     await chat.say(SAY[lang]["human"])
     assert chat.text == t(lang, "handoff.queued", ref="INC-1", position=1)  # Wednesday 10:00: open
-    assert await chat.say(SAY[lang]["detail"]) == []  # queued: the bot is silent
     h = {"Authorization": tokens["agent"]}
+    [waiting] = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+    assert waiting["last_message"]["text"] == SAY[lang]["human"]  # the user's words, not the bot's
+    assert await chat.say(SAY[lang]["detail"]) == []  # queued: the bot is silent
     queued = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
     assert [(c["ticket"], c["queue_position"]) for c in queued] == [("INC-1", 1)]
     last = queued[0]["last_message"]  # what the list shows of it: the user's latest words

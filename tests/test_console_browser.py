@@ -1,0 +1,193 @@
+"""The agent console in a real browser (headless Chromium through Selenium) against a real
+``frontdesk serve``: what an agent does all day, and what a test of the API cannot see (the page
+redraws a conversation every three seconds, and must not lose the reply being written).
+
+Runs when Chromium and its driver are installed (``.ci/run`` installs them); mandatory with
+``CI=true``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import IN_CI, ROOT
+from tests.fakes.smtp import free_port
+from tests.test_cli import FRONTDESK
+
+os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium would report usage over the network
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``frontdesk serve`` on a migrated, seeded SQLite database, as ``make run`` starts it."""
+    if not (CHROMIUM and DRIVER):
+        if IN_CI:
+            pytest.fail("Chromium and chromedriver are required in CI (.ci/run installs them)")
+        pytest.skip("Chromium or chromedriver not installed")
+    work = tmp_path_factory.mktemp("console")
+    shutil.copy(ROOT / "config.yml", work / "config.yml")
+    port = free_port()
+    env = {
+        **os.environ,
+        "FRONTDESK__DATABASE__URL": f"sqlite:///{work / 'fd.db'}",
+        "FRONTDESK__NLU__MODEL_PATH": str(work / "nlu.npz"),
+        "FRONTDESK__CHANNELS__EMAIL__SMTP_PORT": str(free_port()),
+    }
+    for step in (["db", "upgrade"], ["seed", "--demo"]):
+        done = subprocess.run([str(FRONTDESK), *step], cwd=work, env=env, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    log = (work / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [str(FRONTDESK), "serve", "--port", str(port)],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, (work / "serve.log").read_text()
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture
+def browser(server: str) -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
+    driver.implicitly_wait(5)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def say(server: str, sender: str, text: str) -> list[dict[str, Any]]:
+    answer = httpx.post(
+        f"{server}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    replies: list[dict[str, Any]] = answer.json()
+    return replies
+
+
+def feed(server: str, sender: str) -> list[str]:
+    body = httpx.get(
+        f"{server}/webhooks/rest/messages", params={"sender": sender, "after": "0"}, timeout=10
+    ).json()
+    return [m["text"] for m in body["messages"]]
+
+
+def sign_in(driver: Any, server: str, email: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{server}/console")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys("frontdesk-demo")
+    driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    driver.find_element(By.CSS_SELECTOR, "#app:not(.hidden)")
+
+
+def wait_for(check: Any, seconds: float = 10) -> Any:
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception:  # an element redrawn between finding and reading it
+            if time.monotonic() > end:
+                raise
+        if time.monotonic() > end:
+            raise AssertionError("timed out")
+        time.sleep(0.2)
+
+
+def test_a_chinese_agent_takes_over_and_answers_with_a_saved_reply(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    say(server, "web-wang", "我的电脑开不了机，转人工")
+    sign_in(browser, server, "li.wei@example.com")  # language zh: the console speaks Chinese
+    assert browser.find_element(By.ID, "tabConv").text == "会话"
+    item = wait_for(
+        lambda: next(i for i in browser.find_elements(By.CSS_SELECTOR, "#items .item") if "转人工" in i.text)
+    )
+    assert "排队中" in item.text
+    item.click()
+    wait_for(
+        lambda: next(b for b in browser.find_elements(By.CSS_SELECTOR, "#pane button") if b.text == "接管")
+    ).click()
+    box = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.compose textarea"))
+
+    box.send_keys("正在写的回复")
+    time.sleep(7)  # two redraws of the conversation
+    box = browser.find_element(By.CSS_SELECTOR, "form.compose textarea")
+    assert box.get_attribute("value") == "正在写的回复"  # the redraw used to wipe it
+
+    box.clear()
+    box.send_keys("/vp")
+    shown = wait_for(lambda: [r.text for r in browser.find_elements(By.CSS_SELECTOR, "form.compose .reply")])
+    assert shown[0].startswith("/vpn请打开 GlobalProtect")  # the conversation's language first
+    box.send_keys(Keys.ENTER)  # takes the first
+    assert box.get_attribute("value").startswith("请打开 GlobalProtect")
+    box.send_keys(Keys.ENTER)  # sends
+    wait_for(lambda: any(t.startswith("请打开 GlobalProtect") for t in feed(server, "web-wang")))
+    wait_for(lambda: "✓" in browser.find_element(By.CSS_SELECTOR, ".msgs").text)  # shown as delivered
+
+    browser.find_element(By.CSS_SELECTOR, "header button.lang").click()
+    assert browser.find_element(By.ID, "tabConv").text == "Conversations"
+
+
+def test_saved_reply_placeholders_are_filled_from_the_conversation(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    httpx.post(
+        f"{server}/webhooks/rest/webhook",
+        json={"sender": "web-ann", "message": "I want to talk to a person", "metadata": {"name": "Ann Lee"}},
+        timeout=30,
+    )
+    sign_in(browser, server, "tom.baker@example.com")
+    item = wait_for(
+        lambda: next(i for i in browser.find_elements(By.CSS_SELECTOR, "#items .item") if "Ann Lee" in i.text)
+    )
+    item.click()
+    wait_for(
+        lambda: next(
+            b for b in browser.find_elements(By.CSS_SELECTOR, "#pane button") if b.text == "Take over"
+        )
+    ).click()
+    wait_for(
+        lambda: browser.find_element(By.XPATH, "//form[contains(@class,'compose')]//button[text()='💬']")
+    ).click()
+    browser.find_element(By.CSS_SELECTOR, "form.compose .replies input").send_keys("hi")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.compose .reply")[0]).click()
+    text = browser.find_element(By.CSS_SELECTOR, "form.compose textarea").get_attribute("value")
+    assert text.startswith("Hi Ann, this is Tom Baker from the service desk. I'm looking at INC-")
