@@ -15,7 +15,7 @@ from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
 from nlu import Parse
 
-__all__ = ["CJK", "TEMPLATES", "Turn", "clauses", "weight", "without_greeting"]
+__all__ = ["CJK", "TEMPLATES", "Turn", "clauses", "weight", "without_clause", "without_greeting"]
 
 TEMPLATES = Templates(Path(__file__).parent / "locales")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -40,6 +40,14 @@ _CLAUSE_BREAK = re.compile(r"[,，.。!！?？;；\n]+|\s[-–—]+\s")
 def clauses(text: str) -> list[str]:
     """The clauses of ``text``, stripped ("我的电脑开不了机，转人工" → two)."""
     return [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
+
+
+def without_clause(text: str, clause: str) -> str:
+    """``text`` without one of its clauses and the punctuation left around the gap ("我的电脑开不了机，
+    转人工" without "转人工" is "我的电脑开不了机")."""
+    rest = text.replace(clause, "", 1)
+    rest = re.sub(r"\s*([,，.。!！?？;；])(?:\s*[,，.。!！?？;；])+", r"\1", rest)
+    return rest.strip(" \t\n,，;；-–—").rstrip("?？!！")
 
 
 def weight(text: str) -> int:
@@ -69,6 +77,7 @@ class Turn:
     state: dict[str, Any]
     replies: list[Outbound] = field(default_factory=list)
     inbound: Inbound | None = None  # the message as the channel gave it (e-mail reads its headers)
+    ask: str | None = None  # the clause that asked for a person, when one decided the intent
 
     @property
     def requester(self) -> Actor:

@@ -54,6 +54,10 @@ class Understanding:
         return self._engine
 
     async def parse(self, text: str, *, by_clause: bool = True) -> Parse:
+        """The intent and entities of ``text`` (see :meth:`read`)."""
+        return (await self.read(text, by_clause=by_clause))[0]
+
+    async def read(self, text: str, *, by_clause: bool = True) -> tuple[Parse, str | None]:
         """The intent and entities of ``text``.
 
         A greeting followed by what the user came for ("你好，打印机显示脱机了") is read for
@@ -63,7 +67,9 @@ class Understanding:
         which the problem's words would otherwise outvote; the entities (the category, the
         urgency) stay those of the whole message, so the handoff is routed by them. A mail is
         read whole (``by_clause=False``): its sign-off's "call me if anything is unclear" is
-        not an ask, and the desk answers mail with a ticket, never a live chat."""
+        not an ask, and the desk answers mail with a ticket, never a live chat.
+
+        Returns the parse and, when a clause decided it, that clause ("转人工")."""
         parse = await self._parse(text)
         if parse.intent.name == "greet":
             rest = without_greeting(text)
@@ -76,8 +82,8 @@ class Understanding:
             and parse.intent.name != "talk_to_human"
             and (ask := await self._asks_for_a_person(text))
         ):
-            return replace(parse, intent=ask.intent, intent_ranking=ask.intent_ranking)
-        return parse
+            return replace(parse, intent=ask.intent, intent_ranking=ask.intent_ranking), ask.text
+        return parse, None
 
     async def _asks_for_a_person(self, text: str) -> Parse | None:
         """The parse of a short clause of ``text`` that is a request for a person, if one is."""

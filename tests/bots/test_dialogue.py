@@ -685,6 +685,9 @@ async def test_a_problem_and_an_ask_for_a_person_in_one_message_hands_off_to_the
     assert chat.text == t(lang, "handoff.queued", ref="INC-1", position=1)
     made = await ticket(seeded, "INC-1")
     assert made.description == said
+    assert (
+        made.subject == {"en": "VPN keeps dropping every few minutes.", "zh": "VPN老是断线"}[lang]
+    )  # not the ask
     assert (made.category.path, made.group.name) == ("network/vpn", "Network")
     async with seeded.session() as s:
         conversation = await s.scalar(select(Conversation))

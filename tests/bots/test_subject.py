@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bots.report import subject_line
+from bots.turn import without_clause
 
 
 @pytest.mark.parametrize(
@@ -31,3 +32,17 @@ def test_the_greeting_is_not_the_subject(said: str, subject: str) -> None:
 
 def test_a_subject_is_at_most_120_characters() -> None:
     assert subject_line("hello, " + "x" * 300) == "X" + "x" * 119
+
+
+@pytest.mark.parametrize(
+    ("said", "ask", "rest"),
+    [
+        ("我的电脑开不了机，转人工", "转人工", "我的电脑开不了机"),
+        ("转人工，VPN连不上", "转人工", "VPN连不上"),
+        ("VPN keeps dropping. Can I speak to an agent?", "Can I speak to an agent", "VPN keeps dropping."),
+        ("printer jammed, get me a human, it's urgent", "get me a human", "printer jammed, it's urgent"),
+        ("转人工", "转人工", ""),
+    ],
+)
+def test_a_handoffs_subject_leaves_the_ask_out(said: str, ask: str, rest: str) -> None:
+    assert without_clause(said, ask) == rest
