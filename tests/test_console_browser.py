@@ -130,6 +130,21 @@ def wait_for(check: Any, seconds: float = 10) -> Any:
         time.sleep(0.2)
 
 
+def open_item(driver: Any, needle: str) -> str:
+    """Click the list item that contains ``needle``; its text (the list is redrawn every 3 s,
+    so an item found may be gone a moment later: retried)."""
+    from selenium.webdriver.common.by import By
+
+    def attempt() -> str:
+        item = next(i for i in driver.find_elements(By.CSS_SELECTOR, "#items .item") if needle in i.text)
+        text: str = item.text
+        item.click()
+        return text
+
+    result: str = wait_for(attempt)
+    return result
+
+
 def test_a_chinese_agent_takes_over_and_answers_with_a_saved_reply(browser: Any, server: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -137,11 +152,7 @@ def test_a_chinese_agent_takes_over_and_answers_with_a_saved_reply(browser: Any,
     say(server, "web-wang", "我的电脑开不了机，转人工")
     sign_in(browser, server, "li.wei@example.com")  # language zh: the console speaks Chinese
     assert browser.find_element(By.ID, "tabConv").text == "会话"
-    item = wait_for(
-        lambda: next(i for i in browser.find_elements(By.CSS_SELECTOR, "#items .item") if "转人工" in i.text)
-    )
-    assert "排队中" in item.text
-    item.click()
+    assert "排队中" in open_item(browser, "转人工")
     wait_for(
         lambda: next(b for b in browser.find_elements(By.CSS_SELECTOR, "#pane button") if b.text == "接管")
     ).click()
@@ -175,10 +186,7 @@ def test_saved_reply_placeholders_are_filled_from_the_conversation(browser: Any,
         timeout=30,
     )
     sign_in(browser, server, "tom.baker@example.com")
-    item = wait_for(
-        lambda: next(i for i in browser.find_elements(By.CSS_SELECTOR, "#items .item") if "Ann Lee" in i.text)
-    )
-    item.click()
+    open_item(browser, "Ann Lee")
     wait_for(
         lambda: next(
             b for b in browser.find_elements(By.CSS_SELECTOR, "#pane button") if b.text == "Take over"
@@ -191,3 +199,33 @@ def test_saved_reply_placeholders_are_filled_from_the_conversation(browser: Any,
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.compose .reply")[0]).click()
     text = browser.find_element(By.CSS_SELECTOR, "form.compose textarea").get_attribute("value")
     assert text.startswith("Hi Ann, this is Tom Baker from the service desk. I'm looking at INC-")
+
+
+def test_a_ticket_on_screen_shows_new_comments_and_keeps_the_one_being_written(
+    browser: Any, server: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    say(server, "web-lee", "my laptop battery drains in an hour, please get me a human")
+    sign_in(browser, server, "maria.garcia@example.com")
+    browser.find_element(By.ID, "tabTick").click()
+    ref = open_item(browser, "battery").split()[0]
+    box = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.compose textarea"))
+    box.send_keys("checking the battery report")
+    login = httpx.post(
+        f"{server}/api/v1/auth/login",
+        json={"email": "li.wei@example.com", "password": "frontdesk-demo"},
+        timeout=10,
+    )
+    note = httpx.post(
+        f"{server}/api/v1/tickets/{ref}/comments",
+        json={"body": "Battery health is 41%, replacement ordered", "public": False},
+        headers={"Authorization": f"Bearer {login.json()['token']}"},
+        timeout=10,
+    )
+    assert note.status_code == 201, note.text
+    wait_for(
+        lambda: "replacement ordered" in browser.find_element(By.CSS_SELECTOR, ".msgs").text
+    )  # no click needed
+    box = browser.find_element(By.CSS_SELECTOR, "form.compose textarea")
+    assert box.get_attribute("value") == "checking the battery report"
