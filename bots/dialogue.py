@@ -32,6 +32,8 @@ _ANOTHER = re.compile(
     r"\b(also|too|another|actually|as well|btw|by the way|plus)\b|另外|还有|也|顺便|对了", re.IGNORECASE
 )
 _NOT_A_WORD = re.compile(r"[^\w]+")
+# Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
+_YES_NO = (("/cancel_yes", "/keep"),)
 _TITLE_MATCH = 88  # rapidfuzz ratio: "i cant work" is "I can't work"; "yes" is not "Yes, fixed"
 _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
 
@@ -74,12 +76,28 @@ async def _pick_option(turn: Turn) -> str:
     buttons = await _last_buttons(turn)
     if text.isdigit():
         return str(buttons[int(text) - 1]["payload"]) if 1 <= int(text) <= len(buttons) else turn.text
+    yes_no = _yes_or_no(turn, buttons)
+    if yes_no is not None:
+        return yes_no
     typed = _words(text)
     scored = (
         [(fuzz.ratio(typed, _words(str(b["title"]))), str(b["payload"])) for b in buttons] if typed else []
     )
     best = max(scored, default=(0.0, ""))
     return best[1] if best[0] >= _TITLE_MATCH else turn.text
+
+
+def _yes_or_no(turn: Turn, buttons: list[dict[str, str]]) -> str | None:
+    """The button a plain yes or no picks when the last question was a yes-or-no one ("Cancel
+    INC-2?" [Yes, cancel it] [No, keep it]: "是的" cancels, "不用了" keeps it)."""
+    intent = turn.parse.intent
+    if intent.name not in ("affirm", "deny") or intent.confidence < 0.8 or len(buttons) != 2:
+        return None
+    payloads = [str(b["payload"]) for b in buttons]
+    for yes, no in _YES_NO:
+        if payloads[0].split(" ")[0] == yes and payloads[1].split(" ")[0] == no:
+            return payloads[0] if intent.name == "affirm" else payloads[1]
+    return None
 
 
 async def respond(turn: Turn) -> None:

@@ -801,6 +801,29 @@ async def test_out_of_scope_gets_a_short_polite_answer(users: dict[str, Chat], l
 
 
 @pytest.mark.parametrize(
+    ("lang", "answer", "status"),
+    [
+        ("zh", "是的", "cancelled"),
+        ("en", "yes please", "cancelled"),
+        ("zh", "不用了", "new"),
+        ("en", "nope", "new"),
+    ],
+)
+async def test_a_plain_yes_or_no_answers_are_you_sure(
+    users: dict[str, Chat], seeded: Desk, lang: str, answer: str, status: str
+) -> None:
+    # "是的" to "确定取消 INC-1 吗？" got the help menu: only the buttons' titles were understood.
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await chat.say(SAY[lang]["cancel"].format(ref=ref))
+    assert f"/cancel_yes {ref}" in chat.payloads
+    await chat.say(answer)
+    expected = t(lang, "cancel.done", ref=ref) if status == "cancelled" else t(lang, "cancel.kept", ref=ref)
+    assert chat.text == expected
+    assert (await ticket(seeded, ref)).status == status
+
+
+@pytest.mark.parametrize(
     ("lang", "decline", "score"),
     [("en", "no thanks", None), ("zh", "算了", None), ("en", "not satisfied", 2), ("zh", "不满意", 2)],
 )
