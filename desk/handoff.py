@@ -6,11 +6,12 @@ transcript rows plus outbox rows in one transaction, delivered on the user's own
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import actor_of
@@ -29,6 +30,7 @@ __all__ = [
     "close_conversation",
     "get_conversation",
     "queue_conversation",
+    "queue_positions",
     "queue_slot",
     "release_conversation",
     "take_over",
@@ -74,24 +76,39 @@ async def get_conversation(
     return conversation
 
 
+async def queue_positions(
+    session: AsyncSession, desk: Desk, conversations: Sequence[Conversation]
+) -> dict[int, int]:
+    """Each conversation's place in line (1 is next): one more than the number of conversations
+    queued before it (the earlier id first at the same instant). One query for a whole page."""
+    if not conversations:
+        return {}
+    waiting = sorted(
+        (at, i)
+        for at, i in await session.execute(
+            select(Conversation.queued_at, Conversation.id).where(
+                Conversation.mode == "queued", Conversation.queued_at.is_not(None)
+            )
+        )
+        if at is not None
+    )
+    now = desk.now()
+    return {c.id: bisect_left(waiting, (c.queued_at or now, c.id)) + 1 for c in conversations}
+
+
 async def queue_slot(session: AsyncSession, desk: Desk, conversation: Conversation) -> QueueSlot:
     """The conversation's place among those waiting, and when someone will answer if nobody can
     now: with an agent of its group available, now; else when the group's calendar opens."""
-    ahead = await session.scalar(
-        select(func.count(Conversation.id)).where(
-            Conversation.mode == "queued",
-            Conversation.queued_at < (conversation.queued_at or desk.now()),
-        )
-    )
+    position = (await queue_positions(session, desk, [conversation]))[conversation.id]
     now = desk.now()
     group = await session.get(Group, conversation.group_id) if conversation.group_id else None
     if group is None and desk.settings.desk.default_group:
         group = await session.scalar(select(Group).where(Group.name == desk.settings.desk.default_group))
     if group is not None and await available_agents(session, desk, group):
-        return QueueSlot(int(ahead or 0) + 1, None)
+        return QueueSlot(position, None)
     calendar = desk.calendar(group.calendar if group is not None else None)
     opens = None if calendar is None or calendar.is_open(now) else calendar.next_open(now)
-    return QueueSlot(int(ahead or 0) + 1, opens)
+    return QueueSlot(position, opens)
 
 
 async def queue_conversation(

@@ -117,3 +117,26 @@ def test_a_list_shows_the_first_words_of_a_long_message_on_one_line() -> None:
         and shown["text"].endswith("…")
     )
     assert (shown["direction"], shown["author"]) == ("in", "王伟")
+
+
+async def test_the_waiting_list_numbers_each_in_line_and_moves_up(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    for sender in ("q-1", "q-2", "q-3"):
+        said = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": "转人工"})
+        assert said.status_code == 200
+    waiting = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+    assert sorted((c["queue_position"], c["ticket"]) for c in waiting) == [
+        (1, "INC-1"),
+        (2, "INC-2"),
+        (3, "INC-3"),
+    ]
+    first = next(c for c in waiting if c["queue_position"] == 1)
+    assert (await client.post(f"/api/v1/conversations/{first['id']}/takeover", headers=h)).status_code == 200
+    waiting = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+    assert sorted((c["queue_position"], c["ticket"]) for c in waiting) == [(1, "INC-2"), (2, "INC-3")]
+    one = (await client.get(f"/api/v1/conversations/{waiting[0]['id']}", headers=h)).json()
+    assert one["queue_position"] == waiting[0]["queue_position"] and one["messages"]
+    [taken] = (await client.get("/api/v1/conversations?mode=agent", headers=h)).json()["items"]
+    assert (taken["agent"]["name"], taken["ticket"]) == ("Test agent", "INC-1")
