@@ -423,10 +423,36 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
         option = _named_option(question, text)
         if option is not None:
             answers[question.key] = getattr(option, _lang(turn))
-    turn.state.update(
-        flow="request", step="answer", request={"key": key, "answers": answers, "text": text, "since": since}
-    )
+    request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since}
+    first = kind.questions[0] if kind.questions else None
+    if first is not None and not first.options and first.key not in answers:
+        named = _named_product(turn, text)
+        if named:
+            request["suggest"] = named
+    turn.state.update(flow="request", step="answer", request=request)
     await _next_question(turn, kind)
+
+
+# After a product's name, what belongs to it: "Pro", "2021", "365", "FI" (capitalised or numbers).
+_EDITION = re.compile(r"(?:[ \t]+(?:[A-Z0-9][\w.+#-]*))+")
+
+
+def _named_product(turn: Turn, text: str) -> str | None:
+    """The product or system the opening message names, as the user wrote it ("can i get Adobe
+    Acrobat Pro installed" → "Adobe Acrobat Pro", "帮我装一个Visio 2021" → "Visio 2021"): a
+    category entity written as a name (capitalised, with a digit, or several words), which no
+    kind of request uses as a keyword ("software", "license" say nothing about which)."""
+    generic = {k.casefold() for r in _request_types(turn) for k in r.keywords}
+    for entity in turn.parse.entities:
+        surface = entity.text  # as written (the parse may be of the text after a greeting)
+        if entity.entity != "category" or not surface or surface.casefold() in generic:
+            continue
+        if surface == surface.lower() and " " not in surface and not any(ch.isdigit() for ch in surface):
+            continue  # "teams", "licence", "应用": could be the thing, or just the word
+        at = text.find(surface)
+        more = _EDITION.match(text, at + len(surface)) if at >= 0 else None
+        return (surface + (more.group(0) if more else "")).strip()[:80]
+    return None
 
 
 def _lang(turn: Turn) -> str:
@@ -476,6 +502,8 @@ async def _next_question(turn: Turn, kind: RequestType) -> None:
     question = _pending(kind, answers)
     if question is not None:
         labels = [getattr(o, _lang(turn)) for o in question.options]
+        if not labels and request.get("suggest") and kind.questions and question is kind.questions[0]:
+            labels = [request["suggest"]]  # what the opening message named, one tap away
         turn.say(getattr(question, _lang(turn)), [Button(label, label) for label in labels])
         return
     draft, subject = _request_draft(turn, kind, request)

@@ -460,6 +460,34 @@ async def test_service_request_asks_its_configured_questions(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "named"),
+    [
+        ("en", "can i get Adobe Acrobat Pro installed", "Adobe Acrobat Pro"),
+        ("zh", "帮我装一个Visio 2021", "Visio 2021"),
+        ("en", "please install teams", None),  # a plain word: maybe the product, maybe not
+        ("en", "I need new software installed", None),
+    ],
+)
+async def test_the_product_the_request_names_is_one_tap_away(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, named: str | None
+) -> None:
+    # "can i get Adobe Acrobat Pro installed" was answered with "Which software do you need?"
+    # and nothing to tap: the user had to type the name again.
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(said)
+    assert chat.text == getattr(software.questions[0], lang)
+    assert chat.payloads == ([named] if named else [])
+    if named is None:
+        return
+    await chat.say("1")  # as an SMS user picks it
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith(named) and said in made.description
+
+
+@pytest.mark.parametrize(
     ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
 )
 async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
