@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.context import Desk
@@ -75,9 +76,19 @@ async def create_reply(
         created_at=now,
         updated_at=now,
     )
-    session.add(reply)
-    await session.flush()
+    await _save(session, reply, shortcut, language)
     return reply
+
+
+async def _save(session: AsyncSession, reply: SavedReply, shortcut: str, language: str) -> None:
+    """Flush ``reply``; another supervisor saving the same shortcut at the same moment is a 409,
+    as when the check found it (the unique constraint decides the race)."""
+    try:
+        async with session.begin_nested():
+            session.add(reply)
+            await session.flush()
+    except IntegrityError:
+        raise Conflict(f"/{shortcut} already has a reply in {language}", code="duplicate_shortcut") from None
 
 
 async def get_reply(session: AsyncSession, reply_id: int) -> SavedReply:
@@ -105,7 +116,7 @@ async def update_reply(
     if await _taken(session, shortcut, language, but=reply.id):
         raise Conflict(f"/{shortcut} already has a reply in {language}", code="duplicate_shortcut")
     reply.shortcut, reply.language, reply.text, reply.updated_at = shortcut, language, text, desk.now()
-    await session.flush()
+    await _save(session, reply, shortcut, language)
     return reply
 
 

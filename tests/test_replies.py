@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
+from desk import replies
 from desk.context import Desk
+from desk.errors import Conflict
 from desk.seed import seed_demo
 from tests.test_api import error_of
 
@@ -80,3 +83,20 @@ async def test_the_demo_seed_adds_replies_once(seeded: Desk) -> None:
     async with seeded.session() as session:
         again = await seed_demo(session, seeded)
     assert again.replies == 0 and "0 saved replies" in str(again)
+
+
+async def test_two_supervisors_saving_one_shortcut_at_once_get_a_409_not_a_500(
+    seeded: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The second one's check ran before the first one committed: the unique constraint decides.
+    async def nobody_has_it(*_args: object, **_kw: object) -> bool:
+        return False
+
+    monkeypatch.setattr(replies, "_taken", nobody_has_it)
+    async with seeded.session() as session:
+        with pytest.raises(Conflict) as clash:
+            await replies.create_reply(session, seeded, None, shortcut="vpn", language="en", text="again")
+        assert clash.value.code == "duplicate_shortcut"
+        # The session is still usable: the failed insert was rolled back to its savepoint.
+        made = await replies.create_reply(session, seeded, None, shortcut="vpn2", language="en", text="ok")
+        assert made.id is not None
