@@ -16,24 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
+from bench_server import serving
 from doc_section import replace_section
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 # What earlier runs found; kept under the table, which each run rewrites.
 HISTORY = """\
@@ -86,16 +78,6 @@ FLOWS = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def frontdesk(env: dict[str, str], *args: str) -> None:
-    subprocess.run([str(BIN / "frontdesk"), *args], env=env, check=True, capture_output=True, cwd=ROOT)
-
-
 async def user(client: httpx.AsyncClient, n: int, latencies: list[float], errors: list[str]) -> None:
     lang = "en" if n % 2 == 0 else "zh"
     sender = f"bench-{n}"
@@ -113,50 +95,13 @@ async def user(client: httpx.AsyncClient, n: int, latencies: list[float], errors
 
 
 async def run_engine(engine: str, users: int, model: Path) -> dict[str, Any]:
-    tmp = Path(tempfile.mkdtemp(prefix="chat-bench-"))
-    pg_name = None
-    if engine == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.db'}"
-    else:
-        pg_name = f"chat_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{pg_name}"')
-        url = f"{PG_ADMIN.rpartition('/')[0]}/{pg_name}"
-    port = free_port()
-    env = {
-        **os.environ,
-        "FRONTDESK_CONFIG": str(ROOT / "config.yml"),
-        "FRONTDESK__DATABASE__URL": url,
-        "FRONTDESK__NLU__MODEL_PATH": str(model),
-        "FRONTDESK__HTTP__PORT": str(port),
-    }
-    await asyncio.to_thread(frontdesk, env, "db", "upgrade")
-    await asyncio.to_thread(frontdesk, env, "seed", "--demo")
-    server = await asyncio.create_subprocess_exec(
-        str(BIN / "frontdesk"), "serve", env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            for _ in range(300):
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            await client.post("/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hi"})
-            latencies: list[float] = []
-            errors: list[str] = []
-            started = time.perf_counter()
-            await asyncio.gather(*(user(client, n, latencies, errors) for n in range(users)))
-            wall = time.perf_counter() - started
-    finally:
-        server.terminate()
-        await asyncio.wait_for(server.wait(), 30)
-        if pg_name:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    async with serving(engine, model) as client:
+        await client.post("/webhooks/rest/webhook", json={"sender": "warm-up", "message": "hi"})
+        latencies: list[float] = []
+        errors: list[str] = []
+        started = time.perf_counter()
+        await asyncio.gather(*(user(client, n, latencies, errors) for n in range(users)))
+        wall = time.perf_counter() - started
     latencies.sort()
     return {
         "engine": engine,
