@@ -48,13 +48,6 @@ def _checked(shortcut: str, language: str, text: str) -> tuple[str, str, str]:
     return shortcut, language, text
 
 
-async def _taken(session: AsyncSession, shortcut: str, language: str, but: int | None = None) -> bool:
-    query = select(SavedReply.id).where(SavedReply.shortcut == shortcut, SavedReply.language == language)
-    if but is not None:
-        query = query.where(SavedReply.id != but)
-    return await session.scalar(query) is not None
-
-
 async def create_reply(
     session: AsyncSession, desk: Desk, author: Agent | None, *, shortcut: str, language: str, text: str
 ) -> SavedReply:
@@ -65,8 +58,6 @@ async def create_reply(
         Conflict: the shortcut already has a reply in that language.
     """
     shortcut, language, text = _checked(shortcut, language, text)
-    if await _taken(session, shortcut, language):
-        raise Conflict(f"/{shortcut} already has a reply in {language}", code="duplicate_shortcut")
     now = desk.now()
     reply = SavedReply(
         shortcut=shortcut,
@@ -81,8 +72,8 @@ async def create_reply(
 
 
 async def _save(session: AsyncSession, reply: SavedReply, shortcut: str, language: str) -> None:
-    """Flush ``reply``; another supervisor saving the same shortcut at the same moment is a 409,
-    as when the check found it (the unique constraint decides the race)."""
+    """Flush ``reply``; a shortcut that already has a reply in that language is a 409 (the
+    unique constraint decides, so two supervisors saving one at the same moment get it too)."""
     try:
         async with session.begin_nested():
             session.add(reply)
@@ -113,8 +104,6 @@ async def update_reply(
         reply.language if language is None else language,
         reply.text if text is None else text,
     )
-    if await _taken(session, shortcut, language, but=reply.id):
-        raise Conflict(f"/{shortcut} already has a reply in {language}", code="duplicate_shortcut")
     reply.shortcut, reply.language, reply.text, reply.updated_at = shortcut, language, text, desk.now()
     await _save(session, reply, shortcut, language)
     return reply
