@@ -234,8 +234,7 @@ async def _flow(turn: Turn, text: str) -> bool:
 
 
 async def _describe(turn: Turn, text: str) -> None:
-    draft = turn.state["draft"]
-    draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
+    report.add_words(turn.state["draft"], text)
     await report.continue_report(turn)
 
 

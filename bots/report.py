@@ -31,6 +31,7 @@ from desk.tickets import add_comment, create_ticket, format_due, requester_ticke
 __all__ = [
     "URGENCY",
     "add_to_existing",
+    "add_words",
     "another_kind",
     "answer_choice",
     "answer_request",
@@ -76,6 +77,11 @@ def subject_line(text: str) -> str:
         if rest:
             return (rest[0].upper() + rest[1:])[:120]
     return lines[0][:120] if lines else ""
+
+
+def add_words(draft: dict[str, Any], text: str) -> None:
+    """Add what the user just wrote to the description being written, on a line of its own."""
+    draft["text"] = f"{draft.get('text', '')}\n{text.strip()}".strip()
 
 
 def another_kind(path: str | None, other: str | None) -> bool:
@@ -184,7 +190,7 @@ async def more_at_articles(turn: Turn, text: str) -> None:
     it. The words join the description (and what they name, the draft) and the report goes on;
     before, the message began a new report and the first one's words were lost."""
     draft: dict[str, Any] = turn.state["draft"]
-    draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
+    add_words(draft, text)
     _take_entities(turn, draft, await named_category(turn))
     await kb_verdict(turn, None)
 
@@ -201,7 +207,7 @@ async def answer_choice(turn: Turn, text: str) -> None:
     _take_entities(turn, draft, await named_category(turn))
     if not draft.get(step):
         if turn.parse.intent.name in _DESCRIBES or weight(text) >= WORDY:
-            draft["text"] = f"{draft['text']}\n{text.strip()}".strip()
+            add_words(draft, text)
             turn.say(turn.t("report.noted"))
         if draft.get("asked_again") == step:
             draft.setdefault("skipped", []).append(step)
@@ -543,7 +549,7 @@ async def open_for_handoff(turn: Turn) -> Ticket:
         if turn.ask and (rest := without_clause(said, turn.ask)):
             subject = subject or subject_line(rest)  # "我的电脑开不了机", not "…，转人工"
     elif said not in draft["text"] and len(clauses(said)) > 1:
-        draft["text"] = f"{draft['text']}\n{said}"
+        add_words(draft, said)
     _take_entities(turn, draft, await named_category(turn))
     draft.setdefault("since", turn.message.id)
     ticket_kind = "request" if kind is not None else "incident"
