@@ -430,11 +430,8 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
         if option is not None:
             answers[question.key] = getattr(option, _lang(turn))
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since}
-    first = kind.questions[0] if kind.questions else None
-    if first is not None and not first.options and first.key not in answers:
-        named = _named_product(turn, text)
-        if named:
-            request["suggest"] = named
+    if named := _named_product(turn, text):
+        request["suggest"] = named  # offered at the first question, if it is a free-text one
     turn.state.update(flow="request", step="answer", request=request)
     await _next_question(turn, kind)
 
