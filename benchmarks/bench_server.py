@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -75,3 +77,19 @@ async def serving(engine: str, model: Path) -> AsyncIterator[httpx.AsyncClient]:
         if pg_name:
             with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+async def per_engine(
+    engines: str, run: Callable[[str, Path], Awaitable[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """``run(engine, model_path)`` for each of the comma-separated ``engines``, one NLU model file
+    shared by them (trained by the first server); each row to stderr as it comes, all as JSON to
+    stdout."""
+    model = Path(tempfile.mkdtemp(prefix="bench-nlu-")) / "model.npz"
+    rows = []
+    for engine in engines.split(","):
+        row = await run(engine, model)
+        print(json.dumps(row), file=sys.stderr)
+        rows.append(row)
+    print(json.dumps(rows, indent=2))
+    return rows

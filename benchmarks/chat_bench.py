@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from bench_server import serving
+from bench_server import per_engine, serving
 from doc_section import replace_section
 
 # What earlier runs found; kept under the table, which each run rewrites.
@@ -141,13 +138,7 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args()
-    model = Path(tempfile.mkdtemp(prefix="chat-bench-nlu-")) / "model.npz"
-    rows = []
-    for engine in args.engines.split(","):
-        row = await run_engine(engine, args.users, model)
-        print(json.dumps(row), file=sys.stderr)
-        rows.append(row)
-    print(json.dumps(rows, indent=2))
+    rows = await per_engine(args.engines, lambda engine, model: run_engine(engine, args.users, model))
     write_section(rows, time.strftime("%Y-%m-%d"))
 
 

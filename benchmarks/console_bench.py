@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench_server import serving
+from bench_server import per_engine, serving
 from doc_section import replace_section
 
 HISTORY = """\
@@ -89,13 +86,9 @@ async def main() -> None:
     parser.add_argument("--repeat", type=int, default=50)
     parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args()
-    model = Path(tempfile.mkdtemp(prefix="console-bench-nlu-")) / "model.npz"
-    rows = []
-    for engine in args.engines.split(","):
-        row = await run_engine(engine, args.waiting, args.repeat, model)
-        print(json.dumps(row), file=sys.stderr)
-        rows.append(row)
-    print(json.dumps(rows, indent=2))
+    rows = await per_engine(
+        args.engines, lambda engine, model: run_engine(engine, args.waiting, args.repeat, model)
+    )
     write_section(rows, time.strftime("%Y-%m-%d"))
 
 
