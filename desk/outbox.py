@@ -128,11 +128,8 @@ async def _record(desk: Desk, item_id: int, *, external_id: str | None, error: D
             return
         item.last_error = str(error)[:2000]
         if error.sent_parts:  # what the platform has: the retry resumes after it
-            item.payload = {
-                **item.payload,
-                "sent_parts": error.sent_parts,
-                FIRST_ID: first_id or error.first_id,
-            }
+            resumed = replace(Outbound.from_dict(item.payload), sent_parts=error.sent_parts)
+            item.payload = {**item.payload, **resumed.to_dict(), FIRST_ID: first_id or error.first_id}
         if error.permanent or item.attempts >= desk.settings.outbox.max_attempts:
             item.status = "failed"
             log.error("outbox %s to %s failed for good: %s", item.id, item.channel, error)
