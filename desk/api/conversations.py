@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.api.deps import CurrentAgent, DeskDep
-from desk.api.schemas import deliveries_of, message_json
+from desk.api.schemas import message_json, transcript_json
 from desk.attachments import take_uploads
 from desk.context import Desk
 from desk.errors import InvalidInput
@@ -117,11 +117,7 @@ async def _one(
     """One conversation as the API shows it, with its transcript when ``messages``."""
     out = _json(c, await _known(session, desk, [c]))
     if messages:
-        rows = list(
-            await session.scalars(select(Message).where(Message.conversation_id == c.id).order_by(Message.id))
-        )
-        deliveries = await deliveries_of(session, rows)
-        out["messages"] = [message_json(m, deliveries.get(m.id)) for m in rows]
+        out["messages"] = await transcript_json(session, Message.conversation_id == c.id)
     return out
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.errors import InvalidInput
@@ -27,13 +26,13 @@ __all__ = [
     "TicketPatch",
     "agent_json",
     "decode_cursor",
-    "deliveries_of",
     "delivery_json",
     "encode_cursor",
     "event_json",
     "group_json",
     "message_json",
     "ticket_json",
+    "transcript_json",
 ]
 
 
@@ -183,11 +182,8 @@ def ticket_json(
     now: datetime,
     *,
     events: list[TicketEvent] | None = None,
-    messages: list[Message] | None = None,
-    deliveries: Mapping[int, OutboxItem] | None = None,
 ) -> dict[str, Any]:
-    """The contract's ticket (§5.5), plus ``events`` and ``messages`` when given (with how each
-    went out, from ``deliveries``: :func:`deliveries_of`)."""
+    """The contract's ticket (§5.5), plus ``events`` when given."""
     sla = sla_view(ticket, now)
     requester = ticket.requester
     out: dict[str, Any] = {
@@ -233,8 +229,6 @@ def ticket_json(
     }
     if events is not None:
         out["events"] = [event_json(e) for e in events]
-    if messages is not None:
-        out["messages"] = [message_json(m, (deliveries or {}).get(m.id)) for m in messages]
     return out
 
 
@@ -251,15 +245,19 @@ def event_json(event: TicketEvent) -> dict[str, Any]:
     }
 
 
-async def deliveries_of(session: AsyncSession, messages: Sequence[Message]) -> dict[int, OutboxItem]:
-    """The latest outbox row of each of ``messages`` that went out through the outbox."""
-    ids = [m.id for m in messages]
-    if not ids:
-        return {}
-    rows = await session.scalars(
-        select(OutboxItem).where(OutboxItem.message_id.in_(ids)).order_by(OutboxItem.id)
-    )
-    return {row.message_id: row for row in rows if row.message_id is not None}
+async def transcript_json(session: AsyncSession, which: ColumnElement[bool]) -> list[dict[str, Any]]:
+    """The messages ``which`` selects (a ticket's, a conversation's), oldest first, each with how
+    it went out: the latest outbox row of those that went through the outbox."""
+    messages = list(await session.scalars(select(Message).where(which).order_by(Message.id)))
+    deliveries: dict[int, OutboxItem] = {}
+    if messages:
+        rows = await session.scalars(
+            select(OutboxItem)
+            .where(OutboxItem.message_id.in_([m.id for m in messages]))
+            .order_by(OutboxItem.id)
+        )
+        deliveries = {row.message_id: row for row in rows if row.message_id is not None}
+    return [message_json(m, deliveries.get(m.id)) for m in messages]
 
 
 def delivery_json(item: OutboxItem | None) -> dict[str, Any] | None:

@@ -23,10 +23,10 @@ from desk.api.schemas import (
     TicketIn,
     TicketPatch,
     decode_cursor,
-    deliveries_of,
     encode_cursor,
     message_json,
     ticket_json,
+    transcript_json,
 )
 from desk.attachments import read_attachment, store_attachment, take_uploads
 from desk.broadcasts import broadcast
@@ -54,11 +54,9 @@ async def _full(session: AsyncSession, desk: Desk, ticket: Ticket) -> dict[str, 
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
         )
     )
-    messages = list(
-        await session.scalars(select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id))
-    )
-    deliveries = await deliveries_of(session, messages)
-    return ticket_json(ticket, desk.now(), events=events, messages=messages, deliveries=deliveries)
+    out = ticket_json(ticket, desk.now(), events=events)
+    out["messages"] = await transcript_json(session, Message.ticket_id == ticket.id)
+    return out
 
 
 @router.get("/tickets", summary="List tickets, newest first")
