@@ -27,7 +27,9 @@ from channels.email_text import html_to_text, strip_reply
 __all__ = ["MailRejected", "ParsedMail", "auto_reason", "delivery_failure", "legacy_bounce", "parse_mail"]
 
 _IDS = re.compile(r"<[^<>\s]+>")
-_HEADER_ID = re.compile(r"^Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)  # in a header block
+# A Message-ID header line in a copy of a mail's headers: as a block of its own, or quoted and
+# indented in a mail server's report; the id may be on the folded next line.
+_HEADER_ID = re.compile(r"^[ \t]*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 # Charsets that mail software declares for text that is really their superset.
 _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "ks_c_5601-1987": "cp949"}
 
@@ -254,7 +256,6 @@ _MAIL_SYSTEM = (
     "sent by postmaster",
 )
 _DIAGNOSTIC = re.compile(r"\b[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b[^\n)]*")
-_QUOTED_ID = re.compile(r"^[ \t]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 
 
 def legacy_bounce(msg: Message, auto: str | None) -> tuple[str | None, list[str]]:
@@ -283,7 +284,7 @@ def legacy_bounce(msg: Message, auto: str | None) -> tuple[str | None, list[str]
     text = "\n".join(texts)
     why = _DIAGNOSTIC.search(text)
     failure = "; ".join(f"{a}: {why.group(0).strip()}" if why else a for a in failed)
-    return failure, list(dict.fromkeys([*originals, *_QUOTED_ID.findall(text)]))
+    return failure, list(dict.fromkeys([*originals, *_HEADER_ID.findall(text)]))
 
 
 def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
