@@ -130,13 +130,15 @@ def wait_for(check: Any, seconds: float = 10) -> Any:
         time.sleep(0.2)
 
 
-def open_item(driver: Any, needle: str) -> str:
-    """Click the list item that contains ``needle``; its text (the list is redrawn every 3 s,
-    so an item found may be gone a moment later: retried)."""
+def open_item(driver: Any, needle: str, tab: str = "conv") -> str:
+    """Click the item of the ``tab`` list ("conv", "tick", "queue") that contains ``needle``; its
+    text. The list is redrawn every 3 s, so an item found may be gone a moment later: retried.
+    Until the list of ``tab`` has arrived, the one before it is still on screen: waited for."""
     from selenium.webdriver.common.by import By
 
     def attempt() -> str:
-        item = next(i for i in driver.find_elements(By.CSS_SELECTOR, "#items .item") if needle in i.text)
+        items = driver.find_elements(By.CSS_SELECTOR, f"#items[data-list^='{tab}:'] .item")
+        item = next(i for i in items if needle in i.text)
         text: str = item.text
         item.click()
         return text
@@ -209,7 +211,7 @@ def test_a_ticket_on_screen_shows_new_comments_and_keeps_the_one_being_written(
     say(server, "web-lee", "my laptop battery drains in an hour, please get me a human")
     sign_in(browser, server, "maria.garcia@example.com")
     browser.find_element(By.ID, "tabTick").click()
-    ref = open_item(browser, "battery").split()[0]
+    ref = open_item(browser, "battery", tab="tick").split()[0]
     box = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.compose textarea"))
     box.send_keys("checking the battery report")
     login = httpx.post(
@@ -229,3 +231,26 @@ def test_a_ticket_on_screen_shows_new_comments_and_keeps_the_one_being_written(
     )  # no click needed
     box = browser.find_element(By.CSS_SELECTOR, "form.compose textarea")
     assert box.get_attribute("value") == "checking the battery report"
+
+
+def test_a_list_that_answers_late_is_not_drawn_over_the_tab_chosen_since(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    say(server, "web-kim", "my mouse scroll wheel stopped working, transfer me to a person")
+    sign_in(browser, server, "maria.garcia@example.com")
+    open_item(browser, "scroll wheel")  # the conversation list is on screen
+    browser.execute_script(
+        """const real = window.fetch;
+        window.fetch = (path, options) => path.startsWith("/api/v1/conversations?")
+          ? new Promise((ok) => setTimeout(() => ok(real(path, options)), 1500))
+          : real(path, options);"""
+    )
+    browser.find_element(By.ID, "tabConv").click()  # asks for conversations: answered in 1.5 s
+    browser.find_element(By.ID, "tabTick").click()  # asks for tickets: answered at once
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#items[data-list^='tick:'] .item"))
+    time.sleep(2.5)  # the conversations have come back by now
+    items = browser.find_element(By.ID, "items")
+    assert items.get_attribute("data-list") == "tick:open"
+    assert all(
+        i.text.split()[0].startswith(("INC-", "REQ-")) for i in items.find_elements(By.CSS_SELECTOR, ".item")
+    )
