@@ -12,7 +12,10 @@ it, is said in the thread (:meth:`AgentRoom.on_release`) and clears it.
 :meth:`AgentRoom.handle` takes what agents do in the room as :class:`~channels.base.Inbound`
 messages: ``takeover <id>`` (the button) or ``takeover`` in a thread, ``release``, and any
 other text in a taken thread, which goes to the user on their own channel, with the files the
-agent put in it (the user's files come into the thread the same way). The person is the
+agent put in it (the user's files come into the thread the same way). ``!shortcut`` in such a
+text is a saved reply (:mod:`desk.replies`), in the conversation's language and filled in; what
+the user got is then copied into the thread. ``!`` alone lists them; an unknown one sends
+nothing. (``!``, as Slack's client takes a message starting with ``/`` for a slash command.) The person is the
 Frontdesk agent with the e-mail the platform gives for them. It uses the same services as the
 agent API (:mod:`desk.handoff`); its answers are for the acting agent only.
 """
@@ -36,6 +39,7 @@ from desk.errors import DeskError, NotFound
 from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
 from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
 from desk.outbox import enqueue
+from desk.replies import fill, find_reply, for_conversation, list_replies
 
 __all__ = ["AgentRoom", "run_agent_room"]
 
@@ -46,6 +50,9 @@ _ACTIVE = ("queued", "agent")
 _COMMAND = re.compile(r"^(take\s*over|release)(?:\s+(\d+))?$", re.IGNORECASE)
 _HISTORY = 5
 _FROM_ROOM = "agent-room:"  # external_id prefix of agents' messages written in the room itself
+# ... and of those with a saved reply filled in, which the thread is shown (it saw only "!vpn")
+_SAVED_FROM_ROOM = "agent-room-saved:"
+_SAVED = re.compile(r"(?<!\S)!([a-z0-9][a-z0-9_-]{0,39})(?!\S)", re.IGNORECASE)
 
 TEXT = {
     "en": {
@@ -61,6 +68,11 @@ TEXT = {
         "gone": "This conversation is no longer waiting for a person or with one.",
         "take_first": "Take the conversation over before writing in its thread.",
         "not_taken": "Nobody has taken this conversation over.",
+        "saved": "Saved replies: {shortcuts}. Write one in this thread (`!{example}`) to send it to "
+        "{person}, filled in.",
+        "saved_unknown": "There is no saved reply `!{shortcut}`, so nothing was sent. Saved replies: "
+        "{shortcuts}.",
+        "saved_none": "There are no saved replies yet.",
     },
     "zh": {
         "waiting": "{person}（{channel}）在等待人工服务{ticket}。",
@@ -75,6 +87,9 @@ TEXT = {
         "gone": "这个会话已不在等待人工或人工服务中。",
         "take_first": "请先接手这个会话，再在线程中回复。",
         "not_taken": "还没有人接手这个会话。",
+        "saved": "快捷回复：{shortcuts}。在此线程中输入（如 `!{example}`）即可发给 {person}，占位内容会自动填好。",
+        "saved_unknown": "没有快捷回复 `!{shortcut}`，消息未发送。快捷回复：{shortcuts}。",
+        "saved_none": "还没有快捷回复。",
     },
 }
 
@@ -250,17 +265,50 @@ class AgentRoom:
             return []
         if conversation.agent_id != agent.id:
             return [Outbound(self._t("take_first", lang))]
-        ident = f"{_FROM_ROOM}{inbound.external_id}"
-        if await session.scalar(select(Message.id).where(Message.external_id == ident)) is not None:
+        said = inbound.text
+        if said.strip() == "!" or _SAVED.search(said):
+            filled = await self._saved(session, conversation, agent, said)
+            if isinstance(filled, Outbound):
+                return [filled]
+            said, prefix = filled, _SAVED_FROM_ROOM
+        else:
+            prefix = _FROM_ROOM
+        idents = [f"{p}{inbound.external_id}" for p in (_FROM_ROOM, _SAVED_FROM_ROOM)]
+        if await session.scalar(select(Message.id).where(Message.external_id.in_(idents))) is not None:
             return []  # the platform retried the agent's message
         files = [
             await store_attachment(session, self.desk, f.data, f.filename, f.content_type)
             for f in inbound.attachments
         ]
-        message = await agent_reply(session, self.desk, conversation, agent, inbound.text, files=files)
-        message.external_id = ident
+        message = await agent_reply(session, self.desk, conversation, agent, said, files=files)
+        message.external_id = f"{prefix}{inbound.external_id}"
         await session.flush()
         return []
+
+    async def _saved(
+        self, session: AsyncSession, conversation: Conversation, agent: Agent, said: str
+    ) -> str | Outbound:
+        """``said`` with each ``!shortcut`` replaced by its saved reply, filled in for this
+        conversation; or, for ``!`` alone or a shortcut with no reply, what to tell the agent."""
+        filling = await for_conversation(session, conversation, agent)
+        known = sorted({r.shortcut for r in await list_replies(session)})
+        shortcuts = ", ".join(f"`!{k}`" for k in known)
+        if not known:
+            return Outbound(self._t("saved_none", agent.language))
+        if said.strip() == "!":
+            person = conversation.person.name or conversation.person.email or "?"
+            return Outbound(
+                self._t("saved", agent.language, shortcuts=shortcuts, example=known[0], person=person)
+            )
+        found: dict[str, str] = {}
+        for shortcut in dict.fromkeys(m.group(1).lower() for m in _SAVED.finditer(said)):
+            reply = await find_reply(session, shortcut, filling.language)
+            if reply is None:
+                return Outbound(
+                    self._t("saved_unknown", agent.language, shortcut=shortcut, shortcuts=shortcuts)
+                )
+            found[shortcut] = fill(reply.text, filling)
+        return _SAVED.sub(lambda m: found[m.group(1).lower()], said)
 
     async def on_release(self, session: AsyncSession, conversation: Conversation, agent: Agent) -> None:
         """Say in the conversation's thread that it went back to the bot, wherever the agent

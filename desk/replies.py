@@ -2,13 +2,16 @@
 
 Any agent may use them; supervisors and admins keep them (as Chatwoot's canned responses and
 Zendesk's shared macros). A reply's text may hold ``{name}`` (the requester's first name),
-``{ref}`` (the ticket's reference) and ``{agent}`` (the writing agent's name), which the console
-fills in when it inserts the reply; the agent reads and edits it before it is sent.
+``{ref}`` (the ticket's reference) and ``{agent}`` (the writing agent's name), filled in here
+(:func:`fill`) for both places agents use them: the console, which inserts the filled text for
+the agent to read and edit before sending, and the agent room, where ``!shortcut`` in a thread
+sends it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.context import Desk
 from desk.errors import Conflict, InvalidInput, NotFound
 from desk.i18n import LANGUAGES
-from desk.models import Agent, SavedReply
+from desk.models import Agent, Conversation, SavedReply, Ticket
 
-__all__ = ["PLACEHOLDERS", "create_reply", "delete_reply", "get_reply", "list_replies", "update_reply"]
+__all__ = [
+    "PLACEHOLDERS",
+    "Filling",
+    "create_reply",
+    "delete_reply",
+    "fill",
+    "find_reply",
+    "first_name",
+    "for_conversation",
+    "for_ticket",
+    "get_reply",
+    "list_replies",
+    "update_reply",
+]
 
 PLACEHOLDERS = ("name", "ref", "agent")
 _SHORTCUT = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
@@ -133,3 +149,53 @@ async def list_replies(
     if language:
         rows.sort(key=lambda r: (r.language != language, r.shortcut))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Filling:
+    """What the placeholders become where a reply is used, and the language to offer first."""
+
+    name: str = ""
+    ref: str = ""
+    agent: str = ""
+    language: str | None = None
+
+
+def first_name(name: str | None) -> str:
+    """How a reply greets someone: "Ann Lee" as Ann; a Chinese name, written without spaces,
+    whole ("王芳"); no name as nothing."""
+    words = (name or "").split()
+    return words[0] if words else ""
+
+
+def fill(text: str, filling: Filling) -> str:
+    """``text`` with ``{name}``, ``{ref}`` and ``{agent}`` filled in (an unknown one stays as written)."""
+    return _FIELD.sub(
+        lambda m: getattr(filling, m.group(1)) if m.group(1) in PLACEHOLDERS else m.group(), text
+    )
+
+
+async def for_conversation(session: AsyncSession, conversation: Conversation, agent: Agent) -> Filling:
+    ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+    return Filling(
+        name=first_name(conversation.person.name),
+        ref=ticket.ref if ticket is not None else "",
+        agent=agent.name,
+        language=conversation.language,
+    )
+
+
+def for_ticket(ticket: Ticket, agent: Agent) -> Filling:
+    return Filling(
+        name=first_name(ticket.requester.name),
+        ref=ticket.ref,
+        agent=agent.name,
+        language=ticket.language,
+    )
+
+
+async def find_reply(session: AsyncSession, shortcut: str, language: str | None) -> SavedReply | None:
+    """The reply ``shortcut`` names, in ``language`` if it has one, else in another."""
+    rows = list(await session.scalars(select(SavedReply).where(SavedReply.shortcut == shortcut.lower())))
+    rows.sort(key=lambda r: (r.language != language, r.language))
+    return rows[0] if rows else None

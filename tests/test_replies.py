@@ -9,7 +9,7 @@ from desk import replies
 from desk.context import Desk
 from desk.errors import Conflict
 from desk.seed import seed_demo
-from tests.test_api import error_of
+from tests.test_api import create, error_of
 
 
 async def test_agents_find_the_demo_replies_in_their_language_first(
@@ -94,3 +94,46 @@ async def test_two_supervisors_saving_one_shortcut_at_once_get_a_409_not_a_500(s
         # The session is still usable: the failed insert was rolled back to its savepoint.
         made = await replies.create_reply(session, seeded, None, shortcut="vpn2", language="en", text="ok")
         assert made.id is not None
+
+
+async def test_for_a_conversation_or_a_ticket_each_reply_comes_filled_in(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    said = await client.post(
+        "/webhooks/rest/webhook",
+        json={"sender": "web-wang", "message": "我的电脑开不了机，转人工", "metadata": {"name": "王芳"}},
+    )
+    assert said.status_code == 200
+    [waiting] = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+    ref = waiting["ticket"]
+    listed = await client.get("/api/v1/replies", params={"conversation": waiting["id"], "q": "hi"}, headers=h)
+    first = listed.json()["items"][0]  # the conversation is in Chinese: the Chinese one first
+    assert (first["language"], first["filled"]) == (
+        "zh",
+        f"王芳您好，我是服务台的Test agent，正在处理您的工单 {ref}。",
+    )
+    assert first["text"].startswith("{name}您好")
+
+    ticket = await create(client, tokens["agent"])  # for Ann Lee
+    listed = await client.get("/api/v1/replies", params={"ticket": ticket["ref"], "q": "hi"}, headers=h)
+    first = listed.json()["items"][0]
+    assert (
+        first["filled"]
+        == f"Hi Ann, this is Test agent from the service desk. I'm looking at {ticket['ref']} now."
+    )
+    plain = (await client.get("/api/v1/replies", params={"q": "hi"}, headers=h)).json()["items"]
+    assert "filled" not in plain[0]
+
+    missing = await client.get("/api/v1/replies", params={"conversation": 999999}, headers=h)
+    assert missing.status_code == 404 and error_of(missing)["code"] == "not_found"
+    both = await client.get("/api/v1/replies", params={"conversation": 1, "ticket": ref}, headers=h)
+    assert both.status_code == 422 and error_of(both)["code"] == "invalid_query"
+
+
+def test_placeholders_are_filled_and_names_shortened_as_people_greet() -> None:
+    filling = replies.Filling(name=replies.first_name(" Ann  Lee "), ref="INC-7", agent="Tom Baker")
+    assert (
+        replies.fill("Hi {name}, {agent} on {ref}. {other}", filling) == "Hi Ann, Tom Baker on INC-7. {other}"
+    )
+    assert replies.first_name("王芳") == "王芳" and replies.first_name(None) == ""

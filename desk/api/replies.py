@@ -8,8 +8,22 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from desk.api.deps import CurrentAgent, DeskDep, role
+from desk.errors import InvalidInput
+from desk.handoff import get_conversation
 from desk.models import Agent, SavedReply
-from desk.replies import PLACEHOLDERS, create_reply, delete_reply, get_reply, list_replies, update_reply
+from desk.replies import (
+    PLACEHOLDERS,
+    Filling,
+    create_reply,
+    delete_reply,
+    fill,
+    for_conversation,
+    for_ticket,
+    get_reply,
+    list_replies,
+    update_reply,
+)
+from desk.tickets import get_ticket
 
 router = APIRouter(prefix="/api/v1/replies", tags=["replies"])
 Keeper = Annotated[Agent, Depends(role("supervisor"))]
@@ -29,8 +43,8 @@ class ReplyPatch(BaseModel):
     text: str | None = Field(default=None, max_length=4000)
 
 
-def _json(r: SavedReply) -> dict[str, Any]:
-    return {
+def _json(r: SavedReply, filling: Filling | None = None) -> dict[str, Any]:
+    out = {
         "id": r.id,
         "shortcut": r.shortcut,
         "language": r.language,
@@ -38,18 +52,35 @@ def _json(r: SavedReply) -> dict[str, Any]:
         "created_at": r.created_at.isoformat(),
         "updated_at": r.updated_at.isoformat(),
     }
+    if filling is not None:
+        out["filled"] = fill(r.text, filling)
+    return out
 
 
-@router.get("", summary="Saved replies; q filters by shortcut or words, lang puts that language first")
+@router.get(
+    "",
+    summary="Saved replies; q filters by shortcut or words, lang puts that language first; for a "
+    "conversation or ticket, each is also given filled in, in its language first",
+)
 async def list_all(
     desk: DeskDep,
     agent: CurrentAgent,
     q: Annotated[str, Query(max_length=100)] = "",
     lang: str | None = None,
+    conversation: int | None = None,
+    ticket: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
+    if conversation is not None and ticket is not None:
+        raise InvalidInput("give a conversation or a ticket, not both", code="invalid_query")
     async with desk.session() as session:
-        rows = await list_replies(session, q=q, language=lang)
-        return {"items": [_json(r) for r in rows], "placeholders": list(PLACEHOLDERS)}
+        filling = None
+        if conversation is not None:
+            filling = await for_conversation(session, await get_conversation(session, conversation), agent)
+        elif ticket is not None:
+            filling = for_ticket(await get_ticket(session, ticket), agent)
+        language = lang or (filling.language if filling else None)
+        rows = await list_replies(session, q=q, language=language)
+        return {"items": [_json(r, filling) for r in rows], "placeholders": list(PLACEHOLDERS)}
 
 
 @router.post("", status_code=201, summary="Save a reply (supervisors and admins)")

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bots.wiring import Runtime, build_runtime
 from channels.base import Address, Button, DeliveryError, Outbound
@@ -119,13 +119,14 @@ class Workspace:
         await deliver_due(self.runtime.desk, self.runtime.registry)
         return self.fake.posted()[before:]
 
-    async def handed_off(self, sender: str) -> tuple[dict[str, Any], Conversation]:
-        """A web-chat user asks for a person; the room announces it and learns its thread.
-        Returns the announcement as Slack got it and the (detached) conversation."""
+    async def handed_off(self, sender: str, name: str | None = None) -> tuple[dict[str, Any], Conversation]:
+        """A web-chat user (called ``name``) asks for a person; the room announces it and learns
+        its thread. Returns the announcement as Slack got it and the (detached) conversation."""
         room = self.runtime.agent_room
         assert room is not None
+        said = {"sender": sender, "message": "I want to talk to a person"}
         await self.web.post(
-            "/webhooks/rest/webhook", json={"sender": sender, "message": "I want to talk to a person"}
+            "/webhooks/rest/webhook", json={**said, "metadata": {"name": name}} if name else said
         )
         await room.sync()
         [announcement] = await self.deliver()
@@ -649,3 +650,62 @@ async def test_a_takeover_replies_and_a_release_in_the_console_show_in_the_threa
     assert plain(released["text"]) == "Priya Patel handed this conversation back to the bot."
     await room.sync()
     assert await ws.deliver() == []
+
+
+async def test_saved_replies_are_sent_from_the_thread_filled_in_and_in_the_users_language(
+    ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
+) -> None:
+    room = slack.agent_room
+    assert room is not None
+    announcement, conversation = await ws.handed_off("rest-ann", "Ann Lee")
+    thread = conversation.state["agent_room"]["thread"]
+    await ws.post(click(button_values(announcement)[0], AGENTS, "UTOM", message_ts=thread), form=True)
+    await ws.deliver()
+
+    async def feed() -> list[str]:
+        got = await web.get("/webhooks/rest/messages", params={"sender": "rest-ann", "after": 0})
+        return [m["text"] for m in got.json()["messages"]][1:]  # after "Tom Baker joined"
+
+    def in_thread(text: str, ts: str) -> dict[str, Any]:
+        said = dm(text, ts, user="UTOM")
+        said["event"] |= {"channel": AGENTS, "channel_type": "channel", "thread_ts": thread}
+        return said
+
+    # "!" lists them, to Tom alone; nothing reaches Ann.
+    await ws.post(in_thread("!", "1700000300.000100"))
+    [listing] = fake.posted("chat.postEphemeral")
+    assert listing["user"] == "UTOM" and "`!vpn`" in listing["text"] and "Ann Lee" in listing["text"]
+    assert await feed() == []
+
+    # A shortcut with no reply sends nothing and says why.
+    await ws.post(in_thread("!vnp", "1700000301.000100"))
+    unknown = fake.posted("chat.postEphemeral")[-1]
+    assert "no saved reply `!vnp`" in unknown["text"] and "nothing was sent" in unknown["text"]
+    assert await feed() == []
+
+    # "!hi" and words around it: filled in for Ann; Slack's retry sends it once.
+    hello = in_thread("!hi\nOne moment please.", "1700000302.000100")
+    await ws.post(hello)
+    await ws.post(hello, retry=1)
+    expected = (
+        "Hi Ann, this is Tom Baker from the service desk. I'm looking at INC-1 now.\nOne moment please."
+    )
+    assert await feed() == [expected]
+    # The thread saw only "!hi": what Ann got is shown there, once.
+    await room.sync()
+    [shown] = await ws.deliver()
+    assert (shown["thread_ts"], plain(shown["text"])) == (thread, f"Tom Baker: {expected}")
+    await room.sync()
+    assert await ws.deliver() == []
+
+    # A plain message is not copied back into the thread it was written in.
+    await ws.post(in_thread("ok!", "1700000303.000100"))
+    assert (await feed())[-1] == "ok!"
+    await room.sync()
+    assert await ws.deliver() == []
+
+    # A Chinese conversation gets the Chinese reply.
+    async with slack.desk.session() as s:
+        await s.execute(update(Conversation).values(language="zh"))
+    await ws.post(in_thread("!restart", "1700000304.000100"))
+    assert (await feed())[-1] == "请先重启一下电脑（开始 → 电源 → 重启），然后告诉我问题是否还在。"
