@@ -19,7 +19,7 @@ from desk.agents import create_agent, issue_token
 from desk.context import Desk
 from desk.db import Database
 from desk.errors import ConfigError, DeskError
-from desk.kb import import_articles, search_articles
+from desk.kb import import_articles, rebuild_search_index, search_articles
 from desk.kb_import import read_articles
 from desk.migrate import pending_migrations, upgrade
 from desk.reports import parse_period, summary, summary_csv
@@ -208,6 +208,20 @@ def kb_import(ctx: click.Context, source: Path) -> None:
             return str(await import_articles(session, desk, items))
 
     click.echo(_run_with_desk(settings, work))
+
+
+@kb.command("reindex")
+@config_option
+@click.pass_context
+def kb_reindex(ctx: click.Context) -> None:
+    """Index every article again and count its terms again (migrations do it when the rules change)."""
+    settings = _settings(ctx)
+
+    async def work(desk: Desk) -> int:
+        async with desk.session() as session:
+            return await session.run_sync(lambda sync: rebuild_search_index(sync.connection()))
+
+    click.echo(f"re-indexed {_run_with_desk(settings, work)} articles")
 
 
 @kb.command("search")

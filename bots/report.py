@@ -123,21 +123,24 @@ async def named_category(turn: Turn) -> str | None:
 
 
 async def relevant_articles(turn: Turn, text: str, category: str | None = None) -> list[Hit]:
-    """The articles worth offering for ``text``: in the user's language when there are any, scoring
-    at least ``bot.kb_min_score``, and none filed under another kind of problem than the one the
-    user named (a printer article does not answer "my keyboard is broken", whatever words they
-    share). Articles without a category are always eligible."""
+    """The articles worth offering for ``text``: scoring at least ``bot.kb_min_score``, and none
+    filed under another kind of problem than the one the user named (a printer article does not
+    answer "my keyboard is broken", whatever words they share); articles without a category are
+    always eligible. In the user's language when any is worth offering, else in any language
+    ("wifi连不上" may be answered only in English)."""
     bot = turn.desk.settings.bot
     wanted = bot.kb_suggestions * 3 if category else bot.kb_suggestions  # room for the category cut
-    hits = await search_articles(turn.session, text, language=turn.lang, limit=wanted)
-    if not hits:
-        hits = await search_articles(turn.session, text, limit=wanted)
-    return [
-        h
-        for h in hits
-        if h.score >= bot.kb_min_score
-        and not another_kind(category, h.article.category.path if h.article.category else None)
-    ][: bot.kb_suggestions]
+    for language in dict.fromkeys((turn.lang, None)):
+        hits = await search_articles(turn.session, text, language=language, limit=wanted)
+        worth = [
+            h
+            for h in hits
+            if h.score >= bot.kb_min_score
+            and not another_kind(category, h.article.category.path if h.article.category else None)
+        ]
+        if worth:
+            return worth[: bot.kb_suggestions]
+    return []
 
 
 async def suggest_articles(turn: Turn, text: str) -> bool:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,7 @@ __all__ = [
     "create_article",
     "get_article",
     "import_articles",
+    "rebuild_search_index",
     "recall_ids",
     "record_feedback",
     "search_articles",
@@ -71,10 +73,45 @@ class Hit:
     score: float
 
 
-def _search_text(article: Article) -> str:
+def _search_text(title: str, tags: Sequence[str], body: str) -> str:
     # The title counts twice: a match there says more than one deep in the body.
-    title = terms(article.title)
-    return " ".join([*title, *title, *terms(" ".join(article.tags)), *terms(article.body)])
+    title_terms = terms(title)
+    return " ".join([*title_terms, *title_terms, *terms(" ".join(tags)), *terms(body)])
+
+
+def rebuild_search_index(connection: Connection, batch: int = 1000) -> int:
+    """Index every article again from its text, and count the terms again: for when the rules
+    of :mod:`desk.textindex` change (a migration calls it) or the index is in doubt (``frontdesk
+    kb reindex``). On a synchronous connection, in the caller's transaction; returns the number
+    of articles."""
+    sqlite = connection.dialect.name == "sqlite"
+    df: Counter[str] = Counter()
+    if sqlite:
+        connection.execute(text("DELETE FROM kb_fts"))
+    last = 0
+    while True:
+        rows = connection.execute(
+            text("SELECT id, title, tags, body FROM kb_articles WHERE id > :last ORDER BY id LIMIT :n"),
+            {"last": last, "n": batch},
+        ).all()
+        if not rows:
+            break
+        done = []
+        for ident, title, tags, body in rows:
+            tag_list = json.loads(tags) if isinstance(tags, str) else (tags or [])
+            done.append({"i": ident, "t": _search_text(title, tag_list, body)})
+            df.update({_ARTICLES, *done[-1]["t"].split()})
+        connection.execute(text("UPDATE kb_articles SET search_text = :t WHERE id = :i"), done)
+        if sqlite:
+            connection.execute(text("INSERT INTO kb_fts(rowid, terms) VALUES (:i, :t)"), done)
+        last = rows[-1][0]
+    connection.execute(text("DELETE FROM kb_terms"))
+    counted = [{"term": term, "df": n} for term, n in sorted(df.items())]
+    for start in range(0, len(counted), 1000):
+        connection.execute(
+            text("INSERT INTO kb_terms(term, df) VALUES (:term, :df)"), counted[start : start + 1000]
+        )
+    return df[_ARTICLES]
 
 
 async def _count_terms(session: AsyncSession, deltas: Mapping[str, int]) -> None:
@@ -94,7 +131,7 @@ async def _count_terms(session: AsyncSession, deltas: Mapping[str, int]) -> None
 
 async def _index(session: AsyncSession, article: Article) -> None:
     before = set(article.search_text.split()) | {_ARTICLES} if article.search_text else set()
-    article.search_text = _search_text(article)
+    article.search_text = _search_text(article.title, article.tags, article.body)
     after = set(article.search_text.split()) | {_ARTICLES}
     deltas = dict.fromkeys(after - before, 1) | dict.fromkeys(before - after, -1)
     await session.flush()

@@ -4,6 +4,14 @@ Neither engine segments Chinese, so terms are made here: English words (lower-ca
 stopwords dropped, plural and -ing/-ed endings folded) and, for runs of CJK characters,
 overlapping character bigrams (a lone character stays a unigram). Stored as one space-joined
 string, every engine's plain tokenizer sees exactly these terms.
+
+A hyphenated word with a part of one or two letters is one term, written together: "Wi-Fi" is
+``wifi``, "e-mail" ``email``, "log-in" ``login``, "pop-up" ``popup``, so either spelling finds
+the other (split, "wi" and "fi" would match nothing a user types). Other hyphenated words are
+their parts ("dual-monitor" is ``dual monitor``), as are numbers ("2026-12-04").
+
+What is indexed must be made by the same rules as what is asked: a change here comes with a
+migration that rebuilds the index (:func:`desk.kb.rebuild_search_index`, as 0011 does).
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ __all__ = ["MAX_QUERY_TERMS", "fts5_query", "is_cjk", "query_terms", "terms", "t
 
 MAX_QUERY_TERMS = 24
 _MAX_WORD = 40  # longer runs are hashes, URLs and base64, not words anyone searches for
-_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:-[a-z0-9]+)*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _STOP = frozenset(
     [
@@ -167,9 +175,19 @@ def terms(text: str) -> list[str]:
                     out.append(run)
             else:
                 out.extend(run[i : i + 2] for i in range(len(run) - 1))
-        elif run not in _STOP and len(run) <= _MAX_WORD:
-            out.append(_stem(run))
+        else:
+            out.extend(_stem(w) for w in _words(run) if w not in _STOP and len(w) <= _MAX_WORD)
     return out
+
+
+def _words(run: str) -> list[str]:
+    """A Latin run's words: "wi-fi" is one, "dual-monitor" two (see the module's doc)."""
+    if "-" not in run:
+        return [run]
+    parts = run.split("-")
+    if all(p.isalpha() for p in parts) and any(len(p) <= 2 for p in parts):
+        return ["".join(parts)]
+    return parts
 
 
 def query_terms(text: str) -> list[str]:

@@ -148,6 +148,8 @@ async def test_a_kb_answer_that_solves_it_is_a_deflection(
     chat = users[lang]
     await chat.say(SAY[lang]["printer"])
     assert t(lang, "kb.intro") in chat.text
+    other = {"en": "打印机显示脱机", "zh": "Printer shows offline"}[lang]
+    assert other not in chat.text  # one in the user's language exists: the other is not offered
     assert chat.payloads[-1] == "/not_solved"
     solved = chat.payloads[0]
     await chat.say(solved)
@@ -178,6 +180,19 @@ async def test_a_report_sharing_a_common_word_with_an_article_gets_no_articles(
     assert t(lang, "kb.intro") not in chat.text
     assert "/not_solved" not in chat.payloads
     assert chat.text in (t(lang, "ask.urgency"), t(lang, "ask.category"))
+
+
+async def test_an_answer_only_in_another_language_is_offered_when_none_in_the_users_is(
+    users: dict[str, Chat], seeded: Desk
+) -> None:
+    async with seeded.session() as s:
+        await create_article(
+            s, seeded, title="Teams camera not detected", body="Close other apps using the camera.",
+            tags=["teams", "camera"], language="en",
+        )  # fmt: skip
+    chat = users["zh"]
+    await chat.say("Teams camera 不能用")
+    assert t("zh", "kb.intro") in chat.text and "Teams camera not detected" in chat.text, chat.replies
 
 
 @pytest.mark.parametrize(("lang", "yes"), [("en", "yes that worked, thanks"), ("zh", "好了，解决了，谢谢")])
