@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from doc_section import replace_section  # noqa: E402
 
 from desk.context import Desk  # noqa: E402
 from desk.db import Database  # noqa: E402
-from desk.kb import _count_terms, _search_text, recall_ids, search_articles  # noqa: E402
+from desk.kb import rebuild_search_index, recall_ids, search_articles  # noqa: E402
 from desk.migrate import upgrade_async  # noqa: E402
 from desk.models import Article  # noqa: E402
 from desk.settings import Settings  # noqa: E402
@@ -88,30 +87,22 @@ def load_qa() -> tuple[list[dict[str, str]], list[tuple[str, int]]]:
 
 
 async def bulk_load(desk: Desk, items: list[dict[str, str]]) -> list[int]:
-    """Insert articles in batches with the same index terms create_article would make."""
+    """Insert articles in batches, then index the knowledge base as the migrations do
+    (``rebuild_search_index``: the same terms and counts create_article keeps)."""
     ids: list[int] = []
     now = desk.now()
-    for start in range(0, len(items), 2000):
-        async with desk.session() as session:
+    async with desk.session() as session:
+        for start in range(0, len(items), 2000):
             batch = [
                 Article(title=i["title"], body=i["body"], tags=[], language="en", status="published",
                         helpful=0, not_helpful=0, views=0, created_at=now, updated_at=now)
                 for i in items[start : start + 2000]
             ]  # fmt: skip
-            for a in batch:
-                a.search_text = _search_text(a)
             session.add_all(batch)
             await session.flush()
-            if desk.db.dialect == "sqlite":
-                await session.execute(
-                    text("INSERT INTO kb_fts(rowid, terms) VALUES (:id, :terms)"),
-                    [{"id": a.id, "terms": a.search_text} for a in batch],
-                )
             ids.extend(a.id for a in batch)
-            deltas: Counter[str] = Counter({"": len(batch)})
-            for a in batch:
-                deltas.update(set(a.search_text.split()))
-            await _count_terms(session, deltas)
+            session.expunge_all()
+        await session.run_sync(lambda sync: rebuild_search_index(sync.connection()))
     return ids
 
 

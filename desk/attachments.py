@@ -26,7 +26,7 @@ from sqlalchemy.orm import undefer
 
 from channels.base import Attachment as OutgoingFile
 from desk.context import Desk
-from desk.errors import InvalidInput, NotFound
+from desk.errors import Gone, InvalidInput, NotFound
 from desk.models import Attachment, Blob, Message
 
 __all__ = [
@@ -172,15 +172,24 @@ def file_link(desk: Desk, attachment: Attachment) -> str | None:
     return f"{base}/files/{attachment.id}/{attachment.token}/{quote(attachment.filename)}"
 
 
-async def read_linked(session: AsyncSession, attachment_id: int, token: str) -> tuple[Attachment, bytes]:
-    """The file behind a :func:`file_link`.
+async def read_linked(
+    session: AsyncSession, desk: Desk, attachment_id: int, token: str
+) -> tuple[Attachment, bytes]:
+    """The file behind a :func:`file_link`, for ``storage.file_link_days`` after it was sent.
 
     Raises:
         NotFound: for an unknown id or a token that does not match (the same answer for both).
+        Gone: the link is older than ``storage.file_link_days``; the file stays with the desk.
     """
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or not attachment.token or not hmac.compare_digest(attachment.token, token):
         raise NotFound("no such file")
+    days = desk.settings.storage.file_link_days
+    if days and desk.now() - attachment.created_at > timedelta(days=days):
+        raise Gone(
+            f"this link expired {days} days after it was sent; ask the service desk to send the file again",
+            code="link_expired",
+        )
     return await read_attachment(session, attachment_id)
 
 

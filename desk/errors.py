@@ -10,6 +10,7 @@ __all__ = [
     "Conflict",
     "DeskError",
     "Forbidden",
+    "Gone",
     "InvalidInput",
     "InvalidTransition",
     "NotFound",
@@ -62,6 +63,13 @@ class Unauthorized(DeskError):
 class Forbidden(DeskError):
     code = "forbidden"
     status = 403
+
+
+class Gone(DeskError):
+    """Something that existed and no longer may be had (an expired file link)."""
+
+    code = "gone"
+    status = 410
 
 
 class ConfigError(Exception):

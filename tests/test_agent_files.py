@@ -54,7 +54,7 @@ def local(url: str) -> str:
 
 
 async def test_a_public_comment_carries_its_files_to_the_requester(
-    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk, clock: Clock
 ) -> None:
     h = {"Authorization": tokens["agent"]}
     await create(client, tokens["agent"])
@@ -100,6 +100,16 @@ async def test_a_public_comment_carries_its_files_to_the_requester(
     assert wrong.status_code == 404 and error_of(wrong)["code"] == "not_found"
     pdf = await client.get(local(message.attachments[1].url or ""))
     assert pdf.headers["content-type"] == "application/pdf"
+
+    # A link works for storage.file_link_days (30); then it says so, and agents still have the file.
+    clock.advance(days=29, hours=23)
+    assert (await client.get(local(link))).status_code == 200
+    clock.advance(hours=2)
+    expired = await client.get(local(link))
+    assert expired.status_code == 410 and error_of(expired)["code"] == "link_expired"
+    assert "send the file again" in error_of(expired)["message"]
+    kept = await client.get(f"/api/v1/attachments/{copy['attachments'][0]['id']}", headers=h)
+    assert kept.status_code == 200 and kept.content == PHOTO
 
 
 async def test_an_internal_note_keeps_its_file_inside(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 
@@ -15,8 +16,10 @@ _STATIC = resources.files("desk").joinpath("static")
 _WORDS = "/*I18N*/null"  # where the page takes its English and Chinese words
 
 
+@functools.cache
 def console_page() -> str:
-    """The console with its words (``static/console.i18n.json``) in the page itself."""
+    """The console with its words (``static/console.i18n.json``) in the page itself; made once
+    per process (the files are part of the installed package, as the code is)."""
     page = _STATIC.joinpath("console.html").read_text(encoding="utf-8")
     words = json.loads(_STATIC.joinpath("console.i18n.json").read_text(encoding="utf-8"))
     # As a script literal: "</" would end the <script> element early.

@@ -1,8 +1,9 @@
 """``GET /files/{id}/{token}/{name}``: a file sent to a user, for channels that send links.
 
 SMS and the web chat cannot carry a file, so they carry this link; the random token of the
-attachment (set when it was sent) stands in for a sign-in. Only files that went to a user have
-a token: what users sent the desk stays behind the agent API.
+attachment (set when it was sent) stands in for a sign-in, for ``storage.file_link_days`` (then
+410 ``link_expired``). Only files that went to a user have a token: what users sent the desk
+stays behind the agent API.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _INLINE = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pd
 )
 async def linked_file(attachment_id: int, token: str, name: str, desk: DeskDep) -> Response:
     async with desk.session() as session:
-        attachment, data = await read_linked(session, attachment_id, token)
+        attachment, data = await read_linked(session, desk, attachment_id, token)
     kind = attachment.content_type if attachment.content_type in _INLINE else "application/octet-stream"
     how = "inline" if kind in _INLINE else "attachment"
     return Response(
