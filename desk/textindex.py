@@ -5,10 +5,12 @@ stopwords dropped, plural and -ing/-ed endings folded) and, for runs of CJK char
 overlapping character bigrams (a lone character stays a unigram). Stored as one space-joined
 string, every engine's plain tokenizer sees exactly these terms.
 
-A hyphenated word with a part of one or two letters is one term, written together: "Wi-Fi" is
-``wifi``, "e-mail" ``email``, "log-in" ``login``, "pop-up" ``popup``, so either spelling finds
-the other (split, "wi" and "fi" would match nothing a user types). Other hyphenated words are
-their parts ("dual-monitor" is ``dual monitor``), as are numbers ("2026-12-04").
+A hyphenated word with a part of one or two letters is also one term, written together, so
+either spelling finds the other: an article's "Wi-Fi" is ``wi fi wifi``, "e-mail" ``e mail
+email``, "hp-setup" ``hp setup hpsetup``; a query leaves out the short parts ("wi" and "fi"
+would weigh as words the knowledge base may not know): "Wi-Fi" asks for ``wifi``, "e-mail" for
+``email mail``. Other hyphenated words are their parts ("dual-monitor" is ``dual monitor``), as
+are numbers ("2026-12-04").
 
 What is indexed must be made by the same rules as what is asked: a change here comes with a
 migration that rebuilds the index (:func:`desk.kb.rebuild_search_index`, as 0011 does).
@@ -163,8 +165,9 @@ def _stem(word: str) -> str:
     return word
 
 
-def terms(text: str) -> list[str]:
-    """The index terms of ``text``, in order (repeats kept: they weigh in BM25)."""
+def terms(text: str, *, query: bool = False) -> list[str]:
+    """The index terms of ``text``, in order (repeats kept: they weigh in BM25); of a ``query``,
+    hyphenated words keep only their longer parts (see the module's doc)."""
     normal = unicodedata.normalize("NFKC", text or "").lower()
     out: list[str] = []
     for match in _RUN.finditer(normal):
@@ -176,24 +179,24 @@ def terms(text: str) -> list[str]:
             else:
                 out.extend(run[i : i + 2] for i in range(len(run) - 1))
         else:
-            out.extend(_stem(w) for w in _words(run) if w not in _STOP and len(w) <= _MAX_WORD)
+            out.extend(_stem(w) for w in _words(run, query) if w not in _STOP and len(w) <= _MAX_WORD)
     return out
 
 
-def _words(run: str) -> list[str]:
-    """A Latin run's words: "wi-fi" is one, "dual-monitor" two (see the module's doc)."""
+def _words(run: str, query: bool) -> list[str]:
+    """A Latin run's words (see the module's doc for hyphenated ones)."""
     if "-" not in run:
         return [run]
     parts = run.split("-")
-    if all(p.isalpha() for p in parts) and any(len(p) <= 2 for p in parts):
-        return ["".join(parts)]
-    return parts
+    if not (all(p.isalpha() for p in parts) and any(len(p) <= 2 for p in parts)):
+        return parts
+    return [*(p for p in parts if len(p) > 2 or not query), "".join(parts)]
 
 
 def query_terms(text: str) -> list[str]:
     """The distinct terms of a query, in order, at most :data:`MAX_QUERY_TERMS`."""
     seen: dict[str, None] = {}
-    for term in terms(text):
+    for term in terms(text, query=True):
         seen.setdefault(term)
     return list(seen)[:MAX_QUERY_TERMS]
 

@@ -1,7 +1,7 @@
-"""KB search index rebuilt: hyphenated words with a short part are one term
+"""KB search index rebuilt: hyphenated words with a short part are also one term
 
-"Wi-Fi" was indexed as ``wi fi`` and is now ``wifi`` ("e-mail" ``email``, "log-in" ``login``),
-so a user who types "wifi" finds the "Wi-Fi" article by its title. Queries are made by the new
+"Wi-Fi" was indexed as ``wi fi`` and is now ``wi fi wifi`` ("e-mail" ``e mail email``), so a
+user who types "wifi" finds the "Wi-Fi" article by its title. Queries are made by the new
 rules at once, so every article's terms, the full-text index and the term counts are rebuilt
 from the articles' text. Downgrading leaves the new terms (the old ones are not restorable
 without the old code, and search works on either).
