@@ -7,6 +7,7 @@ transcript rows plus outbox rows in one transaction, delivered on the user's own
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from desk.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Group, Message, Ticket
 from desk.notify import send_to_conversation
-from desk.routing import available_agents
+from desk.routing import available_agents, chat_priority
 from desk.tickets import change_ticket, record_event
 
 __all__ = [
@@ -79,21 +80,42 @@ async def get_conversation(
 async def queue_positions(
     session: AsyncSession, desk: Desk, conversations: Sequence[Conversation]
 ) -> dict[int, int]:
-    """Each conversation's place in line (1 is next): one more than the number of conversations
-    queued before it (the earlier id first at the same instant). One query for a whole page."""
+    """Each conversation's place in line (1 is next): among the conversations waiting for its
+    group (one without a group waits for ``desk.default_group``), in the order routing hands
+    them out (:func:`desk.routing.waiting_queue`): its ticket's priority first, then the longest
+    waiting, then the earlier id. One query for a whole page, reading only their groups' lines."""
     if not conversations:
         return {}
-    waiting = sorted(
-        (at, i)
-        for at, i in await session.execute(
-            select(Conversation.queued_at, Conversation.id).where(
-                Conversation.mode == "queued", Conversation.queued_at.is_not(None)
-            )
-        )
-        if at is not None
+    default_group = desk.settings.desk.default_group
+    default_id = (
+        await session.scalar(select(Group.id).where(Group.name == default_group)) if default_group else None
     )
+
+    def line(group_id: int | None) -> int | None:
+        return default_id if group_id is None else group_id
+
+    lines = {line(c.group_id) for c in conversations}
+    in_lines = Conversation.group_id.in_([g for g in lines if g is not None])
+    if None in lines or default_id in lines:
+        in_lines = in_lines | Conversation.group_id.is_(None)
+    rows = await session.execute(
+        select(Conversation.id, Conversation.group_id, Conversation.queued_at, Ticket.priority)
+        .outerjoin(Ticket, Ticket.id == Conversation.ticket_id)
+        .where(Conversation.mode == "queued", Conversation.queued_at.is_not(None), in_lines)
+    )
+    fallback = chat_priority(desk)
+    keys: dict[int, tuple[str, datetime, int]] = {}
+    queues: dict[int | None, list[tuple[str, datetime, int]]] = defaultdict(list)
+    for ident, group_id, at, priority in rows:
+        keys[ident] = (priority or fallback, at, ident)
+        queues[line(group_id)].append(keys[ident])
+    for queue in queues.values():
+        queue.sort()
     now = desk.now()
-    return {c.id: bisect_left(waiting, (c.queued_at or now, c.id)) + 1 for c in conversations}
+    return {
+        c.id: bisect_left(queues[line(c.group_id)], keys.get(c.id, (fallback, c.queued_at or now, c.id))) + 1
+        for c in conversations
+    }
 
 
 async def queue_slot(session: AsyncSession, desk: Desk, conversation: Conversation) -> QueueSlot:

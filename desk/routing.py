@@ -176,6 +176,12 @@ class _Waiting:
     conversation: Conversation | None = None
 
 
+def chat_priority(desk: Desk) -> str:
+    """The priority of a conversation waiting without a ticket: the default impact and urgency's."""
+    prio = desk.settings.priority
+    return compute_priority(prio, prio.default_impact, prio.default_urgency)
+
+
 async def waiting_queue(
     session: AsyncSession, desk: Desk, group: Group, *, lock: bool = False
 ) -> list[_Waiting]:
@@ -216,8 +222,7 @@ async def waiting_queue(
     if linked:
         rows = await session.execute(select(Ticket.id, Ticket.priority).where(Ticket.id.in_(linked)))
         priorities = {row.id: row.priority for row in rows}
-    prio = desk.settings.priority
-    default_priority = compute_priority(prio, prio.default_impact, prio.default_urgency)
+    default_priority = chat_priority(desk)
     for chat in chats:
         priority = priorities.get(chat.ticket_id, default_priority) if chat.ticket_id else default_priority
         items.append(_Waiting(priority, chat.queued_at or chat.created_at, conversation=chat))

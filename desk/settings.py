@@ -58,7 +58,9 @@ class HttpSettings(_Section):
 
 class StorageSettings(_Section):
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
-    file_link_days: int = Field(default=30, ge=0)  # a file link sent by SMS or web chat works this long; 0: always
+    file_link_days: int = Field(
+        default=30, ge=0
+    )  # a file link sent by SMS or web chat works this long; 0: always
 
 
 class EmailSettings(_Section):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from channels.base import Address, Attachment, Inbound
 from desk.attachments import store_attachment
@@ -12,7 +12,7 @@ from desk.context import Desk
 from desk.conversations import record_inbound
 from desk.errors import InvalidInput
 from desk.models import Attachment as AttachmentRow
-from desk.models import Blob, Conversation, Message
+from desk.models import Blob, Conversation, Message, Ticket
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 
@@ -140,3 +140,36 @@ async def test_the_waiting_list_numbers_each_in_line_and_moves_up(
     assert one["queue_position"] == waiting[0]["queue_position"] and one["messages"]
     [taken] = (await client.get("/api/v1/conversations?mode=agent", headers=h)).json()["items"]
     assert (taken["agent"]["name"], taken["ticket"]) == ("Test agent", "INC-1")
+
+
+async def test_each_waits_in_its_groups_line_in_the_order_routing_takes_them(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    for sender, text in [
+        ("q-1", "I want to talk to a person"),
+        ("q-2", "I want to talk to a person"),
+        ("q-3", "VPN keeps dropping. Can I talk to an agent?"),
+    ]:
+        said = await client.post("/webhooks/rest/webhook", json={"sender": sender, "message": text})
+        assert said.status_code == 200
+
+    async def line() -> list[tuple[str, str, int]]:
+        items = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+        return sorted(
+            (c["group"]["name"] if c["group"] else "-", c["ticket"], c["queue_position"]) for c in items
+        )
+
+    # The VPN one waits for Network, behind nobody; the others for the default group.
+    assert await line() == [
+        ("Network", "INC-3", 1),
+        ("Service Desk", "INC-1", 1),
+        ("Service Desk", "INC-2", 2),
+    ]
+    async with seeded.session() as s:  # INC-2 turns out to be urgent: routing takes it first
+        await s.execute(update(Ticket).where(Ticket.ref == "INC-2").values(priority="P1"))
+    assert await line() == [
+        ("Network", "INC-3", 1),
+        ("Service Desk", "INC-1", 2),
+        ("Service Desk", "INC-2", 1),
+    ]

@@ -16,7 +16,7 @@ from desk.attachments import take_uploads
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.handoff import agent_reply, get_conversation, queue_positions, release_conversation, take_over
-from desk.models import MODES, Agent, Conversation, Message, Ticket
+from desk.models import MODES, Agent, Conversation, Group, Message, Ticket
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -67,6 +67,7 @@ class _Known:
 
     refs: dict[int, str]
     agents: dict[int, tuple[str, str]]
+    groups: dict[int, str]
     positions: dict[int, int]
     last: dict[int, Message]
 
@@ -76,9 +77,12 @@ async def _known(session: AsyncSession, desk: Desk, page: list[Conversation]) ->
     agents = {c.agent_id for c in page if c.agent_id}
     refs = await session.execute(select(Ticket.id, Ticket.ref).where(Ticket.id.in_(tickets)))
     people = await session.execute(select(Agent.id, Agent.name, Agent.email).where(Agent.id.in_(agents)))
+    groups = {c.group_id for c in page if c.group_id}
+    names = await session.execute(select(Group.id, Group.name).where(Group.id.in_(groups)))
     return _Known(
         refs=dict(refs.all()),
         agents={i: (name, email) for i, name, email in people},
+        groups=dict(names.all()),
         positions=await queue_positions(session, desk, [c for c in page if c.mode == "queued"]),
         last=await _last_messages(session, [c.id for c in page]),
     )
@@ -99,6 +103,7 @@ def _json(c: Conversation, known: _Known) -> dict[str, Any]:
         },
         "ticket": known.refs.get(c.ticket_id) if c.ticket_id else None,
         "agent": {"id": c.agent_id, "name": agent[0], "email": agent[1]} if agent else None,
+        "group": {"id": c.group_id, "name": known.groups[c.group_id]} if c.group_id in known.groups else None,
         "queued_at": c.queued_at.isoformat() if c.queued_at else None,
         "offered_at": c.offered_at.isoformat() if c.offered_at else None,
         "created_at": c.created_at.isoformat(),
