@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import actor_of
@@ -95,23 +95,22 @@ async def queue_positions(
         return default_id if group_id is None else group_id
 
     lines = {line(c.group_id) for c in conversations}
-    in_lines = Conversation.group_id.in_([g for g in lines if g is not None])
+    in_lines: ColumnElement[bool] = Conversation.group_id.in_([g for g in lines if g is not None])
     if None in lines or default_id in lines:
-        in_lines = in_lines | Conversation.group_id.is_(None)
+        in_lines = or_(in_lines, Conversation.group_id.is_(None))
     rows = await session.execute(
         select(Conversation.id, Conversation.group_id, Conversation.queued_at, Ticket.priority)
         .outerjoin(Ticket, Ticket.id == Conversation.ticket_id)
         .where(Conversation.mode == "queued", Conversation.queued_at.is_not(None), in_lines)
     )
-    fallback = chat_priority(desk)
+    fallback, now = chat_priority(desk), desk.now()
     keys: dict[int, tuple[str, datetime, int]] = {}
     queues: dict[int | None, list[tuple[str, datetime, int]]] = defaultdict(list)
     for ident, group_id, at, priority in rows:
-        keys[ident] = (priority or fallback, at, ident)
+        keys[ident] = (priority or fallback, at or now, ident)
         queues[line(group_id)].append(keys[ident])
     for queue in queues.values():
         queue.sort()
-    now = desk.now()
     return {
         c.id: bisect_left(queues[line(c.group_id)], keys.get(c.id, (fallback, c.queued_at or now, c.id))) + 1
         for c in conversations
