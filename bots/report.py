@@ -16,7 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, Turn, clauses, weight, without_clause, without_greeting
+from bots.turn import CJK, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import find_category
@@ -546,8 +546,8 @@ async def open_for_handoff(turn: Turn) -> Ticket:
         draft = dict(turn.state.get("draft") or {})
     if not draft.get("text"):
         draft["text"] = said
-        if turn.ask and (rest := without_clause(said, turn.ask)):
-            subject = subject or subject_line(rest)  # "我的电脑开不了机", not "…，转人工"
+        if turn.asides and (rest := without_clauses(said, turn.asides)):
+            subject = subject or subject_line(rest)  # "我的电脑开不了机", not "…，转人工，谢谢"
     elif said not in draft["text"] and len(clauses(said)) > 1:
         add_words(draft, said)
     _take_entities(turn, draft, await named_category(turn))

@@ -97,7 +97,7 @@ class BotRouter:
 
     async def _handle(self, inbound: Inbound, inline: bool) -> list[Outbound]:
         # Understanding runs before the transaction: a Rasa round trip must not hold locks.
-        parse, ask = await self.understanding.read(
+        parse, asides = await self.understanding.read(
             _understood_text(inbound), by_clause=inbound.address.channel != "email"
         )
         hinted = inbound.extra.get("language")
@@ -140,7 +140,7 @@ class BotRouter:
                 message=recorded.message,
                 text=inbound.text.strip(),
                 parse=parse,
-                ask=ask,
+                asides=asides,
                 lang=lang,
                 # A deep copy: flows change nested dicts (a request's answers, a report's draft)
                 # in place, and a shallow copy would share them with the loaded value, so the

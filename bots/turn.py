@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
 from nlu import Parse
 
-__all__ = ["CJK", "TEMPLATES", "Turn", "clauses", "weight", "without_clause", "without_greeting"]
+__all__ = ["CJK", "TEMPLATES", "Turn", "clauses", "weight", "without_clauses", "without_greeting"]
 
 TEMPLATES = Templates(Path(__file__).parent / "locales")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -42,10 +43,15 @@ def clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
 
 
-def without_clause(text: str, clause: str) -> str:
-    """``text`` without one of its clauses and the punctuation left around the gap ("我的电脑开不了机，
-    转人工" without "转人工" is "我的电脑开不了机")."""
-    rest = text.replace(clause, "", 1)
+def without_clauses(text: str, left_out: Sequence[str]) -> str:
+    """``text`` without the clauses ``left_out`` and the punctuation around them ("我的电脑开不了机，
+    转人工，谢谢" without "转人工" and "谢谢" is "我的电脑开不了机"). Whole clauses only: leaving
+    out "human" keeps "I want a human"."""
+    pieces = _CLAUSE_BREAK.split(text)
+    breaks = _CLAUSE_BREAK.findall(text)
+    gone = {c.strip() for c in left_out}
+    kept = [(p, b) for p, b in zip(pieces, [*breaks, ""], strict=True) if p.strip() not in gone]
+    rest = "".join(p + b for p, b in kept)
     rest = re.sub(r"\s*([,，.。!！?？;；])(?:\s*[,，.。!！?？;；])+", r"\1", rest)
     return rest.strip(" \t\n,，;；-–—").rstrip("?？!！")
 
@@ -77,7 +83,7 @@ class Turn:
     state: dict[str, Any]
     replies: list[Outbound] = field(default_factory=list)
     inbound: Inbound | None = None  # the message as the channel gave it (e-mail reads its headers)
-    ask: str | None = None  # the clause that asked for a person, when one decided the intent
+    asides: tuple[str, ...] = ()  # in a message asking for a person, its clauses not about the problem
 
     @property
     def requester(self) -> Actor:

@@ -26,6 +26,10 @@ _TASKS = frozenset(
 )
 
 _ASKS = 0.9  # a clause this sure to be "get me a person" decides the message
+# Clauses of a message asking for a person that say nothing of the problem, at least this sure,
+# are left out of its subject ("not a bot" is an ask at 0.9, more or less).
+_ASIDES = frozenset({"talk_to_human", "thanks"})
+_ASIDE = 0.8
 _LONGEST_ASK = 60  # weighted characters: a longer clause is a story, not "转人工"
 _MOST_CLAUSES = 6
 
@@ -57,7 +61,7 @@ class Understanding:
         """The intent and entities of ``text`` (see :meth:`read`)."""
         return (await self.read(text, by_clause=by_clause))[0]
 
-    async def read(self, text: str, *, by_clause: bool = True) -> tuple[Parse, str | None]:
+    async def read(self, text: str, *, by_clause: bool = True) -> tuple[Parse, tuple[str, ...]]:
         """The intent and entities of ``text``.
 
         A greeting followed by what the user came for ("你好，打印机显示脱机了") is read for
@@ -69,7 +73,9 @@ class Understanding:
         read whole (``by_clause=False``): its sign-off's "call me if anything is unclear" is
         not an ask, and the desk answers mail with a ticket, never a live chat.
 
-        Returns the parse and, when a clause decided it, that clause ("转人工")."""
+        Returns the parse and, when it asks for a person in a message of several clauses, the
+        clauses that are not about the problem: each ask ("I want a human", "not a bot") and
+        each thanks ("谢谢"), which the ticket's subject leaves out."""
         parse = await self._parse(text)
         if parse.intent.name == "greet":
             rest = without_greeting(text)
@@ -77,25 +83,24 @@ class Understanding:
                 after = await self._parse(rest)
                 if after.intent.name in _TASKS:
                     parse = after
-        if (
-            by_clause
-            and parse.intent.name != "talk_to_human"
-            and (ask := await self._asks_for_a_person(text))
-        ):
-            return replace(parse, intent=ask.intent, intent_ranking=ask.intent_ranking), ask.text
-        return parse, None
-
-    async def _asks_for_a_person(self, text: str) -> Parse | None:
-        """The parse of a short clause of ``text`` that is a request for a person, if one is."""
-        parts = clauses(text)
-        if len(parts) < 2:
-            return None
-        short = [c for c in parts[:_MOST_CLAUSES] if weight(c) <= _LONGEST_ASK]
+        if not by_clause or len(clauses(text)) < 2:
+            return parse, ()
+        short = [c for c in clauses(text)[:_MOST_CLAUSES] if weight(c) <= _LONGEST_ASK]
         # At once: with the Rasa backend each clause is a request to the Rasa server.
         parses = await asyncio.gather(*(self._parse(c) for c in short))
-        return next(
-            (p for p in parses if p.intent.name == "talk_to_human" and p.intent.confidence >= _ASKS), None
+        if parse.intent.name != "talk_to_human":
+            ask = next(
+                (p for p in parses if p.intent.name == "talk_to_human" and p.intent.confidence >= _ASKS), None
+            )
+            if ask is None:
+                return parse, ()
+            parse = replace(parse, intent=ask.intent, intent_ranking=ask.intent_ranking)
+        asides = (
+            c
+            for c, p in zip(short, parses, strict=True)
+            if p.intent.name in _ASIDES and p.intent.confidence >= _ASIDE
         )
+        return parse, tuple(asides)
 
     async def _parse(self, text: str) -> Parse:
         if self._engine is None:

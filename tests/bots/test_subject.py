@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bots.report import subject_line
-from bots.turn import without_clause
+from bots.turn import without_clauses
 
 
 @pytest.mark.parametrize(
@@ -35,14 +35,17 @@ def test_a_subject_is_at_most_120_characters() -> None:
 
 
 @pytest.mark.parametrize(
-    ("said", "ask", "rest"),
+    ("said", "asides", "rest"),
     [
-        ("我的电脑开不了机，转人工", "转人工", "我的电脑开不了机"),
-        ("转人工，VPN连不上", "转人工", "VPN连不上"),
-        ("VPN keeps dropping. Can I speak to an agent?", "Can I speak to an agent", "VPN keeps dropping."),
-        ("printer jammed, get me a human, it's urgent", "get me a human", "printer jammed, it's urgent"),
-        ("转人工", "转人工", ""),
+        ("我的电脑开不了机，转人工", ["转人工"], "我的电脑开不了机"),
+        ("转人工，VPN连不上", ["转人工"], "VPN连不上"),
+        ("VPN keeps dropping. Can I speak to an agent?", ["Can I speak to an agent"], "VPN keeps dropping."),
+        ("printer jammed, get me a human, it's urgent", ["get me a human"], "printer jammed, it's urgent"),
+        ("Outlook crashes. I want a human, not a bot.", ["I want a human", "not a bot"], "Outlook crashes."),
+        ("VPN不通，我要人工，谢谢", ["我要人工", "谢谢"], "VPN不通"),
+        ("wifi is down. human. I am a human", ["human"], "wifi is down. I am a human"),  # whole clauses only
+        ("转人工", ["转人工"], ""),
     ],
 )
-def test_a_handoffs_subject_leaves_the_ask_out(said: str, ask: str, rest: str) -> None:
-    assert without_clause(said, ask) == rest
+def test_a_handoffs_subject_leaves_the_asides_out(said: str, asides: list[str], rest: str) -> None:
+    assert without_clauses(said, asides) == rest
