@@ -37,7 +37,7 @@ from desk.attachments import store_attachment
 from desk.context import Desk
 from desk.errors import DeskError, NotFound
 from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
-from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
+from desk.models import Agent, Conversation, Group, Message, OutboxItem, Ticket
 from desk.outbox import enqueue
 from desk.replies import fill, find_reply, for_conversation, list_replies
 
@@ -56,7 +56,8 @@ _SAVED = re.compile(r"(?<!\S)!([a-z0-9][a-z0-9_-]{0,39})(?!\S)", re.IGNORECASE)
 
 TEXT = {
     "en": {
-        "waiting": "{person} ({channel}) is waiting for a person{ticket}.",
+        "waiting": "{person} ({channel}) is waiting for a person{group}{ticket}.",
+        "group": " in {group}",
         "last": "Last messages:",
         "take": "Take over",
         "release": "Release",
@@ -75,7 +76,8 @@ TEXT = {
         "saved_none": "There are no saved replies yet.",
     },
     "zh": {
-        "waiting": "{person}（{channel}）在等待人工服务{ticket}。",
+        "waiting": "{person}（{channel}）在等待{group}人工服务{ticket}。",
+        "group": "{group}的",
         "last": "最近的消息：",
         "take": "接手",
         "release": "交还",
@@ -201,7 +203,9 @@ class AgentRoom:
                 .limit(_HISTORY)
             )
         )[::-1]
-        lines = [self._t("waiting", person=who, channel=conversation.channel, ticket=about)]
+        group = await session.get(Group, conversation.group_id) if conversation.group_id else None
+        line = self._t("group", group=group.name) if group is not None else ""
+        lines = [self._t("waiting", person=who, channel=conversation.channel, group=line, ticket=about)]
         if recent:
             lines.append(self._t("last"))
             lines += [f"> {m.author_name or m.author_kind}: {m.text}" for m in recent]

@@ -407,6 +407,7 @@ async def test_an_agent_takes_over_from_slack_answers_a_rest_user_and_releases(
     [announcement] = await ws.deliver()
     assert announcement["channel"] == AGENTS and "thread_ts" not in announcement
     assert all(w in announcement["text"] for w in ("Ann Lee", "rest", "INC-1", "talk to a person"))
+    assert "waiting for a person in Service Desk — INC-1" in plain(announcement["text"])
     [take] = button_values(announcement)
     assert await room.sync() == 1 and await room.sync() == 0  # learns the thread once
     async with slack.desk.session() as s:
