@@ -466,11 +466,13 @@ async def resolve_ticket(
         await session.flush()
         record_event(session, ticket, actor, "kb_drafted", now, note=f"KB article {article.id}")
     lang = ticket.language
+    # A request is fulfilled, not fixed: "is everything in place?" rather than "did this fix it?"
+    said = "request.resolved" if ticket.type == "request" else "ticket.resolved"
     buttons = (
-        Button(t(lang, "ticket.resolved.yes"), f"/confirm {ticket.ref}"),
-        Button(t(lang, "ticket.resolved.no"), f"/reopen {ticket.ref}"),
+        Button(t(lang, f"{said}.yes"), f"/confirm {ticket.ref}"),
+        Button(t(lang, f"{said}.no"), f"/reopen {ticket.ref}"),
     )
-    text = t(lang, "ticket.resolved", ref=ticket.ref, solution=solution)
+    text = t(lang, said, ref=ticket.ref, solution=solution)
     if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor, with_cc=True):
         record_event(session, ticket, actor, "notified", now, note="asked the requester to confirm")
     await session.flush()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition, NotFound
+from desk.i18n import t as words
 from desk.lifecycle import TRANSITIONS
 from desk.models import Article, OutboxItem, Ticket, TicketEvent
 from desk.people import resolve_person
@@ -212,6 +213,22 @@ async def test_resolution_asks_to_confirm_and_can_draft_a_kb_article(seeded: Des
         f"/reopen {ticket.ref}",
     ]
     assert article is not None and article.status == "draft" and article.body == "已更换硬盘"
+
+
+async def test_a_fulfilled_request_asks_whether_everything_is_in_place(seeded: Desk) -> None:
+    request = await new_ticket(seeded, type="request", subject="New software: Visio", category="software")
+    async with seeded.session() as s:
+        await resolve_ticket(s, seeded, AGENT, await get_ticket(s, request.ref), "Visio 2021 installed")
+        item = await s.scalar(select(OutboxItem))
+    assert item is not None
+    assert item.payload["text"] == words(
+        "en", "request.resolved", ref=request.ref, solution="Visio 2021 installed"
+    )
+    assert "Is everything you asked for in place?" in item.payload["text"]
+    assert [(b["title"], b["payload"]) for b in item.payload["buttons"]] == [
+        ("Yes, all done", f"/confirm {request.ref}"),
+        ("No, something's missing", f"/reopen {request.ref}"),
+    ]
 
 
 async def test_the_audit_log_is_append_only(seeded: Desk) -> None:
