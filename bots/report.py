@@ -225,7 +225,7 @@ def _take_entities(turn: Turn, draft: dict[str, Any], category: str | None) -> N
     if category and not draft.get("category"):
         draft["category"] = category
     urgency = turn.parse.entity("urgency")
-    if urgency in ("low", "medium", "high") and not draft.get("urgency"):
+    if urgency in URGENCY and not draft.get("urgency"):
         draft["urgency"] = urgency
 
 

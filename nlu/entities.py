@@ -142,7 +142,12 @@ class EntityExtractor:
                 word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=self.fuzzy_cutoff, limit=3
             )
             # Typos rarely hit the first letter; requiring it keeps "sprinter" from being a printer.
-            best = next((c for c in candidates if c[0][0] == word[0]), None)
+            # A word that is the name less its final "s" is a word of its own, not a typo: "team"
+            # is not Microsoft Teams, "window" not Windows (while "printers" is still a printer).
+            best = next(
+                (c for c in candidates if c[0][0] == word[0] and c[0] not in (word + "s", word + "es")),
+                None,
+            )
             if best is not None:
                 entity, value = self._fuzzy[best[0]]
                 confidence = round(best[1] / 100, 4)

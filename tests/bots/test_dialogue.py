@@ -352,6 +352,22 @@ async def test_words_that_name_the_urgency_answer_the_question(
     assert (await ticket(seeded, "INC-1")).urgency == "high"
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "SAP is down for the whole team"), ("zh", "整个部门都登不上SAP")],
+)
+async def test_a_whole_team_blocked_is_high_impact_without_the_question(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    if "/not_solved" in chat.payloads:
+        await chat.say("/not_solved")
+    assert "INC-1" in chat.text, chat.replies  # not "how badly does it affect your work?"
+    made = await ticket(seeded, "INC-1")
+    assert (made.category.path, made.impact, made.urgency) == ("erp", "high", "high")
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_sentence_instead_of_an_option_is_kept_and_the_question_asked_once_more(
     users: dict[str, Chat], seeded: Desk, lang: str

@@ -38,6 +38,10 @@ def test_fuzzy_lookup_tolerates_typos(desk_engine: EmbeddedEngine) -> None:
     assert 0.8 < entity.confidence < 1.0
     assert _entities(desk_engine, "my passwrod expired") == {"category": "account"}
     assert _entities(desk_engine, "the sprinter van is late") == {}
+    assert _entities(desk_engine, "the printers on floor 3") == {"category": "printer"}
+    # A name less its final "s" is a word, not a typo of the name.
+    assert desk_engine.parse("the window in room 4 is broken").entity("category") != "software"
+    assert desk_engine.parse("my team lead needs access").entities == ()
 
 
 @pytest.mark.parametrize(
@@ -75,6 +79,8 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         ("影响工作效率", "medium"),
         ("I can't work without it", "high"),
         ("完全没法工作了", "high"),
+        ("the whole team can't print", "team"),
+        ("整个部门都打不了印", "team"),
     ],
 )
 def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
