@@ -39,7 +39,7 @@ from desk.errors import DeskError, NotFound
 from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
 from desk.models import Agent, Conversation, Group, Message, OutboxItem, Ticket
 from desk.outbox import enqueue
-from desk.replies import fill, find_reply, for_conversation, list_replies
+from desk.replies import fill, find_reply, for_conversation, list_replies, unfilled
 
 __all__ = ["AgentRoom", "run_agent_room"]
 
@@ -74,6 +74,8 @@ TEXT = {
         "saved_unknown": "There is no saved reply `!{shortcut}`, so nothing was sent. Saved replies: "
         "{shortcuts}.",
         "saved_none": "There are no saved replies yet.",
+        "saved_unfilled": "`!{shortcut}` needs {fields}, which this conversation does not have, so nothing "
+        "was sent; write the message yourself.",
     },
     "zh": {
         "waiting": "{person}（{channel}）在等待{group}人工服务{ticket}。",
@@ -92,6 +94,7 @@ TEXT = {
         "saved": "快捷回复：{shortcuts}。在此线程中输入（如 `!{example}`）即可发给 {person}，占位内容会自动填好。",
         "saved_unknown": "没有快捷回复 `!{shortcut}`，消息未发送。快捷回复：{shortcuts}。",
         "saved_none": "还没有快捷回复。",
+        "saved_unfilled": "`!{shortcut}` 需要 {fields}，但这个会话没有，消息未发送；请自己写这条回复。",
     },
 }
 
@@ -312,6 +315,11 @@ class AgentRoom:
                     self._t("saved_unknown", agent.language, shortcut=shortcut, shortcuts=shortcuts)
                 )
             found[shortcut] = fill(reply.text, filling)
+            if missing := unfilled(found[shortcut]):
+                # Sent as is, the user would read "{ref}": the agent writes it out instead.
+                return Outbound(
+                    self._t("saved_unfilled", agent.language, shortcut=shortcut, fields=", ".join(missing))
+                )
         return _SAVED.sub(lambda m: found[m.group(1).lower()], said)
 
     async def on_release(self, session: AsyncSession, conversation: Conversation, agent: Agent) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "for_ticket",
     "get_reply",
     "list_replies",
+    "unfilled",
     "update_reply",
 ]
 
@@ -169,10 +170,15 @@ def first_name(name: str | None) -> str:
 
 
 def fill(text: str, filling: Filling) -> str:
-    """``text`` with ``{name}``, ``{ref}`` and ``{agent}`` filled in (an unknown one stays as written)."""
-    return _FIELD.sub(
-        lambda m: getattr(filling, m.group(1)) if m.group(1) in PLACEHOLDERS else m.group(), text
-    )
+    """``text`` with ``{name}``, ``{ref}`` and ``{agent}`` filled in. One with nothing to fill it
+    (a conversation without a ticket, a person known only by a phone number) stays as written,
+    for the agent to see and complete rather than send "I'm looking at  now"."""
+    return _FIELD.sub(lambda m: getattr(filling, m.group(1), "") or m.group(), text)
+
+
+def unfilled(text: str) -> list[str]:
+    """The placeholders :func:`fill` could not fill in ``text`` ("{ref}")."""
+    return [f"{{{f}}}" for f in dict.fromkeys(_FIELD.findall(text)) if f in PLACEHOLDERS]
 
 
 async def for_conversation(session: AsyncSession, conversation: Conversation, agent: Agent) -> Filling:

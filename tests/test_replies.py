@@ -137,3 +137,6 @@ def test_placeholders_are_filled_and_names_shortened_as_people_greet() -> None:
         replies.fill("Hi {name}, {agent} on {ref}. {other}", filling) == "Hi Ann, Tom Baker on INC-7. {other}"
     )
     assert replies.first_name("王芳") == "王芳" and replies.first_name(None) == ""
+    # Nothing to fill it with: it stays, for the agent to see, and is reported.
+    no_ticket = replies.fill("I'm on {ref} for you, {name}.", replies.Filling(name="Ann", agent="Tom"))
+    assert no_ticket == "I'm on {ref} for you, Ann." and replies.unfilled(no_ticket) == ["{ref}"]

@@ -31,7 +31,7 @@ from channels.slack_blocks import plain
 from desk.context import Desk
 from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
 from desk.i18n import t
-from desk.models import Agent, Attachment, Conversation, Message, OutboxItem
+from desk.models import Agent, Attachment, Conversation, Message, OutboxItem, Person
 from desk.notifications import notify_agent
 from desk.outbox import deliver_due
 from desk.tickets import get_ticket
@@ -710,3 +710,10 @@ async def test_saved_replies_are_sent_from_the_thread_filled_in_and_in_the_users
         await s.execute(update(Conversation).values(language="zh"))
     await ws.post(in_thread("!restart", "1700000304.000100"))
     assert (await feed())[-1] == "请先重启一下电脑（开始 → 电源 → 重启），然后告诉我问题是否还在。"
+
+    # Someone known by no name: "!hi" would send "{name}您好", so it is not sent.
+    async with slack.desk.session() as s:
+        await s.execute(update(Person).values(name=""))
+    await ws.post(in_thread("!hi", "1700000305.000100"))
+    assert "`!hi` needs {name}" in fake.posted("chat.postEphemeral")[-1]["text"]
+    assert (await feed())[-1].startswith("请先重启")
