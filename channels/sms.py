@@ -24,7 +24,17 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from channels.base import Address, Attachment, Button, DeliveryError, Inbound, InboundHandler, Outbound
+from channels.base import (
+    Address,
+    Attachment,
+    Button,
+    DeliveryError,
+    Inbound,
+    InboundHandler,
+    Outbound,
+    Part,
+    send_parts,
+)
 
 __all__ = ["SmsChannel", "sms_text"]
 
@@ -42,6 +52,16 @@ def sms_text(text: str, buttons: Sequence[Button], files: Sequence[Attachment] =
     lines += [f"{i}. {b.title}" for i, b in enumerate(buttons, 1)]
     lines += [f"{f.filename}: {f.url}" for f in files if f.url]
     return "\n".join(lines)
+
+
+def _refusal(exc: Exception) -> DeliveryError | None:
+    """What a Twilio error means for delivery; ``None`` for anything that is not one."""
+    if isinstance(exc, TwilioRestException):
+        permanent = 400 <= exc.status < 500 and exc.status != 429
+        return DeliveryError(f"twilio {exc.status} ({exc.code}): {exc.msg}", permanent=permanent)
+    if isinstance(exc, httpx.HTTPError):
+        return DeliveryError(f"twilio unreachable: {exc}")
+    return None
 
 
 def _parts(text: str, size: int = MAX_BODY) -> list[str]:
@@ -118,25 +138,25 @@ class SmsChannel:
 
     async def send(self, address: Address, message: Outbound) -> str | None:
         """Send the text (numbered options and file links included), in parts of at most 1,600
-        characters.
+        characters; each part is one :class:`~channels.base.Outbound` part, so a retry does not
+        send again what already arrived. Returns the first part's sid.
 
         Raises:
             DeliveryError: permanent for Twilio's 4xx answers (a bad number, an unsubscribed
                 recipient), temporary for 429, 5xx and network trouble.
         """
-        sid = None
-        try:
-            for part in _parts(sms_text(message.text, message.buttons, message.attachments) or " "):
+
+        def part(body: str) -> Part:
+            async def send() -> str:
                 sent = await self.client.messages.create_async(
-                    to=address.chat_id, from_=self._from, body=part
+                    to=address.chat_id, from_=self._from, body=body
                 )
-                sid = sent.sid
-        except TwilioRestException as exc:
-            permanent = 400 <= exc.status < 500 and exc.status != 429
-            raise DeliveryError(f"twilio {exc.status} ({exc.code}): {exc.msg}", permanent=permanent) from exc
-        except httpx.HTTPError as exc:
-            raise DeliveryError(f"twilio unreachable: {exc}") from exc
-        return sid
+                return str(sent.sid)
+
+            return send
+
+        texts = _parts(sms_text(message.text, message.buttons, message.attachments) or " ")
+        return await send_parts([part(t) for t in texts], message, _refusal)
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: the public URL, this path and the query string."""

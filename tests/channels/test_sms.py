@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +177,17 @@ async def test_delivery_errors_and_long_texts(fake: FakeTwilio) -> None:
         fake.fail_with = None
         sid = await channel.send(to, Outbound("x" * 2000))
         assert sid is not None and [len(c["Body"]) for c in fake.calls[-2:]] == [1600, 400]
+        assert sid == f"SM{len(fake.calls) - 1:032d}"  # the first part's
+
+        # The second part fails: the error says one went, and the retry sends only the second.
+        fake.fail_with, fake.fail_after = (503, 20500, "Service unavailable"), len(fake.calls) + 1
+        long = Outbound("y" * 1600 + "\n" + "z" * 100)
+        with pytest.raises(DeliveryError) as half:
+            await channel.send(to, long)
+        assert (half.value.sent_parts, half.value.first_id) == (1, f"SM{fake.fail_after:032d}")
+        fake.fail_with = None
+        await channel.send(to, replace(long, sent_parts=half.value.sent_parts))
+        assert [c["Body"][0] for c in fake.calls[-3:]] == ["y", "z", "z"]  # y once
     finally:
         await channel.close()
 

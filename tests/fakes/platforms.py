@@ -142,6 +142,7 @@ class FakeTwilio:
     auth_token: str = "twilio-auth-token"
     calls: list[dict[str, str]] = field(default_factory=list)
     fail_with: tuple[int, int, str] | None = None  # HTTP status, Twilio code, message
+    fail_after: int = 0  # with fail_with: the calls up to this many in all still succeed
     port: int = 0
 
     @property
@@ -157,7 +158,7 @@ class FakeTwilio:
                 return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, 401)
             form = {k: str(v) for k, v in (await request.form()).items()}
             self.calls.append(form)
-            if self.fail_with:
+            if self.fail_with and len(self.calls) > self.fail_after:
                 status, code, message = self.fail_with
                 return JSONResponse({"code": code, "message": message, "status": status}, status)
             return JSONResponse(
