@@ -62,7 +62,8 @@ TEXT = {
         "take": "Take over",
         "release": "Release",
         "taken": "{agent} took this conversation over. Write in this thread to answer {person} on "
-        "{channel}; press Release or type `release` to hand it back to the bot.",
+        "{channel} (`!` lists the saved replies); press Release or type `release` to hand it back "
+        "to the bot.",
         "taken_elsewhere": "{agent} took this conversation over in the console.",
         "released": "{agent} handed this conversation back to the bot.",
         "not_agent": "You are not a Frontdesk agent (no active agent has the e-mail {email}).",
@@ -83,7 +84,7 @@ TEXT = {
         "last": "最近的消息：",
         "take": "接手",
         "release": "交还",
-        "taken": "{agent} 接手了这个会话。在此线程中回复即可通过 {channel} 回答 {person}；"
+        "taken": "{agent} 接手了这个会话。在此线程中回复即可通过 {channel} 回答 {person}（输入 `!` 查看快捷回复）；"
         "点击“交还”或输入 `release` 交还给机器人。",
         "taken_elsewhere": "{agent} 在控制台接手了这个会话。",
         "released": "{agent} 把这个会话交还给了机器人。",
