@@ -43,7 +43,8 @@ async def close_silent_resolved(desk: Desk) -> int:
         record_event(
             session, ticket, SYSTEM, "auto_closed", desk.now(), note="no answer after the resolution"
         )
-        text = t(ticket.language, "ticket.autoclosed", ref=ticket.ref, subject=ticket.subject)
+        said = "request.autoclosed" if ticket.type == "request" else "ticket.autoclosed"
+        text = t(ticket.language, said, ref=ticket.ref, subject=ticket.subject)
         await send_to_requester(
             session, desk, ticket, text, buttons=rating_buttons(ticket.ref), author=SYSTEM
         )

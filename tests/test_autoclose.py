@@ -22,14 +22,16 @@ from tests.conftest import ROOT, Clock
 AGENT = Actor("agent", None, "Agent")
 
 
-async def make(desk: Desk, n: int, status: str) -> list[str]:
+async def make(desk: Desk, n: int, status: str, kind: str = "incident") -> list[str]:
     refs = []
     async with desk.session() as s:
         ann = await resolve_person(
             s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
         )
         for i in range(n):
-            t = await create_ticket(s, desk, AGENT, requester=ann, subject=f"Issue {i}", category="printer")
+            t = await create_ticket(
+                s, desk, AGENT, requester=ann, subject=f"Issue {i}", category="printer", type=kind
+            )
             await change_ticket(
                 s, desk, AGENT, t, {"assignee": "tom.baker@example.com", "status": "in_progress"}
             )
@@ -64,11 +66,19 @@ async def test_silence_after_resolution_closes_and_asks_for_a_rating(seeded: Des
         ticket = await get_ticket(s, ref)
     assert ticket.status == "closed"
     last = (await outbox_texts(seeded))[-1]
-    assert ref in last and "1 (bad) to 5 (great)" in last
+    assert ref in last and "1 (bad) to 5 (great)" in last and "still broken" in last
     async with seeded.session() as s:
         item = await s.scalar(select(OutboxItem).order_by(OutboxItem.id.desc()))
     assert item is not None
     assert [b["payload"] for b in item.payload["buttons"]] == [f"/rate {ref} {n}" for n in range(1, 6)]
+
+
+async def test_a_request_closed_in_silence_is_not_called_broken(seeded: Desk, clock: Clock) -> None:
+    [ref] = await make(seeded, 1, "resolved", kind="request")
+    clock.advance(days=3, hours=1)
+    assert await close_silent_resolved(seeded) == 1
+    last = (await outbox_texts(seeded))[-1]
+    assert last.startswith(f'{ref} ("Issue 0") is closed: it was done') and "still broken" not in last
 
 
 async def test_pending_gets_one_reminder_then_closes(seeded: Desk, clock: Clock) -> None:
