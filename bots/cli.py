@@ -214,7 +214,9 @@ def kb_import(ctx: click.Context, source: Path) -> None:
 @config_option
 @click.pass_context
 def kb_reindex(ctx: click.Context) -> None:
-    """Index every article again and count its terms again (migrations do it when the rules change)."""
+    """Index every article again and count its terms again (migrations do it when the rules change).
+
+    One transaction; run it while nobody is editing articles."""
     settings = _settings(ctx)
 
     async def work(desk: Desk) -> int:
