@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bots.report import snippet
 from channels.base import Address, Button, Inbound, Outbound
 from desk.agents import find_agent
 from desk.attachments import store_attachment
@@ -70,8 +71,8 @@ TEXT = {
         "gone": "This conversation is no longer waiting for a person or with one.",
         "take_first": "Take the conversation over before writing in its thread.",
         "not_taken": "Nobody has taken this conversation over.",
-        "saved": "Saved replies: {shortcuts}. Write one in this thread (`!{example}`) to send it to "
-        "{person}, filled in.",
+        "saved": "Saved replies; write one in this thread (`!{example}`) to send it to {person}, filled "
+        "in:\n{listing}",
         "saved_unknown": "There is no saved reply `!{shortcut}`, so nothing was sent. Saved replies: "
         "{shortcuts}.",
         "saved_none": "There are no saved replies yet.",
@@ -92,7 +93,7 @@ TEXT = {
         "gone": "这个会话已不在等待人工或人工服务中。",
         "take_first": "请先接手这个会话，再在线程中回复。",
         "not_taken": "还没有人接手这个会话。",
-        "saved": "快捷回复：{shortcuts}。在此线程中输入（如 `!{example}`）即可发给 {person}，占位内容会自动填好。",
+        "saved": "快捷回复；在此线程中输入（如 `!{example}`）即可发给 {person}，占位内容会自动填好：\n{listing}",
         "saved_unknown": "没有快捷回复 `!{shortcut}`，消息未发送。快捷回复：{shortcuts}。",
         "saved_none": "还没有快捷回复。",
         "saved_unfilled": "`!{shortcut}` 需要 {fields}，但这个会话没有，消息未发送；请自己写这条回复。",
@@ -299,14 +300,18 @@ class AgentRoom:
         """``said`` with each ``!shortcut`` replaced by its saved reply, filled in for this
         conversation; or, for ``!`` alone or a shortcut with no reply, what to tell the agent."""
         filling = await for_conversation(session, conversation, agent)
-        known = sorted({r.shortcut for r in await list_replies(session)})
+        every = await list_replies(session, language=filling.language)  # the user's language first
+        known = sorted({r.shortcut for r in every})
         shortcuts = ", ".join(f"`!{k}`" for k in known)
         if not known:
             return Outbound(self._t("saved_none", agent.language))
         if said.strip() == "!":
             person = conversation.person.name or conversation.person.email or "?"
+            first = {r.shortcut: r for r in reversed(every)}  # each shortcut in the language it is sent in
+            lines = [f"`!{k}` {snippet(fill(first[k].text, filling), 60)}" for k in known]
+            listing = "\n".join(lines)
             return Outbound(
-                self._t("saved", agent.language, shortcuts=shortcuts, example=known[0], person=person)
+                self._t("saved", agent.language, example=known[0], person=person, listing=listing)
             )
         found: dict[str, str] = {}
         for shortcut in dict.fromkeys(m.group(1).lower() for m in _SAVED.finditer(said)):

@@ -675,7 +675,9 @@ async def test_saved_replies_are_sent_from_the_thread_filled_in_and_in_the_users
     # "!" lists them, to Tom alone; nothing reaches Ann.
     await ws.post(in_thread("!", "1700000300.000100"))
     [listing] = fake.posted("chat.postEphemeral")
-    assert listing["user"] == "UTOM" and "`!vpn`" in listing["text"] and "Ann Lee" in listing["text"]
+    assert listing["user"] == "UTOM" and "Ann Lee" in listing["text"]
+    assert "\n`!hi` Hi Ann, this is Tom Baker from the service desk." in plain(listing["text"])
+    assert "`!vpn` Please open GlobalProtect" in plain(listing["text"])
     assert await feed() == []
 
     # A shortcut with no reply sends nothing and says why.
