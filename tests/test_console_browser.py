@@ -259,3 +259,49 @@ def test_a_list_that_answers_late_is_not_drawn_over_the_tab_chosen_since(browser
     drawn = browser.execute_script("return window.drawn")
     after = drawn[next(i for i, d in enumerate(drawn) if d and d.startswith("tick:")) :]
     assert after and all(d.startswith("tick:") for d in after if d), drawn
+
+
+def test_a_supervisor_keeps_the_saved_replies_and_an_agent_does_not_see_them(
+    browser: Any, server: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "tom.baker@example.com")  # an agent
+    assert not browser.find_element(By.ID, "tabReplies").is_displayed()
+    browser.find_element(By.ID, "logout").click()
+
+    sign_in(browser, server, "maria.garcia@example.com")  # a supervisor
+    browser.find_element(By.ID, "tabReplies").click()
+    open_item(browser, "New saved reply", tab="replies")
+    form = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.reply-edit"))
+    assert "{name} is the requester's first name" in form.text
+    form.find_element(By.NAME, "shortcut").send_keys("printer-queue")
+    form.find_element(By.NAME, "text").send_keys("Hi {name}, I cleared the print queue for {ref}.")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: "/printer-queue" in browser.find_element(By.CSS_SELECTOR, "form.reply-edit h2").text)
+
+    def saved() -> list[tuple[str, str, str]]:
+        login = httpx.post(
+            f"{server}/api/v1/auth/login",
+            json={"email": "tom.baker@example.com", "password": "frontdesk-demo"},
+            timeout=10,
+        )
+        listed = httpx.get(
+            f"{server}/api/v1/replies",
+            params={"q": "printer-queue"},
+            headers={"Authorization": f"Bearer {login.json()['token']}"},
+            timeout=10,
+        )
+        return [(r["shortcut"], r["language"], r["text"]) for r in listed.json()["items"]]
+
+    assert saved() == [("printer-queue", "en", "Hi {name}, I cleared the print queue for {ref}.")]
+
+    # Changed into Chinese, then deleted (after a confirmation).
+    form = browser.find_element(By.CSS_SELECTOR, "form.reply-edit")
+    form.find_element(By.CSS_SELECTOR, "select[name=language] option[value=zh]").click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(lambda: saved() and saved()[0][1] == "zh")
+    form = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.reply-edit"))
+    next(b for b in form.find_elements(By.TAG_NAME, "button") if b.text == "Delete").click()
+    browser.switch_to.alert.accept()
+    wait_for(lambda: saved() == [])
