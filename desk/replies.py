@@ -173,7 +173,9 @@ def fill(text: str, filling: Filling) -> str:
     """``text`` with ``{name}``, ``{ref}`` and ``{agent}`` filled in. One with nothing to fill it
     (a conversation without a ticket, a person known only by a phone number) stays as written,
     for the agent to see and complete rather than send "I'm looking at  now"."""
-    return _FIELD.sub(lambda m: getattr(filling, m.group(1), "") or m.group(), text)
+    return _FIELD.sub(
+        lambda m: (getattr(filling, m.group(1)) if m.group(1) in PLACEHOLDERS else "") or m.group(), text
+    )
 
 
 def unfilled(text: str) -> list[str]:

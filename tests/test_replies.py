@@ -140,3 +140,4 @@ def test_placeholders_are_filled_and_names_shortened_as_people_greet() -> None:
     # Nothing to fill it with: it stays, for the agent to see, and is reported.
     no_ticket = replies.fill("I'm on {ref} for you, {name}.", replies.Filling(name="Ann", agent="Tom"))
     assert no_ticket == "I'm on {ref} for you, Ann." and replies.unfilled(no_ticket) == ["{ref}"]
+    assert replies.fill("{language}", replies.Filling(language="en")) == "{language}"  # not a placeholder
