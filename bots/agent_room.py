@@ -300,33 +300,33 @@ class AgentRoom:
         """``said`` with each ``!shortcut`` replaced by its saved reply, filled in for this
         conversation; or, for ``!`` alone or a shortcut with no reply, what to tell the agent."""
         filling = await for_conversation(session, conversation, agent)
-        every = await list_replies(session, language=filling.language)  # the user's language first
-        known = sorted({r.shortcut for r in every})
-        shortcuts = ", ".join(f"`!{k}`" for k in known)
-        if not known:
-            return Outbound(self._t("saved_none", agent.language))
-        if said.strip() == "!":
-            person = conversation.person.name or conversation.person.email or "?"
-            first = {r.shortcut: r for r in reversed(every)}  # each shortcut in the language it is sent in
-            lines = [f"`!{k}` {snippet(fill(first[k].text, filling), 60)}" for k in known]
-            listing = "\n".join(lines)
-            return Outbound(
-                self._t("saved", agent.language, example=known[0], person=person, listing=listing)
-            )
         found: dict[str, str] = {}
-        for shortcut in dict.fromkeys(m.group(1).lower() for m in _SAVED.finditer(said)):
+        wanted = list(dict.fromkeys(m.group(1).lower() for m in _SAVED.finditer(said)))  # none for "!"
+        for shortcut in wanted:
             reply = await find_reply(session, shortcut, filling.language)
             if reply is None:
-                return Outbound(
-                    self._t("saved_unknown", agent.language, shortcut=shortcut, shortcuts=shortcuts)
-                )
+                break
             found[shortcut] = fill(reply.text, filling)
             if missing := unfilled(found[shortcut]):
                 # Sent as is, the user would read "{ref}": the agent writes it out instead.
                 return Outbound(
                     self._t("saved_unfilled", agent.language, shortcut=shortcut, fields=", ".join(missing))
                 )
-        return _SAVED.sub(lambda m: found[m.group(1).lower()], said)
+        if wanted and len(found) == len(wanted):
+            return _SAVED.sub(lambda m: found[m.group(1).lower()], said)
+        # "!" alone, or a shortcut with no reply: what there is, read only now.
+        every = await list_replies(session, language=filling.language)  # the user's language first
+        known = sorted({r.shortcut for r in every})
+        if not known:
+            return Outbound(self._t("saved_none", agent.language))
+        if wanted:
+            unknown = wanted[len(found)]
+            shortcuts = ", ".join(f"`!{k}`" for k in known)
+            return Outbound(self._t("saved_unknown", agent.language, shortcut=unknown, shortcuts=shortcuts))
+        person = conversation.person.name or conversation.person.email or "?"
+        first = {r.shortcut: r for r in reversed(every)}  # each shortcut in the language it is sent in
+        listing = "\n".join(f"`!{k}` {snippet(fill(first[k].text, filling), 60)}" for k in known)
+        return Outbound(self._t("saved", agent.language, example=known[0], person=person, listing=listing))
 
     async def on_release(self, session: AsyncSession, conversation: Conversation, agent: Agent) -> None:
         """Say in the conversation's thread that it went back to the bot, wherever the agent
