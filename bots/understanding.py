@@ -83,9 +83,10 @@ class Understanding:
                 after = await self._parse(rest)
                 if after.intent.name in _TASKS:
                     parse = after
-        if not by_clause or len(clauses(text)) < 2:
+        parts = clauses(text)
+        if not by_clause or len(parts) < 2:
             return parse, ()
-        short = [c for c in clauses(text)[:_MOST_CLAUSES] if weight(c) <= _LONGEST_ASK]
+        short = [c for c in parts[:_MOST_CLAUSES] if weight(c) <= _LONGEST_ASK]
         # At once: with the Rasa backend each clause is a request to the Rasa server.
         parses = await asyncio.gather(*(self._parse(c) for c in short))
         if parse.intent.name != "talk_to_human":

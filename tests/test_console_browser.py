@@ -105,6 +105,15 @@ def feed(server: str, sender: str) -> list[str]:
     return [m["text"] for m in body["messages"]]
 
 
+def bearer(server: str, email: str) -> dict[str, str]:
+    """The API's authorisation header for a demo agent, from a real sign-in."""
+    login = httpx.post(
+        f"{server}/api/v1/auth/login", json={"email": email, "password": "frontdesk-demo"}, timeout=10
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
 def sign_in(driver: Any, server: str, email: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -214,15 +223,10 @@ def test_a_ticket_on_screen_shows_new_comments_and_keeps_the_one_being_written(
     ref = open_item(browser, "battery", tab="tick").split()[0]
     box = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.compose textarea"))
     box.send_keys("checking the battery report")
-    login = httpx.post(
-        f"{server}/api/v1/auth/login",
-        json={"email": "li.wei@example.com", "password": "frontdesk-demo"},
-        timeout=10,
-    )
     note = httpx.post(
         f"{server}/api/v1/tickets/{ref}/comments",
         json={"body": "Battery health is 41%, replacement ordered", "public": False},
-        headers={"Authorization": f"Bearer {login.json()['token']}"},
+        headers=bearer(server, "li.wei@example.com"),
         timeout=10,
     )
     assert note.status_code == 201, note.text
@@ -280,17 +284,11 @@ def test_a_supervisor_keeps_the_saved_replies_and_an_agent_does_not_see_them(
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     wait_for(lambda: "/printer-queue" in browser.find_element(By.CSS_SELECTOR, "form.reply-edit h2").text)
 
+    agent = bearer(server, "tom.baker@example.com")
+
     def saved() -> list[tuple[str, str, str]]:
-        login = httpx.post(
-            f"{server}/api/v1/auth/login",
-            json={"email": "tom.baker@example.com", "password": "frontdesk-demo"},
-            timeout=10,
-        )
         listed = httpx.get(
-            f"{server}/api/v1/replies",
-            params={"q": "printer-queue"},
-            headers={"Authorization": f"Bearer {login.json()['token']}"},
-            timeout=10,
+            f"{server}/api/v1/replies", params={"q": "printer-queue"}, headers=agent, timeout=10
         )
         return [(r["shortcut"], r["language"], r["text"]) for r in listed.json()["items"]]
 
