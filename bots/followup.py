@@ -9,8 +9,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from bots.report import FINISHED, WORDY, open_follow_up, open_for_handoff, start_report
-from bots.turn import Turn, weight
+from bots.report import (
+    FINISHED,
+    WORDY,
+    another_kind,
+    named_category,
+    open_follow_up,
+    open_for_handoff,
+    start_report,
+)
+from bots.turn import Turn, weight, without_clauses
 from channels.base import Button
 from desk.handoff import queue_conversation
 from desk.i18n import t as desk_t
@@ -275,8 +283,17 @@ async def survey_answer(turn: Turn, ref: str, score: int | None, text: str) -> N
 
 
 async def handoff(turn: Turn, reason: str) -> None:
-    """Move the conversation to the human queue with a ticket linked; tell the user when."""
+    """Move the conversation to the human queue with a ticket linked; tell the user when. The
+    conversation's open ticket is the one, unless the message names a problem of another kind
+    with its ask ("整个部门都上不了网，转人工" right after a printer ticket): that gets its own."""
     ticket = await linked_ticket(turn)
+    if (
+        ticket is not None
+        and turn.asides
+        and without_clauses(turn.text, turn.asides)
+        and another_kind(await named_category(turn), ticket.category.path if ticket.category else None)
+    ):
+        ticket = None
     if ticket is None:
         ticket = await open_for_handoff(turn)
     turn.reset()

@@ -759,6 +759,32 @@ async def test_a_problem_and_an_ask_for_a_person_in_one_message_hands_off_to_the
 
 
 @pytest.mark.parametrize(
+    ("lang", "then", "ref"),
+    [
+        # A problem of another kind with the ask: its own ticket, filed under its own group.
+        ("zh", "整个部门都上不了网，转人工", "INC-2"),
+        ("en", "the VPN keeps dropping, get me a human", "INC-2"),
+        # More about the same kind of problem: the conversation's ticket.
+        ("en", "the printer still won't print, get me a human", "INC-1"),
+    ],
+)
+async def test_an_ask_for_a_person_about_another_problem_files_that_problem(
+    users: dict[str, Chat], seeded: Desk, lang: str, then: str, ref: str
+) -> None:
+    chat = users[lang]
+    assert await open_printer_ticket(chat, lang) == "INC-1"
+    await chat.say(then)
+    assert ref in chat.text, chat.replies
+    async with seeded.session() as s:
+        conversation = await s.scalar(select(Conversation))
+        assert conversation.mode == "queued"
+    made = await ticket(seeded, ref)
+    assert conversation.ticket_id == made.id
+    if ref == "INC-2":
+        assert made.category.path.split("/")[0] == "network" and made.group.name == "Network"
+
+
+@pytest.mark.parametrize(
     ("lang", "said"),
     [
         ("en", "I already spoke to an agent, my password is still locked"),

@@ -24,6 +24,7 @@ def _entities(engine: EmbeddedEngine, text: str) -> dict[str, str]:
         ("会议室没有网络", {"category": "network"}),
         ("SAP is down", {"category": "erp"}),
         ("VPN连不上", {"category": "vpn"}),
+        ("电脑上不了网", {"category": "network"}),
     ],
 )
 def test_category_synonyms_en_and_zh(
