@@ -9,7 +9,7 @@ from desk.context import Desk
 from desk.errors import Conflict, InvalidInput, NotFound
 from desk.models import Category, Group
 
-__all__ = ["create_category", "default_group_for", "find_category"]
+__all__ = ["create_category", "default_group_for", "desk_default_group", "find_category", "is_default_group"]
 
 
 async def find_category(session: AsyncSession, key: str | int) -> Category:
@@ -47,10 +47,22 @@ async def default_group_for(session: AsyncSession, desk: Desk, category: Categor
         if node.default_group is not None:
             return node.default_group
         node = node.parent
+    return await desk_default_group(session, desk)
+
+
+async def desk_default_group(session: AsyncSession, desk: Desk) -> Group | None:
+    """The group named by ``desk.default_group`` (case-insensitive): it receives tickets of no
+    category, and conversations waiting without a group wait in its line."""
     name = desk.settings.desk.default_group
     if not name:
         return None
-    return await session.scalar(select(Group).where(func.lower(Group.name) == name.lower()))
+    return await session.scalar(select(Group).where(func.lower(Group.name) == name.strip().lower()))
+
+
+def is_default_group(desk: Desk, group: Group) -> bool:
+    """Whether ``group`` is the one :func:`desk_default_group` finds."""
+    name = desk.settings.desk.default_group
+    return bool(name) and group.name.lower() == (name or "").strip().lower()
 
 
 async def create_category(

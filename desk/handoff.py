@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import actor_of
+from desk.catalog import desk_default_group
 from desk.context import Actor, Desk
 from desk.errors import Conflict, InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
@@ -86,10 +87,8 @@ async def queue_positions(
     waiting, then the earlier id. One query for a whole page, reading only their groups' lines."""
     if not conversations:
         return {}
-    default_group = desk.settings.desk.default_group
-    default_id = (
-        await session.scalar(select(Group.id).where(Group.name == default_group)) if default_group else None
-    )
+    default = await desk_default_group(session, desk)
+    default_id = default.id if default is not None else None
 
     def line(group_id: int | None) -> int | None:
         return default_id if group_id is None else group_id
@@ -123,8 +122,8 @@ async def queue_slot(session: AsyncSession, desk: Desk, conversation: Conversati
     position = (await queue_positions(session, desk, [conversation]))[conversation.id]
     now = desk.now()
     group = await session.get(Group, conversation.group_id) if conversation.group_id else None
-    if group is None and desk.settings.desk.default_group:
-        group = await session.scalar(select(Group).where(Group.name == desk.settings.desk.default_group))
+    if group is None:
+        group = await desk_default_group(session, desk)
     if group is not None and await available_agents(session, desk, group):
         return QueueSlot(position, None)
     calendar = desk.calendar(group.calendar if group is not None else None)

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import actor_of, find_agent, find_group
 from desk.calendar import parse_duration
+from desk.catalog import is_default_group
 from desk.context import Actor, Desk
 from desk.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from desk.models import Agent, Category, Conversation, Group, Ticket
@@ -202,9 +203,8 @@ async def waiting_queue(
         .order_by(Ticket.priority, Ticket.created_at, Ticket.id)
         .limit(_BATCH)
     )
-    default_group = desk.settings.desk.default_group
     in_group = Conversation.group_id == group.id
-    if default_group and group.name == default_group:
+    if is_default_group(desk, group):
         in_group = in_group | Conversation.group_id.is_(None)
     chats_query = (
         select(Conversation)

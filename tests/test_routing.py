@@ -232,6 +232,28 @@ async def test_a_waiting_conversation_is_offered_then_withdrawn_if_not_taken(
         assert (conversation.mode, conversation.offered_at) == ("agent", None)
 
 
+async def test_the_default_group_is_named_in_any_case_in_every_line(seeded: Desk) -> None:
+    """``desk.default_group`` is matched case-insensitively, as tickets already were: a
+    conversation waiting without a group counts in that group's line, for its place and for
+    routing, whatever the case of the setting."""
+    seeded.settings.desk.default_group = " service DESK "
+    async with seeded.session() as s:
+        rec = await record_inbound(
+            s, seeded, Inbound(Address("telegram", "502"), "502", "人工", "u-2", name="王伟"), language="zh"
+        )
+        slot = await queue_conversation(s, seeded, rec.conversation)
+        assert (rec.conversation.group_id, slot.position) == (None, 1)
+        desk_group = await find_group(s, "Service Desk")
+        assert [w.conversation for w in await waiting_queue(s, seeded, desk_group)] == [rec.conversation]
+        assert await waiting_queue(s, seeded, await find_group(s, "Network")) == []
+        conversation_id = rec.conversation.id
+    await online(seeded, TOM)
+    assert await route_waiting(seeded) == 1
+    async with seeded.session() as s:
+        conversation = await s.get(Conversation, conversation_id)
+        assert conversation is not None and conversation.agent_id == (await find_agent(s, TOM)).id
+
+
 async def test_a_handed_off_ticket_goes_with_its_conversation_and_taking_it_over_acknowledges(
     seeded: Desk,
 ) -> None:
