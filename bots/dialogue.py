@@ -161,7 +161,7 @@ async def _command(turn: Turn, text: str) -> bool:
         # "It's my answer": what they wrote answers the question after all.
         pending = turn.state.pop("pending")
         if turn.state.get("flow") == "request":
-            await report.answer_request(turn, pending)
+            await report.answer_request(turn, pending, insisted=True)
         else:
             await _describe(turn, pending)
     elif name == "skip" and turn.state.get("flow") == "survey":

@@ -493,12 +493,30 @@ def draft_category(turn: Turn) -> str | None:
     return (turn.state.get("draft") or {}).get("category")
 
 
-async def answer_request(turn: Turn, text: str) -> None:
+async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> None:
+    """Take ``text`` as the answer to the request's pending question. An answer that does not
+    look like one (the question's ``expect``) is questioned once, with the question again and
+    an example: a new answer replaces it, and the questioned words go to the description;
+    "It's my answer" (``insisted``), or the same doubt twice, keeps it."""
     request = turn.state["request"]
     kind = next(r for r in _request_types(turn) if r.key == request["key"])
     question = _pending(kind, request["answers"])
+    answer = text.strip()
     if question is not None:
-        request["answers"][question.key] = text.strip()
+        doubted = request.pop("doubted", None)
+        if not (insisted or doubted or question.expects(answer)):
+            request["doubted"] = answer
+            turn.state["pending"] = answer  # what "It's my answer" keeps
+            said = turn.t(
+                "request.unsure", answer=snippet(answer, 40), question=getattr(question, _lang(turn))
+            )
+            if example := question.example.get(_lang(turn)):
+                said += turn.t("request.example", example=example)
+            turn.say(said, [turn.button("flow.answer", "/answer")])
+            return
+        if doubted and doubted != answer:
+            request["text"] = "\n".join(part for part in (request.get("text"), doubted) if part)
+        request["answers"][question.key] = answer
     await _next_question(turn, kind)
 
 

@@ -7,6 +7,7 @@ Built once by the composition root (``bots``) and passed down; nothing imports a
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -209,6 +210,29 @@ class RequestQuestion(_Section):
     en: str
     zh: str
     options: list[RequestOption] = Field(default_factory=list)
+    expect: str | None = None
+    """A regular expression (case-insensitive) a typed answer should contain somewhere, as a
+    catalogue variable's validation: an answer without it is questioned once ("工作需要双屏" is
+    no place to deliver to), and kept if the user stands by it."""
+    example: dict[str, str] = Field(default_factory=dict)
+    """An answer that would do, per language, shown when an answer is questioned."""
+
+    @field_validator("expect")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as error:
+                raise ValueError(f"expect is not a regular expression: {error}") from None
+        return value
+
+    def expects(self, answer: str) -> bool:
+        """Whether ``answer`` looks like an answer: it matches ``expect`` or names an option."""
+        if self.expect is None or re.search(self.expect, answer, re.IGNORECASE):
+            return True
+        low = answer.casefold()
+        return any(name.casefold() in low for option in self.options for name in option.names())
 
 
 class RequestType(_Section):

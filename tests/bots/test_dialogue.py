@@ -35,6 +35,7 @@ SAY = {
         "software": "I need new software installed",
         "product": "Visio 2021",
         "reason": "drawing network diagrams",
+        "monitor": "I need a new monitor for my desk",
         "status": "what's the status of my tickets?",
         "status_ref": "what's happening with {ref}?",
         "add": "add to {ref}: the scanner on the same floor is also broken",
@@ -58,6 +59,7 @@ SAY = {
         "software": "我需要安装一个软件",
         "product": "Visio 2021",
         "reason": "画网络拓扑图",
+        "monitor": "我想申请一个新的显示器",
         "status": "我的工单进展",
         "status_ref": "{ref} 现在怎么样了？",
         "add": "补充 {ref}：同一层的扫描仪也坏了",
@@ -588,6 +590,63 @@ async def test_a_request_skips_the_questions_its_opening_message_answers(
     made = await ticket(seeded, "REQ-1")
     assert made.subject == hardware.title[lang] + {"en": ": ", "zh": "："}[lang] + item
     assert opening in made.description and "B2-3F-12" in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason", "place", "keep"),
+    [
+        ("en", "because I need two screens for CAD", "Building B, 3rd floor, desk 12", False),
+        ("zh", "工作需要双屏", "B座3楼12号工位", False),
+        ("en", "next to Anna", "", True),
+        ("zh", "跟小王坐一起", "", True),
+    ],
+)
+async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
+    users: dict[str, Chat], seeded: Desk, lang: str, reason: str, place: str, keep: bool
+) -> None:
+    # "工作需要双屏" given as where to deliver a monitor became the delivery location. A question
+    # may say what an answer should contain (config.yml: a number or a word for a place).
+    chat = users[lang]
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    where = hardware.questions[1]
+    await chat.say(SAY[lang]["monitor"])
+    assert chat.text == getattr(where, lang)
+    await chat.say(reason)
+    assert chat.text == t(lang, "request.unsure", answer=reason, question=getattr(where, lang)) + t(
+        lang, "request.example", example=where.example[lang]
+    )
+    assert chat.payloads == ["/answer"]
+    assert await count(seeded, Ticket) == 0
+    await chat.say("/answer" if keep else place)  # "It's my answer", or a place
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    location = f"{getattr(where, lang)} {reason if keep else place}"
+    assert location in made.description.splitlines()
+    assert reason in made.description  # a questioned answer is never lost
+
+
+async def test_an_unexpected_answer_is_questioned_once_only(users: dict[str, Chat], seeded: Desk) -> None:
+    chat = users["en"]
+    await chat.say(SAY["en"]["monitor"])
+    await chat.say("the usual")
+    assert chat.payloads == ["/answer"]
+    await chat.say("where I always sit")  # still no place: the user knows best
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert "where I always sit" in made.description and "the usual" in made.description
+
+
+def test_a_question_that_expects_an_unreadable_pattern_is_a_config_error() -> None:
+    from pydantic import ValidationError
+
+    from desk.settings import RequestQuestion
+
+    with pytest.raises(ValidationError, match="expect is not a regular expression"):
+        RequestQuestion(key="where", en="Where?", zh="哪里？", expect="floor(")
+    fits = RequestQuestion(
+        key="level", en="?", zh="？", expect=r"\bread", options=[{"en": "Admin", "zh": "管理员"}]
+    )
+    assert fits.expects("Read only") and fits.expects("我要管理员") and not fits.expects("write")
 
 
 async def test_an_option_is_named_by_whole_words_only(users: dict[str, Chat], seeded: Desk) -> None:
