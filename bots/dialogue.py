@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from bots import followup, mail, report
 from bots.turn import Turn
+from channels.base import Button
 from desk.models import Message
 from nlu import OOS_INTENT
 
@@ -107,6 +108,9 @@ async def respond(turn: Turn) -> None:
         if await _command(turn, text):
             turn.state["misses"] = 0
             return
+        if text[1:].split(" ", 1)[0].lower() in _BUTTONS:
+            await _stale_button(turn)  # never read as words ("/not_solved" added to a ticket)
+            return
     elif turn.conversation.channel == "email":  # a mail is a ticket or a reply on one, no chat flows
         await mail.respond_to_mail(turn, text)
         return
@@ -130,9 +134,9 @@ async def _command(turn: Turn, text: str) -> bool:
         await followup.show_status(turn)
     elif name == "human":
         await followup.handoff(turn, "the user asked for a person")
-    elif name == "solved" and arg.isdigit():
-        await report.kb_verdict(turn, int(arg))
-    elif name == "not_solved" and turn.state.get("flow") == "report":
+    elif name == "solved" and arg.isdigit() and await report.solved_later(turn, int(arg)):
+        pass
+    elif name == "not_solved" and (turn.state.get("flow"), turn.state.get("step")) == ("report", "kb"):
         await report.kb_verdict(turn, None)
     elif name == "category" and turn.state.get("flow") == "report":
         turn.state["draft"]["category"] = arg
@@ -169,6 +173,52 @@ async def _command(turn: Turn, text: str) -> bool:
     else:
         return False
     return True
+
+
+# The bot's own button payloads (see _command): one that no longer applies is stale, not words.
+_BUTTONS = frozenset(
+    [
+        "report",
+        "request",
+        "status",
+        "human",
+        "solved",
+        "not_solved",
+        "category",
+        "urgency",
+        "add",
+        "new",
+        "cancel_yes",
+        "keep",
+        "confirm",
+        "reopen",
+        "rate",
+        "answer",
+        "skip",
+    ]
+)
+
+
+async def _stale_button(turn: Turn) -> None:
+    """A button of an earlier question, tapped again (or late, in a chat scrolled back): say so,
+    and ask again what is being asked now, with its buttons; with nothing being asked, the menu."""
+    turn.say(turn.t("button.stale"))
+    if turn.state.get("flow"):
+        last = await turn.session.scalar(
+            select(Message)
+            .where(
+                Message.conversation_id == turn.conversation.id,
+                Message.id < turn.message.id,
+                Message.direction == "out",
+                Message.author_kind == "bot",
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        if last is not None and last.text:
+            turn.say(last.text, [Button(str(b["title"]), str(b["payload"])) for b in last.buttons or []])
+            return
+    turn.say(turn.t("help"), turn.menu())
 
 
 async def _flow(turn: Turn, text: str) -> bool:

@@ -153,7 +153,10 @@ async def suggest_articles(turn: Turn, text: str) -> bool:
         lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=snippet(hit.article.body)))
         buttons.append(turn.button("kb.solved", f"/solved {hit.article.id}", n=n))
     buttons.append(turn.button("kb.not_solved", "/not_solved"))
-    turn.state.update(step="kb", suggested=[h.article.id for h in hits])
+    ids = [h.article.id for h in hits]
+    turn.state.update(
+        step="kb", suggested=ids, offered=list(dict.fromkeys([*turn.state.get("offered", []), *ids]))
+    )
     turn.say("\n".join(lines), buttons)
     return True
 
@@ -168,15 +171,49 @@ async def kb_verdict(turn: Turn, solved_id: int | None, *, solved: bool = False)
     if credited is not None or solved:
         if credited is not None:
             await record_feedback(turn.session, credited, helpful=True)
-        turn.say(turn.t("kb.deflected" if credited is not None else "kb.deflected.unnamed"))
-        await close_conversation(turn.session, turn.desk, turn.conversation, "deflected")
-        turn.conversation.state = {}
-        turn.state.clear()
+        await _deflect(turn, named=credited is not None)
         return
     for article_id in suggested:
         await record_feedback(turn.session, article_id, helpful=False)
     turn.state.pop("suggested", None)
     await continue_report(turn)
+
+
+async def _deflect(turn: Turn, *, named: bool) -> None:
+    """The articles solved it: no ticket; the conversation ends as a deflection."""
+    turn.say(turn.t("kb.deflected" if named else "kb.deflected.unnamed"))
+    await close_conversation(turn.session, turn.desk, turn.conversation, "deflected")
+    turn.conversation.state = {}
+    turn.state.clear()
+
+
+async def solved_later(turn: Turn, article_id: int) -> bool:
+    """ "✅ Solved" on an article offered earlier in this report, after "not solved": the user
+    tried it after all. Before the ticket opens, the report is given up as deflected; once it is
+    open, the user is asked whether to cancel it. The article's verdict is turned to helpful.
+    False when the article was not offered here (a button from long ago)."""
+    if turn.state.get("flow") == "report" and article_id in turn.state.get("suggested", []):
+        await kb_verdict(turn, article_id)
+        return True
+    if turn.state.get("flow") == "report" and article_id in turn.state.get("offered", []):
+        await record_feedback(turn.session, article_id, helpful=True, changed=True)
+        await _deflect(turn, named=True)
+        return True
+    late = turn.state.get("articles") or {}
+    if turn.state.get("flow") or article_id not in late.get("ids", []):
+        return False
+    late["ids"].remove(article_id)
+    await record_feedback(turn.session, article_id, helpful=True, changed=True)
+    ticket = await requester_ticket(turn.session, turn.person, late["ref"])
+    if ticket is None or ticket.status not in OPEN_STATUSES:
+        turn.say(turn.t("kb.deflected"))
+        return True
+    buttons = [
+        turn.button("cancel.yes", f"/cancel_yes {ticket.ref}"),
+        turn.button("cancel.no", f"/keep {ticket.ref}"),
+    ]
+    turn.say(turn.t("kb.solved_late", ref=ticket.ref), buttons)
+    return True
 
 
 async def says_more(turn: Turn) -> bool:
@@ -318,8 +355,11 @@ async def _open_ticket(
     turn: Turn, draft: dict[str, Any], *, kind: str = "incident", subject: str | None = None
 ) -> Ticket:
     ticket = await _file(turn, draft, kind=kind, subject=subject)
+    offered = turn.state.get("offered")
     turn.reset()
     turn.state["ticket"] = ticket.ref
+    if offered:  # "✅ Solved" on one of them later offers to cancel the ticket
+        turn.state["articles"] = {"ref": ticket.ref, "ids": offered}
     key = "ticket.created" if kind == "incident" else "request.created"
     values = {"ref": ticket.ref, "subject": ticket.subject, "priority": ticket.priority}
     if ticket.response_due is None:

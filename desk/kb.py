@@ -268,13 +268,20 @@ async def update_article(
     return article
 
 
-async def record_feedback(session: AsyncSession, article_id: int, *, helpful: bool) -> Article:
-    """Count one user's verdict on a suggested article (it moves the article in later searches)."""
+async def record_feedback(
+    session: AsyncSession, article_id: int, *, helpful: bool, changed: bool = False
+) -> Article:
+    """Count one user's verdict on a suggested article (it moves the article in later searches).
+    ``changed``: the same user gave the opposite verdict before, which no longer counts."""
     article = await get_article(session, article_id)
     if helpful:
         article.helpful += 1
+        if changed:
+            article.not_helpful = max(article.not_helpful - 1, 0)
     else:
         article.not_helpful += 1
+        if changed:
+            article.helpful = max(article.helpful - 1, 0)
     return article
 
 

@@ -18,7 +18,7 @@ from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
 from desk.i18n import t as desk_t
 from desk.kb import create_article, search_articles
-from desk.models import Article, Conversation, Message, Ticket
+from desk.models import Article, Conversation, Message, Ticket, TicketEvent
 from desk.routing import set_presence
 from desk.scheduler import run_due
 from nlu import EmbeddedEngine
@@ -278,6 +278,76 @@ async def test_not_solved_asks_only_what_is_missing_then_opens_a_ticket(
         unhelpful = await s.scalar(select(func.sum(Article.not_helpful)))
     assert linked and linked >= 4  # the whole exchange is on the ticket
     assert unhelpful and unhelpful >= 1
+
+
+async def verdicts(desk: Desk, article_id: int) -> tuple[int, int]:
+    async with desk.session() as s:
+        article = await s.get(Article, article_id)
+        assert article is not None
+        return article.helpful, article.not_helpful
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_article_that_works_after_all_ends_the_report_before_its_ticket(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # "/not_solved" tapped again at the urgency question used to re-ask it with no word why,
+    # and "✅ Solved" tapped then was lost: the report went on to a ticket.
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    solved = chat.payloads[0]
+    article_id = int(solved.split()[1])
+    await chat.say("/not_solved")
+    assert chat.text == t(lang, "ask.urgency")
+    asked = chat.replies[-1]
+    await chat.say("/not_solved")  # the same button again
+    assert [r["text"] for r in chat.replies] == [t(lang, "button.stale"), asked["text"]]
+    assert chat.replies[-1]["buttons"] == asked["buttons"]
+    assert await verdicts(seeded, article_id) == (0, 1)
+    await chat.say(solved)  # tried it after all: it worked
+    assert chat.text == t(lang, "kb.deflected")
+    assert await count(seeded, Ticket) == 0
+    assert await verdicts(seeded, article_id) == (1, 0)  # the user's verdict changed
+    async with seeded.session() as s:
+        conversation = await s.scalar(select(Conversation).where(Conversation.chat_id == chat.sender))
+        assert conversation is not None and conversation.closed_reason == "deflected"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_article_that_works_once_the_ticket_is_open_offers_to_cancel_it(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    solved = chat.payloads[0]
+    await chat.say("/not_solved")
+    await chat.say("/urgency high")
+    await chat.say(SAY[lang]["detail"])
+    assert "INC-1" in chat.text
+    before = (await ticket(seeded, "INC-1")).description
+    await chat.say("/not_solved")  # a button from before the ticket: not words for INC-1
+    assert chat.replies[0]["text"] == t(lang, "button.stale")
+    assert chat.payloads == ["/report", "/request", "/status", "/human"]
+    await chat.say("/urgency low")
+    assert chat.replies[0]["text"] == t(lang, "button.stale")
+    made = await ticket(seeded, "INC-1")
+    assert (made.description, made.urgency) == (before, "high")
+    async with seeded.session() as s:  # "/not_solved" used to be "Added to INC-1"
+        comments = await s.scalar(
+            select(func.count(TicketEvent.id)).where(
+                TicketEvent.ticket_id == made.id, TicketEvent.action == "commented"
+            )
+        )
+    assert comments == 0
+    await chat.say(solved)
+    assert chat.text == t(lang, "kb.solved_late", ref="INC-1")
+    assert chat.payloads == ["/cancel_yes INC-1", "/keep INC-1"]
+    await chat.say({"en": "yes", "zh": "是的"}[lang])
+    assert chat.text == t(lang, "cancel.done", ref="INC-1")
+    assert (await ticket(seeded, "INC-1")).status == "cancelled"
+    await chat.say(solved)  # once only
+    assert chat.replies[0]["text"] == t(lang, "button.stale")
+    assert await verdicts(seeded, int(solved.split()[1])) == (1, 0)
 
 
 @pytest.mark.parametrize(("lang", "typed"), [("en", "not solved"), ("zh", "没有解决"), ("zh", "没解决")])
