@@ -602,7 +602,12 @@ async def open_for_handoff(turn: Turn) -> Ticket:
         draft, subject = _request_draft(turn, kind, request)
     else:
         draft = dict(turn.state.get("draft") or {})
-    if not draft.get("text"):
+    if not draft.get("text") and said.startswith("/"):
+        # The menu's "Talk to a person" before anything was said: no words to file, so say so.
+        who = turn.person.name or turn.conversation.chat_id
+        draft["text"] = turn.t("handoff.description", name=who)
+        subject = subject or turn.t("handoff.subject", name=who)
+    elif not draft.get("text"):
         draft["text"] = said
         if turn.asides and (rest := without_clauses(said, turn.asides)):
             subject = subject or subject_line(rest)  # "我的电脑开不了机", not "…，转人工，谢谢"

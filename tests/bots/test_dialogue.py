@@ -857,6 +857,21 @@ async def test_handoff_agent_takeover_and_release(
     assert (await ticket(seeded, "INC-1")).first_response_at is not None
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_menus_talk_to_a_person_first_thing_files_no_command_as_words(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # The ticket of a handoff from the menu was "/human", subject and description.
+    chat = users[lang]
+    await chat.say(SAY[lang]["greet"])  # the language of the conversation
+    await chat.say("/human")
+    assert chat.text == t(lang, "handoff.queued", ref="INC-1", position=1)
+    made = await ticket(seeded, "INC-1")
+    name = {"en": "Ann Lee", "zh": "王芳"}[lang]
+    assert made.subject == t(lang, "handoff.subject", name=name)
+    assert made.description == t(lang, "handoff.description", name=name)
+
+
 @pytest.mark.parametrize(
     ("lang", "said", "subject"),
     [
