@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from bots import followup, mail, report
 from bots.turn import Turn
 from channels.base import Button
 from desk.models import Message
-from nlu import OOS_INTENT
+from nlu import OOS_INTENT, IntentScore, Parse
 
 __all__ = ["respond"]
 
@@ -168,6 +169,8 @@ async def _command(turn: Turn, text: str) -> bool:
             await report.answer_request(turn, pending, insisted=True)
         else:
             await _describe(turn, pending)
+    elif name == "meant" and await _meant(turn, arg):
+        pass
     elif name == "skip" and turn.state.get("flow") == "survey":
         await followup.survey_answer(turn, turn.state["survey"], None, "skip")
     else:
@@ -195,6 +198,7 @@ _BUTTONS = frozenset(
         "rate",
         "answer",
         "skip",
+        "meant",
     ]
 )
 
@@ -318,6 +322,48 @@ def _refuses(turn: Turn) -> bool:
     return intent.name in ("cancel_ticket", "deny") and intent.confidence >= 0.6 and not followup.ref_in(turn)
 
 
+# What the menu offers, by intent: a guess between these below ``bot.clarify_below`` is asked.
+_CLARIFIES = {
+    "report_problem": "menu.report",
+    "request_service": "menu.request",
+    "check_status": "menu.status",
+    "talk_to_human": "menu.human",
+}
+
+
+def _unsure(turn: Turn) -> bool:
+    """Whether the bot should ask what is meant rather than act: the message would start
+    something, but the model is not sure what (a calibrated confidence of 0.5 is right half the
+    time), and it names no ticket. "can I get photoshop" read as an ask for a person at 0.39
+    queued the user for an agent."""
+    intent = turn.parse.intent
+    return (
+        intent.name in _CLARIFIES
+        and intent.confidence < turn.desk.settings.bot.clarify_below
+        and not followup.ref_in(turn)
+    )
+
+
+def _clarify(turn: Turn, text: str) -> None:
+    """The menu's choices, the likeliest first; the message waits in the state for the answer."""
+    ranked = [i.name for i in turn.parse.intent_ranking if i.name in _CLARIFIES]
+    order = list(dict.fromkeys([*ranked, *_CLARIFIES]))
+    turn.state["unsure"] = {"text": text, "parse": turn.parse.to_rasa(), "asides": list(turn.asides)}
+    turn.say(turn.t("clarify"), [turn.button(_CLARIFIES[name], f"/meant {name}") for name in order])
+
+
+async def _meant(turn: Turn, intent: str) -> bool:
+    """The answer to :func:`_clarify`: act on the message that was asked about, as ``intent``."""
+    unsure = turn.state.pop("unsure", None)
+    if intent not in _CLARIFIES or not unsure:
+        return False
+    parse = Parse.from_rasa(unsure["parse"])
+    turn.text, turn.asides = unsure["text"], tuple(unsure["asides"])
+    turn.parse = replace(parse, intent=IntentScore(intent, 1.0))
+    await _act(turn, intent, turn.text)
+    return True
+
+
 async def _intent(turn: Turn, text: str) -> None:
     intent = turn.parse.intent.name
     if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:
@@ -337,6 +383,13 @@ async def _intent(turn: Turn, text: str) -> None:
         turn.say(turn.t(key), turn.menu())
         return
     turn.state["misses"] = 0
+    if _unsure(turn):
+        _clarify(turn, text)
+        return
+    await _act(turn, intent, text)
+
+
+async def _act(turn: Turn, intent: str, text: str) -> None:
     if intent == "greet":
         turn.say(_greeting(turn))
         turn.say(turn.t("help"), turn.menu())

@@ -542,6 +542,10 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
     kind = next(r for r in _request_types(turn) if r.key == request["key"])
     question = _pending(kind, request["answers"])
     answer = text.strip()
+    if question is not None and not insisted and _answers_later(turn, kind, question, answer):
+        turn.say(turn.t("request.noted", answer=answer))
+        await _next_question(turn, kind)  # "read only" for "which system?": the system is still asked
+        return
     if question is not None:
         doubted = request.pop("doubted", None)
         if not (insisted or doubted or question.expects(answer)):
@@ -558,6 +562,26 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
             request["text"] = "\n".join(part for part in (request.get("text"), doubted) if part)
         request["answers"][question.key] = answer
     await _next_question(turn, kind)
+
+
+def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, answer: str) -> bool:
+    """Take from ``answer`` the options it names of the questions still to come, as from the
+    opening message; True when that is all it says, so it does not answer ``question`` ("read
+    only" typed at "which system?" answers "read only, or read and write?")."""
+    answers: dict[str, str] = turn.state["request"]["answers"]
+    rest = answer.casefold()
+    for later in kind.questions:
+        if later is question or later.key in answers or (option := _named_option(later, answer)) is None:
+            continue
+        answers[later.key] = getattr(option, _lang(turn))
+        for name in option.names():
+            rest = rest.replace(name.casefold(), " ")
+    return rest != answer.casefold() and weight(_FILLER.sub(" ", rest).strip(" ,.;!?，。；！？")) < 3
+
+
+_FILLER = re.compile(
+    r"(?<![a-z])(?:please|pls|thanks|just|only|i need|i want|我要|需要|就行|就可以|就好|即可|可以|就|吧|谢谢)(?![a-z])"
+)
 
 
 async def _next_question(turn: Turn, kind: RequestType) -> None:

@@ -37,6 +37,8 @@ __all__ = ["BotRouter"]
 
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[A-Za-z]{2,}")
+_KEY = re.compile(r"^[\w-]+$", re.ASCII)
+_ADDRESSES = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+", re.IGNORECASE)  # e-mail addresses, links
 _REMIND_AFTER = timedelta(minutes=10)  # a user waiting for a person hears where they stand this often
 _NEUTRAL = re.compile(r"^[\s\d/⭐★☆🌟!?.,:;+-]*$|^/")  # digits, stars, payloads: no language of their own
 
@@ -85,8 +87,11 @@ class BotRouter:
         question asked in Chinese is still a Chinese conversation.
         """
         fallback = known or self.desk.settings.desk.default_language
-        if text.startswith("/"):  # a payload: only what follows the command can carry language
-            text = text.partition(" ")[2]
+        if text.startswith("/"):  # a payload: only what follows the command can carry language,
+            text = text.partition(" ")[2]  # and a single key ("talk_to_human", "INC-2") carries none
+            if _KEY.match(text):
+                return fallback
+        text = _ADDRESSES.sub(" ", text)  # "maria.garcia@example.com" is four words of no language
         if not text.strip() or _NEUTRAL.match(text):
             return fallback
         if CJK.search(text):

@@ -259,6 +259,9 @@ class BotSettings(_Section):
     kb_min_score: float = Field(default=0.4, ge=0, le=1)
     kb_suggestions: int = Field(default=3, ge=1, le=5)
     misunderstandings_before_handoff: int = Field(default=2, ge=1)
+    clarify_below: float = Field(default=0.6, ge=0, le=1)
+    """Below this confidence, a message that would start something (report, request, status, a
+    person) is answered with those choices, most likely first, instead of a guess (0: never)."""
     similar_ticket_ratio: int = Field(default=70, ge=0, le=100)
     requests: list[RequestType] = Field(default_factory=list)
 

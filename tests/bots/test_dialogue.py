@@ -695,6 +695,32 @@ async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
     assert reason in made.description  # a questioned answer is never lost
 
 
+@pytest.mark.parametrize(
+    ("lang", "opening", "early", "system", "level"),
+    [
+        ("en", "I need access to a shared folder", "read only", "Finance share", "Read only"),
+        ("zh", "我需要共享文件夹的权限", "只读就行", "财务共享盘", "只读"),
+    ],
+)
+async def test_an_answer_to_a_later_question_is_kept_for_it(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, early: str, system: str, level: str
+) -> None:
+    # "read only" typed at "which system?" became the system, and the next answer the level.
+    chat = users[lang]
+    access = next(r for r in seeded.settings.bot.requests if r.key == "access")
+    which, how, approver = access.questions
+    await chat.say(opening)
+    assert chat.text == getattr(which, lang)
+    await chat.say(early)
+    assert [r["text"] for r in chat.replies] == [t(lang, "request.noted", answer=early), getattr(which, lang)]
+    await chat.say(system)
+    assert chat.text == getattr(approver, lang)  # the level is known
+    await chat.say("maria.garcia@example.com")  # no language of its own: the labels stay Chinese
+    assert "REQ-1" in chat.text, chat.replies
+    lines = (await ticket(seeded, "REQ-1")).description.splitlines()
+    assert f"{getattr(which, lang)} {system}" in lines and f"{getattr(how, lang)} {level}" in lines
+
+
 async def test_an_unexpected_answer_is_questioned_once_only(users: dict[str, Chat], seeded: Desk) -> None:
     chat = users["en"]
     await chat.say(SAY["en"]["monitor"])
@@ -900,6 +926,49 @@ async def test_a_problem_and_an_ask_for_a_person_in_one_message_hands_off_to_the
     async with seeded.session() as s:
         conversation = await s.scalar(select(Conversation))
         assert (conversation.mode, conversation.group_id) == ("queued", made.group_id)
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "subject"),
+    [
+        ("en", "VPN keeps dropping. I want a human, not a bot.", "VPN keeps dropping."),
+        ("zh", "VPN老是断线，我要人工，谢谢", "VPN老是断线"),
+    ],
+)
+async def test_an_unsure_reading_asks_which_is_meant_and_acts_on_the_message_itself(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, subject: str
+) -> None:
+    # "can I get photoshop" read as an ask for a person at 0.39 queued the user for an agent.
+    # Below bot.clarify_below the bot asks; here every reading is below it.
+    seeded.settings.bot.clarify_below = 1.0
+    chat = users[lang]
+    await chat.say(said)
+    assert chat.text == t(lang, "clarify")
+    assert chat.payloads[0] == "/meant talk_to_human"  # the likeliest first
+    assert sorted(chat.payloads) == sorted(
+        f"/meant {i}" for i in ("report_problem", "request_service", "check_status", "talk_to_human")
+    )
+    assert await count(seeded, Ticket) == 0
+    if lang == "en":  # by number, as on SMS: a report it is
+        await chat.say(str(chat.payloads.index("/meant report_problem") + 1))
+        assert t(lang, "kb.intro") in chat.text or t(lang, "ask.urgency") in chat.text, chat.replies
+        return
+    await chat.say(chat.payloads[0])  # tapped
+    assert chat.text == t(lang, "handoff.queued", ref="INC-1", position=1)
+    made = await ticket(seeded, "INC-1")  # the message's own words, entities and asides
+    assert (made.subject, made.category.path, made.group.name) == (subject, "network/vpn", "Network")
+    await chat.say("/meant talk_to_human")  # again: nothing is waiting for an answer
+    assert await count(seeded, Ticket) == 1
+
+
+async def test_a_sure_reading_or_no_clarifying_acts_at_once(users: dict[str, Chat], seeded: Desk) -> None:
+    chat = users["en"]
+    await chat.say("I want to talk to a person")
+    assert chat.text == t("en", "handoff.queued", ref="INC-1", position=1)
+    seeded.settings.bot.clarify_below = 0
+    other = users["zh"]
+    await other.say("VPN老是断线，我要人工，谢谢")
+    assert "INC-2" in other.text
 
 
 @pytest.mark.parametrize(
