@@ -76,11 +76,18 @@ class Understanding:
         Returns the parse and, when it asks for a person in a message of several clauses, the
         clauses that are not about the problem: each ask ("I want a human", "not a bot") and
         each thanks ("谢谢"), which the ticket's subject leaves out."""
-        parse = await self._parse(text)
+        read: dict[str, Parse] = {}  # each piece once ("你好，打印机坏了": the rest is also a clause)
+
+        async def parse_of(piece: str) -> Parse:
+            if piece not in read:
+                read[piece] = await self._parse(piece)
+            return read[piece]
+
+        parse = await parse_of(text)
         if parse.intent.name == "greet":
             rest = without_greeting(text)
             if rest and rest != text.strip():
-                after = await self._parse(rest)
+                after = await parse_of(rest)
                 if after.intent.name in _TASKS:
                     parse = after
         parts = clauses(text)
@@ -88,7 +95,7 @@ class Understanding:
             return parse, ()
         short = [c for c in parts[:_MOST_CLAUSES] if weight(c) <= _LONGEST_ASK]
         # At once: with the Rasa backend each clause is a request to the Rasa server.
-        parses = await asyncio.gather(*(self._parse(c) for c in short))
+        parses = await asyncio.gather(*(parse_of(c) for c in short))
         if parse.intent.name != "talk_to_human":
             ask = next(
                 (p for p in parses if p.intent.name == "talk_to_human" and p.intent.confidence >= _ASKS), None

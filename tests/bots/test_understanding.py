@@ -65,3 +65,20 @@ async def test_a_greeting_gives_way_to_what_follows(understanding: Understanding
     assert (await understanding.parse("你好")).intent.name == "greet"
     parse = await understanding.parse("你好，打印机显示脱机了")
     assert (parse.intent.name, parse.entity("category")) == ("report_problem", "printer")
+
+
+async def test_each_piece_of_a_message_is_read_once(understanding: Understanding) -> None:
+    # The rest after a greeting is also one of the clauses: it was parsed twice (with the Rasa
+    # backend, two requests to the Rasa server).
+    seen: list[str] = []
+    parse = understanding.engine.parse
+
+    class Counting:
+        def parse(self, text: str, **kw: object) -> object:
+            seen.append(text)
+            return parse(text, **kw)  # type: ignore[arg-type]
+
+    understanding._engine = Counting()  # type: ignore[assignment]
+    read, _ = await understanding.read("你好，打印机显示脱机了")
+    assert read.intent.name == "report_problem"
+    assert sorted(seen) == sorted(set(seen)) and "打印机显示脱机了" in seen
