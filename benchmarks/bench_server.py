@@ -70,6 +70,7 @@ async def serving(engine: str, model: Path) -> AsyncIterator[httpx.AsyncClient]:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
+            client.server_pid = server.pid  # type: ignore[attr-defined]  # for CPU readings
             yield client
     finally:
         server.terminate()

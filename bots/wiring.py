@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -202,6 +203,19 @@ async def _listen(channel: EmailChannel, stop: asyncio.Event) -> None:
         await channel.close()
 
 
+class _Server(uvicorn.Server):
+    """Uvicorn's server that, told to stop, first ends the consoles' change streams: it waits
+    for open responses to finish, and a stream only ends on its own after minutes."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self._on_exit()
+        super().handle_exit(sig, frame)
+
+
 async def serve(settings: Settings) -> None:
     """The HTTP API, the SMTP server, outbox delivery and the scheduler in one process."""
     pending = await pending_migrations(settings.database.url)
@@ -214,9 +228,14 @@ async def serve(settings: Settings) -> None:
     stop = asyncio.Event()
     start_background(runtime, stop)
     config = uvicorn.Config(
-        runtime.app, host=settings.http.host, port=settings.http.port, log_level="info", lifespan="off"
+        runtime.app,
+        host=settings.http.host,
+        port=settings.http.port,
+        log_level="info",
+        lifespan="off",
+        timeout_graceful_shutdown=10,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config, runtime.app.state.changes.close)
     try:
         await server.serve()
     finally:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,9 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import IN_CI, ROOT
-from tests.fakes.smtp import free_port
-from tests.test_cli import FRONTDESK
+from tests.conftest import IN_CI
+from tests.serving import frontdesk_serve
 
 os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium would report usage over the network
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -35,41 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if IN_CI:
             pytest.fail("Chromium and chromedriver are required in CI (.ci/run installs them)")
         pytest.skip("Chromium or chromedriver not installed")
-    work = tmp_path_factory.mktemp("console")
-    shutil.copy(ROOT / "config.yml", work / "config.yml")
-    port = free_port()
-    env = {
-        **os.environ,
-        "FRONTDESK__DATABASE__URL": f"sqlite:///{work / 'fd.db'}",
-        "FRONTDESK__NLU__MODEL_PATH": str(work / "nlu.npz"),
-        "FRONTDESK__CHANNELS__EMAIL__SMTP_PORT": str(free_port()),
-    }
-    for step in (["db", "upgrade"], ["seed", "--demo"]):
-        done = subprocess.run([str(FRONTDESK), *step], cwd=work, env=env, capture_output=True, timeout=120)
-        assert done.returncode == 0, done.stderr
-    log = (work / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [str(FRONTDESK), "serve", "--port", str(port)],
-        cwd=work,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, (work / "serve.log").read_text()
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    with frontdesk_serve(tmp_path_factory.mktemp("console")) as served:
+        yield served.url
 
 
 @pytest.fixture
@@ -170,7 +135,8 @@ def test_a_chinese_agent_takes_over_and_answers_with_a_saved_reply(browser: Any,
     box = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.compose textarea"))
 
     box.send_keys("正在写的回复")
-    time.sleep(7)  # two redraws of the conversation
+    say(server, "web-wang", "还在吗？")  # the conversation changes: it is redrawn
+    wait_for(lambda: "还在吗？" in browser.find_element(By.CSS_SELECTOR, ".msgs").text)
     box = browser.find_element(By.CSS_SELECTOR, "form.compose textarea")
     assert box.get_attribute("value") == "正在写的回复"  # the redraw used to wipe it
 
@@ -303,3 +269,18 @@ def test_a_supervisor_keeps_the_saved_replies_and_an_agent_does_not_see_them(
     next(b for b in form.find_elements(By.TAG_NAME, "button") if b.text == "Delete").click()
     browser.switch_to.alert.accept()
     wait_for(lambda: saved() == [])
+
+
+def test_the_console_is_told_of_changes_as_they_happen(browser: Any, server: str) -> None:
+    """The console listens to GET /api/v1/changes and looks again when told (the dot by the
+    agent's name is green), instead of asking for everything every three seconds."""
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "tom.baker@example.com")
+    wait_for(lambda: browser.find_element(By.ID, "live").get_attribute("data-live") == "push")
+    assert browser.find_element(By.ID, "live").get_attribute("title").startswith("Live")
+    say(server, "web-push", "printer on floor 4 is jammed, get me a human")
+    open_item(browser, "floor 4")  # the new conversation is in the list
+    say(server, "web-push", "it also shows error 0x4e")
+    wait_for(lambda: "error 0x4e" in browser.find_element(By.CSS_SELECTOR, ".msgs").text)
+    assert browser.find_element(By.ID, "live").get_attribute("data-live") == "push"

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from desk.api import (
     admin,
     auth,
+    changes,
     console,
     conversations,
     files,
@@ -26,6 +27,7 @@ from desk.api import (
     routing,
     tickets,
 )
+from desk.changes import ChangeFeed
 from desk.context import Desk
 from desk.errors import DeskError
 from desk.metrics import HTTP_LATENCY, HTTP_REQUESTS
@@ -77,6 +79,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(500, "internal", "internal error; it has been logged")
 
 
+_STREAMS = {"/api/v1/changes"}
+
+
 def _install_metrics(app: FastAPI) -> None:
     @app.middleware("http")
     async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -90,7 +95,8 @@ def _install_metrics(app: FastAPI) -> None:
             route = request.scope.get("route")
             path = getattr(route, "path", "unmatched")
             HTTP_REQUESTS.labels(request.method, path, str(status)).inc()
-            HTTP_LATENCY.labels(path).observe(time.perf_counter() - start)
+            if path not in _STREAMS:  # a stream's minutes are not a response time
+                HTTP_LATENCY.labels(path).observe(time.perf_counter() - start)
 
 
 def create_api(desk: Desk, **fastapi_kwargs: Any) -> FastAPI:
@@ -102,6 +108,7 @@ def create_api(desk: Desk, **fastapi_kwargs: Any) -> FastAPI:
         **fastapi_kwargs,
     )
     app.state.desk = desk
+    app.state.changes = ChangeFeed(desk)
     install_error_handlers(app)
     _install_metrics(app)
 
@@ -129,4 +136,5 @@ def create_api(desk: Desk, **fastapi_kwargs: Any) -> FastAPI:
     app.include_router(console.router)
     app.include_router(files.router)
     app.include_router(replies.router)
+    app.include_router(changes.router)
     return app

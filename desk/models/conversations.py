@@ -30,6 +30,7 @@ class Conversation(Base):
         CheckConstraint(f"mode IN {MODES!r}", name="mode"),
         Index("ix_conversations_mode", "mode", "queued_at"),
         Index("ix_conversations_address", "channel", "chat_id"),
+        Index("ix_conversations_updated_at", "updated_at"),  # the consoles' change feed reads its max
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,26 @@
+"""An index on conversations.updated_at, for the consoles' change feed
+
+The feed reads the latest change to any conversation every second while a console listens;
+without the index that is a scan of every conversation ever held.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-05
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_conversations_updated_at", "conversations", ["updated_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_conversations_updated_at", table_name="conversations")
