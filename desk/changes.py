@@ -3,7 +3,8 @@
 An open console used to ask for its list, its open conversation or ticket and its
 notifications every three seconds, whether anything had changed or not. Now one task per
 process reads a fingerprint of the desk's live data (the newest message, ticket event and
-notification, and the latest change to a conversation: four index lookups) every
+notification, the latest change to a conversation and the latest delivery: five index
+lookups) every
 ``interval`` seconds while someone is listening, and wakes every listener when it moves; the
 consoles then ask for what they show. It works across processes and on both databases, since
 it reads the database rather than this process's own writes.
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from desk.context import Desk
-from desk.models import Conversation, Message, Notification, TicketEvent
+from desk.models import Conversation, Message, Notification, OutboxItem, TicketEvent
 
 __all__ = ["ChangeFeed"]
 
@@ -48,6 +49,7 @@ class ChangeFeed:
                     select(func.max(TicketEvent.id)).scalar_subquery(),
                     select(func.max(Notification.id)).scalar_subquery(),
                     select(func.max(Conversation.updated_at)).scalar_subquery(),
+                    select(func.max(OutboxItem.sent_at)).scalar_subquery(),  # ⏳ becomes ✓
                 )
             )
             return tuple(row.one())

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Inbound
 from desk.changes import ChangeFeed
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
-from desk.models import Conversation
+from desk.models import Conversation, OutboxItem
 from desk.people import resolve_person
 from desk.tickets import create_ticket
 from tests.serving import frontdesk_serve
@@ -50,8 +52,16 @@ async def test_the_feed_moves_when_messages_tickets_or_conversations_change(seed
         ann = await resolve_person(s, channel="email", external_id="ann@x.example", email="ann@x.example")
         await create_ticket(s, seeded, Actor("system", None, "test"), requester=ann, subject="T")
 
+    async def delivered(s: AsyncSession) -> None:  # the ⏳ on a message becomes ✓
+        row = await s.scalar(select(OutboxItem).order_by(OutboxItem.id).limit(1))
+        assert row is not None and row.sent_at is None
+        row.status, row.sent_at = "sent", datetime.now(UTC)
+
     for change in (message, queued, ticket):
         await after(change)
+    async with seeded.session() as s:  # a reply waiting to go out (⏳)
+        s.add(OutboxItem(channel="telegram", chat_id="7", address={}, payload={"text": "好的"}))
+    await after(delivered)
     feed.close()
     await asyncio.sleep(0)
     assert feed.closed.is_set()

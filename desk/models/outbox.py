@@ -27,6 +27,7 @@ class OutboxItem(Base):
         CheckConstraint(f"status IN {OUTBOX_STATUSES!r}", name="status"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_address", "channel", "chat_id", "status", "id"),
+        Index("ix_outbox_sent_at", "sent_at"),  # the consoles' change feed reads its max
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
