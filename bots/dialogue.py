@@ -105,6 +105,8 @@ def _yes_or_no(turn: Turn, buttons: list[dict[str, str]]) -> str | None:
 async def respond(turn: Turn) -> None:
     """Fill ``turn.replies`` (never empty) and update ``turn.state``."""
     text = await _pick_option(turn)
+    if not text.startswith("/meant "):
+        turn.state.pop("unsure", None)  # the clarifying question was left unanswered: its buttons go stale
     if text.startswith("/"):
         if await _command(turn, text):
             turn.state["misses"] = 0

@@ -961,6 +961,17 @@ async def test_an_unsure_reading_asks_which_is_meant_and_acts_on_the_message_its
     assert await count(seeded, Ticket) == 1
 
 
+async def test_a_clarifying_question_left_unanswered_goes_stale(users: dict[str, Chat], seeded: Desk) -> None:
+    seeded.settings.bot.clarify_below = 1.0
+    chat = users["en"]
+    await chat.say("I want to talk to a person")
+    asked = chat.payloads
+    await chat.say("/status")  # something else instead
+    await chat.say(asked[0])  # then the old choice: it is not acted on
+    assert chat.replies[0]["text"] == t("en", "button.stale")
+    assert await count(seeded, Ticket) == 0
+
+
 async def test_a_sure_reading_or_no_clarifying_acts_at_once(users: dict[str, Chat], seeded: Desk) -> None:
     chat = users["en"]
     await chat.say("I want to talk to a person")
