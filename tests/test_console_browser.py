@@ -284,3 +284,15 @@ def test_the_console_is_told_of_changes_as_they_happen(browser: Any, server: str
     say(server, "web-push", "it also shows error 0x4e")
     wait_for(lambda: "error 0x4e" in browser.find_element(By.CSS_SELECTOR, ".msgs").text)
     assert browser.find_element(By.ID, "live").get_attribute("data-live") == "push"
+
+    def seen(hidden: bool) -> None:  # the tab goes out of sight, or comes back
+        browser.execute_script(
+            "Object.defineProperty(document, 'hidden', {value: arguments[0], configurable: true});"
+            "document.dispatchEvent(new Event('visibilitychange'));",
+            hidden,
+        )
+
+    seen(True)  # a tab out of sight gives its connection back
+    wait_for(lambda: browser.find_element(By.ID, "live").get_attribute("data-live") == "poll")
+    seen(False)
+    wait_for(lambda: browser.find_element(By.ID, "live").get_attribute("data-live") == "push")
