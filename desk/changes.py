@@ -38,6 +38,7 @@ class ChangeFeed:
         self._moved = asyncio.Condition()
         self._listeners = 0
         self._task: asyncio.Task[None] | None = None
+        self._waking: asyncio.Task[None] | None = None  # held: the loop keeps only weak references
         self.closed = asyncio.Event()
         self.watching = asyncio.Event()  # set once the watcher has its first reading
 
@@ -81,7 +82,7 @@ class ChangeFeed:
         self.closed.set()
         if self._task is not None:
             self._task.cancel()
-        asyncio.get_running_loop().create_task(self._bump())  # wake the waiting streams
+        self._waking = asyncio.get_running_loop().create_task(self._bump())  # wake the waiting streams
 
     async def _bump(self) -> None:
         async with self._moved:
