@@ -50,19 +50,24 @@ async def default_group_for(session: AsyncSession, desk: Desk, category: Categor
     return await desk_default_group(session, desk)
 
 
+def _default_group_name(desk: Desk) -> str:
+    """``desk.default_group`` as group names are compared: trimmed, lower case ("" for none)."""
+    return (desk.settings.desk.default_group or "").strip().lower()
+
+
 async def desk_default_group(session: AsyncSession, desk: Desk) -> Group | None:
     """The group named by ``desk.default_group`` (case-insensitive): it receives tickets of no
     category, and conversations waiting without a group wait in its line."""
-    name = desk.settings.desk.default_group
+    name = _default_group_name(desk)
     if not name:
         return None
-    return await session.scalar(select(Group).where(func.lower(Group.name) == name.strip().lower()))
+    return await session.scalar(select(Group).where(func.lower(Group.name) == name))
 
 
 def is_default_group(desk: Desk, group: Group) -> bool:
     """Whether ``group`` is the one :func:`desk_default_group` finds."""
-    name = desk.settings.desk.default_group
-    return bool(name) and group.name.lower() == (name or "").strip().lower()
+    name = _default_group_name(desk)
+    return bool(name) and group.name.lower() == name
 
 
 async def create_category(
