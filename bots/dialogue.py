@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from rapidfuzz import fuzz
@@ -108,11 +109,13 @@ async def respond(turn: Turn) -> None:
     if not text.startswith("/meant "):
         turn.state.pop("unsure", None)  # the clarifying question was left unanswered: its buttons go stale
     if text.startswith("/"):
-        if await _command(turn, text):
-            turn.state["misses"] = 0
-            return
-        if text[1:].split(" ", 1)[0].lower() in _BUTTONS:
-            await _stale_button(turn)  # never read as words ("/not_solved" added to a ticket)
+        name, _, arg = text[1:].strip().partition(" ")
+        handler = _COMMANDS.get(name.lower())
+        if handler is not None:
+            if await handler(turn, arg.strip()):
+                turn.state["misses"] = 0
+            else:
+                await _stale_button(turn)
             return
     elif turn.conversation.channel == "email":  # a mail is a ticket or a reply on one, no chat flows
         await mail.respond_to_mail(turn, text)
@@ -125,84 +128,156 @@ async def respond(turn: Turn) -> None:
         turn.say(turn.t("misunderstood"), turn.menu())
 
 
-async def _command(turn: Turn, text: str) -> bool:
-    name, _, arg = text[1:].strip().partition(" ")
-    arg = arg.strip()
-    name = name.lower()
-    if name == "report":
-        await report.start_report(turn, arg)
-    elif name == "request":
-        await (report.choose_request(turn, arg) if arg else report.start_request(turn, ""))
-    elif name == "status":
-        await followup.show_status(turn)
-    elif name == "human":
-        await followup.handoff(turn, "the user asked for a person")
-    elif name == "solved" and arg.isdigit() and await report.solved_later(turn, int(arg)):
-        pass
-    elif name == "not_solved" and (turn.state.get("flow"), turn.state.get("step")) == ("report", "kb"):
-        await report.kb_verdict(turn, None)
-    elif name == "category" and turn.state.get("flow") == "report":
-        turn.state["draft"]["category"] = arg
-        await report.continue_report(turn)
-    elif name == "urgency" and turn.state.get("flow") == "report" and arg in report.URGENCY:
-        turn.state["draft"]["urgency"] = arg
-        await report.continue_report(turn)
-    elif name == "add" and arg:
-        await report.add_to_existing(turn, arg)
-    elif name == "new" and turn.state.get("flow") == "report":
-        await report.continue_report(turn)
-    elif name == "cancel_yes" and arg:
-        await followup.cancel(turn, arg)
-    elif name == "keep" and arg:
-        turn.say(turn.t("cancel.kept", ref=arg.upper()))
-    elif name == "confirm" and arg:
-        if not await followup.confirm(turn, arg, fixed=True):
-            await followup.show_status(turn)
-    elif name == "reopen":
-        await followup.reopen(turn, arg or None)
-    elif name == "rate" and len(arg.split()) == 2 and arg.split()[1].isdigit():
-        ref, score = arg.split()
-        turn.state.update(flow="survey", step="score", survey=ref.upper())
-        await followup.survey_answer(turn, ref, int(score), "")
-    elif name == "answer" and turn.state.get("pending"):
-        # "It's my answer": what they wrote answers the question after all.
-        pending = turn.state.pop("pending")
-        if turn.state.get("flow") == "request":
-            await report.answer_request(turn, pending, insisted=True)
-        else:
-            await _describe(turn, pending)
-    elif name == "meant" and await _meant(turn, arg):
-        pass
-    elif name == "skip" and turn.state.get("flow") == "survey":
-        await followup.survey_answer(turn, turn.state["survey"], None, "skip")
-    else:
-        return False
+# A bot button's payload ("/urgency high"), which users may also type: the handler acts and says
+# True, or says False when the button no longer applies (a question already answered), which
+# makes it stale rather than words ("/not_solved" added to a ticket as the user's news).
+_Handler = Callable[[Turn, str], Awaitable[bool]]
+_COMMANDS: dict[str, _Handler] = {}
+
+
+def _command(name: str) -> Callable[[_Handler], _Handler]:
+    def register(handler: _Handler) -> _Handler:
+        _COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+def _in_flow(turn: Turn, flow: str, step: str | None = None) -> bool:
+    return turn.state.get("flow") == flow and (step is None or turn.state.get("step") == step)
+
+
+@_command("report")
+async def _report(turn: Turn, arg: str) -> bool:
+    await report.start_report(turn, arg)
     return True
 
 
-# The bot's own button payloads (see _command): one that no longer applies is stale, not words.
-_BUTTONS = frozenset(
-    [
-        "report",
-        "request",
-        "status",
-        "human",
-        "solved",
-        "not_solved",
-        "category",
-        "urgency",
-        "add",
-        "new",
-        "cancel_yes",
-        "keep",
-        "confirm",
-        "reopen",
-        "rate",
-        "answer",
-        "skip",
-        "meant",
-    ]
-)
+@_command("request")
+async def _request(turn: Turn, arg: str) -> bool:
+    await (report.choose_request(turn, arg) if arg else report.start_request(turn, ""))
+    return True
+
+
+@_command("status")
+async def _status(turn: Turn, arg: str) -> bool:
+    await followup.show_status(turn)
+    return True
+
+
+@_command("human")
+async def _human(turn: Turn, arg: str) -> bool:
+    await followup.handoff(turn, "the user asked for a person")
+    return True
+
+
+@_command("solved")
+async def _solved(turn: Turn, arg: str) -> bool:
+    return arg.isdigit() and await report.solved_later(turn, int(arg))
+
+
+@_command("not_solved")
+async def _not_solved(turn: Turn, arg: str) -> bool:
+    if not _in_flow(turn, "report", "kb"):
+        return False
+    await report.kb_verdict(turn, None)
+    return True
+
+
+@_command("category")
+async def _category(turn: Turn, arg: str) -> bool:
+    if not _in_flow(turn, "report"):
+        return False
+    turn.state["draft"]["category"] = arg
+    await report.continue_report(turn)
+    return True
+
+
+@_command("urgency")
+async def _urgency(turn: Turn, arg: str) -> bool:
+    if not _in_flow(turn, "report") or arg not in report.URGENCY:
+        return False
+    turn.state["draft"]["urgency"] = arg
+    await report.continue_report(turn)
+    return True
+
+
+@_command("add")
+async def _add(turn: Turn, arg: str) -> bool:
+    if not arg:
+        return False
+    await report.add_to_existing(turn, arg)
+    return True
+
+
+@_command("new")
+async def _new(turn: Turn, arg: str) -> bool:
+    if not _in_flow(turn, "report"):
+        return False
+    await report.continue_report(turn)
+    return True
+
+
+@_command("cancel_yes")
+async def _cancel_yes(turn: Turn, arg: str) -> bool:
+    if not arg:
+        return False
+    await followup.cancel(turn, arg)
+    return True
+
+
+@_command("keep")
+async def _keep(turn: Turn, arg: str) -> bool:
+    if not arg:
+        return False
+    turn.say(turn.t("cancel.kept", ref=arg.upper()))
+    return True
+
+
+@_command("confirm")
+async def _confirm(turn: Turn, arg: str) -> bool:
+    if not arg:
+        return False
+    if not await followup.confirm(turn, arg, fixed=True):
+        await followup.show_status(turn)
+    return True
+
+
+@_command("reopen")
+async def _reopen(turn: Turn, arg: str) -> bool:
+    await followup.reopen(turn, arg or None)
+    return True
+
+
+@_command("rate")
+async def _rate(turn: Turn, arg: str) -> bool:
+    ref, _, score = arg.partition(" ")
+    if not ref or not score.strip().isdigit():
+        return False
+    turn.state.update(flow="survey", step="score", survey=ref.upper())
+    await followup.survey_answer(turn, ref, int(score), "")
+    return True
+
+
+@_command("answer")
+async def _answer(turn: Turn, arg: str) -> bool:
+    """ "It's my answer": what they wrote answers the question after all."""
+    if not turn.state.get("pending"):
+        return False
+    pending = turn.state.pop("pending")
+    if _in_flow(turn, "request"):
+        await report.answer_request(turn, pending, insisted=True)
+    else:
+        await _describe(turn, pending)
+    return True
+
+
+@_command("skip")
+async def _skip(turn: Turn, arg: str) -> bool:
+    if not _in_flow(turn, "survey"):
+        return False
+    await followup.survey_answer(turn, turn.state["survey"], None, "skip")
+    return True
 
 
 async def _stale_button(turn: Turn) -> None:
@@ -354,6 +429,7 @@ def _clarify(turn: Turn, text: str) -> None:
     turn.say(turn.t("clarify"), [turn.button(_CLARIFIES[name], f"/meant {name}") for name in order])
 
 
+@_command("meant")
 async def _meant(turn: Turn, intent: str) -> bool:
     """The answer to :func:`_clarify`: act on the message that was asked about, as ``intent``."""
     unsure = turn.state.pop("unsure", None)
