@@ -3,10 +3,9 @@
 An open console used to ask for its list, its open conversation or ticket and its
 notifications every three seconds, whether anything had changed or not. Now one task per
 process reads a fingerprint of the desk's live data (the newest message, ticket event and
-notification, the latest change to a conversation and the latest delivery: five index
-lookups) every
-``interval`` seconds while someone is listening, and wakes every listener when it moves; the
-consoles then ask for what they show. It works across processes and on both databases, since
+notification, the latest change to a conversation and the latest delivery attempt: five index
+lookups) every ``interval`` seconds while someone is listening, and wakes every listener when it
+moves; the consoles then ask for what they show. It works across processes and on both databases, since
 it reads the database rather than this process's own writes.
 """
 
@@ -50,7 +49,8 @@ class ChangeFeed:
                     select(func.max(TicketEvent.id)).scalar_subquery(),
                     select(func.max(Notification.id)).scalar_subquery(),
                     select(func.max(Conversation.updated_at)).scalar_subquery(),
-                    select(func.max(OutboxItem.sent_at)).scalar_subquery(),  # ⏳ becomes ✓
+                    # ⏳ becomes ✓, or shows why it has not gone yet, or ✗
+                    select(func.max(OutboxItem.tried_at)).scalar_subquery(),
                 )
             )
             return tuple(row.one())

@@ -121,6 +121,7 @@ async def _record(desk: Desk, item_id: int, *, external_id: str | None, error: D
         if item is None:
             return
         item.attempts += 1
+        item.tried_at = now
         # The id of a message sent in parts is its first part's, which may have gone earlier.
         first_id = item.payload.get(FIRST_ID) or external_id
         if error is None:
@@ -194,7 +195,7 @@ async def _park(desk: Desk, item_id: int, reason: str) -> None:
     async with desk.db.session() as session:
         item = await session.get(OutboxItem, item_id)
         if item is not None and item.status == "pending":
-            item.last_error = reason
+            item.last_error, item.tried_at = reason, desk.now()
             item.next_attempt_at = desk.now() + timedelta(seconds=desk.settings.outbox.max_retry_seconds)
 
 

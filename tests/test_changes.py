@@ -5,26 +5,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.base import Address, Inbound
+from channels.base import Address, DeliveryError, Inbound, Outbound
 from desk.changes import ChangeFeed
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
 from desk.models import Conversation, OutboxItem
+from desk.outbox import deliver_due, enqueue
 from desk.people import resolve_person
 from desk.tickets import create_ticket
+from tests.conftest import Clock
 from tests.serving import frontdesk_serve
 
 WAIT = 30.0  # a guard against a hang, not a measure of speed
 
 
-async def test_the_feed_moves_when_messages_tickets_or_conversations_change(seeded: Desk) -> None:
+async def test_the_feed_moves_when_messages_tickets_conversations_or_deliveries_change(
+    seeded: Desk, clock: Clock
+) -> None:
     feed = ChangeFeed(seeded, interval=0.02)
     assert await feed.wait(feed.version, within=0.1) == 0  # nothing changed
     await feed.watching.wait()
@@ -52,16 +55,24 @@ async def test_the_feed_moves_when_messages_tickets_or_conversations_change(seed
         ann = await resolve_person(s, channel="email", external_id="ann@x.example", email="ann@x.example")
         await create_ticket(s, seeded, Actor("system", None, "test"), requester=ann, subject="T")
 
-    async def delivered(s: AsyncSession) -> None:  # the ⏳ on a message becomes ✓
-        row = await s.scalar(select(OutboxItem).order_by(OutboxItem.id).limit(1))
-        assert row is not None and row.sent_at is None
-        row.status, row.sent_at = "sent", datetime.now(UTC)
-
     for change in (message, queued, ticket):
         await after(change)
+
+    async def attempt(platform: Platform) -> None:  # through the delivery loop's own bookkeeping
+        seen = feed.version
+        waiting = asyncio.create_task(feed.wait(seen, within=WAIT))
+        await asyncio.sleep(0)
+        await deliver_due(seeded, platform)
+        assert await waiting > seen
+
     async with seeded.session() as s:  # a reply waiting to go out (⏳)
-        s.add(OutboxItem(channel="telegram", chat_id="7", address={}, payload={"text": "好的"}))
-    await after(delivered)
+        enqueue(s, seeded, Address("telegram", "7"), Outbound("好的"))
+    await attempt(Platform(DeliveryError("502 Bad Gateway")))  # ⏳ shows why it has not gone yet
+    clock.advance(minutes=10)
+    await attempt(Platform(None))  # ⏳ becomes ✓
+    async with seeded.session() as s:
+        row = await s.scalar(select(OutboxItem).order_by(OutboxItem.id.desc()).limit(1))
+        assert row is not None and (row.status, row.attempts) == ("sent", 2)
     feed.close()
     await asyncio.sleep(0)
     assert feed.closed.is_set()
@@ -95,6 +106,21 @@ def test_a_console_stream_hears_of_a_change_and_ends_when_the_server_stops(tmp_p
         log = served.log.read_text()
         assert "Finished server process" in log and "Traceback" not in log
         assert "timeout graceful shutdown exceeded" not in log  # the stream did not hold it
+
+
+class Platform:
+    """A messaging platform that answers every send with ``error``, or takes it."""
+
+    def __init__(self, error: DeliveryError | None) -> None:
+        self.error = error
+
+    def handles(self, channel: str) -> bool:
+        return True
+
+    async def send(self, address: Address, message: Outbound) -> str | None:
+        if self.error is not None:
+            raise self.error
+        return "m-1"
 
 
 def _until(lines: object, wanted: str) -> list[str]:

@@ -27,7 +27,7 @@ class OutboxItem(Base):
         CheckConstraint(f"status IN {OUTBOX_STATUSES!r}", name="status"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_address", "channel", "chat_id", "status", "id"),
-        Index("ix_outbox_sent_at", "sent_at"),  # the consoles' change feed reads its max
+        Index("ix_outbox_tried_at", "tried_at"),  # the consoles' change feed reads its max
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,3 +43,6 @@ class OutboxItem(Base):
     external_id: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
+    # The last attempt's outcome was recorded then: sent, a retry planned (``last_error``
+    # says why), given up on, or parked for a channel that is off.
+    tried_at: Mapped[datetime | None] = mapped_column()
