@@ -31,6 +31,7 @@ from desk.models import Base
 from desk.seed import seed_demo
 from desk.settings import Settings
 from nlu import EmbeddedEngine, load_default_engine
+from tests.snapshots import SeedSnapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -144,10 +145,15 @@ async def desk(settings: Settings, clock: Clock) -> AsyncIterator[Desk]:
 
 
 @pytest.fixture
-async def seeded(desk: Desk) -> Desk:
-    async with desk.session() as session:
-        await seed_demo(session, desk)
+async def seeded(desk: Desk, seed_snapshots: SeedSnapshots) -> Desk:
+    """The desk with the demo data (seeded by the first test with these settings, then restored)."""
+    await seed_snapshots.seed(desk)
     return desk
+
+
+@pytest.fixture(scope="session")
+def seed_snapshots(tmp_path_factory: pytest.TempPathFactory) -> SeedSnapshots:
+    return SeedSnapshots(tmp_path_factory.mktemp("seeded"))
 
 
 @pytest.fixture
