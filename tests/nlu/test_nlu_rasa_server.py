@@ -91,7 +91,15 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("rasa")
     (work / "nlu.yml").write_text(DATA, encoding="utf-8")
     (work / "config.yml").write_text(CONFIG, encoding="utf-8")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+    # Rasa's own training cache, kept beside the Rasa venv (per machine): with the same data and
+    # pipeline a later run restores the trained components (15 s instead of 100 s here).
+    cache = RASA.resolve().parents[2] / "rasa-train-cache"
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        "RASA_CACHE_DIRECTORY": str(cache),
+    }
     train = [str(RASA), "train", "nlu", "--config", "config.yml", "--nlu", "nlu.yml", "--out", "models"]
     subprocess.run([*train, "--fixed-model-name", "m"], cwd=work, env=env, check=True, timeout=300,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
