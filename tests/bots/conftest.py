@@ -7,8 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from bots.turn import TEMPLATES
 from desk.context import Desk
+from desk.kb import create_article
 
 
 @dataclass
@@ -86,3 +89,100 @@ async def ticket(desk: Desk, ref: str) -> Any:
 
     async with desk.session() as s:
         return await get_ticket(s, ref)
+
+
+LANGS = ["en", "zh"]
+SAY = {
+    "en": {
+        "greet": "hi there",
+        "printer": "printer is offline",
+        "detail": "It shows offline since this morning, error 0x00000709 when I print",
+        "vague": "it keeps crashing every hour",
+        "software": "I need new software installed",
+        "product": "Visio 2021",
+        "reason": "drawing network diagrams",
+        "monitor": "I need a new monitor for my desk",
+        "status": "what's the status of my tickets?",
+        "status_ref": "what's happening with {ref}?",
+        "add": "add to {ref}: the scanner on the same floor is also broken",
+        "cancel": "please cancel {ref}",
+        "human": "I want to talk to a person",
+        "gibberish": "xqzt vbnm plok",
+        "still_broken": "no, it's still broken",
+        "stars": "⭐⭐⭐⭐⭐",
+        "comment": "quick and friendly",
+        "weather": "what's the weather tomorrow?",
+        "battery": "my laptop battery drains in an hour",
+        "typed_high": "i cant work!",
+        "say_urgent": "it's very urgent, I have a client demo",
+        "more": "also it gets very hot when it charges",
+    },
+    "zh": {
+        "greet": "你好",
+        "printer": "打印机显示脱机了",
+        "detail": "从今天早上开始就脱机，打印时报错 0x00000709",
+        "vague": "每个小时都崩溃一次",
+        "software": "我需要安装一个软件",
+        "product": "Visio 2021",
+        "reason": "画网络拓扑图",
+        "monitor": "我想申请一个新的显示器",
+        "status": "我的工单进展",
+        "status_ref": "{ref} 现在怎么样了？",
+        "add": "补充 {ref}：同一层的扫描仪也坏了",
+        "cancel": "帮我取消 {ref}",
+        "human": "转人工",
+        "gibberish": "啊啊啊哦哦哦嗯嗯",
+        "still_broken": "还是不行，没有解决",
+        "stars": "非常满意",
+        "comment": "很快很专业",
+        "weather": "明天天气怎么样？",
+        "battery": "笔记本电脑的电池一个小时就没电了",
+        "typed_high": "无法工作。",
+        "say_urgent": "很急，下午要给客户演示",
+        "more": "另外充电的时候机身特别烫",
+    },
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    return TEMPLATES.t(lang, key, **values)
+
+
+async def count(desk: Desk, model: type) -> int:
+    async with desk.session() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def add_article(
+    desk: Desk, lang: str, title: dict[str, str], body: dict[str, str], category: str
+) -> None:
+    """A published article in ``lang`` (``title`` and ``body`` give both languages)."""
+    async with desk.session() as s:
+        await create_article(s, desk, title=title[lang], body=body[lang], language=lang, category=category)
+
+
+async def skip_kb(chat: Chat) -> None:
+    """Answer "not solved" if the bot suggested articles."""
+    if "/not_solved" in chat.payloads:
+        await chat.say("/not_solved")
+
+
+async def open_printer_ticket(chat: Chat, lang: str) -> str:
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    assert "/urgency high" in chat.payloads, chat.replies
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    ref = chat.text.split("INC-")[1].split(" ")[0].rstrip('：:，,.。"「」')
+    return f"INC-{int(''.join(c for c in ref if c.isdigit()))}"
+
+
+async def resolved_printer_ticket(
+    chat: Chat, lang: str, client: httpx.AsyncClient, tokens: dict[str, str], solution: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """A printer ticket an agent resolved with ``solution``; its reference and what the user got."""
+    ref = await open_printer_ticket(chat, lang)
+    headers = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": solution}, headers=headers)
+    return ref, await chat.fetch()

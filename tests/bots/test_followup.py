@@ -1,0 +1,203 @@
+"""After the ticket: status, more information, cancelling, reopening, confirming a fix and rating it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from desk.autoclose import AUTOCLOSE_JOBS
+from desk.context import Desk
+from desk.i18n import t as desk_t
+from desk.scheduler import run_due
+from tests.bots.conftest import (
+    LANGS,
+    SAY,
+    Chat,
+    open_printer_ticket,
+    resolved_printer_ticket,
+    t,
+    ticket,
+)
+from tests.conftest import Clock
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_status_shows_only_your_own_tickets(users: dict[str, Chat], lang: str) -> None:
+    me, other = users[lang], users["zh" if lang == "en" else "en"]
+    ref = await open_printer_ticket(me, lang)
+    await me.say(SAY[lang]["status"])
+    assert ref in me.text
+    await me.say(SAY[lang]["status_ref"].format(ref=ref))
+    assert ref in me.text
+    # Someone else asking about it gets exactly what a reference that does not exist gets.
+    other_lang = "zh" if lang == "en" else "en"
+    await other.say(SAY[other_lang]["status_ref"].format(ref=ref))
+    theirs = other.text
+    await other.say(SAY[other_lang]["status_ref"].format(ref="INC-999"))
+    assert theirs.replace(ref, "INC-999") == other.text
+    assert ref not in theirs.replace(t(other_lang, "status.unknown", ref=ref), "")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_add_information_cancel_and_reopen_by_chat(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await chat.say(SAY[lang]["add"].format(ref=ref))
+    assert chat.text == t(lang, "info.added", ref=ref)
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers={"Authorization": tokens["agent"]})).json()
+    # Once, as the user wrote it: the chat line is the comment (it used to be there twice).
+    added = [m for m in got["messages"] if "扫描仪" in m["text"] or "scanner" in m["text"]]
+    assert [(m["direction"], m["text"]) for m in added] == [("in", SAY[lang]["add"].format(ref=ref))]
+    assert added[0]["conversation_id"] is not None
+    # An agent's public comment: on the ticket once, and in the conversation as delivered.
+    h = {"Authorization": tokens["agent"]}
+    comment = (
+        await client.post(f"/api/v1/tickets/{ref}/comments", json={"body": "Which floor?"}, headers=h)
+    ).json()
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=h)).json()
+    delivered = [m for m in got["messages"] if m["copy_of"] == comment["id"]]
+    assert len(delivered) == 1 and "Which floor?" in delivered[0]["text"] and delivered[0]["conversation_id"]
+    assert [m["id"] for m in got["messages"] if m["copy_of"] is None and "Which floor?" in m["text"]] == [
+        comment["id"]
+    ]
+    await chat.say(SAY[lang]["cancel"].format(ref=ref))
+    assert f"/cancel_yes {ref}" in chat.payloads
+    await chat.say(f"/cancel_yes {ref}")
+    assert chat.text == t(lang, "cancel.done", ref=ref)
+    assert (await ticket(seeded, ref)).status == "cancelled"
+    await chat.say(f"/reopen {ref}")  # a cancelled ticket cannot be reopened: it says so
+    assert ref in chat.text and t(lang, "reopen.done", ref=ref) != chat.text
+    # News on the cancelled ticket would reach nobody there: it starts a follow-up ticket.
+    replies = [r["text"] for r in await chat.say(SAY[lang]["add"].format(ref=ref))]
+    assert replies[0] == t(lang, "followup.opened", old=ref)
+    follow_up = await ticket(seeded, "INC-2")
+    assert "INC-2" in replies[1]  # the new reference, with its promised times
+    assert ref in follow_up.description and (
+        "扫描仪" in follow_up.description or "scanner" in follow_up.description
+    )
+    assert (await ticket(seeded, ref)).status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("lang", "answer", "status"),
+    [
+        ("zh", "是的", "cancelled"),
+        ("en", "yes please", "cancelled"),
+        ("zh", "不用了", "new"),
+        ("en", "nope", "new"),
+    ],
+)
+async def test_a_plain_yes_or_no_answers_are_you_sure(
+    users: dict[str, Chat], seeded: Desk, lang: str, answer: str, status: str
+) -> None:
+    # "是的" to "确定取消 INC-1 吗？" got the help menu: only the buttons' titles were understood.
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await chat.say(SAY[lang]["cancel"].format(ref=ref))
+    assert f"/cancel_yes {ref}" in chat.payloads
+    await chat.say(answer)
+    expected = t(lang, "cancel.done", ref=ref) if status == "cancelled" else t(lang, "cancel.kept", ref=ref)
+    assert chat.text == expected
+    assert (await ticket(seeded, ref)).status == status
+
+
+@pytest.mark.parametrize(
+    ("lang", "decline", "score"),
+    [("en", "no thanks", None), ("zh", "算了", None), ("en", "not satisfied", 2), ("zh", "不满意", 2)],
+)
+async def test_declining_to_rate_is_not_a_cancellation(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    decline: str,
+    score: int | None,
+) -> None:
+    # "算了" at "how satisfied are you?" got "Which ticket should I cancel?"; "not satisfied"
+    # was a 4 ("satisfied" inside it). A refusal skips the rating; a low rating is a rating.
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the queue")
+    await chat.say(f"/confirm {ref}")
+    assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+    await chat.say(decline)
+    if score is None:
+        assert chat.text == t(lang, "csat.skip")
+    else:
+        assert chat.text == t(lang, "csat.low", ref=ref, score=score)
+    done = await ticket(seeded, ref)
+    assert (done.status, done.csat_score) == ("closed", score)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_resolution_confirmation_and_rating(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref, feed = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    assert ref in feed[-1]["text"] and "Re-added the printer queue" in feed[-1]["text"]
+    assert [b["payload"] for b in feed[-1]["buttons"]] == [f"/confirm {ref}", f"/reopen {ref}"]
+    await chat.say(f"/confirm {ref}")
+    assert t(lang, "confirm.closed", ref=ref) in chat.text
+    assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+    await chat.say(SAY[lang]["stars"])
+    assert chat.text == t(lang, "csat.thanks", ref=ref, score=5)
+    await chat.say(SAY[lang]["comment"])
+    assert chat.text == t(lang, "csat.comment")
+    done = await ticket(seeded, ref)
+    assert (done.status, done.csat_score, done.csat_comment, done.flagged) == (
+        "closed",
+        5,
+        SAY[lang]["comment"],
+        False,
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_still_broken_reopens_and_a_low_score_is_flagged(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Rebooted it")
+    h = {"Authorization": tokens["agent"]}
+    await chat.say(SAY[lang]["still_broken"])
+    assert chat.text == t(lang, "confirm.reopened", ref=ref)
+    assert (await ticket(seeded, ref)).status in ("new", "in_progress")
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "New driver"}, headers=h)
+    await chat.say(f"/confirm {ref}")
+    await chat.say("1")  # a plain digit is a rating
+    assert chat.text == t(lang, "csat.low", ref=ref, score=1)
+    await chat.say("/skip")
+    done = await ticket(seeded, ref)
+    assert (done.csat_score, done.flagged, done.csat_comment) == (1, True, None)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_silence_after_resolution_closes_and_a_bare_digit_rates(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    clock: Clock,
+    lang: str,
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await client.post(
+        f"/api/v1/tickets/{ref}/resolve",
+        json={"solution": "New toner"},
+        headers={"Authorization": tokens["agent"]},
+    )
+    await chat.fetch()
+    clock.advance(days=3, minutes=1)  # the requester says nothing
+    await run_due(seeded, AUTOCLOSE_JOBS)
+    closing = (await chat.fetch())[-1]
+    assert closing["text"] == desk_t(
+        lang, "ticket.autoclosed", ref=ref, subject=(await ticket(seeded, ref)).subject
+    )
+    await chat.say("4")  # what an SMS user types
+    assert chat.text == t(lang, "csat.thanks", ref=ref, score=4)
+    done = await ticket(seeded, ref)
+    assert (done.status, done.csat_score) == ("closed", 4)

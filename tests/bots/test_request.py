@@ -1,0 +1,253 @@
+"""Service requests by chat: the catalogue's questions, answered by button or in words, checked once."""
+
+from __future__ import annotations
+
+import pytest
+
+from desk.context import Desk
+from desk.models import Ticket
+from tests.bots.conftest import (
+    LANGS,
+    SAY,
+    Chat,
+    count,
+    skip_kb,
+    t,
+    ticket,
+)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_service_request_asks_its_configured_questions(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(SAY[lang]["software"])
+    assert chat.text == getattr(software.questions[0], lang)
+    await chat.say(SAY[lang]["product"])
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])
+    assert "REQ-1" in chat.text
+    made = await ticket(seeded, "REQ-1")
+    assert made.type == "request"
+    assert made.category.path == "software"
+    assert SAY[lang]["product"] in made.subject
+    assert SAY[lang]["reason"] in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "named"),
+    [
+        ("en", "can i get Adobe Acrobat Pro installed", "Adobe Acrobat Pro"),
+        ("zh", "帮我装一个Visio 2021", "Visio 2021"),
+        ("en", "please install teams", None),  # a plain word: maybe the product, maybe not
+        ("en", "I need new software installed", None),
+    ],
+)
+async def test_the_product_the_request_names_is_one_tap_away(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, named: str | None
+) -> None:
+    # "can i get Adobe Acrobat Pro installed" was answered with "Which software do you need?"
+    # and nothing to tap: the user had to type the name again.
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(said)
+    assert chat.text == getattr(software.questions[0], lang)
+    assert chat.payloads == ([named] if named else [])
+    if named is None:
+        return
+    await chat.say("1")  # as an SMS user picks it
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith(named) and said in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
+)
+async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
+    users: dict[str, Chat], seeded: Desk, lang: str, other: str
+) -> None:
+    # Asked which software, "actually my VPN is broken too" became REQ-1 "New software: actually
+    # my VPN is broken too". Now the bot asks which it is.
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(SAY[lang]["software"])
+    assert chat.text == getattr(software.questions[0], lang)
+    await chat.say(other)
+    assert chat.text == t(lang, "flow.which")
+    assert chat.payloads == ["/answer", f"/report {other}"]
+    await chat.click(t(lang, "flow.new"))
+    await skip_kb(chat)
+    assert "/urgency high" in chat.payloads, chat.replies  # the VPN report goes on
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert made.category is not None and made.category.path.startswith("network")
+    assert await count(seeded, Ticket) == 1  # the software request was given up, not filed
+
+    # "It's my answer" keeps it as the answer.
+    await chat.say(SAY[lang]["software"])
+    await chat.say(other)
+    await chat.click(t(lang, "flow.answer"))
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])  # "drawing network diagrams": an answer, no question
+    assert "REQ-1" in chat.text, chat.replies
+    assert other in (await ticket(seeded, "REQ-1")).subject
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_each_answer_to_a_request_chosen_by_button_is_kept(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # The answers live in a nested dict of the dialogue state; an answer that changed nothing
+    # else in the state used to be lost, so the bot asked the same question again.
+    chat = users[lang]
+    software = seeded.settings.bot.requests[0]
+    await chat.say(SAY[lang]["greet"])
+    await chat.say(f"/request {software.key}")  # a "New software" button
+    assert chat.text == getattr(software.questions[0], lang)
+    await chat.say(SAY[lang]["product"])
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say(SAY[lang]["reason"])
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert SAY[lang]["product"] in made.subject and SAY[lang]["reason"] in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening", "item"),
+    [("en", "I need a new monitor for my desk", "Monitor"), ("zh", "我想申请一个新的显示器", "显示器")],
+)
+async def test_a_request_skips_the_questions_its_opening_message_answers(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, item: str
+) -> None:
+    chat = users[lang]
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    await chat.say(opening)
+    assert chat.text == getattr(hardware.questions[1], lang)  # straight to where to deliver it
+    await chat.say("B2-3F-12")
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject == hardware.title[lang] + {"en": ": ", "zh": "："}[lang] + item
+    assert opening in made.description and "B2-3F-12" in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "reason", "place", "keep"),
+    [
+        ("en", "because I need two screens for CAD", "Building B, 3rd floor, desk 12", False),
+        ("zh", "工作需要双屏", "B座3楼12号工位", False),
+        ("en", "next to Anna", "", True),
+        ("zh", "跟小王坐一起", "", True),
+    ],
+)
+async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
+    users: dict[str, Chat], seeded: Desk, lang: str, reason: str, place: str, keep: bool
+) -> None:
+    # "工作需要双屏" given as where to deliver a monitor became the delivery location. A question
+    # may say what an answer should contain (config.yml: a number or a word for a place).
+    chat = users[lang]
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    where = hardware.questions[1]
+    await chat.say(SAY[lang]["monitor"])
+    assert chat.text == getattr(where, lang)
+    await chat.say(reason)
+    assert chat.text == t(lang, "request.unsure", answer=reason, question=getattr(where, lang)) + t(
+        lang, "request.example", example=where.example[lang]
+    )
+    assert chat.payloads == ["/answer"]
+    assert await count(seeded, Ticket) == 0
+    await chat.say("/answer" if keep else place)  # "It's my answer", or a place
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    location = f"{getattr(where, lang)} {reason if keep else place}"
+    assert location in made.description.splitlines()
+    assert reason in made.description  # a questioned answer is never lost
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening", "early", "system", "level"),
+    [
+        ("en", "I need access to a shared folder", "read only", "Finance share", "Read only"),
+        ("zh", "我需要共享文件夹的权限", "只读就行", "财务共享盘", "只读"),
+    ],
+)
+async def test_an_answer_to_a_later_question_is_kept_for_it(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, early: str, system: str, level: str
+) -> None:
+    # "read only" typed at "which system?" became the system, and the next answer the level.
+    chat = users[lang]
+    access = next(r for r in seeded.settings.bot.requests if r.key == "access")
+    which, how, approver = access.questions
+    await chat.say(opening)
+    assert chat.text == getattr(which, lang)
+    await chat.say(early)
+    assert [r["text"] for r in chat.replies] == [t(lang, "request.noted", answer=early), getattr(which, lang)]
+    await chat.say(system)
+    assert chat.text == getattr(approver, lang)  # the level is known
+    await chat.say("maria.garcia@example.com")  # no language of its own: the labels stay Chinese
+    assert "REQ-1" in chat.text, chat.replies
+    lines = (await ticket(seeded, "REQ-1")).description.splitlines()
+    assert f"{getattr(which, lang)} {system}" in lines and f"{getattr(how, lang)} {level}" in lines
+
+
+async def test_an_unexpected_answer_is_questioned_once_only(users: dict[str, Chat], seeded: Desk) -> None:
+    chat = users["en"]
+    await chat.say(SAY["en"]["monitor"])
+    await chat.say("the usual")
+    assert chat.payloads == ["/answer"]
+    await chat.say("where I always sit")  # still no place: the user knows best
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert "where I always sit" in made.description and "the usual" in made.description
+
+
+def test_a_question_that_expects_an_unreadable_pattern_is_a_config_error() -> None:
+    from pydantic import ValidationError
+
+    from desk.settings import RequestQuestion
+
+    with pytest.raises(ValidationError, match="expect is not a regular expression"):
+        RequestQuestion(key="where", en="Where?", zh="哪里？", expect="floor(")
+    fits = RequestQuestion(
+        key="level", en="?", zh="？", expect=r"\bread", options=[{"en": "Admin", "zh": "管理员"}]
+    )
+    assert fits.expects("Read only") and fits.expects("我要管理员") and not fits.expects("write")
+
+
+async def test_an_option_is_named_by_whole_words_only(users: dict[str, Chat], seeded: Desk) -> None:
+    chat = users["en"]
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    await chat.say("I need a new mousepad for my keyboard tray")  # "keyboard" names an item, "mouse" does not
+    assert chat.text == hardware.questions[1].en
+    other = users["zh"]  # a fresh conversation
+    await other.say("I need a new mousepad")
+    assert other.text == hardware.questions[0].en
+    # Chinese has no spaces: a Latin name between Han characters is a whole word.
+    third = Chat(other.client, "li-web", name="李雷")
+    await third.say("我忘记了VPN密码，需要重置")
+    assert "REQ-1" in third.text, third.replies
+    assert (await ticket(seeded, "REQ-1")).subject.endswith("VPN")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_request_question_offers_its_usual_answers_as_buttons(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    access = next(r for r in seeded.settings.bot.requests if r.key == "access")
+    await chat.say(f"/request {access.key}")
+    await chat.say({"en": "the finance share", "zh": "财务部的共享文件夹"}[lang])
+    assert chat.text == getattr(access.questions[1], lang)
+    labels = [getattr(o, lang) for o in access.questions[1].options]
+    assert [b["title"] for b in chat.replies[-1]["buttons"]] == chat.payloads == labels
+    await chat.say("2")  # the second option, as an SMS user answers
+    assert chat.text == getattr(access.questions[2], lang)
+    await chat.say({"en": "my manager, boss@corp.example.com", "zh": "经理 boss@corp.example.com"}[lang])
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert f"{getattr(access.questions[1], lang)} {labels[1]}" in made.description
