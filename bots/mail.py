@@ -262,10 +262,7 @@ async def _open(turn: Turn, text: str) -> Ticket:
     kind = "request" if turn.parse.intent.name == "request_service" else "incident"
     category = await named_category(turn)
     if kind == "request" and category is None:
-        low = f"{subject} {text}".lower()
-        wanted = next(
-            (r for r in turn.desk.settings.bot.requests if any(k.lower() in low for k in r.keywords)), None
-        )
+        wanted = next((r for r in turn.desk.settings.bot.requests if r.named_in(f"{subject} {text}")), None)
         category = wanted.category if wanted is not None else None
     urgency = turn.parse.entity("urgency")
     if not subject and not text.strip():

@@ -16,16 +16,17 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, Turn, clauses, weight, without_clauses, without_greeting
+from bots.turn import Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
-from desk.catalog import find_category
+from desk.catalog import find_category, precise_category
 from desk.errors import NotFound
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
+from desk.textindex import mentions
 from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
 
 __all__ = [
@@ -90,6 +91,17 @@ def another_kind(path: str | None, other: str | None) -> bool:
     return bool(path and other and path.split("/")[0] != other.split("/")[0])
 
 
+def may_answer(path: str | None, article: str | None) -> bool:
+    """Whether an article filed under ``article`` may answer a problem of kind ``path``: the same
+    category, or one inside the other (a ``network`` article for a Wi-Fi problem), or either
+    unknown. Not a sibling: the VPN article does not answer "can't connect to the wifi", though
+    both are network problems (stricter than :func:`another_kind`, which judges whether a
+    message is a new problem at all)."""
+    if not path or not article:
+        return True
+    return path == article or path.startswith(article + "/") or article.startswith(path + "/")
+
+
 def snippet(body: str, size: int = 140) -> str:
     """An article's body on one line, cut to ``size`` characters."""
     flat = " ".join(body.split())
@@ -112,21 +124,24 @@ async def start_report(turn: Turn, text: str) -> None:
 
 
 async def named_category(turn: Turn) -> str | None:
-    """The path of the category the message names (``vpn`` → ``network/vpn``), if any."""
+    """The path of the category the message names, if any: the NLU's (``vpn`` → ``network/vpn``),
+    made precise by the keywords of the categories inside it (see
+    :func:`~desk.catalog.precise_category`)."""
     value = turn.parse.entity("category")
     if not value:
         return None
     try:
-        return (await find_category(turn.session, value)).path
+        category = await find_category(turn.session, value)
     except NotFound:
         return None
+    return await precise_category(turn.session, category, turn.text)
 
 
 async def relevant_articles(turn: Turn, text: str, category: str | None = None) -> list[Hit]:
     """The articles worth offering for ``text``: scoring at least ``bot.kb_min_score``, and none
     filed under another kind of problem than the one the user named (a printer article does not
-    answer "my keyboard is broken", whatever words they share); articles without a category are
-    always eligible. In the user's language when any is worth offering, else in any language
+    answer "my keyboard is broken", whatever words they share; see :func:`may_answer`);
+    articles without a category are always eligible. In the user's language when any is worth offering, else in any language
     ("wifi连不上" may be answered only in English)."""
     bot = turn.desk.settings.bot
     wanted = bot.kb_suggestions * 3 if category else bot.kb_suggestions  # room for the category cut
@@ -136,7 +151,7 @@ async def relevant_articles(turn: Turn, text: str, category: str | None = None) 
             h
             for h in hits
             if h.score >= bot.kb_min_score
-            and not another_kind(category, h.article.category.path if h.article.category else None)
+            and may_answer(category, h.article.category.path if h.article.category else None)
         ]
         if worth:
             return worth[: bot.kb_suggestions]
@@ -444,9 +459,8 @@ def _request_type(turn: Turn, key: str | None) -> RequestType | None:
 async def start_request(turn: Turn, text: str) -> None:
     """Begin a service request; the kind comes from the words used, or the user picks it."""
     turn.reset()
-    low = text.lower()
     category = turn.parse.entity("category")
-    kind = next((r for r in _request_types(turn) if any(k.lower() in low for k in r.keywords)), None)
+    kind = next((r for r in _request_types(turn) if r.named_in(text)), None)
     if kind is None and category:
         kind = next((r for r in _request_types(turn) if r.category and r.category.startswith(category)), None)
     if kind is None:
@@ -508,17 +522,7 @@ def _lang(turn: Turn) -> str:
 def _named_option(question: RequestQuestion, text: str) -> RequestOption | None:
     """The first of the question's options that ``text`` names: a whole word for Latin script
     ("mouse" is not in "mousepad", "VPN" is in "忘了VPN密码"), anywhere for Chinese."""
-    low = text.casefold()
-    for option in question.options:
-        for name in option.names():
-            name = name.casefold()
-            if (
-                name in low
-                if CJK.search(name)
-                else re.search(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", low)
-            ):
-                return option
-    return None
+    return next((o for o in question.options if any(mentions(text, name) for name in o.names())), None)
 
 
 def _pending(kind: RequestType, answers: dict[str, str]) -> RequestQuestion | None:

@@ -8,8 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.context import Desk
 from desk.errors import Conflict, InvalidInput, NotFound
 from desk.models import Category, Group
+from desk.textindex import mentions
 
-__all__ = ["create_category", "default_group_for", "desk_default_group", "find_category", "is_default_group"]
+__all__ = [
+    "create_category",
+    "default_group_for",
+    "desk_default_group",
+    "find_category",
+    "is_default_group",
+    "precise_category",
+]
 
 
 async def find_category(session: AsyncSession, key: str | int) -> Category:
@@ -38,6 +46,21 @@ async def find_category(session: AsyncSession, key: str | int) -> Category:
     if category is None:
         raise NotFound(f"no category {text!r}", code="unknown_category")
     return category
+
+
+async def precise_category(session: AsyncSession, category: Category, text: str) -> str:
+    """The path of ``category``, or of the one category inside it that ``text`` names by its
+    keywords: "can't connect to the wifi" is a network problem, and ``wifi`` a keyword of
+    ``network/wifi``. Of a chain named (``network/wifi/guest`` inside ``network/wifi``), the
+    deepest; with keywords of two branches ("the VPN and the wifi are down"), ``category``."""
+    rows = await session.execute(
+        select(Category.path, Category.keywords).where(
+            Category.active, Category.path.startswith(category.path + "/", autoescape=True)
+        )
+    )
+    named = [path for path, keywords in rows if any(mentions(text, str(k)) for k in keywords or [])]
+    deepest = [p for p in named if not any(q.startswith(p + "/") for q in named)]
+    return deepest[0] if len(deepest) == 1 else category.path
 
 
 async def default_group_for(session: AsyncSession, desk: Desk, category: Category | None) -> Group | None:

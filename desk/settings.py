@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from desk.calendar import Calendar, parse_duration
 from desk.errors import ConfigError
 from desk.rulespec import RuleSpec
+from desk.textindex import mentions
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -231,8 +232,7 @@ class RequestQuestion(_Section):
         """Whether ``answer`` looks like an answer: it matches ``expect`` or names an option."""
         if self.expect is None or re.search(self.expect, answer, re.IGNORECASE):
             return True
-        low = answer.casefold()
-        return any(name.casefold() in low for option in self.options for name in option.names())
+        return any(mentions(answer, name) for option in self.options for name in option.names())
 
 
 class RequestType(_Section):
@@ -243,6 +243,10 @@ class RequestType(_Section):
     category: str | None = None
     keywords: list[str] = Field(default_factory=list)
     questions: list[RequestQuestion] = Field(default_factory=list)
+
+    def named_in(self, text: str) -> bool:
+        """Whether ``text`` names this kind of request by one of its keywords."""
+        return any(mentions(text, keyword) for keyword in self.keywords)
 
     @field_validator("title")
     @classmethod

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_QUERY_TERMS", "fts5_query", "is_cjk", "query_terms", "terms", "tsquery"]
+__all__ = ["MAX_QUERY_TERMS", "fts5_query", "is_cjk", "mentions", "query_terms", "terms", "tsquery"]
 
 MAX_QUERY_TERMS = 24
 _MAX_WORD = 40  # longer runs are hashes, URLs and base64, not words anyone searches for
@@ -154,6 +154,29 @@ _STOP = frozenset(
 def is_cjk(term: str) -> bool:
     """Whether an index term is Chinese (a character bigram or a lone character)."""
     return bool(_CJK.match(term))
+
+
+_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
+_ENDING = "(?:s|es|d|ed|ing|er|ers)?"  # what :func:`mentions` lets follow a name
+
+
+def _fold(text: str) -> str:
+    return _HYPHEN.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name`` (a keyword, an option): in Latin script as whole words,
+    give or take an ending ("monitors", "installed", "shared"; but "lan" is not in "plan", "app"
+    not in "happy", "mouse" not in "mousepad"; "VPN" is in "忘了VPN密码"), anywhere in Chinese;
+    case, full-width forms and hyphens aside ("Wi-Fi" names "wifi", "read-only" "read only")."""
+    name = _fold(name).strip()
+    if not name:
+        return False
+    low = _fold(text)
+    if _CJK.search(name):
+        return name in low
+    words = r"\s*".join(re.escape(w) for w in name.split())  # "read only" is "read-only" too
+    return re.search(rf"(?<![a-z0-9]){words}{_ENDING}(?![a-z0-9])", low) is not None
 
 
 def _stem(word: str) -> str:

@@ -27,7 +27,7 @@ from desk.kb import (
 )
 from desk.kb_import import read_articles
 from desk.models import Article, KbTerm
-from desk.textindex import fts5_query, query_terms, terms
+from desk.textindex import fts5_query, mentions, query_terms, terms
 
 
 async def titles(desk: Desk, query: str, **kw: object) -> list[str]:
@@ -192,6 +192,28 @@ def test_terms_segment_chinese_and_fold_english() -> None:
     assert terms("Printers PRINTING printed") == ["printer", "print", "print"]
     assert terms("打印机") == ["打印", "印机"]
     assert terms("the VPN is down") == ["vpn", "down"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "named"),
+    [
+        ("two monitors please", "monitor", True),
+        ("the shared folder", "share", True),
+        ("Wi-Fi is down", "wifi", True),
+        ("ＶＰＮ断了", "vpn", True),
+        ("忘了VPN密码", "VPN", True),
+        ("无线网络连不上", "无线", True),
+        ("I'd be happy to", "app", False),
+        ("a new mousepad", "mouse", False),
+        ("the quarterly plan", "lan", False),
+        ("read the mail", "read only", False),
+        ("read-only, please", "read only", True),
+        ("Read only", "read only", True),
+        ("anything", "  ", False),
+    ],
+)
+def test_a_name_is_mentioned_as_whole_words_or_anywhere_in_chinese(text: str, name: str, named: bool) -> None:
+    assert mentions(text, name) is named
 
 
 def test_a_hyphenated_word_with_a_short_part_is_also_one_term() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from bots.wiring import Runtime, start_background
 from channels.base import Address, Inbound
 from desk.agents import create_agent, find_agent, find_group
+from desk.catalog import find_category, precise_category
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
 from desk.handoff import queue_conversation, take_over
@@ -252,6 +253,28 @@ async def test_the_default_group_is_named_in_any_case_in_every_line(seeded: Desk
     async with seeded.session() as s:
         conversation = await s.get(Conversation, conversation_id)
         assert conversation is not None and conversation.agent_id == (await find_agent(s, TOM)).id
+
+
+@pytest.mark.parametrize(
+    ("named", "text", "precise"),
+    [
+        ("network", "can't connect to the Wi-Fi", "network/wifi"),
+        ("network", "无线网络连不上", "network/wifi"),
+        ("network", "the VPN and the wifi are both down", "network"),  # two branches: no guess
+        ("network", "the internet is slow", "network"),  # only the category's own keyword
+        ("hardware", "my notebooks fan is loud", "hardware/laptop"),
+        ("network/vpn", "remote access over the wifi", "network/vpn"),  # nothing inside it
+        ("accounts", "I want to plan a new account", "accounts"),  # "plan" is not "lan"
+    ],
+)
+async def test_keywords_make_the_category_read_from_a_message_precise(
+    seeded: Desk, named: str, text: str, precise: str
+) -> None:
+    async with seeded.session() as s:
+        assert await precise_category(s, await find_category(s, named), text) == precise
+        wifi = await find_category(s, "network/wifi")
+        wifi.active = False  # a retired category is not chosen
+        assert await precise_category(s, await find_category(s, "network"), "wifi is down") == "network"
 
 
 async def test_a_handed_off_ticket_goes_with_its_conversation_and_taking_it_over_acknowledges(

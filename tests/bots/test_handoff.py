@@ -174,7 +174,7 @@ async def test_asking_for_a_person_midway_keeps_what_was_said_so_far(
     made = await ticket(seeded, "INC-1")
     assert made.description.startswith(SAY[lang]["battery"])
     assert (ask in made.description) == (lang == "en")  # a bare "转人工" adds nothing to read
-    assert made.category.path == "hardware"
+    assert made.category.path == "hardware/laptop"  # "laptop" / "笔记本": which hardware
     async with seeded.session() as s:
         linked = list(await s.scalars(select(Message.text).where(Message.ticket_id == made.id)))
     assert SAY[lang]["battery"] in linked and ask in linked

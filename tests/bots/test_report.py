@@ -143,6 +143,26 @@ async def test_articles_of_another_category_than_the_one_named_are_not_offered(
     assert chat.text == t(lang, "ask.urgency")
 
 
+async def test_an_article_on_a_sibling_category_is_not_offered(ann: Chat, seeded: Desk) -> None:
+    said = "can't connect to the wifi"
+    async with seeded.session() as s:
+        # The search alone would offer the VPN article too, and above kb_min_score ("connect").
+        hits = await search_articles(s, said, language="en")
+    paths = [h.article.category.path for h in hits if h.score >= seeded.settings.bot.kb_min_score]  # type: ignore[union-attr]
+    assert paths[:2] == ["network/wifi", "network/vpn"]
+    await ann.say(said)  # a Wi-Fi problem: the NLU reads "network", the keyword "wifi" says which
+    offered = [p for p in ann.payloads if p.startswith("/solved ")]
+    async with seeded.session() as s:
+        kinds = [(await s.get(Article, int(p.split()[1]))).category.path for p in offered]  # type: ignore[union-attr]
+    assert kinds == ["network/wifi"]
+    await ann.say("/not_solved")
+    await ann.say("/urgency high")
+    if ann.text == t("en", "ask.description"):
+        await ann.say("since this morning, on the 3rd floor")
+    made = await ticket(seeded, "INC-1")
+    assert made.category.path == "network/wifi"
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_not_solved_asks_only_what_is_missing_then_opens_a_ticket(
     users: dict[str, Chat], seeded: Desk, lang: str

@@ -219,13 +219,20 @@ def test_a_question_that_expects_an_unreadable_pattern_is_a_config_error() -> No
     assert fits.expects("Read only") and fits.expects("我要管理员") and not fits.expects("write")
 
 
+async def test_a_kind_of_request_is_named_by_whole_words(users: dict[str, Chat], seeded: Desk) -> None:
+    chat = users["en"]
+    await chat.say("I'd be happy to get a second monitor")  # "app" (software) is not in "happy"
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    assert chat.text == hardware.questions[1].en  # a hardware request, its item named
+
+
 async def test_an_option_is_named_by_whole_words_only(users: dict[str, Chat], seeded: Desk) -> None:
     chat = users["en"]
     hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
     await chat.say("I need a new mousepad for my keyboard tray")  # "keyboard" names an item, "mouse" does not
     assert chat.text == hardware.questions[1].en
     other = users["zh"]  # a fresh conversation
-    await other.say("I need a new mousepad")
+    await other.say("new hardware please: a mousepad")
     assert other.text == hardware.questions[0].en
     # Chinese has no spaces: a Latin name between Han characters is a whole word.
     third = Chat(other.client, "li-web", name="李雷")
