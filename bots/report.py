@@ -16,7 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import Turn, clauses, weight, without_clauses, without_greeting
+from bots.turn import CJK, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import find_category, precise_category
@@ -91,6 +91,9 @@ def another_kind(path: str | None, other: str | None) -> bool:
     return bool(path and other and path.split("/")[0] != other.split("/")[0])
 
 
+_LATIN = re.compile(r"[A-Za-z]{2,}")  # a word in Latin script (a lone "A12" desk is not one)
+
+
 def may_answer(path: str | None, article: str | None) -> bool:
     """Whether an article filed under ``article`` may answer a problem of kind ``path``: the same
     category, or one inside the other (a ``network`` article for a Wi-Fi problem), or either
@@ -140,17 +143,21 @@ async def named_category(turn: Turn) -> str | None:
 async def relevant_articles(turn: Turn, text: str, category: str | None = None) -> list[Hit]:
     """The articles worth offering for ``text``: scoring at least ``bot.kb_min_score``, and none
     filed under another kind of problem than the one the user named (a printer article does not
-    answer "my keyboard is broken", whatever words they share; see :func:`may_answer`);
-    articles without a category are always eligible. In the user's language when any is worth offering, else in any language
-    ("wifi连不上" may be answered only in English)."""
+    answer "my keyboard is broken", whatever words they share; see :func:`may_answer`); articles
+    without a category are always eligible. In the user's language when any is worth offering,
+    else in another whose script the message uses ("wifi连不上" may be answered only in English;
+    a Chinese article that matches "my outlook is not syncing" on "Outlook" alone is not one an
+    English speaker can read)."""
     bot = turn.desk.settings.bot
     wanted = bot.kb_suggestions * 3 if category else bot.kb_suggestions  # room for the category cut
+    readable = {turn.lang, *(["zh"] if CJK.search(text) else []), *(["en"] if _LATIN.search(text) else [])}
     for language in dict.fromkeys((turn.lang, None)):
         hits = await search_articles(turn.session, text, language=language, limit=wanted)
         worth = [
             h
             for h in hits
             if h.score >= bot.kb_min_score
+            and h.article.language in readable
             and may_answer(category, h.article.category.path if h.article.category else None)
         ]
         if worth:

@@ -91,6 +91,22 @@ async def test_an_answer_only_in_another_language_is_offered_when_none_in_the_us
     assert t("zh", "kb.intro") in chat.text and "Teams camera not detected" in chat.text, chat.replies
 
 
+async def test_an_article_in_a_script_the_message_does_not_use_is_not_offered(
+    users: dict[str, Chat], seeded: Desk
+) -> None:
+    async with seeded.session() as s:
+        await create_article(
+            s, seeded, title="Teams 会议没有声音", body="在 Teams 设置里选择正确的扬声器。",
+            tags=["teams", "声音"], language="zh",
+        )  # fmt: skip
+        # The search would offer it: "Teams" is the message's one rare word.
+        hits = await search_articles(s, "Teams has no sound", language=None)
+    assert hits[0].article.title == "Teams 会议没有声音" and hits[0].score >= seeded.settings.bot.kb_min_score
+    chat = users["en"]
+    await chat.say("Teams has no sound")
+    assert t("en", "kb.intro") not in chat.text and "会议" not in chat.text, chat.replies
+
+
 @pytest.mark.parametrize(("lang", "yes"), [("en", "yes that worked, thanks"), ("zh", "好了，解决了，谢谢")])
 async def test_solved_after_several_articles_is_a_deflection_crediting_none(
     users: dict[str, Chat], seeded: Desk, lang: str, yes: str
