@@ -96,13 +96,17 @@ class Understanding:
         short = [c for c in parts[:_MOST_CLAUSES] if weight(c) <= _LONGEST_ASK]
         # At once: with the Rasa backend each clause is a request to the Rasa server.
         parses = await asyncio.gather(*(parse_of(c) for c in short))
-        if parse.intent.name != "talk_to_human":
-            ask = next(
-                (p for p in parses if p.intent.name == "talk_to_human" and p.intent.confidence >= _ASKS), None
-            )
-            if ask is None:
-                return parse, ()
+        ask = next(
+            (p for p in parses if p.intent.name == "talk_to_human" and p.intent.confidence >= _ASKS), None
+        )
+        if ask is not None and (
+            parse.intent.name != "talk_to_human" or parse.intent.confidence < ask.intent.confidence
+        ):
+            # Read whole, "VPN keeps dropping. Can I talk to an agent?" may be an ask at only
+            # 0.56, which the bot would question; the clause says it at 1.0.
             parse = replace(parse, intent=ask.intent, intent_ranking=ask.intent_ranking)
+        elif parse.intent.name != "talk_to_human":
+            return parse, ()
         asides = (
             c
             for c, p in zip(short, parses, strict=True)

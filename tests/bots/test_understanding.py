@@ -55,6 +55,15 @@ async def test_a_person_mentioned_or_declined_is_no_ask(understanding: Understan
     assert (await understanding.parse(said)).intent.name != "talk_to_human"
 
 
+async def test_a_clause_that_asks_for_a_person_outweighs_a_doubtful_whole(
+    understanding: Understanding,
+) -> None:
+    said = "VPN keeps dropping. Can I talk to an agent?"
+    whole = await understanding.parse(said, by_clause=False)
+    assert whole.intent.name == "talk_to_human" and whole.intent.confidence < 0.6  # the bot would ask
+    assert (await understanding.parse(said)).intent.confidence >= 0.9
+
+
 async def test_a_mail_is_read_whole(understanding: Understanding) -> None:
     said = "Could you install Visio on my laptop? Please call me back when done."
     assert (await understanding.parse(said)).intent.name == "talk_to_human"
