@@ -13,6 +13,7 @@ from bots.report import (
     FINISHED,
     WORDY,
     another_kind,
+    draft_category,
     named_category,
     open_follow_up,
     open_for_handoff,
@@ -285,13 +286,18 @@ async def survey_answer(turn: Turn, ref: str, score: int | None, text: str) -> N
 async def handoff(turn: Turn, reason: str) -> None:
     """Move the conversation to the human queue with a ticket linked; tell the user when. The
     conversation's open ticket is the one, unless the message names a problem of another kind
-    with its ask ("整个部门都上不了网，转人工" right after a printer ticket): that gets its own."""
+    with its ask ("整个部门都上不了网，转人工" right after a printer ticket), or the ask comes
+    while a report of another kind is being written ("VPN连不上" at its articles, then "转人工"):
+    that problem gets its own."""
     ticket = await linked_ticket(turn)
-    if (
-        ticket is not None
-        and turn.asides
-        and without_clauses(turn.text, turn.asides)
-        and another_kind(await named_category(turn), ticket.category.path if ticket.category else None)
+    kind = ticket.category.path if ticket is not None and ticket.category else None
+    if ticket is not None and (
+        another_kind(draft_category(turn), kind)
+        or (
+            turn.asides
+            and without_clauses(turn.text, turn.asides)
+            and another_kind(await named_category(turn), kind)
+        )
     ):
         ticket = None
     if ticket is None:

@@ -120,6 +120,9 @@ async def test_a_problem_and_an_ask_for_a_person_in_one_message_hands_off_to_the
         # A problem of another kind with the ask: its own ticket, filed under its own group.
         ("zh", "整个部门都上不了网，转人工", "INC-2"),
         ("en", "the VPN keeps dropping, get me a human", "INC-2"),
+        # Or reported first, the ask coming while it is being written (at its articles).
+        ("zh", "VPN连不上|转人工", "INC-2"),
+        ("en", "can't connect to the wifi|get me a human", "INC-2"),
         # More about the same kind of problem: the conversation's ticket.
         ("en", "the printer still won't print, get me a human", "INC-1"),
     ],
@@ -129,7 +132,8 @@ async def test_an_ask_for_a_person_about_another_problem_files_that_problem(
 ) -> None:
     chat = users[lang]
     assert await open_printer_ticket(chat, lang) == "INC-1"
-    await chat.say(then)
+    for said in then.split("|"):
+        await chat.say(said)
     assert ref in chat.text, chat.replies
     async with seeded.session() as s:
         conversation = await s.scalar(select(Conversation))
