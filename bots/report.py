@@ -16,7 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, Turn, clauses, weight, without_clauses, without_greeting
+from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import find_category, precise_category
@@ -91,9 +91,6 @@ def another_kind(path: str | None, other: str | None) -> bool:
     return bool(path and other and path.split("/")[0] != other.split("/")[0])
 
 
-_LATIN = re.compile(r"[A-Za-z]{2,}")  # a word in Latin script (a lone "A12" desk is not one)
-
-
 def may_answer(path: str | None, article: str | None) -> bool:
     """Whether an article filed under ``article`` may answer a problem of kind ``path``: the same
     category, or one inside the other (a ``network`` article for a Wi-Fi problem), or either
@@ -150,7 +147,11 @@ async def relevant_articles(turn: Turn, text: str, category: str | None = None) 
     English speaker can read)."""
     bot = turn.desk.settings.bot
     wanted = bot.kb_suggestions * 3 if category else bot.kb_suggestions  # room for the category cut
-    readable = {turn.lang, *(["zh"] if CJK.search(text) else []), *(["en"] if _LATIN.search(text) else [])}
+    readable = {
+        turn.lang,
+        *(["zh"] if CJK.search(text) else []),
+        *(["en"] if LATIN_WORD.search(text) else []),
+    }
     for language in dict.fromkeys((turn.lang, None)):
         hits = await search_articles(turn.session, text, language=language, limit=wanted)
         worth = [

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.dialogue import respond
 from bots.mail import record_bounce
-from bots.turn import CJK, TEMPLATES, Turn
+from bots.turn import CJK, LATIN_WORD, TEMPLATES, Turn
 from bots.understanding import Understanding
 from channels.base import Inbound, Outbound
 from desk.context import Actor, Desk
@@ -36,7 +36,6 @@ from nlu import detect_language
 __all__ = ["BotRouter"]
 
 log = logging.getLogger(__name__)
-_WORD = re.compile(r"[A-Za-z]{2,}")
 _KEY = re.compile(r"^[\w-]+$", re.ASCII)
 _ADDRESSES = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+", re.IGNORECASE)  # e-mail addresses, links
 _REMIND_AFTER = timedelta(minutes=10)  # a user waiting for a person hears where they stand this often
@@ -96,7 +95,7 @@ class BotRouter:
             return fallback
         if CJK.search(text):
             return "zh"
-        if known and len(_WORD.findall(text)) < 3:
+        if known and len(LATIN_WORD.findall(text)) < 3:
             return known
         return detect_language(text)
 

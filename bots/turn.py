@@ -16,11 +16,22 @@ from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
 from nlu import Parse
 
-__all__ = ["CJK", "TEMPLATES", "Turn", "clauses", "weight", "without_clauses", "without_greeting"]
+__all__ = [
+    "CJK",
+    "LATIN_WORD",
+    "TEMPLATES",
+    "Turn",
+    "clauses",
+    "weight",
+    "without_clauses",
+    "without_greeting",
+]
 
 TEMPLATES = Templates(Path(__file__).parent / "locales")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 """A Chinese (CJK unified ideograph) character."""
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+"""A word in Latin script (a lone letter, as in desk "A12", is not one)."""
 
 # A greeting that opens a message: Latin ones only when punctuation or a sentence follows them
 # ("hello, my...", "hi team! ...", "hey I can't..."), not "hi-res screen" or "Hello Kitty stickers".
