@@ -5,8 +5,8 @@ notifications every three seconds, whether anything had changed or not. Now one 
 process reads a fingerprint of the desk's live data (the newest message, ticket event and
 notification, the latest change to a conversation and the latest delivery attempt: five index
 lookups) every ``interval`` seconds while someone is listening, and wakes every listener when it
-moves; the consoles then ask for what they show. It works across processes and on both databases, since
-it reads the database rather than this process's own writes.
+moves; the consoles then ask for what they show. It works across processes and on both
+databases, since it reads the database rather than this process's own writes.
 """
 
 from __future__ import annotations
