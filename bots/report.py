@@ -19,8 +19,7 @@ from sqlalchemy import select, update
 from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
-from desk.catalog import find_category, precise_category
-from desk.errors import NotFound
+from desk.catalog import category_named, precise_category, problem_category
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
@@ -124,17 +123,16 @@ async def start_report(turn: Turn, text: str) -> None:
 
 
 async def named_category(turn: Turn) -> str | None:
-    """The path of the category the message names, if any: the NLU's (``vpn`` → ``network/vpn``),
-    made precise by the keywords of the categories inside it (see
-    :func:`~desk.catalog.precise_category`)."""
-    value = turn.parse.entity("category")
-    if not value:
-        return None
-    try:
-        category = await find_category(turn.session, value)
-    except NotFound:
-        return None
-    return await precise_category(turn.session, category, turn.text)
+    """The path of the category the message is about, if it names any: each the NLU reads
+    (``vpn`` → ``network/vpn``) made precise by the keywords of the categories inside it (see
+    :func:`~desk.catalog.precise_category`), then the one the problem is about when it names
+    several (see :func:`~desk.catalog.problem_category`)."""
+    paths = []
+    for value in dict.fromkeys(e.value for e in turn.parse.entities if e.entity == "category"):
+        category = await category_named(turn.session, value)
+        if category is not None:
+            paths.append(await precise_category(turn.session, category, turn.text))
+    return problem_category(paths, turn.desk.settings.bot.device_categories)
 
 
 async def relevant_articles(turn: Turn, text: str, category: str | None = None) -> list[Hit]:

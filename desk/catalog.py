@@ -11,12 +11,14 @@ from desk.models import Category, Group
 from desk.textindex import mentions
 
 __all__ = [
+    "category_named",
     "create_category",
     "default_group_for",
     "desk_default_group",
     "find_category",
     "is_default_group",
     "precise_category",
+    "problem_category",
 ]
 
 
@@ -46,6 +48,36 @@ async def find_category(session: AsyncSession, key: str | int) -> Category:
     if category is None:
         raise NotFound(f"no category {text!r}", code="unknown_category")
     return category
+
+
+async def category_named(session: AsyncSession, value: str) -> Category | None:
+    """The active category a name from the NLU stands for: by path or name as
+    :func:`find_category` finds it, else the shallowest whose keywords include it (the NLU's
+    ``account`` is the demo's ``accounts``; a desk whose tree has other names links them so)."""
+    try:
+        category = await find_category(session, value)
+    except NotFound:
+        category = None
+    if category is not None and category.active:
+        return category
+    rows = await session.scalars(select(Category).where(Category.active).order_by(func.length(Category.path)))
+    wanted = value.strip().casefold()
+    return next((c for c in rows if any(str(k).strip().casefold() == wanted for k in c.keywords or [])), None)
+
+
+def problem_category(paths: list[str], devices: list[str]) -> str | None:
+    """Of the category paths a message names, in the order it names them, the one the problem is
+    about: the most precise of a chain (``network/wifi`` over ``network``); one not under
+    ``devices``, where a problem shows rather than what fails ("my laptop can't connect to the
+    VPN" is about the VPN); of several left, the first named."""
+
+    def inside(path: str, other: str) -> bool:
+        return path == other or path.startswith(other + "/")
+
+    named = list(dict.fromkeys(paths))
+    deepest = [p for p in named if not any(q != p and inside(q, p) for q in named)]
+    failing = [p for p in deepest if not any(inside(p, d.strip().lower()) for d in devices)]
+    return next(iter(failing or deepest), None)
 
 
 async def precise_category(session: AsyncSession, category: Category, text: str) -> str:

@@ -267,6 +267,10 @@ class BotSettings(_Section):
     """Below this confidence, a message that would start something (report, request, status, a
     person) is answered with those choices, most likely first, instead of a guess (0: never)."""
     similar_ticket_ratio: int = Field(default=70, ge=0, le=100)
+    device_categories: list[str] = Field(default_factory=lambda: ["hardware"])
+    """Categories (with what is inside them) of where a problem shows rather than what fails: a
+    message that names one of these and another category ("my laptop can't connect to the VPN")
+    is filed under the other."""
     requests: list[RequestType] = Field(default_factory=list)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bots.wiring import Runtime, start_background
 from channels.base import Address, Inbound
 from desk.agents import create_agent, find_agent, find_group
-from desk.catalog import find_category, precise_category
+from desk.catalog import category_named, find_category, precise_category, problem_category
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
 from desk.handoff import queue_conversation, take_over
@@ -275,6 +275,38 @@ async def test_keywords_make_the_category_read_from_a_message_precise(
         wifi = await find_category(s, "network/wifi")
         wifi.active = False  # a retired category is not chosen
         assert await precise_category(s, await find_category(s, "network"), "wifi is down") == "network"
+
+
+@pytest.mark.parametrize(
+    ("named", "about"),
+    [
+        (["hardware/laptop", "network/wifi"], "network/wifi"),  # "my laptop can't connect to the wifi"
+        (["email", "hardware"], "email"),  # "outlook keeps crashing on my laptop"
+        (["network", "network/wifi"], "network/wifi"),  # a chain: the most precise
+        (["network/wifi", "network"], "network/wifi"),
+        (["printer", "network/wifi"], "printer"),  # two kinds, neither a device: the first named
+        (["hardware/laptop", "hardware"], "hardware/laptop"),  # only devices: the most precise
+        (["hardware", "printer", "hardware"], "printer"),
+        ([], None),
+    ],
+)
+def test_a_message_naming_several_categories_is_about_the_one_that_fails(
+    named: list[str], about: str | None
+) -> None:
+    assert problem_category(named, ["Hardware "]) == about
+    if named and named[0] == "hardware/laptop":
+        assert problem_category(named, []) == "hardware/laptop"  # no devices configured: the first
+
+
+async def test_the_nlus_name_for_a_category_may_be_one_of_its_keywords(seeded: Desk) -> None:
+    async with seeded.session() as s:
+        found = [await category_named(s, name) for name in ("vpn", "Network/VPN", "account", "nothing")]
+        assert [c.path if c else None for c in found] == ["network/vpn", "network/vpn", "accounts", None]
+        accounts = await find_category(s, "accounts")
+        accounts.active = False  # a retired category stands for nothing, by name or by keyword
+        await s.flush()
+        assert await category_named(s, "account") is None
+        assert await category_named(s, "accounts") is None
 
 
 async def test_a_handed_off_ticket_goes_with_its_conversation_and_taking_it_over_acknowledges(

@@ -179,6 +179,34 @@ async def test_an_article_on_a_sibling_category_is_not_offered(ann: Chat, seeded
     assert made.category.path == "network/wifi"
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "path", "group"),
+    [
+        ("en", "my laptop can't connect to the wireless network", "network/wifi", "Network"),
+        ("zh", "笔记本连不上无线网络", "network/wifi", "Network"),
+        ("en", "outlook keeps crashing on my laptop", "email", "Applications"),
+        ("en", "my account is locked, I can't log in", "accounts/password-reset", "Service Desk"),
+    ],
+)
+async def test_the_ticket_is_about_what_fails_not_the_device_it_shows_on(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, path: str, group: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)  # the NLU reads the device first ("laptop": hardware), then what fails
+    offered = [p for p in chat.payloads if p.startswith("/solved ")]
+    async with seeded.session() as s:
+        kinds = {(await s.get(Article, int(p.split()[1]))).category.path for p in offered}  # type: ignore[union-attr]
+    assert kinds <= {path}, kinds  # no laptop articles beside the Wi-Fi one
+    if offered:
+        await chat.say("/not_solved")
+    assert chat.text == t(lang, "ask.urgency")  # the category is known: not asked
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert (made.category.path, made.group.name if made.group else None) == (path, group)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_not_solved_asks_only_what_is_missing_then_opens_a_ticket(
     users: dict[str, Chat], seeded: Desk, lang: str
