@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import Turn
+from bots.turn import Turn, weight
 from channels.base import Button
 from desk.models import Message
 from nlu import OOS_INTENT, IntentScore, Parse
@@ -27,6 +27,7 @@ __all__ = ["respond"]
 log = logging.getLogger(__name__)
 
 _CHATTER = {"out_of_scope", OOS_INTENT}
+_DETAIL = 20  # weighted characters: words the model cannot place that say this much are a detail
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
 # Questions answered in the user's own words, where a new problem can be mistaken for the answer.
@@ -204,8 +205,8 @@ async def _urgency(turn: Turn, arg: str) -> bool:
 
 @_command("add")
 async def _add(turn: Turn, arg: str) -> bool:
-    if not arg:
-        return False
+    if not arg or not turn.state.get("draft", {}).get("text"):
+        return False  # nothing waits to be added: a stale button
     await report.add_to_existing(turn, arg)
     return True
 
@@ -421,12 +422,18 @@ def _unsure(turn: Turn) -> bool:
     )
 
 
-def _clarify(turn: Turn, text: str) -> None:
-    """The menu's choices, the likeliest first; the message waits in the state for the answer."""
+async def _clarify(turn: Turn, text: str) -> None:
+    """The menu's choices, the likeliest first, after adding it to the ticket being discussed
+    when there is one ("尽快" right after a request, read as a report at 0.46); the message
+    waits in the state for the answer."""
     ranked = [i.name for i in turn.parse.intent_ranking if i.name in _CLARIFIES]
     order = list(dict.fromkeys([*ranked, *_CLARIFIES]))
+    buttons = [turn.button(_CLARIFIES[name], f"/meant {name}") for name in order]
+    if (ticket := await followup.linked_ticket(turn)) is not None:
+        turn.state["draft"] = {"text": text.strip()}  # what "Add to ..." adds
+        buttons.insert(0, turn.button("dup.add", f"/add {ticket.ref}", ref=ticket.ref))
     turn.state["unsure"] = {"text": text, "parse": turn.parse.to_rasa(), "asides": list(turn.asides)}
-    turn.say(turn.t("clarify"), [turn.button(_CLARIFIES[name], f"/meant {name}") for name in order])
+    turn.say(turn.t("clarify"), buttons)
 
 
 @_command("meant")
@@ -448,23 +455,32 @@ async def _intent(turn: Turn, text: str) -> None:
         await _late_rating(turn, text)  # "4" on SMS after the desk asked for a rating
         return
     if intent in _CHATTER:
-        ticket = await followup.linked_ticket(turn)
-        if ticket is not None and intent == OOS_INTENT and len(text.strip()) >= 20:
-            await followup.add_info(turn, text)  # more detail on the ticket being discussed
-            return
-        turn.state["misses"] = turn.state.get("misses", 0) + 1
-        if turn.state["misses"] >= turn.desk.settings.bot.misunderstandings_before_handoff:
-            turn.state["misses"] = 0
-            await followup.handoff(turn, "the bot did not understand twice in a row")
-            return
-        key = "oos" if intent == "out_of_scope" else "misunderstood"
-        turn.say(turn.t(key), turn.menu())
+        await _not_understood(turn, intent, text)
         return
     turn.state["misses"] = 0
     if _unsure(turn):
-        _clarify(turn, text)
+        await _clarify(turn, text)
         return
     await _act(turn, intent, text)
+
+
+async def _not_understood(turn: Turn, intent: str, text: str) -> None:
+    """Chatter, or words the model cannot place. With a ticket being discussed, words it cannot
+    place are more about it: added when they say enough, else offered to add ("工作需要")."""
+    ticket = await followup.linked_ticket(turn)
+    if ticket is not None and intent == OOS_INTENT:
+        if weight(text.strip()) >= _DETAIL:
+            await followup.add_info(turn, text)
+            return
+        if report.offer_detail(turn, ticket, text):
+            return
+    turn.state["misses"] = turn.state.get("misses", 0) + 1
+    if turn.state["misses"] >= turn.desk.settings.bot.misunderstandings_before_handoff:
+        turn.state["misses"] = 0
+        await followup.handoff(turn, "the bot did not understand twice in a row")
+        return
+    key = "oos" if intent == "out_of_scope" else "misunderstood"
+    turn.say(turn.t(key), turn.menu())
 
 
 async def _act(turn: Turn, intent: str, text: str) -> None:
@@ -498,7 +514,16 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
             await followup.reopen(turn)
     elif intent in ("affirm", "deny", "kb_helpful", "kb_not_helpful"):
         fixed = intent in ("affirm", "kb_helpful")
-        if not await followup.confirm(turn, None, fixed=fixed):
+        if await followup.confirm(turn, None, fixed=fixed):
+            return
+        # Not an answer to anything: "helped" with no article offered ("急用" read as kb_helpful
+        # at 0.71, "needed for work" at 0.37), or a doubtful yes or no, may be more about the
+        # ticket being discussed.
+        doubtful = (
+            intent.startswith("kb_") or turn.parse.intent.confidence < turn.desk.settings.bot.clarify_below
+        )
+        ticket = await followup.linked_ticket(turn) if doubtful else None
+        if ticket is None or not report.offer_detail(turn, ticket, text):
             turn.say(turn.t("help"), turn.menu())
     elif intent == "rate":
         turn.say(turn.t("thanks"))

@@ -41,6 +41,7 @@ __all__ = [
     "kb_verdict",
     "more_at_articles",
     "named_category",
+    "offer_detail",
     "open_for_handoff",
     "open_ticket",
     "relevant_articles",
@@ -62,6 +63,7 @@ URGENCY = {
 WORDY = 25  # weighted characters: shorter descriptions get one request for detail
 _RECENT = timedelta(minutes=15)  # a report this soon after the conversation's last ticket may be about it
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
+_A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok" or "?" is not
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
 
@@ -323,6 +325,20 @@ async def continue_report(turn: Turn) -> None:
     await _open_ticket(turn, draft)
 
 
+def offer_detail(turn: Turn, ticket: Ticket, text: str) -> bool:
+    """Ask whether ``text``, which the bot cannot place, is more about ``ticket`` (an open
+    ticket this conversation is about): "工作需要" or "asap please" right after a request is
+    filed. True when asked; "Add to ..." adds it, and the menu is there for anything else. Too
+    little to be a detail ("ok", "?") is not asked about."""
+    if weight(text.strip()) < _A_DETAIL:
+        return False
+    turn.reset()
+    turn.state["draft"] = {"text": text.strip()}  # what "Add to ..." adds
+    add = turn.button("dup.add", f"/add {ticket.ref}", ref=ticket.ref)
+    turn.say(turn.t("info.offer", ref=ticket.ref, text=snippet(text, 60)), [add, *turn.menu()])
+    return True
+
+
 def _offer_to_add(turn: Turn, ticket: Ticket) -> None:
     turn.state["step"] = "dup"
     buttons = [turn.button("dup.add", f"/add {ticket.ref}", ref=ticket.ref), turn.button("dup.new", "/new")]
@@ -469,6 +485,9 @@ async def start_request(turn: Turn, text: str) -> None:
     kind = next((r for r in _request_types(turn) if r.named_in(text)), None)
     if kind is None and category:
         kind = next((r for r in _request_types(turn) if r.category and r.category.startswith(category)), None)
+    recent = await _just_opened(turn, {}) if kind is None and not category else None
+    if recent is not None and offer_detail(turn, recent, text):  # "asap please" right after a request
+        return
     if kind is None:
         turn.state.update(flow="request", step="choose", since=turn.message.id)
         buttons = [

@@ -443,6 +443,42 @@ async def test_giving_up_a_report_or_request_before_its_ticket_opens_none(
 
 
 @pytest.mark.parametrize(
+    ("lang", "detail", "doubtful", "unclear"),
+    [("en", "needed for work", "asap please", "for the new hire"), ("zh", "工作需要", "急用", "尽快")],
+)
+async def test_words_the_bot_cannot_place_after_a_request_are_offered_to_it(
+    users: dict[str, Chat], seeded: Desk, lang: str, detail: str, doubtful: str, unclear: str
+) -> None:
+    # "工作需要" right after REQ-1 was "not understood", "asap please" started another request,
+    # and "急用" (read as "that article helped") got the help menu.
+    chat = users[lang]
+    await chat.say("/request hardware")
+    await chat.say(chat.payloads[0])
+    while "REQ-1" not in chat.text:
+        await chat.say(SAY[lang]["detail"])
+    for said in (detail, doubtful):
+        await chat.say(said)
+        assert chat.text == t(lang, "info.offer", ref="REQ-1", text=said), chat.replies
+        assert chat.payloads == ["/add REQ-1", "/report", "/request", "/status", "/human"]
+    await chat.say("/add REQ-1")  # only the last is added: the other was left unanswered
+    assert chat.text == t(lang, "info.added", ref="REQ-1")
+    await chat.say("/add REQ-1")  # nothing waits to be added now
+    assert t(lang, "button.stale") in chat.text
+    await chat.say(unclear)  # read as a new request (0.74), or half as a report (0.46): adding comes first
+    assert chat.payloads[0] == "/add REQ-1", chat.replies
+    await chat.say("/add REQ-1")
+    await chat.say("ok")  # too little to be a detail
+    assert t(lang, "info.offer", ref="REQ-1", text="ok") not in chat.text
+    request = await ticket(seeded, "REQ-1")
+    async with seeded.session() as s:  # the chat lines join the ticket; what was added is a comment too
+        added = await s.scalars(
+            select(Message.text).where(Message.ticket_id == request.id, Message.conversation_id.is_(None))
+        )
+    assert sorted(added) == sorted([doubtful, unclear])
+    assert await count(seeded, Ticket) == 1
+
+
+@pytest.mark.parametrize(
     ("lang", "more", "other"),
     [
         ("en", "my old laptop is too slow to run CAD", "my vpn won't connect either"),
