@@ -27,6 +27,18 @@ __all__ = ["respond"]
 log = logging.getLogger(__name__)
 
 _CHATTER = {"out_of_scope", OOS_INTENT}
+# What a reply to an agent's update may be read as ("yes it works now" as kb_helpful, "still
+# broken" as report_problem): not a greeting, a status or cancel, or an ask for a person.
+_ANSWERS = {
+    "report_problem",
+    "request_service",
+    "add_info",
+    "affirm",
+    "deny",
+    "kb_helpful",
+    "kb_not_helpful",
+    OOS_INTENT,
+}
 _DETAIL = 20  # weighted characters: words the model cannot place that say this much are a detail
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
@@ -451,6 +463,9 @@ async def _meant(turn: Turn, intent: str) -> bool:
 
 async def _intent(turn: Turn, text: str) -> None:
     intent = turn.parse.intent.name
+    if intent in _ANSWERS and await _answers_agent(turn):
+        await followup.add_info(turn, text)
+        return
     if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:
         await _late_rating(turn, text)  # "4" on SMS after the desk asked for a rating
         return
@@ -462,6 +477,22 @@ async def _intent(turn: Turn, text: str) -> None:
         await _clarify(turn, text)
         return
     await _act(turn, intent, text)
+
+
+async def _answers_agent(turn: Turn) -> bool:
+    """Whether the message answers an agent's update on an open ticket, delivered here (see
+    :func:`~bots.followup.awaited_reply`); it does unless it names another ticket or another kind
+    of problem. It used to be read as a new report: "that worked, outlook opens now" got the
+    Outlook articles."""
+    ticket = await followup.awaited_reply(turn)
+    if ticket is None or followup.ref_in(turn):
+        return False
+    if report.another_kind(
+        await report.named_category(turn), ticket.category.path if ticket.category else None
+    ):
+        return False
+    turn.state["ticket"] = ticket.ref
+    return True
 
 
 async def _not_understood(turn: Turn, intent: str, text: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from bots.report import (
     FINISHED,
     WORDY,
@@ -24,7 +26,7 @@ from channels.base import Button
 from desk.handoff import queue_conversation
 from desk.i18n import t as desk_t
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Ticket
+from desk.models import Message, Ticket
 from desk.surveys import LOW_SCORE, comment_on_rating, rate_ticket
 from desk.tickets import (
     add_comment,
@@ -40,6 +42,7 @@ __all__ = [
     "add_info",
     "ask_cancel",
     "ask_rating",
+    "awaited_reply",
     "cancel",
     "confirm",
     "handoff",
@@ -52,6 +55,7 @@ __all__ = [
     "survey_answer",
 ]
 
+_AWAITED = timedelta(days=1)  # how long an agent's question on a ticket waits for the answer in chat
 _REF = re.compile(r"\b(INC|REQ|PRB)-?(\d+)\b", re.IGNORECASE)
 _STARS = re.compile(r"^[\s⭐★☆🌟]+$")
 _SKIP = {"skip", "no", "nope", "nothing", "n/a", "跳过", "没有", "不用", "无", "/skip"}
@@ -71,6 +75,29 @@ async def linked_ticket(turn: Turn) -> Ticket | None:
         return None
     ticket = await requester_ticket(turn.session, turn.person, ref)
     return ticket if ticket is not None and ticket.status in OPEN_STATUSES else None
+
+
+async def awaited_reply(turn: Turn) -> Ticket | None:
+    """The open ticket of the user's that an agent last wrote to this conversation about, within
+    ``_AWAITED``: what the user says next is most likely the answer ("that worked, outlook
+    opens now" after "please try outlook.exe /resetnavpane")."""
+    update = await turn.session.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == turn.conversation.id,
+            Message.id < turn.message.id,
+            Message.author_kind == "agent",
+            Message.copy_of_id.is_not(None),
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if update is None or update.ticket_id is None or update.created_at < turn.desk.now() - _AWAITED:
+        return None
+    ticket = await turn.session.get(Ticket, update.ticket_id)
+    if ticket is None or ticket.requester_id != turn.person.id or ticket.status not in OPEN_STATUSES:
+        return None
+    return ticket
 
 
 async def _named_or_linked(turn: Turn) -> tuple[str | None, Ticket | None]:

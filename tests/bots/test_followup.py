@@ -201,3 +201,43 @@ async def test_silence_after_resolution_closes_and_a_bare_digit_rates(
     assert chat.text == t(lang, "csat.thanks", ref=ref, score=4)
     done = await ticket(seeded, ref)
     assert (done.status, done.csat_score) == ("closed", 4)
+
+
+@pytest.mark.parametrize(
+    ("lang", "answers", "other"),
+    [
+        ("en", ["still offline after the restart, printer shows error 0x709", "yes"], "my vpn won't connect"),
+        ("zh", ["重启了还是显示打印机脱机", "好的"], "另外VPN也连不上"),
+    ],
+)
+async def test_words_after_an_agents_update_answer_it(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    clock: Clock,
+    lang: str,
+    answers: list[str],
+    other: str,
+) -> None:
+    # An agent asked on the ticket; the user's answer in chat used to start a new report (the
+    # printer articles again), and the agent never saw it.
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    h = {"Authorization": tokens["agent"]}
+    r = await client.post(
+        f"/api/v1/tickets/{ref}/comments", json={"body": "Restart it, does it print?"}, headers=h
+    )
+    assert r.status_code == 201, r.text
+    await chat.say(SAY[lang]["status"])  # something else in between does not matter
+    for said in answers:
+        await chat.say(said)
+        assert chat.text == t(lang, "info.added", ref=ref), chat.replies
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=h)).json()
+    assert [m["text"] for m in got["messages"] if m["direction"] == "in"][-2:] == answers
+    await chat.say(other)  # another kind of problem is not an answer
+    assert chat.text != t(lang, "info.added", ref=ref)
+    await chat.say("/report")  # leave that report
+    clock.advance(hours=25)  # a day later the update no longer waits for an answer
+    await chat.say(answers[0])
+    assert chat.text != t(lang, "info.added", ref=ref)
