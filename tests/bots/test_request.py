@@ -141,6 +141,8 @@ async def test_a_request_skips_the_questions_its_opening_message_answers(
     [
         ("en", "because I need two screens for CAD", "Building B, 3rd floor, desk 12", False),
         ("zh", "工作需要双屏", "B座3楼12号工位", False),
+        ("en", "27 inch, 4K please", "Building B, 3rd floor, desk 12", False),  # a number, but a size
+        ("zh", "要27寸的", "B座3楼12号工位", False),
         ("en", "next to Anna", "", True),
         ("zh", "跟小王坐一起", "", True),
     ],
