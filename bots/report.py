@@ -25,7 +25,7 @@ from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
-from desk.textindex import mentions
+from desk.textindex import mention_span, mentions
 from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
 
 __all__ = [
@@ -512,7 +512,7 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
         if option is not None:
             answers[question.key] = getattr(option, _lang(turn))
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since}
-    if named := _named_product(turn, text):
+    if named := _named_product(turn, text) or _named_object(kind, text):
         request["suggest"] = named  # offered at the first question, if it is a free-text one
     turn.state.update(flow="request", step="answer", request=request)
     await _next_question(turn, kind)
@@ -538,6 +538,48 @@ def _named_product(turn: Turn, text: str) -> str | None:
         more = _EDITION.match(text, at + len(surface)) if at >= 0 else None
         return (surface + (more.group(0) if more else "")).strip()[:80]
     return None
+
+
+# What the words after a request's keyword (or, in Chinese, before it) say it is for, once the
+# words that only join them are trimmed: "access to the finance share because...", "install
+# zoom for me please", "需要访问财务共享盘的权限", "申请HR文件夹的权限".
+_OBJECT_ENDS = re.compile(
+    r"[,.;:!?，。；：！？\n]|\b(?:because|since|so that|as i|as we|for work|asap)\b|因为|用于|用来|方便", re.I
+)
+_OBJECT_LEAD = re.compile(
+    r"^(?:\s+|(?:i|we|need|want|would|like|can|could|please|pls|get|have|give|to|for|on|into|in|of|the|my|our"
+    r"|a|an|me|us|new|some)\b|我们|我|帮|请|申请|需要|开通|要|一下|一个|的)+",
+    re.I,
+)
+_OBJECT_TAIL = re.compile(
+    r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|的权限|权限|的|吧|谢谢|一下)+$", re.I
+)
+_OBJECT_MAX = 60  # characters: longer is a sentence, not a name
+
+
+def _named_object(kind: RequestType, text: str) -> str | None:
+    """What the opening message says the request is for, around the first of the kind's keywords
+    it uses ("I need access to the finance shared drive" → "finance shared drive", "我需要访问财务
+    共享盘的权限" → "财务共享盘"), offered as a one-tap answer to the first free-text question.
+    Nothing when it says only the kind ("access to a shared folder": which one is still to ask)."""
+    spans = sorted(span for keyword in kind.keywords if (span := mention_span(text, keyword)))
+    if not spans:
+        return None
+    found = ""  # after the first keyword, else before the last ("申请HR文件夹的权限")
+    for side in (
+        _OBJECT_ENDS.split(text[spans[0][1] :], maxsplit=1)[0],
+        _OBJECT_ENDS.split(text[: spans[-1][0]])[-1],
+    ):
+        found = _OBJECT_TAIL.sub("", _OBJECT_LEAD.sub("", side.strip())).strip()
+        if found:
+            break
+    rest = found
+    for keyword in kind.keywords:  # what is left once the kind's own words are gone
+        while (span := mention_span(rest, keyword)) is not None:
+            rest = rest[: span[0]] + " " + rest[span[1] :]
+    if len(found) > _OBJECT_MAX or weight(_OBJECT_LEAD.sub("", _OBJECT_TAIL.sub("", rest.strip()))) < 2:
+        return None
+    return found
 
 
 def _lang(turn: Turn) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_QUERY_TERMS", "fts5_query", "is_cjk", "mentions", "query_terms", "terms", "tsquery"]
+__all__ = ["MAX_QUERY_TERMS", "fts5_query", "is_cjk", "mention_span", "mentions", "query_terms", "terms", "tsquery"]
 
 MAX_QUERY_TERMS = 24
 _MAX_WORD = 40  # longer runs are hashes, URLs and base64, not words anyone searches for
@@ -164,19 +164,38 @@ def _fold(text: str) -> str:
     return _HYPHEN.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+def _fold_mapped(text: str) -> tuple[str, list[int]]:
+    """``_fold(text)``, a character at a time, with the index in ``text`` of each character."""
+    chars = [(f, i) for i, ch in enumerate(text) for f in unicodedata.normalize("NFKC", ch).casefold()]
+    low = "".join(f for f, _ in chars)
+    gone = {m.start() for m in _HYPHEN.finditer(low)}
+    kept = [c for j, c in enumerate(chars) if j not in gone]
+    return "".join(f for f, _ in kept), [i for _, i in kept]
+
+
+def mention_span(text: str, name: str) -> tuple[int, int] | None:
+    """Where in ``text`` it first names ``name``, as :func:`mentions` reads names (ending
+    included: "installed" for ``install``), as a slice of ``text``; None when it does not."""
+    name = _fold(name).strip()
+    if not name:
+        return None
+    low, at = _fold_mapped(text)
+    if _CJK.search(name):
+        start = low.find(name)
+        span = (start, start + len(name)) if start >= 0 else None
+    else:
+        words = r"\s*".join(re.escape(w) for w in name.split())  # "read only" is "read-only" too
+        found = re.search(rf"(?<![a-z0-9]){words}{_ENDING}(?![a-z0-9])", low)
+        span = found.span() if found else None
+    return (at[span[0]], at[span[1] - 1] + 1) if span else None
+
+
 def mentions(text: str, name: str) -> bool:
     """Whether ``text`` names ``name`` (a keyword, an option): in Latin script as whole words,
     give or take an ending ("monitors", "installed", "shared"; but "lan" is not in "plan", "app"
     not in "happy", "mouse" not in "mousepad"; "VPN" is in "忘了VPN密码"), anywhere in Chinese;
     case, full-width forms and hyphens aside ("Wi-Fi" names "wifi", "read-only" "read only")."""
-    name = _fold(name).strip()
-    if not name:
-        return False
-    low = _fold(text)
-    if _CJK.search(name):
-        return name in low
-    words = r"\s*".join(re.escape(w) for w in name.split())  # "read only" is "read-only" too
-    return re.search(rf"(?<![a-z0-9]){words}{_ENDING}(?![a-z0-9])", low) is not None
+    return mention_span(text, name) is not None
 
 
 def _stem(word: str) -> str:

@@ -27,7 +27,7 @@ from desk.kb import (
 )
 from desk.kb_import import read_articles
 from desk.models import Article, KbTerm
-from desk.textindex import fts5_query, mentions, query_terms, terms
+from desk.textindex import fts5_query, mention_span, mentions, query_terms, terms
 
 
 async def titles(desk: Desk, query: str, **kw: object) -> list[str]:
@@ -214,6 +214,24 @@ def test_terms_segment_chinese_and_fold_english() -> None:
 )
 def test_a_name_is_mentioned_as_whole_words_or_anywhere_in_chinese(text: str, name: str, named: bool) -> None:
     assert mentions(text, name) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "said"),
+    [
+        ("two Monitors please", "monitor", "Monitors"),  # as written, ending included
+        ("my Wi-Fi is down", "wifi", "Wi-Fi"),  # the hyphen folded away is inside the span
+        ("ＶＰＮ断了", "vpn", "ＶＰＮ"),  # full-width: one character each, as in the text
+        ("我需要访问财务共享盘的权限", "权限", "权限"),
+        ("a read-only share", "read only", "read-only"),
+        ("the quarterly plan", "lan", None),
+    ],
+)
+def test_where_a_name_is_mentioned_is_a_slice_of_the_text_as_written(
+    text: str, name: str, said: str | None
+) -> None:
+    span = mention_span(text, name)
+    assert (text[span[0] : span[1]] if span else None) == said
 
 
 def test_a_hyphenated_word_with_a_short_part_is_also_one_term() -> None:

@@ -37,29 +37,38 @@ async def test_service_request_asks_its_configured_questions(
 
 
 @pytest.mark.parametrize(
-    ("lang", "said", "named"),
+    ("lang", "said", "kind", "named"),
     [
-        ("en", "can i get Adobe Acrobat Pro installed", "Adobe Acrobat Pro"),
-        ("zh", "帮我装一个Visio 2021", "Visio 2021"),
-        ("en", "please install teams", None),  # a plain word: maybe the product, maybe not
-        ("en", "I need new software installed", None),
+        ("en", "can i get Adobe Acrobat Pro installed", "software", "Adobe Acrobat Pro"),
+        ("zh", "帮我装一个Visio 2021", "software", "Visio 2021"),
+        ("en", "please install teams for me", "software", "teams"),  # a plain word, but what to install
+        ("en", "I need new software installed", "software", None),
+        ("zh", "帮我安装一下钉钉", "software", "钉钉"),
+        ("en", "I need access to the finance shared drive, read only", "access", "finance shared drive"),
+        ("en", "can I get permission for the HR folder please", "access", "HR folder"),
+        ("zh", "我需要访问财务共享盘的权限", "access", "财务共享盘"),
+        ("zh", "申请HR文件夹的权限", "access", "HR文件夹"),
+        ("en", "I need access to a shared folder", "access", None),  # which one is still to ask
+        ("zh", "我需要共享文件夹的权限", "access", None),
     ],
 )
-async def test_the_product_the_request_names_is_one_tap_away(
-    users: dict[str, Chat], seeded: Desk, lang: str, said: str, named: str | None
+async def test_what_the_request_names_is_one_tap_away(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, kind: str, named: str | None
 ) -> None:
     # "can i get Adobe Acrobat Pro installed" was answered with "Which software do you need?"
-    # and nothing to tap: the user had to type the name again.
+    # and nothing to tap, and "I need access to the finance shared drive" with "Which system,
+    # folder or mailbox?": the user had to type the name again.
     chat = users[lang]
-    software = seeded.settings.bot.requests[0]
+    request = next(r for r in seeded.settings.bot.requests if r.key == kind)
     await chat.say(said)
-    assert chat.text == getattr(software.questions[0], lang)
+    assert chat.text == getattr(request.questions[0], lang)
     assert chat.payloads == ([named] if named else [])
     if named is None:
         return
     await chat.say("1")  # as an SMS user picks it
-    assert chat.text == getattr(software.questions[1], lang)
-    await chat.say(SAY[lang]["reason"])
+    assert chat.text != getattr(request.questions[0], lang)
+    while "REQ-1" not in chat.text:  # the rest, whatever the kind asks
+        await chat.say(chat.payloads[0] if chat.payloads else "maria.garcia@example.com")
     made = await ticket(seeded, "REQ-1")
     assert made.subject.endswith(named) and said in made.description
 
