@@ -21,7 +21,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["MAX_QUERY_TERMS", "fts5_query", "is_cjk", "mention_span", "mentions", "query_terms", "terms", "tsquery"]
+__all__ = [
+    "MAX_QUERY_TERMS",
+    "fts5_query",
+    "is_cjk",
+    "mention_span",
+    "mentions",
+    "query_terms",
+    "terms",
+    "tsquery",
+]
 
 MAX_QUERY_TERMS = 24
 _MAX_WORD = 40  # longer runs are hashes, URLs and base64, not words anyone searches for
