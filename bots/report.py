@@ -63,6 +63,7 @@ URGENCY = {
 WORDY = 25  # weighted characters: shorter descriptions get one request for detail
 _RECENT = timedelta(minutes=15)  # a report this soon after the conversation's last ticket may be about it
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
+_JUST_AN_ASK = 40  # weighted characters: a longer ask for a person says what about ("...about my payslip")
 _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok" or "?" is not
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
@@ -704,8 +705,13 @@ async def open_for_handoff(turn: Turn) -> Ticket:
         subject = subject or turn.t("handoff.subject", name=who)
     elif not draft.get("text"):
         draft["text"] = said
-        if turn.asides and (rest := without_clauses(said, turn.asides)):
+        rest = without_greeting(said)
+        rest = without_clauses(rest, turn.asides) if turn.asides else rest
+        if turn.asides and rest:
             subject = subject or subject_line(rest)  # "我的电脑开不了机", not "…，转人工，谢谢"
+        elif weight(rest) < _JUST_AN_ASK and not turn.parse.entity("category"):
+            # "转人工", "I want to talk to a human": the ask is no subject, who asked is
+            subject = subject or turn.t("handoff.subject", name=turn.person.name or turn.conversation.chat_id)
     elif said not in draft["text"] and len(clauses(said)) > 1:
         add_words(draft, said)
     _take_entities(turn, draft, await named_category(turn))

@@ -85,6 +85,31 @@ async def test_the_menus_talk_to_a_person_first_thing_files_no_command_as_words(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "I want to talk to a person"),
+        ("zh", "转人工"),
+        ("en", "hi, can I speak to a real person please?"),
+    ],
+)
+async def test_an_ask_for_a_person_alone_is_no_subject_but_its_words_are_kept(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # A queue of tickets called "转人工" and "I want to talk to a person" says nothing to agents.
+    chat = users[lang]
+    await chat.say(said)
+    assert "INC-1" in chat.text
+    made = await ticket(seeded, "INC-1")
+    name = {"en": "Ann Lee", "zh": "王芳"}[lang]
+    assert (made.subject, made.description) == (t(lang, "handoff.subject", name=name), said)
+    await chat.say(SAY[lang]["printer"])  # what it is about, while waiting, joins the ticket
+    async with seeded.session() as s:
+        assert SAY[lang]["printer"] in list(
+            await s.scalars(select(Message.text).where(Message.ticket_id == made.id))
+        )
+
+
+@pytest.mark.parametrize(
     ("lang", "said", "subject"),
     [
         (
