@@ -110,10 +110,13 @@ def snippet(body: str, size: int = 140) -> str:
     return flat if len(flat) <= size else flat[: size - 1].rstrip() + "…"
 
 
-async def start_report(turn: Turn, text: str) -> None:
-    """Begin a report from the user's own words; entities fill what they already say."""
+async def start_report(turn: Turn, text: str, *, kind: str = "incident") -> None:
+    """Begin a report from the user's own words; entities fill what they already say. It is
+    filed as ``kind`` if the articles do not answer it."""
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
+    if kind != "incident":
+        draft["type"] = kind
     _take_entities(turn, draft, await named_category(turn))
     turn.state.update(flow="report", draft=draft)
     if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
@@ -323,7 +326,7 @@ async def continue_report(turn: Turn) -> None:
         if similar is not None:
             _offer_to_add(turn, similar)
             return
-    await _open_ticket(turn, draft)
+    await _open_ticket(turn, draft, kind=draft.get("type", "incident"))
 
 
 def offer_detail(turn: Turn, ticket: Ticket, text: str) -> bool:
@@ -488,6 +491,15 @@ async def start_request(turn: Turn, text: str) -> None:
         kind = next((r for r in _request_types(turn) if r.category and r.category.startswith(category)), None)
     recent = await _just_opened(turn, {}) if kind is None and not category else None
     if recent is not None and offer_detail(turn, recent, text):  # "asap please" right after a request
+        return
+    if (
+        kind is None
+        and weight(text) >= _TOO_SHORT
+        and await relevant_articles(turn, text, await named_category(turn))
+    ):
+        # "Can you help me set up my email on my phone?" is no kind of request the desk lists,
+        # but an article may answer it: offered first, as for a problem, and filed as a request.
+        await start_report(turn, text, kind="request")
         return
     if kind is None:
         turn.state.update(flow="request", step="choose", since=turn.message.id)
@@ -716,7 +728,7 @@ async def open_for_handoff(turn: Turn) -> Ticket:
         add_words(draft, said)
     _take_entities(turn, draft, await named_category(turn))
     draft.setdefault("since", turn.message.id)
-    ticket_kind = "request" if kind is not None else "incident"
+    ticket_kind = "request" if kind is not None else draft.get("type", "incident")
     return await _file(
         turn, draft, kind=ticket_kind, subject=subject or subject_line(draft["text"]) or "Chat"
     )

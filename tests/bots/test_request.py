@@ -10,6 +10,7 @@ from tests.bots.conftest import (
     LANGS,
     SAY,
     Chat,
+    add_article,
     count,
     skip_kb,
     t,
@@ -269,3 +270,35 @@ async def test_a_request_question_offers_its_usual_answers_as_buttons(
     assert "REQ-1" in chat.text, chat.replies
     made = await ticket(seeded, "REQ-1")
     assert f"{getattr(access.questions[1], lang)} {labels[1]}" in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "Can you help me set up my email on my phone?"), ("zh", "能帮我在手机上设置一下邮箱吗")],
+)
+async def test_a_request_of_no_listed_kind_meets_the_knowledge_base_first(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # It read as a request of no kind the desk lists, and got the menu of kinds: the article
+    # that answers it was never offered.
+    chat = users[lang]
+    await chat.say(said)
+    assert chat.text == t(lang, "request.choose")  # no article yet: the kinds, as before
+    await add_article(
+        seeded,
+        lang,
+        {"en": "Set up e-mail on your phone", "zh": "在手机上设置邮箱"},
+        {
+            "en": "Install Outlook for iOS or Android, sign in with your work e-mail and approve the sign-in.",
+            "zh": "在手机上安装 Outlook，用工作邮箱登录并批准登录请求即可设置邮箱。",
+        },
+        "email",
+    )
+    await chat.say(said)
+    assert t(lang, "kb.intro") in chat.text and chat.payloads[-1] == "/not_solved", chat.replies
+    await chat.say("/not_solved")
+    while "REQ-1" not in chat.text:  # what a ticket still needs; it is filed as a request
+        assert "INC-1" not in chat.text
+        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+    made = await ticket(seeded, "REQ-1")
+    assert (made.type, made.category.path if made.category else None) == ("request", "email")
