@@ -25,7 +25,7 @@ from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
-from desk.textindex import mention_span, mentions
+from desk.textindex import mention_span
 from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
 
 __all__ = [
@@ -521,9 +521,8 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
     since = turn.state.get("since", turn.message.id)
     answers = {}
     for question in kind.questions:
-        option = _named_option(question, text)
-        if option is not None:
-            answers[question.key] = getattr(option, _lang(turn))
+        if options := _named_options(question, text):
+            answers[question.key] = _label(turn, options)
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since}
     if named := _named_product(turn, text) or _named_object(kind, text):
         request["suggest"] = named  # offered at the first question, if it is a free-text one
@@ -599,10 +598,22 @@ def _lang(turn: Turn) -> str:
     return "zh" if turn.lang == "zh" else "en"
 
 
-def _named_option(question: RequestQuestion, text: str) -> RequestOption | None:
-    """The first of the question's options that ``text`` names: a whole word for Latin script
-    ("mouse" is not in "mousepad", "VPN" is in "忘了VPN密码"), anywhere for Chinese."""
-    return next((o for o in question.options if any(mentions(text, name) for name in o.names())), None)
+def _named_options(question: RequestQuestion, text: str) -> list[RequestOption]:
+    """The question's options that ``text`` names, in the order it names them ("a mouse and a
+    keyboard"; only the first unless the question takes ``multiple``): a whole word for Latin script ("mouse" is not in "mousepad", "VPN" is in "忘了
+    VPN密码"), anywhere for Chinese."""
+    named = []
+    for option in question.options:
+        spans = [span for name in option.names() if (span := mention_span(text, name))]
+        if spans:
+            named.append((min(spans), option))
+    options = [option for _, option in sorted(named, key=lambda pair: pair[0])]
+    return options if question.multiple else options[:1]
+
+
+def _label(turn: Turn, options: list[RequestOption]) -> str:
+    """Options as one answer, in the user's language ("Mouse, Keyboard", "鼠标、键盘")."""
+    return ("、" if _lang(turn) == "zh" else ", ").join(getattr(o, _lang(turn)) for o in options)
 
 
 def _pending(kind: RequestType, answers: dict[str, str]) -> RequestQuestion | None:
@@ -655,10 +666,10 @@ def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, ans
     answers: dict[str, str] = turn.state["request"]["answers"]
     rest = answer.casefold()
     for later in kind.questions:
-        if later is question or later.key in answers or (option := _named_option(later, answer)) is None:
+        if later is question or later.key in answers or not (options := _named_options(later, answer)):
             continue
-        answers[later.key] = getattr(option, _lang(turn))
-        for name in option.names():
+        answers[later.key] = _label(turn, options)
+        for name in (name for option in options for name in option.names()):
             rest = rest.replace(name.casefold(), " ")
     return rest != answer.casefold() and weight(_FILLER.sub(" ", rest).strip(" ,.;!?，。；！？")) < 3
 

@@ -211,6 +211,9 @@ class RequestQuestion(_Section):
     en: str
     zh: str
     options: list[RequestOption] = Field(default_factory=list)
+    multiple: bool = False
+    """Whether several options make one answer ("a mouse and a keyboard"), as a catalogue's
+    list collector; otherwise the first the user names is the answer."""
     expect: str | None = None
     """A regular expression (case-insensitive) a typed answer should contain somewhere, as a
     catalogue variable's validation: an answer without it is questioned once ("工作需要双屏" is

@@ -302,3 +302,23 @@ async def test_a_request_of_no_listed_kind_meets_the_knowledge_base_first(
         await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
     made = await ticket(seeded, "REQ-1")
     assert (made.type, made.category.path if made.category else None) == ("request", "email")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "subject"),
+    [
+        ("en", "I need a new mouse and a keyboard", "New hardware: Mouse, Keyboard"),
+        ("zh", "申请一个新键盘和鼠标", "申请硬件：键盘、鼠标"),
+        ("en", "please reset my outlook password on my laptop", "Password reset: E-mail"),  # one answer
+        ("en", "please reset my laptop login, not the email one", "Password reset: Computer login"),
+    ],
+)
+async def test_several_options_named_make_one_answer_where_the_question_takes_several(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, subject: str
+) -> None:
+    # "a new mouse and a keyboard" became REQ-1 "New hardware: Keyboard": the mouse was lost.
+    chat = users[lang]
+    await chat.say(said)
+    while "REQ-1" not in chat.text:
+        await chat.say(SAY[lang]["detail"] if chat.text != t(lang, "request.choose") else "/request password")
+    assert (await ticket(seeded, "REQ-1")).subject == subject
