@@ -59,6 +59,7 @@ EDITABLE = (
     "cc",
 )
 MAX_CC = 20
+_NOTIFY_TEXT = 200  # characters of a requester's comment quoted in the assignee's notification
 TYPE_ALIASES = {"incident": "incident", "inc": "incident", "request": "request", "req": "request",
                 "service_request": "request", "problem": "problem", "prb": "problem"}  # fmt: skip
 
@@ -418,6 +419,13 @@ async def add_comment(
         await _set_status(session, desk, actor, ticket, "in_progress" if ticket.assignee else "new", now)
         if ticket.assignee is not None:
             await notify_agent(session, desk, ticket.assignee, ticket, "replied", by=actor.name or "")
+    elif from_requester and public and ticket.assignee is not None:
+        # News from the requester on a ticket someone works on: they hear of it, as they would
+        # of an answer ("still 50.4 after a power cycle" in chat, a reply by mail).
+        words = note if len(note) <= _NOTIFY_TEXT else note[: _NOTIFY_TEXT - 1].rstrip() + "…"
+        await notify_agent(
+            session, desk, ticket.assignee, ticket, "commented", by=actor.name or "", text=words
+        )
     if actor.kind == "agent" and ticket.assignee_id == actor.id and ticket.status == "assigned":
         await _set_status(session, desk, actor, ticket, "in_progress", now)  # working on it acknowledges it
     if public and actor.kind == "agent":

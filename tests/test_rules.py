@@ -327,3 +327,11 @@ async def test_a_requester_reply_resumes_pending_work_and_rules_see_it(
         replied = await s.scalar(select(Notification).where(Notification.kind == "replied"))
         assert replied is not None and ref in replied.text
     assert await rule_events(desk, ref) == ["requester answered"]
+    async with desk.session() as s:
+        # More news while it is worked on: the assignee hears of that too, with the words.
+        t = await get_ticket(s, ref)
+        await add_comment(s, desk, ann, t, "It is the one with the broken scroll wheel " + "x" * 300)
+        await add_comment(s, desk, AGENT, t, "Thanks, ordering one.")  # not news for the assignee
+        notes = list(await s.scalars(select(Notification).where(Notification.kind == "commented")))
+    assert [n.text.startswith(f'{ref} "Mouse broken": Ann added: It is the one') for n in notes] == [True]
+    assert notes[0].text.endswith("…") and len(notes[0].text) < 260
