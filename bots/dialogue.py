@@ -136,9 +136,32 @@ async def respond(turn: Turn) -> None:
     elif await _flow(turn, text):
         turn.state["misses"] = 0
         return
+    where = (turn.state.get("flow"), turn.state.get("step"))
     await _intent(turn, text)
+    if where[0] in ("report", "request") and (turn.state.get("flow"), turn.state.get("step")) == where:
+        await _ask_again(turn)  # "what's the status?" while writing a report: then the report goes on
     if not turn.replies:  # a safety net: the bot never answers with nothing
         turn.say(turn.t("misunderstood"), turn.menu())
+
+
+async def _ask_again(turn: Turn) -> None:
+    """The question a report or request waits on, again, after a message that interrupted it (a
+    status, a cancellation asked about): without it, "You have no open tickets" and the menu read
+    as if the report were gone, and the user's next words answered a question no longer in view."""
+    asked = await turn.session.scalar(
+        select(Message)
+        .where(
+            Message.conversation_id == turn.conversation.id,
+            Message.id < turn.message.id,
+            Message.direction == "out",
+            Message.author_kind == "bot",
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if asked is not None and asked.text:
+        buttons = [Button(str(b["title"]), str(b["payload"])) for b in asked.buttons or []]
+        turn.say(turn.t("flow.resume", question=asked.text), buttons)
 
 
 # A bot button's payload ("/urgency high"), which users may also type: the handler acts and says

@@ -566,3 +566,21 @@ async def test_more_words_while_articles_are_offered_carry_on_the_same_report(
     assert made.description.startswith(problem) and more in made.description
     async with seeded.session() as s:
         assert await s.scalar(select(func.sum(Article.not_helpful))) >= 1  # the articles did not solve it
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_status_question_in_the_middle_of_a_report_then_asks_again(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # "You have no open tickets" and the menu read as if the report were gone.
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say(SAY[lang]["status"])
+    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=t(lang, "ask.urgency"))
+    assert chat.payloads[-4:] == ["/urgency low", "/urgency medium", "/urgency high", "/urgency team"]
+    await chat.say("3")  # the numbers are the question's again
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert (await ticket(seeded, "INC-1")).urgency == "high"
