@@ -18,6 +18,7 @@ migration that rebuilds the index (:func:`desk.kb.rebuild_search_index`, as 0011
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -175,11 +176,30 @@ def _fold(text: str) -> str:
 
 def _fold_mapped(text: str) -> tuple[str, list[int]]:
     """``_fold(text)``, a character at a time, with the index in ``text`` of each character."""
-    chars = [(f, i) for i, ch in enumerate(text) for f in unicodedata.normalize("NFKC", ch).casefold()]
+    if text.isascii():  # NFKC leaves it as it is, and case folding is lower case
+        chars = list(zip(text.lower(), range(len(text)), strict=True))
+    else:
+        chars = [(f, i) for i, ch in enumerate(text) for f in unicodedata.normalize("NFKC", ch).casefold()]
     low = "".join(f for f, _ in chars)
     gone = {m.start() for m in _HYPHEN.finditer(low)}
     kept = [c for j, c in enumerate(chars) if j not in gone]
     return "".join(f for f, _ in kept), [i for _, i in kept]
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A folded Latin-script name as whole words, give or take an ending."""
+    words = r"\s*".join(re.escape(w) for w in name.split())  # "read only" is "read-only" too
+    return re.compile(rf"(?<![a-z0-9]){words}{_ENDING}(?![a-z0-9])")
+
+
+def _find(low: str, name: str) -> tuple[int, int] | None:
+    """Where folded ``low`` names folded ``name``, as :func:`mentions` reads names."""
+    if _CJK.search(name):
+        start = low.find(name)
+        return (start, start + len(name)) if start >= 0 else None
+    found = _name_pattern(name).search(low)
+    return found.span() if found else None
 
 
 def mention_span(text: str, name: str) -> tuple[int, int] | None:
@@ -189,13 +209,7 @@ def mention_span(text: str, name: str) -> tuple[int, int] | None:
     if not name:
         return None
     low, at = _fold_mapped(text)
-    if _CJK.search(name):
-        start = low.find(name)
-        span = (start, start + len(name)) if start >= 0 else None
-    else:
-        words = r"\s*".join(re.escape(w) for w in name.split())  # "read only" is "read-only" too
-        found = re.search(rf"(?<![a-z0-9]){words}{_ENDING}(?![a-z0-9])", low)
-        span = found.span() if found else None
+    span = _find(low, name)
     return (at[span[0]], at[span[1] - 1] + 1) if span else None
 
 
@@ -204,7 +218,8 @@ def mentions(text: str, name: str) -> bool:
     give or take an ending ("monitors", "installed", "shared"; but "lan" is not in "plan", "app"
     not in "happy", "mouse" not in "mousepad"; "VPN" is in "忘了VPN密码"), anywhere in Chinese;
     case, full-width forms and hyphens aside ("Wi-Fi" names "wifi", "read-only" "read only")."""
-    return mention_span(text, name) is not None
+    name = _fold(name).strip()
+    return bool(name) and _find(_fold(text), name) is not None
 
 
 def _stem(word: str) -> str:
