@@ -600,8 +600,8 @@ def _lang(turn: Turn) -> str:
 
 def _named_options(question: RequestQuestion, text: str) -> list[RequestOption]:
     """The question's options that ``text`` names, in the order it names them ("a mouse and a
-    keyboard"; only the first unless the question takes ``multiple``): a whole word for Latin script ("mouse" is not in "mousepad", "VPN" is in "忘了
-    VPN密码"), anywhere for Chinese."""
+    keyboard"; only the first unless the question takes ``multiple``): a whole word for Latin
+    script ("mouse" is not in "mousepad", "VPN" is in "忘了VPN密码"), anywhere for Chinese."""
     named = []
     for option in question.options:
         spans = [span for name in option.names() if (span := mention_span(text, name))]
@@ -721,9 +721,9 @@ async def open_for_handoff(turn: Turn) -> Ticket:
         draft, subject = _request_draft(turn, kind, request)
     else:
         draft = dict(turn.state.get("draft") or {})
+    who = turn.person.name or turn.conversation.chat_id
     if not draft.get("text") and said.startswith("/"):
         # The menu's "Talk to a person" before anything was said: no words to file, so say so.
-        who = turn.person.name or turn.conversation.chat_id
         draft["text"] = turn.t("handoff.description", name=who)
         subject = subject or turn.t("handoff.subject", name=who)
     elif not draft.get("text"):
@@ -734,7 +734,7 @@ async def open_for_handoff(turn: Turn) -> Ticket:
             subject = subject or subject_line(rest)  # "我的电脑开不了机", not "…，转人工，谢谢"
         elif weight(rest) < _JUST_AN_ASK and not turn.parse.entity("category"):
             # "转人工", "I want to talk to a human": the ask is no subject, who asked is
-            subject = subject or turn.t("handoff.subject", name=turn.person.name or turn.conversation.chat_id)
+            subject = subject or turn.t("handoff.subject", name=who)
     elif said not in draft["text"] and len(clauses(said)) > 1:
         add_words(draft, said)
     _take_entities(turn, draft, await named_category(turn))
