@@ -554,7 +554,7 @@ def _named_product(turn: Turn, text: str) -> str | None:
 
 # What the words after a request's keyword (or, in Chinese, before it) say it is for, once the
 # words that only join them are trimmed: "access to the finance share because...", "install
-# zoom for me please", "需要访问财务共享盘的权限", "申请HR文件夹的权限".
+# zoom for me please", "需要访问财务共享盘的权限", "申请HR文件夹的权限", "开通一下SAP的账号".
 _OBJECT_ENDS = re.compile(
     r"[,.;:!?，。；：！？\n]|\b(?:because|since|so that|as i|as we|for work|asap)\b|因为|用于|用来|方便", re.I
 )
@@ -564,7 +564,7 @@ _OBJECT_LEAD = re.compile(
     re.I,
 )
 _OBJECT_TAIL = re.compile(
-    r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|的权限|权限|的|吧|谢谢|一下)+$", re.I
+    r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|权限|账号|账户|的|吧|谢谢|一下)+$", re.I
 )
 _OBJECT_MAX = 60  # characters: longer is a sentence, not a name
 

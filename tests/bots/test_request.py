@@ -49,6 +49,7 @@ async def test_service_request_asks_its_configured_questions(
         ("en", "can I get permission for the HR folder please", "access", "HR folder"),
         ("zh", "我需要访问财务共享盘的权限", "access", "财务共享盘"),
         ("zh", "申请HR文件夹的权限", "access", "HR文件夹"),
+        ("zh", "帮我开通一下SAP的账号", "access", "SAP"),
         ("en", "I need access to a shared folder", "access", None),  # which one is still to ask
         ("zh", "我需要共享文件夹的权限", "access", None),
     ],
@@ -309,6 +310,7 @@ async def test_a_request_of_no_listed_kind_meets_the_knowledge_base_first(
     [
         ("en", "I need a new mouse and a keyboard", "New hardware: Mouse, Keyboard"),
         ("zh", "申请一个新键盘和鼠标", "申请硬件：键盘、鼠标"),
+        ("zh", "新同事下周入职，需要一台电脑", "申请硬件：笔记本电脑"),
         ("en", "please reset my outlook password on my laptop", "Password reset: E-mail"),  # one answer
         ("en", "please reset my laptop login, not the email one", "Password reset: Computer login"),
     ],
