@@ -21,7 +21,7 @@ from bots.followup import confirm, latest_unrated, rating_from, show_status, sur
 from bots.report import (
     FINISHED,
     URGENCY,
-    named_category,
+    named_categories,
     open_follow_up,
     open_ticket,
     relevant_articles,
@@ -260,7 +260,8 @@ async def _open(turn: Turn, text: str) -> Ticket:
     inbound = turn.inbound
     subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
     kind = "request" if turn.parse.intent.name == "request_service" else "incident"
-    category = await named_category(turn)
+    kinds = await named_categories(turn)
+    category = next(iter(kinds), None)
     if kind == "request" and category is None:
         wanted = next((r for r in turn.desk.settings.bot.requests if r.named_in(f"{subject} {text}")), None)
         category = wanted.category if wanted is not None else None
@@ -275,7 +276,7 @@ async def _open(turn: Turn, text: str) -> Ticket:
     }
     ticket = await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)
     _copy_in(turn, ticket)
-    hits = await relevant_articles(turn, f"{subject}\n{text}", category)
+    hits = await relevant_articles(turn, f"{subject}\n{text}", kinds or [category])
     if hits:
         lines = [turn.t("kb.intro")]
         for n, hit in enumerate(hits, 1):

@@ -10,6 +10,7 @@ reference, priority and promised times.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlalchemy import select, update
 from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
-from desk.catalog import category_named, precise_category, problem_category
+from desk.catalog import category_named, precise_category, problem_categories
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
@@ -40,6 +41,7 @@ __all__ = [
     "draft_category",
     "kb_verdict",
     "more_at_articles",
+    "named_categories",
     "named_category",
     "offer_detail",
     "open_for_handoff",
@@ -117,7 +119,7 @@ async def start_report(turn: Turn, text: str, *, kind: str = "incident") -> None
     draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
     if kind != "incident":
         draft["type"] = kind
-    _take_entities(turn, draft, await named_category(turn))
+    _take_entities(turn, draft, await named_categories(turn))
     turn.state.update(flow="report", draft=draft)
     if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
         turn.state["step"] = "text"
@@ -128,29 +130,36 @@ async def start_report(turn: Turn, text: str, *, kind: str = "incident") -> None
     await continue_report(turn)
 
 
-async def named_category(turn: Turn) -> str | None:
-    """The path of the category the message is about, if it names any: each the NLU reads
+async def named_categories(turn: Turn) -> list[str]:
+    """The paths of the categories the message is about, the foremost first: each the NLU reads
     (``vpn`` → ``network/vpn``) made precise by the keywords of the categories inside it (see
-    :func:`~desk.catalog.precise_category`), then the one the problem is about when it names
-    several (see :func:`~desk.catalog.problem_category`)."""
+    :func:`~desk.catalog.precise_category`), then those the problem is about when it names
+    several (see :func:`~desk.catalog.problem_categories`): "我的VPN密码忘了" is about the VPN
+    and the password."""
     paths = []
     for value in dict.fromkeys(e.value for e in turn.parse.entities if e.entity == "category"):
         category = await category_named(turn.session, value)
         if category is not None:
             paths.append(await precise_category(turn.session, category, turn.text))
-    return problem_category(paths, turn.desk.settings.bot.device_categories)
+    return problem_categories(paths, turn.desk.settings.bot.device_categories)
 
 
-async def relevant_articles(turn: Turn, text: str, category: str | None = None) -> list[Hit]:
+async def named_category(turn: Turn) -> str | None:
+    """The foremost of :func:`named_categories`: the category a ticket is filed under."""
+    return next(iter(await named_categories(turn)), None)
+
+
+async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] = ()) -> list[Hit]:
     """The articles worth offering for ``text``: scoring at least ``bot.kb_min_score``, and none
-    filed under another kind of problem than the one the user named (a printer article does not
+    filed under another kind of problem than those the user named (a printer article does not
     answer "my keyboard is broken", whatever words they share; see :func:`may_answer`); articles
     without a category are always eligible. In the user's language when any is worth offering,
     else in another whose script the message uses ("wifi连不上" may be answered only in English;
     a Chinese article that matches "my outlook is not syncing" on "Outlook" alone is not one an
     English speaker can read)."""
     bot = turn.desk.settings.bot
-    wanted = bot.kb_suggestions * 3 if category else bot.kb_suggestions  # room for the category cut
+    kinds = [k for k in kinds if k]
+    wanted = bot.kb_suggestions * 3 if kinds else bot.kb_suggestions  # room for the category cut
     readable = {
         turn.lang,
         *(["zh"] if CJK.search(text) else []),
@@ -163,7 +172,10 @@ async def relevant_articles(turn: Turn, text: str, category: str | None = None) 
             for h in hits
             if h.score >= bot.kb_min_score
             and h.article.language in readable
-            and may_answer(category, h.article.category.path if h.article.category else None)
+            and (
+                not kinds
+                or any(may_answer(k, h.article.category.path if h.article.category else None) for k in kinds)
+            )
         ]
         if worth:
             return worth[: bot.kb_suggestions]
@@ -171,7 +183,8 @@ async def relevant_articles(turn: Turn, text: str, category: str | None = None) 
 
 
 async def suggest_articles(turn: Turn, text: str) -> bool:
-    hits = await relevant_articles(turn, text, turn.state.get("draft", {}).get("category"))
+    draft = turn.state.get("draft", {})
+    hits = await relevant_articles(turn, text, [draft.get("category"), *draft.get("also", [])])
     if not hits:
         return False
     lines = [turn.t("kb.intro")]
@@ -258,7 +271,7 @@ async def more_at_articles(turn: Turn, text: str) -> None:
     before, the message began a new report and the first one's words were lost."""
     draft: dict[str, Any] = turn.state["draft"]
     add_words(draft, text)
-    _take_entities(turn, draft, await named_category(turn))
+    _take_entities(turn, draft, await named_categories(turn))
     await kb_verdict(turn, None)
 
 
@@ -271,7 +284,7 @@ async def answer_choice(turn: Turn, text: str) -> None:
     the desk to triage) instead of keeping the user in a loop."""
     draft: dict[str, Any] = turn.state["draft"]
     step: str = turn.state["step"]
-    _take_entities(turn, draft, await named_category(turn))
+    _take_entities(turn, draft, await named_categories(turn))
     if not draft.get(step):
         if turn.parse.intent.name in _DESCRIBES or weight(text) >= WORDY:
             add_words(draft, text)
@@ -284,10 +297,11 @@ async def answer_choice(turn: Turn, text: str) -> None:
     await continue_report(turn)
 
 
-def _take_entities(turn: Turn, draft: dict[str, Any], category: str | None) -> None:
-    """What the message says about the category and urgency, unless the draft knows already."""
-    if category and not draft.get("category"):
-        draft["category"] = category
+def _take_entities(turn: Turn, draft: dict[str, Any], categories: list[str]) -> None:
+    """What the message says about the category (the foremost it names; the others, whose
+    articles may answer it too, as ``also``) and urgency, unless the draft knows already."""
+    if categories and not draft.get("category"):
+        draft["category"], draft["also"] = categories[0], categories[1:]
     urgency = turn.parse.entity("urgency")
     if urgency in URGENCY and not draft.get("urgency"):
         draft["urgency"] = urgency
@@ -495,7 +509,7 @@ async def start_request(turn: Turn, text: str) -> None:
     if (
         kind is None
         and weight(text) >= _TOO_SHORT
-        and await relevant_articles(turn, text, await named_category(turn))
+        and await relevant_articles(turn, text, await named_categories(turn))
     ):
         # "Can you help me set up my email on my phone?" is no kind of request the desk lists,
         # but an article may answer it: offered first, as for a problem, and filed as a request.
@@ -737,7 +751,7 @@ async def open_for_handoff(turn: Turn) -> Ticket:
             subject = subject or turn.t("handoff.subject", name=who)
     elif said not in draft["text"] and len(clauses(said)) > 1:
         add_words(draft, said)
-    _take_entities(turn, draft, await named_category(turn))
+    _take_entities(turn, draft, await named_categories(turn))
     draft.setdefault("since", turn.message.id)
     ticket_kind = "request" if kind is not None else draft.get("type", "incident")
     return await _file(

@@ -18,7 +18,7 @@ __all__ = [
     "find_category",
     "is_default_group",
     "precise_category",
-    "problem_category",
+    "problem_categories",
 ]
 
 
@@ -65,11 +65,11 @@ async def category_named(session: AsyncSession, value: str) -> Category | None:
     return next((c for c in rows if any(str(k).strip().casefold() == wanted for k in c.keywords or [])), None)
 
 
-def problem_category(paths: list[str], devices: list[str]) -> str | None:
-    """Of the category paths a message names, in the order it names them, the one the problem is
-    about: the most precise of a chain (``network/wifi`` over ``network``); one not under
-    ``devices``, where a problem shows rather than what fails ("my laptop can't connect to the
-    VPN" is about the VPN); of several left, the first named."""
+def problem_categories(paths: list[str], devices: list[str]) -> list[str]:
+    """Of the category paths a message names, in the order it names them, the ones the problem
+    is about, the first foremost: the most precise of a chain (``network/wifi`` over
+    ``network``); those not under ``devices``, where a problem shows rather than what fails ("my
+    laptop can't connect to the VPN" is about the VPN), unless only devices are named."""
 
     def inside(path: str, other: str) -> bool:
         return path == other or path.startswith(other + "/")
@@ -77,7 +77,7 @@ def problem_category(paths: list[str], devices: list[str]) -> str | None:
     named = list(dict.fromkeys(paths))
     deepest = [p for p in named if not any(q != p and inside(q, p) for q in named)]
     failing = [p for p in deepest if not any(inside(p, d.strip().lower()) for d in devices)]
-    return next(iter(failing or deepest), None)
+    return failing or deepest
 
 
 async def precise_category(session: AsyncSession, category: Category, text: str) -> str:

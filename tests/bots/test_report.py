@@ -584,3 +584,21 @@ async def test_a_status_question_in_the_middle_of_a_report_then_asks_again(
     if chat.text == t(lang, "ask.description"):
         await chat.say(SAY[lang]["detail"])
     assert (await ticket(seeded, "INC-1")).urgency == "high"
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "forgot my VPN password"), ("zh", "我的VPN密码忘了")])
+async def test_articles_of_every_kind_the_problem_names_are_offered(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # Filed as a VPN problem, the password article was filtered out as another kind.
+    chat = users[lang]
+    await chat.say(said)
+    offered = [p for p in chat.payloads if p.startswith("/solved ")]
+    async with seeded.session() as s:
+        kinds = [(await s.get(Article, int(p.split()[1]))).category.path for p in offered]  # type: ignore[union-attr]
+    assert "accounts/password-reset" in kinds, chat.replies
+    await chat.say("/not_solved")
+    await chat.say("/urgency medium")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert (await ticket(seeded, "INC-1")).category.path == "network/vpn"  # the first it names
