@@ -602,3 +602,19 @@ async def test_articles_of_every_kind_the_problem_names_are_offered(
     if chat.text == t(lang, "ask.description"):
         await chat.say(SAY[lang]["detail"])
     assert (await ticket(seeded, "INC-1")).category.path == "network/vpn"  # the first it names
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "the internet is down for the whole floor"), ("zh", "整层楼都上不了网")]
+)
+async def test_a_whole_floor_down_is_not_asked_how_badly_it_hurts(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    await skip_kb(chat)
+    assert t(lang, "ask.urgency") not in chat.text, chat.replies
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert (made.impact, made.urgency) == ("high", "high")
