@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import Turn, weight
+from bots.turn import Turn, says_nothing, weight
 from channels.base import Button
 from desk.models import Message
 from nlu import OOS_INTENT, IntentScore, Parse
@@ -401,7 +401,10 @@ async def _flow(turn: Turn, text: str) -> bool:
 
 
 async def _describe(turn: Turn, text: str) -> None:
-    report.add_words(turn.state["draft"], text)
+    """The answer to "please describe it in more detail": added, unless it adds nothing ("no",
+    "不知道", a stray "2"), which used to end up in the ticket's description."""
+    if not says_nothing(text):
+        report.add_words(turn.state["draft"], text)
     await report.continue_report(turn)
 
 

@@ -21,7 +21,7 @@ from bots.report import (
     open_for_handoff,
     start_report,
 )
-from bots.turn import Turn, weight, without_clauses
+from bots.turn import Turn, says_nothing, weight, without_clauses
 from channels.base import Button
 from desk.handoff import queue_conversation
 from desk.i18n import t as desk_t
@@ -58,7 +58,6 @@ __all__ = [
 _AWAITED = timedelta(days=1)  # how long an agent's question on a ticket waits for the answer in chat
 _REF = re.compile(r"\b(INC|REQ|PRB)-?(\d+)\b", re.IGNORECASE)
 _STARS = re.compile(r"^[\s⭐★☆🌟]+$")
-_SKIP = {"skip", "no", "nope", "nothing", "n/a", "跳过", "没有", "不用", "无", "/skip"}
 
 
 def ref_in(turn: Turn) -> str | None:
@@ -303,7 +302,7 @@ async def survey_answer(turn: Turn, ref: str, score: int | None, text: str) -> N
         turn.say(turn.t(key, ref=ticket.ref, score=score), [turn.button("csat.skip_button", "/skip")])
         return
     turn.reset()
-    if text.strip().lower() in _SKIP:
+    if says_nothing(text):
         turn.say(turn.t("csat.skip"))
         return
     await comment_on_rating(turn.session, turn.desk, turn.requester, ticket, text)

@@ -22,6 +22,7 @@ __all__ = [
     "TEMPLATES",
     "Turn",
     "clauses",
+    "says_nothing",
     "weight",
     "without_clauses",
     "without_greeting",
@@ -65,6 +66,52 @@ def without_clauses(text: str, left_out: Sequence[str]) -> str:
     rest = "".join(p + b for p, b in kept)
     rest = re.sub(r"\s*([,，.。!！?？;；])(?:\s*[,，.。!！?？;；])+", r"\1", rest)
     return rest.strip(" \t\n,，;；-–—").rstrip("?？!！")
+
+
+# Answers to "anything to add?" that add nothing.
+_NOTHING = frozenset(
+    [
+        "skip",
+        "no",
+        "nope",
+        "nothing",
+        "none",
+        "n/a",
+        "na",
+        "idk",
+        "no idea",
+        "don't know",
+        "dont know",
+        "not sure",
+        "that's all",
+        "thats all",
+        "nothing else",
+        "跳过",
+        "没有",
+        "没有了",
+        "没了",
+        "不用",
+        "无",
+        "不知道",
+        "不清楚",
+        "就这些",
+        "就这样",
+        "ok",
+        "okay",
+        "好",
+        "好的",
+        "嗯",
+        "/skip",
+    ]
+)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def says_nothing(text: str) -> bool:
+    """Whether ``text`` adds nothing to a description or a comment: a "no", a "skip", an "I don't
+    know", or no word at all ("2", "?", "👍")."""
+    plain = " ".join(text.casefold().split()).strip(" .!,;:~。！，；：～")
+    return plain in _NOTHING or not _LETTER.search(plain)
 
 
 def weight(text: str) -> int:

@@ -618,3 +618,17 @@ async def test_a_whole_floor_down_is_not_asked_how_badly_it_hurts(
         await chat.say(SAY[lang]["detail"])
     made = await ticket(seeded, "INC-1")
     assert (made.impact, made.urgency) == ("high", "high")
+
+
+@pytest.mark.parametrize(("lang", "nothing"), [("en", "no"), ("en", "2"), ("zh", "不知道"), ("zh", "没有了")])
+async def test_an_answer_that_adds_nothing_is_not_put_in_the_description(
+    users: dict[str, Chat], seeded: Desk, lang: str, nothing: str
+) -> None:
+    # "printer is broken\nno" was the description agents read.
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    await chat.say("/urgency low")
+    assert chat.text == t(lang, "ask.description")
+    await chat.say(nothing)
+    assert (await ticket(seeded, "INC-1")).description == SAY[lang]["printer"]
