@@ -66,22 +66,53 @@ WORDY = 25  # weighted characters: shorter descriptions get one request for deta
 _RECENT = timedelta(minutes=15)  # a report this soon after the conversation's last ticket may be about it
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
 _JUST_AN_ASK = 40  # weighted characters: a longer ask for a person says what about ("...about my payslip")
+_MOST_PARTS = 4  # sentences of a long message searched one at a time when it finds nothing whole
 _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok" or "?" is not
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
 
+# A self-introduction that opens a message: "我是财务部的小李，...", "this is Ann from finance. ..."
+_INTRODUCTION = re.compile(
+    r"^\s*(?:我叫[^,，。！!]{1,10}|我是[^,，。！!不]{1,15}(?:部|组|团队|的)[^,，。！!]{0,8}"
+    r"|my name is\s[^,.!?\n]{1,30}|(?:this is|i'?m|i am)\s[^,.!?\n]{1,20}\sfrom\s[^,.!?\n]{1,30})"
+    r"\s*[,，.。!！]\s*",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+_SUBJECT_MAX = 120
+_SUBJECT_ENOUGH = 80  # characters: a longer first line is cut after its sentences up to here
+
+
 def subject_line(text: str) -> str:
     """A ticket's subject from the user's words: their first line without a greeting ("hello,
-    my monitor..." is "My monitor..."; a line that is only "Hello," gives way to the next), at
-    most 120 characters."""
+    my monitor..." is "My monitor...") or a self-introduction ("我是财务部的小李，"); a line
+    that is only "Hello," gives way to the next. A long line keeps its first sentences up to
+    about 80 characters, else is cut at a word, at most 120 characters."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
         rest = without_greeting(line)
+        rest = _INTRODUCTION.sub("", rest, count=1) or rest
         if rest == line:
-            return line[:120]
+            return _shortened(line)
         if rest:
-            return (rest[0].upper() + rest[1:])[:120]
-    return lines[0][:120] if lines else ""
+            return _shortened(rest[0].upper() + rest[1:])
+    return _shortened(lines[0]) if lines else ""
+
+
+def _shortened(line: str) -> str:
+    if len(line) <= _SUBJECT_ENOUGH:
+        return line
+    sentences = [s for s in _SENTENCE_END.split(line) if s]
+    kept = sentences[0]
+    for sentence in sentences[1:]:
+        if len(kept) + 1 + len(sentence) > _SUBJECT_ENOUGH:
+            break
+        kept = f"{kept}{'' if CJK.search(kept[-1:]) else ' '}{sentence}"
+    if len(kept) <= _SUBJECT_MAX:
+        return kept
+    cut = kept[: _SUBJECT_MAX - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > _SUBJECT_ENOUGH // 2 else cut).rstrip(" ,，;；") + "…"
 
 
 def add_words(draft: dict[str, Any], text: str) -> None:
@@ -156,7 +187,9 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
     without a category are always eligible. In the user's language when any is worth offering,
     else in another whose script the message uses ("wifi连不上" may be answered only in English;
     a Chinese article that matches "my outlook is not syncing" on "Outlook" alone is not one an
-    English speaker can read)."""
+    English speaker can read). A long message that finds nothing whole is searched a sentence at
+    a time: the score is the share of the query an article covers, and "I have a client call at
+    2pm, thanks!" after "I can't connect to the VPN from home" took the VPN article to 0.399."""
     bot = turn.desk.settings.bot
     kinds = [k for k in kinds if k]
     wanted = bot.kb_suggestions * 3 if kinds else bot.kb_suggestions  # room for the category cut
@@ -165,21 +198,25 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
         *(["zh"] if CJK.search(text) else []),
         *(["en"] if LATIN_WORD.search(text) else []),
     }
+    parts = [c for c in clauses(text) if weight(c) >= _TOO_SHORT][:_MOST_PARTS]
     for language in dict.fromkeys((turn.lang, None)):
-        hits = await search_articles(turn.session, text, language=language, limit=wanted)
-        worth = [
-            h
-            for h in hits
-            if h.score >= bot.kb_min_score
-            and h.article.language in readable
-            and (
-                not kinds
-                or any(may_answer(k, h.article.category.path if h.article.category else None) for k in kinds)
-            )
-        ]
-        if worth:
-            return worth[: bot.kb_suggestions]
+        best: dict[int, Hit] = {}
+        for query in [text] if len(parts) < 2 else [text, *parts]:
+            for hit in await search_articles(turn.session, query, language=language, limit=wanted):
+                if (
+                    hit.score >= bot.kb_min_score
+                    and hit.article.language in readable
+                    and (not kinds or any(may_answer(k, _path(hit)) for k in kinds))
+                    and hit.score > getattr(best.get(hit.article.id), "score", -1.0)
+                ):
+                    best[hit.article.id] = hit
+            if best:
+                return sorted(best.values(), key=lambda h: -h.score)[: bot.kb_suggestions]
     return []
+
+
+def _path(hit: Hit) -> str | None:
+    return hit.article.category.path if hit.article.category else None
 
 
 async def suggest_articles(turn: Turn, text: str) -> bool:

@@ -31,7 +31,35 @@ def test_the_greeting_is_not_the_subject(said: str, subject: str) -> None:
 
 
 def test_a_subject_is_at_most_120_characters() -> None:
-    assert subject_line("hello, " + "x" * 300) == "X" + "x" * 119
+    assert subject_line("hello, " + "x" * 300) == "X" + "x" * 118 + "…"
+    assert subject_line("word " * 40) == "word " * 22 + "word…"  # at a word
+
+
+@pytest.mark.parametrize(
+    ("said", "subject"),
+    [
+        # Cut at a sentence, not at 120 characters: "...I have a client call".
+        (
+            "Hi team, since this morning I can't connect to the VPN from home. GlobalProtect says gateway"
+            " not responding. I have a client call at 2pm so it's quite urgent. Thanks!",
+            "Since this morning I can't connect to the VPN from home.",
+        ),
+        (
+            "VPN is down. GlobalProtect says gateway not responding.",
+            "VPN is down. GlobalProtect says gateway not responding.",
+        ),
+        # Who the user is, is not what the ticket is about.
+        ("您好，我是财务部的小李，我的电脑从昨天开始特别慢", "我的电脑从昨天开始特别慢"),
+        ("我叫王芳，打印机坏了", "打印机坏了"),
+        ("I'm Ann from HR, my outlook crashes", "My outlook crashes"),
+        ("My name is Tom. VPN is down", "VPN is down"),
+        ("I'm locked out of SAP, please help", "I'm locked out of SAP, please help"),  # no introduction
+        ("我是不是中病毒了，电脑很慢", "我是不是中病毒了，电脑很慢"),
+        ("this is urgent, the server is down", "this is urgent, the server is down"),
+    ],
+)
+def test_a_long_line_keeps_its_first_sentences_and_no_introduction(said: str, subject: str) -> None:
+    assert subject_line(said) == subject
 
 
 @pytest.mark.parametrize(
