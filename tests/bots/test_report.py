@@ -660,3 +660,18 @@ async def test_a_detailed_first_report_is_not_asked_what_it_means(wang: Chat, se
     made = await ticket(seeded, "INC-1")
     assert made.subject == "我的电脑从昨天开始特别慢，打开Excel要等好几分钟，影响工作了，麻烦尽快处理，谢谢"
     assert made.urgency == "high"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "Is there an outage? Nothing loads"),  # was greeted ("greet", 0.39)
+        ("zh", "系统是不是挂了，什么都打不开"),  # got the help menu (read as "the article did not help")
+        ("zh", "请问怎么共享日历"),  # got the help menu (read as "how do I use you")
+    ],
+)
+async def test_an_outage_or_how_to_question_is_a_report(users: dict[str, Chat], lang: str, said: str) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    asked = {t(lang, "ask.category"), t(lang, "ask.urgency"), t(lang, "ask.description")}
+    assert chat.text in asked or t(lang, "kb.intro") in chat.text, chat.replies

@@ -275,7 +275,7 @@ async def test_a_request_question_offers_its_usual_answers_as_buttons(
 
 @pytest.mark.parametrize(
     ("lang", "said"),
-    [("en", "Can you help me set up my email on my phone?"), ("zh", "能帮我在手机上设置一下邮箱吗")],
+    [("en", "I need my work email set up on my new phone"), ("zh", "能帮我在手机上设置一下邮箱吗")],
 )
 async def test_a_request_of_no_listed_kind_meets_the_knowledge_base_first(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str
