@@ -603,8 +603,8 @@ def _named_product(turn: Turn, text: str) -> str | None:
     return None
 
 
-# What the words after a request's keyword (or, in Chinese, before it) say it is for, once the
-# words that only join them are trimmed: "access to the finance share because...", "install
+# What the words beside a request's keyword say it is for, once the words that only join them
+# are trimmed: "access to the finance share because...", "install
 # zoom for me please", "需要访问财务共享盘的权限", "申请HR文件夹的权限", "开通一下SAP的账号".
 _OBJECT_ENDS = re.compile(
     r"[,.;:!?，。；：！？\n]|\b(?:because|since|so that|as i|as we|for work|asap)\b|因为|用于|用来|方便", re.I
@@ -618,31 +618,38 @@ _OBJECT_TAIL = re.compile(
     r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|权限|账号|账户|的|吧|谢谢|一下)+$", re.I
 )
 _OBJECT_MAX = 60  # characters: longer is a sentence, not a name
+_TAKES_OBJECT = re.compile(r"\s+(?:to|for|on|into|of)\b", re.I)  # "access to ...", "a license for ..."
+_VERBS = frozenset(["install", "安装", "访问", "开通"])  # keywords whose object follows them
+_ENDS_OBJECT = frozenset(["权限", "账号", "access"])  # keywords that follow what they are for
 
 
 def _named_object(kind: RequestType, text: str) -> str | None:
-    """What the opening message says the request is for, around the first of the kind's keywords
-    it uses ("I need access to the finance shared drive" → "finance shared drive", "我需要访问财务
-    共享盘的权限" → "财务共享盘"), offered as a one-tap answer to the first free-text question.
-    Nothing when it says only the kind ("access to a shared folder": which one is still to ask)."""
+    """What the opening message says the request is for, beside one of the kind's keywords it
+    uses, offered as a one-tap answer to the first free-text question: after a keyword that takes
+    an object ("access to the finance shared drive", "install zoom", "访问财务共享盘") or before
+    one that ends it ("Visio installed", "HR文件夹的权限"). Nothing when it says only the kind
+    ("access to a shared folder": which one is still to ask), or when the keyword only describes
+    something ("deleted a file on the shared drive")."""
     spans = sorted(span for keyword in kind.keywords if (span := mention_span(text, keyword)))
-    if not spans:
-        return None
-    found = ""  # after the first keyword, else before the last ("申请HR文件夹的权限")
-    for side in (
-        _OBJECT_ENDS.split(text[spans[0][1] :], maxsplit=1)[0],
-        _OBJECT_ENDS.split(text[: spans[-1][0]])[-1],
-    ):
+    for start, end in spans:
+        said = text[start:end].casefold()
+        if _TAKES_OBJECT.match(text, end) or said in _VERBS:
+            side = _OBJECT_ENDS.split(text[end:], maxsplit=1)[0]
+        elif said.removesuffix("ed") in _VERBS or said in _ENDS_OBJECT:  # "Visio installed"
+            side = _OBJECT_ENDS.split(text[:start])[-1]
+        else:
+            continue
         found = _OBJECT_TAIL.sub("", _OBJECT_LEAD.sub("", side.strip())).strip()
-        if found:
-            break
-    rest = found
-    for keyword in kind.keywords:  # what is left once the kind's own words are gone
-        while (span := mention_span(rest, keyword)) is not None:
-            rest = rest[: span[0]] + " " + rest[span[1] :]
-    if len(found) > _OBJECT_MAX or weight(_OBJECT_LEAD.sub("", _OBJECT_TAIL.sub("", rest.strip()))) < 2:
-        return None
-    return found
+        rest = found
+        for keyword in kind.keywords:  # what is left once the kind's own words are gone
+            while (span := mention_span(rest, keyword)) is not None:
+                rest = rest[: span[0]] + " " + rest[span[1] :]
+        if (
+            len(found) <= _OBJECT_MAX
+            and weight(_OBJECT_LEAD.sub("", _OBJECT_TAIL.sub("", rest.strip()))) >= 2
+        ):
+            return found
+    return None
 
 
 def _lang(turn: Turn) -> str:

@@ -52,6 +52,15 @@ async def test_service_request_asks_its_configured_questions(
         ("zh", "帮我开通一下SAP的账号", "access", "SAP"),
         ("en", "I need access to a shared folder", "access", None),  # which one is still to ask
         ("zh", "我需要共享文件夹的权限", "access", None),
+        (
+            "en",
+            "I deleted a file on the shared drive, can you restore it?",
+            "access",
+            None,
+        ),  # "shared" describes
+        ("zh", "我不小心删了共享盘上的文件，能恢复吗", "access", None),  # was offered "盘上的文件"
+        ("zh", "我要申请VPN权限", "access", "VPN"),
+        ("en", "I need SAP access", "access", "SAP"),
     ],
 )
 async def test_what_the_request_names_is_one_tap_away(
