@@ -148,20 +148,18 @@ async def _ask_again(turn: Turn) -> None:
     """The question a report or request waits on, again, after a message that interrupted it (a
     status, a cancellation asked about): without it, "You have no open tickets" and the menu read
     as if the report were gone, and the user's next words answered a question no longer in view."""
-    asked = await turn.session.scalar(
-        select(Message)
-        .where(
-            Message.conversation_id == turn.conversation.id,
-            Message.id < turn.message.id,
-            Message.direction == "out",
-            Message.author_kind == "bot",
-        )
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
+    asked = await _last_asked(turn)
     if asked is not None and asked.text:
-        buttons = [Button(str(b["title"]), str(b["payload"])) for b in asked.buttons or []]
-        turn.say(turn.t("flow.resume", question=asked.text), buttons)
+        turn.say(turn.t("flow.resume", question=asked.text), _buttons_of(asked))
+
+
+async def _last_asked(turn: Turn) -> Message | None:
+    """The bot's last message in this conversation: in a flow, the question it waits on."""
+    return await turn.latest(Message.direction == "out", Message.author_kind == "bot")
+
+
+def _buttons_of(message: Message) -> list[Button]:
+    return [Button(str(b["title"]), str(b["payload"])) for b in message.buttons or []]
 
 
 # A bot button's payload ("/urgency high"), which users may also type: the handler acts and says
@@ -321,19 +319,9 @@ async def _stale_button(turn: Turn) -> None:
     and ask again what is being asked now, with its buttons; with nothing being asked, the menu."""
     turn.say(turn.t("button.stale"))
     if turn.state.get("flow"):
-        last = await turn.session.scalar(
-            select(Message)
-            .where(
-                Message.conversation_id == turn.conversation.id,
-                Message.id < turn.message.id,
-                Message.direction == "out",
-                Message.author_kind == "bot",
-            )
-            .order_by(Message.id.desc())
-            .limit(1)
-        )
+        last = await _last_asked(turn)
         if last is not None and last.text:
-            turn.say(last.text, [Button(str(b["title"]), str(b["payload"])) for b in last.buttons or []])
+            turn.say(last.text, _buttons_of(last))
             return
     turn.say(turn.t("help"), turn.menu())
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
 from bots.report import (
     FINISHED,
     WORDY,
@@ -80,17 +78,7 @@ async def awaited_reply(turn: Turn) -> Ticket | None:
     """The open ticket of the user's that an agent last wrote to this conversation about, within
     ``_AWAITED``: what the user says next is most likely the answer ("that worked, outlook
     opens now" after "please try outlook.exe /resetnavpane")."""
-    update = await turn.session.scalar(
-        select(Message)
-        .where(
-            Message.conversation_id == turn.conversation.id,
-            Message.id < turn.message.id,
-            Message.author_kind == "agent",
-            Message.copy_of_id.is_not(None),
-        )
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
+    update = await turn.latest(Message.author_kind == "agent", Message.copy_of_id.is_not(None))
     if update is None or update.ticket_id is None or update.created_at < turn.desk.now() - _AWAITED:
         return None
     ticket = await turn.session.get(Ticket, update.ticket_id)

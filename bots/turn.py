@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Button, Inbound, Outbound
@@ -157,6 +158,16 @@ class Turn:
 
     def button(self, key: str, payload: str, **values: Any) -> Button:
         return Button(self.t(key, **values), payload)
+
+    async def latest(self, *conditions: ColumnElement[bool]) -> Message | None:
+        """The newest message of this conversation before this turn's that meets ``conditions``
+        (the bot's last question; an agent's last update delivered here)."""
+        return await self.session.scalar(
+            select(Message)
+            .where(Message.conversation_id == self.conversation.id, Message.id < self.message.id, *conditions)
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
 
     def menu(self) -> list[Button]:
         """What the bot can do, as buttons."""
