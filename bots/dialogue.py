@@ -573,8 +573,14 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
             intent.startswith("kb_") or turn.parse.intent.confidence < turn.desk.settings.bot.clarify_below
         )
         ticket = await followup.linked_ticket(turn) if doubtful else None
-        if ticket is None or not report.offer_detail(turn, ticket, text):
-            turn.say(turn.t("help"), turn.menu())
+        if ticket is not None and report.offer_detail(turn, ticket, text):
+            return
+        if intent == "kb_not_helpful" and weight(text) >= _DETAIL:
+            # "Didn't work" with nothing offered, said at length, is a problem: "the badge reader
+            # at the door doesn't work" (0.98) got the help menu.
+            await report.start_report(turn, text)
+            return
+        turn.say(turn.t("help"), turn.menu())
     elif intent == "rate":
         turn.say(turn.t("thanks"))
     else:

@@ -675,3 +675,19 @@ async def test_an_outage_or_how_to_question_is_a_report(users: dict[str, Chat], 
     await chat.say(said)
     asked = {t(lang, "ask.category"), t(lang, "ask.urgency"), t(lang, "ask.description")}
     assert chat.text in asked or t(lang, "kb.intro") in chat.text, chat.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "the badge reader at the door doesn't work"), ("zh", "大厅的门禁不管用")]
+)
+async def test_a_thing_that_does_not_work_said_first_is_a_report(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # Read as "the article did not help" with no article offered, it got the help menu.
+    chat = users[lang]
+    await chat.say(said)
+    await skip_kb(chat)
+    assert chat.text in {t(lang, "ask.category"), t(lang, "ask.urgency")}, chat.replies
+    other = users["zh" if lang == "en" else "en"]
+    await other.say("didn't help")  # short, with nothing offered to judge: what the bot can do
+    assert t("en", "help") in other.text, other.replies
