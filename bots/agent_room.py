@@ -31,7 +31,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.report import snippet
 from channels.base import Address, Button, Inbound, Outbound
 from desk.agents import find_agent
 from desk.attachments import store_attachment
@@ -41,6 +40,7 @@ from desk.handoff import agent_reply, get_conversation, release_conversation, ta
 from desk.models import Agent, Conversation, Group, Message, OutboxItem, Ticket
 from desk.outbox import enqueue
 from desk.replies import fill, find_reply, for_conversation, list_replies, unfilled
+from desk.textindex import snippet
 
 __all__ = ["AgentRoom", "run_agent_room"]
 

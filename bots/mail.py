@@ -25,7 +25,6 @@ from bots.report import (
     open_follow_up,
     open_ticket,
     relevant_articles,
-    snippet,
 )
 from bots.turn import TEMPLATES, Turn, weight
 from channels.base import Inbound
@@ -35,6 +34,7 @@ from desk.conversations import thread_ticket_id
 from desk.errors import NotFound
 from desk.models import Attachment, OutboxItem, Ticket
 from desk.notifications import notify_agent
+from desk.textindex import snippet
 from desk.tickets import MAX_CC, add_comment, get_ticket, requester_ticket
 
 __all__ = ["record_bounce", "respond_to_mail", "thread_ticket"]

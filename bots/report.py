@@ -26,7 +26,7 @@ from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
-from desk.textindex import mention_span
+from desk.textindex import mention_span, snippet
 from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
 
 __all__ = [
@@ -48,7 +48,6 @@ __all__ = [
     "open_ticket",
     "relevant_articles",
     "says_more",
-    "snippet",
     "start_report",
     "start_request",
     "subject_line",
@@ -137,15 +136,12 @@ def may_answer(path: str | None, article: str | None) -> bool:
     return path == article or path.startswith(article + "/") or article.startswith(path + "/")
 
 
-def snippet(body: str, size: int = 140) -> str:
-    """An article's body on one line, cut to ``size`` characters."""
-    flat = " ".join(body.split())
-    return flat if len(flat) <= size else flat[: size - 1].rstrip() + "…"
-
-
-async def start_report(turn: Turn, text: str, *, kind: str = "incident") -> None:
+async def start_report(
+    turn: Turn, text: str, *, kind: str = "incident", found: list[Hit] | None = None
+) -> None:
     """Begin a report from the user's own words; entities fill what they already say. It is
-    filed as ``kind`` if the articles do not answer it."""
+    filed as ``kind`` if the articles do not answer it; ``found`` are the articles for ``text``
+    when the caller has searched already."""
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
     if kind != "incident":
@@ -156,7 +152,7 @@ async def start_report(turn: Turn, text: str, *, kind: str = "incident") -> None
         turn.state["step"] = "text"
         turn.say(turn.t("report.ask"))
         return
-    if await suggest_articles(turn, draft["text"]):
+    if await suggest_articles(turn, draft["text"], found):
         return
     await continue_report(turn)
 
@@ -200,18 +196,17 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
     }
     parts = [c for c in clauses(text) if weight(c) >= _TOO_SHORT][:_MOST_PARTS]
     for language in dict.fromkeys((turn.lang, None)):
-        best: dict[int, Hit] = {}
         for query in [text] if len(parts) < 2 else [text, *parts]:
-            for hit in await search_articles(turn.session, query, language=language, limit=wanted):
-                if (
-                    hit.score >= bot.kb_min_score
-                    and hit.article.language in readable
-                    and (not kinds or any(may_answer(k, _path(hit)) for k in kinds))
-                    and hit.score > getattr(best.get(hit.article.id), "score", -1.0)
-                ):
-                    best[hit.article.id] = hit
-            if best:
-                return sorted(best.values(), key=lambda h: -h.score)[: bot.kb_suggestions]
+            hits = await search_articles(turn.session, query, language=language, limit=wanted)
+            worth = [
+                h
+                for h in hits
+                if h.score >= bot.kb_min_score
+                and h.article.language in readable
+                and (not kinds or any(may_answer(k, _path(h)) for k in kinds))
+            ]
+            if worth:
+                return worth[: bot.kb_suggestions]
     return []
 
 
@@ -219,9 +214,13 @@ def _path(hit: Hit) -> str | None:
     return hit.article.category.path if hit.article.category else None
 
 
-async def suggest_articles(turn: Turn, text: str) -> bool:
+async def suggest_articles(turn: Turn, text: str, found: list[Hit] | None = None) -> bool:
     draft = turn.state.get("draft", {})
-    hits = await relevant_articles(turn, text, [draft.get("category"), *draft.get("also", [])])
+    hits = (
+        found
+        if found is not None
+        else await relevant_articles(turn, text, [draft.get("category"), *draft.get("also", [])])
+    )
     if not hits:
         return False
     lines = [turn.t("kb.intro")]
@@ -543,14 +542,15 @@ async def start_request(turn: Turn, text: str) -> None:
     recent = await _just_opened(turn, {}) if kind is None and not category else None
     if recent is not None and offer_detail(turn, recent, text):  # "asap please" right after a request
         return
-    if (
-        kind is None
-        and weight(text) >= _TOO_SHORT
-        and await relevant_articles(turn, text, await named_categories(turn))
-    ):
-        # "Can you help me set up my email on my phone?" is no kind of request the desk lists,
+    found = (
+        await relevant_articles(turn, text, await named_categories(turn))
+        if kind is None and weight(text) >= _TOO_SHORT
+        else []
+    )
+    if found:
+        # "I need my work email set up on my new phone" is no kind of request the desk lists,
         # but an article may answer it: offered first, as for a problem, and filed as a request.
-        await start_report(turn, text, kind="request")
+        await start_report(turn, text, kind="request", found=found)
         return
     if kind is None:
         turn.state.update(flow="request", step="choose", since=turn.message.id)

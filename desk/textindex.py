@@ -29,6 +29,7 @@ __all__ = [
     "mention_span",
     "mentions",
     "query_terms",
+    "snippet",
     "terms",
     "tsquery",
 ]
@@ -159,6 +160,13 @@ _STOP = frozenset(
         "请",
     ]
 )
+
+
+def snippet(text: str, size: int = 140) -> str:
+    """``text`` on one line, cut to ``size`` characters with "…" (an article in a list of
+    suggestions, a message in a preview or a notification)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= size else flat[: size - 1].rstrip() + "…"
 
 
 def is_cjk(term: str) -> bool:

@@ -28,6 +28,7 @@ from desk.notify import send_to_requester
 from desk.priority import compute_priority, level
 from desk.rules import TicketOps, run_rules
 from desk.sla import apply_sla, pause_sla, resume_sla, schedule_escalations
+from desk.textindex import snippet
 
 __all__ = [
     "EDITABLE",
@@ -422,9 +423,14 @@ async def add_comment(
     elif from_requester and public and ticket.assignee is not None:
         # News from the requester on a ticket someone works on: they hear of it, as they would
         # of an answer ("still 50.4 after a power cycle" in chat, a reply by mail).
-        words = note if len(note) <= _NOTIFY_TEXT else note[: _NOTIFY_TEXT - 1].rstrip() + "…"
         await notify_agent(
-            session, desk, ticket.assignee, ticket, "commented", by=actor.name or "", text=words
+            session,
+            desk,
+            ticket.assignee,
+            ticket,
+            "commented",
+            by=actor.name or "",
+            text=snippet(note, _NOTIFY_TEXT),
         )
     if actor.kind == "agent" and ticket.assignee_id == actor.id and ticket.status == "assigned":
         await _set_status(session, desk, actor, ticket, "in_progress", now)  # working on it acknowledges it

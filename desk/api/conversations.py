@@ -17,6 +17,7 @@ from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.handoff import agent_reply, get_conversation, queue_positions, release_conversation, take_over
 from desk.models import MODES, Agent, Conversation, Group, Message, Ticket
+from desk.textindex import snippet
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -50,11 +51,11 @@ async def _last_messages(session: AsyncSession, ids: list[int]) -> dict[int, Mes
 
 def _preview(m: Message) -> dict[str, Any]:
     """What a list shows of a message: who, when, and its first words (or its files' names)."""
-    text = " ".join(m.text.split()) or ", ".join(f"📎 {a.filename}" for a in m.attachments)
+    text = m.text.strip() or ", ".join(f"📎 {a.filename}" for a in m.attachments)
     return {
         "direction": m.direction,
         "author": m.author_name or m.author_kind,
-        "text": text if len(text) <= _PREVIEW else text[: _PREVIEW - 1].rstrip() + "…",
+        "text": snippet(text, _PREVIEW),
         "at": m.created_at.isoformat(),
     }
 
