@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
-from desk.catalog import category_named, precise_category, problem_categories
+from desk.catalog import category_named, precise_category, problem_categories, within
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
@@ -133,7 +133,7 @@ def may_answer(path: str | None, article: str | None) -> bool:
     message is a new problem at all)."""
     if not path or not article:
         return True
-    return path == article or path.startswith(article + "/") or article.startswith(path + "/")
+    return within(path, article) or within(article, path)
 
 
 async def start_report(

@@ -19,6 +19,7 @@ __all__ = [
     "is_default_group",
     "precise_category",
     "problem_categories",
+    "within",
 ]
 
 
@@ -65,18 +66,23 @@ async def category_named(session: AsyncSession, value: str) -> Category | None:
     return next((c for c in rows if any(str(k).strip().casefold() == wanted for k in c.keywords or [])), None)
 
 
+def within(path: str, other: str) -> bool:
+    """Whether category ``path`` is ``other`` or inside it (``network/wifi`` in ``network``)."""
+    return path == other or path.startswith(other + "/")
+
+
+def _deepest(paths: list[str]) -> list[str]:
+    """``paths`` without those another of them is inside (``network`` beside ``network/wifi``)."""
+    return [p for p in paths if not any(q != p and within(q, p) for q in paths)]
+
+
 def problem_categories(paths: list[str], devices: list[str]) -> list[str]:
     """Of the category paths a message names, in the order it names them, the ones the problem
     is about, the first foremost: the most precise of a chain (``network/wifi`` over
     ``network``); those not under ``devices``, where a problem shows rather than what fails ("my
     laptop can't connect to the VPN" is about the VPN), unless only devices are named."""
-
-    def inside(path: str, other: str) -> bool:
-        return path == other or path.startswith(other + "/")
-
-    named = list(dict.fromkeys(paths))
-    deepest = [p for p in named if not any(q != p and inside(q, p) for q in named)]
-    failing = [p for p in deepest if not any(inside(p, d.strip().lower()) for d in devices)]
+    deepest = _deepest(list(dict.fromkeys(paths)))
+    failing = [p for p in deepest if not any(within(p, d.strip().lower()) for d in devices)]
     return failing or deepest
 
 
@@ -91,7 +97,7 @@ async def precise_category(session: AsyncSession, category: Category, text: str)
         )
     )
     named = [path for path, keywords in rows if any(mentions(text, str(k)) for k in keywords or [])]
-    deepest = [p for p in named if not any(q.startswith(p + "/") for q in named)]
+    deepest = _deepest(named)
     return deepest[0] if len(deepest) == 1 else category.path
 
 
