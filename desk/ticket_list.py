@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from channels.base import CHANNELS
 from desk.agents import find_agent, find_group
+from desk.catalog import find_category
 from desk.errors import InvalidInput, NotFound
-from desk.models import STATUSES, TYPES, Agent, Ticket
+from desk.models import STATUSES, TYPES, Agent, Category, Ticket
 from desk.people import find_person
 
 __all__ = ["TicketFilter", "list_tickets"]
@@ -18,8 +21,11 @@ __all__ = ["TicketFilter", "list_tickets"]
 
 @dataclass(frozen=True, slots=True)
 class TicketFilter:
-    """Every field is optional. ``status`` and ``type`` take comma-separated lists;
-    ``assignee`` takes an e-mail, an id, ``me`` or ``none``; ``q`` searches reference, subject
+    """Every field is optional. ``status``, ``type``, ``priority`` and ``channel`` take
+    comma-separated lists; ``assignee`` takes an e-mail, an id, ``me`` or ``none``; ``category``
+    takes a path, name or id and includes the categories inside it (``network`` lists
+    ``network/vpn`` tickets too); ``breached`` (``true``/``false``) keeps the tickets that have or
+    have not missed a response or resolution target as of now; ``q`` searches reference, subject
     and description."""
 
     status: str | None = None
@@ -28,6 +34,15 @@ class TicketFilter:
     group: str | None = None
     requester: str | None = None
     q: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    breached: bool | None = None
+
+
+# Where a ticket may have come from: a chat channel, or the API (an agent, an import).
+_TICKET_CHANNELS = (*CHANNELS, "api")
+_PRIORITY = re.compile(r"^P[1-9]$")
 
 
 def _values(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
@@ -38,8 +53,23 @@ def _values(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     return values
 
 
+def _breached(now: datetime) -> ColumnElement[bool]:
+    """Whether a ticket missed (or, still open, is past) a target as of ``now``: the SQL form of
+    :func:`desk.sla.sla_view`'s two flags, so that the list and each ticket's badge agree."""
+    response_at = func.coalesce(
+        Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at, Ticket.cancelled_at, now
+    )
+    resolution_at = func.coalesce(
+        Ticket.resolved_at, Ticket.closed_at, Ticket.cancelled_at, Ticket.paused_at, now
+    )
+    return or_(
+        and_(Ticket.response_due.is_not(None), response_at > Ticket.response_due),
+        and_(Ticket.resolution_due.is_not(None), resolution_at > Ticket.resolution_due),
+    )
+
+
 async def _where(
-    session: AsyncSession, query: Select[Ticket], f: TicketFilter, me: Agent | None
+    session: AsyncSession, query: Select[Ticket], f: TicketFilter, me: Agent | None, now: datetime
 ) -> Select[Ticket]:
     if f.status:
         query = query.where(Ticket.status.in_(_values(f.status, STATUSES, "status")))
@@ -56,6 +86,24 @@ async def _where(
         query = query.where(Ticket.group_id == (await find_group(session, f.group)).id)
     if f.requester:
         query = query.where(Ticket.requester_id == (await find_person(session, f.requester)).id)
+    if f.priority:
+        wanted = [v.strip().upper() for v in f.priority.split(",") if v.strip()]
+        if not all(_PRIORITY.match(v) for v in wanted):
+            raise InvalidInput("priority must be among P1, P2, P3, P4", code="invalid_priority")
+        query = query.where(Ticket.priority.in_(wanted))
+    if f.channel:
+        query = query.where(Ticket.channel.in_(_values(f.channel, _TICKET_CHANNELS, "channel")))
+    if f.category:
+        category = await find_category(session, f.category)
+        query = query.where(
+            Ticket.category_id.in_(
+                select(Category.id).where(
+                    or_(Category.id == category.id, Category.path.startswith(category.path + "/"))
+                )
+            )
+        )
+    if f.breached is not None:
+        query = query.where(_breached(now) if f.breached else ~_breached(now))
     if f.q:
         needle = f"%{f.q.strip().lower()}%"
         query = query.where(
@@ -73,16 +121,18 @@ async def list_tickets(
     f: TicketFilter,
     *,
     me: Agent | None = None,
+    now: datetime,
     after: tuple[datetime, int] | None = None,
     limit: int = 50,
 ) -> tuple[list[Ticket], tuple[datetime, int] | None]:
-    """One page of tickets, newest first, and the key to continue after it (``None`` at the end).
+    """One page of tickets, newest first (``breached`` as of ``now``), and the key to continue after it (``None`` at the end).
 
     Raises:
-        InvalidInput: for an unknown status or type. NotFound: for an unknown agent or group.
+        InvalidInput: for an unknown status, type, priority or channel. An unknown agent, group,
+        requester or category lists nothing.
     """
     try:
-        query = await _where(session, select(Ticket), f, me)
+        query = await _where(session, select(Ticket), f, me, now)
     except NotFound:
         return [], None
     if after is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -199,6 +200,65 @@ async def test_list_filters_and_cursor(
     bad = await client.get("/api/v1/tickets?status=sleeping", headers=h)
     assert bad.status_code == 422 and error_of(bad)["code"] == "invalid_status"
     assert (await client.get("/api/v1/tickets?cursor=garbage!", headers=h)).status_code == 422
+
+
+async def test_list_by_priority_channel_category_and_breach(
+    client: httpx.AsyncClient, tokens: dict[str, str], clock: Clock
+) -> None:
+    auth = tokens["agent"]
+    h = {"Authorization": auth}
+    await create(
+        client, auth, subject="VPN down for all", category="network/vpn", impact="high", urgency="high"
+    )
+    await create(client, auth, subject="Toner low")
+    await create(client, auth, subject="Network slow", category="network")
+    await create(client, auth, subject="New mouse", type="request", channel="email", category="hardware")
+
+    async def listed(query: str) -> list[dict[str, Any]]:
+        response = await client.get(f"/api/v1/tickets?{query}&limit=100", headers=h)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def refs(query: str) -> list[str]:
+        return [t["ref"] for t in await listed(query)]
+
+    assert await refs("priority=p1") == ["INC-1"]
+    assert await refs("priority=P1,P3") == [
+        t["ref"] for t in await listed("") if t["priority"] in ("P1", "P3")
+    ]
+    assert await refs("channel=email") == ["REQ-1"]
+    assert await refs("channel=api,email") == ["REQ-1", "INC-3", "INC-2", "INC-1"]
+    assert await refs("category=network") == ["INC-3", "INC-1"]  # with network/vpn inside it
+    assert await refs("category=network/vpn") == ["INC-1"]
+    assert await refs("category=quantum") == []
+    assert await refs("breached=false") == ["REQ-1", "INC-3", "INC-2", "INC-1"]
+    assert await refs("breached=true") == []
+    for bad, code in (("priority=urgent", "invalid_priority"), ("channel=fax", "invalid_channel")):
+        response = await client.get(f"/api/v1/tickets?{bad}", headers=h)
+        assert response.status_code == 422 and error_of(response)["code"] == code
+    assert (await client.get("/api/v1/tickets?breached=maybe", headers=h)).status_code == 422
+
+    async def agree_with_badges() -> list[str]:
+        # The filter and each ticket's own SLA flags (what the console's badge shows) agree.
+        late = await refs("breached=true")
+        everything = await listed("")
+        flagged = [
+            t["ref"] for t in everything if t["sla"]["response_breached"] or t["sla"]["resolution_breached"]
+        ]
+        assert late == flagged
+        assert sorted(await refs("breached=false") + late) == sorted(t["ref"] for t in everything)
+        return late
+
+    first = min((t for t in await listed("")), key=lambda t: t["sla"]["response_due"])
+    assert first["ref"] == "INC-1"
+    clock.now = datetime.fromisoformat(first["sla"]["response_due"]) + timedelta(minutes=1)
+    assert await agree_with_badges() == ["INC-1"]
+    resolved = await client.post("/api/v1/tickets/INC-2/resolve", json={"solution": "Replaced"}, headers=h)
+    assert resolved.status_code == 200, resolved.text
+    clock.advance(days=30)
+    assert await agree_with_badges() == ["REQ-1", "INC-3", "INC-1"]  # INC-2 was done in time
+    assert await refs("breached=true&priority=P1") == ["INC-1"]
 
 
 async def test_comments_and_resolution_reach_the_requester(

@@ -69,14 +69,29 @@ async def list_(
     group: str | None = None,
     requester: str | None = None,
     q: str | None = None,
+    priority: str | None = None,
+    channel: str | None = None,
+    category: str | None = None,
+    breached: bool | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     after = decode_cursor(cursor) if cursor else None
-    flt = TicketFilter(status=status, type=type, assignee=assignee, group=group, requester=requester, q=q)
+    flt = TicketFilter(
+        status=status,
+        type=type,
+        assignee=assignee,
+        group=group,
+        requester=requester,
+        q=q,
+        priority=priority,
+        channel=channel,
+        category=category,
+        breached=breached,
+    )
+    now = desk.now()
     async with desk.session() as session:
-        rows, last = await list_tickets(session, flt, me=agent, after=after, limit=limit)
-        now = desk.now()
+        rows, last = await list_tickets(session, flt, me=agent, now=now, after=after, limit=limit)
         return {"items": [ticket_json(t, now) for t in rows], "next": encode_cursor(*last) if last else None}
 
 
