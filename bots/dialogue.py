@@ -390,8 +390,9 @@ async def _flow(turn: Turn, text: str) -> bool:
 
 async def _describe(turn: Turn, text: str) -> None:
     """The answer to "please describe it in more detail": added, unless it adds nothing ("no",
-    "不知道", a stray "2"), which used to end up in the ticket's description."""
-    if not says_nothing(text):
+    "不知道", a stray "2", a plain "谢谢"), which used to end up in the ticket's description."""
+    polite = turn.parse.intent.name in ("thanks", "goodbye") and turn.parse.intent.confidence >= 0.8
+    if not says_nothing(text) and not (polite and weight(text) < report.WORDY):
         report.add_words(turn.state["draft"], text)
     await report.continue_report(turn)
 
