@@ -193,7 +193,8 @@ async def test_list_filters_and_cursor(
         "INC-2",
         "INC-1",
     ]
-    await client.patch("/api/v1/tickets/INC-2", json={"assignee": "agent@test.example"}, headers=h)
+    taken = await client.patch("/api/v1/tickets/INC-2", json={"assignee": "me"}, headers=h)  # who calls
+    assert taken.status_code == 200 and taken.json()["assignee"]["email"] == "agent@test.example", taken.text
     assert await refs("assignee=me") == ["INC-2"]
     assert await refs("status=assigned") == ["INC-2"]
     assert len(await refs("assignee=none")) == 6

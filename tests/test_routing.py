@@ -357,6 +357,8 @@ async def test_manual_assign_forward_and_return_are_audited_with_reasons(
     assert r.json()["assignee"]["email"] == "agent@test.example" and r.json()["status"] == "assigned"
     r = await client.post(f"/api/v1/tickets/{ref}/assign", json={"agent": ZHANG}, headers=sup)
     assert r.status_code == 422 and r.json()["error"]["code"] == "not_in_group"
+    r = await client.post(f"/api/v1/tickets/{ref}/assign", json={"agent": "me"}, headers=agent)  # who calls
+    assert r.status_code == 200 and r.json()["assignee"]["email"] == "agent@test.example", r.text
     r = await client.post(f"/api/v1/tickets/{ref}/acknowledge", headers=agent)
     assert r.json()["status"] == "in_progress"
     r = await client.post(f"/api/v1/tickets/{ref}/return", json={"reason": ""}, headers=agent)

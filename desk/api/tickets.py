@@ -131,8 +131,16 @@ async def read(ref: str, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
 async def patch(ref: str, body: TicketPatch, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         ticket = await get_ticket(session, ref)
-        await change_ticket(session, desk, actor_of(agent), ticket, body.model_dump(exclude_unset=True))
+        changes = body.model_dump(exclude_unset=True)
+        if changes.get("assignee") is not None:
+            changes["assignee"] = _me(changes["assignee"], agent)
+        await change_ticket(session, desk, actor_of(agent), ticket, changes)
         return await _full(session, desk, ticket)
+
+
+def _me(key: str | int, agent: Agent) -> str | int:
+    """``me`` names the agent calling, as it does in the list's ``assignee=me``."""
+    return agent.id if isinstance(key, str) and key.strip().lower() == "me" else key
 
 
 @router.post("/tickets/{ref}/comments", status_code=201, summary="Comment; public ones reach the requester")
@@ -159,7 +167,7 @@ async def resolve(ref: str, body: ResolveIn, desk: DeskDep, agent: CurrentAgent)
 async def assign(ref: str, body: AssignIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         ticket = await get_ticket(session, ref)
-        await assign_ticket(session, desk, actor_of(agent), ticket, body.agent, body.reason)
+        await assign_ticket(session, desk, actor_of(agent), ticket, _me(body.agent, agent), body.reason)
         return await _full(session, desk, ticket)
 
 
