@@ -541,7 +541,8 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
     elif intent == "help":
         turn.say(turn.t("help"), turn.menu())
     elif intent == "thanks":
-        turn.say(turn.t("thanks"))
+        if not await _thanks_for_the_fix(turn):
+            turn.say(turn.t("thanks"))
     elif intent == "goodbye":
         turn.say(turn.t("goodbye"))
     elif intent == "report_problem":
@@ -596,15 +597,20 @@ def _greeting(turn: Turn) -> str:
 
 
 async def _late_rating(turn: Turn, text: str) -> None:
-    """A rating outside the bot's own survey: the answer to the desk's auto-close prompt, which
-    rates the requester's latest closed ticket that has no rating yet."""
+    """A rating outside the bot's own survey: the answer to the desk's auto-close prompt, or to
+    a resolution notice not yet confirmed (see :func:`~bots.followup.rate_unprompted`)."""
     score = followup.rating_from(turn, text)
     ref = turn.state.get("survey")
-    if ref is None and score is not None:
-        unrated = await followup.latest_unrated(turn)
-        ref = unrated.ref if unrated is not None else None
     if score is not None and ref:
         turn.state.update(flow="survey", step="score", survey=ref)
         await followup.survey_answer(turn, ref, score, text)
-    else:
+    elif score is None or not await followup.rate_unprompted(turn, score, text):
         turn.say(turn.t("help"), turn.menu())
+
+
+async def _thanks_for_the_fix(turn: Turn) -> bool:
+    """ "Thanks!" / "收到了，谢谢" to a resolution notice asking whether it is fixed: a yes. It
+    got "You're welcome", the ticket stayed resolved and no rating was asked for."""
+    asked = [str(b["payload"]).split() for b in await _last_buttons(turn)]
+    ref = next((p[1] for p in asked if len(p) == 2 and p[0] == "/confirm"), None)
+    return ref is not None and await followup.confirm(turn, ref, fixed=True)

@@ -47,6 +47,7 @@ __all__ = [
     "has_open_tickets",
     "latest_unrated",
     "linked_ticket",
+    "rate_unprompted",
     "rating_from",
     "reopen",
     "show_status",
@@ -255,12 +256,28 @@ def ask_rating(turn: Turn, ticket: Ticket) -> None:
 
 
 async def latest_unrated(turn: Turn) -> Ticket | None:
-    """The requester's most recently closed ticket without a rating, closed in the last week."""
+    """The requester's most recently resolved or closed ticket of the last week without a rating."""
     recent = turn.desk.now() - timedelta(days=7)
-    for ticket in await requester_tickets(turn.session, turn.person, ("closed",), limit=3):
-        if ticket.csat_score is None and ticket.closed_at is not None and ticket.closed_at >= recent:
+    for ticket in await requester_tickets(turn.session, turn.person, ("resolved", "closed"), limit=3):
+        done = ticket.closed_at or ticket.resolved_at
+        if ticket.csat_score is None and done is not None and done >= recent:
             return ticket
     return None
+
+
+async def rate_unprompted(turn: Turn, score: int, text: str) -> bool:
+    """A rating no survey of the bot's waits for: the answer to the desk's auto-close prompt
+    ("4" on SMS), or "5 stars, Tom was quick" to a resolution notice, before confirming it. It
+    rates :func:`latest_unrated`; a good score for a resolved ticket also confirms it (closed),
+    a low one leaves it open to reopening. False when there is no such ticket."""
+    ticket = await latest_unrated(turn)
+    if ticket is None:
+        return False
+    if ticket.status == "resolved" and score > LOW_SCORE:
+        await close_ticket(turn.session, turn.desk, turn.requester, ticket)
+    turn.state.update(flow="survey", step="score", survey=ticket.ref)
+    await survey_answer(turn, ticket.ref, score, text)
+    return True
 
 
 def rating_from(turn: Turn, text: str) -> int | None:
@@ -285,8 +302,14 @@ async def survey_answer(turn: Turn, ref: str, score: int | None, text: str) -> N
     step = turn.state.get("step", "score")
     if score is not None and step == "score":
         await rate_ticket(turn.session, turn.desk, turn.requester, ticket, score)
-        turn.state.update(step="comment")
         key = "csat.low" if score <= LOW_SCORE else "csat.thanks"
+        if text.strip() and not text.startswith("/") and turn.says_more_than("rating"):
+            # "5 stars, Tom was quick": the words are the comment; asking for one again lost them.
+            await comment_on_rating(turn.session, turn.desk, turn.requester, ticket, text)
+            turn.reset()
+            turn.say(turn.t(key + ".noted", ref=ticket.ref, score=score))
+            return
+        turn.state.update(step="comment")
         turn.say(turn.t(key, ref=ticket.ref, score=score), [turn.button("csat.skip_button", "/skip")])
         return
     turn.reset()

@@ -17,7 +17,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.followup import confirm, latest_unrated, rating_from, show_status, survey_answer
+from bots.followup import confirm, rate_unprompted, rating_from, show_status, survey_answer
 from bots.report import (
     FINISHED,
     URGENCY,
@@ -247,12 +247,8 @@ async def _new_mail(turn: Turn, text: str) -> None:
         await show_status(turn)
         return
     score = rating_from(turn, text) if short else None
-    if score is not None:
-        unrated = await latest_unrated(turn)  # the answer to an auto-close prompt
-        if unrated is not None:
-            turn.state.update(flow="survey", step="score", survey=unrated.ref)
-            await survey_answer(turn, unrated.ref, score, text)
-            return
+    if score is not None and await rate_unprompted(turn, score, text):  # the answer to an auto-close prompt
+        return
     await _open(turn, text)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, LATIN_WORD, Turn, clauses, says_nothing, weight, without_clauses, without_greeting
+from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import category_named, precise_category, problem_categories, within
@@ -321,7 +321,7 @@ async def answer_choice(turn: Turn, text: str) -> None:
     draft: dict[str, Any] = turn.state["draft"]
     step: str = turn.state["step"]
     _take_entities(turn, draft, await named_categories(turn))
-    if draft.get(step) and _says_more_than_the_answer(turn, text):
+    if draft.get(step) and turn.says_more_than("category", "urgency"):
         add_words(draft, text)  # "我今天要出差，急": how urgent, and why, which the agent needs to know
     if not draft.get(step):
         if turn.parse.intent.name in _DESCRIBES or weight(text) >= WORDY:
@@ -333,16 +333,6 @@ async def answer_choice(turn: Turn, text: str) -> None:
             draft["asked_again"] = step
             turn.say(turn.t("ask.pick"))
     await continue_report(turn)
-
-
-def _says_more_than_the_answer(turn: Turn, text: str) -> bool:
-    """Whether ``text``, which names a category or an urgency, says more than that ("我今天要
-    出差，急", "very urgent, the auditors arrive at 3" against "very urgent" or "很急")."""
-    rest = text
-    for entity in sorted(turn.parse.entities, key=lambda e: e.start, reverse=True):
-        if entity.entity in ("category", "urgency") and rest[entity.start : entity.end] == entity.text:
-            rest = rest[: entity.start] + " " + rest[entity.end :]
-    return not says_nothing(rest) and weight(" ".join(rest.split()).strip(" ,，.。!！")) >= _TOO_SHORT
 
 
 def _take_entities(turn: Turn, draft: dict[str, Any], categories: list[str]) -> None:

@@ -106,6 +106,7 @@ _NOTHING = frozenset(
     ]
 )
 _LETTER = re.compile(r"[^\W\d_]")
+_SAYS_SOMETHING = 8  # weighted characters: "I'm travelling" or "小王很专业" say something, "very" does not
 
 
 def says_nothing(text: str) -> bool:
@@ -168,6 +169,16 @@ class Turn:
             .order_by(Message.id.desc())
             .limit(1)
         )
+
+    def says_more_than(self, *entities: str) -> bool:
+        """Whether the message says more than the ``entities`` it names: "very urgent, the
+        auditors arrive at 3" or "5 stars, Tom was quick" against "very urgent" or "5 stars"."""
+        rest = self.parse.text
+        for entity in sorted(self.parse.entities, key=lambda e: e.start, reverse=True):
+            if entity.entity in entities and 0 <= entity.start < entity.end <= len(rest):
+                rest = rest[: entity.start] + " " + rest[entity.end :]
+        plain = " ".join(rest.split()).strip(" ,，.。!！、~～")
+        return not says_nothing(plain) and weight(plain) >= _SAYS_SOMETHING
 
     def menu(self) -> list[Button]:
         """What the bot can do, as buttons."""

@@ -155,6 +155,79 @@ async def test_resolution_confirmation_and_rating(
     )
 
 
+@pytest.mark.parametrize(("lang", "thanks"), [("en", "yes got it, thanks a lot"), ("zh", "收到了，谢谢")])
+async def test_thanks_for_a_resolution_confirms_it_and_asks_for_a_rating(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    thanks: str,
+) -> None:
+    # "You're welcome!": the ticket stayed resolved and the rating was never asked for.
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(thanks)
+    assert t(lang, "confirm.closed", ref=ref) in chat.text, chat.replies
+    assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+    assert (await ticket(seeded, ref)).status == "closed"
+    await chat.say(thanks)  # thanks again: nothing is waiting for a yes now
+    assert chat.text == t(lang, "thanks")
+
+
+@pytest.mark.parametrize(
+    ("lang", "rating", "score", "status"),
+    [
+        ("en", "5 stars, Tom was super fast", 5, "closed"),
+        ("zh", "五星好评，小王很专业", 5, "closed"),
+        ("en", "2 stars, it took three days to fix", 2, "resolved"),
+        ("zh", "两星，修了三天才好", 2, "resolved"),
+    ],
+)
+async def test_a_rating_with_words_for_a_resolution_keeps_the_words(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    rating: str,
+    score: int,
+    status: str,
+) -> None:
+    # Said before confirming, the rating got the help menu; said at "how satisfied?", its words
+    # were dropped and a comment asked for again.
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(rating)  # to "is it fixed?": a good score says yes, a low one leaves it open
+    key = "csat.thanks.noted" if score > 2 else "csat.low.noted"
+    assert chat.text == t(lang, key, ref=ref, score=score), chat.replies
+    done = await ticket(seeded, ref)
+    assert (done.status, done.csat_score, done.csat_comment, done.flagged) == (
+        status,
+        score,
+        rating,
+        score <= 2,
+    )
+    await chat.say("/skip")  # nothing waits for a comment any more
+    assert chat.text != t(lang, "csat.skip")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_rating_with_words_at_the_survey_is_its_comment(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(f"/confirm {ref}")
+    said = {"en": "5 stars, Tom was super fast", "zh": "五星好评，小王很专业"}[lang]
+    await chat.say(said)
+    assert chat.text == t(lang, "csat.thanks.noted", ref=ref, score=5)
+    done = await ticket(seeded, ref)
+    assert (done.csat_score, done.csat_comment) == (5, said)
+    await chat.say(f"/rate {ref} 4")  # a tap on the survey's buttons is a score, not a comment
+    assert chat.text == t(lang, "csat.thanks", ref=ref, score=4)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_still_broken_reopens_and_a_low_score_is_flagged(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
