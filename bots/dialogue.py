@@ -486,6 +486,8 @@ async def _intent(turn: Turn, text: str) -> None:
     if intent in _ANSWERS and await _answers_agent(turn):
         await followup.add_info(turn, text)
         return
+    if intent in ("report_problem", "add_info") and await _not_fixed(turn):
+        return
     if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:
         await _late_rating(turn, text)  # "4" on SMS after the desk asked for a rating
         return
@@ -497,6 +499,22 @@ async def _intent(turn: Turn, text: str) -> None:
         await _clarify(turn, text)
         return
     await _act(turn, intent, text)
+
+
+async def _not_fixed(turn: Turn) -> bool:
+    """The problem told again while its ticket waits for "is it fixed?" ("still printing blank
+    pages" after "replaced the toner"): a no, which reopens it. It began a new report of the
+    same problem, and the resolved ticket closed on its own three days later. A message that
+    names another ticket or another kind of problem is new."""
+    ticket = await followup.resolved_here(turn)
+    ref = followup.ref_in(turn)
+    if ticket is None or (ref is not None and ref != ticket.ref):
+        return False
+    if report.another_kind(
+        await report.named_category(turn), ticket.category.path if ticket.category else None
+    ):
+        return False
+    return await followup.confirm(turn, ticket.ref, fixed=False)
 
 
 async def _answers_agent(turn: Turn) -> bool:

@@ -50,6 +50,7 @@ __all__ = [
     "rate_unprompted",
     "rating_from",
     "reopen",
+    "resolved_here",
     "show_status",
     "survey_answer",
 ]
@@ -73,6 +74,14 @@ async def linked_ticket(turn: Turn) -> Ticket | None:
         return None
     ticket = await requester_ticket(turn.session, turn.person, ref)
     return ticket if ticket is not None and ticket.status in OPEN_STATUSES else None
+
+
+async def resolved_here(turn: Turn) -> Ticket | None:
+    """The resolved ticket this conversation is about, waiting for "is it fixed?" (until the
+    desk closes it for silence)."""
+    ref = turn.state.get("ticket")
+    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else None
+    return ticket if ticket is not None and ticket.status == "resolved" else None
 
 
 async def awaited_reply(turn: Turn) -> Ticket | None:

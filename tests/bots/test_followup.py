@@ -155,6 +155,35 @@ async def test_resolution_confirmation_and_rating(
     )
 
 
+@pytest.mark.parametrize(
+    ("lang", "again", "other"),
+    [("en", "still printing blank pages", "my VPN won't connect"), ("zh", "打印出来还是白纸", "VPN连不上了")],
+)
+async def test_the_problem_told_again_after_a_resolution_reopens_it(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    again: str,
+    other: str,
+) -> None:
+    # It began a new report of the same problem (the printer articles, "how badly?"), and the
+    # resolved ticket closed on its own three days later.
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Replaced the toner")
+    await chat.say(again)
+    assert chat.text == t(lang, "confirm.reopened", ref=ref), chat.replies
+    h = {"Authorization": tokens["agent"]}
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=h)).json()
+    assert got["status"] in ("new", "in_progress")
+    assert [e["note"] for e in got["events"] if e["action"] == "reopened"] == [again]
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "New fuser unit"}, headers=h)
+    await chat.say(other)  # another kind of problem is a new one
+    assert chat.text != t(lang, "confirm.reopened", ref=ref), chat.replies
+    assert (await ticket(seeded, ref)).status == "resolved"
+
+
 @pytest.mark.parametrize(("lang", "thanks"), [("en", "yes got it, thanks a lot"), ("zh", "收到了，谢谢")])
 async def test_thanks_for_a_resolution_confirms_it_and_asks_for_a_rating(
     users: dict[str, Chat],
