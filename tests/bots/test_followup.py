@@ -104,6 +104,32 @@ async def test_a_plain_yes_or_no_answers_are_you_sure(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "oh wait, please cancel that, my manager says we have no licenses"),
+        ("zh", "算了，帮我取消吧，领导说没有预算"),
+    ],
+)
+async def test_a_cancellation_with_its_reason_is_asked_about_not_questioned(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    said: str,
+) -> None:
+    # Right after a request: "which of these did you mean?" (report, request, person, status).
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    await chat.say(said)
+    assert chat.payloads == [f"/cancel_yes {ref}", f"/keep {ref}"], chat.replies
+    await chat.say("yes" if lang == "en" else "是的")
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers={"Authorization": tokens["agent"]})).json()
+    assert got["status"] == "cancelled"
+    assert sum(m["text"] == said for m in got["messages"]) == 1  # why, for whoever worked on it
+
+
+@pytest.mark.parametrize(
     ("lang", "decline", "score"),
     [("en", "no thanks", None), ("zh", "算了", None), ("en", "not satisfied", 2), ("zh", "不满意", 2)],
 )

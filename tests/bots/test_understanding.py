@@ -74,6 +74,36 @@ async def test_a_clause_that_asks_for_a_person_outweighs_a_doubtful_whole(
     assert read.entity("category") == "vpn"  # the whole message's, for routing
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "oh wait, please cancel that, my manager says we have no licenses",
+        "sorry, cancel that ticket, the printer works again after all",
+        "算了，帮我取消吧，领导说没有预算",
+    ],
+)
+async def test_a_clause_that_cancels_decides_a_doubtful_whole(
+    understanding: Understanding, said: str
+) -> None:
+    # Read whole, report 0.45 / cancel 0.40: the bot asked which menu item, and none was cancel.
+    assert (await understanding.parse(said)).intent.name == "cancel_ticket"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "I can't cancel the meeting in Outlook, it says access denied",
+        "please cancel the job on the printer, it keeps printing",
+        "会议取消不了，Outlook报错",
+        "取消打印任务没反应，打印机一直在打",
+    ],
+)
+async def test_a_problem_with_cancelling_something_is_a_problem(
+    understanding: Understanding, said: str
+) -> None:
+    assert (await understanding.parse(said)).intent.name == "report_problem"
+
+
 async def test_a_mail_is_read_whole(understanding: Understanding) -> None:
     said = "Could you install Visio on my laptop? Please call me back when done."
     assert (await understanding.parse(said)).intent.name == "talk_to_human"
