@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import Turn, says_nothing, weight
+from bots.turn import Turn, says_nothing, weight, without_greeting
 from channels.base import Button
 from desk.models import Message
 from nlu import OOS_INTENT, IntentScore, Parse
@@ -47,6 +47,16 @@ _FREE_TEXT = {("request", "answer"), ("report", "description")}
 _ANOTHER = re.compile(
     r"\b(also|too|another|actually|as well|btw|by the way|plus)\b|另外|还有|也|顺便|对了", re.IGNORECASE
 )
+# A question how to do something, or where to find it: "How do I set up an out of office reply?"
+# (read as help, 0.94), "where can I find...", "怎么设置...". What follows the lead-in says what about.
+_HOW_TO = re.compile(
+    r"^(?:(?:how\s+(?:do|can|could|should|would)\s+(?:i|we|one)|how\s+to|where\s+(?:can|do|should)\s+(?:i|we)"
+    r"|where\s+is|is\s+there\s+a\s+way\s+to|what(?:'s|\s+is)\s+the\s+(?:best\s+)?way\s+to)\b"
+    r"|请问)?\s*(?:怎么|怎样|如何|在哪|哪里)?",
+    re.IGNORECASE,
+)
+_SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
+_HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help" is no question about anything
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
 _YES_NO = (("/cancel_yes", "/keep"),)
@@ -348,6 +358,9 @@ async def _flow(turn: Turn, text: str) -> bool:
             return False  # not a rating: let the intent decide (the survey stays open)
         await followup.survey_answer(turn, turn.state["survey"], score, text)
         return True
+    if (flow, step) == ("report", "urgency") and await _another_problem(turn, text, unasked=True):
+        _ask_which(turn, text)
+        return True
     if flow == "report" and step in ("category", "urgency"):
         await report.answer_choice(turn, text)
         return True
@@ -358,9 +371,7 @@ async def _flow(turn: Turn, text: str) -> bool:
             await report.continue_report(turn)
         return True
     if (flow, step) in _FREE_TEXT and await _another_problem(turn, text):
-        turn.state["pending"] = text.strip()
-        buttons = [turn.button("flow.answer", "/answer"), turn.button("flow.new", f"/report {text.strip()}")]
-        turn.say(turn.t("flow.which"), buttons)
+        _ask_which(turn, text)
         return True
     if flow == "report" and step == "description":
         await _describe(turn, text)
@@ -397,16 +408,29 @@ async def _describe(turn: Turn, text: str) -> None:
     await report.continue_report(turn)
 
 
-async def _another_problem(turn: Turn, text: str) -> bool:
-    """Whether an answer to a free-text question reads as a new problem of another kind
-    ("actually my VPN is broken too" when asked which software): then the bot asks which it
-    is rather than file it as the answer.
+def _ask_which(turn: Turn, text: str) -> None:
+    """Ask whether ``text`` answers the question or is a new problem; it waits as ``pending``."""
+    turn.state["pending"] = text.strip()
+    buttons = [turn.button("flow.answer", "/answer"), turn.button("flow.new", f"/report {text.strip()}")]
+    turn.say(turn.t("flow.which"), buttons)
 
-    It takes a problem that names a category other than the draft's *and* words that add a
-    new topic ("also", "too", "actually", "另外", "也"...): the intent alone is not enough, as
-    "drawing network diagrams", a reason for a software request, reads as a network problem
-    (0.997), and "because my laptop is too slow" is a fine reason for a laptop request."""
-    if turn.parse.intent.name not in ("report_problem", "add_info") or not _ANOTHER.search(text):
+
+async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> bool:
+    """Whether an answer reads as a new problem of another kind ("actually my VPN is broken
+    too" when asked which software): then the bot asks which it is rather than file it as the
+    answer.
+
+    To a question answered in the user's own words it takes a problem that names a category
+    other than the draft's *and* words that add a new topic ("also", "too", "actually", "另外",
+    "也"...): the intent alone is not enough, as "drawing network diagrams", a reason for a
+    software request, reads as a network problem (0.997), and "because my laptop is too slow"
+    is a fine reason for a laptop request. Where no words are asked for (``unasked``: how badly
+    does it hurt?), a sure problem, request or how-to question of another kind is enough:
+    "where can I find the wifi password for guests" went into an e-mail report's description."""
+    intent = turn.parse.intent
+    said_so = intent.name in ("report_problem", "add_info") and _ANOTHER.search(text) is not None
+    sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
+    if not (said_so or (unasked and (sure or _asks_how_to(text)))):
         return False
     return report.another_kind(await report.named_category(turn), report.draft_category(turn))
 
@@ -491,6 +515,11 @@ async def _intent(turn: Turn, text: str) -> None:
     if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:
         await _late_rating(turn, text)  # "4" on SMS after the desk asked for a rating
         return
+    if intent in ("help", "greet", *_CHATTER) and _asks_how_to(text):
+        # The knowledge base first, then a ticket for the desk to answer; it got the help menu.
+        turn.state["misses"] = 0
+        await report.start_report(turn, text)
+        return
     if intent in _CHATTER:
         await _not_understood(turn, intent, text)
         return
@@ -499,6 +528,15 @@ async def _intent(turn: Turn, text: str) -> None:
         await _clarify(turn, text)
         return
     await _act(turn, intent, text)
+
+
+def _asks_how_to(text: str) -> bool:
+    """Whether ``text`` asks how to do something, or where to find it, and says what about."""
+    said = without_greeting(text)
+    lead = _HOW_TO.match(said)
+    if lead is None or not lead.group(0).strip():
+        return False
+    return weight(said[lead.end() :].strip(" ?？")) >= _HOW_TO_ABOUT
 
 
 async def _not_fixed(turn: Turn) -> bool:
