@@ -548,9 +548,7 @@ async def _not_fixed(turn: Turn) -> bool:
     ref = followup.ref_in(turn)
     if ticket is None or (ref is not None and ref != ticket.ref):
         return False
-    if report.another_kind(
-        await report.named_category(turn), ticket.category.path if ticket.category else None
-    ):
+    if report.another_kind(await report.named_category(turn), ticket.category_path):
         return False
     return await followup.confirm(turn, ticket.ref, fixed=False)
 
@@ -563,9 +561,7 @@ async def _answers_agent(turn: Turn) -> bool:
     ticket = await followup.awaited_reply(turn)
     if ticket is None or followup.ref_in(turn):
         return False
-    if report.another_kind(
-        await report.named_category(turn), ticket.category.path if ticket.category else None
-    ):
+    if report.another_kind(await report.named_category(turn), ticket.category_path):
         return False
     turn.state["ticket"] = ticket.ref
     return True

@@ -336,7 +336,7 @@ async def handoff(turn: Turn, reason: str) -> None:
     while a report of another kind is being written ("VPN连不上" at its articles, then "转人工"):
     that problem gets its own."""
     ticket = await linked_ticket(turn)
-    kind = ticket.category.path if ticket is not None and ticket.category else None
+    kind = ticket.category_path if ticket is not None else None
     if ticket is not None and (
         another_kind(draft_category(turn), kind)
         or (

@@ -211,7 +211,7 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
 
 
 def _path(hit: Hit) -> str | None:
-    return hit.article.category.path if hit.article.category else None
+    return hit.article.category_path
 
 
 async def suggest_articles(turn: Turn, text: str, found: list[Hit] | None = None) -> bool:
@@ -411,7 +411,7 @@ async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
         return None
     if ticket.created_at < turn.desk.now() - _RECENT:
         return None
-    if another_kind(draft.get("category"), ticket.category.path if ticket.category else None):
+    if another_kind(draft.get("category"), ticket.category_path):
         return None
     return ticket
 

@@ -224,7 +224,7 @@ def article_json(article: Article, score: float | None = None) -> dict[str, Any]
         "body": article.body,
         "tags": list(article.tags),
         "language": article.language,
-        "category": article.category.path if article.category else None,
+        "category": article.category_path,
         "status": article.status,
         "helpful": article.helpful,
         "not_helpful": article.not_helpful,

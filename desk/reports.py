@@ -161,7 +161,7 @@ async def summary(session: AsyncSession, desk: Desk, period: Period) -> dict[str
         "deflected": int(deflected or 0),
         "handoffs": int(handoffs or 0),
         "by_channel": _counts(t.channel for t in created),
-        "by_category": _counts((t.category.path if t.category else "none") for t in created),
+        "by_category": _counts((t.category_path or "none") for t in created),
         "by_priority": _counts(t.priority for t in created),
         "by_agent": _by_agent(created, resolved, rated),
     }

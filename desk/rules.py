@@ -50,7 +50,7 @@ def facts_of(ticket: Ticket, now: datetime, changed: Collection[str] = ()) -> di
         "priority": ticket.priority,
         "impact": ticket.impact,
         "urgency": ticket.urgency,
-        "category": ticket.category.path if ticket.category else None,
+        "category": ticket.category_path,
         "group": ticket.group.name if ticket.group else None,
         "assignee": ticket.assignee.email if ticket.assignee else None,
         "channel": ticket.channel,

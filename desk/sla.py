@@ -32,7 +32,7 @@ __all__ = [
 def policy_for(desk: Desk, ticket: Ticket) -> SlaPolicy | None:
     """The first configured policy whose filters (type, category, the requester's department
     or VIP flag) match and that has a target for the ticket's priority."""
-    category = ticket.category.path if ticket.category is not None else None
+    category = ticket.category_path
     for policy in desk.settings.sla.policies:
         if policy.types and ticket.type not in policy.types:
             continue

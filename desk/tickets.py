@@ -277,7 +277,7 @@ async def change_ticket(
     if "category" in changes:
         cat = await find_category(session, changes["category"]) if changes["category"] else None
         if cat is not ticket.category:
-            audit("category", ticket.category.path if ticket.category else None, cat.path if cat else None)
+            audit("category", ticket.category_path, cat.path if cat else None)
             ticket.category = cat
             reprioritise = True
     if "group" in changes:

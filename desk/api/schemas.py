@@ -194,7 +194,7 @@ def ticket_json(
         "priority": ticket.priority,
         "impact": ticket.impact,
         "urgency": ticket.urgency,
-        "category": ticket.category.path if ticket.category else None,
+        "category": ticket.category_path,
         "subject": ticket.subject,
         "description": ticket.description,
         "channel": ticket.channel,

@@ -48,6 +48,11 @@ class Article(Base):
 
     category: Mapped[Category | None] = relationship(lazy="joined")
 
+    @property
+    def category_path(self) -> str | None:
+        """The category's path (``network/vpn``), or ``None`` when it has none."""
+        return self.category.path if self.category is not None else None
+
 
 class KbTerm(Base):
     """Document frequency of each index term, kept in step with the articles by ``desk.kb``.

@@ -95,6 +95,11 @@ class Ticket(Base):
         back_populates="ticket", lazy="raise", order_by="TicketEvent.id"
     )
 
+    @property
+    def category_path(self) -> str | None:
+        """The category's path (``network/vpn``), or ``None`` when it has none."""
+        return self.category.path if self.category is not None else None
+
 
 class TicketEvent(Base):
     """One line of a ticket's append-only audit log: who changed what, from what, to what.
