@@ -8,6 +8,7 @@ Runs when Chromium and its driver are installed (``.ci/run`` installs them); man
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -105,6 +106,26 @@ def wait_for(check: Any, seconds: float = 10) -> Any:
         time.sleep(0.2)
 
 
+def click_when(find: Any) -> None:
+    """Click what ``find`` finds, once it is there. The page redraws its lists and panes, so an
+    element found may be gone by the click: found again and retried."""
+
+    def attempt() -> bool:
+        find().click()
+        return True
+
+    wait_for(attempt)
+
+
+def click_filter(driver: Any, title: str) -> None:
+    """Click the list's filter button ``title``."""
+    from selenium.webdriver.common.by import By
+
+    click_when(
+        lambda: next(b for b in driver.find_elements(By.CSS_SELECTOR, "#filters button") if b.text == title)
+    )
+
+
 def open_item(driver: Any, needle: str, tab: str = "conv") -> str:
     """Click the item of the ``tab`` list ("conv", "tick", "queue") that contains ``needle``; its
     text. The list is redrawn every 3 s, so an item found may be gone a moment later: retried.
@@ -130,9 +151,9 @@ def test_a_chinese_agent_takes_over_and_answers_with_a_saved_reply(browser: Any,
     sign_in(browser, server, "li.wei@example.com")  # language zh: the console speaks Chinese
     assert browser.find_element(By.ID, "tabConv").text == "会话"
     assert "排队中" in open_item(browser, "转人工")
-    wait_for(
+    click_when(
         lambda: next(b for b in browser.find_elements(By.CSS_SELECTOR, "#pane button") if b.text == "接管")
-    ).click()
+    )
     box = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "form.compose textarea"))
 
     box.send_keys("正在写的回复")
@@ -165,16 +186,16 @@ def test_saved_reply_placeholders_are_filled_from_the_conversation(browser: Any,
     )
     sign_in(browser, server, "tom.baker@example.com")
     open_item(browser, "Ann Lee")
-    wait_for(
+    click_when(
         lambda: next(
             b for b in browser.find_elements(By.CSS_SELECTOR, "#pane button") if b.text == "Take over"
         )
-    ).click()
-    wait_for(
+    )
+    click_when(
         lambda: browser.find_element(By.XPATH, "//form[contains(@class,'compose')]//button[text()='💬']")
-    ).click()
+    )
     browser.find_element(By.CSS_SELECTOR, "form.compose .replies input").send_keys("hi")
-    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.compose .reply")[0]).click()
+    click_when(lambda: browser.find_elements(By.CSS_SELECTOR, "form.compose .reply")[0])
     text = browser.find_element(By.CSS_SELECTOR, "form.compose textarea").get_attribute("value")
     assert text.startswith("Hi Ann, this is Tom Baker from the service desk. I'm looking at INC-")
 
@@ -324,11 +345,50 @@ def test_an_agent_finds_overdue_tickets_and_searches_for_one(browser: Any, serve
         return str(browser.find_element(By.CSS_SELECTOR, "#items[data-list^='tick:']").text)
 
     wait_for(lambda: "Projector" in listed() and "Badge reader" in listed())
-    next(b for b in browser.find_elements(By.CSS_SELECTOR, "#filters button") if b.text == "Overdue").click()
+    click_filter(browser, "Overdue")
     wait_for(lambda: "Projector" in listed() and "Badge reader" not in listed())
-    next(b for b in browser.find_elements(By.CSS_SELECTOR, "#filters button") if b.text == "All").click()
+    click_filter(browser, "All")
     browser.find_element(By.ID, "search").send_keys("badge READER")
     wait_for(lambda: "Badge reader" in listed() and "Projector" not in listed())
     time.sleep(3.5)  # the list redrawn on its own keeps the search
     assert "Badge reader" in listed() and "Projector" not in listed()
     assert browser.find_element(By.ID, "search").get_attribute("value") == "badge READER"
+
+
+def test_a_resolved_ticket_shows_its_solution_and_the_rating_with_its_words(
+    browser: Any, server: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    said = "my second monitor stays black, the cable is plugged in"
+    for _ in range(6):  # whatever the report still asks: the first button, or more words
+        replies = say(server, "web-ola", said)
+        opened = re.search(r"\bINC-\d+", " ".join(r.get("text", "") for r in replies))
+        if opened:
+            break
+        buttons = [b["payload"] for r in replies for b in r.get("buttons") or []]
+        said = (
+            "/not_solved"
+            if "/not_solved" in buttons
+            else buttons[0]
+            if buttons
+            else "it started after I moved desks"
+        )
+    assert opened, replies
+    ref = opened.group(0)
+    admin = bearer(server, "li.wei@example.com")
+    done = httpx.post(
+        f"{server}/api/v1/tickets/{ref}/resolve",
+        json={"solution": "Swapped the DisplayPort cable"},
+        headers=admin,
+        timeout=10,
+    )
+    assert done.status_code == 200, done.text
+    say(server, "web-ola", "5 stars, fixed in ten minutes")
+    sign_in(browser, server, "maria.garcia@example.com")
+    browser.find_element(By.ID, "tabTick").click()
+    click_filter(browser, "All")
+    assert "★5" in open_item(browser, ref, tab="tick")
+    outcome = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .outcome")).text
+    assert "Solution: Swapped the DisplayPort cable" in outcome
+    assert "Satisfaction: ★★★★★ 5/5 · “5 stars, fixed in ten minutes”" in outcome
