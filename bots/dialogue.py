@@ -345,7 +345,11 @@ async def _flow(turn: Turn, text: str) -> bool:
         turn.reset()
         turn.say(turn.t("flow.dropped"), turn.menu())
         return True
-    if (flow, step) == ("survey", "score") and _refuses(turn) and followup.rating_from(turn, text) is None:
+    if (
+        (flow, step) == ("survey", "score")
+        and _refuses(turn)
+        and followup.rating_from(turn, text, asked=True) is None
+    ):
         # "算了" / "no thanks" to "how satisfied are you?": no rating, not a cancellation
         # ("不满意" is a rating of 2, not a refusal).
         await followup.survey_answer(turn, turn.state["survey"], None, "skip")
@@ -353,7 +357,7 @@ async def _flow(turn: Turn, text: str) -> bool:
     if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):
         return False
     if flow == "survey":
-        score = followup.rating_from(turn, text) if step == "score" else None
+        score = followup.rating_from(turn, text, asked=True) if step == "score" else None
         if step == "score" and score is None:
             return False  # not a rating: let the intent decide (the survey stays open)
         await followup.survey_answer(turn, turn.state["survey"], score, text)

@@ -58,6 +58,10 @@ __all__ = [
 _AWAITED = timedelta(days=1)  # how long an agent's question on a ticket waits for the answer in chat
 _REF = re.compile(r"\b(INC|REQ|PRB)-?(\d+)\b", re.IGNORECASE)
 _STARS = re.compile(r"^[\s⭐★☆🌟]+$")
+# A score opening an answer to "how satisfied are you?": "4, took a while", "3/5 ok", "5 - great", "4分".
+_LEADING_SCORE = re.compile(
+    r"^([1-5])(?:\s*/\s*5|\s*(?:分|星|stars?\b))?(?=$|[\s,，。!！:：;；)）~～-]|\.(?!\d))", re.IGNORECASE
+)
 
 
 def ref_in(turn: Turn) -> str | None:
@@ -289,11 +293,15 @@ async def rate_unprompted(turn: Turn, score: int, text: str) -> bool:
     return True
 
 
-def rating_from(turn: Turn, text: str) -> int | None:
-    """1–5 from a digit, stars, or the NLU's rating entity (words such as "great", "非常满意")."""
+def rating_from(turn: Turn, text: str, *, asked: bool = False) -> int | None:
+    """1–5 from a digit, stars, or the NLU's rating entity (words such as "great", "非常满意").
+    Where a rating was ``asked`` for, a score that opens the answer counts too ("4, took a
+    while but works", "3/5", "4分，有点慢"); elsewhere "3 printers are down" is no rating."""
     stripped = text.strip()
     if stripped in {"1", "2", "3", "4", "5"}:
         return int(stripped)
+    if asked and (lead := _LEADING_SCORE.match(stripped)):
+        return int(lead.group(1))
     if stripped and _STARS.match(stripped):
         count = sum(stripped.count(s) for s in "⭐★🌟")
         return count if 1 <= count <= 5 else None

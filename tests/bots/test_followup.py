@@ -267,6 +267,35 @@ async def test_a_rating_with_words_for_a_resolution_keeps_the_words(
     assert chat.text != t(lang, "csat.skip")
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "score"),
+    [
+        ("en", "4, took a while but works", 4),
+        ("en", "3/5, fixed but slow", 3),
+        ("zh", "4分，有点慢", 4),
+        ("zh", "2 - 太慢了", 2),
+    ],
+)
+async def test_a_score_that_opens_the_answer_to_the_survey_is_the_rating(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    said: str,
+    score: int,
+) -> None:
+    # "4, took a while but works" read as a yes (0.66) and got the help menu: no rating.
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(f"/confirm {ref}")
+    await chat.say(said)
+    key = "csat.low.noted" if score <= 2 else "csat.thanks.noted"
+    assert chat.text == t(lang, key, ref=ref, score=score), chat.replies
+    done = await ticket(seeded, ref)
+    assert (done.csat_score, done.csat_comment) == (score, said)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_rating_with_words_at_the_survey_is_its_comment(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
