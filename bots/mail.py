@@ -195,14 +195,15 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
     _copy_in(turn, ticket)
     turn.conversation.ticket_id = ticket.id
     turn.message.ticket_id = ticket.id
-    score = rating_from(turn, text) if weight(text) < _SHORT else None
+    survey = (turn.state.get("flow"), turn.state.get("step"), turn.state.get("survey"))
+    asked = survey == ("survey", "score", ticket.ref)  # "4, took a while" to the survey rates it
+    score = rating_from(turn, text, asked=asked) if weight(text) < _SHORT else None
     if ticket.status == "resolved" and not _SCORE.match(text):
         score = None  # "great, thanks!" to a resolution confirms it (and then asks for the rating)
     if score is not None and ticket.status in ("resolved", "closed") and ticket.csat_score is None:
         turn.state.update(flow="survey", step="score", survey=ticket.ref)
         await survey_answer(turn, ticket.ref, score, text)
         return
-    survey = (turn.state.get("flow"), turn.state.get("step"), turn.state.get("survey"))
     if survey == ("survey", "comment", ticket.ref):
         await survey_answer(turn, ticket.ref, None, text)  # the comment on the rating
         return

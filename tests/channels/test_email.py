@@ -580,12 +580,17 @@ async def test_resolution_confirmation_and_rating_by_reply(mail: Runtime, relay:
     await alice.send(alice.write("", "1", reply_to=resolved))
     [closed] = await alice.inbox()
     assert ticket.ref in _text(closed) and "\n5. ⭐⭐⭐⭐⭐" in _text(closed)
-    await alice.send(alice.write("", "4", reply_to=closed))
+    # A score with words, as people answer: it opened a follow-up ticket ("a reply to a closed one").
+    await alice.send(alice.write("", "4, it took a while but printing works", reply_to=closed))
     [thanks] = await alice.inbox()
     assert ticket.ref in _text(thanks) or ticket.ref in thanks["Subject"]
     async with mail.desk.session() as s:
         rated = await get_ticket(s, ticket.ref)
-        assert (rated.status, rated.csat_score) == ("closed", 4)
+        assert (rated.status, rated.csat_score, rated.csat_comment) == (
+            "closed",
+            4,
+            "4, it took a while but printing works",
+        )
     assert len(await tickets(mail)) == 1
 
 
