@@ -56,6 +56,12 @@ _HOW_TO = re.compile(
     re.IGNORECASE,
 )
 _SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
+# A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".
+_QUESTION = re.compile(
+    r"[?？]$|^(?:when|where|who|what|how|which|is|are|can|could|do|does)\b|[吗呢]$|什么|几点|哪|谁|多少",
+    re.IGNORECASE,
+)
+_SURE_ARTICLE = 0.55  # an article this good answers a question the model could not place
 _HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help" is no question about anything
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
@@ -580,6 +586,13 @@ async def _not_understood(turn: Turn, intent: str, text: str) -> None:
             await followup.add_info(turn, text)
             return
         if report.offer_detail(turn, ticket, text):
+            return
+    if ticket is None and _QUESTION.search(text.strip()):
+        # "When is the IT desk open?" got "I'm the IT help desk, so I can't help with that": a
+        # question the model cannot place may still be one the knowledge base answers surely.
+        sure = [h for h in await report.relevant_articles(turn, text) if h.score >= _SURE_ARTICLE]
+        if sure:
+            await report.start_report(turn, text, found=sure)
             return
     turn.state["misses"] = turn.state.get("misses", 0) + 1
     if turn.state["misses"] >= turn.desk.settings.bot.misunderstandings_before_handoff:

@@ -745,6 +745,38 @@ async def test_another_problem_said_instead_of_the_urgency_is_asked_about(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "title"),
+    [
+        ("en", "when is the IT desk open?", "IT service desk hours and contact"),
+        ("en", "what's the phone number of the service desk?", "IT service desk hours and contact"),
+        ("zh", "服务台几点上班？", "IT服务台工作时间和联系方式"),
+    ],
+)
+async def test_a_question_the_model_cannot_place_may_have_an_article(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, title: str
+) -> None:
+    # "I'm the IT help desk, so I can't help with that" to "when is the IT desk open?".
+    chat = users[lang]
+    await chat.say(said)
+    offered = [p for p in chat.payloads if p.startswith("/solved ")]
+    async with seeded.session() as s:
+        titles = [(await s.get(Article, int(p.split()[1]))).title for p in offered]  # type: ignore[union-attr]
+    assert titles[:1] == [title], chat.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "what's the weather like today?"), ("zh", "今天中午吃什么？")]
+)
+async def test_chatter_that_asks_a_question_is_still_chatter(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    assert not [p for p in chat.payloads if p.startswith("/solved ")], chat.replies
+    assert chat.payloads == ["/report", "/request", "/status", "/human"]
+
+
+@pytest.mark.parametrize(
     ("lang", "said"), [("en", "the badge reader at the door doesn't work"), ("zh", "大厅的门禁不管用")]
 )
 async def test_a_thing_that_does_not_work_said_first_is_a_report(
