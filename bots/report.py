@@ -67,6 +67,8 @@ _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search
 _JUST_AN_ASK = 40  # weighted characters: a longer ask for a person says what about ("...about my payslip")
 _MOST_PARTS = 4  # sentences of a long message searched one at a time when it finds nothing whole
 _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok" or "?" is not
+# Words that say who or what a request is for, or why: after a request, more about it.
+_WHO_FOR = re.compile(r"(?:for|because|since|so that)\b|给|为了|因为|是给", re.IGNORECASE)
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
 
@@ -541,7 +543,8 @@ async def start_request(turn: Turn, text: str) -> None:
     kind = next((r for r in _request_types(turn) if r.named_in(text)), None)
     if kind is None and category:
         kind = next((r for r in _request_types(turn) if r.category and r.category.startswith(category)), None)
-    recent = await _just_opened(turn, {}) if kind is None and not category else None
+    says_who_for = _WHO_FOR.match(without_greeting(text)) is not None  # "for the new hire" names a kind
+    recent = await _just_opened(turn, {}) if (kind is None and not category) or says_who_for else None
     if recent is not None and offer_detail(turn, recent, text):  # "asap please" right after a request
         return
     found = (
@@ -573,11 +576,14 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
         return
     since = turn.state.get("since", turn.message.id)
     answers = {}
+    taken = set()  # the names of the options the message answers with
     for question in kind.questions:
         if options := _named_options(question, text):
             answers[question.key] = _label(turn, options)
+            taken |= {name.casefold() for option in options for name in option.names()}
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since}
-    if named := _named_product(turn, text) or _named_object(kind, text):
+    named = _named_product(turn, text) or _named_object(kind, text)
+    if named and named.casefold() not in taken:  # "...needs a laptop, email and VPN": VPN is answered
         request["suggest"] = named  # offered at the first question, if it is a free-text one
     turn.state.update(flow="request", step="answer", request=request)
     await _next_question(turn, kind)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bots.turn import TEMPLATES
 from desk.context import Desk
 from desk.kb import create_article
+from desk.settings import RequestType
 
 
 @dataclass
@@ -142,6 +143,11 @@ SAY = {
         "more": "另外充电的时候机身特别烫",
     },
 }
+
+
+def request_kind(desk: Desk, key: str) -> RequestType:
+    """The configured kind of service request ``key`` (their order in config.yml is the desk's)."""
+    return next(r for r in desk.settings.bot.requests if r.key == key)
 
 
 def t(lang: str, key: str, **values: object) -> str:

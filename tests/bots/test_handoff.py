@@ -18,6 +18,7 @@ from tests.bots.conftest import (
     SAY,
     Chat,
     open_printer_ticket,
+    request_kind,
     t,
     ticket,
 )
@@ -214,7 +215,7 @@ async def test_asking_for_a_person_during_a_request_hands_off_the_request(
     users: dict[str, Chat], seeded: Desk, lang: str
 ) -> None:
     chat = users[lang]
-    software = seeded.settings.bot.requests[0]
+    software = request_kind(seeded, "software")
     await chat.say(SAY[lang]["software"])
     await chat.say(SAY[lang]["product"])
     assert chat.text == getattr(software.questions[1], lang)
