@@ -131,3 +131,20 @@ async def test_each_piece_of_a_message_is_read_once(understanding: Understanding
     read, _ = await understanding.read("你好，打印机显示脱机了")
     assert read.intent.name == "report_problem"
     assert sorted(seen) == sorted(set(seen)) and "打印机显示脱机了" in seen
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "投屏器坏了",  # 0.45, under the confidence the bot acts on
+        "会议室话筒没反应",  # out of scope
+        "三楼会议室的音箱坏了",
+        "the conference room mic is dead",  # more about a ticket, 0.39
+        "no sound from the meeting room speakers",  # out of scope
+    ],
+)
+async def test_a_meeting_room_that_fails_is_a_problem(understanding: Understanding, said: str) -> None:
+    # None of these is in the training data; its meeting-room examples (2026-12-05) took them
+    # from 9 of 12 such messages read as problems to 12 of 12.
+    parse = await understanding.parse(said)
+    assert parse.intent.name == "report_problem" and parse.intent.confidence >= 0.6
