@@ -245,6 +245,22 @@ def test_a_hyphenated_word_with_a_short_part_is_also_one_term() -> None:
     assert terms("error 2026-12-04 on x86-64") == ["error", "2026", "12", "04", "x86", "64"]
 
 
+async def test_what_is_left_of_a_contraction_and_chat_filler_are_no_terms(seeded: Desk) -> None:
+    # "I'm" left the term "m", which no article has and which weighed as much as "locked": the
+    # password article scored 0.25 for "I'm locked out of my account after too many attempts".
+    assert query_terms("Hi, I'm locked out of my account after too many attempts") == [
+        "lock",
+        "account",
+        "attempt",
+    ]
+    assert query_terms("you're, I've, I'll, I'd") == []
+    async with seeded.session() as s:
+        hits = await search_articles(
+            s, "Hi, I'm locked out of my account after too many attempts", language="en"
+        )
+    assert hits[0].article.title == "Reset your password" and hits[0].score >= 0.4
+
+
 async def test_a_rebuilt_index_is_the_one_kept_by_edits(seeded: Desk) -> None:
     """``rebuild_search_index`` (migration 0011, ``frontdesk kb reindex``) makes exactly what
     creating and editing articles keep up, from articles whose index was lost or made by old
