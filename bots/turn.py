@@ -173,11 +173,11 @@ class Turn:
     def says_more_than(self, *entities: str) -> bool:
         """Whether the message says more than the ``entities`` it names: "very urgent, the
         auditors arrive at 3" or "5 stars, Tom was quick" against "very urgent" or "5 stars"."""
-        rest = self.parse.text
-        for entity in sorted(self.parse.entities, key=lambda e: e.start, reverse=True):
-            if entity.entity in entities and 0 <= entity.start < entity.end <= len(rest):
-                rest = rest[: entity.start] + " " + rest[entity.end :]
-        plain = " ".join(rest.split()).strip(" ,，.。!！、~～")
+        chars = list(self.parse.text)
+        for entity in self.parse.entities:  # blanked, not cut out: spans may overlap
+            if entity.entity in entities:
+                chars[entity.start : entity.end] = " " * len(chars[entity.start : entity.end])
+        plain = " ".join("".join(chars).split()).strip(" ,，.。!！、~～")
         return not says_nothing(plain) and weight(plain) >= _SAYS_SOMETHING
 
     def menu(self) -> list[Button]:
