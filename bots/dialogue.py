@@ -552,14 +552,26 @@ def _asks_how_to(text: str) -> bool:
 async def _not_fixed(turn: Turn) -> bool:
     """The problem told again while its ticket waits for "is it fixed?" ("still printing blank
     pages" after "replaced the toner"): a no, which reopens it. It began a new report of the
-    same problem, and the resolved ticket closed on its own three days later. A message that
-    names another ticket or another kind of problem is new."""
+    same problem, and the resolved ticket closed on its own three days later. Said later, with
+    other words in between, the bot asks whether it is that ticket or a new problem. A message
+    that names another ticket or another kind of problem is new."""
     ticket = await followup.resolved_here(turn)
     ref = followup.ref_in(turn)
     if ticket is None or (ref is not None and ref != ticket.ref):
         return False
     if report.another_kind(await report.named_category(turn), ticket.category_path):
         return False
+    asked = [str(b["payload"]) for b in await _last_buttons(turn)]
+    if ref is None and f"/confirm {ticket.ref}" not in asked:
+        # Not the answer to "is it fixed?" (other words came since): it may be a new problem of
+        # the same kind ("the printer on floor 5 is jammed" after a toner ticket), so ask.
+        turn.state["pending"] = turn.text.strip()
+        buttons = [
+            turn.button("fixed.still", f"/reopen {ticket.ref}", ref=ticket.ref),
+            turn.button("flow.new", f"/report {turn.text.strip()}"),
+        ]
+        turn.say(turn.t("fixed.which", ref=ticket.ref, subject=ticket.subject), buttons)
+        return True
     return await followup.confirm(turn, ticket.ref, fixed=False)
 
 

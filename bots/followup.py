@@ -230,7 +230,10 @@ async def reopen(turn: Turn, ref: str | None = None) -> None:
     if ticket.status != "resolved":
         turn.say(turn.t("reopen.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
         return
-    await reopen_ticket(turn.session, turn.desk, turn.requester, ticket, reason=turn.text)
+    # Why: the words the user was asked about ("is this about INC-1?"), or what they wrote; a
+    # button's payload ("/reopen INC-1") says nothing.
+    said = turn.state.pop("pending", None) or ("" if turn.text.startswith("/") else turn.text)
+    await reopen_ticket(turn.session, turn.desk, turn.requester, ticket, reason=said)
     turn.state["ticket"] = ticket.ref
     turn.say(turn.t("reopen.done", ref=ticket.ref))
 

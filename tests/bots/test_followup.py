@@ -205,6 +205,17 @@ async def test_the_problem_told_again_after_a_resolution_reopens_it(
     assert got["status"] in ("new", "in_progress")
     assert [e["note"] for e in got["events"] if e["action"] == "reopened"] == [again]
     await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "New fuser unit"}, headers=h)
+    await chat.say(SAY[lang]["status"])
+    # Said later, with other words in between, it may be a new problem of the same kind: asked.
+    await chat.say(again)
+    subject = (await ticket(seeded, ref)).subject
+    assert chat.text == t(lang, "fixed.which", ref=ref, subject=subject), chat.replies
+    assert chat.payloads == [f"/reopen {ref}", f"/report {again}"]
+    await chat.say(f"/reopen {ref}")
+    assert chat.text == t(lang, "reopen.done", ref=ref)
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=h)).json()
+    assert [e["note"] for e in got["events"] if e["action"] == "reopened"] == [again, again]  # not "/reopen"
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "New drum"}, headers=h)
     await chat.say(other)  # another kind of problem is a new one
     assert chat.text != t(lang, "confirm.reopened", ref=ref), chat.replies
     assert (await ticket(seeded, ref)).status == "resolved"
