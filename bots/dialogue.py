@@ -164,7 +164,11 @@ async def _ask_again(turn: Turn) -> None:
     """The question a report or request waits on, again, after a message that interrupted it (a
     status, a cancellation asked about): without it, "You have no open tickets" and the menu read
     as if the report were gone, and the user's next words answered a question no longer in view."""
-    asked = await _last_asked(turn)
+    if (question := await report.question_now(turn)) is not None:
+        text, buttons = question
+        turn.say(turn.t("flow.resume", question=text), buttons)
+        return
+    asked = await _last_asked(turn)  # the articles, as they were offered
     if asked is not None and asked.text:
         turn.say(turn.t("flow.resume", question=asked.text), _buttons_of(asked))
 

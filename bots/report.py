@@ -46,6 +46,7 @@ __all__ = [
     "offer_detail",
     "open_for_handoff",
     "open_ticket",
+    "question_now",
     "relevant_articles",
     "says_more",
     "start_report",
@@ -358,16 +359,11 @@ async def continue_report(turn: Turn) -> None:
     skipped = draft.get("skipped", [])
     if not draft.get("category") and "category" not in skipped:
         turn.state["step"] = "category"
-        top = await turn.session.scalars(
-            select(Category).where(Category.parent_id.is_(None), Category.active).order_by(Category.path)
-        )
-        name = "name_zh" if turn.lang == "zh" else "name"
-        buttons = [Button(getattr(c, name) or c.name, f"/category {c.path}") for c in top]
-        turn.say(turn.t("ask.category"), buttons)
+        turn.say(*await _category_question(turn))
         return
     if not draft.get("urgency") and "urgency" not in skipped:
         turn.state["step"] = "urgency"
-        turn.say(turn.t("ask.urgency"), [turn.button(f"urgency.{k}", f"/urgency {k}") for k in URGENCY])
+        turn.say(*_urgency_question(turn))
         return
     if weight(draft["text"]) < WORDY and not draft.get("asked_detail"):
         draft["asked_detail"] = True
@@ -381,6 +377,48 @@ async def continue_report(turn: Turn) -> None:
             _offer_to_add(turn, similar)
             return
     await _open_ticket(turn, draft, kind=draft.get("type", "incident"))
+
+
+_Question = tuple[str, list[Button]]
+
+
+async def _category_question(turn: Turn) -> _Question:
+    top = await turn.session.scalars(
+        select(Category).where(Category.parent_id.is_(None), Category.active).order_by(Category.path)
+    )
+    name = "name_zh" if turn.lang == "zh" else "name"
+    return turn.t("ask.category"), [Button(getattr(c, name) or c.name, f"/category {c.path}") for c in top]
+
+
+def _urgency_question(turn: Turn) -> _Question:
+    return turn.t("ask.urgency"), [turn.button(f"urgency.{k}", f"/urgency {k}") for k in URGENCY]
+
+
+def _choice_of_kinds(turn: Turn) -> _Question:
+    kinds = _request_types(turn)
+    return turn.t("request.choose"), [
+        Button(r.title.get(turn.lang, r.title["en"]), f"/request {r.key}") for r in kinds
+    ]
+
+
+async def question_now(turn: Turn) -> _Question | None:
+    """The question the report or request being written waits on, with its buttons, in this
+    turn's language ("what's the status?" in English mid-way through a report begun in
+    Chinese is answered in English, and so is the question asked again). ``None`` at the
+    articles, whose titles are in their own language."""
+    flow, step = turn.state.get("flow"), turn.state.get("step")
+    if flow == "report" and step == "category":
+        return await _category_question(turn)
+    if flow == "report" and step == "urgency":
+        return _urgency_question(turn)
+    if flow == "report" and step in ("description", "text"):
+        return turn.t("ask.description" if step == "description" else "report.ask"), []
+    if flow == "request" and step == "choose":
+        return _choice_of_kinds(turn)
+    if flow == "request" and step == "answer":
+        kind = _request_type(turn, turn.state["request"].get("key"))
+        return _request_question(turn, kind) if kind is not None else None
+    return None
 
 
 def offer_detail(turn: Turn, ticket: Ticket, text: str) -> bool:
@@ -559,10 +597,7 @@ async def start_request(turn: Turn, text: str) -> None:
         return
     if kind is None:
         turn.state.update(flow="request", step="choose", since=turn.message.id)
-        buttons = [
-            Button(r.title.get(turn.lang, r.title["en"]), f"/request {r.key}") for r in _request_types(turn)
-        ]
-        turn.say(turn.t("request.choose"), buttons)
+        turn.say(*_choice_of_kinds(turn))
         return
     await choose_request(turn, kind.key, text)
 
@@ -745,16 +780,23 @@ _FILLER = re.compile(
 )
 
 
-async def _next_question(turn: Turn, kind: RequestType) -> None:
+def _request_question(turn: Turn, kind: RequestType) -> _Question | None:
+    """The request's first question not answered yet, with its options as buttons."""
     request = turn.state["request"]
-    answers: dict[str, str] = request["answers"]
-    question = _pending(kind, answers)
-    if question is not None:
-        labels = [getattr(o, _lang(turn)) for o in question.options]
-        if not labels and request.get("suggest") and kind.questions and question is kind.questions[0]:
-            labels = [request["suggest"]]  # what the opening message named, one tap away
-        turn.say(getattr(question, _lang(turn)), [Button(label, label) for label in labels])
+    question = _pending(kind, request["answers"])
+    if question is None:
+        return None
+    labels = [getattr(o, _lang(turn)) for o in question.options]
+    if not labels and request.get("suggest") and kind.questions and question is kind.questions[0]:
+        labels = [request["suggest"]]  # what the opening message named, one tap away
+    return getattr(question, _lang(turn)), [Button(label, label) for label in labels]
+
+
+async def _next_question(turn: Turn, kind: RequestType) -> None:
+    if (question := _request_question(turn, kind)) is not None:
+        turn.say(*question)
         return
+    request = turn.state["request"]
     draft, subject = _request_draft(turn, kind, request)
     await _open_ticket(turn, draft, kind="request", subject=subject)
 

@@ -603,6 +603,23 @@ async def test_a_status_question_in_the_middle_of_a_report_then_asks_again(
     assert (await ticket(seeded, "INC-1")).urgency == "high"
 
 
+async def test_the_question_asked_again_is_in_the_language_of_the_interruption(
+    wang: Chat, seeded: Desk
+) -> None:
+    # The report began in Chinese; "what's the status of my tickets?" switched to English, and
+    # the question came back in Chinese behind an English "Now, back to my question:".
+    await wang.say(SAY["zh"]["printer"])
+    await skip_kb(wang)
+    assert wang.text == t("zh", "ask.urgency")
+    await wang.say("what's the status of my tickets?")
+    assert wang.replies[-1]["text"] == t("en", "flow.resume", question=t("en", "ask.urgency"))
+    assert [b["title"] for b in wang.replies[-1]["buttons"]] == [
+        t("en", f"urgency.{k}") for k in ("low", "medium", "high", "team")
+    ]
+    await wang.say("我的工单呢")  # and back
+    assert wang.replies[-1]["text"] == t("zh", "flow.resume", question=t("zh", "ask.urgency"))
+
+
 @pytest.mark.parametrize(("lang", "said"), [("en", "forgot my VPN password"), ("zh", "我的VPN密码忘了")])
 async def test_articles_of_every_kind_the_problem_names_are_offered(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str
