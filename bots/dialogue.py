@@ -375,6 +375,13 @@ async def _flow(turn: Turn, text: str) -> bool:
     if (flow, step) == ("report", "urgency") and await _another_problem(turn, text, unasked=True):
         _ask_which(turn, text)
         return True
+    if (
+        flow == "report"
+        and step in ("category", "urgency")
+        and intent.name in _CHATTER
+        and _QUESTION.search(text)
+    ):
+        return False  # "when is the IT desk open?" asked in passing is no answer, nor part of the report
     if flow == "report" and step in ("category", "urgency"):
         await report.answer_choice(turn, text)
         return True
@@ -607,6 +614,9 @@ async def _not_understood(turn: Turn, intent: str, text: str) -> None:
         # "When is the IT desk open?" got "I'm the IT help desk, so I can't help with that": a
         # question the model cannot place may still be one the knowledge base answers surely.
         sure = [h for h in await report.relevant_articles(turn, text) if h.score >= _SURE_ARTICLE]
+        if sure and turn.state.get("flow") in ("report", "request"):
+            report.answer_aside(turn, sure[0])  # asked in passing: the report's question follows
+            return
         if sure:
             await report.start_report(turn, text, found=sure)
             return

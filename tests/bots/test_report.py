@@ -782,6 +782,37 @@ async def test_a_question_the_model_cannot_place_may_have_an_article(
 
 
 @pytest.mark.parametrize(
+    ("lang", "asked", "aside", "title"),
+    [
+        (
+            "en",
+            "How do I set up an out of office reply?",
+            "when is the IT desk open?",
+            "IT service desk hours",
+        ),
+        ("zh", "怎么设置邮件自动回复", "服务台几点下班？", "IT服务台工作时间和联系方式"),
+    ],
+)
+async def test_a_question_asked_in_passing_is_answered_and_the_report_goes_on(
+    users: dict[str, Chat], seeded: Desk, lang: str, asked: str, aside: str, title: str
+) -> None:
+    # At "which area is it about?", "when is the IT desk open?" was "Noted" into the report.
+    chat = users[lang]
+    await chat.say(asked)
+    await skip_kb(chat)
+    question = chat.text
+    assert question in (t(lang, "ask.category"), t(lang, "ask.urgency")), chat.replies
+    buttons = chat.payloads
+    await chat.say(aside)
+    assert chat.replies[0]["text"].startswith(t(lang, "kb.aside") + "\n" + title), chat.replies
+    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=question)
+    assert chat.payloads == buttons  # the report's question again, with its buttons
+    while "INC-1" not in chat.text:
+        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+    assert aside not in (await ticket(seeded, "INC-1")).description
+
+
+@pytest.mark.parametrize(
     ("lang", "said"), [("en", "what's the weather like today?"), ("zh", "今天中午吃什么？")]
 )
 async def test_chatter_that_asks_a_question_is_still_chatter(
