@@ -148,3 +148,17 @@ async def test_a_meeting_room_that_fails_is_a_problem(understanding: Understandi
     # from 9 of 12 such messages read as problems to 12 of 12.
     parse = await understanding.parse(said)
     assert parse.intent.name == "report_problem" and parse.intent.confidence >= 0.6
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "How do I set up an out of office reply?",
+        "怎么设置邮件自动回复",
+        "my email signature is gone",
+        "自动回复关不掉",
+    ],
+)
+async def test_out_of_office_and_signatures_are_about_email(understanding: Understanding, said: str) -> None:
+    # "out of office" named no category: the bot asked "which area is it about?".
+    assert (await understanding.parse(said)).entity("category") == "email"
