@@ -146,10 +146,11 @@ async def respond(turn: Turn) -> None:
             else:
                 await _stale_button(turn)
             return
-    elif turn.conversation.channel == "email":  # a mail is a ticket or a reply on one, no chat flows
+        text = text[1:].strip()  # "/Marketing shared folder", typed: words, not a button
+    if turn.conversation.channel == "email":  # a mail is a ticket or a reply on one, no chat flows
         await mail.respond_to_mail(turn, text)
         return
-    elif await _flow(turn, text):
+    if await _flow(turn, text):
         turn.state["misses"] = 0
         return
     where = (turn.state.get("flow"), turn.state.get("step"))
@@ -199,6 +200,13 @@ def _command(name: str) -> Callable[[_Handler], _Handler]:
 
 def _in_flow(turn: Turn, flow: str, step: str | None = None) -> bool:
     return turn.state.get("flow") == flow and (step is None or turn.state.get("step") == step)
+
+
+@_command("start")
+async def _start(turn: Turn, arg: str) -> bool:
+    """What Telegram sends when someone opens the bot: a greeting and what it can do."""
+    await _act(turn, "greet", "")
+    return True
 
 
 @_command("report")

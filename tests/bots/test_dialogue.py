@@ -186,3 +186,18 @@ async def test_a_sure_reading_or_no_clarifying_acts_at_once(users: dict[str, Cha
     other = users["zh"]
     await other.say("VPN老是断线，我要人工，谢谢")
     assert "INC-2" in other.text
+
+
+async def test_telegram_start_greets_and_a_typed_slash_is_words(ann: Chat, seeded: Desk) -> None:
+    # "/start" (what Telegram sends first) got the help text with no greeting; "/Marketing shared
+    # folder", typed at "which folder?", was read as an unknown command and the question came twice.
+    await ann.say("/start")
+    assert [r["text"] for r in ann.replies] == [t("en", "greet", name="Ann"), t("en", "help")]
+    await ann.say("I need access to a shared folder")
+    asked = ann.text
+    await ann.say("/Marketing shared folder")
+    assert len(ann.replies) == 1 and ann.text != asked, ann.replies  # the next question
+    await ann.say("read only")
+    await ann.say("boss@corp.example")
+    assert "REQ-1" in ann.text, ann.replies
+    assert "Marketing shared folder" in (await ticket(seeded, "REQ-1")).subject
