@@ -19,6 +19,7 @@ from sqlalchemy import select
 from bots import followup, mail, report
 from bots.turn import Turn, says_nothing, weight, without_greeting
 from channels.base import Button
+from desk.kb import Hit
 from desk.models import Message
 from nlu import OOS_INTENT, IntentScore, Parse
 
@@ -383,13 +384,15 @@ async def _flow(turn: Turn, text: str) -> bool:
     if (flow, step) == ("report", "urgency") and await _another_problem(turn, text, unasked=True):
         _ask_which(turn, text)
         return True
-    if (
-        flow == "report"
-        and step in ("category", "urgency")
-        and intent.name in _CHATTER
-        and _QUESTION.search(text)
-    ):
-        return False  # "when is the IT desk open?" asked in passing is no answer, nor part of the report
+    waits = (flow, step) in (("report", "category"), ("report", "urgency"), ("request", "answer"))
+    if waits and intent.name in _CHATTER and _QUESTION.search(text.strip()):
+        # "when is the IT desk open?" asked in passing is no answer, nor part of the report.
+        if sure := await _sure_articles(turn, text):
+            report.answer_aside(turn, sure[0])
+            await _ask_again(turn)
+            return True
+        if flow == "report":
+            return False  # not understood, and the question again
     if flow == "report" and step in ("category", "urgency"):
         await report.answer_choice(turn, text)
         return True
@@ -559,6 +562,11 @@ async def _intent(turn: Turn, text: str) -> None:
     await _act(turn, intent, text)
 
 
+async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
+    """Articles that surely answer a question the model could not place (0.55 or more)."""
+    return [h for h in await report.relevant_articles(turn, text) if h.score >= _SURE_ARTICLE]
+
+
 def _asks_how_to(text: str) -> bool:
     """Whether ``text`` asks how to do something, or where to find it, and says what about."""
     said = without_greeting(text)
@@ -621,8 +629,7 @@ async def _not_understood(turn: Turn, intent: str, text: str) -> None:
     if ticket is None and _QUESTION.search(text.strip()):
         # "When is the IT desk open?" got "I'm the IT help desk, so I can't help with that": a
         # question the model cannot place may still be one the knowledge base answers surely.
-        sure = [h for h in await report.relevant_articles(turn, text) if h.score >= _SURE_ARTICLE]
-        if sure and turn.state.get("flow") in ("report", "request"):
+        if (sure := await _sure_articles(turn, text)) and turn.state.get("flow") in ("report", "request"):
             report.answer_aside(turn, sure[0])  # asked in passing: the report's question follows
             return
         if sure:

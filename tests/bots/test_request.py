@@ -373,3 +373,26 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
     assert made.subject == onboarding.title[lang] + {"en": ": ", "zh": "："}[lang] + person
     asked = getattr(onboarding.questions[2], lang)
     assert f"{asked} {needs}" in made.description and start in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "aside", "title"),
+    [
+        ("en", "when is the IT desk open?", "IT service desk hours"),
+        ("zh", "服务台几点下班？", "IT服务台工作时间"),
+    ],
+)
+async def test_a_question_asked_in_passing_is_no_answer_to_a_request(
+    users: dict[str, Chat], seeded: Desk, lang: str, aside: str, title: str
+) -> None:
+    # It became REQ-1 "New software: when is the IT desk open?".
+    chat = users[lang]
+    software = request_kind(seeded, "software")
+    await chat.say(SAY[lang]["software"])
+    await chat.say(aside)
+    assert chat.replies[0]["text"].startswith(t(lang, "kb.aside") + "\n" + title), chat.replies
+    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=getattr(software.questions[0], lang))
+    await chat.say(SAY[lang]["product"])
+    await chat.say(SAY[lang]["reason"])
+    made = await ticket(seeded, "REQ-1")
+    assert SAY[lang]["product"] in made.subject and aside not in made.description
