@@ -428,6 +428,9 @@ async def _flow(turn: Turn, text: str) -> bool:
     if flow == "request" and step == "answer":
         await report.answer_request(turn, text)
         return True
+    if (flow, step) == ("request", "choose") and weight(text) >= report.WORDY:
+        await report.start_request(turn, text)  # "都不是，我要的是工卡": what they need, in words
+        return True
     return False
 
 
@@ -474,6 +477,8 @@ def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
     questions it cannot answer (the category, the urgency, which kind of request)."""
     if flow not in ("report", "request") or not _refuses(turn):
         return False
+    if step == "choose" and weight(turn.text) >= report.WORDY:
+        return False  # "都不是，我要的是工卡": none of those kinds, but something all the same
     return turn.parse.intent.name == "cancel_ticket" or step in ("category", "urgency", "choose")
 
 

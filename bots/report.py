@@ -71,6 +71,7 @@ _MOST_PARTS = 4  # sentences of a long message searched one at a time when it fi
 _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok" or "?" is not
 # Words that say who or what a request is for, or why: after a request, more about it.
 _WHO_FOR = re.compile(r"(?:for|because|since|so that)\b|给|为了|因为|是给", re.IGNORECASE)
+_OTHER = "other"  # the kind of request "Something else" picks: none the desk lists
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
 
@@ -154,7 +155,7 @@ async def start_report(
     turn.state.update(flow="report", draft=draft)
     if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
         turn.state["step"] = "text"
-        turn.say(turn.t("report.ask"))
+        turn.say(turn.t("request.ask" if kind == "request" else "report.ask"))
         return
     if await suggest_articles(turn, draft["text"], found):
         return
@@ -403,10 +404,8 @@ def _urgency_question(turn: Turn) -> _Question:
 
 
 def _choice_of_kinds(turn: Turn) -> _Question:
-    kinds = _request_types(turn)
-    return turn.t("request.choose"), [
-        Button(r.title.get(turn.lang, r.title["en"]), f"/request {r.key}") for r in kinds
-    ]
+    kinds = [Button(r.title.get(turn.lang, r.title["en"]), f"/request {r.key}") for r in _request_types(turn)]
+    return turn.t("request.choose"), [*kinds, turn.button("request.other", f"/request {_OTHER}")]
 
 
 async def question_now(turn: Turn) -> _Question | None:
@@ -419,8 +418,11 @@ async def question_now(turn: Turn) -> _Question | None:
         return await _category_question(turn)
     if flow == "report" and step == "urgency":
         return _urgency_question(turn)
-    if flow == "report" and step in ("description", "text"):
-        return turn.t("ask.description" if step == "description" else "report.ask"), []
+    if flow == "report" and step == "description":
+        return turn.t("ask.description"), []
+    if flow == "report" and step == "text":
+        asking = "request.ask" if turn.state.get("draft", {}).get("type") == "request" else "report.ask"
+        return turn.t(asking), []
     if flow == "request" and step == "choose":
         return _choice_of_kinds(turn)
     if flow == "request" and step == "answer":
@@ -584,7 +586,11 @@ def _request_type(turn: Turn, key: str | None) -> RequestType | None:
 
 async def start_request(turn: Turn, text: str) -> None:
     """Begin a service request; the kind comes from the words used, or the user picks it."""
+    chose = turn.state.get("step") == "choose" and turn.state.get("flow") == "request"
+    since = turn.state.get("since")
     turn.reset()
+    if chose and since is not None:
+        turn.state["since"] = since  # the request began at the message that asked for one
     category = turn.parse.entity("category")
     kind = next((r for r in _request_types(turn) if r.named_in(text)), None)
     if kind is None and category:
@@ -603,6 +609,11 @@ async def start_request(turn: Turn, text: str) -> None:
         # but an article may answer it: offered first, as for a problem, and filed as a request.
         await start_report(turn, text, kind="request", found=found)
         return
+    if kind is None and chose and weight(text) >= _TOO_SHORT:
+        # Asked which kind, they said what they need in other words ("都不是，我要的是工卡"): a
+        # request of its own kind, for the desk to sort; the menu again would go round in circles.
+        await choose_request(turn, _OTHER, text)
+        return
     if kind is None:
         turn.state.update(flow="request", step="choose", since=turn.message.id)
         turn.say(*_choice_of_kinds(turn))
@@ -614,6 +625,14 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
     """Ask the kind's questions, skipping those the opening message already answers ("I need
     a new monitor" names the item: the bot goes on to where to deliver it)."""
     kind = _request_type(turn, key)
+    if kind is None and key == _OTHER:
+        # "Something else": what they need, in their words, filed as a request of no listed kind;
+        # the conversation since they first asked joins the ticket.
+        since = turn.state.get("since", turn.message.id)
+        await start_report(turn, text, kind="request")
+        if "draft" in turn.state:
+            turn.state["draft"]["since"] = since
+        return
     if kind is None:
         await start_request(turn, "")
         return

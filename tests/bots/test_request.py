@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from desk.context import Desk
-from desk.models import Ticket
+from desk.models import Message, Ticket
 from tests.bots.conftest import (
     LANGS,
     SAY,
@@ -396,3 +397,32 @@ async def test_a_question_asked_in_passing_is_no_answer_to_a_request(
     await chat.say(SAY[lang]["reason"])
     made = await ticket(seeded, "REQ-1")
     assert SAY[lang]["product"] in made.subject and aside not in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening", "words"),
+    [
+        ("en", "I'd like to request something", "a parking permit for the underground garage"),
+        ("zh", "请问怎么申请一个新的工卡", "都不是，我要的是工卡，原来的丢了"),
+    ],
+)
+async def test_a_request_of_no_listed_kind_is_filed_all_the_same(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, words: str
+) -> None:
+    # "I'd like to request something" read as a cancellation (0.56); asked which kind, "none of
+    # those, I want a badge" gave up the request, and the menu had nothing else to pick.
+    chat = users[lang]
+    await chat.say(opening)
+    assert chat.text == t(lang, "request.choose"), chat.replies
+    assert chat.payloads[-1] == "/request other"
+    if lang == "en":
+        await chat.say("/request other")
+        assert chat.text == t(lang, "request.ask")
+    await chat.say(words)
+    while "REQ-1" not in chat.text:
+        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+    made = await ticket(seeded, "REQ-1")
+    assert made.type == "request" and words in made.description
+    async with seeded.session() as s:  # the conversation since the first ask joins the ticket
+        joined = list(await s.scalars(select(Message.text).where(Message.ticket_id == made.id)))
+    assert opening in joined
