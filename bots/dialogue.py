@@ -477,6 +477,8 @@ def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
     questions it cannot answer (the category, the urgency, which kind of request)."""
     if flow not in ("report", "request") or not _refuses(turn):
         return False
+    if turn.parse.entity("urgency") or turn.parse.entity("category"):
+        return False  # "不急" at "which area?" answers the wrong question, but gives nothing up
     if step == "choose" and weight(turn.text) >= report.WORDY:
         return False  # "都不是，我要的是工卡": none of those kinds, but something all the same
     return turn.parse.intent.name == "cancel_ticket" or step in ("category", "urgency", "choose")

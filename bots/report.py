@@ -142,16 +142,22 @@ def may_answer(path: str | None, article: str | None) -> bool:
 
 
 async def start_report(
-    turn: Turn, text: str, *, kind: str = "incident", found: list[Hit] | None = None
+    turn: Turn, text: str, *, kind: str = "incident", found: list[Hit] | None = None, since: int | None = None
 ) -> None:
     """Begin a report from the user's own words; entities fill what they already say. It is
     filed as ``kind`` if the articles do not answer it; ``found`` are the articles for ``text``
-    when the caller has searched already."""
+    when the caller has searched already; ``since`` is the message the conversation about it began
+    with, when that was before this one (its messages join the ticket)."""
     turn.reset()
-    draft: dict[str, Any] = {"text": text.strip(), "since": turn.message.id}
+    draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
     if kind != "incident":
         draft["type"] = kind
     _take_entities(turn, draft, await named_categories(turn))
+    if kind == "request":
+        # Of no kind the desk lists ("a parking permit"): the desk sorts it, at a request's
+        # urgency; "which area is the problem?" and "how badly does it hurt?" are a problem's.
+        draft["skipped"] = ["category"]
+        draft["urgency"] = draft.get("urgency") or "low"
     turn.state.update(flow="report", draft=draft)
     if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
         turn.state["step"] = "text"
@@ -628,10 +634,7 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
     if kind is None and key == _OTHER:
         # "Something else": what they need, in their words, filed as a request of no listed kind;
         # the conversation since they first asked joins the ticket.
-        since = turn.state.get("since", turn.message.id)
-        await start_report(turn, text, kind="request")
-        if "draft" in turn.state:
-            turn.state["draft"]["since"] = since
+        await start_report(turn, text, kind="request", since=turn.state.get("since"))
         return
     if kind is None:
         await start_request(turn, "")

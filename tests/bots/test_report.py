@@ -838,3 +838,16 @@ async def test_a_thing_that_does_not_work_said_first_is_a_report(
     other = users["zh" if lang == "en" else "en"]
     await other.say("didn't help")  # short, with nothing offered to judge: what the bot can do
     assert t("en", "help") in other.text, other.replies
+
+
+async def test_an_urgency_said_at_which_area_gives_nothing_up(wang: Chat, seeded: Desk) -> None:
+    # "不急" (read as a no, 0.69) at "是哪方面的问题？" dropped the report: "已经放弃，没有创建工单".
+    await wang.say("/report 一直弹出一个奇怪的窗口，关不掉")
+    await skip_kb(wang)
+    assert wang.text == t("zh", "ask.category"), wang.replies
+    await wang.say("不急")
+    assert t("zh", "flow.dropped") not in wang.text and t("zh", "ask.category") in wang.text, wang.replies
+    await wang.say("/category software")
+    while "INC-1" not in wang.text:
+        await wang.say(wang.payloads[0] if wang.payloads else SAY["zh"]["detail"])
+    assert (await ticket(seeded, "INC-1")).urgency == "low"  # what it said, kept
