@@ -443,11 +443,12 @@ async def _describe(turn: Turn, text: str) -> None:
     await report.continue_report(turn)
 
 
-def _ask_which(turn: Turn, text: str) -> None:
-    """Ask whether ``text`` answers the question or is a new problem; it waits as ``pending``."""
+def _ask_which(turn: Turn, text: str, question: str = "", keep: Button | None = None) -> None:
+    """Ask whether ``text`` answers the question (``keep``: "It's my answer") or is a new problem;
+    it waits as ``pending`` for whichever is tapped."""
     turn.state["pending"] = text.strip()
-    buttons = [turn.button("flow.answer", "/answer"), turn.button("flow.new", f"/report {text.strip()}")]
-    turn.say(turn.t("flow.which"), buttons)
+    keep = keep or turn.button("flow.answer", "/answer")
+    turn.say(question or turn.t("flow.which"), [keep, turn.button("flow.new", f"/report {text.strip()}")])
 
 
 async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> bool:
@@ -595,16 +596,13 @@ async def _not_fixed(turn: Turn) -> bool:
         return False
     if report.another_kind(await report.named_category(turn), ticket.category_path):
         return False
-    asked = [str(b["payload"]) for b in await _last_buttons(turn)]
-    if ref is None and f"/confirm {ticket.ref}" not in asked:
+    if ref is None and await _asked_if_fixed(turn) != ticket.ref:
         # Not the answer to "is it fixed?" (other words came since): it may be a new problem of
         # the same kind ("the printer on floor 5 is jammed" after a toner ticket), so ask.
-        turn.state["pending"] = turn.text.strip()
-        buttons = [
-            turn.button("fixed.still", f"/reopen {ticket.ref}", ref=ticket.ref),
-            turn.button("flow.new", f"/report {turn.text.strip()}"),
-        ]
-        turn.say(turn.t("fixed.which", ref=ticket.ref, subject=ticket.subject), buttons)
+        question = turn.t("fixed.which", ref=ticket.ref, subject=ticket.subject)
+        _ask_which(
+            turn, turn.text, question, turn.button("fixed.still", f"/reopen {ticket.ref}", ref=ticket.ref)
+        )
         return True
     return await followup.confirm(turn, ticket.ref, fixed=False)
 
@@ -728,6 +726,12 @@ async def _late_rating(turn: Turn, text: str) -> None:
 async def _thanks_for_the_fix(turn: Turn) -> bool:
     """ "Thanks!" / "收到了，谢谢" to a resolution notice asking whether it is fixed: a yes. It
     got "You're welcome", the ticket stayed resolved and no rating was asked for."""
-    asked = [str(b["payload"]).split() for b in await _last_buttons(turn)]
-    ref = next((p[1] for p in asked if len(p) == 2 and p[0] == "/confirm"), None)
+    ref = await _asked_if_fixed(turn)
     return ref is not None and await followup.confirm(turn, ref, fixed=True)
+
+
+async def _asked_if_fixed(turn: Turn) -> str | None:
+    """The ticket whose resolution notice ("is it fixed?" [Yes] [No]) is what the user last got,
+    unanswered: what they say now answers it."""
+    asked = [str(b["payload"]).split() for b in await _last_buttons(turn)]
+    return next((p[1] for p in asked if len(p) == 2 and p[0] == "/confirm"), None)
