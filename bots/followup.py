@@ -71,21 +71,22 @@ def ref_in(turn: Turn) -> str | None:
     return f"{match.group(1).upper()}-{match.group(2)}" if match else None
 
 
+async def _ticket_here(turn: Turn, statuses: tuple[str, ...]) -> Ticket | None:
+    """The ticket this conversation is about (the last one it opened or named), in ``statuses``."""
+    ref = turn.state.get("ticket")
+    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else None
+    return ticket if ticket is not None and ticket.status in statuses else None
+
+
 async def linked_ticket(turn: Turn) -> Ticket | None:
     """The open ticket this conversation is about, if any."""
-    ref = turn.state.get("ticket")
-    if not ref:
-        return None
-    ticket = await requester_ticket(turn.session, turn.person, ref)
-    return ticket if ticket is not None and ticket.status in OPEN_STATUSES else None
+    return await _ticket_here(turn, OPEN_STATUSES)
 
 
 async def resolved_here(turn: Turn) -> Ticket | None:
     """The resolved ticket this conversation is about, waiting for "is it fixed?" (until the
     desk closes it for silence)."""
-    ref = turn.state.get("ticket")
-    ticket = await requester_ticket(turn.session, turn.person, ref) if ref else None
-    return ticket if ticket is not None and ticket.status == "resolved" else None
+    return await _ticket_here(turn, ("resolved",))
 
 
 async def awaited_reply(turn: Turn) -> Ticket | None:
