@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_, func, or_
+
 from desk.calendar import Calendar
 from desk.context import Desk
 from desk.lifecycle import OPEN_STATUSES
@@ -18,6 +20,7 @@ from desk.settings import EscalationLevel, SlaPolicy
 
 __all__ = [
     "apply_sla",
+    "breached_clause",
     "calendar_for",
     "due_escalations",
     "escalation_point",
@@ -144,6 +147,22 @@ def schedule_escalations(desk: Desk, ticket: Ticket) -> None:
         and (point := escalation_point(desk, ticket, level)) is not None
     ]
     ticket.next_escalation_at = min(points, default=None)
+
+
+def breached_clause(now: datetime) -> ColumnElement[bool]:
+    """Whether a ticket missed (or, still open, is past) a target as of ``now``, in SQL: the
+    two flags of :func:`sla_view` below as one condition, so that a list filtered on it and each
+    ticket's badge agree."""
+    response_at = func.coalesce(
+        Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at, Ticket.cancelled_at, now
+    )
+    resolution_at = func.coalesce(
+        Ticket.resolved_at, Ticket.closed_at, Ticket.cancelled_at, Ticket.paused_at, now
+    )
+    return or_(
+        and_(Ticket.response_due.is_not(None), response_at > Ticket.response_due),
+        and_(Ticket.resolution_due.is_not(None), resolution_at > Ticket.resolution_due),
+    )
 
 
 def sla_view(ticket: Ticket, now: datetime) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import CHANNELS
@@ -15,6 +15,7 @@ from desk.catalog import find_category
 from desk.errors import InvalidInput, NotFound
 from desk.models import STATUSES, TYPES, Agent, Category, Ticket
 from desk.people import find_person
+from desk.sla import breached_clause
 
 __all__ = ["TicketFilter", "list_tickets"]
 
@@ -53,21 +54,6 @@ def _values(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
     return values
 
 
-def _breached(now: datetime) -> ColumnElement[bool]:
-    """Whether a ticket missed (or, still open, is past) a target as of ``now``: the SQL form of
-    :func:`desk.sla.sla_view`'s two flags, so that the list and each ticket's badge agree."""
-    response_at = func.coalesce(
-        Ticket.first_response_at, Ticket.resolved_at, Ticket.closed_at, Ticket.cancelled_at, now
-    )
-    resolution_at = func.coalesce(
-        Ticket.resolved_at, Ticket.closed_at, Ticket.cancelled_at, Ticket.paused_at, now
-    )
-    return or_(
-        and_(Ticket.response_due.is_not(None), response_at > Ticket.response_due),
-        and_(Ticket.resolution_due.is_not(None), resolution_at > Ticket.resolution_due),
-    )
-
-
 async def _where(
     session: AsyncSession, query: Select[Ticket], f: TicketFilter, me: Agent | None, now: datetime
 ) -> Select[Ticket]:
@@ -103,7 +89,7 @@ async def _where(
             )
         )
     if f.breached is not None:
-        query = query.where(_breached(now) if f.breached else ~_breached(now))
+        query = query.where(breached_clause(now) if f.breached else ~breached_clause(now))
     if f.q:
         needle = f"%{f.q.strip().lower()}%"
         query = query.where(
