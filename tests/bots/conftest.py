@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bots.turn import TEMPLATES
 from desk.context import Desk
 from desk.kb import create_article
+from desk.models import Article
 from desk.settings import RequestType
 
 
@@ -165,6 +166,14 @@ async def add_article(
     """A published article in ``lang`` (``title`` and ``body`` give both languages)."""
     async with desk.session() as s:
         await create_article(s, desk, title=title[lang], body=body[lang], language=lang, category=category)
+
+
+async def offered(chat: Chat, desk: Desk) -> list[Article]:
+    """The articles the bot's last replies offered ("✅ 1 solved it" buttons), in order."""
+    ids = [int(p.split()[1]) for p in chat.payloads if p.startswith("/solved ")]
+    async with desk.session() as s:
+        found = [await s.get(Article, i) for i in ids]
+    return [a for a in found if a is not None]
 
 
 async def skip_kb(chat: Chat) -> None:

@@ -17,6 +17,7 @@ from tests.bots.conftest import (
     Chat,
     add_article,
     count,
+    offered,
     open_printer_ticket,
     skip_kb,
     t,
@@ -168,9 +169,7 @@ async def test_an_article_on_a_sibling_category_is_not_offered(ann: Chat, seeded
     paths = [h.article.category.path for h in hits if h.score >= seeded.settings.bot.kb_min_score]  # type: ignore[union-attr]
     assert paths[:2] == ["network/wifi", "network/vpn"]
     await ann.say(said)  # a Wi-Fi problem: the NLU reads "network", the keyword "wifi" says which
-    offered = [p for p in ann.payloads if p.startswith("/solved ")]
-    async with seeded.session() as s:
-        kinds = [(await s.get(Article, int(p.split()[1]))).category.path for p in offered]  # type: ignore[union-attr]
+    kinds = [a.category_path for a in await offered(ann, seeded)]
     assert kinds == ["network/wifi"]
     await ann.say("/not_solved")
     await ann.say("/urgency high")
@@ -194,11 +193,10 @@ async def test_the_ticket_is_about_what_fails_not_the_device_it_shows_on(
 ) -> None:
     chat = users[lang]
     await chat.say(said)  # the NLU reads the device first ("laptop": hardware), then what fails
-    offered = [p for p in chat.payloads if p.startswith("/solved ")]
-    async with seeded.session() as s:
-        kinds = {(await s.get(Article, int(p.split()[1]))).category.path for p in offered}  # type: ignore[union-attr]
+    articles = await offered(chat, seeded)
+    kinds = {a.category_path for a in articles}
     assert kinds <= {path}, kinds  # no laptop articles beside the Wi-Fi one
-    if offered:
+    if articles:
         await chat.say("/not_solved")
     assert chat.text == t(lang, "ask.urgency")  # the category is known: not asked
     await chat.say("/urgency high")
@@ -627,9 +625,7 @@ async def test_articles_of_every_kind_the_problem_names_are_offered(
     # Filed as a VPN problem, the password article was filtered out as another kind.
     chat = users[lang]
     await chat.say(said)
-    offered = [p for p in chat.payloads if p.startswith("/solved ")]
-    async with seeded.session() as s:
-        kinds = [(await s.get(Article, int(p.split()[1]))).category.path for p in offered]  # type: ignore[union-attr]
+    kinds = [a.category_path for a in await offered(chat, seeded)]
     assert "accounts/password-reset" in kinds, chat.replies
     await chat.say("/not_solved")
     await chat.say("/urgency medium")
@@ -679,9 +675,7 @@ async def test_a_long_report_finds_the_article_its_first_sentence_would(ann: Cha
         " not responding. I have a client call at 2pm so it's quite urgent. Thanks!"
     )
     await ann.say(said)
-    offered = [p for p in ann.payloads if p.startswith("/solved ")]
-    async with seeded.session() as s:
-        titles = [(await s.get(Article, int(p.split()[1]))).title for p in offered]  # type: ignore[union-attr]
+    titles = [a.title for a in await offered(ann, seeded)]
     assert titles == ["Connect to the VPN from home"], ann.replies
 
 
@@ -775,9 +769,7 @@ async def test_a_question_the_model_cannot_place_may_have_an_article(
     # "I'm the IT help desk, so I can't help with that" to "when is the IT desk open?".
     chat = users[lang]
     await chat.say(said)
-    offered = [p for p in chat.payloads if p.startswith("/solved ")]
-    async with seeded.session() as s:
-        titles = [(await s.get(Article, int(p.split()[1]))).title for p in offered]  # type: ignore[union-attr]
+    titles = [a.title for a in await offered(chat, seeded)]
     assert titles[:1] == [title], chat.replies
 
 
