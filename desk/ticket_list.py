@@ -26,8 +26,8 @@ class TicketFilter:
     comma-separated lists; ``assignee`` takes an e-mail, an id, ``me`` or ``none``; ``category``
     takes a path, name or id and includes the categories inside it (``network`` lists
     ``network/vpn`` tickets too); ``breached`` (``true``/``false``) keeps the tickets that have or
-    have not missed a response or resolution target as of now; ``q`` searches reference, subject
-    and description."""
+    have not missed a response or resolution target as of now; ``problem`` (a reference) keeps the
+    incidents linked to that problem; ``q`` searches reference, subject and description."""
 
     status: str | None = None
     type: str | None = None
@@ -39,6 +39,7 @@ class TicketFilter:
     channel: str | None = None
     category: str | None = None
     breached: bool | None = None
+    problem: str | None = None
 
 
 # Where a ticket may have come from: a chat channel, or the API (an agent, an import).
@@ -90,6 +91,11 @@ async def _where(
         )
     if f.breached is not None:
         query = query.where(breached_clause(now) if f.breached else ~breached_clause(now))
+    if f.problem:
+        problem = await session.scalar(select(Ticket.id).where(Ticket.ref == f.problem.strip().upper()))
+        if problem is None:
+            raise NotFound(f"no problem {f.problem}")
+        query = query.where(Ticket.problem_id == problem)
     if f.q:
         needle = f"%{f.q.strip().lower()}%"
         query = query.where(

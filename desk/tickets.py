@@ -39,12 +39,14 @@ __all__ = [
     "create_ticket",
     "get_ticket",
     "link_to_problem",
+    "linked_incidents",
     "next_number",
     "record_event",
     "reopen_ticket",
     "requester_ticket",
     "requester_tickets",
     "resolve_ticket",
+    "unlink_from_problem",
 ]
 
 EDITABLE = (
@@ -453,6 +455,10 @@ async def resolve_ticket(
     """Resolve with a solution and ask the requester to confirm (buttons ``/confirm`` and
     ``/reopen`` with the reference). With ``kb``, the solution becomes a draft KB article.
 
+    A problem is raised by the desk, not by someone waiting for it: nobody is asked to confirm it.
+    Its fix is what its open incidents were waiting for, so each of them is resolved with the same
+    solution and its requester asked, as Zendesk does when a problem ticket is solved.
+
     Raises:
         InvalidInput: for an empty solution.
         InvalidTransition: if the ticket cannot be resolved from its status.
@@ -479,6 +485,13 @@ async def resolve_ticket(
         session.add(article)
         await session.flush()
         record_event(session, ticket, actor, "kb_drafted", now, note=f"KB article {article.id}")
+    if ticket.type == "problem":
+        for incident in await linked_incidents(session, ticket, OPEN_STATUSES):
+            record_event(session, incident, actor, "fixed_by_problem", now, note=ticket.ref)
+            await resolve_ticket(session, desk, actor, incident, solution)
+        await session.flush()
+        await _updated(session, desk, ticket, {"status"})
+        return ticket
     lang = ticket.language
     # A request is fulfilled, not fixed: "is everything in place?" rather than "did this fix it?"
     said = "request.resolved" if ticket.type == "request" else "ticket.resolved"
@@ -536,12 +549,46 @@ async def link_to_problem(
     """
     if problem.type != "problem" or incident.type != "incident":
         raise InvalidInput("link an incident (INC-) to a problem (PRB-)")
+    if problem.status == "cancelled":
+        raise InvalidTransition(f"{problem.ref} is cancelled; link {incident.ref} to a live problem")
     if incident.problem_id == problem.id:
         return
     now = desk.now()
+    before = await session.get(Ticket, incident.problem_id) if incident.problem_id else None
     incident.problem_id = problem.id
-    record_event(session, incident, actor, "changed", now, field="problem", after=problem.ref)
+    record_event(
+        session, incident, actor, "changed", now, field="problem",
+        before=before.ref if before else None, after=problem.ref,
+    )  # fmt: skip
     record_event(session, problem, actor, "linked", now, note=incident.ref)
+    if before is not None:
+        record_event(session, before, actor, "unlinked", now, note=incident.ref)
+
+
+async def unlink_from_problem(
+    session: AsyncSession, desk: Desk, actor: Actor, problem: Ticket, incident: Ticket
+) -> None:
+    """Undo :func:`link_to_problem` (a wrong guess at the cause).
+
+    Raises:
+        NotFound: if ``incident`` is not linked to ``problem``.
+    """
+    if incident.problem_id != problem.id:
+        raise NotFound(f"{incident.ref} is not linked to {problem.ref}")
+    now = desk.now()
+    incident.problem_id = None
+    record_event(session, incident, actor, "changed", now, field="problem", before=problem.ref)
+    record_event(session, problem, actor, "unlinked", now, note=incident.ref)
+
+
+async def linked_incidents(
+    session: AsyncSession, problem: Ticket, statuses: Sequence[str] | None = None
+) -> list[Ticket]:
+    """The incidents linked to ``problem`` (in ``statuses``, if given), oldest first."""
+    query = select(Ticket).where(Ticket.problem_id == problem.id)
+    if statuses is not None:
+        query = query.where(Ticket.status.in_(statuses))
+    return list(await session.scalars(query.order_by(Ticket.id)))
 
 
 async def requester_ticket(session: AsyncSession, requester: Person, ref: str) -> Ticket | None:

@@ -305,6 +305,70 @@ async def test_problems_link_incidents(client: httpx.AsyncClient, tokens: dict[s
     assert linked.json()["incidents"] == ["INC-1", "INC-2"]
     wrong = await client.post("/api/v1/problems/INC-1/incidents", json={"ref": "INC-2"}, headers=h)
     assert wrong.status_code == 422
+    incident = (await client.get("/api/v1/tickets/INC-1", headers=h)).json()
+    assert incident["problem"] == "PRB-1"
+    listed = await client.get("/api/v1/tickets", params={"problem": "prb-1"}, headers=h)
+    assert [t["ref"] for t in listed.json()["items"]] == ["INC-2", "INC-1"]
+    nothing = await client.get("/api/v1/tickets", params={"problem": "PRB-9"}, headers=h)
+    assert nothing.status_code == 200 and nothing.json()["items"] == []
+
+
+async def test_a_wrong_link_is_undone_or_moved(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    h = {"Authorization": tokens["agent"]}
+    await create(client, tokens["agent"])
+    for subject in ("Printer firmware bug", "Print server out of disk"):
+        await client.post("/api/v1/problems", json={"subject": subject}, headers=h)
+    await client.post("/api/v1/problems/PRB-1/incidents", json={"ref": "INC-1"}, headers=h)
+    moved = await client.post("/api/v1/problems/PRB-2/incidents", json={"ref": "INC-1"}, headers=h)
+    assert moved.json()["incidents"] == ["INC-1"]
+    first = (await client.get("/api/v1/tickets/PRB-1", headers=h)).json()
+    assert first["incidents"] == [] and ("unlinked", "INC-1") in [
+        (e["action"], e["note"]) for e in first["events"]
+    ]
+    change = (await client.get("/api/v1/tickets/INC-1", headers=h)).json()["events"][-1]
+    assert (change["field"], change["before"], change["after"]) == ("problem", "PRB-1", "PRB-2")
+    undone = await client.delete("/api/v1/problems/PRB-2/incidents/INC-1", headers=h)
+    assert undone.status_code == 200 and undone.json()["incidents"] == []
+    assert (await client.get("/api/v1/tickets/INC-1", headers=h)).json()["problem"] is None
+    again = await client.delete("/api/v1/problems/PRB-2/incidents/INC-1", headers=h)
+    assert again.status_code == 404 and "not linked" in error_of(again)["message"]
+    await client.patch("/api/v1/tickets/PRB-1", json={"status": "cancelled"}, headers=h)
+    dead = await client.post("/api/v1/problems/PRB-1/incidents", json={"ref": "INC-1"}, headers=h)
+    assert dead.status_code == 409 and "cancelled" in error_of(dead)["message"]
+
+
+async def test_resolving_a_problem_resolves_its_open_incidents(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    """As in Zendesk: the fix of the cause is the answer each affected requester waits for."""
+    h = {"Authorization": tokens["agent"]}
+    bob = {"email": "bob@corp.example", "name": "Bob Wu"}
+    for requester in (ANN, bob, ANN):
+        await create(client, tokens["agent"], requester=requester, channel="email")
+    await client.post("/api/v1/tickets/INC-3/resolve", json={"solution": "Used another tray"}, headers=h)
+    await client.post("/api/v1/problems", json={"subject": "Printer firmware bug"}, headers=h)
+    for ref in ("INC-1", "INC-2", "INC-3"):
+        await client.post("/api/v1/problems/PRB-1/incidents", json={"ref": ref}, headers=h)
+    async with seeded.session() as s:
+        sent_before = len(list(await s.scalars(select(OutboxItem))))
+    fix = "Rolled back the printer firmware to 4.2"
+    done = await client.post("/api/v1/tickets/PRB-1/resolve", json={"solution": fix}, headers=h)
+    assert done.status_code == 200 and done.json()["status"] == "resolved"
+    tickets = {
+        ref: (await client.get(f"/api/v1/tickets/{ref}", headers=h)).json()
+        for ref in ("INC-1", "INC-2", "INC-3")
+    }
+    assert [(t["status"], t["solution"]) for t in tickets.values()] == [
+        ("resolved", fix), ("resolved", fix), ("resolved", "Used another tray")
+    ]  # fmt: skip
+    assert ("fixed_by_problem", "PRB-1") in [(e["action"], e["note"]) for e in tickets["INC-1"]["events"]]
+    async with seeded.session() as s:
+        sent = list(await s.scalars(select(OutboxItem).order_by(OutboxItem.id)))[sent_before:]
+    # Each affected requester is asked to confirm; the agent who raised the problem is not.
+    assert [(o.address["chat_id"], fix in o.payload["text"]) for o in sent] == [
+        ("ann@corp.example", True), ("bob@corp.example", True)
+    ]  # fmt: skip
+    assert all("INC-" in o.payload["text"] and "PRB-" not in o.payload["text"] for o in sent)
 
 
 async def test_import_keeps_the_original_creation_time(

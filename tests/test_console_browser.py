@@ -392,3 +392,63 @@ def test_a_resolved_ticket_shows_its_solution_and_the_rating_with_its_words(
     outcome = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .outcome")).text
     assert "Solution: Swapped the DisplayPort cable" in outcome
     assert "Satisfaction: ★★★★★ 5/5 · “5 stars, fixed in ten minutes”" in outcome
+
+
+def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user(
+    browser: Any, server: str
+) -> None:
+    """The console's problem records: raise one from an incident, follow the link both ways, and
+    resolve it; the incident is resolved with it and its requester told on their channel."""
+    from selenium.webdriver.common.by import By
+
+    admin = bearer(server, "li.wei@example.com")
+    said = "the shared drive S: is gone from my computer"
+    for _ in range(6):  # whatever the report still asks: the first button, or more words
+        replies = say(server, "web-pia", said)
+        opened = re.search(r"\bINC-\d+", " ".join(r.get("text", "") for r in replies))
+        if opened:
+            break
+        buttons = [b["payload"] for r in replies for b in r.get("buttons") or []]
+        said = "/not_solved" if "/not_solved" in buttons else buttons[0] if buttons else "since this morning"
+    assert opened, replies
+    ref = opened.group(0)
+    sign_in(browser, server, "tom.baker@example.com")
+    browser.find_element(By.ID, "tabTick").click()
+    click_filter(browser, "All")
+    open_item(browser, ref, tab="tick")
+    click_when(
+        lambda: next(
+            b for b in browser.find_elements(By.CSS_SELECTOR, "#pane .actions button") if b.text == "Problem…"
+        )
+    )
+    wait_for(lambda: browser.switch_to.alert).accept()  # empty: raise a new problem from it
+    link = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links a.ref"))
+    problem = link.text
+    assert (
+        problem.startswith("PRB-")
+        and "Caused by problem" in browser.find_element(By.CSS_SELECTOR, "#pane .links").text
+    )
+    raised = httpx.get(f"{server}/api/v1/tickets/{problem}", headers=admin, timeout=10).json()
+    assert raised["subject"].startswith("the shared drive S:") and raised["incidents"] == [ref]
+    click_when(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links a.ref"))
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane h2").text.startswith(problem))
+    links = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links")).text
+    assert f"Incidents: {ref}" in links
+    click_when(
+        lambda: next(
+            b for b in browser.find_elements(By.CSS_SELECTOR, "#pane .actions button") if b.text == "Resolve…"
+        )
+    )
+    ask = wait_for(lambda: browser.switch_to.alert)
+    assert "every open incident of this problem" in ask.text
+    ask.send_keys("Remapped S: by group policy; sign out and in again")
+    ask.accept()
+    wait_for(lambda: browser.switch_to.alert).dismiss()  # no knowledge-base draft
+    wait_for(lambda: f"{ref} resolved" in browser.find_element(By.CSS_SELECTOR, "#pane .links").text)
+    # The pane drawn again in place gains the outcome it did not have.
+    outcome = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .outcome")).text
+    assert "Solution: Remapped S: by group policy" in outcome
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+    incident = httpx.get(f"{server}/api/v1/tickets/{ref}", headers=admin, timeout=10).json()
+    assert incident["status"] == "resolved" and incident["problem"] == problem
+    assert any("Remapped S: by group policy" in text for text in feed(server, "web-pia"))

@@ -41,7 +41,9 @@ from desk.tickets import (
     create_ticket,
     get_ticket,
     link_to_problem,
+    linked_incidents,
     resolve_ticket,
+    unlink_from_problem,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
@@ -56,6 +58,11 @@ async def _full(session: AsyncSession, desk: Desk, ticket: Ticket) -> dict[str, 
     )
     out = ticket_json(ticket, desk.now(), events=events)
     out["messages"] = await transcript_json(session, Message.ticket_id == ticket.id)
+    # The cause and its effects: an incident names its problem, a problem lists its incidents.
+    problem = await session.get(Ticket, ticket.problem_id) if ticket.problem_id else None
+    out["problem"] = problem.ref if problem else None
+    if ticket.type == "problem":
+        out["incidents"] = [i.ref for i in await linked_incidents(session, ticket)]
     return out
 
 
@@ -73,6 +80,7 @@ async def list_(
     channel: str | None = None,
     category: str | None = None,
     breached: bool | None = None,
+    problem: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
@@ -88,6 +96,7 @@ async def list_(
         channel=channel,
         category=category,
         breached=breached,
+        problem=problem,
     )
     now = desk.now()
     async with desk.session() as session:
@@ -250,7 +259,13 @@ async def link_incident(ref: str, body: LinkIn, desk: DeskDep, agent: CurrentAge
         problem = await get_ticket(session, ref)
         incident = await get_ticket(session, body.ref)
         await link_to_problem(session, desk, actor_of(agent), problem, incident)
-        linked = await session.scalars(
-            select(Ticket).where(Ticket.problem_id == problem.id).order_by(Ticket.id)
-        )
-        return {**await _full(session, desk, problem), "incidents": [t.ref for t in linked]}
+        return await _full(session, desk, problem)
+
+
+@router.delete("/problems/{ref}/incidents/{incident_ref}", tags=["problems"], summary="Unlink an incident")
+async def unlink_incident(ref: str, incident_ref: str, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        problem = await get_ticket(session, ref)
+        incident = await get_ticket(session, incident_ref)
+        await unlink_from_problem(session, desk, actor_of(agent), problem, incident)
+        return await _full(session, desk, problem)
