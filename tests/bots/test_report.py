@@ -384,6 +384,31 @@ async def test_words_that_name_the_urgency_answer_the_question(
     assert SAY[lang]["say_urgent"] in made.description
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "urgency"),
+    [
+        ("en", "it can wait", "low"),
+        ("en", "no big deal, whenever", "low"),
+        ("zh", "影响不大，可以等", "low"),
+        ("zh", "不影响工作", "low"),
+        ("zh", "有点影响", "medium"),
+        ("zh", "急用", "high"),
+    ],
+)
+async def test_how_much_it_matters_in_plain_words_is_the_urgency(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, urgency: str
+) -> None:
+    """Not the button's words: "影响不大，可以等" got "please pick one of the options"."""
+    chat = users[lang]
+    await chat.say(SAY[lang]["battery"])
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say(said)
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert "INC-1" in chat.text, chat.replies
+    assert (await ticket(seeded, "INC-1")).urgency == urgency
+
+
 @pytest.mark.parametrize(("lang", "urgent"), [("en", "very urgent"), ("zh", "很急")])
 async def test_an_urgency_alone_is_not_put_in_the_description(
     users: dict[str, Chat], seeded: Desk, lang: str, urgent: str
