@@ -133,7 +133,11 @@ async def show_status(turn: Turn, ref: str | None = None) -> None:
     else:
         tickets = await requester_tickets(turn.session, turn.person, (*OPEN_STATUSES, "resolved"))
         if not tickets:
-            turn.say(turn.t("status.none"), turn.menu())
+            if turn.state.get("flow") in ("report", "request"):
+                # The one being written is not a ticket yet: no "something new?" and its menu.
+                turn.say(turn.t("status.none_yet"))
+            else:
+                turn.say(turn.t("status.none"), turn.menu())
             return
     lines = [] if ref else [turn.t("status.header")]
     for ticket in tickets:

@@ -618,7 +618,11 @@ async def test_a_status_question_in_the_middle_of_a_report_then_asks_again(
     await skip_kb(chat)
     assert chat.text == t(lang, "ask.urgency")
     await chat.say(SAY[lang]["status"])
-    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=t(lang, "ask.urgency"))
+    # None yet, without "something new?" and the menu's buttons before the question again.
+    assert [(r["text"], len(r.get("buttons") or [])) for r in chat.replies] == [
+        (t(lang, "status.none_yet"), 0),
+        (t(lang, "flow.resume", question=t(lang, "ask.urgency")), 4),
+    ]
     assert chat.payloads[-4:] == ["/urgency low", "/urgency medium", "/urgency high", "/urgency team"]
     await chat.say("3")  # the numbers are the question's again
     if chat.text == t(lang, "ask.description"):
