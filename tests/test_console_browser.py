@@ -434,6 +434,8 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane h2").text.startswith(problem))
     links = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links")).text
     assert f"Incidents: {ref}" in links
+    kinds = browser.find_elements(By.CSS_SELECTOR, "#pane .compose select option")
+    assert [o.text for o in kinds] == ["Internal note"]  # its requester is the desk itself
     click_when(
         lambda: next(
             b for b in browser.find_elements(By.CSS_SELECTOR, "#pane .actions button") if b.text == "Resolve…"
