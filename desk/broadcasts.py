@@ -1,7 +1,7 @@
 """Major-incident bulletins: one message to everyone affected, on each person's own channel.
 
 Affected people are the requesters of open incidents and requests (in the category and its
-sub-categories, when one is given). Each person gets the bulletin once, in their language when
+sub-categories, when one is given; of the incidents linked to a problem, when one is given). Each person gets the bulletin once, in their language when
 both are given, naming their own open ticket(s), and each of those tickets records it.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.audit import record_event
 from desk.catalog import find_category
 from desk.context import Actor, Desk
-from desk.errors import InvalidInput
+from desk.errors import InvalidInput, NotFound
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Ticket
 from desk.notify import send_to_requester
@@ -38,11 +38,13 @@ async def broadcast(
     actor: Actor,
     text: str | Mapping[str, str],
     category: str | None = None,
+    problem: str | None = None,
 ) -> BroadcastResult:
     """Send ``text`` (or ``{"en": ..., "zh": ...}``) to the requesters of open tickets.
 
     Raises:
-        InvalidInput: for an empty text. NotFound: for an unknown category.
+        InvalidInput: for an empty text, or a ``problem`` that is no problem. NotFound: for an
+        unknown category or problem.
     """
     texts = {"en": text, "zh": text} if isinstance(text, str) else dict(text)
     if set(texts) - {"en", "zh"}:
@@ -57,6 +59,13 @@ async def broadcast(
             or_(Category.id == node.id, Category.path.startswith(node.path + "/"))
         )
         query = query.where(Ticket.category_id.in_(subtree))
+    if problem:
+        cause = await session.scalar(select(Ticket).where(Ticket.ref == problem.strip().upper()))
+        if cause is None:
+            raise NotFound(f"no problem {problem}")
+        if cause.type != "problem":
+            raise InvalidInput(f"{cause.ref} is no problem (PRB-)", code="invalid_problem")
+        query = query.where(Ticket.problem_id == cause.id)
     by_person: dict[int, list[Ticket]] = defaultdict(list)
     for ticket in await session.scalars(query.order_by(Ticket.id)):
         by_person[ticket.requester_id].append(ticket)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from desk.context import Actor, Desk
 from desk.models import OutboxItem, TicketEvent
 from desk.people import resolve_person
-from desk.tickets import create_ticket, get_ticket, resolve_ticket
+from desk.tickets import create_ticket, get_ticket, link_to_problem, resolve_ticket
 
 AGENT = Actor("agent", None, "Agent")
 
@@ -66,6 +66,36 @@ async def test_a_bulletin_reaches_each_affected_requester_once_in_their_language
         "/api/v1/broadcasts", json={"text": "Maintenance tonight"}, headers={"Authorization": tokens["admin"]}
     )
     assert everyone.json()["recipients"] == 3  # every requester with an open ticket
+
+
+async def test_a_problems_update_reaches_the_requesters_of_its_open_incidents(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    async with seeded.session() as s:
+        people = [
+            await resolve_person(s, channel="email", external_id=a, email=a)
+            for a in ("ann@corp.example", "bob@corp.example", "cai@corp.example")
+        ]
+        made = [
+            await create_ticket(s, seeded, AGENT, requester=p, subject="SAP error 500", category="erp")
+            for p in people
+        ]
+        other = await create_ticket(s, seeded, AGENT, requester=people[2], subject="SAP slow", category="erp")
+        problem = await create_ticket(s, seeded, AGENT, requester=people[0], subject="SAP", type="problem")
+        for incident in made[:2]:
+            await link_to_problem(s, seeded, AGENT, problem, incident)
+        refs = [t.ref for t in made[:2]]
+        assert other.problem_id is None
+    auth = {"Authorization": tokens["supervisor"]}
+    before = await _outbox(seeded)
+    r = await client.post(
+        "/api/v1/broadcasts", json={"text": "Fix due at 15:00", "problem": "prb-1"}, headers=auth
+    )
+    assert r.json() == {"recipients": 2, "unreachable": 0, "tickets": refs}
+    assert (await _outbox(seeded))[len(before) :] == [f"[{ref}] Fix due at 15:00" for ref in refs]
+    for wrong, status in (("PRB-9", 404), ("INC-1", 422)):
+        r = await client.post("/api/v1/broadcasts", json={"text": "x", "problem": wrong}, headers=auth)
+        assert r.status_code == status, r.text
 
 
 async def _outbox(desk: Desk) -> list[str]:

@@ -454,3 +454,54 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     incident = httpx.get(f"{server}/api/v1/tickets/{ref}", headers=admin, timeout=10).json()
     assert incident["status"] == "resolved" and incident["problem"] == problem
     assert any("Remapped S: by group policy" in text for text in feed(server, "web-pia"))
+
+
+def test_a_supervisor_tells_the_users_of_a_problem_and_sends_a_bulletin(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    admin = bearer(server, "li.wei@example.com")
+    for email in ("kim@example.com", "lee@example.com"):
+        body = {
+            "subject": "Teams calls drop after a minute",
+            "requester": {"email": email},
+            "category": "software",
+        }
+        made = httpx.post(f"{server}/api/v1/tickets", json=body, headers=admin, timeout=10).json()
+    raised = httpx.post(
+        f"{server}/api/v1/problems", json={"subject": "Teams media relay"}, headers=admin, timeout=10
+    )
+    problem = raised.json()["ref"]
+    httpx.post(
+        f"{server}/api/v1/problems/{problem}/incidents", json={"ref": made["ref"]}, headers=admin, timeout=10
+    )
+    sign_in(browser, server, "maria.garcia@example.com")
+    browser.find_element(By.ID, "tabTick").click()
+    click_filter(browser, "Problems")
+    open_item(browser, problem, tab="tick")
+    click_when(
+        lambda: next(
+            b
+            for b in browser.find_elements(By.CSS_SELECTOR, "#pane .actions button")
+            if b.text == "Update its users…"
+        )
+    )
+    ask = wait_for(lambda: browser.switch_to.alert)
+    ask.send_keys("A fix is being rolled out; calls should hold by 15:00")
+    ask.accept()
+    done = wait_for(lambda: browser.switch_to.alert)
+    assert done.text == "Sent: 1 reached, 0 unreachable."  # lee's incident only: kim's is not linked
+    done.accept()
+    told = httpx.get(f"{server}/api/v1/tickets/{made['ref']}", headers=admin, timeout=10).json()
+    assert [e["note"] for e in told["events"] if e["action"] == "broadcast"] == [
+        "A fix is being rolled out; calls should hold by 15:00"
+    ]
+    browser.find_element(By.ID, "bulletin").click()
+    wait_for(lambda: browser.switch_to.alert).send_keys("Teams is back")
+    browser.switch_to.alert.accept()
+    wait_for(lambda: browser.switch_to.alert).send_keys("software")
+    browser.switch_to.alert.accept()
+    assert wait_for(lambda: browser.switch_to.alert).text.startswith("Sent: ")
+    browser.switch_to.alert.accept()
+    browser.find_element(By.ID, "logout").click()
+    sign_in(browser, server, "tom.baker@example.com")  # an agent sends no bulletins
+    assert not browser.find_element(By.ID, "bulletin").is_displayed()

@@ -157,6 +157,7 @@ class ForwardIn(_In):
 class BroadcastIn(_In):
     text: str | dict[str, str] = Field(description='one text, or one per language: {"en": ..., "zh": ...}')
     category: str | None = None
+    problem: str | None = Field(None, description="only the requesters of this problem's open incidents")
 
 
 class ReturnIn(_In):

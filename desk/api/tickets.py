@@ -228,7 +228,7 @@ async def upload(file: Annotated[UploadFile, File()], desk: DeskDep, agent: Curr
 @router.post("/broadcasts", tags=["broadcasts"], summary="Major-incident bulletin to affected requesters")
 async def broadcast_(body: BroadcastIn, desk: DeskDep, agent: SupervisorAgent) -> dict[str, Any]:
     async with desk.session() as session:
-        done = await broadcast(session, desk, actor_of(agent), body.text, body.category)
+        done = await broadcast(session, desk, actor_of(agent), body.text, body.category, body.problem)
         return {"recipients": done.recipients, "unreachable": done.unreachable, "tickets": done.tickets}
 
 
