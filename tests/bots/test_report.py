@@ -872,3 +872,20 @@ async def test_an_urgency_said_at_which_area_gives_nothing_up(wang: Chat, seeded
     while "INC-1" not in wang.text:
         await wang.say(wang.payloads[0] if wang.payloads else SAY["zh"]["detail"])
     assert (await ticket(seeded, "INC-1")).urgency == "low"  # what it said, kept
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "the shared drive S: is gone from my computer"), ("zh", "共享盘S盘打不开了")]
+)
+async def test_a_shared_drive_is_a_network_problem(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # "共享盘S盘打不开了" named no area: "which area is it about?" listed none that fits.
+    chat = users[lang]
+    await chat.say(said)
+    await skip_kb(chat)
+    assert chat.text == t(lang, "ask.urgency"), chat.replies
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert (await ticket(seeded, "INC-1")).category.path == "network"
