@@ -31,7 +31,7 @@ from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.models import Conversation, Ticket, TicketEvent
 
-__all__ = ["Period", "parse_period", "summary", "summary_csv"]
+__all__ = ["Period", "parse_period", "report_filename", "summary", "summary_csv"]
 
 WORK_TYPES = ("incident", "request")  # problems are records about incidents, not requests for help
 
@@ -40,6 +40,14 @@ WORK_TYPES = ("incident", "request")  # problems are records about incidents, no
 class Period:
     start: datetime
     end: datetime
+
+
+def report_filename(desk: Desk, period: Period) -> str:
+    """``frontdesk-report-<first day>-to-<last day>.csv``, in the office's days (``to`` is exclusive)."""
+    zone = _zone(desk)
+    first = period.start.astimezone(zone).date()
+    last = (period.end - timedelta(microseconds=1)).astimezone(zone).date()
+    return f"frontdesk-report-{first}-to-{last}.csv"
 
 
 def _zone(desk: Desk) -> ZoneInfo:

@@ -505,3 +505,53 @@ def test_a_supervisor_tells_the_users_of_a_problem_and_sends_a_bulletin(browser:
     browser.find_element(By.ID, "logout").click()
     sign_in(browser, server, "tom.baker@example.com")  # an agent sends no bulletins
     assert not browser.find_element(By.ID, "bulletin").is_displayed()
+
+
+def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    admin = bearer(server, "li.wei@example.com")
+    body = {
+        "subject": "Docking station dead",
+        "requester": {"email": "ann@example.com"},
+        "category": "hardware",
+    }
+    made = httpx.post(f"{server}/api/v1/tickets", json=body, headers=admin, timeout=10).json()
+    httpx.post(
+        f"{server}/api/v1/tickets/{made['ref']}/resolve",
+        json={"solution": "New dock"},
+        headers=admin,
+        timeout=10,
+    )
+    sign_in(browser, server, "maria.garcia@example.com")
+    browser.find_element(By.ID, "tabReports").click()
+
+    def tile(metric: str) -> str:
+        return str(browser.find_element(By.CSS_SELECTOR, f"#pane .tile[data-metric='{metric}'] .value").text)
+
+    wait_for(lambda: tile("created"))
+    since = (datetime.now(UTC) - timedelta(days=7)).isoformat()  # the console's "7 days", asked just before
+    expected = httpx.get(
+        f"{server}/api/v1/reports/summary", params={"from": since}, headers=admin, timeout=10
+    ).json()
+    assert (tile("created"), tile("resolved")) == (
+        str(expected["tickets_created"]),
+        str(expected["tickets_resolved"]),
+    )
+    channels = browser.find_element(By.CSS_SELECTOR, "#pane .bars[data-metric='by_channel']").text
+    assert "Agents (API)" in channels  # the channel's name, not its key
+    click_filter(browser, "Today")
+    wait_for(
+        lambda: "Today" in [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#filters button.on")]
+    )
+    assert int(wait_for(lambda: tile("created"))) >= 1
+    csv = httpx.get(
+        f"{server}/api/v1/reports/summary",
+        params={"from": since, "format": "csv"},
+        headers=admin,
+        timeout=10,
+    )
+    assert f"tickets_created,{expected['tickets_created']}" in csv.text
+    browser.find_element(By.ID, "logout").click()
+    sign_in(browser, server, "tom.baker@example.com")  # reports are for supervisors and admins
+    assert not browser.find_element(By.ID, "tabReports").is_displayed()

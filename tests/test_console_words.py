@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from channels.base import CHANNELS
 from desk.api.console import console_page
 from desk.models import MODES
 from desk.models.agents import ROLES
@@ -50,6 +51,8 @@ def test_every_word_the_page_uses_is_translated() -> None:
     }
     used |= {f"mode.{m}" for m in MODES} | {f"status.{s}" for s in STATUSES} | {f"role.{r}" for r in ROLES}
     used |= {f"event.{a}" for a in _event_actions()}
+    used |= {f"channel.{c}" for c in (*CHANNELS, "api")}  # the report's "by channel"
+    used |= {f"rep.{k}" for k in re.findall(r'\b(?:tile|bars)\("(\w+)"', PAGE)}
     assert len(used) > 90
     assert used - set(WORDS["en"]) == set()
     assert {"event.handoff", "event.took_over", "event.escalated"} <= used  # the scan finds them

@@ -104,6 +104,16 @@ async def test_report_api_and_bad_dates(
     )
     assert r.json()["error"]["code"] == "invalid_period"
     assert (await client.get("/api/v1/reports/summary")).status_code == 401
+    period = {"from": "2026-11-18", "to": "2026-11-19"}
+    r = await client.get("/api/v1/reports/summary", params={**period, "format": "csv"}, headers=headers)
+    assert r.headers["content-type"].startswith("text/csv")
+    assert (
+        r.headers["content-disposition"]
+        == 'attachment; filename="frontdesk-report-2026-11-18-to-2026-11-18.csv"'
+    )
+    assert ["tickets_created", "3"] in list(csv.reader(io.StringIO(r.text)))
+    r = await client.get("/api/v1/reports/summary", params={"format": "pdf"}, headers=headers)
+    assert r.status_code == 422
 
 
 def test_csv_flattens_nested_metrics() -> None:
