@@ -571,8 +571,14 @@ async def _intent(turn: Turn, text: str) -> None:
 
 
 async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
-    """Articles that surely answer a question the model could not place (0.55 or more)."""
-    return [h for h in await report.relevant_articles(turn, text) if h.score >= _SURE_ARTICLE]
+    """Articles that surely answer a question the model could not place (0.55 or more). Searched
+    once a turn: a question asked in passing mid-report that none answers is looked for again
+    where it ends, in :func:`_not_understood`."""
+    key = ("sure_articles", text)
+    if key not in turn.memo:
+        turn.memo[key] = [h for h in await report.relevant_articles(turn, text) if h.score >= _SURE_ARTICLE]
+    found: list[Hit] = turn.memo[key]
+    return found
 
 
 def _asks_how_to(text: str) -> bool:

@@ -144,6 +144,7 @@ class Turn:
     replies: list[Outbound] = field(default_factory=list)
     inbound: Inbound | None = None  # the message as the channel gave it (e-mail reads its headers)
     asides: tuple[str, ...] = ()  # in a message asking for a person, its clauses not about the problem
+    memo: dict[Any, Any] = field(default_factory=dict)  # lookups this turn makes more than once
 
     @property
     def requester(self) -> Actor:

@@ -3,10 +3,13 @@ still needs (category, urgency, detail), in English and Chinese."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bots import report
 from desk.context import Desk
 from desk.kb import create_article, search_articles
 from desk.models import Article, Conversation, Message, Ticket, TicketEvent
@@ -831,6 +834,26 @@ async def test_a_question_asked_in_passing_is_answered_and_the_report_goes_on(
     while "INC-1" not in chat.text:
         await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
     assert aside not in (await ticket(seeded, "INC-1")).description
+
+
+async def test_a_question_in_passing_that_no_article_answers_is_searched_once(
+    ann: Chat, seeded: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # _flow looked for a sure article and found none, and _not_understood looked again.
+    await ann.say("the projector in room 4B shows no picture")
+    await skip_kb(ann)
+    assert ann.text in (t("en", "ask.category"), t("en", "ask.urgency")), ann.replies
+    searched: list[str] = []
+    search = report.relevant_articles
+
+    async def counted(turn: Any, text: str, *args: Any) -> Any:
+        searched.append(text)
+        return await search(turn, text, *args)
+
+    monkeypatch.setattr(report, "relevant_articles", counted)
+    await ann.say("what's the weather like today?")
+    assert searched == ["what's the weather like today?"]
+    assert ann.replies[-1]["text"].startswith(t("en", "flow.resume", question="")), ann.replies
 
 
 @pytest.mark.parametrize(
