@@ -119,7 +119,7 @@ async def test_a_channel_that_is_off_keeps_its_messages_pending(desk: Desk, cloc
         assert await deliver_due(desk, FakeChannels(channels=("telegram",))) == 0
         clock.advance(seconds=desk.settings.outbox.max_retry_seconds)
     async with desk.session() as s:
-        row = await s.scalar(select(OutboxItem))
+        row = await s.scalar(select(OutboxItem).order_by(OutboxItem.id))  # the head: the one tried
     assert row is not None
     assert (row.status, row.attempts, row.last_error) == ("pending", 0, "channel slack is not configured")
     # Once the channel is on (serve restarted with its settings), it goes, in order.
