@@ -395,6 +395,8 @@ async def test_words_that_name_the_urgency_answer_the_question(
         ("zh", "影响不大，可以等", "low"),
         ("zh", "不影响工作", "low"),
         ("zh", "有点影响", "medium"),
+        ("en", "annoying but I can still work", "medium"),
+        ("zh", "还能工作，就是慢", "medium"),
         ("zh", "急用", "high"),
     ],
 )
