@@ -692,7 +692,8 @@ _OBJECT_TAIL = re.compile(
 )
 _OBJECT_MAX = 60  # characters: longer is a sentence, not a name
 _TAKES_OBJECT = re.compile(r"\s+(?:to|for|on|into|of)\b", re.I)  # "access to ...", "a license for ..."
-_VERBS = frozenset(["install", "安装", "访问", "开通"])  # keywords whose object follows them
+# Keywords whose object follows them.
+_VERBS = frozenset(["install", "安装", "装个", "装一个", "装一下", "访问", "开通"])
 _ENDS_OBJECT = frozenset(["权限", "账号", "access"])  # keywords that follow what they are for
 
 
