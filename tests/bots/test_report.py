@@ -914,3 +914,16 @@ async def test_a_shared_drive_is_a_network_problem(
     if chat.text == t(lang, "ask.description"):
         await chat.say(SAY[lang]["detail"])
     assert (await ticket(seeded, "INC-1")).category.path == "network"
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "my password expired and now I can't log into anything"), ("zh", "我的密码过期了，登录不了")],
+)
+async def test_an_expired_password_meets_the_reset_article(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # The reset article said "forgotten" and "locked" but not "expired": 0.31, nothing offered.
+    chat = users[lang]
+    await chat.say(said)
+    assert [a.category_path for a in await offered(chat, seeded)][:1] == ["accounts/password-reset"]
