@@ -555,3 +555,71 @@ def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str
     browser.find_element(By.ID, "logout").click()
     sign_in(browser, server, "tom.baker@example.com")  # reports are for supervisors and admins
     assert not browser.find_element(By.ID, "tabReports").is_displayed()
+
+
+def test_an_agent_sets_a_ticket_pending_raises_its_urgency_and_cancels_it(browser: Any, server: str) -> None:
+    """The ticket's fields in the console: status, impact, urgency, category."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    admin = bearer(server, "li.wei@example.com")
+    body = {
+        "subject": "Webcam not detected",
+        "requester": {"email": "uma@example.com"},
+        "category": "hardware",
+    }
+    made = httpx.post(f"{server}/api/v1/tickets", json=body, headers=admin, timeout=10).json()
+    ref = made["ref"]
+    sign_in(browser, server, "tom.baker@example.com")
+    browser.find_element(By.ID, "tabTick").click()
+    click_filter(browser, "All")
+    open_item(browser, ref, tab="tick")
+
+    def field(name: str) -> Any:
+        return wait_for(
+            lambda: browser.find_element(By.CSS_SELECTOR, f"#pane .props select[data-field='{name}']")
+        )
+
+    def choose(name: str, value: str) -> None:  # the pane may redraw between finding and choosing
+        wait_for(lambda: Select(field(name)).select_by_value(value) or True)
+
+    def shown(name: str) -> str:
+        return str(wait_for(lambda: Select(field(name)).first_selected_option.get_attribute("value")))
+
+    def ticket() -> dict[str, Any]:
+        answer: dict[str, Any] = httpx.get(f"{server}/api/v1/tickets/{ref}", headers=admin, timeout=10).json()
+        return answer
+
+    # A field in use is not redrawn under the agent, though the pane is (a new note arrives).
+    urgency = field("urgency")
+    urgency.click()
+    note = {"body": "checked the USB hub", "public": False}
+    httpx.post(f"{server}/api/v1/tickets/{ref}/comments", json=note, headers=admin, timeout=10)
+    wait_for(lambda: "checked the USB hub" in browser.find_element(By.CSS_SELECTOR, "#pane .msgs").text)
+    assert urgency.is_displayed() and browser.switch_to.active_element == urgency
+    Select(urgency).select_by_value("high")
+    wait_for(lambda: ticket()["urgency"] == "high")
+    assert ticket()["priority"] != made["priority"]  # the priority follows
+    choose("category", "hardware/laptop")
+    wait_for(lambda: ticket()["category"] == "hardware/laptop")
+    # Only where it can go from new: resolving takes a solution, and assigning is routing's.
+    wait_for(
+        lambda: (
+            [o.get_attribute("value") for o in Select(field("status")).options]
+            == ["new", "cancelled", "in_progress"]
+        )
+    )
+    choose("status", "in_progress")  # taken: the agent's now
+    wait_for(lambda: ticket()["status"] == "in_progress")
+    choose("status", "pending")  # waiting on the requester: the SLA pauses
+    wait_for(lambda: ticket()["status"] == "pending")
+    assert ticket()["assignee"]["email"] == "tom.baker@example.com" and ticket()["sla"]["paused"] is True
+    wait_for(lambda: shown("status") == "pending")
+    choose("status", "cancelled")
+    wait_for(lambda: browser.switch_to.alert).dismiss()  # not after all
+    wait_for(lambda: shown("status") == "pending")
+    assert ticket()["status"] == "pending"
+    choose("status", "cancelled")
+    wait_for(lambda: browser.switch_to.alert).accept()
+    wait_for(lambda: ticket()["status"] == "cancelled")
+    wait_for(lambda: not field("status").is_enabled())

@@ -14,6 +14,7 @@ from desk.api.console import console_page
 from desk.models import MODES
 from desk.models.agents import ROLES
 from desk.models.tickets import STATUSES
+from desk.settings import LEVELS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / "desk" / "static" / "console.html").read_text(encoding="utf-8")
@@ -52,6 +53,9 @@ def test_every_word_the_page_uses_is_translated() -> None:
     used |= {f"mode.{m}" for m in MODES} | {f"status.{s}" for s in STATUSES} | {f"role.{r}" for r in ROLES}
     used |= {f"event.{a}" for a in _event_actions()}
     used |= {f"channel.{c}" for c in (*CHANNELS, "api")}  # the report's "by channel"
+    used |= {f"prop.{k}" for k in ("status", "impact", "urgency", "category")} | {
+        f"level.{v}" for v in LEVELS
+    }
     used |= {f"rep.{k}" for k in re.findall(r'\b(?:tile|bars)\("(\w+)"', PAGE)}
     assert len(used) > 90
     assert used - set(WORDS["en"]) == set()

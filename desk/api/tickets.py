@@ -31,6 +31,7 @@ from desk.api.schemas import (
 from desk.attachments import read_attachment, store_attachment, take_uploads
 from desk.broadcasts import broadcast
 from desk.context import Desk
+from desk.lifecycle import TRANSITIONS
 from desk.models import Agent, Message, Ticket, TicketEvent
 from desk.people import resolve_person
 from desk.routing import acknowledge_ticket, assign_ticket, forward_ticket, return_ticket
@@ -58,6 +59,8 @@ async def _full(session: AsyncSession, desk: Desk, ticket: Ticket) -> dict[str, 
     )
     out = ticket_json(ticket, desk.now(), events=events)
     out["messages"] = await transcript_json(session, Message.ticket_id == ticket.id)
+    # Where the ticket can go from here (the console offers these).
+    out["next_statuses"] = sorted(TRANSITIONS[ticket.status])
     # The cause and its effects: an incident names its problem, a problem lists its incidents.
     problem = await session.get(Ticket, ticket.problem_id) if ticket.problem_id else None
     out["problem"] = problem.ref if problem else None
