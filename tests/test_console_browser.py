@@ -81,6 +81,28 @@ def bearer(server: str, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {login.json()['token']}"}
 
 
+def report(server: str, sender: str, said: str, more: str) -> str:
+    """Report ``said`` over the web chat, answering whatever the report still asks (not solved,
+    the first button, else ``more``), until its ticket opens; its reference."""
+    for _ in range(6):
+        replies = say(server, sender, said)
+        opened = re.search(r"\bINC-\d+", " ".join(r.get("text", "") for r in replies))
+        if opened:
+            return opened.group(0)
+        buttons = [b["payload"] for r in replies for b in r.get("buttons") or []]
+        said = "/not_solved" if "/not_solved" in buttons else buttons[0] if buttons else more
+    raise AssertionError(f"no ticket opened: {replies}")
+
+
+def open_ticket(server: str, auth: dict[str, str], subject: str, email: str, **fields: Any) -> dict[str, Any]:
+    """A ticket opened through the API for ``email``, in hardware unless ``fields`` say otherwise."""
+    body = {"subject": subject, "requester": {"email": email}, "category": "hardware", **fields}
+    made = httpx.post(f"{server}/api/v1/tickets", json=body, headers=auth, timeout=10)
+    assert made.status_code == 201, made.text
+    ticket: dict[str, Any] = made.json()
+    return ticket
+
+
 def sign_in(driver: Any, server: str, email: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -123,6 +145,26 @@ def click_filter(driver: Any, title: str) -> None:
 
     click_when(
         lambda: next(b for b in driver.find_elements(By.CSS_SELECTOR, "#filters button") if b.text == title)
+    )
+
+
+def show_ticket(driver: Any, ref: str, view: str = "All") -> None:
+    """Open the Tickets tab's ``view`` and the ticket ``ref`` in it."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.ID, "tabTick").click()
+    click_filter(driver, view)
+    open_item(driver, ref, tab="tick")
+
+
+def click_action(driver: Any, title: str) -> None:
+    """Click the open ticket's or conversation's action button ``title``."""
+    from selenium.webdriver.common.by import By
+
+    click_when(
+        lambda: next(
+            b for b in driver.find_elements(By.CSS_SELECTOR, "#pane .actions button") if b.text == title
+        )
     )
 
 
@@ -326,18 +368,8 @@ def test_an_agent_finds_overdue_tickets_and_searches_for_one(browser: Any, serve
 
     admin = bearer(server, "li.wei@example.com")
     week_ago = (datetime.now(UTC) - timedelta(days=7)).isoformat()
-    for subject, created in (
-        ("Projector in room 5 flickers", week_ago),
-        ("Badge reader at gate B is dead", None),
-    ):
-        body = {"subject": subject, "requester": {"email": "ann@example.com"}, "category": "hardware"}
-        opened = httpx.post(
-            f"{server}/api/v1/tickets",
-            json={**body, **({"created_at": created} if created else {})},
-            headers=admin,
-            timeout=10,
-        )
-        assert opened.status_code == 201, opened.text
+    open_ticket(server, admin, "Projector in room 5 flickers", "ann@example.com", created_at=week_ago)
+    open_ticket(server, admin, "Badge reader at gate B is dead", "ann@example.com")
     sign_in(browser, server, "maria.garcia@example.com")
     browser.find_element(By.ID, "tabTick").click()
 
@@ -360,22 +392,9 @@ def test_a_resolved_ticket_shows_its_solution_and_the_rating_with_its_words(
 ) -> None:
     from selenium.webdriver.common.by import By
 
-    said = "my second monitor stays black, the cable is plugged in"
-    for _ in range(6):  # whatever the report still asks: the first button, or more words
-        replies = say(server, "web-ola", said)
-        opened = re.search(r"\bINC-\d+", " ".join(r.get("text", "") for r in replies))
-        if opened:
-            break
-        buttons = [b["payload"] for r in replies for b in r.get("buttons") or []]
-        said = (
-            "/not_solved"
-            if "/not_solved" in buttons
-            else buttons[0]
-            if buttons
-            else "it started after I moved desks"
-        )
-    assert opened, replies
-    ref = opened.group(0)
+    ref = report(
+        server, "web-ola", "my second monitor stays black, the cable is plugged in", "since I moved desks"
+    )
     admin = bearer(server, "li.wei@example.com")
     done = httpx.post(
         f"{server}/api/v1/tickets/{ref}/resolve",
@@ -402,25 +421,10 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     from selenium.webdriver.common.by import By
 
     admin = bearer(server, "li.wei@example.com")
-    said = "the shared drive S: is gone from my computer"
-    for _ in range(6):  # whatever the report still asks: the first button, or more words
-        replies = say(server, "web-pia", said)
-        opened = re.search(r"\bINC-\d+", " ".join(r.get("text", "") for r in replies))
-        if opened:
-            break
-        buttons = [b["payload"] for r in replies for b in r.get("buttons") or []]
-        said = "/not_solved" if "/not_solved" in buttons else buttons[0] if buttons else "since this morning"
-    assert opened, replies
-    ref = opened.group(0)
+    ref = report(server, "web-pia", "the shared drive S: is gone from my computer", "since this morning")
     sign_in(browser, server, "tom.baker@example.com")
-    browser.find_element(By.ID, "tabTick").click()
-    click_filter(browser, "All")
-    open_item(browser, ref, tab="tick")
-    click_when(
-        lambda: next(
-            b for b in browser.find_elements(By.CSS_SELECTOR, "#pane .actions button") if b.text == "Problem…"
-        )
-    )
+    show_ticket(browser, ref, "All")
+    click_action(browser, "Problem…")
     wait_for(lambda: browser.switch_to.alert).accept()  # empty: raise a new problem from it
     link = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links a.ref"))
     problem = link.text
@@ -436,11 +440,7 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     assert f"Incidents: {ref}" in links
     kinds = browser.find_elements(By.CSS_SELECTOR, "#pane .compose select option")
     assert [o.text for o in kinds] == ["Internal note"]  # its requester is the desk itself
-    click_when(
-        lambda: next(
-            b for b in browser.find_elements(By.CSS_SELECTOR, "#pane .actions button") if b.text == "Resolve…"
-        )
-    )
+    click_action(browser, "Resolve…")
     ask = wait_for(lambda: browser.switch_to.alert)
     assert "every open incident of this problem" in ask.text
     ask.send_keys("Remapped S: by group policy; sign out and in again")
@@ -461,12 +461,7 @@ def test_a_supervisor_tells_the_users_of_a_problem_and_sends_a_bulletin(browser:
 
     admin = bearer(server, "li.wei@example.com")
     for email in ("kim@example.com", "lee@example.com"):
-        body = {
-            "subject": "Teams calls drop after a minute",
-            "requester": {"email": email},
-            "category": "software",
-        }
-        made = httpx.post(f"{server}/api/v1/tickets", json=body, headers=admin, timeout=10).json()
+        made = open_ticket(server, admin, "Teams calls drop after a minute", email, category="software")
     raised = httpx.post(
         f"{server}/api/v1/problems", json={"subject": "Teams media relay"}, headers=admin, timeout=10
     )
@@ -475,16 +470,8 @@ def test_a_supervisor_tells_the_users_of_a_problem_and_sends_a_bulletin(browser:
         f"{server}/api/v1/problems/{problem}/incidents", json={"ref": made["ref"]}, headers=admin, timeout=10
     )
     sign_in(browser, server, "maria.garcia@example.com")
-    browser.find_element(By.ID, "tabTick").click()
-    click_filter(browser, "Problems")
-    open_item(browser, problem, tab="tick")
-    click_when(
-        lambda: next(
-            b
-            for b in browser.find_elements(By.CSS_SELECTOR, "#pane .actions button")
-            if b.text == "Update its users…"
-        )
-    )
+    show_ticket(browser, problem, "Problems")
+    click_action(browser, "Update its users…")
     ask = wait_for(lambda: browser.switch_to.alert)
     ask.send_keys("A fix is being rolled out; calls should hold by 15:00")
     ask.accept()
@@ -511,12 +498,7 @@ def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str
     from selenium.webdriver.common.by import By
 
     admin = bearer(server, "li.wei@example.com")
-    body = {
-        "subject": "Docking station dead",
-        "requester": {"email": "ann@example.com"},
-        "category": "hardware",
-    }
-    made = httpx.post(f"{server}/api/v1/tickets", json=body, headers=admin, timeout=10).json()
+    made = open_ticket(server, admin, "Docking station dead", "ann@example.com")
     httpx.post(
         f"{server}/api/v1/tickets/{made['ref']}/resolve",
         json={"solution": "New dock"},
@@ -563,17 +545,10 @@ def test_an_agent_sets_a_ticket_pending_raises_its_urgency_and_cancels_it(browse
     from selenium.webdriver.support.ui import Select
 
     admin = bearer(server, "li.wei@example.com")
-    body = {
-        "subject": "Webcam not detected",
-        "requester": {"email": "uma@example.com"},
-        "category": "hardware",
-    }
-    made = httpx.post(f"{server}/api/v1/tickets", json=body, headers=admin, timeout=10).json()
+    made = open_ticket(server, admin, "Webcam not detected", "uma@example.com")
     ref = made["ref"]
     sign_in(browser, server, "tom.baker@example.com")
-    browser.find_element(By.ID, "tabTick").click()
-    click_filter(browser, "All")
-    open_item(browser, ref, tab="tick")
+    show_ticket(browser, ref, "All")
 
     def field(name: str) -> Any:
         return wait_for(
