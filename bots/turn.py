@@ -41,7 +41,8 @@ _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|dear|good\s+(?:morning|afternoon|evening))"
     r"(?:\s+(?:there|team|all|everyone|it|support|helpdesk|service\s+desk|guys|folks))?"
     r"(?:\s*[,，!！.。:：~～]+\s*|\s+(?=(?:my|i|i'm|our|we|the|can|could|please|it's|there's)\b))"
-    r"|(?:你好|您好|嗨|哈喽)[\s,，.。!！:：~～、]*)",
+    r"|(?:你好|您好|你们好|大家好|各位好|[\u4e00-\u9fff]{0,2}老师好|领导好|早上好|上午好|下午好|晚上好|早安|嗨|哈喽"
+    r"|在吗|在不在)[\s,，.。!！?？:：~～、]*)",
     re.IGNORECASE,
 )
 

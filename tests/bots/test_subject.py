@@ -18,6 +18,11 @@ from bots.turn import without_clauses
         ("Hello,\nmy mouse is dead", "my mouse is dead"),
         ("你好，我的电脑很慢", "我的电脑很慢"),
         ("您好！\n打印机坏了", "打印机坏了"),
+        ("老师好，我们部门的打印机打出来全是黑条", "我们部门的打印机打出来全是黑条"),
+        ("王老师好，电脑开不了机", "电脑开不了机"),
+        ("在吗？VPN连不上", "VPN连不上"),
+        ("下午好！邮箱满了", "邮箱满了"),
+        ("早上打印机就坏了", "早上打印机就坏了"),  # "morning", not a greeting
         # Not greetings, or nothing but one: the words stay as they are.
         ("hi-res screen flickers", "hi-res screen flickers"),
         ("Hello Kitty stickers on my laptop are peeling", "Hello Kitty stickers on my laptop are peeling"),
