@@ -23,10 +23,11 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, and_, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +47,7 @@ __all__ = [
     "create_article",
     "get_article",
     "import_articles",
+    "list_articles",
     "rebuild_search_index",
     "recall_ids",
     "record_feedback",
@@ -244,6 +246,45 @@ async def get_article(session: AsyncSession, article_id: int) -> Article:
     if article is None:
         raise NotFound(f"no article {article_id}")
     return article
+
+
+async def list_articles(
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    language: str | None = None,
+    q: str | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> tuple[list[Article], tuple[datetime, int] | None]:
+    """Articles as those who keep the knowledge base look through them: the most recently
+    changed first (drafts from resolved tickets to review, published ones to correct), in
+    ``status`` and ``language``, with ``q`` in the title or body; one page and the key to the next.
+
+    Raises:
+        InvalidInput: for an unknown status or language.
+    """
+    query = select(Article)
+    if status:
+        query = query.where(Article.status == _clean({"status": status})["status"])
+    if language:
+        query = query.where(Article.language == _clean({"language": language})["language"])
+    if q and q.strip():
+        needle = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(Article.title).like(needle), func.lower(Article.body).like(needle))
+        )
+    if after is not None:
+        when, ident = after
+        query = query.where(
+            or_(Article.updated_at < when, and_(Article.updated_at == when, Article.id < ident))
+        )
+    rows = list(
+        await session.scalars(query.order_by(Article.updated_at.desc(), Article.id.desc()).limit(limit + 1))
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, ((rows[-1].updated_at, rows[-1].id) if more and rows else None)
 
 
 async def update_article(

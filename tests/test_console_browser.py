@@ -598,3 +598,41 @@ def test_an_agent_sets_a_ticket_pending_raises_its_urgency_and_cancels_it(browse
     wait_for(lambda: browser.switch_to.alert).accept()
     wait_for(lambda: ticket()["status"] == "cancelled")
     wait_for(lambda: not field("status").is_enabled())
+
+
+def test_an_agent_reviews_a_drafted_article_and_publishes_it(browser: Any, server: str) -> None:
+    """A resolution's solution becomes a draft; in the Knowledge tab it is read, corrected and
+    published, and the bot then offers it."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    admin = bearer(server, "li.wei@example.com")
+    made = open_ticket(server, admin, "Headset crackles in Teams calls", "vic@example.com")
+    solution = {"solution": "Set the headset as the default device in Teams settings", "kb": True}
+    httpx.post(f"{server}/api/v1/tickets/{made['ref']}/resolve", json=solution, headers=admin, timeout=10)
+    sign_in(browser, server, "tom.baker@example.com")
+    browser.find_element(By.ID, "tabKb").click()
+    open_item(browser, "Headset crackles", tab="kb")
+    form = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane form.article-edit"))
+    assert made["ref"] in form.text and "Draft" in form.text  # where it came from
+    title = browser.find_element(By.CSS_SELECTOR, "#pane input[name=title]")
+    title.clear()
+    title.send_keys("Teams headset crackles or is not heard")
+    browser.find_element(By.CSS_SELECTOR, "#pane input[name=tags]").send_keys("teams, headset, audio")
+    Select(browser.find_element(By.CSS_SELECTOR, "#pane select[name=category]")).select_by_value("software")
+    click_when(lambda: browser.find_element(By.CSS_SELECTOR, "#pane button[data-to=published]"))
+    wait_for(
+        lambda: "Published" in [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#filters button.on")]
+    )
+    listed = httpx.get(
+        f"{server}/api/v1/kb/articles", params={"q": "headset"}, headers=admin, timeout=10
+    ).json()
+    article = listed["items"][0]
+    assert (article["title"], article["status"], article["tags"], article["category"]) == (
+        "Teams headset crackles or is not heard",
+        "published",
+        ["audio", "headset", "teams"],
+        "software",
+    )
+    replies = say(server, "web-vic", "my headset crackles in teams calls")
+    assert any("Teams headset crackles" in (r.get("text") or "") for r in replies), replies

@@ -11,7 +11,7 @@ import httpx
 
 from channels.base import CHANNELS
 from desk.api.console import console_page
-from desk.models import MODES
+from desk.models import ARTICLE_STATUSES, MODES
 from desk.models.agents import ROLES
 from desk.models.tickets import STATUSES
 from desk.settings import LEVELS
@@ -53,6 +53,7 @@ def test_every_word_the_page_uses_is_translated() -> None:
     used |= {f"mode.{m}" for m in MODES} | {f"status.{s}" for s in STATUSES} | {f"role.{r}" for r in ROLES}
     used |= {f"event.{a}" for a in _event_actions()}
     used |= {f"channel.{c}" for c in (*CHANNELS, "api")}  # the report's "by channel"
+    used |= {f"kb.status.{k}" for k in ARTICLE_STATUSES}
     used |= {f"prop.{k}" for k in ("status", "impact", "urgency", "category")} | {
         f"level.{v}" for v in LEVELS
     }

@@ -392,3 +392,39 @@ async def test_kb_api(client: httpx.AsyncClient, tokens: dict[str, str]) -> None
     )
     assert bad.status_code == 422
     assert (await client.get("/api/v1/kb/search", params={"q": "dock"})).status_code == 401
+
+
+async def test_drafts_from_resolved_tickets_are_listed_for_review(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    """The drafts resolutions make were found only through the ticket's audit line."""
+    h = {"Authorization": tokens["agent"]}
+    body = {
+        "subject": "Docking station flickers",
+        "requester": {"email": "ann@corp.example"},
+        "category": "hardware",
+    }
+    made = (await client.post("/api/v1/tickets", json=body, headers=h)).json()
+    solution = {"solution": "Update the dock firmware from the Software Center", "kb": True}
+    await client.post(f"/api/v1/tickets/{made['ref']}/resolve", json=solution, headers=h)
+    drafts = (await client.get("/api/v1/kb/articles", params={"status": "draft"}, headers=h)).json()
+    assert [(a["title"], a["status"], a["source_ticket"]) for a in drafts["items"]] == [
+        ("Docking station flickers", "draft", made["ref"])
+    ]
+    draft = drafts["items"][0]
+    published = (await client.get("/api/v1/kb/articles", params={"status": "published"}, headers=h)).json()
+    assert draft["id"] not in [a["id"] for a in published["items"]] and published["items"]
+    assert all(a["status"] == "published" for a in published["items"])
+    found = await client.get("/api/v1/kb/articles", params={"q": "DOCK FIRMWARE", "lang": "en"}, headers=h)
+    assert [a["id"] for a in found.json()["items"]] == [draft["id"]]
+    await client.put(f"/api/v1/kb/articles/{draft['id']}", json={"status": "published"}, headers=h)
+    newest = (await client.get("/api/v1/kb/articles", params={"limit": 1}, headers=h)).json()
+    assert newest["items"][0]["id"] == draft["id"] and newest["next"]  # the last changed comes first
+    following = await client.get(
+        "/api/v1/kb/articles", params={"limit": 1, "cursor": newest["next"]}, headers=h
+    )
+    assert following.json()["items"][0]["id"] != draft["id"]
+    read = (await client.get(f"/api/v1/kb/articles/{draft['id']}", headers=h)).json()
+    assert (read["status"], read["source_ticket"]) == ("published", made["ref"])
+    bad = await client.get("/api/v1/kb/articles", params={"status": "lost"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_status"

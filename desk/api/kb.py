@@ -6,16 +6,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.api.deps import CurrentAgent, DeskDep
+from desk.api.schemas import decode_cursor, encode_cursor
 from desk.kb import (
     article_json,
     create_article,
     get_article,
+    list_articles,
     record_feedback,
     search_articles,
     update_article,
 )
+from desk.models import Article, Ticket
 
 router = APIRouter(prefix="/api/v1/kb", tags=["knowledge base"])
 
@@ -59,6 +64,36 @@ async def search(
         return {"items": [article_json(h.article, h.score) for h in hits]}
 
 
+async def _with_source(session: AsyncSession, articles: list[Article]) -> list[dict[str, Any]]:
+    """Each article as JSON with ``source_ticket``: the reference of the resolved ticket whose
+    solution it was drafted from, or ``None``."""
+    ids = {a.source_ticket_id for a in articles if a.source_ticket_id is not None}
+    rows = await session.execute(select(Ticket.id, Ticket.ref).where(Ticket.id.in_(ids)))
+    refs: dict[int, str] = {row.id: row.ref for row in rows}
+    return [
+        {**article_json(a), "source_ticket": refs.get(a.source_ticket_id) if a.source_ticket_id else None}
+        for a in articles
+    ]
+
+
+@router.get(
+    "/articles", summary="Articles to review and keep: drafts, published, most recently changed first"
+)
+async def list_(
+    desk: DeskDep,
+    agent: CurrentAgent,
+    status: str | None = None,
+    lang: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    after = decode_cursor(cursor) if cursor else None
+    async with desk.session() as session:
+        rows, last = await list_articles(session, status=status, language=lang, q=q, after=after, limit=limit)
+        return {"items": await _with_source(session, rows), "next": encode_cursor(*last) if last else None}
+
+
 @router.post("/articles", status_code=201, summary="Write an article")
 async def create(body: ArticleIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
@@ -69,7 +104,7 @@ async def create(body: ArticleIn, desk: DeskDep, agent: CurrentAgent) -> dict[st
 @router.get("/articles/{article_id}", summary="An article")
 async def read(article_id: int, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
-        return article_json(await get_article(session, article_id))
+        return (await _with_source(session, [await get_article(session, article_id)]))[0]
 
 
 @router.put("/articles/{article_id}", summary="Change an article (only the fields given)")
