@@ -148,6 +148,13 @@ def click_filter(driver: Any, title: str) -> None:
     )
 
 
+def text_of(driver: Any, css: str) -> str:
+    """The text of what ``css`` finds, read again if the page redraws it between find and read."""
+    from selenium.webdriver.common.by import By
+
+    return str(wait_for(lambda: driver.find_element(By.CSS_SELECTOR, css).text))
+
+
 def show_ticket(driver: Any, ref: str, view: str = "All") -> None:
     """Open the Tickets tab's ``view`` and the ticket ``ref`` in it."""
     from selenium.webdriver.common.by import By
@@ -408,7 +415,7 @@ def test_a_resolved_ticket_shows_its_solution_and_the_rating_with_its_words(
     browser.find_element(By.ID, "tabTick").click()
     click_filter(browser, "All")
     assert "★5" in open_item(browser, ref, tab="tick")
-    outcome = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .outcome")).text
+    outcome = text_of(browser, "#pane .outcome")
     assert "Solution: Swapped the DisplayPort cable" in outcome
     assert "Satisfaction: ★★★★★ 5/5 · “5 stars, fixed in ten minutes”" in outcome
 
@@ -426,29 +433,27 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     show_ticket(browser, ref, "All")
     click_action(browser, "Problem…")
     wait_for(lambda: browser.switch_to.alert).accept()  # empty: raise a new problem from it
-    link = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links a.ref"))
-    problem = link.text
-    assert (
-        problem.startswith("PRB-")
-        and "Caused by problem" in browser.find_element(By.CSS_SELECTOR, "#pane .links").text
-    )
+    problem = text_of(browser, "#pane .links a.ref")
+    assert problem.startswith("PRB-") and "Caused by problem" in text_of(browser, "#pane .links")
     raised = httpx.get(f"{server}/api/v1/tickets/{problem}", headers=admin, timeout=10).json()
     assert raised["subject"].startswith("the shared drive S:") and raised["incidents"] == [ref]
     click_when(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links a.ref"))
-    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane h2").text.startswith(problem))
-    links = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .links")).text
+    wait_for(lambda: text_of(browser, "#pane h2").startswith(problem))
+    links = text_of(browser, "#pane .links")
     assert f"Incidents: {ref}" in links
-    kinds = browser.find_elements(By.CSS_SELECTOR, "#pane .compose select option")
-    assert [o.text for o in kinds] == ["Internal note"]  # its requester is the desk itself
+    kinds = wait_for(
+        lambda: [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#pane .compose select option")]
+    )
+    assert kinds == ["Internal note"]  # its requester is the desk itself
     click_action(browser, "Resolve…")
     ask = wait_for(lambda: browser.switch_to.alert)
     assert "every open incident of this problem" in ask.text
     ask.send_keys("Remapped S: by group policy; sign out and in again")
     ask.accept()
     wait_for(lambda: browser.switch_to.alert).dismiss()  # no knowledge-base draft
-    wait_for(lambda: f"{ref} resolved" in browser.find_element(By.CSS_SELECTOR, "#pane .links").text)
+    wait_for(lambda: f"{ref} resolved" in text_of(browser, "#pane .links"))
     # The pane drawn again in place gains the outcome it did not have.
-    outcome = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane .outcome")).text
+    outcome = text_of(browser, "#pane .outcome")
     assert "Solution: Remapped S: by group policy" in outcome
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
     incident = httpx.get(f"{server}/api/v1/tickets/{ref}", headers=admin, timeout=10).json()
@@ -509,7 +514,7 @@ def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str
     browser.find_element(By.ID, "tabReports").click()
 
     def tile(metric: str) -> str:
-        return str(browser.find_element(By.CSS_SELECTOR, f"#pane .tile[data-metric='{metric}'] .value").text)
+        return text_of(browser, f"#pane .tile[data-metric='{metric}'] .value")
 
     wait_for(lambda: tile("created"))
     since = (datetime.now(UTC) - timedelta(days=7)).isoformat()  # the console's "7 days", asked just before
@@ -520,7 +525,7 @@ def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str
         str(expected["tickets_created"]),
         str(expected["tickets_resolved"]),
     )
-    channels = browser.find_element(By.CSS_SELECTOR, "#pane .bars[data-metric='by_channel']").text
+    channels = text_of(browser, "#pane .bars[data-metric='by_channel']")
     assert "Agents (API)" in channels  # the channel's name, not its key
     click_filter(browser, "Today")
     wait_for(
@@ -613,8 +618,8 @@ def test_an_agent_reviews_a_drafted_article_and_publishes_it(browser: Any, serve
     sign_in(browser, server, "tom.baker@example.com")
     browser.find_element(By.ID, "tabKb").click()
     open_item(browser, "Headset crackles", tab="kb")
-    form = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane form.article-edit"))
-    assert made["ref"] in form.text and "Draft" in form.text  # where it came from
+    form = text_of(browser, "#pane form.article-edit")
+    assert made["ref"] in form and "Draft" in form  # where it came from
     title = browser.find_element(By.CSS_SELECTOR, "#pane input[name=title]")
     title.clear()
     title.send_keys("Teams headset crackles or is not heard")
