@@ -564,10 +564,28 @@ async def _intent(turn: Turn, text: str) -> None:
         await _not_understood(turn, intent, text)
         return
     turn.state["misses"] = 0
-    if await _unsure(turn):
+    unsure = await _unsure(turn)
+    if (unsure or intent == "request_service") and await _answered_first(turn, text, asked=unsure):
+        return
+    if unsure:
         await _clarify(turn, text)
         return
     await _act(turn, intent, text)
+
+
+async def _answered_first(turn: Turn, text: str, *, asked: bool) -> bool:
+    """A question an article surely answers, met with the article, then a ticket if it does not
+    help: "where can I find the wifi password for guests" read as a password request ("Which
+    account?"), and "what's the wifi password for guests?" got "a request or a problem?". A
+    request must ask how or where (``asked``: any question the model was unsure of will do);
+    "can I get Visio installed?" is a request, whatever the software article says."""
+    if not (_asks_how_to(text) or (asked and _QUESTION.search(text.strip()))):
+        return False
+    if not (sure := await _sure_articles(turn, text)):
+        return False
+    kind = "request" if turn.parse.intent.name == "request_service" else "incident"
+    await report.start_report(turn, text, kind=kind, found=sure)
+    return True
 
 
 async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
@@ -576,7 +594,9 @@ async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
     where it ends, in :func:`_not_understood`."""
     key = ("sure_articles", text)
     if key not in turn.memo:
-        turn.memo[key] = [h for h in await report.relevant_articles(turn, text) if h.score >= _SURE_ARTICLE]
+        kinds = await report.named_categories(turn)  # none on another kind of thing than it names
+        hits = await report.relevant_articles(turn, text, kinds)
+        turn.memo[key] = [h for h in hits if h.score >= _SURE_ARTICLE]
     found: list[Hit] = turn.memo[key]
     return found
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from tests.bots.conftest import (
     Chat,
     add_article,
     count,
+    offered,
     request_kind,
     skip_kb,
     t,
@@ -429,3 +432,42 @@ async def test_a_request_of_no_listed_kind_is_filed_all_the_same(
     async with seeded.session() as s:  # the conversation since the first ask joins the ticket
         joined = list(await s.scalars(select(Message.text).where(Message.ticket_id == made.id)))
     assert opening in joined
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "where can I find the wifi password for guests"),  # read as a password request
+        ("en", "what's the wifi password for guests?"),  # "a request or a problem?"
+        ("zh", "公司wifi密码是多少"),  # the password reset article
+    ],
+)
+async def test_a_question_an_article_answers_meets_it_before_a_request(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    await add_article(
+        seeded,
+        lang,
+        {"en": "Wi-Fi networks and their passwords", "zh": "公司无线网络和密码"},
+        {
+            "en": 'Staff join "Corp" with their work account; it has no shared password. Guests join '
+            '"Corp-Guest" with the day\'s password from reception.',
+            "zh": "员工用工作账号连接 Corp，没有公用密码。访客连接 Corp-Guest，当天的访客密码在前台领取。",
+        },
+        "network/wifi",
+    )
+    chat = users[lang]
+    await chat.say(said)
+    assert [a.category_path for a in await offered(chat, seeded)][:1] == ["network/wifi"], chat.replies
+    await chat.say("/not_solved")
+    while not re.search(r"\b(?:REQ|INC)-1\b", chat.text):  # then a ticket, as for any report
+        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+
+
+async def test_asking_how_to_request_something_no_article_answers_is_the_request(
+    ann: Chat, seeded: Desk
+) -> None:
+    # Not the software article: "laptop" names hardware.
+    await ann.say("how do I request a new laptop?")
+    hardware = request_kind(seeded, "hardware")
+    assert ann.text in [q.en for q in hardware.questions], ann.replies
