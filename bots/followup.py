@@ -156,6 +156,11 @@ async def show_status(turn: Turn, ref: str | None = None) -> None:
                 due=due,
             )
         )
+        if ticket.status in OPEN_STATUSES and ticket.problem_id is not None:
+            # Linked to a problem: many are affected, and the fix of the cause will resolve it.
+            problem = await turn.session.get(Ticket, ticket.problem_id)
+            if problem is not None and problem.status in OPEN_STATUSES:
+                lines.append(turn.t("status.problem", ref=problem.ref))
     turn.say("\n".join(lines))
 
 

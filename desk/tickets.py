@@ -556,6 +556,7 @@ async def link_to_problem(
     now = desk.now()
     before = await session.get(Ticket, incident.problem_id) if incident.problem_id else None
     incident.problem_id = problem.id
+    incident.updated_at = problem.updated_at = now
     record_event(
         session, incident, actor, "changed", now, field="problem",
         before=before.ref if before else None, after=problem.ref,
@@ -577,6 +578,7 @@ async def unlink_from_problem(
         raise NotFound(f"{incident.ref} is not linked to {problem.ref}")
     now = desk.now()
     incident.problem_id = None
+    incident.updated_at = problem.updated_at = now
     record_event(session, incident, actor, "changed", now, field="problem", before=problem.ref)
     record_event(session, problem, actor, "unlinked", now, note=incident.ref)
 

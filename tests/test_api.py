@@ -293,12 +293,15 @@ async def test_comments_and_resolution_reach_the_requester(
     assert again.status_code == 200  # resolving a resolved ticket is a no-op transition, not an error
 
 
-async def test_problems_link_incidents(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+async def test_problems_link_incidents(
+    client: httpx.AsyncClient, tokens: dict[str, str], clock: Clock
+) -> None:
     h = {"Authorization": tokens["agent"]}
     await create(client, tokens["agent"])
     await create(client, tokens["agent"])
     problem = await client.post("/api/v1/problems", json={"subject": "Printer firmware bug"}, headers=h)
     assert problem.status_code == 201 and problem.json()["ref"] == "PRB-1"
+    clock.advance(minutes=5)
     for ref in ("INC-1", "INC-2"):
         linked = await client.post("/api/v1/problems/PRB-1/incidents", json={"ref": ref}, headers=h)
         assert linked.status_code == 200
@@ -307,6 +310,7 @@ async def test_problems_link_incidents(client: httpx.AsyncClient, tokens: dict[s
     assert wrong.status_code == 422
     incident = (await client.get("/api/v1/tickets/INC-1", headers=h)).json()
     assert incident["problem"] == "PRB-1"
+    assert incident["updated_at"] > incident["created_at"]  # a change like any other
     listed = await client.get("/api/v1/tickets", params={"problem": "prb-1"}, headers=h)
     assert [t["ref"] for t in listed.json()["items"]] == ["INC-2", "INC-1"]
     nothing = await client.get("/api/v1/tickets", params={"problem": "PRB-9"}, headers=h)

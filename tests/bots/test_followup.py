@@ -39,6 +39,22 @@ async def test_status_shows_only_your_own_tickets(users: dict[str, Chat], lang: 
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_status_says_a_ticket_waits_on_a_wider_problem(
+    users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    chat = users[lang]
+    ref = await open_printer_ticket(chat, lang)
+    auth = {"Authorization": tokens["agent"]}
+    problem = (await client.post("/api/v1/problems", json={"subject": "Print server"}, headers=auth)).json()
+    await client.post(f"/api/v1/problems/{problem['ref']}/incidents", json={"ref": ref}, headers=auth)
+    await chat.say(SAY[lang]["status"])
+    assert t(lang, "status.problem", ref=problem["ref"]) in chat.text, chat.replies
+    await client.patch(f"/api/v1/tickets/{problem['ref']}", json={"status": "cancelled"}, headers=auth)
+    await chat.say(SAY[lang]["status"])  # no longer a problem being fixed
+    assert problem["ref"] not in chat.text and ref in chat.text, chat.replies
+
+
+@pytest.mark.parametrize("lang", LANGS)
 async def test_add_information_cancel_and_reopen_by_chat(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
