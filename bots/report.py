@@ -647,7 +647,9 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
             answers[question.key] = _label(turn, options)
             taken |= {name.casefold() for option in options for name in option.names()}
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since}
-    named = _named_product(turn, text) or _named_object(kind, text)
+    product, thing = _named_product(turn, text), _named_object(kind, text)
+    # "开通ERP的报销权限": the thing named around the keyword says more than the product in it.
+    named = thing if product and thing and product.casefold() in thing.casefold() else product or thing
     if named and named.casefold() not in taken:  # "...needs a laptop, email and VPN": VPN is answered
         request["suggest"] = named  # offered at the first question, if it is a free-text one
     turn.state.update(flow="request", step="answer", request=request)

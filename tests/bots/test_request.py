@@ -56,6 +56,7 @@ async def test_service_request_asks_its_configured_questions(
         ("zh", "我需要访问财务共享盘的权限", "access", "财务共享盘"),
         ("zh", "申请HR文件夹的权限", "access", "HR文件夹"),
         ("zh", "帮我开通一下SAP的账号", "access", "SAP"),
+        ("zh", "我需要开通ERP的报销权限", "access", "ERP的报销"),  # was "ERP": which part of it is the ask
         ("en", "I need access to a shared folder", "access", None),  # which one is still to ask
         ("zh", "我需要共享文件夹的权限", "access", None),
         (
