@@ -12,16 +12,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, MetaData, Select, and_, event, or_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "Database", "JsonType", "UTCDateTime", "async_url", "ensure_sqlite_dir", "sync_url"]
+__all__ = [
+    "Base",
+    "Database",
+    "JsonType",
+    "UTCDateTime",
+    "async_url",
+    "ensure_sqlite_dir",
+    "newest_first",
+    "sync_url",
+]
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -158,3 +167,27 @@ class Database:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+_Row = TypeVar("_Row")
+
+
+async def newest_first(
+    session: AsyncSession,
+    query: Select[_Row],
+    when: InstrumentedAttribute[datetime],
+    ident: InstrumentedAttribute[int],
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> tuple[list[_Row], tuple[datetime, int] | None]:
+    """One page of ``query`` by ``when`` then ``ident``, newest first, starting after the key
+    ``after``; and the key of its last row when there is more (``None`` at the end)."""
+    if after is not None:
+        at, last = after
+        query = query.where(or_(when < at, and_(when == at, ident < last)))
+    rows = list(await session.scalars(query.order_by(when.desc(), ident.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not (more and rows):
+        return rows, None
+    return rows, (getattr(rows[-1], when.key), getattr(rows[-1], ident.key))

@@ -27,7 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, and_, func, or_, select, text
+from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from desk.catalog import find_category
 from desk.context import Desk
+from desk.db import newest_first
 from desk.errors import InvalidInput, NotFound
 from desk.i18n import LANGUAGES, normalise_language
 from desk.models import ARTICLE_STATUSES, Article, KbTerm
@@ -274,17 +275,7 @@ async def list_articles(
         query = query.where(
             or_(func.lower(Article.title).like(needle), func.lower(Article.body).like(needle))
         )
-    if after is not None:
-        when, ident = after
-        query = query.where(
-            or_(Article.updated_at < when, and_(Article.updated_at == when, Article.id < ident))
-        )
-    rows = list(
-        await session.scalars(query.order_by(Article.updated_at.desc(), Article.id.desc()).limit(limit + 1))
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, ((rows[-1].updated_at, rows[-1].id) if more and rows else None)
+    return await newest_first(session, query, Article.updated_at, Article.id, after, limit)
 
 
 async def update_article(

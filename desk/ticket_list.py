@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import CHANNELS
 from desk.agents import find_agent, find_group
 from desk.catalog import find_category
+from desk.db import newest_first
 from desk.errors import InvalidInput, NotFound
 from desk.models import STATUSES, TYPES, Agent, Category, Ticket
 from desk.people import find_person
@@ -127,12 +128,4 @@ async def list_tickets(
         query = await _where(session, select(Ticket), f, me, now)
     except NotFound:
         return [], None
-    if after is not None:
-        when, ident = after
-        query = query.where(or_(Ticket.created_at < when, and_(Ticket.created_at == when, Ticket.id < ident)))
-    rows = list(
-        await session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit + 1))
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, ((rows[-1].created_at, rows[-1].id) if more and rows else None)
+    return await newest_first(session, query, Ticket.created_at, Ticket.id, after, limit)
