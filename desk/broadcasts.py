@@ -1,8 +1,9 @@
 """Major-incident bulletins: one message to everyone affected, on each person's own channel.
 
-Affected people are the requesters of open incidents and requests (in the category and its
-sub-categories, when one is given; of the incidents linked to a problem, when one is given). Each person gets the bulletin once, in their language when
-both are given, naming their own open ticket(s), and each of those tickets records it.
+Affected people are the requesters of open incidents and requests: in the category and its
+sub-categories, when one is given; of the incidents linked to a problem, when one is given. Each
+person gets the bulletin once, in their language when both are given, naming their own open
+ticket(s), and each of those tickets records it.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.audit import record_event
-from desk.catalog import find_category
+from desk.catalog import find_category, subtree
 from desk.context import Actor, Desk
-from desk.errors import InvalidInput, NotFound
+from desk.errors import InvalidInput
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Category, Ticket
+from desk.models import Ticket
 from desk.notify import send_to_requester
+from desk.tickets import get_ticket
 
 __all__ = ["BroadcastResult", "broadcast"]
 
@@ -54,15 +56,9 @@ async def broadcast(
         raise InvalidInput("a bulletin needs text", code="invalid_text")
     query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES), Ticket.type.in_(("incident", "request")))
     if category:
-        node = await find_category(session, category)
-        subtree = select(Category.id).where(
-            or_(Category.id == node.id, Category.path.startswith(node.path + "/"))
-        )
-        query = query.where(Ticket.category_id.in_(subtree))
+        query = query.where(subtree(Ticket.category_id, await find_category(session, category)))
     if problem:
-        cause = await session.scalar(select(Ticket).where(Ticket.ref == problem.strip().upper()))
-        if cause is None:
-            raise NotFound(f"no problem {problem}")
+        cause = await get_ticket(session, problem)
         if cause.type != "problem":
             raise InvalidInput(f"{cause.ref} is no problem (PRB-)", code="invalid_problem")
         query = query.where(Ticket.problem_id == cause.id)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from desk.context import Desk
 from desk.errors import Conflict, InvalidInput, NotFound
@@ -19,6 +20,7 @@ __all__ = [
     "is_default_group",
     "precise_category",
     "problem_categories",
+    "subtree",
     "within",
 ]
 
@@ -64,6 +66,14 @@ async def category_named(session: AsyncSession, value: str) -> Category | None:
     rows = await session.scalars(select(Category).where(Category.active).order_by(func.length(Category.path)))
     wanted = value.strip().casefold()
     return next((c for c in rows if any(str(k).strip().casefold() == wanted for k in c.keywords or [])), None)
+
+
+def subtree(column: InstrumentedAttribute[int | None], category: Category) -> ColumnElement[bool]:
+    """``column`` (a category id) is ``category`` or one inside it: ``network`` holds ``network/vpn``."""
+    inside = select(Category.id).where(
+        or_(Category.id == category.id, Category.path.startswith(category.path + "/"))
+    )
+    return column.in_(inside)
 
 
 def within(path: str, other: str) -> bool:

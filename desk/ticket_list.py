@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import CHANNELS
 from desk.agents import find_agent, find_group
-from desk.catalog import find_category
+from desk.catalog import find_category, subtree
 from desk.db import newest_first
 from desk.errors import InvalidInput, NotFound
-from desk.models import STATUSES, TYPES, Agent, Category, Ticket
+from desk.models import STATUSES, TYPES, Agent, Ticket
 from desk.people import find_person
 from desk.sla import breached_clause
+from desk.tickets import get_ticket
 
 __all__ = ["TicketFilter", "list_tickets"]
 
@@ -82,21 +83,11 @@ async def _where(
     if f.channel:
         query = query.where(Ticket.channel.in_(_values(f.channel, _TICKET_CHANNELS, "channel")))
     if f.category:
-        category = await find_category(session, f.category)
-        query = query.where(
-            Ticket.category_id.in_(
-                select(Category.id).where(
-                    or_(Category.id == category.id, Category.path.startswith(category.path + "/"))
-                )
-            )
-        )
+        query = query.where(subtree(Ticket.category_id, await find_category(session, f.category)))
     if f.breached is not None:
         query = query.where(breached_clause(now) if f.breached else ~breached_clause(now))
     if f.problem:
-        problem = await session.scalar(select(Ticket.id).where(Ticket.ref == f.problem.strip().upper()))
-        if problem is None:
-            raise NotFound(f"no problem {f.problem}")
-        query = query.where(Ticket.problem_id == problem)
+        query = query.where(Ticket.problem_id == (await get_ticket(session, f.problem)).id)
     if f.q:
         needle = f"%{f.q.strip().lower()}%"
         query = query.where(
