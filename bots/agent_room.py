@@ -10,14 +10,16 @@ platform outage delays it and loses nothing. The mapping lives in the conversati
 it, is said in the thread (:meth:`AgentRoom.on_release`) and clears it.
 
 :meth:`AgentRoom.handle` takes what agents do in the room as :class:`~channels.base.Inbound`
-messages: ``takeover <id>`` (the button) or ``takeover`` in a thread, ``release``, and any
-other text in a taken thread, which goes to the user on their own channel, with the files the
-agent put in it (the user's files come into the thread the same way). ``!shortcut`` in such a
-text is a saved reply (:mod:`desk.replies`), in the conversation's language and filled in; what
-the user got is then copied into the thread. ``!`` alone lists them; an unknown one sends
-nothing. (``!``, as Slack's client takes a message starting with ``/`` for a slash command.) The person is the
-Frontdesk agent with the e-mail the platform gives for them. It uses the same services as the
-agent API (:mod:`desk.handoff`); its answers are for the acting agent only.
+messages: ``takeover <id>`` (the button) or ``takeover`` in a thread, ``release``,
+``resolve: <solution>`` (the ticket is resolved, and the chat goes back to the bot, which asks
+the user to confirm and rate), and any other text in a taken thread, which goes to the user on
+their own channel, with the files the agent put in it (the user's files come into the thread the
+same way). ``!shortcut`` in such a text is a saved reply (:mod:`desk.replies`), in the
+conversation's language and filled in; what the user got is then copied into the thread. ``!``
+alone lists them; an unknown one sends nothing. (``!``, as Slack's client takes a message
+starting with ``/`` for a slash command.) The person is the Frontdesk agent with the e-mail the
+platform gives for them. It uses the same services as the agent API (:mod:`desk.handoff`); its
+answers are for the acting agent only.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Inbound, Outbound
-from desk.agents import find_agent
+from desk.agents import actor_of, find_agent
 from desk.attachments import store_attachment
 from desk.context import Desk
 from desk.errors import DeskError, NotFound
@@ -41,6 +43,7 @@ from desk.models import Agent, Conversation, Group, Message, OutboxItem, Ticket
 from desk.outbox import enqueue
 from desk.replies import fill, find_reply, for_conversation, list_replies, unfilled
 from desk.textindex import snippet
+from desk.tickets import resolve_ticket
 
 __all__ = ["AgentRoom", "run_agent_room"]
 
@@ -49,6 +52,8 @@ log = logging.getLogger(__name__)
 KEY = "agent_room"
 _ACTIVE = ("queued", "agent")
 _COMMAND = re.compile(r"^(take\s*over|release)(?:\s+(\d+))?$", re.IGNORECASE)
+# "resolve: what fixed it" (the colon keeps "resolve the DNS by ..." a message to the user)
+_RESOLVE = re.compile(r"^(?:resolve|解决)\s*[:：]\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _HISTORY = 5
 _FROM_ROOM = "agent-room:"  # external_id prefix of agents' messages written in the room itself
 # ... and of those with a saved reply filled in, which the thread is shown (it saw only "!vpn")
@@ -63,10 +68,16 @@ TEXT = {
         "take": "Take over",
         "release": "Release",
         "taken": "{agent} took this conversation over. Write in this thread to answer {person} on "
-        "{channel} (`!` lists the saved replies); press Release or type `release` to hand it back "
-        "to the bot.",
+        "{channel} (`!` lists the saved replies); type `resolve: what fixed it` to resolve the ticket, "
+        "or press Release or type `release` to hand it back to the bot.",
         "taken_elsewhere": "{agent} took this conversation over in the console.",
         "released": "{agent} handed this conversation back to the bot.",
+        "finished": "{ref} was resolved{by}; the conversation went back to the bot, which asks for "
+        "confirmation and a rating.",
+        "by": " by {agent}",
+        "no_ticket": "This conversation has no ticket to resolve.",
+        "no_solution": "Write what fixed it after the colon, e.g. `resolve: reset the password`; {ref} "
+        "was not resolved.",
         "not_agent": "You are not a Frontdesk agent (no active agent has the e-mail {email}).",
         "gone": "This conversation is no longer waiting for a person or with one.",
         "take_first": "Take the conversation over before writing in its thread.",
@@ -86,9 +97,13 @@ TEXT = {
         "take": "接手",
         "release": "交还",
         "taken": "{agent} 接手了这个会话。在此线程中回复即可通过 {channel} 回答 {person}（输入 `!` 查看快捷回复）；"
-        "点击“交还”或输入 `release` 交还给机器人。",
+        "输入 `解决：解决办法` 解决工单，或点击“交还”、输入 `release` 交还给机器人。",
         "taken_elsewhere": "{agent} 在控制台接手了这个会话。",
         "released": "{agent} 把这个会话交还给了机器人。",
+        "finished": "{ref} 已{by}解决；会话已交还给机器人，由它请用户确认并评分。",
+        "by": "由 {agent} ",
+        "no_ticket": "这个会话没有可解决的工单。",
+        "no_solution": "请在冒号后写明解决办法，例如 `解决：已重置密码`；{ref} 尚未解决。",
         "not_agent": "您不是 Frontdesk 坐席（没有邮箱为 {email} 的在职坐席）。",
         "gone": "这个会话已不在等待人工或人工服务中。",
         "take_first": "请先接手这个会话，再在线程中回复。",
@@ -274,6 +289,16 @@ class AgentRoom:
             return []
         if conversation.agent_id != agent.id:
             return [Outbound(self._t("take_first", lang))]
+        if resolving := _RESOLVE.match(inbound.text.strip()):
+            ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+            if ticket is None:
+                return [Outbound(self._t("no_ticket", lang))]
+            solution = resolving.group(1).strip()
+            if not solution:
+                return [Outbound(self._t("no_solution", lang, ref=ticket.ref))]
+            # The user is asked to confirm and rate; the chat goes back to the bot (on_release says so).
+            await resolve_ticket(session, self.desk, actor_of(agent), ticket, solution)
+            return []
         said = inbound.text
         if said.strip() == "!" or _SAVED.search(said):
             filled = await self._saved(session, conversation, agent, said)
@@ -328,14 +353,22 @@ class AgentRoom:
         listing = "\n".join(f"`!{k}` {snippet(fill(first[k].text, filling), 60)}" for k in known)
         return Outbound(self._t("saved", agent.language, example=known[0], person=person, listing=listing))
 
-    async def on_release(self, session: AsyncSession, conversation: Conversation, agent: Agent) -> None:
+    async def on_release(
+        self, session: AsyncSession, conversation: Conversation, agent: Agent | None, ticket: Ticket | None
+    ) -> None:
         """Say in the conversation's thread that it went back to the bot, wherever the agent
-        released it (the room, the console, the API); registered in ``Desk.release_hooks``."""
+        released it (the room, the console, the API) or because its ticket was resolved;
+        registered in ``Desk.release_hooks``."""
         room = (conversation.state or {}).get(KEY) or {}
-        if room.get("thread") and room.get("chat") == self.address.chat_id:
-            self._post(
-                session, room["thread"], Outbound(self._t("released", agent.language, agent=agent.name))
-            )
+        if not (room.get("thread") and room.get("chat") == self.address.chat_id):
+            return
+        lang = agent.language if agent is not None else None
+        if ticket is not None:
+            by = self._t("by", lang, agent=agent.name) if agent is not None else ""
+            text = self._t("finished", lang, ref=ticket.ref, by=by)
+        else:
+            text = self._t("released", lang, agent=agent.name if agent is not None else "?")
+        self._post(session, room["thread"], Outbound(text))
 
     async def _remember_slack_user(self, session: AsyncSession, agent: Agent, user_id: str) -> None:
         """Record who the agent is on Slack, so that their notifications reach them there too

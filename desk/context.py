@@ -17,13 +17,14 @@ from desk.db import Database
 from desk.settings import Settings
 
 if TYPE_CHECKING:
-    from desk.models import Agent, Conversation, OutboxItem
+    from desk.models import Agent, Conversation, OutboxItem, Ticket
 
 __all__ = ["Actor", "Desk", "FailureHook", "ReleaseHook"]
 
 # Called inside the transaction that hands a conversation back to the bot, before its state is
-# cleared: what mirrors the conversation elsewhere (the Slack agent room) says so there.
-ReleaseHook = Callable[[AsyncSession, "Conversation", "Agent"], Awaitable[None]]
+# cleared: what mirrors the conversation elsewhere (the Slack agent room) says so there. It gets the
+# agent who released it, if any, and the ticket when the release is because that ticket is finished.
+ReleaseHook = Callable[[AsyncSession, "Conversation", "Agent | None", "Ticket | None"], Awaitable[None]]
 # Called inside the transaction that gives up on delivering an outbox row that carries a message
 # to a user: whoever should know that the user never got it is told.
 FailureHook = Callable[[AsyncSession, "Desk", "OutboxItem"], Awaitable[None]]

@@ -12,11 +12,81 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channels.base import Inbound
 from desk.attachments import store_attachment
 from desk.context import Desk
+from desk.errors import InvalidTransition
 from desk.i18n import normalise_language
-from desk.models import Conversation, Message, OutboxItem
+from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
 from desk.people import resolve_person
 
-__all__ = ["Recorded", "delivered_messages", "open_conversation", "record_inbound", "thread_ticket_id"]
+__all__ = [
+    "MODE_TRANSITIONS",
+    "Recorded",
+    "delivered_messages",
+    "end_handoffs",
+    "move_conversation",
+    "open_conversation",
+    "record_inbound",
+    "return_to_bot",
+    "thread_ticket_id",
+]
+
+# The conversation state machine: bot → queued → agent → bot | closed (see desk.handoff).
+MODE_TRANSITIONS: dict[str, frozenset[str]] = {
+    "bot": frozenset({"queued", "agent", "closed"}),
+    "queued": frozenset({"agent", "bot", "closed"}),
+    "agent": frozenset({"bot", "queued", "closed"}),
+    "closed": frozenset(),
+}
+
+
+def move_conversation(conversation: Conversation, mode: str) -> None:
+    """Raises:
+    InvalidTransition: when the state machine has no such move.
+    """
+    if mode != conversation.mode and mode not in MODE_TRANSITIONS[conversation.mode]:
+        raise InvalidTransition(
+            f"conversation {conversation.id} is {conversation.mode}; it cannot become {mode}"
+        )
+    conversation.mode = mode
+
+
+async def return_to_bot(
+    session: AsyncSession,
+    desk: Desk,
+    conversation: Conversation,
+    agent: Agent | None,
+    *,
+    ticket: Ticket | None = None,
+) -> None:
+    """Give a waiting or taken conversation back to the bot, which answers the next message
+    again from a fresh state. Whatever mirrors it elsewhere (``Desk.release_hooks``) is told who
+    released it, or, with ``ticket``, that the ticket it was about is finished."""
+    for hook in desk.release_hooks:
+        await hook(session, conversation, agent, ticket)
+    move_conversation(conversation, "bot")
+    conversation.agent_id = None
+    conversation.queued_at = None
+    conversation.offered_at = None
+    session.info["wake_router"] = True
+    conversation.state = {}
+
+
+async def end_handoffs(session: AsyncSession, desk: Desk, ticket: Ticket, agent: Agent | None) -> int:
+    """Resolving or cancelling a ticket ends the human part of the chats about it: each
+    conversation still waiting for a person, or with one, goes back to the bot. Otherwise the
+    requester's "Yes, it's fixed" or rating, sent while an agent still held the chat, reached
+    nobody, and a chat about a finished ticket stayed in the queue and on the agent's load.
+    Nothing is said to the user here; the resolution or cancellation notice is the word."""
+    conversations = (
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.ticket_id == ticket.id, Conversation.mode.in_(("queued", "agent")))
+            .order_by(Conversation.id)
+            .with_for_update(of=Conversation)
+        )
+    ).all()
+    for conversation in conversations:
+        await return_to_bot(session, desk, conversation, agent, ticket=ticket)
+    return len(conversations)
 
 
 @dataclass(frozen=True, slots=True)

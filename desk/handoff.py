@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.agents import actor_of
 from desk.catalog import desk_default_group
 from desk.context import Actor, Desk
-from desk.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from desk.conversations import move_conversation, return_to_bot
+from desk.errors import Conflict, InvalidInput, NotFound
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Group, Message, Ticket
 from desk.notify import send_to_conversation
@@ -26,7 +27,6 @@ from desk.routing import available_agents, chat_priority
 from desk.tickets import change_ticket, record_event
 
 __all__ = [
-    "MODE_TRANSITIONS",
     "QueueSlot",
     "agent_reply",
     "close_conversation",
@@ -38,13 +38,6 @@ __all__ = [
     "take_over",
 ]
 
-MODE_TRANSITIONS: dict[str, frozenset[str]] = {
-    "bot": frozenset({"queued", "agent", "closed"}),
-    "queued": frozenset({"agent", "bot", "closed"}),
-    "agent": frozenset({"bot", "queued", "closed"}),
-    "closed": frozenset(),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class QueueSlot:
@@ -53,14 +46,6 @@ class QueueSlot:
 
     position: int
     opens_at: datetime | None
-
-
-def _move(conversation: Conversation, mode: str) -> None:
-    if mode != conversation.mode and mode not in MODE_TRANSITIONS[conversation.mode]:
-        raise InvalidTransition(
-            f"conversation {conversation.id} is {conversation.mode}; it cannot become {mode}"
-        )
-    conversation.mode = mode
 
 
 async def get_conversation(
@@ -144,7 +129,7 @@ async def queue_conversation(
     Raises:
         InvalidTransition: for a closed conversation.
     """
-    _move(conversation, "queued")
+    move_conversation(conversation, "queued")
     now = desk.now()
     conversation.queued_at = conversation.queued_at or now
     conversation.agent_id = None  # waiting for whoever routing offers it to
@@ -174,7 +159,7 @@ async def take_over(
         raise Conflict(f"conversation {conversation.id} is already with another agent")
     if conversation.mode == "agent" and conversation.agent_id == agent.id:
         return conversation
-    _move(conversation, "agent")
+    move_conversation(conversation, "agent")
     conversation.agent_id = agent.id
     conversation.queued_at = None
     conversation.offered_at = None
@@ -237,14 +222,7 @@ async def release_conversation(
         and not agent.has_role("supervisor")
     ):
         raise Conflict("only the owning agent or a supervisor can release this conversation")
-    for hook in desk.release_hooks:
-        await hook(session, conversation, agent)
-    _move(conversation, "bot")
-    conversation.agent_id = None
-    conversation.queued_at = None
-    conversation.offered_at = None
-    session.info["wake_router"] = True
-    conversation.state = {}
+    await return_to_bot(session, desk, conversation, agent)
     text = t(conversation.language, "handoff.released")
     await send_to_conversation(session, desk, conversation, text, author=Actor.bot())
     return conversation
@@ -254,7 +232,7 @@ async def close_conversation(
     session: AsyncSession, desk: Desk, conversation: Conversation, reason: str
 ) -> Conversation:
     """End a conversation; the user's next message starts a new one."""
-    _move(conversation, "closed")
+    move_conversation(conversation, "closed")
     conversation.closed_at = desk.now()
     conversation.closed_reason = reason
     conversation.agent_id = None

@@ -18,6 +18,7 @@ from desk.attachments import place_files
 from desk.audit import record_event
 from desk.catalog import default_group_for, find_category
 from desk.context import Actor, Desk
+from desk.conversations import end_handoffs
 from desk.errors import InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
 from desk.lifecycle import OPEN_STATUSES, check_transition
@@ -363,6 +364,9 @@ async def _set_status(
     ticket.status = status
     record_event(session, ticket, actor, "changed", now, field="status", before=before, after=status)
     schedule_escalations(desk, ticket)
+    if status == "resolved":
+        by = await find_agent(session, actor.id) if actor.kind == "agent" and actor.id is not None else None
+        await end_handoffs(session, desk, ticket, by)
 
 
 async def add_comment(

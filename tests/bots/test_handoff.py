@@ -268,3 +268,50 @@ async def test_out_of_hours_with_an_agent_on_a_night_shift_the_user_is_just_in_l
     chat = users["en"]
     await chat.say(SAY["en"]["human"])
     assert chat.text == t("en", "handoff.queued", ref="INC-1", position=1)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_resolving_the_ticket_of_a_taken_chat_gives_it_back_to_the_bot_to_confirm_and_rate(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    # The agent solved it in the chat and resolved INC-1; the user's "Yes, it's fixed" then went
+    # to a conversation the bot stayed silent in, and no rating was ever asked.
+    chat = users[lang]
+    await chat.say(SAY[lang]["human"])
+    h = {"Authorization": tokens["agent"]}
+    [waiting] = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+    await client.post(f"/api/v1/conversations/{waiting['id']}/takeover", headers=h)
+    await client.post(f"/api/v1/conversations/{waiting['id']}/messages", json={"text": "Fixed?"}, headers=h)
+    resolved = await client.post(
+        "/api/v1/tickets/INC-1/resolve", json={"solution": "Reset the embedded controller."}, headers=h
+    )
+    assert resolved.status_code == 200
+    feed = await chat.fetch()
+    assert [b["payload"] for b in feed[-1]["buttons"]] == ["/confirm INC-1", "/reopen INC-1"]
+    assert desk_t(lang, "handoff.released") not in [m["text"] for m in feed]  # the resolution says it
+    back = (await client.get(f"/api/v1/conversations/{waiting['id']}", headers=h)).json()
+    assert (back["mode"], back["agent"]) == ("bot", None)
+    assert (await client.get("/api/v1/conversations?mode=agent", headers=h)).json()["items"] == []
+    await chat.say(feed[-1]["buttons"][0]["payload"])  # "Yes, it's fixed"
+    assert t(lang, "confirm.closed", ref="INC-1") in chat.text
+    assert chat.payloads == [f"/rate INC-1 {n}" for n in range(1, 6)]
+    await chat.say("/rate INC-1 4")
+    assert chat.text == t(lang, "csat.thanks", ref="INC-1", score=4)
+    done = await ticket(seeded, "INC-1")
+    assert (done.status, done.csat_score) == ("closed", 4)
+
+
+async def test_resolving_the_ticket_of_a_waiting_chat_takes_it_out_of_the_queue(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    chat = users["en"]
+    await chat.say(SAY["en"]["human"])
+    h = {"Authorization": tokens["agent"]}
+    await client.post("/api/v1/tickets/INC-1/resolve", json={"solution": "Done from the ticket."}, headers=h)
+    assert (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"] == []
+    async with seeded.session() as s:
+        conversation = await s.scalar(select(Conversation))
+        assert conversation is not None and (conversation.mode, conversation.queued_at) == ("bot", None)
+    await chat.say("/reopen INC-1")  # "No, still broken": the bot hears it again
+    assert chat.text == t("en", "reopen.done", ref="INC-1")
+    assert (await ticket(seeded, "INC-1")).status not in ("resolved", "closed")

@@ -31,7 +31,7 @@ from channels.slack_blocks import plain
 from desk.context import Desk
 from desk.handoff import agent_reply, get_conversation, release_conversation, take_over
 from desk.i18n import t
-from desk.models import Agent, Attachment, Conversation, Message, OutboxItem, Person
+from desk.models import Agent, Attachment, Conversation, Message, OutboxItem, Person, Ticket
 from desk.notifications import notify_agent
 from desk.outbox import deliver_due
 from desk.tickets import get_ticket
@@ -580,6 +580,57 @@ async def test_the_release_button_and_a_queued_conversation_taken_in_the_console
     # A second release (a stale button) is answered privately, not acted on.
     await ws.post(click(f"release {ident}", AGENTS, "UTOM", message_ts=thread, action_ts="4.4"), form=True)
     assert "Nobody has taken" in fake.posted("chat.postEphemeral")[-1]["text"]
+
+
+async def test_resolve_in_the_thread_resolves_the_ticket_and_the_bot_asks_the_user_to_rate(
+    ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
+) -> None:
+    _, conversation = await ws.handed_off("rest-cy")
+    thread, ident = conversation.state["agent_room"]["thread"], conversation.id
+    await ws.post(click(f"takeover {ident}", AGENTS, "UTOM", message_ts=thread), form=True)
+    [note] = await ws.deliver()
+    assert "resolve: what fixed it" in note["text"]
+
+    def said(text: str, ts: str) -> dict[str, Any]:
+        body = dm(text, ts, user="UTOM")
+        body["event"] |= {"channel": AGENTS, "channel_type": "channel", "thread_ts": thread}
+        return body
+
+    # "resolve the ..." without the colon is a message to the user, not the command.
+    await ws.post(said("resolve the DNS cache with ipconfig /flushdns, please", "1700000300.000100"))
+    await ws.post(said("resolve:", "1700000301.000100"))  # no solution: nothing happens
+    assert "was not resolved" in fake.posted("chat.postEphemeral")[-1]["text"]
+    async with slack.desk.session() as s:
+        assert (await s.scalar(select(Ticket).where(Ticket.ref == "INC-1"))).status != "resolved"  # type: ignore[union-attr]
+    command = said("resolve: Flushed the DNS cache; the intranet loads again.", "1700000302.000100")
+    await ws.post(command)
+    await ws.post(command, retry=1)  # Slack's retry changes nothing
+    async with slack.desk.session() as s:
+        ticket = await s.scalar(select(Ticket).where(Ticket.ref == "INC-1"))
+        back = await s.get(Conversation, ident)
+        assert ticket is not None and back is not None
+        assert (ticket.status, ticket.solution) == (
+            "resolved",
+            "Flushed the DNS cache; the intranet loads again.",
+        )
+        assert (back.mode, back.agent_id, back.state) == ("bot", None, {})
+    [finished] = await ws.deliver()
+    assert finished["thread_ts"] == thread
+    assert plain(finished["text"]) == (
+        "INC-1 was resolved by Tom Baker; the conversation went back to the bot, which asks for "
+        "confirmation and a rating."
+    )
+    got = await web.get("/webhooks/rest/messages", params={"sender": "rest-cy", "after": 0})
+    *earlier, last = got.json()["messages"]
+    assert earlier[-1]["text"] == "resolve the DNS cache with ipconfig /flushdns, please"
+    assert "Flushed the DNS cache" in last["text"]
+    assert [b["payload"] for b in last["buttons"]] == ["/confirm INC-1", "/reopen INC-1"]
+    confirmed = await web.post(
+        "/webhooks/rest/webhook", json={"sender": "rest-cy", "message": "/confirm INC-1"}
+    )
+    assert [b["payload"] for b in confirmed.json()[-1]["buttons"]] == [
+        f"/rate INC-1 {n}" for n in range(1, 6)
+    ]
 
 
 async def test_agents_who_act_in_the_agent_channel_get_their_notifications_on_slack(
