@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from desk.calendar import Calendar, parse_duration
 from desk.errors import ConfigError
+from desk.models.tickets import TYPES as TICKET_TYPES
 from desk.rulespec import RuleSpec
 from desk.textindex import mentions
 
@@ -149,6 +150,15 @@ class SlaPolicy(_Section):
         unknown = sorted(set(value) - set(PRIORITIES))
         if unknown:
             raise ValueError(f"unknown priority {unknown[0]!r}; use {', '.join(PRIORITIES)}")
+        return value
+
+    @field_validator("types")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        # A misspelt type ("incidents") would quietly match nothing, and no ticket get a target.
+        unknown = sorted(set(value) - set(TICKET_TYPES))
+        if unknown:
+            raise ValueError(f"unknown ticket type {unknown[0]!r}; use {', '.join(TICKET_TYPES)}")
         return value
 
 

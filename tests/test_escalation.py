@@ -170,6 +170,37 @@ def test_raising_priority_climbs_urgency_then_impact() -> None:
     assert raised("high", "high") == {}
 
 
+async def test_the_shipped_policy_times_incidents_and_requests_but_not_problems(
+    desk_with: Callable[..., Awaitable[Desk]],
+) -> None:
+    # A problem is the desk's own investigation: it used to get a P3 clock, breach it and
+    # escalate like a user's incident. A policy that names problems times them again.
+    shipped = await desk_with()
+    made = {}
+    async with shipped.session() as s:
+        ann = await resolve_person(
+            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
+        )
+        for kind in ("incident", "request", "problem"):
+            made[kind] = await create_ticket(s, shipped, AGENT, requester=ann, subject="Phones", type=kind)
+        assert [made[k].sla_policy for k in ("incident", "request", "problem")] == [
+            "standard",
+            "standard",
+            None,
+        ]
+        assert (made["problem"].response_due, made["problem"].resolution_due) == (None, None)
+    investigations = {"name": "problems", "calendar": "office", "types": ["problem"],
+                      "targets": {"P3": {"response": "1d", "resolution": "10d"}}}  # fmt: skip
+    standard = make_settings("sqlite://").sla.policies[0].model_dump()
+    timed = await desk_with(sla={"policies": [standard, investigations]})
+    async with timed.session() as s:
+        ann = await resolve_person(
+            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
+        )
+        problem = await create_ticket(s, timed, AGENT, requester=ann, subject="Phones", type="problem")
+        assert (problem.sla_policy, problem.response_due) == ("problems", shanghai(19, 10))
+
+
 async def test_sla_policies_can_target_a_requester_group(desk_with: Callable[..., Awaitable[Desk]]) -> None:
     board = {"name": "board", "calendar": "always", "departments": ["Board"],
              "targets": {"P3": {"response": "30m", "resolution": "8h"}}}  # fmt: skip

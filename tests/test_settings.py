@@ -82,6 +82,14 @@ def test_frontdesk_config_variable_picks_the_file(tmp_path: Path) -> None:
             "calendars: Value error, office: invalid slot",
         ),
         ({"priority": {"matrix": {"high": {"high": "P9"}}}}, "priority: matrix[high][high] must be one of"),
+        (
+            {
+                "sla": {
+                    "policies": [{"name": "x", "calendar": "office", "types": ["incidents"], "targets": {}}]
+                }
+            },
+            "sla.policies.0.types: unknown ticket type 'incidents'; use incident, request, problem",
+        ),
     ],
 )
 def test_bad_values_give_one_line_naming_the_key(
