@@ -441,6 +441,7 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     wait_for(lambda: text_of(browser, "#pane h2").startswith(problem))
     links = text_of(browser, "#pane .links")
     assert f"Incidents: {ref}" in links
+    assert "respond by" not in text_of(browser, "#pane .head")  # a problem has no SLA target
     kinds = wait_for(
         lambda: [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#pane .compose select option")]
     )
@@ -589,6 +590,15 @@ def test_an_agent_sets_a_ticket_pending_raises_its_urgency_and_cancels_it(browse
             == ["new", "cancelled", "in_progress"]
         )
     )
+    click_action(browser, "Rename…")  # the subject says what it is, in the list too
+    ask = wait_for(lambda: browser.switch_to.alert)
+    ask.send_keys("Webcam not detected after the dock firmware update")
+    ask.accept()
+    wait_for(lambda: ticket()["subject"] == "Webcam not detected after the dock firmware update")
+    wait_for(
+        lambda: text_of(browser, "#pane h2") == f"{ref} Webcam not detected after the dock firmware update"
+    )
+    wait_for(lambda: "after the dock firmware update" in text_of(browser, "#items"))
     choose("status", "in_progress")  # taken: the agent's now
     wait_for(lambda: ticket()["status"] == "in_progress")
     choose("status", "pending")  # waiting on the requester: the SLA pauses
