@@ -175,6 +175,7 @@ class _Waiting:
     since: datetime
     ticket: Ticket | None = None
     conversation: Conversation | None = None
+    about: str | None = None  # a waiting chat's ticket reference
 
 
 def chat_priority(desk: Desk) -> str:
@@ -218,14 +219,16 @@ async def waiting_queue(
     items = [_Waiting(t.priority, t.created_at, ticket=t) for t in await session.scalars(tickets_query)]
     chats = list(await session.scalars(chats_query))
     linked = {c.ticket_id for c in chats if c.ticket_id}
-    priorities: dict[int, str] = {}
+    linked_tickets: dict[int, tuple[str, str]] = {}
     if linked:
-        rows = await session.execute(select(Ticket.id, Ticket.priority).where(Ticket.id.in_(linked)))
-        priorities = {row.id: row.priority for row in rows}
-    default_priority = chat_priority(desk)
+        rows = await session.execute(
+            select(Ticket.id, Ticket.priority, Ticket.ref).where(Ticket.id.in_(linked))
+        )
+        linked_tickets = {row.id: (row.priority, row.ref) for row in rows}
+    default = (chat_priority(desk), None)
     for chat in chats:
-        priority = priorities.get(chat.ticket_id, default_priority) if chat.ticket_id else default_priority
-        items.append(_Waiting(priority, chat.queued_at or chat.created_at, conversation=chat))
+        priority, about = linked_tickets.get(chat.ticket_id, default) if chat.ticket_id else default
+        items.append(_Waiting(priority, chat.queued_at or chat.created_at, conversation=chat, about=about))
     items.sort(key=lambda w: (w.priority, w.since))
     return items
 

@@ -50,6 +50,7 @@ async def queue(desk: DeskDep, agent: CurrentAgent, group: str | None = None) ->
                             "kind": "ticket" if w.ticket is not None else "conversation",
                             "ref": w.ticket.ref if w.ticket is not None else None,
                             "conversation": w.conversation.id if w.conversation is not None else None,
+                            "about": w.about,  # a waiting chat's ticket
                             "priority": w.priority,
                             "waiting_since": w.since.isoformat(),
                         }

@@ -38,6 +38,13 @@ async def test_handoff_agent_takeover_and_release(
     assert await chat.say(SAY[lang]["detail"]) == []  # queued: the bot is silent
     queued = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
     assert [(c["ticket"], c["queue_position"]) for c in queued] == [("INC-1", 1)]
+    [desk_line] = (await client.get("/api/v1/queue", params={"group": "Service Desk"}, headers=h)).json()[
+        "groups"
+    ]
+    # The chat waits in its group's line in the ticket's stead, and says which ticket it is about.
+    assert [(i["kind"], i["ref"], i["about"]) for i in desk_line["items"]] == [
+        ("conversation", None, "INC-1")
+    ]
     last = queued[0]["last_message"]  # what the list shows of it: the user's latest words
     assert (last["direction"], last["author"], last["text"]) == (
         "in",
