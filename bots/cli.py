@@ -15,7 +15,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bots.nlu_cli import nlu
-from desk.agents import create_agent, issue_token
+from desk.agents import create_agent, find_agent, issue_token, set_password
 from desk.context import Desk
 from desk.db import Database
 from desk.errors import ConfigError, DeskError
@@ -149,9 +149,7 @@ def agent_add(
     settings = _settings(ctx)
     password = None
     if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-        if len(password) < 8:
-            raise click.UsageError("the password needs at least 8 characters")
+        password = sys.stdin.readline().rstrip("\r\n")  # create_agent checks it
 
     async def work(desk: Desk) -> str:
         async with desk.session() as session:
@@ -159,6 +157,29 @@ def agent_add(
                 session, email=email, name=name, role=role, groups=groups, password=password
             )
             return await issue_token(session, new, "cli")
+
+    click.echo(_run_with_desk(settings, work))
+
+
+@agent.command("password")
+@config_option
+@click.option("--email", required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the new password from the first line of stdin.")
+@click.pass_context
+def agent_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
+    """Set an agent's console password (asked for twice unless --password-stdin); signs out
+    their console sessions. API tokens keep working."""
+    settings = _settings(ctx)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+
+    async def work(desk: Desk) -> str:
+        async with desk.session() as session:
+            found = await find_agent(session, email)
+            ended = await set_password(session, found, password, desk.now())
+            return f"password changed for {found.email}; {ended} console session(s) signed out"
 
     click.echo(_run_with_desk(settings, work))
 

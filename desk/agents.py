@@ -30,10 +30,13 @@ __all__ = [
     "issue_token",
     "require_role",
     "revoke_token",
+    "set_password",
     "verify_password",
 ]
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MIN_PASSWORD = 8
+SIGN_IN = "console"  # the name of the tokens a password sign-in issues
 TOKEN_PREFIX = "fd_"  # noqa: S105 (a marker, not a secret)
 
 
@@ -166,6 +169,8 @@ async def create_agent(
         raise InvalidInput("capacity cannot be negative")
     if not name.strip():
         raise InvalidInput("an agent needs a name")
+    if password is not None:
+        _check_password(password)
     if await session.scalar(select(Agent.id).where(Agent.email == address)):
         raise Conflict(f"agent {address} exists")
     members = [await find_group(session, g) for g in groups]
@@ -228,3 +233,32 @@ async def authenticate_password(session: AsyncSession, email: str, password: str
     if agent is None or not agent.active or not verify_password(password, agent.password_hash):
         raise Unauthorized("wrong e-mail or password")
     return agent
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters", code="invalid_password")
+
+
+async def set_password(
+    session: AsyncSession, agent: Agent, password: str, now: datetime, *, keep: str | None = None
+) -> int:
+    """Give ``agent`` a new console password and sign out their console sessions, except the
+    one holding the token ``keep`` (an agent changing their own password stays signed in there).
+    API tokens for integrations stay valid. Returns how many sessions were signed out.
+
+    Raises:
+        InvalidInput: for a password shorter than :data:`MIN_PASSWORD`.
+    """
+    _check_password(password)
+    agent.password_hash = hash_password(password)
+    query = select(ApiToken).where(
+        ApiToken.agent_id == agent.id, ApiToken.name == SIGN_IN, ApiToken.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(ApiToken.token_hash != _token_hash(keep.strip()))
+    sessions = list(await session.scalars(query))
+    for row in sessions:
+        row.revoked_at = now
+    await session.flush()
+    return len(sessions)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from channels.base import Address, DeliveryError, Outbound
+from desk.agents import find_agent, issue_token
 from desk.context import Desk
 from desk.models import Agent, ApiToken, Notification, OutboxItem
 from desk.outbox import deliver_due
@@ -405,6 +406,46 @@ async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) 
     assert (await client.get("/api/v1/me", headers=h)).status_code == 200
     assert (await client.post("/api/v1/auth/logout", headers=h)).status_code == 204
     assert (await client.get("/api/v1/me", headers=h)).status_code == 401
+
+
+async def test_an_agent_changes_their_password_and_an_admin_resets_a_forgotten_one(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    async def sign_in(password: str) -> dict[str, str] | None:
+        r = await client.post(
+            "/api/v1/auth/login", json={"email": "tom.baker@example.com", "password": password}
+        )
+        return {"Authorization": f"Bearer {r.json()['token']}"} if r.status_code == 200 else None
+
+    here, there = await sign_in("frontdesk-demo"), await sign_in("frontdesk-demo")  # two browsers
+    assert here is not None and there is not None
+    async with seeded.session() as s:
+        tom = await find_agent(s, "tom.baker@example.com")
+        script = {"Authorization": f"Bearer {await issue_token(s, tom, 'cli')}"}  # an integration's token
+    change = "/api/v1/auth/password"
+    wrong = await client.post(change, json={"current": "guess", "new": "n3w-secret!"}, headers=here)
+    assert (wrong.status_code, error_of(wrong)["code"]) == (403, "wrong_password")
+    short = await client.post(change, json={"current": "frontdesk-demo", "new": "short"}, headers=here)
+    assert (short.status_code, error_of(short)["code"]) == (422, "invalid_password")
+    assert await sign_in("frontdesk-demo") is not None  # nothing changed
+    done = await client.post(change, json={"current": "frontdesk-demo", "new": "n3w-secret!"}, headers=here)
+    assert done.status_code == 204
+    assert (await client.get("/api/v1/me", headers=here)).status_code == 200  # this browser stays in
+    assert (await client.get("/api/v1/me", headers=there)).status_code == 401  # the other is out
+    assert (await client.get("/api/v1/me", headers=script)).status_code == 200  # integrations keep working
+    assert await sign_in("frontdesk-demo") is None and await sign_in("n3w-secret!") is not None
+
+    # Forgotten: an admin sets a new one, and whoever is signed in as Tom is out.
+    reset = {"password": "from-the-admin"}
+    refused = await client.patch("/api/v1/agents/tom.baker@example.com", json=reset, headers=here)
+    assert refused.status_code == 403  # not an admin
+    admin = {"Authorization": tokens["admin"]}
+    r = await client.patch("/api/v1/agents/tom.baker@example.com", json={"password": "2short"}, headers=admin)
+    assert (r.status_code, error_of(r)["code"]) == (422, "invalid_password")
+    r = await client.patch("/api/v1/agents/tom.baker@example.com", json=reset, headers=admin)
+    assert r.status_code == 200 and "password" not in r.json() and "password_hash" not in r.json()
+    assert (await client.get("/api/v1/me", headers=here)).status_code == 401
+    assert await sign_in("n3w-secret!") is None and await sign_in("from-the-admin") is not None
 
 
 class RefusingAnn:

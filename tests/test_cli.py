@@ -66,6 +66,25 @@ def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
     assert token.startswith("fd_") and len(token) > 40 and "\n" not in token
     dup = run(workdir, "agent", "add", "--email", "ops@example.com", "--name", "Again")
     assert dup.returncode == 2 and dup.stderr.strip() == "frontdesk: agent ops@example.com exists"
+    # A forgotten password is set again from the command line (asked twice without --password-stdin).
+    short = run(
+        workdir, "agent", "password", "--email", "ops@example.com", "--password-stdin", stdin="2short\n"
+    )
+    assert (
+        short.returncode == 2 and short.stderr.strip() == "frontdesk: a password needs at least 8 characters"
+    )
+    typed = run(
+        workdir, "agent", "password", "--email", "OPS@example.com", stdin="staple battery\nstaple battery\n"
+    )
+    assert typed.returncode == 0, typed.stderr
+    assert (
+        typed.stdout.splitlines()[-1]
+        == "password changed for ops@example.com; 0 console session(s) signed out"
+    )
+    mistyped = run(
+        workdir, "agent", "password", "--email", "ops@example.com", stdin="staple battery\nstapler\n"
+    )
+    assert mistyped.returncode != 0 and "do not match" in mistyped.stdout + mistyped.stderr
 
 
 @pytest.mark.parametrize(
@@ -76,6 +95,11 @@ def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
         (["db", "upgrade"], {"FRONTDESK__HTTP__PORT": "eighty"}, "config error: http.port"),
         (["--config", "missing.yml", "db", "upgrade"], {}, "config file 'missing.yml' not found"),
         (["agent", "add", "--email", "a@b.example", "--name", "A", "--group", "Nope"], {}, "no group 'Nope'"),
+        (
+            ["agent", "password", "--email", "ghost@b.example", "--password-stdin"],
+            {},
+            "no agent 'ghost@b.example'",
+        ),
         (["frobnicate"], {}, "No such command 'frobnicate'"),
     ],
 )

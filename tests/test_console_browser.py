@@ -103,12 +103,12 @@ def open_ticket(server: str, auth: dict[str, str], subject: str, email: str, **f
     return ticket
 
 
-def sign_in(driver: Any, server: str, email: str) -> None:
+def sign_in(driver: Any, server: str, email: str, password: str = "frontdesk-demo") -> None:  # noqa: S107 (the demo's)
     from selenium.webdriver.common.by import By
 
     driver.get(f"{server}/console")
     driver.find_element(By.ID, "email").send_keys(email)
-    driver.find_element(By.ID, "password").send_keys("frontdesk-demo")
+    driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
     driver.find_element(By.CSS_SELECTOR, "#app:not(.hidden)")
 
@@ -651,3 +651,47 @@ def test_an_agent_reviews_a_drafted_article_and_publishes_it(browser: Any, serve
     )
     replies = say(server, "web-vic", "my headset crackles in teams calls")
     assert any("Teams headset crackles" in (r.get("text") or "") for r in replies), replies
+
+
+def test_an_agent_changes_their_password_in_the_console(browser: Any, server: str) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    email = "chen.jing@example.com"  # no other test signs in as her; her console is in Chinese
+    sign_in(browser, server, email)
+    other = httpx.post(
+        f"{server}/api/v1/auth/login", json={"email": email, "password": "frontdesk-demo"}, timeout=10
+    )
+    elsewhere = {"Authorization": f"Bearer {other.json()['token']}"}  # her phone, say
+    browser.find_element(By.ID, "pwdBtn").click()
+
+    def fill(current: str, new: str, again: str) -> str:
+        for field, value in (("pwdCurrent", current), ("pwdNew", new), ("pwdRepeat", again)):
+            box = browser.find_element(By.ID, field)
+            box.clear()
+            box.send_keys(value)
+        browser.find_element(By.CSS_SELECTOR, "#pwdForm button[type=submit]").click()
+
+        def said() -> str:  # an alert first: reading the page would dismiss it
+            try:
+                return str(browser.switch_to.alert.text)
+            except NoAlertPresentException:
+                return str(browser.find_element(By.ID, "pwdErr").text)
+
+        return str(wait_for(said))
+
+    assert fill("frontdesk-demo", "tea-and-biscuits", "tea-and-biscuit") == "两次输入的新密码不一致。"
+    assert fill("guess", "tea-and-biscuits", "tea-and-biscuits") == "当前密码不正确。"
+    assert fill("frontdesk-demo", "tea", "tea") == "新密码至少需要 8 个字符。"
+    assert (
+        httpx.get(f"{server}/api/v1/me", headers=elsewhere, timeout=10).status_code == 200
+    )  # nothing changed
+    done = fill("frontdesk-demo", "tea-and-biscuits", "tea-and-biscuits")
+    assert done == "密码已修改，您在其他地方的登录已退出。"
+    browser.switch_to.alert.accept()
+    assert not browser.find_element(By.ID, "pwdDialog").is_displayed()
+    assert httpx.get(f"{server}/api/v1/me", headers=elsewhere, timeout=10).status_code == 401
+    browser.find_element(By.ID, "logout").click()
+    sign_in(browser, server, email, "tea-and-biscuits")
+    assert "Chen Jing" in text_of(browser, "#me")
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]

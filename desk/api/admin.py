@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from desk.agents import create_agent, create_group, find_agent, find_group, issue_token
+from desk.agents import create_agent, create_group, find_agent, find_group, issue_token, set_password
 from desk.api.deps import CurrentAgent, DeskDep, role
 from desk.api.schemas import AgentIn, AgentPatch, GroupIn, GroupPatch, agent_json, group_json
 from desk.context import Desk
@@ -72,7 +72,8 @@ def _check_calendar(desk: Desk, name: str | None) -> None:
 
 
 @router.patch(
-    "/agents/{key}", summary="Change an agent's role, capacity, shift calendar, skills or groups (admin)"
+    "/agents/{key}",
+    summary="Change an agent's role, capacity, shift calendar, skills, groups or password (admin)",
 )
 async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
@@ -86,6 +87,9 @@ async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAge
             ) from None
     async with desk.session() as session:
         agent = await find_agent(session, key)
+        if "password" in changes:
+            # The admin's reset of a forgotten or leaked password: whoever is signed in as them is out.
+            await set_password(session, agent, changes.pop("password") or "", desk.now())
         if "groups" in changes:
             agent.groups = [await find_group(session, g) for g in changes.pop("groups") or ()]
         for field, value in changes.items():

@@ -1,5 +1,5 @@
 """Console sign-in: e-mail and password give an API token; signing out revokes it and makes
-the agent unavailable for routing."""
+the agent unavailable for routing; an agent changes their own password here."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from fastapi import APIRouter, Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from desk.agents import authenticate_password, issue_token, revoke_token
+from desk.agents import (
+    SIGN_IN,
+    authenticate_password,
+    issue_token,
+    revoke_token,
+    set_password,
+    verify_password,
+)
 from desk.api.deps import CurrentAgent, DeskDep
+from desk.errors import Forbidden
 from desk.models import Agent
 from desk.routing import set_presence
 
@@ -28,7 +36,7 @@ class LoginIn(BaseModel):
 async def login(body: LoginIn, desk: DeskDep) -> dict[str, Any]:
     async with desk.session() as session:
         agent = await authenticate_password(session, body.email, body.password)
-        token = await issue_token(session, agent, "console")
+        token = await issue_token(session, agent, SIGN_IN)
         return {
             "token": token,
             "agent": {
@@ -53,3 +61,30 @@ async def logout(
         me = await session.get(Agent, agent.id)
         if me is not None:
             await set_presence(session, desk, me, False)  # nobody routes work to a signed-out agent
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current: str = Field(min_length=1, max_length=200)
+    new: str = Field(min_length=1, max_length=200)
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    summary="Change your own password; your other console sessions are signed out",
+)
+async def change_password(
+    body: PasswordIn,
+    desk: DeskDep,
+    agent: CurrentAgent,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    assert credentials is not None  # CurrentAgent already required it
+    async with desk.session() as session:
+        me = await session.get(Agent, agent.id)
+        assert me is not None
+        # 403, not 401: the session is fine, only the old password is wrong.
+        if not verify_password(body.current, me.password_hash):
+            raise Forbidden("the current password is wrong", code="wrong_password")
+        await set_password(session, me, body.new, desk.now(), keep=credentials.credentials)

@@ -138,6 +138,7 @@ class AgentPatch(_In):
     skills: list[str] | None = None
     language: Literal["en", "zh"] | None = None
     groups: list[str] | None = None
+    password: str | None = Field(default=None, max_length=200)  # a reset: their sessions end
 
 
 class PresenceIn(_In):
