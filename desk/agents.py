@@ -5,16 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from desk.context import Actor
-from desk.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from desk.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from desk.models import ROLES, Agent, ApiToken, Group
 from desk.people import normalise_email
 
@@ -223,16 +224,50 @@ async def revoke_token(session: AsyncSession, token: str, now: datetime) -> None
         row.revoked_at = now
 
 
-async def authenticate_password(session: AsyncSession, email: str, password: str) -> Agent:
+async def authenticate_password(
+    session: AsyncSession,
+    email: str,
+    password: str,
+    now: datetime,
+    *,
+    max_failures: int = 5,
+    lockout: timedelta = timedelta(minutes=15),
+) -> Agent:
     """The active agent with this e-mail and password.
+
+    ``max_failures`` wrong passwords in a row lock the account's password sign-in for
+    ``lockout``, whatever is typed then: guessing costs an attacker that long per few tries.
+    The count is on the agent's row, so it holds across processes.
 
     Raises:
         Unauthorized: with the same message whether the e-mail or the password was wrong.
+        TooManyAttempts: while the account is locked.
     """
-    agent = await session.scalar(select(Agent).where(Agent.email == email.strip().lower()))
+    agent = await session.scalar(
+        select(Agent).where(Agent.email == email.strip().lower()).with_for_update(of=Agent)
+    )
+    if agent is not None and agent.locked_until is not None:
+        if agent.locked_until > now:
+            raise _locked(agent.locked_until, now)
+        agent.locked_until, agent.failed_sign_ins = None, 0  # the lock ran out: a fresh start
     if agent is None or not agent.active or not verify_password(password, agent.password_hash):
+        if agent is not None:
+            agent.failed_sign_ins += 1
+            if agent.failed_sign_ins >= max_failures:
+                agent.locked_until = now + lockout
+            await session.commit()  # the count must outlive the refusal, which rolls back
         raise Unauthorized("wrong e-mail or password")
+    agent.failed_sign_ins = 0
     return agent
+
+
+def _locked(until: datetime, now: datetime) -> TooManyAttempts:
+    wait = max(1, math.ceil((until - now).total_seconds()))
+    minutes = math.ceil(wait / 60)
+    return TooManyAttempts(
+        f"too many wrong passwords: sign-in is locked for {minutes} more minute{'s' if minutes != 1 else ''}",
+        retry_after=wait,
+    )
 
 
 def _check_password(password: str) -> None:
@@ -252,6 +287,7 @@ async def set_password(
     """
     _check_password(password)
     agent.password_hash = hash_password(password)
+    agent.failed_sign_ins, agent.locked_until = 0, None  # an admin's reset is also the unlock
     query = select(ApiToken).where(
         ApiToken.agent_id == agent.id, ApiToken.name == SIGN_IN, ApiToken.revoked_at.is_(None)
     )

@@ -14,6 +14,7 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "NotFound",
+    "TooManyAttempts",
     "Unauthorized",
 ]
 
@@ -63,6 +64,17 @@ class Unauthorized(DeskError):
 class Forbidden(DeskError):
     code = "forbidden"
     status = 403
+
+
+class TooManyAttempts(DeskError):
+    """Refused for a while after repeated failures; ``retry_after`` is in seconds."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class Gone(DeskError):

@@ -120,6 +120,20 @@ class NluSettings(_Section):
     rasa: RasaSettings = Field(default_factory=RasaSettings)
 
 
+class AuthSettings(_Section):
+    """Password sign-in: after ``max_failed_sign_ins`` wrong passwords in a row, the account's
+    password sign-in is refused for ``lockout`` (wall-clock), whatever is typed."""
+
+    max_failed_sign_ins: int = Field(default=5, ge=1)
+    lockout: str = "15m"
+
+    @field_validator("lockout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class SlaTarget(_Section):
     """Business-time targets for one priority. ``Nd`` means N working days of the calendar."""
 
@@ -421,6 +435,7 @@ class Settings(BaseSettings):
     http: HttpSettings = Field(default_factory=HttpSettings)
     public_url: str = "http://127.0.0.1:8000"
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
     channels: ChannelsSettings = Field(default_factory=ChannelsSettings)
     nlu: NluSettings = Field(default_factory=NluSettings)
     priority: PrioritySettings = Field(default_factory=PrioritySettings)

@@ -408,6 +408,43 @@ async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) 
     assert (await client.get("/api/v1/me", headers=h)).status_code == 401
 
 
+async def test_wrong_passwords_in_a_row_lock_the_sign_in_for_a_while(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str], clock: Clock
+) -> None:
+    # Sign-in took any number of guesses at a password.
+    async def sign_in(password: str, email: str = "tom.baker@example.com") -> httpx.Response:
+        return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+    for guess in ("123456", "password", "letmein", "tom"):
+        assert (await sign_in(guess)).status_code == 401
+    assert (await sign_in("frontdesk-demo")).status_code == 200  # a success forgives the misses
+    for guess in ("123456", "password", "letmein", "tom", "qwerty"):
+        assert (await sign_in(guess)).status_code == 401  # the fifth in a row locks
+    locked = await sign_in("frontdesk-demo")  # even the right password, while locked
+    assert (locked.status_code, error_of(locked)["code"]) == (429, "rate_limited")
+    assert locked.headers["Retry-After"] == "900"
+    assert error_of(locked)["message"] == "too many wrong passwords: sign-in is locked for 15 more minutes"
+    assert (await sign_in("frontdesk-demo", "maria.garcia@example.com")).status_code == 200  # only Tom's
+    assert (await sign_in("x", "ghost@example.com")).status_code == 401  # nobody to lock: no hint
+    clock.advance(minutes=14, seconds=30)
+    late = await sign_in("frontdesk-demo")
+    assert late.status_code == 429 and late.headers["Retry-After"] == "30"
+    assert error_of(late)["message"].endswith("locked for 1 more minute")
+    clock.advance(minutes=1)
+    assert (await sign_in("frontdesk-demo")).status_code == 200  # the lock ran out
+
+    # An admin's reset unlocks at once.
+    for guess in ("1", "2", "3", "4", "5"):
+        await sign_in(guess)
+    assert (await sign_in("frontdesk-demo")).status_code == 429
+    reset = {"password": "fresh-start-1"}
+    admin = {"Authorization": tokens["admin"]}
+    assert (
+        await client.patch("/api/v1/agents/tom.baker@example.com", json=reset, headers=admin)
+    ).status_code == 200
+    assert (await sign_in("fresh-start-1")).status_code == 200
+
+
 async def test_an_agent_changes_their_password_and_an_admin_resets_a_forgotten_one(
     client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
 ) -> None:

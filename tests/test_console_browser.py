@@ -695,3 +695,25 @@ def test_an_agent_changes_their_password_in_the_console(browser: Any, server: st
     sign_in(browser, server, email, "tea-and-biscuits")
     assert "Chen Jing" in text_of(browser, "#me")
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
+def test_the_sign_in_says_when_wrong_passwords_have_locked_it(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/console")
+    email = "priya.patel@example.com"  # no other test signs in as her
+    for guess in ("priya", "password", "123456", "frontdesk", "letmein"):
+        for field, value in (("email", email), ("password", guess)):
+            box = browser.find_element(By.ID, field)
+            box.clear()
+            box.send_keys(value)
+        browser.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+        wait_for(lambda: text_of(browser, "#loginErr") == "wrong e-mail or password")
+        browser.execute_script("document.getElementById('loginErr').textContent = ''")
+    box = browser.find_element(By.ID, "password")
+    box.clear()
+    box.send_keys("frontdesk-demo")
+    browser.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
+    said = wait_for(lambda: text_of(browser, "#loginErr"))
+    assert said == "Too many wrong passwords: try again in 15 min, or ask an admin to reset yours."
+    assert browser.find_element(By.ID, "app").get_attribute("class") == "hidden"

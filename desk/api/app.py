@@ -29,7 +29,7 @@ from desk.api import (
 )
 from desk.changes import ChangeFeed
 from desk.context import Desk
-from desk.errors import DeskError
+from desk.errors import DeskError, TooManyAttempts
 from desk.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 __all__ = ["create_api", "error_response"]
@@ -62,6 +62,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DeskError)
     async def _desk(_request: Request, exc: DeskError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
         return error_response(exc.status, exc.code, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)

@@ -3,6 +3,7 @@ the agent unavailable for routing; an agent changes their own password here."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -18,6 +19,7 @@ from desk.agents import (
     verify_password,
 )
 from desk.api.deps import CurrentAgent, DeskDep
+from desk.calendar import parse_duration
 from desk.errors import Forbidden
 from desk.models import Agent
 from desk.routing import set_presence
@@ -35,7 +37,14 @@ class LoginIn(BaseModel):
 @router.post("/login", summary="Sign in with e-mail and password; returns a bearer token")
 async def login(body: LoginIn, desk: DeskDep) -> dict[str, Any]:
     async with desk.session() as session:
-        agent = await authenticate_password(session, body.email, body.password)
+        agent = await authenticate_password(
+            session,
+            body.email,
+            body.password,
+            desk.now(),
+            max_failures=desk.settings.auth.max_failed_sign_ins,
+            lockout=timedelta(seconds=parse_duration(desk.settings.auth.lockout).seconds),
+        )
         token = await issue_token(session, agent, SIGN_IN)
         return {
             "token": token,

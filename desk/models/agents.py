@@ -47,6 +47,8 @@ class Agent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column()
     last_assigned_at: Mapped[datetime | None] = mapped_column()
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")  # in a row
+    locked_until: Mapped[datetime | None] = mapped_column()  # password sign-in refused until then
 
     groups: Mapped[list[Group]] = relationship(
         secondary=group_members, back_populates="members", lazy="selectin", order_by="Group.name"
