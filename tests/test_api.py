@@ -388,6 +388,16 @@ async def test_import_keeps_the_original_creation_time(
     assert made["sla"]["response_breached"] is True
 
 
+async def test_the_calendars_are_listed_for_shifts_and_groups(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    listed = (await client.get("/api/v1/calendars", headers={"Authorization": tokens["agent"]})).json()[
+        "items"
+    ]
+    assert {"name": "office", "timezone": "Asia/Shanghai"} in listed
+    assert {"name": "always", "timezone": "UTC"} in listed
+
+
 async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) -> None:
     page = await client.get("/console")
     assert page.status_code == 200
@@ -425,6 +435,9 @@ async def test_wrong_passwords_in_a_row_lock_the_sign_in_for_a_while(
     assert locked.headers["Retry-After"] == "900"
     assert error_of(locked)["message"] == "too many wrong passwords: sign-in is locked for 15 more minutes"
     assert (await sign_in("frontdesk-demo", "maria.garcia@example.com")).status_code == 200  # only Tom's
+    team = (await client.get("/api/v1/agents", headers={"Authorization": tokens["admin"]})).json()["items"]
+    locks = {a["email"]: a["locked_until"] for a in team}
+    assert locks["tom.baker@example.com"] is not None and locks["maria.garcia@example.com"] is None
     assert (await sign_in("x", "ghost@example.com")).status_code == 401  # nobody to lock: no hint
     clock.advance(minutes=14, seconds=30)
     late = await sign_in("frontdesk-demo")

@@ -717,3 +717,102 @@ def test_the_sign_in_says_when_wrong_passwords_have_locked_it(browser: Any, serv
     said = wait_for(lambda: text_of(browser, "#loginErr"))
     assert said == "Too many wrong passwords: try again in 15 min, or ask an admin to reset yours."
     assert browser.find_element(By.ID, "app").get_attribute("class") == "hidden"
+
+
+def test_an_admin_adds_a_group_and_an_agent_resets_their_password_and_deactivates_them(
+    browser: Any, server: str
+) -> None:
+    """The Team tab: an admin's own console (Li Wei's, in Chinese) for agents and groups."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    admin = bearer(server, "li.wei@example.com")
+    sign_in(browser, server, "li.wei@example.com")
+    browser.find_element(By.ID, "tabTeam").click()
+
+    def pane_field(name: str) -> Any:
+        return wait_for(lambda: browser.find_element(By.CSS_SELECTOR, f"#pane form [name='{name}']"))
+
+    def type_into(name: str, text: str) -> None:
+        box = pane_field(name)
+        box.clear()
+        box.send_keys(text)
+
+    def submit() -> str:
+        browser.find_element(By.CSS_SELECTOR, "#pane form button[type=submit]").click()
+        return str(wait_for(lambda: text_of(browser, "#pane .done")))
+
+    def sign_in_status(password: str) -> int:
+        body = {"email": "olu.ade@example.com", "password": password}
+        return httpx.post(f"{server}/api/v1/auth/login", json=body, timeout=10).status_code
+
+    click_filter(browser, "组")
+    open_item(browser, "新建组…", tab="team")
+    type_into("name", "Facilities")
+    type_into("description", "Desks, chairs and badges")
+    Select(pane_field("routing")).select_by_value("least_loaded")
+    assert submit() == "已创建组。"
+    groups = httpx.get(f"{server}/api/v1/groups", headers=admin, timeout=10).json()["items"]
+    made = next(g for g in groups if g["name"] == "Facilities")
+    assert (made["routing"], made["description"], made["members"]) == (
+        "least_loaded",
+        "Desks, chairs and badges",
+        [],
+    )
+
+    click_filter(browser, "坐席")
+    open_item(browser, "新建坐席…", tab="team")
+    type_into("name", "Olu Ade")
+    type_into("email", "olu.ade@example.com")
+    Select(pane_field("role")).select_by_value("supervisor")
+    click_when(
+        lambda: browser.find_element(By.CSS_SELECTOR, "#pane input[name='groups'][value='Facilities']")
+    )
+    type_into("skills", "desks，chairs")  # a Chinese comma too
+    type_into("capacity", "3")
+    type_into("password", "olu-first-pass")
+    assert submit().startswith("已创建。其 API 令牌（仅显示这一次）：fd_")
+    team = httpx.get(f"{server}/api/v1/agents", headers=admin, timeout=10).json()["items"]
+    olu = next(a for a in team if a["email"] == "olu.ade@example.com")
+    assert (olu["role"], olu["groups"], olu["skills"], olu["capacity"], olu["active"]) == (
+        "supervisor", ["Facilities"], ["desks", "chairs"], 3, True,
+    )  # fmt: skip
+    assert sign_in_status("olu-first-pass") == 200
+    wait_for(lambda: "Olu Ade" in text_of(browser, "#items"))
+
+    click_when(
+        lambda: next(
+            b for b in browser.find_elements(By.CSS_SELECTOR, "#pane form button") if b.text == "重置密码…"
+        )
+    )
+    ask = wait_for(lambda: browser.switch_to.alert)
+    ask.send_keys("olu-second-pass")
+    ask.accept()
+    wait_for(lambda: text_of(browser, "#pane .done") == "已重置 Olu Ade 的密码，其登录已全部退出。")
+    assert sign_in_status("olu-first-pass") == 401 and sign_in_status("olu-second-pass") == 200
+
+    active = pane_field("active")
+    assert active.is_selected()
+    active.click()
+    assert submit() == "已保存。"
+    olu = httpx.get(f"{server}/api/v1/agents", headers=admin, timeout=10).json()["items"]
+    assert next(a for a in olu if a["email"] == "olu.ade@example.com")["active"] is False
+    assert sign_in_status("olu-second-pass") == 401  # gone: no sign-in, no work
+    wait_for(lambda: "Olu Ade" in text_of(browser, "#items") and "已停用" in text_of(browser, "#items"))
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
+def test_a_supervisor_sees_the_team_but_only_an_admin_changes_it(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    sign_in(browser, server, "maria.garcia@example.com")
+    browser.find_element(By.ID, "tabTeam").click()
+    listed = open_item(browser, "Tom Baker", tab="team")
+    assert "tom.baker@example.com" in listed and "New agent…" not in text_of(browser, "#items")
+    wait_for(lambda: text_of(browser, "#pane .done") == "Only an admin can change this.")
+    fields = browser.find_elements(By.CSS_SELECTOR, "#pane form input, #pane form select")
+    assert fields and not [f for f in fields if f.is_enabled()]
+    assert browser.find_elements(By.CSS_SELECTOR, "#pane form button") == []
+    browser.find_element(By.ID, "logout").click()
+    sign_in(browser, server, "tom.baker@example.com")
+    assert not browser.find_element(By.ID, "tabTeam").is_displayed()  # an agent has no Team tab

@@ -32,6 +32,7 @@ def _agent(agent: Agent) -> dict[str, Any]:
         "language": agent.language,
         "skills": agent.skills,
         "last_seen_at": agent.last_seen_at.isoformat() if agent.last_seen_at else None,
+        "locked_until": agent.locked_until.isoformat() if agent.locked_until else None,
         "groups": [g.name for g in agent.groups],
     }
 
@@ -50,6 +51,8 @@ async def list_agents(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
 
 @router.post("/agents", status_code=201, summary="Create an agent (admin); returns its first API token")
 async def add_agent(body: AgentIn, desk: DeskDep, admin: Agent = Depends(role("admin"))) -> dict[str, Any]:  # noqa: B008
+    _check_calendar(desk, body.calendar)
+    _check_timezone(body.timezone)
     async with desk.session() as session:
         agent = await create_agent(
             session,
@@ -61,6 +64,8 @@ async def add_agent(body: AgentIn, desk: DeskDep, admin: Agent = Depends(role("a
             capacity=body.capacity,
             timezone=body.timezone,
             skills=body.skills,
+            calendar=body.calendar,
+            language=body.language,
         )
         token = await issue_token(session, agent, "created by " + admin.email)
         return {**_agent(agent), "token": token}
@@ -71,6 +76,13 @@ def _check_calendar(desk: Desk, name: str | None) -> None:
         raise InvalidInput(f"no calendar named {name!r}", code="unknown_calendar")
 
 
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r}", code="unknown_timezone") from None
+
+
 @router.patch(
     "/agents/{key}",
     summary="Change an agent's role, capacity, shift calendar, skills, groups or password (admin)",
@@ -79,12 +91,7 @@ async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAge
     changes = body.model_dump(exclude_unset=True)
     _check_calendar(desk, changes.get("calendar"))
     if changes.get("timezone"):
-        try:
-            ZoneInfo(changes["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(
-                f"unknown time zone {changes['timezone']!r}", code="unknown_timezone"
-            ) from None
+        _check_timezone(changes["timezone"])
     async with desk.session() as session:
         agent = await find_agent(session, key)
         if "password" in changes:
@@ -97,6 +104,11 @@ async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAge
         session.info["wake_router"] = True  # more capacity or a new group may free work at once
         await session.flush()
         return _agent(agent)
+
+
+@router.get("/calendars", summary="The configured working-time calendars (for shifts and groups)")
+async def list_calendars(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    return {"items": [{"name": c.name, "timezone": c.tz.key} for c in desk.calendars.values()]}
 
 
 @router.get("/groups", summary="All groups with their members")

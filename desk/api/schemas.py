@@ -107,6 +107,8 @@ class AgentIn(_In):
     capacity: int = Field(default=5, ge=0)
     timezone: str = "UTC"
     skills: list[str] = Field(default_factory=list)
+    calendar: str | None = None  # the shift; none: the group's
+    language: Literal["en", "zh"] = "en"
 
 
 Strategy = Literal["round_robin", "least_loaded", "skills", "manual"]
