@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import find_agent
 from desk.context import Actor, Desk
 from desk.db import Database
 from desk.escalation import escalate, raised
-from desk.models import Notification, TicketEvent
+from desk.models import Notification, Person, TicketEvent
 from desk.people import resolve_person
 from desk.tickets import add_comment, change_ticket, create_ticket, get_ticket
 from tests.conftest import Clock, make_settings
@@ -40,13 +41,16 @@ def shanghai(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour - 8, minute, tzinfo=UTC)
 
 
+async def mailer(s: AsyncSession, address: str = "ann@corp.example") -> Person:
+    """Someone who wrote to the desk from ``address``."""
+    return await resolve_person(s, channel="email", external_id=address, email=address)
+
+
 async def ticket(
     desk: Desk, impact: str, urgency: str, assignee: str | None = "tom.baker@example.com"
 ) -> str:
     async with desk.session() as s:
-        ann = await resolve_person(
-            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
-        )
+        ann = await mailer(s)
         t = await create_ticket(
             s,
             desk,
@@ -178,9 +182,7 @@ async def test_the_shipped_policy_times_incidents_and_requests_but_not_problems(
     shipped = await desk_with()
     made = {}
     async with shipped.session() as s:
-        ann = await resolve_person(
-            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
-        )
+        ann = await mailer(s)
         for kind in ("incident", "request", "problem"):
             made[kind] = await create_ticket(s, shipped, AGENT, requester=ann, subject="Phones", type=kind)
         assert [made[k].sla_policy for k in ("incident", "request", "problem")] == [
@@ -194,9 +196,7 @@ async def test_the_shipped_policy_times_incidents_and_requests_but_not_problems(
     standard = make_settings("sqlite://").sla.policies[0].model_dump()
     timed = await desk_with(sla={"policies": [standard, investigations]})
     async with timed.session() as s:
-        ann = await resolve_person(
-            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
-        )
+        ann = await mailer(s)
         problem = await create_ticket(s, timed, AGENT, requester=ann, subject="Phones", type="problem")
         assert (problem.sla_policy, problem.response_due) == ("problems", shanghai(19, 10))
 
@@ -207,13 +207,9 @@ async def test_sla_policies_can_target_a_requester_group(desk_with: Callable[...
     standard = make_settings("sqlite://").sla.policies[0].model_dump()
     desk = await desk_with(sla={"policies": [board, standard]})
     async with desk.session() as s:
-        ceo = await resolve_person(
-            s, channel="email", external_id="ceo@corp.example", email="ceo@corp.example"
-        )
+        ceo = await mailer(s, "ceo@corp.example")
         ceo.department = "board"
-        ann = await resolve_person(
-            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
-        )
+        ann = await mailer(s)
         a = await create_ticket(s, desk, AGENT, requester=ceo, subject="Phone", category="hardware")
         b = await create_ticket(s, desk, AGENT, requester=ann, subject="Phone", category="hardware")
         assert (a.sla_policy, b.sla_policy) == ("board", "standard")

@@ -4,10 +4,9 @@ the agent unavailable for routing; an agent changes their own password here."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from desk.agents import (
@@ -18,14 +17,13 @@ from desk.agents import (
     set_password,
     verify_password,
 )
-from desk.api.deps import CurrentAgent, DeskDep
+from desk.api.deps import CurrentAgent, CurrentToken, DeskDep
 from desk.calendar import parse_duration
 from desk.errors import Forbidden
 from desk.models import Agent
 from desk.routing import set_presence
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-_bearer = HTTPBearer(auto_error=False)
 
 
 class LoginIn(BaseModel):
@@ -59,14 +57,9 @@ async def login(body: LoginIn, desk: DeskDep) -> dict[str, Any]:
 
 
 @router.post("/logout", status_code=204, summary="Revoke the token used for this request")
-async def logout(
-    desk: DeskDep,
-    agent: CurrentAgent,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    assert credentials is not None  # CurrentAgent already required it
+async def logout(desk: DeskDep, agent: CurrentAgent, token: CurrentToken) -> None:
     async with desk.session() as session:
-        await revoke_token(session, credentials.credentials, desk.now())
+        await revoke_token(session, token, desk.now())
         me = await session.get(Agent, agent.id)
         if me is not None:
             await set_presence(session, desk, me, False)  # nobody routes work to a signed-out agent
@@ -83,17 +76,11 @@ class PasswordIn(BaseModel):
     status_code=204,
     summary="Change your own password; your other console sessions are signed out",
 )
-async def change_password(
-    body: PasswordIn,
-    desk: DeskDep,
-    agent: CurrentAgent,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    assert credentials is not None  # CurrentAgent already required it
+async def change_password(body: PasswordIn, desk: DeskDep, agent: CurrentAgent, token: CurrentToken) -> None:
     async with desk.session() as session:
         me = await session.get(Agent, agent.id)
         assert me is not None
         # 403, not 401: the session is fine, only the old password is wrong.
         if not verify_password(body.current, me.password_hash):
             raise Forbidden("the current password is wrong", code="wrong_password")
-        await set_password(session, me, body.new, desk.now(), keep=credentials.credentials)
+        await set_password(session, me, body.new, desk.now(), keep=token)

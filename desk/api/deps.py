@@ -14,7 +14,7 @@ from desk.context import Desk
 from desk.errors import Unauthorized
 from desk.models import Agent
 
-__all__ = ["CurrentAgent", "DeskDep", "get_desk", "role"]
+__all__ = ["CurrentAgent", "CurrentToken", "DeskDep", "get_desk", "role"]
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `frontdesk agent add`.")
 
@@ -42,6 +42,17 @@ async def current_agent(
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+
+
+async def current_token(
+    agent: CurrentAgent, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> str:
+    """The bearer token of a request :func:`current_agent` accepted (to revoke or to keep it)."""
+    assert credentials is not None  # current_agent already required it
+    return credentials.credentials
+
+
+CurrentToken = Annotated[str, Depends(current_token)]
 
 
 def role(name: str) -> Callable[[Agent], Awaitable[Agent]]:
