@@ -14,6 +14,7 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "NotFound",
+    "StaleEdit",
     "TooManyAttempts",
     "Unauthorized",
 ]
@@ -48,6 +49,13 @@ class NotFound(DeskError):
 class Conflict(DeskError):
     code = "conflict"
     status = 409
+
+
+class StaleEdit(DeskError):
+    """A change based on a version someone else has changed since (HTTP ``If-Match``)."""
+
+    code = "edited_elsewhere"
+    status = 412
 
 
 class InvalidTransition(Conflict):

@@ -23,7 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -36,7 +36,7 @@ from sqlalchemy.orm import selectinload
 from desk.catalog import find_category
 from desk.context import Desk
 from desk.db import newest_first
-from desk.errors import InvalidInput, NotFound
+from desk.errors import InvalidInput, NotFound, StaleEdit
 from desk.i18n import LANGUAGES, normalise_language
 from desk.models import ARTICLE_STATUSES, Article, KbTerm
 from desk.textindex import fts5_query, is_cjk, query_terms, terms, tsquery
@@ -45,6 +45,7 @@ __all__ = [
     "Hit",
     "ImportReport",
     "article_json",
+    "article_version",
     "create_article",
     "get_article",
     "import_articles",
@@ -232,7 +233,7 @@ def article_json(article: Article, score: float | None = None) -> dict[str, Any]
         "helpful": article.helpful,
         "not_helpful": article.not_helpful,
         "created_at": article.created_at.isoformat(),
-        "updated_at": article.updated_at.isoformat(),
+        "updated_at": _stamp(article.updated_at),
     }
     if score is not None:
         out["score"] = score
@@ -278,14 +279,39 @@ async def list_articles(
     return await newest_first(session, query, Article.updated_at, Article.id, after, limit)
 
 
+def _stamp(when: datetime) -> str:
+    # In UTC, as read back from either database: the same edit gives the same text wherever
+    # it is formatted (a tag made from the JSON must match the one the server computes).
+    return when.astimezone(UTC).isoformat()
+
+
+def article_version(article: Article) -> str:
+    """The article's version as an HTTP entity tag: it changes with every edit (feedback counts
+    are not edits)."""
+    return f'"{_stamp(article.updated_at)}"'
+
+
 async def update_article(
-    session: AsyncSession, desk: Desk, article: Article, changes: Mapping[str, Any]
+    session: AsyncSession,
+    desk: Desk,
+    article: Article,
+    changes: Mapping[str, Any],
+    *,
+    based_on: str | None = None,
 ) -> Article:
-    """Change fields and re-index.
+    """Change fields and re-index. With ``based_on`` (the :func:`article_version` the editor
+    started from, an ``If-Match``), a change to an article someone has edited since is refused
+    instead of silently overwriting their edit.
 
     Raises:
         InvalidInput: for an unknown field or a bad value. NotFound: for an unknown category.
+        StaleEdit: when ``based_on`` is not the article's version any more.
     """
+    if based_on is not None and based_on.strip() not in ("*", article_version(article)):
+        raise StaleEdit(
+            f"article {article.id} was changed by someone else after you opened it "
+            f"({_stamp(article.updated_at)}); open it again and redo your change"
+        )
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise InvalidInput(f"cannot change {unknown[0]!r}; editable: {', '.join(EDITABLE)}")

@@ -228,3 +228,13 @@ def env(**values: str) -> Iterator[None]:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    """The error of an API answer, checked to be the one shape every error has, with no trace."""
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message"}, body
+    assert "Traceback" not in response.text
+    err: dict[str, Any] = body["error"]
+    return err

@@ -14,18 +14,9 @@ from desk.agents import find_agent, issue_token
 from desk.context import Desk
 from desk.models import Agent, ApiToken, Notification, OutboxItem
 from desk.outbox import deliver_due
-from tests.conftest import Clock
+from tests.conftest import Clock, error_of
 
 ANN = {"email": "ann@corp.example", "name": "Ann Lee"}
-
-
-def error_of(response: httpx.Response) -> dict[str, Any]:
-    body = response.json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
-    assert "Traceback" not in response.text
-    err: dict[str, Any] = body["error"]
-    return err
 
 
 async def create(client: httpx.AsyncClient, auth: str, **fields: Any) -> dict[str, Any]:

@@ -649,6 +649,16 @@ def test_an_agent_reviews_a_drafted_article_and_publishes_it(browser: Any, serve
         ["audio", "headset", "teams"],
         "software",
     )
+    # Another keeper changes it meanwhile: Tom's save on top of the version he opened is refused.
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#pane button[data-to=archived]"))
+    theirs = {"body": "In Teams, Settings > Devices: choose the headset as speaker and microphone."}
+    httpx.put(f"{server}/api/v1/kb/articles/{article['id']}", json=theirs, headers=admin, timeout=10)
+    body = browser.find_element(By.CSS_SELECTOR, "#pane textarea[name=body]")
+    body.send_keys(" Restart Teams.")
+    click_when(lambda: browser.find_element(By.CSS_SELECTOR, "#pane button[data-to=published]"))
+    wait_for(lambda: "Someone else changed this article" in text_of(browser, "#pane form .sub"))
+    kept = httpx.get(f"{server}/api/v1/kb/articles/{article['id']}", headers=admin, timeout=10).json()
+    assert kept["body"] == theirs["body"]
     replies = say(server, "web-vic", "my headset crackles in teams calls")
     assert any("Teams headset crackles" in (r.get("text") or "") for r in replies), replies
 

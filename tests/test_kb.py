@@ -28,6 +28,7 @@ from desk.kb import (
 from desk.kb_import import read_articles
 from desk.models import Article, KbTerm
 from desk.textindex import fts5_query, mention_span, mentions, query_terms, terms
+from tests.conftest import Clock, error_of
 
 
 async def titles(desk: Desk, query: str, **kw: object) -> list[str]:
@@ -357,6 +358,36 @@ def test_import_errors_name_the_file_and_place(tmp_path: Path, name: str, conten
     (tmp_path / name).write_text(content, encoding="utf-8")
     with pytest.raises(InvalidInput, match=message):
         read_articles(tmp_path / name)
+
+
+async def test_two_editors_of_one_article_do_not_overwrite_each_other(
+    client: httpx.AsyncClient, tokens: dict[str, str], clock: Clock
+) -> None:
+    # Two supervisors opened the same draft; the second save silently threw the first away.
+    h = {"Authorization": tokens["agent"]}
+    made = await client.post("/api/v1/kb/articles", json={"title": "Dock", "body": "Replug it."}, headers=h)
+    url = f"/api/v1/kb/articles/{made.json()['id']}"
+    opened = await client.get(url, headers=h)
+    version = opened.headers["ETag"]
+    assert version == f'"{opened.json()["updated_at"]}"'  # the console builds it from the JSON
+    clock.advance(minutes=2)
+    first = await client.put(
+        url, json={"body": "Update the dock firmware."}, headers={**h, "If-Match": version}
+    )
+    assert first.status_code == 200 and first.headers["ETag"] != version
+    voted = await client.post(f"{url}/feedback", json={"helpful": True}, headers=h)
+    assert voted.status_code == 200  # a vote is not an edit: the first editor's version stands
+    clock.advance(minutes=1)
+    second = await client.put(url, json={"body": "Replug it twice."}, headers={**h, "If-Match": version})
+    assert (second.status_code, error_of(second)["code"]) == (412, "edited_elsewhere")
+    assert "changed by someone else" in error_of(second)["message"]
+    assert (await client.get(url, headers=h)).json()["body"] == "Update the dock firmware."
+    again = await client.put(
+        url, json={"body": "Replug it, then update."}, headers={**h, "If-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 200
+    anyway = await client.put(url, json={"title": "Docking station"}, headers=h)  # no If-Match: as before
+    assert anyway.json()["title"] == "Docking station"
 
 
 async def test_kb_api(client: httpx.AsyncClient, tokens: dict[str, str]) -> None:

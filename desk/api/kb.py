@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from desk.api.deps import CurrentAgent, DeskDep
 from desk.api.schemas import decode_cursor, encode_cursor
 from desk.kb import (
     article_json,
+    article_version,
     create_article,
     get_article,
     list_articles,
@@ -101,17 +102,30 @@ async def create(body: ArticleIn, desk: DeskDep, agent: CurrentAgent) -> dict[st
         return article_json(article)
 
 
-@router.get("/articles/{article_id}", summary="An article")
-async def read(article_id: int, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
-    async with desk.session() as session:
-        return (await _with_source(session, [await get_article(session, article_id)]))[0]
-
-
-@router.put("/articles/{article_id}", summary="Change an article (only the fields given)")
-async def replace(article_id: int, body: ArticlePatch, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+@router.get("/articles/{article_id}", summary="An article; its ETag is its version, for If-Match")
+async def read(article_id: int, desk: DeskDep, agent: CurrentAgent, response: Response) -> dict[str, Any]:
     async with desk.session() as session:
         article = await get_article(session, article_id)
-        await update_article(session, desk, article, body.model_dump(exclude_unset=True))
+        response.headers["ETag"] = article_version(article)
+        return (await _with_source(session, [article]))[0]
+
+
+@router.put(
+    "/articles/{article_id}",
+    summary="Change an article (only the fields given); with If-Match, 412 if someone changed it since",
+)
+async def replace(
+    article_id: int,
+    body: ArticlePatch,
+    desk: DeskDep,
+    agent: CurrentAgent,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    async with desk.session() as session:
+        article = await get_article(session, article_id)
+        await update_article(session, desk, article, body.model_dump(exclude_unset=True), based_on=if_match)
+        response.headers["ETag"] = article_version(article)
         return article_json(article)
 
 

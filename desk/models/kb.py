@@ -44,7 +44,9 @@ class Article(Base):
     # derives a stored tsvector column, search_vector, with a GIN index (migration 0002).
     search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When its content last changed: desk.kb.update_article sets it. A user's vote is no edit (it
+    # would move the article up the keepers' list and break an editor's If-Match).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     category: Mapped[Category | None] = relationship(lazy="joined")
 
