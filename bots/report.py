@@ -68,6 +68,10 @@ _RECENT = timedelta(minutes=15)  # a report this soon after the conversation's l
 _TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
 _JUST_AN_ASK = 40  # weighted characters: a longer ask for a person says what about ("...about my payslip")
 _MOST_PARTS = 4  # sentences of a long message searched one at a time when it finds nothing whole
+# An article offered beside a better one, and not filed under the kind of problem named, must come
+# near it: "Can't print to the 3rd floor printer" found the printer article (0.63) and, on "3rd
+# floor" alone, the desk's hours (0.41, no category).
+_NEAR_BEST = 0.7
 _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok" or "?" is not
 # Words that say who or what a request is for, or why: after a request, more about it.
 _WHO_FOR = re.compile(r"(?:for|because|since|so that)\b|给|为了|因为|是给", re.IGNORECASE)
@@ -217,7 +221,10 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
                 and (not kinds or any(may_answer(k, _path(h)) for k in kinds))
             ]
             if worth:
-                return worth[: bot.kb_suggestions]
+                # One filed under the kind named is there on its own right; any other only near the best.
+                best = max(h.score for h in worth)
+                kept = [h for h in worth if (kinds and _path(h) is not None) or h.score >= best * _NEAR_BEST]
+                return kept[: bot.kb_suggestions]
     return []
 
 

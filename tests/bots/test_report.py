@@ -83,6 +83,19 @@ async def test_a_report_sharing_a_common_word_with_an_article_gets_no_articles(
     assert chat.text in (t(lang, "ask.urgency"), t(lang, "ask.category"))
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"), [("en", "Can't print to the 3rd floor printer"), ("zh", "3楼的打印机打不了")]
+)
+async def test_an_article_matching_a_detail_is_not_offered_beside_the_one_about_the_problem(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    # The desk's hours (no category) came second on "3rd floor" alone: its walk-in room.
+    chat = users[lang]
+    await chat.say(said)
+    assert len([p for p in chat.payloads if p.startswith("/solved")]) == 1
+    assert {"en": "Printer shows offline", "zh": "打印机显示脱机"}[lang] in chat.text
+
+
 async def test_an_answer_only_in_another_language_is_offered_when_none_in_the_users_is(
     users: dict[str, Chat], seeded: Desk
 ) -> None:
