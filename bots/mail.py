@@ -221,8 +221,9 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
     await _comment(turn, ticket, text)  # a pending ticket resumes: its requester answered
     if intent.name == "check_status" and intent.confidence >= 0.6 and weight(text) < _SHORT:
         await show_status(turn, ticket.ref)
-    else:
-        turn.say(turn.t("info.added", ref=ticket.ref))
+    # Otherwise no answer: a reply in a ticket's thread is on the ticket, as the requester meant,
+    # and a mail back saying so on every reply is noise in their inbox (desks acknowledge the
+    # first mail, not each reply).
 
 
 async def _follow_up(turn: Turn, closed: Ticket, text: str) -> None:
