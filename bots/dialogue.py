@@ -364,6 +364,10 @@ async def _flow(turn: Turn, text: str) -> bool:
         turn.reset()
         turn.say(turn.t("flow.dropped"), turn.menu())
         return True
+    if _fixed_meanwhile(turn, flow, step):
+        turn.reset()
+        turn.say(turn.t("flow.fixed"))
+        return True
     if (
         (flow, step) == ("survey", "score")
         and _refuses(turn)
@@ -397,10 +401,7 @@ async def _flow(turn: Turn, text: str) -> bool:
         await report.answer_choice(turn, text)
         return True
     if flow == "report" and step == "text":
-        turn.state["draft"]["text"] = text.strip()
-        turn.state["step"] = None
-        if not await report.suggest_articles(turn, text):
-            await report.continue_report(turn)
+        await report.take_problem(turn, text)
         return True
     if (flow, step) in _FREE_TEXT and await _another_problem(turn, text):
         _ask_which(turn, text)
@@ -473,16 +474,35 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
 
 def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
     """ "Never mind" / "算了，不用了" while a report or request is still being written, before any
-    ticket exists: the user gives it up (not "which ticket should I cancel?", and not an answer
-    to the question, which would end in a ticket they did not want). A "no" cancels only at the
-    questions it cannot answer (the category, the urgency, which kind of request)."""
+        ticket exists: the user gives it up (not "which ticket should I cancel?", and not an answer
+        to the question, which would end in a ticket they did not want). A "no" cancels only at the
+        questions it cannot answer (the category, which kind of request); to "how badly does it affect
+    your work?" it says "not badly"."""
     if flow not in ("report", "request") or not _refuses(turn):
         return False
     if turn.parse.entity("urgency") or turn.parse.entity("category"):
         return False  # "不急" at "which area?" answers the wrong question, but gives nothing up
+    if step == "urgency" and turn.parse.intent.name == "deny":
+        return False  # "not really" to "how badly does it affect your work?": not badly
     if step == "choose" and weight(turn.text) >= report.WORDY:
         return False  # "都不是，我要的是工卡": none of those kinds, but something all the same
     return turn.parse.intent.name == "cancel_ticket" or step in ("category", "urgency", "choose")
+
+
+def _fixed_meanwhile(turn: Turn, flow: str | None, step: str | None) -> bool:
+    """ "谢谢，搞定了" / "it works now" while a report is still being written, before any ticket
+    and not about articles offered: the user fixed it themselves, and no ticket is wanted (it
+    was asked "please pick an option" again)."""
+    intent = turn.parse.intent
+    return (
+        flow == "report"
+        and step in ("category", "urgency", "description", "text")
+        and intent.name == "kb_helpful"
+        and intent.confidence >= 0.6
+        and not followup.ref_in(turn)
+        # "急用" read as kb_helpful at 0.70 answers the urgency question: nothing is fixed.
+        and not (turn.parse.entity("urgency") or turn.parse.entity("category"))
+    )
 
 
 def _refuses(turn: Turn) -> bool:

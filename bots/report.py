@@ -163,13 +163,35 @@ async def start_report(
         draft["skipped"] = ["category"]
         draft["urgency"] = draft.get("urgency") or "low"
     turn.state.update(flow="report", draft=draft)
-    if weight(draft["text"]) < _TOO_SHORT:  # "I have a problem": nothing to search on yet
+    if weight(_without_urgency(turn, draft["text"])) < _TOO_SHORT:
+        # "I have a problem", "I can't work": nothing to search on yet (how badly it hurts says
+        # nothing of what is wrong; searched, "can't work" found the articles saying "work account").
         turn.state["step"] = "text"
         turn.say(turn.t("request.ask" if kind == "request" else "report.ask"))
         return
     if await suggest_articles(turn, draft["text"], found):
         return
     await continue_report(turn)
+
+
+async def take_problem(turn: Turn, text: str) -> None:
+    """What is wrong, asked for after a first message that said only that something is ("I have
+    a problem", "I can't work"): what it names counts ("Outlook crashes" is an e-mail problem;
+    it was asked "which area is it about?")."""
+    draft: dict[str, Any] = turn.state["draft"]
+    draft["text"] = text.strip()
+    turn.state["step"] = None
+    _take_entities(turn, draft, await named_categories(turn))
+    if not await suggest_articles(turn, text):
+        await continue_report(turn)
+
+
+def _without_urgency(turn: Turn, text: str) -> str:
+    """``text`` without the words that only say how urgent it is."""
+    for entity in turn.parse.entities:
+        if entity.entity == "urgency" and entity.text:
+            text = text.replace(entity.text, " ")
+    return text.strip()
 
 
 async def named_categories(turn: Turn) -> list[str]:
@@ -346,6 +368,9 @@ async def answer_choice(turn: Turn, text: str) -> None:
     draft: dict[str, Any] = turn.state["draft"]
     step: str = turn.state["step"]
     _take_entities(turn, draft, await named_categories(turn))
+    intent = turn.parse.intent
+    if step == "urgency" and not draft.get(step) and intent.name == "deny" and intent.confidence >= 0.6:
+        draft["urgency"] = "low"  # "not really" / "不太影响" to "how badly does it affect your work?"
     if draft.get(step) and turn.says_more_than("category", "urgency"):
         add_words(draft, text)  # "我今天要出差，急": how urgent, and why, which the agent needs to know
     if not draft.get(step):

@@ -940,3 +940,63 @@ async def test_an_expired_password_meets_the_reset_article(
     chat = users[lang]
     await chat.say(said)
     assert [a.category_path for a in await offered(chat, seeded)][:1] == ["accounts/password-reset"]
+
+
+FLICKER = {
+    "en": "hello, my laptop screen is flickering since yesterday",
+    "zh": "你好，我的笔记本屏幕从昨天开始一直闪",
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "no"), [("en", "not really"), ("en", "nope"), ("zh", "不太影响"), ("zh", "没有")]
+)
+async def test_no_to_how_badly_it_hurts_is_low_urgency_not_giving_up(
+    users: dict[str, Chat], seeded: Desk, lang: str, no: str
+) -> None:
+    # "not really" to "how badly does it affect your work?" dropped the report.
+    chat = users[lang]
+    await chat.say(FLICKER[lang])
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say(no)
+    [made] = await all_tickets(seeded)
+    assert (made.urgency, made.priority) == ("low", "P4")
+    assert made.ref in chat.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "fixed"), [("en", "thanks, fixed it"), ("en", "it works now"), ("zh", "谢谢，搞定了")]
+)
+async def test_fixed_meanwhile_while_the_report_is_asked_about_opens_no_ticket(
+    users: dict[str, Chat], seeded: Desk, lang: str, fixed: str
+) -> None:
+    # It was asked "please pick an option" again.
+    chat = users[lang]
+    await chat.say(FLICKER[lang])
+    await chat.say(fixed)
+    assert chat.text == t(lang, "flow.fixed")
+    assert await count(seeded, Ticket) == 0
+    await chat.say(SAY[lang]["printer"])  # a new problem starts afresh
+    assert t(lang, "kb.intro") in chat.text
+
+
+@pytest.mark.parametrize(("lang", "hurts", "what"), [
+    ("en", "I can't work", "Outlook crashes as soon as I open it"),
+    ("zh", "我没法工作了", "Outlook 一打开就崩溃"),
+])  # fmt: skip
+async def test_how_badly_alone_is_asked_what_is_wrong_not_searched(
+    users: dict[str, Chat], seeded: Desk, lang: str, hurts: str, what: str
+) -> None:
+    # "I can't work" was searched, and the articles saying "work account" were offered.
+    chat = users[lang]
+    await chat.say(hurts)
+    assert chat.text == t(lang, "report.ask")
+    await chat.say(what)
+    await skip_kb(chat)
+    [made] = await all_tickets(seeded)
+    assert (made.urgency, made.category_path) == ("high", "email")
+
+
+async def all_tickets(desk: Desk) -> list[Ticket]:
+    async with desk.session() as s:
+        return list(await s.scalars(select(Ticket).order_by(Ticket.id)))
