@@ -35,6 +35,7 @@ from desk.tickets import (
     requester_ticket,
     requester_tickets,
 )
+from nlu import Parse
 
 __all__ = [
     "add_info",
@@ -66,8 +67,13 @@ _LEADING_SCORE = re.compile(
 
 def ref_in(turn: Turn) -> str | None:
     """A ticket reference the user wrote (entity, else a pattern), normalised to ``INC-12``."""
-    value = turn.parse.entity("ticket_ref")
-    match = _REF.search(value or turn.text)
+    return reference_in(turn.text, turn.parse)
+
+
+def reference_in(text: str, parse: Parse) -> str | None:
+    """:func:`ref_in` of a message read outside a turn."""
+    value = parse.entity("ticket_ref")
+    match = _REF.search(value or text)
     return f"{match.group(1).upper()}-{match.group(2)}" if match else None
 
 

@@ -20,18 +20,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.dialogue import respond
+from bots.followup import reference_in
 from bots.mail import record_bounce
 from bots.turn import CJK, LATIN_WORD, TEMPLATES, Turn
 from bots.understanding import Understanding
-from channels.base import Inbound, Outbound
+from channels.base import Button, Inbound, Outbound
 from desk.context import Actor, Desk
-from desk.conversations import record_inbound
+from desk.conversations import record_inbound, return_to_bot
 from desk.handoff import queue_slot
 from desk.i18n import normalise_language
+from desk.lifecycle import OPEN_STATUSES
 from desk.models import Conversation, Message, Person, Ticket
 from desk.notify import send_to_conversation
-from desk.tickets import format_due
-from nlu import detect_language
+from desk.tickets import change_ticket, format_due, record_event
+from nlu import Parse, detect_language
 
 __all__ = ["BotRouter"]
 
@@ -125,11 +127,15 @@ class BotRouter:
             )
             assert conversation is not None
             if conversation.mode == "queued" and inbound.address.channel != "email":
-                notice = await _still_waiting(session, self.desk, conversation)
-                if notice is not None:
-                    await send_to_conversation(session, self.desk, conversation, notice,
-                                               author=Actor.bot(), deliver=not inline)  # fmt: skip
-                    return [Outbound(notice)] if inline else []
+                answer = await _in_line(session, self.desk, conversation, inbound.text, parse)
+                if answer is None:
+                    notice = await _still_waiting(session, self.desk, conversation)
+                    answer = Outbound(notice) if notice is not None else None
+                if answer is not None:
+                    await send_to_conversation(session, self.desk, conversation, answer.text,
+                                               buttons=answer.buttons, author=Actor.bot(),
+                                               deliver=not inline)  # fmt: skip
+                    return [answer] if inline else []
             if conversation.mode in ("queued", "agent"):
                 return []  # a person answers; the message shows in the console as it is
             person = await session.get(Person, conversation.person_id)
@@ -178,6 +184,43 @@ class BotRouter:
                     deliver=not inline,
                 )
         return list(turn.replies) if inline else []
+
+
+async def _in_line(
+    session: AsyncSession, desk: Desk, conversation: Conversation, text: str, parse: Parse
+) -> Outbound | None:
+    """A user waiting for a person who no longer needs one ("never mind, it works now", "算了")
+    is asked whether to leave the line; leaving it gives the chat back to the bot and cancels
+    the ticket the handoff opened if nobody has taken it up yet. Otherwise an agent picked up a
+    solved problem, or, out of hours, the user waited in line all weekend for nothing. ``None``
+    for anything else (the words wait for the agent)."""
+    lang = conversation.language or desk.settings.desk.default_language
+    said = text.strip().lower()
+    if said == "/stay":
+        return Outbound(TEMPLATES.t(lang, "handoff.staying"))
+    if said == "/leave_queue":
+        ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
+        await return_to_bot(session, desk, conversation, None)
+        if ticket is not None and ticket.status == "new" and ticket.assignee_id is None:
+            person = await session.get(Person, conversation.person_id)
+            who = Actor("requester", conversation.person_id, (person.name if person else None) or "requester")
+            record_event(session, ticket, who, "left_queue", desk.now(), note="no longer needed")
+            await change_ticket(session, desk, who, ticket, {"status": "cancelled"})
+            return Outbound(TEMPLATES.t(lang, "handoff.left_cancelled", ref=ticket.ref))
+        key = "handoff.left_open" if ticket is not None and ticket.status in OPEN_STATUSES else "handoff.left"
+        return Outbound(TEMPLATES.t(lang, key, ref=ticket.ref if ticket else ""))
+    intent = parse.intent
+    if (
+        intent.name in ("cancel_ticket", "kb_helpful")
+        and intent.confidence >= 0.8
+        and not reference_in(text, parse)
+    ):
+        buttons = (
+            Button(TEMPLATES.t(lang, "handoff.leave.no"), "/stay"),
+            Button(TEMPLATES.t(lang, "handoff.leave.yes"), "/leave_queue"),
+        )
+        return Outbound(TEMPLATES.t(lang, "handoff.leave"), buttons)
+    return None
 
 
 async def _still_waiting(session: AsyncSession, desk: Desk, conversation: Conversation) -> str | None:

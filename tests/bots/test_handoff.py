@@ -322,3 +322,48 @@ async def test_resolving_the_ticket_of_a_waiting_chat_takes_it_out_of_the_queue(
     await chat.say("/reopen INC-1")  # "No, still broken": the bot hears it again
     assert chat.text == t("en", "reopen.done", ref="INC-1")
     assert (await ticket(seeded, "INC-1")).status not in ("resolved", "closed")
+
+
+@pytest.mark.parametrize(
+    ("lang", "fine"), [("en", "never mind, it works now"), ("zh", "算了，不用了，已经好了")]
+)
+async def test_a_user_who_no_longer_needs_a_person_leaves_the_line(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    fine: str,
+) -> None:
+    # Out of hours, a user who sorted it out themselves stayed in line all weekend, and an agent
+    # picked up a solved problem on Monday.
+    chat = users[lang]
+    await chat.say(SAY[lang]["human"])
+    await chat.say(fine)
+    assert chat.text == t(lang, "handoff.leave") and chat.payloads == ["/stay", "/leave_queue"]
+    await chat.say("/stay")  # not after all
+    assert chat.text == t(lang, "handoff.staying")
+    h = {"Authorization": tokens["agent"]}
+    assert len((await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]) == 1
+    await chat.say(fine)
+    await chat.click(t(lang, "handoff.leave.yes"))
+    assert chat.text == t(lang, "handoff.left_cancelled", ref="INC-1")
+    assert (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"] == []
+    done = await client.get("/api/v1/tickets/INC-1", headers=h)
+    assert done.json()["status"] == "cancelled"
+    assert "left_queue" in [e["action"] for e in done.json()["events"]]
+    await chat.say(SAY[lang]["greet"])
+    assert t(lang, "help") in chat.text  # the bot answers again
+
+
+async def test_leaving_the_line_keeps_a_ticket_the_team_has_taken_up(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    chat = users["en"]
+    await chat.say(SAY["en"]["human"])
+    h = {"Authorization": tokens["agent"]}
+    await client.patch("/api/v1/tickets/INC-1", json={"assignee": "me"}, headers=h)
+    await chat.say("/leave_queue")
+    assert chat.text == t("en", "handoff.left_open", ref="INC-1")
+    assert (await ticket(seeded, "INC-1")).status == "assigned"
+    assert await chat.say("/leave_queue") != []  # out of line: the bot answers (a stale button)
