@@ -75,6 +75,7 @@ TEXT = {
         "finished": "{ref} was resolved{by}; the conversation went back to the bot, which asks for "
         "confirmation and a rating.",
         "by": " by {agent}",
+        "left": "{person} no longer needs a person and left the line; the conversation went back to the bot.",
         "no_ticket": "This conversation has no ticket to resolve.",
         "no_solution": "Write what fixed it after the colon, e.g. `resolve: reset the password`; {ref} "
         "was not resolved.",
@@ -102,6 +103,7 @@ TEXT = {
         "released": "{agent} 把这个会话交还给了机器人。",
         "finished": "{ref} 已{by}解决；会话已交还给机器人，由它请用户确认并评分。",
         "by": "由 {agent} ",
+        "left": "{person} 不再需要人工，已退出排队；会话已交还给机器人。",
         "no_ticket": "这个会话没有可解决的工单。",
         "no_solution": "请在冒号后写明解决办法，例如 `解决：已重置密码`；{ref} 尚未解决。",
         "not_agent": "您不是 Frontdesk 坐席（没有邮箱为 {email} 的在职坐席）。",
@@ -357,8 +359,8 @@ class AgentRoom:
         self, session: AsyncSession, conversation: Conversation, agent: Agent | None, ticket: Ticket | None
     ) -> None:
         """Say in the conversation's thread that it went back to the bot, wherever the agent
-        released it (the room, the console, the API) or because its ticket was resolved;
-        registered in ``Desk.release_hooks``."""
+        released it (the room, the console, the API), because its ticket was resolved, or
+        because the user left the line (no agent, no ticket); registered in ``Desk.release_hooks``."""
         room = (conversation.state or {}).get(KEY) or {}
         if not (room.get("thread") and room.get("chat") == self.address.chat_id):
             return
@@ -366,8 +368,10 @@ class AgentRoom:
         if ticket is not None:
             by = self._t("by", lang, agent=agent.name) if agent is not None else ""
             text = self._t("finished", lang, ref=ticket.ref, by=by)
+        elif agent is not None:
+            text = self._t("released", lang, agent=agent.name)
         else:
-            text = self._t("released", lang, agent=agent.name if agent is not None else "?")
+            text = self._t("left", lang, person=conversation.person.name or "?")
         self._post(session, room["thread"], Outbound(text))
 
     async def _remember_slack_user(self, session: AsyncSession, agent: Agent, user_id: str) -> None:

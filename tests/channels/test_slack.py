@@ -633,6 +633,22 @@ async def test_resolve_in_the_thread_resolves_the_ticket_and_the_bot_asks_the_us
     ]
 
 
+async def test_a_user_who_leaves_the_line_is_said_in_the_thread(
+    ws: Workspace, web: httpx.AsyncClient, slack: Runtime
+) -> None:
+    _, conversation = await ws.handed_off("rest-ed", "Ed Lim")
+    thread = conversation.state["agent_room"]["thread"]
+    for said in ("never mind, it works now", "/leave_queue"):
+        await web.post("/webhooks/rest/webhook", json={"sender": "rest-ed", "message": said})
+    [left] = await ws.deliver()
+    assert left["thread_ts"] == thread
+    assert plain(left["text"]) == (
+        "Ed Lim no longer needs a person and left the line; the conversation went back to the bot."
+    )
+    room = slack.agent_room
+    assert room is not None and await room.sync() == 0  # out of the room's care: nothing more to copy
+
+
 async def test_agents_who_act_in_the_agent_channel_get_their_notifications_on_slack(
     ws: Workspace, web: httpx.AsyncClient, fake: FakeSlack, slack: Runtime
 ) -> None:
