@@ -826,3 +826,29 @@ def test_a_supervisor_sees_the_team_but_only_an_admin_changes_it(browser: Any, s
     browser.find_element(By.ID, "logout").click()
     sign_in(browser, server, "tom.baker@example.com")
     assert not browser.find_element(By.ID, "tabTeam").is_displayed()  # an agent has no Team tab
+
+
+def test_an_agent_resolves_in_the_chat_and_the_bot_asks_the_user_to_confirm_and_rate(
+    browser: Any, server: str
+) -> None:
+
+    said = say(server, "web-yuki", "I need a person, my docking station stopped charging the laptop")
+    ref = re.search(r"\bINC-\d+", " ".join(r.get("text", "") for r in said))
+    assert ref is not None, said
+    sign_in(browser, server, "tom.baker@example.com")
+    open_item(browser, "docking station")
+    click_action(browser, "Take over")
+    click_action(browser, f"Resolve {ref.group(0)}…")  # there only once the chat is his
+    ask = wait_for(lambda: browser.switch_to.alert)
+    ask.send_keys("Swapped the dock's power supply")
+    ask.accept()
+    wait_for(lambda: browser.switch_to.alert).dismiss()  # no knowledge-base draft
+    wait_for(lambda: text_of(browser, "#pane .head .badge") == "with the bot")  # the chat went back
+    last = httpx.get(
+        f"{server}/webhooks/rest/messages", params={"sender": "web-yuki", "after": "0"}, timeout=10
+    )
+    resolution = last.json()["messages"][-1]
+    assert "Swapped the dock's power supply" in resolution["text"]
+    confirmed = say(server, "web-yuki", resolution["buttons"][0]["payload"])  # "Yes, it's fixed"
+    assert [b["payload"] for b in confirmed[-1]["buttons"]][-1] == f"/rate {ref.group(0)} 5"
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]

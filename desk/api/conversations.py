@@ -67,6 +67,7 @@ class _Known:
     fifty queued conversations take a quarter of a second)."""
 
     refs: dict[int, str]
+    statuses: dict[int, str]
     agents: dict[int, tuple[str, str]]
     groups: dict[int, str]
     positions: dict[int, int]
@@ -76,12 +77,15 @@ class _Known:
 async def _known(session: AsyncSession, desk: Desk, page: list[Conversation]) -> _Known:
     tickets = {c.ticket_id for c in page if c.ticket_id}
     agents = {c.agent_id for c in page if c.agent_id}
-    refs = await session.execute(select(Ticket.id, Ticket.ref).where(Ticket.id.in_(tickets)))
+    linked = (
+        await session.execute(select(Ticket.id, Ticket.ref, Ticket.status).where(Ticket.id.in_(tickets)))
+    ).all()
     people = await session.execute(select(Agent.id, Agent.name, Agent.email).where(Agent.id.in_(agents)))
     groups = {c.group_id for c in page if c.group_id}
     names = await session.execute(select(Group.id, Group.name).where(Group.id.in_(groups)))
     return _Known(
-        refs=dict(refs.all()),
+        refs={i: ref for i, ref, _ in linked},
+        statuses={i: status for i, _, status in linked},
         agents={i: (name, email) for i, name, email in people},
         groups=dict(names.all()),
         positions=await queue_positions(session, desk, [c for c in page if c.mode == "queued"]),
@@ -103,6 +107,7 @@ def _json(c: Conversation, known: _Known) -> dict[str, Any]:
             "phone": c.person.phone,
         },
         "ticket": known.refs.get(c.ticket_id) if c.ticket_id else None,
+        "ticket_status": known.statuses.get(c.ticket_id) if c.ticket_id else None,
         "agent": {"id": c.agent_id, "name": agent[0], "email": agent[1]} if agent else None,
         "group": {"id": c.group_id, "name": known.groups[c.group_id]} if c.group_id in known.groups else None,
         "queued_at": c.queued_at.isoformat() if c.queued_at else None,
