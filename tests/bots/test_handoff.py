@@ -367,3 +367,17 @@ async def test_leaving_the_line_keeps_a_ticket_the_team_has_taken_up(
     assert chat.text == t("en", "handoff.left_open", ref="INC-1")
     assert (await ticket(seeded, "INC-1")).status == "assigned"
     assert await chat.say("/leave_queue") != []  # out of line: the bot answers (a stale button)
+
+
+async def test_a_question_read_unsurely_as_an_ask_for_a_person_gets_the_article_first(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    # "IT服务台电话多少" (the desk's phone number?) read as talk_to_human at 0.65 queued the user.
+    chat = users["zh"]
+    await chat.say("IT服务台电话多少")
+    assert "分机 8000" in chat.text and "/not_solved" in chat.payloads
+    h = {"Authorization": tokens["agent"]}
+    assert (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"] == []
+    await chat.say("人工客服在吗？")  # a person, asked for: no article stands in the way
+    assert chat.text == t("zh", "handoff.queued", ref="INC-1", position=1)
+    assert len((await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]) == 1
