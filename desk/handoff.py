@@ -23,7 +23,7 @@ from desk.errors import Conflict, InvalidInput, NotFound
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Group, Message, Ticket
 from desk.notify import send_to_conversation
-from desk.routing import available_agents, chat_priority
+from desk.routing import available_agents, chat_priority, return_ticket
 from desk.tickets import change_ticket, record_event
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "agent_reply",
     "close_conversation",
     "get_conversation",
+    "hand_back_work",
     "queue_conversation",
     "queue_positions",
     "queue_slot",
@@ -240,3 +241,43 @@ async def close_conversation(
     conversation.offered_at = None
     session.info["wake_router"] = True
     return conversation
+
+
+async def hand_back_work(session: AsyncSession, desk: Desk, leaving: Agent, by: Agent) -> dict[str, int]:
+    """An agent who leaves the desk (deactivated) leaves no work stranded: each open ticket of
+    theirs goes back to its group's queue (as :func:`~desk.routing.return_ticket` does, with the
+    reason), and each chat they hold or are offered goes back in line, its user told. Before,
+    their tickets sat assigned to someone who could no longer sign in, and their chats with
+    nobody to answer them. Returns how many tickets and chats went back."""
+    reason = f"{leaving.name} no longer works on the desk"
+    tickets = list(
+        await session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.assignee_id == leaving.id, Ticket.status.in_(("assigned", "in_progress", "pending"))
+            )
+            .order_by(Ticket.id)
+        )
+    )
+    for ticket in tickets:
+        await return_ticket(session, desk, by, ticket, reason)
+    chats = list(
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.agent_id == leaving.id, Conversation.mode.in_(("agent", "queued")))
+            .order_by(Conversation.id)
+            .with_for_update(of=Conversation)
+        )
+    )
+    for conversation in chats:
+        conversation.passed_over = sorted({*conversation.passed_over, leaving.id})
+        if conversation.mode == "agent":  # taken: back in line, first of it (it waited already)
+            move_conversation(conversation, "queued")
+            conversation.queued_at = conversation.created_at
+            text = t(conversation.language, "handoff.requeued", agent=leaving.name)
+            await send_to_conversation(session, desk, conversation, text, author=Actor.system())
+        conversation.agent_id = None  # an offer to them is withdrawn
+        conversation.offered_at = None
+    leaving.online = False
+    session.info["wake_router"] = True
+    return {"tickets": len(tickets), "chats": len(chats)}

@@ -804,7 +804,7 @@ def test_an_admin_adds_a_group_and_an_agent_resets_their_password_and_deactivate
     active = pane_field("active")
     assert active.is_selected()
     active.click()
-    assert submit() == "已保存。"
+    assert submit() == "已保存。其未完成的工单（0）和会话（0）已退回队列。"
     olu = httpx.get(f"{server}/api/v1/agents", headers=admin, timeout=10).json()["items"]
     assert next(a for a in olu if a["email"] == "olu.ade@example.com")["active"] is False
     assert sign_in_status("olu-second-pass") == 401  # gone: no sign-in, no work

@@ -14,6 +14,7 @@ from desk.api.deps import CurrentAgent, DeskDep, role
 from desk.api.schemas import AgentIn, AgentPatch, GroupIn, GroupPatch, agent_json, group_json
 from desk.context import Desk
 from desk.errors import InvalidInput
+from desk.handoff import hand_back_work
 from desk.models import Agent, Category, Group
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
@@ -85,7 +86,8 @@ def _check_timezone(name: str) -> None:
 
 @router.patch(
     "/agents/{key}",
-    summary="Change an agent's role, capacity, shift calendar, skills, groups or password (admin)",
+    summary="Change an agent's role, capacity, shift calendar, skills, groups or password (admin); "
+    "deactivating one gives their open tickets and chats back to the queue",
 )
 async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
@@ -94,6 +96,7 @@ async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAge
         _check_timezone(changes["timezone"])
     async with desk.session() as session:
         agent = await find_agent(session, key)
+        leaving = changes.get("active") is False and agent.active
         if "password" in changes:
             # The admin's reset of a forgotten or leaked password: whoever is signed in as them is out.
             await set_password(session, agent, changes.pop("password") or "", desk.now())
@@ -102,8 +105,9 @@ async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAge
         for field, value in changes.items():
             setattr(agent, field, value)
         session.info["wake_router"] = True  # more capacity or a new group may free work at once
+        handed = await hand_back_work(session, desk, agent, admin) if leaving else None
         await session.flush()
-        return _agent(agent)
+        return {**_agent(agent), **({"handed_back": handed} if handed is not None else {})}
 
 
 @router.get("/calendars", summary="The configured working-time calendars (for shifts and groups)")

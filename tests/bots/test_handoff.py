@@ -381,3 +381,33 @@ async def test_a_question_read_unsurely_as_an_ask_for_a_person_gets_the_article_
     await chat.say("人工客服在吗？")  # a person, asked for: no article stands in the way
     assert chat.text == t("zh", "handoff.queued", ref="INC-1", position=1)
     assert len((await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]) == 1
+
+
+async def test_deactivating_an_agent_gives_their_tickets_and_chats_back_to_the_queue(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    # A deactivated agent's tickets stayed assigned to someone who could no longer sign in, and
+    # the user in their chat waited for nobody.
+    h = {"Authorization": tokens["agent"]}
+    ann = users["en"]
+    await ann.say(SAY["en"]["human"])
+    [waiting] = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
+    await client.post(f"/api/v1/conversations/{waiting['id']}/takeover", headers=h)  # INC-1, theirs
+    ref = await open_printer_ticket(users["zh"], "zh")
+    await client.patch(f"/api/v1/tickets/{ref}", json={"assignee": "me", "status": "in_progress"}, headers=h)
+    admin = {"Authorization": tokens["admin"]}
+    gone = await client.patch("/api/v1/agents/agent@test.example", json={"active": False}, headers=admin)
+    assert gone.status_code == 200
+    assert (gone.json()["active"], gone.json()["online"], gone.json()["handed_back"]) == (
+        False, False, {"tickets": 2, "chats": 1},
+    )  # fmt: skip
+    for each in ("INC-1", ref):
+        back = (await client.get(f"/api/v1/tickets/{each}", headers=admin)).json()
+        assert (back["status"], back["assignee"]) == ("new", None)
+        returned = [e for e in back["events"] if e["action"] == "returned"]
+        assert returned and returned[-1]["note"] == "Test agent no longer works on the desk"
+    [line] = (await client.get("/api/v1/conversations?mode=queued", headers=admin)).json()["items"]
+    assert (line["id"], line["agent"], line["queue_position"]) == (waiting["id"], None, 1)
+    assert (await ann.fetch())[-1]["text"] == desk_t("en", "handoff.requeued", agent="Test agent")
+    again = await client.patch("/api/v1/agents/agent@test.example", json={"active": False}, headers=admin)
+    assert "handed_back" not in again.json()  # already inactive: nothing to hand back
