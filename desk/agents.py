@@ -23,6 +23,7 @@ __all__ = [
     "actor_of",
     "authenticate_password",
     "authenticate_token",
+    "check_password",
     "create_agent",
     "create_group",
     "find_agent",
@@ -246,19 +247,43 @@ async def authenticate_password(
     agent = await session.scalar(
         select(Agent).where(Agent.email == email.strip().lower()).with_for_update(of=Agent)
     )
-    if agent is not None and agent.locked_until is not None:
+    if agent is None:
+        raise Unauthorized("wrong e-mail or password")
+    matched = await check_password(session, agent, password, now, max_failures=max_failures, lockout=lockout)
+    if not matched or not agent.active:
+        raise Unauthorized("wrong e-mail or password")
+    return agent
+
+
+async def check_password(
+    session: AsyncSession,
+    agent: Agent,
+    password: str,
+    now: datetime,
+    *,
+    max_failures: int = 5,
+    lockout: timedelta = timedelta(minutes=15),
+) -> bool:
+    """Whether ``password`` is the agent's, counting a miss towards the lock (see
+    :func:`authenticate_password`); a miss is committed at once, as the refusal that follows
+    rolls back. Every check of a password goes through here: changing one's own password took
+    any number of guesses at the current one.
+
+    Raises:
+        TooManyAttempts: while the account is locked.
+    """
+    if agent.locked_until is not None:
         if agent.locked_until > now:
             raise _locked(agent.locked_until, now)
         agent.locked_until, agent.failed_sign_ins = None, 0  # the lock ran out: a fresh start
-    if agent is None or not agent.active or not verify_password(password, agent.password_hash):
-        if agent is not None:
-            agent.failed_sign_ins += 1
-            if agent.failed_sign_ins >= max_failures:
-                agent.locked_until = now + lockout
-            await session.commit()  # the count must outlive the refusal, which rolls back
-        raise Unauthorized("wrong e-mail or password")
-    agent.failed_sign_ins = 0
-    return agent
+    if verify_password(password, agent.password_hash):
+        agent.failed_sign_ins = 0
+        return True
+    agent.failed_sign_ins += 1
+    if agent.failed_sign_ins >= max_failures:
+        agent.locked_until = now + lockout
+    await session.commit()
+    return False
 
 
 def _locked(until: datetime, now: datetime) -> TooManyAttempts:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from channels.base import Address, DeliveryError, Outbound
-from desk.agents import find_agent, issue_token
+from desk.agents import find_agent, hash_password, issue_token
 from desk.context import Desk
 from desk.models import Agent, ApiToken, Notification, OutboxItem
 from desk.outbox import deliver_due
@@ -447,6 +447,26 @@ async def test_wrong_passwords_in_a_row_lock_the_sign_in_for_a_while(
         await client.patch("/api/v1/agents/tom.baker@example.com", json=reset, headers=admin)
     ).status_code == 200
     assert (await sign_in("fresh-start-1")).status_code == 200
+
+
+async def test_guesses_at_the_current_password_count_towards_the_lock(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    # A stolen session could guess at the current password as often as it liked.
+    h = {"Authorization": tokens["agent"]}
+    async with seeded.session() as s:
+        (await find_agent(s, "agent@test.example")).password_hash = hash_password("the-real-one")
+    for guess in ("1", "2", "3", "4", "5"):
+        r = await client.post(
+            "/api/v1/auth/password", json={"current": guess, "new": "n3w-secret!"}, headers=h
+        )
+        assert error_of(r)["code"] == "wrong_password"
+    locked = await client.post(
+        "/api/v1/auth/password", json={"current": "the-real-one", "new": "n3w-secret!"}, headers=h
+    )
+    assert (locked.status_code, error_of(locked)["code"]) == (429, "rate_limited")
+    signing_in = {"email": "agent@test.example", "password": "the-real-one"}
+    assert (await client.post("/api/v1/auth/login", json=signing_in)).status_code == 429  # one lock for both
 
 
 async def test_an_agent_changes_their_password_and_an_admin_resets_a_forgotten_one(

@@ -12,18 +12,28 @@ from pydantic import BaseModel, ConfigDict, Field
 from desk.agents import (
     SIGN_IN,
     authenticate_password,
+    check_password,
     issue_token,
     revoke_token,
     set_password,
-    verify_password,
 )
 from desk.api.deps import CurrentAgent, CurrentToken, DeskDep
 from desk.calendar import parse_duration
+from desk.context import Desk
 from desk.errors import Forbidden
 from desk.models import Agent
 from desk.routing import set_presence
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+def _limits(desk: Desk) -> dict[str, Any]:
+    """How many wrong passwords in a row lock an account, and for how long (``auth``)."""
+    auth = desk.settings.auth
+    return {
+        "max_failures": auth.max_failed_sign_ins,
+        "lockout": timedelta(seconds=parse_duration(auth.lockout).seconds),
+    }
 
 
 class LoginIn(BaseModel):
@@ -35,14 +45,7 @@ class LoginIn(BaseModel):
 @router.post("/login", summary="Sign in with e-mail and password; returns a bearer token")
 async def login(body: LoginIn, desk: DeskDep) -> dict[str, Any]:
     async with desk.session() as session:
-        agent = await authenticate_password(
-            session,
-            body.email,
-            body.password,
-            desk.now(),
-            max_failures=desk.settings.auth.max_failed_sign_ins,
-            lockout=timedelta(seconds=parse_duration(desk.settings.auth.lockout).seconds),
-        )
+        agent = await authenticate_password(session, body.email, body.password, desk.now(), **_limits(desk))
         token = await issue_token(session, agent, SIGN_IN)
         return {
             "token": token,
@@ -81,6 +84,6 @@ async def change_password(body: PasswordIn, desk: DeskDep, agent: CurrentAgent, 
         me = await session.get(Agent, agent.id)
         assert me is not None
         # 403, not 401: the session is fine, only the old password is wrong.
-        if not verify_password(body.current, me.password_hash):
+        if not await check_password(session, me, body.current, desk.now(), **_limits(desk)):
             raise Forbidden("the current password is wrong", code="wrong_password")
         await set_password(session, me, body.new, desk.now(), keep=token)
