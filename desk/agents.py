@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from desk.context import Actor
+from desk.calendar import parse_duration
+from desk.context import Actor, Desk
 from desk.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthorized
 from desk.models import ROLES, Agent, ApiToken, Group
 from desk.people import normalise_email
@@ -172,7 +173,7 @@ async def create_agent(
     if not name.strip():
         raise InvalidInput("an agent needs a name")
     if password is not None:
-        _check_password(password)
+        _strong_enough(password)
     if await session.scalar(select(Agent.id).where(Agent.email == address)):
         raise Conflict(f"agent {address} exists")
     members = [await find_group(session, g) for g in groups]
@@ -225,20 +226,12 @@ async def revoke_token(session: AsyncSession, token: str, now: datetime) -> None
         row.revoked_at = now
 
 
-async def authenticate_password(
-    session: AsyncSession,
-    email: str,
-    password: str,
-    now: datetime,
-    *,
-    max_failures: int = 5,
-    lockout: timedelta = timedelta(minutes=15),
-) -> Agent:
+async def authenticate_password(session: AsyncSession, desk: Desk, email: str, password: str) -> Agent:
     """The active agent with this e-mail and password.
 
-    ``max_failures`` wrong passwords in a row lock the account's password sign-in for
-    ``lockout``, whatever is typed then: guessing costs an attacker that long per few tries.
-    The count is on the agent's row, so it holds across processes.
+    ``auth.max_failed_sign_ins`` wrong passwords in a row lock the account's password sign-in
+    for ``auth.lockout``, whatever is typed then: guessing costs an attacker that long per few
+    tries. The count is on the agent's row, so it holds across processes.
 
     Raises:
         Unauthorized: with the same message whether the e-mail or the password was wrong.
@@ -249,21 +242,12 @@ async def authenticate_password(
     )
     if agent is None:
         raise Unauthorized("wrong e-mail or password")
-    matched = await check_password(session, agent, password, now, max_failures=max_failures, lockout=lockout)
-    if not matched or not agent.active:
+    if not await check_password(session, desk, agent, password) or not agent.active:
         raise Unauthorized("wrong e-mail or password")
     return agent
 
 
-async def check_password(
-    session: AsyncSession,
-    agent: Agent,
-    password: str,
-    now: datetime,
-    *,
-    max_failures: int = 5,
-    lockout: timedelta = timedelta(minutes=15),
-) -> bool:
+async def check_password(session: AsyncSession, desk: Desk, agent: Agent, password: str) -> bool:
     """Whether ``password`` is the agent's, counting a miss towards the lock (see
     :func:`authenticate_password`); a miss is committed at once, as the refusal that follows
     rolls back. Every check of a password goes through here: changing one's own password took
@@ -272,6 +256,7 @@ async def check_password(
     Raises:
         TooManyAttempts: while the account is locked.
     """
+    now, rules = desk.now(), desk.settings.auth
     if agent.locked_until is not None:
         if agent.locked_until > now:
             raise _locked(agent.locked_until, now)
@@ -280,8 +265,8 @@ async def check_password(
         agent.failed_sign_ins = 0
         return True
     agent.failed_sign_ins += 1
-    if agent.failed_sign_ins >= max_failures:
-        agent.locked_until = now + lockout
+    if agent.failed_sign_ins >= rules.max_failed_sign_ins:
+        agent.locked_until = now + timedelta(seconds=parse_duration(rules.lockout).seconds)
     await session.commit()
     return False
 
@@ -295,7 +280,7 @@ def _locked(until: datetime, now: datetime) -> TooManyAttempts:
     )
 
 
-def _check_password(password: str) -> None:
+def _strong_enough(password: str) -> None:
     if len(password) < MIN_PASSWORD or not password.strip():
         raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters", code="invalid_password")
 
@@ -310,7 +295,7 @@ async def set_password(
     Raises:
         InvalidInput: for a password shorter than :data:`MIN_PASSWORD`.
     """
-    _check_password(password)
+    _strong_enough(password)
     agent.password_hash = hash_password(password)
     agent.failed_sign_ins, agent.locked_until = 0, None  # an admin's reset is also the unlock
     query = select(ApiToken).where(

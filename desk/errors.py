@@ -33,6 +33,11 @@ class DeskError(Exception):
         if code is not None:
             self.code = code
 
+    @property
+    def headers(self) -> dict[str, str] | None:
+        """HTTP headers the answer carries besides the status (how to authenticate, when to retry)."""
+        return None
+
 
 class InvalidInput(DeskError):
     code = "invalid"
@@ -68,6 +73,10 @@ class Unauthorized(DeskError):
     code = "unauthorized"
     status = 401
 
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": "Bearer"}
+
 
 class Forbidden(DeskError):
     code = "forbidden"
@@ -83,6 +92,10 @@ class TooManyAttempts(DeskError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Gone(DeskError):

@@ -29,7 +29,7 @@ from desk.api import (
 )
 from desk.changes import ChangeFeed
 from desk.context import Desk
-from desk.errors import DeskError, TooManyAttempts
+from desk.errors import DeskError
 from desk.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 __all__ = ["create_api", "error_response"]
@@ -61,10 +61,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DeskError)
     async def _desk(_request: Request, exc: DeskError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        if isinstance(exc, TooManyAttempts):
-            headers = {"Retry-After": str(exc.retry_after)}
-        return error_response(exc.status, exc.code, exc.message, headers)
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

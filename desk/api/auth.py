@@ -3,7 +3,6 @@ the agent unavailable for routing; an agent changes their own password here."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -18,22 +17,11 @@ from desk.agents import (
     set_password,
 )
 from desk.api.deps import CurrentAgent, CurrentToken, DeskDep
-from desk.calendar import parse_duration
-from desk.context import Desk
 from desk.errors import Forbidden
 from desk.models import Agent
 from desk.routing import set_presence
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
-
-
-def _limits(desk: Desk) -> dict[str, Any]:
-    """How many wrong passwords in a row lock an account, and for how long (``auth``)."""
-    auth = desk.settings.auth
-    return {
-        "max_failures": auth.max_failed_sign_ins,
-        "lockout": timedelta(seconds=parse_duration(auth.lockout).seconds),
-    }
 
 
 class LoginIn(BaseModel):
@@ -45,7 +33,7 @@ class LoginIn(BaseModel):
 @router.post("/login", summary="Sign in with e-mail and password; returns a bearer token")
 async def login(body: LoginIn, desk: DeskDep) -> dict[str, Any]:
     async with desk.session() as session:
-        agent = await authenticate_password(session, body.email, body.password, desk.now(), **_limits(desk))
+        agent = await authenticate_password(session, desk, body.email, body.password)
         token = await issue_token(session, agent, SIGN_IN)
         return {
             "token": token,
@@ -84,6 +72,6 @@ async def change_password(body: PasswordIn, desk: DeskDep, agent: CurrentAgent, 
         me = await session.get(Agent, agent.id)
         assert me is not None
         # 403, not 401: the session is fine, only the old password is wrong.
-        if not await check_password(session, me, body.current, desk.now(), **_limits(desk)):
+        if not await check_password(session, desk, me, body.current):
             raise Forbidden("the current password is wrong", code="wrong_password")
         await set_password(session, me, body.new, desk.now(), keep=token)
