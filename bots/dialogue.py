@@ -475,10 +475,10 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
 
 def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
     """ "Never mind" / "算了，不用了" while a report or request is still being written, before any
-        ticket exists: the user gives it up (not "which ticket should I cancel?", and not an answer
-        to the question, which would end in a ticket they did not want). A "no" cancels only at the
-        questions it cannot answer (the category, which kind of request); to "how badly does it affect
-    your work?" it says "not badly"."""
+    ticket exists: the user gives it up (not "which ticket should I cancel?", and not an answer
+    to the question, which would end in a ticket they did not want). A "no" cancels only at the
+    questions it cannot answer (the category, which kind of request); to "how badly does it
+    affect your work?" it says "not badly"."""
     if flow not in ("report", "request") or not _refuses(turn):
         return False
     if turn.parse.entity("urgency") or turn.parse.entity("category"):

@@ -202,8 +202,7 @@ async def _in_line(
         ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
         await return_to_bot(session, desk, conversation, None)
         if ticket is not None and ticket.status == "new" and ticket.assignee_id is None:
-            person = await session.get(Person, conversation.person_id)
-            who = Actor("requester", conversation.person_id, (person.name if person else None) or "requester")
+            who = Actor.requester(conversation.person)
             record_event(session, ticket, who, "left_queue", desk.now(), note="no longer needed")
             await change_ticket(session, desk, who, ticket, {"status": "cancelled"})
             return Outbound(TEMPLATES.t(lang, "handoff.left_cancelled", ref=ticket.ref))

@@ -149,7 +149,7 @@ class Turn:
 
     @property
     def requester(self) -> Actor:
-        return Actor("requester", self.person.id, self.person.name)
+        return Actor.requester(self.person)
 
     def t(self, key: str, **values: Any) -> str:
         return TEMPLATES.t(self.lang, key, **values)

@@ -17,7 +17,7 @@ from desk.db import Database
 from desk.settings import Settings
 
 if TYPE_CHECKING:
-    from desk.models import Agent, Conversation, OutboxItem, Ticket
+    from desk.models import Agent, Conversation, OutboxItem, Person, Ticket
 
 __all__ = ["Actor", "Desk", "FailureHook", "ReleaseHook"]
 
@@ -45,6 +45,10 @@ class Actor:
     @classmethod
     def bot(cls) -> Actor:
         return cls("bot", None, "bot")
+
+    @classmethod
+    def requester(cls, person: Person) -> Actor:
+        return cls("requester", person.id, person.name)
 
 
 @dataclass

@@ -71,11 +71,11 @@ async def return_to_bot(
 
 
 async def end_handoffs(session: AsyncSession, desk: Desk, ticket: Ticket, agent: Agent | None) -> int:
-    """Resolving or cancelling a ticket ends the human part of the chats about it: each
-    conversation still waiting for a person, or with one, goes back to the bot. Otherwise the
-    requester's "Yes, it's fixed" or rating, sent while an agent still held the chat, reached
-    nobody, and a chat about a finished ticket stayed in the queue and on the agent's load.
-    Nothing is said to the user here; the resolution or cancellation notice is the word."""
+    """Resolving a ticket ends the human part of the chats about it: each conversation still
+    waiting for a person, or with one, goes back to the bot. Otherwise the requester's "Yes,
+    it's fixed" or rating, sent while an agent still held the chat, reached nobody, and a chat
+    about a resolved ticket stayed in the queue and on the agent's load. Nothing is said to the
+    user here; the resolution notice is the word."""
     conversations = (
         await session.scalars(
             select(Conversation)

@@ -23,7 +23,7 @@ from desk.errors import Conflict, InvalidInput, NotFound
 from desk.i18n import t
 from desk.models import Agent, Attachment, Conversation, Group, Message, Ticket
 from desk.notify import send_to_conversation
-from desk.routing import available_agents, chat_priority, return_ticket
+from desk.routing import available_agents, chat_priority, return_ticket, withdraw_offer
 from desk.tickets import change_ticket, record_event
 
 __all__ = [
@@ -270,14 +270,12 @@ async def hand_back_work(session: AsyncSession, desk: Desk, leaving: Agent, by: 
         )
     )
     for conversation in chats:
-        conversation.passed_over = sorted({*conversation.passed_over, leaving.id})
-        if conversation.mode == "agent":  # taken: back in line, first of it (it waited already)
-            move_conversation(conversation, "queued")
+        taken = conversation.mode == "agent"
+        withdraw_offer(session, conversation)
+        if taken:  # back in line, first of it (it waited already)
             conversation.queued_at = conversation.created_at
+            await queue_conversation(session, desk, conversation)
             text = t(conversation.language, "handoff.requeued", agent=leaving.name)
             await send_to_conversation(session, desk, conversation, text, author=Actor.system())
-        conversation.agent_id = None  # an offer to them is withdrawn
-        conversation.offered_at = None
     leaving.online = False
-    session.info["wake_router"] = True
     return {"tickets": len(tickets), "chats": len(chats)}

@@ -53,6 +53,7 @@ __all__ = [
     "route_waiting",
     "set_presence",
     "waiting_queue",
+    "withdraw_offer",
 ]
 
 ROUTER = Actor.system("routing")
@@ -351,15 +352,21 @@ async def expire_unacknowledged(desk: Desk) -> int:
         )
 
         async def withdraw(session: AsyncSession, conversation: Conversation) -> bool:
-            assert conversation.agent_id is not None
-            conversation.passed_over = sorted({*conversation.passed_over, conversation.agent_id})
-            conversation.agent_id = None
-            conversation.offered_at = None
-            session.info["wake_router"] = True
+            withdraw_offer(session, conversation)
             return True
 
         handled += await each_due(desk, chats, Conversation, withdraw)
     return handled
+
+
+def withdraw_offer(session: AsyncSession, conversation: Conversation) -> None:
+    """The chat offered to (or held by) its agent is theirs no more: routing offers it to
+    someone else next, never to them again."""
+    assert conversation.agent_id is not None
+    conversation.passed_over = sorted({*conversation.passed_over, conversation.agent_id})
+    conversation.agent_id = None
+    conversation.offered_at = None
+    session.info["wake_router"] = True
 
 
 async def expire_presence(desk: Desk) -> int:
