@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, Select, and_, event, or_
+from sqlalchemy import JSON, ColumnElement, DateTime, MetaData, Select, and_, event, func, or_
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -27,6 +27,7 @@ __all__ = [
     "JsonType",
     "UTCDateTime",
     "async_url",
+    "contains_text",
     "ensure_sqlite_dir",
     "newest_first",
     "sync_url",
@@ -167,6 +168,14 @@ class Database:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def contains_text(
+    text: str, *columns: ColumnElement[str] | InstrumentedAttribute[str]
+) -> ColumnElement[bool]:
+    """Any of ``columns`` contains ``text``, whatever the case (a list's search box)."""
+    needle = f"%{text.strip().lower()}%"
+    return or_(*(func.lower(column).like(needle) for column in columns))
 
 
 _Row = TypeVar("_Row")

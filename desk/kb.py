@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from desk.catalog import find_category
 from desk.context import Desk
-from desk.db import newest_first
+from desk.db import contains_text, newest_first
 from desk.errors import InvalidInput, NotFound, StaleEdit
 from desk.i18n import LANGUAGES, normalise_language
 from desk.models import ARTICLE_STATUSES, Article, KbTerm
@@ -272,10 +272,7 @@ async def list_articles(
     if language:
         query = query.where(Article.language == _clean({"language": language})["language"])
     if q and q.strip():
-        needle = f"%{q.strip().lower()}%"
-        query = query.where(
-            or_(func.lower(Article.title).like(needle), func.lower(Article.body).like(needle))
-        )
+        query = query.where(contains_text(q, Article.title, Article.body))
     return await newest_first(session, query, Article.updated_at, Article.id, after, limit)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from channels.base import CHANNELS
 from desk.agents import find_agent, find_group
 from desk.catalog import find_category, subtree
-from desk.db import newest_first
+from desk.db import contains_text, newest_first
 from desk.errors import InvalidInput, NotFound
 from desk.models import STATUSES, TYPES, Agent, Ticket
 from desk.people import find_person
@@ -89,12 +89,10 @@ async def _where(
     if f.problem:
         query = query.where(Ticket.problem_id == (await get_ticket(session, f.problem)).id)
     if f.q:
-        needle = f"%{f.q.strip().lower()}%"
         query = query.where(
             or_(
                 func.lower(Ticket.ref) == f.q.strip().lower(),
-                func.lower(Ticket.subject).like(needle),
-                func.lower(Ticket.description).like(needle),
+                contains_text(f.q, Ticket.subject, Ticket.description),
             )
         )
     return query
