@@ -119,19 +119,19 @@ async def list_calendars(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
 async def list_groups(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         rows = await session.scalars(select(Group).options(selectinload(Group.members)).order_by(Group.name))
-        return {
-            "items": [
-                {
-                    **(group_json(g) or {}),
-                    "description": g.description,
-                    "calendar": g.calendar,
-                    "routing": g.routing,
-                    "manager": agent_json(g.manager),
-                    "members": [agent_json(m) for m in g.members],
-                }
-                for g in rows
-            ]
-        }
+        return {"items": [_group(g) for g in rows]}
+
+
+def _group(group: Group) -> dict[str, Any]:
+    """A group as the admin API shows it, its members loaded."""
+    return {
+        **(group_json(group) or {}),
+        "description": group.description,
+        "calendar": group.calendar,
+        "routing": group.routing,
+        "manager": agent_json(group.manager),
+        "members": [agent_json(m) for m in group.members],
+    }
 
 
 @router.post("/groups", status_code=201, summary="Create a group (admin)")
@@ -165,13 +165,7 @@ async def patch_group(key: str, body: GroupPatch, desk: DeskDep, admin: AdminAge
             setattr(group, field, value)
         session.info["wake_router"] = True
         await session.flush()
-        return {
-            **(group_json(group) or {}),
-            "routing": group.routing,
-            "calendar": group.calendar,
-            "manager": agent_json(group.manager),
-            "members": [agent_json(m) for m in group.members],
-        }
+        return _group(group)
 
 
 @router.get("/categories", summary="The category tree, flattened by path")
