@@ -67,6 +67,12 @@ async def scores(desk: Desk, query: str, language: str) -> dict[str, float]:
         ("my monitor keeps going black", "en", None),
         ("excel crashes when I open a file", "en", None),
         ("电脑屏幕一直闪", "zh", None),
+        # How-to questions in Chinese: before their question words were stopwords, "请问怎么连公司的
+        # wifi" scored 0.22 and "出差的时候怎么用VPN" 0.33.
+        ("请问怎么连公司的wifi", "zh", "无线网络连不上或经常断开"),
+        ("出差的时候怎么用VPN", "zh", "在家连接 VPN"),
+        ("密码忘了怎么办", "zh", "如何重置密码"),
+        ("请问怎么申请新软件", "zh", None),  # 软件 is in the Wi-Fi article's "软件中心"
     ],
 )
 async def test_scores_are_absolute_so_one_threshold_tells_a_fit_from_a_shared_word(
@@ -193,6 +199,16 @@ def test_terms_segment_chinese_and_fold_english() -> None:
     assert terms("Printers PRINTING printed") == ["printer", "print", "print"]
     assert terms("打印机") == ["打印", "印机"]
     assert terms("the VPN is down") == ["vpn", "down"]
+
+
+def test_chinese_question_words_and_particles_are_stopwords_that_cut_a_run() -> None:
+    assert query_terms("请问怎么连公司的wifi") == ["连公", "公司", "wifi"]
+    assert query_terms("密码忘了怎么办？") == ["密码", "码忘"]
+    assert terms("如何重置密码") == ["重置", "置密", "密码"]
+    # Characters that are often part of a word cut nothing: 申请 (apply), 在家 (at home).
+    assert query_terms("我想申请软件") == ["想申", "申请", "请软", "软件"]
+    assert terms("在家连接 VPN") == ["在家", "家连", "连接", "vpn"]
+    assert query_terms("请问怎么办？") == []
 
 
 @pytest.mark.parametrize(

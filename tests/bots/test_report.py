@@ -1000,3 +1000,20 @@ async def test_how_badly_alone_is_asked_what_is_wrong_not_searched(
 async def all_tickets(desk: Desk) -> list[Ticket]:
     async with desk.session() as s:
         return list(await s.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+@pytest.mark.parametrize(
+    ("said", "title"),
+    [
+        ("请问怎么连公司的wifi", "无线网络连不上或经常断开"),
+        ("出差的时候怎么用VPN", "在家连接 VPN"),
+    ],
+)
+async def test_a_how_to_question_in_chinese_gets_its_article(
+    users: dict[str, Chat], seeded: Desk, said: str, title: str
+) -> None:
+    # Its question words were search terms no article has, so the article scored under the bar
+    # and the bot went straight to "how badly does it affect your work?".
+    chat = users["zh"]
+    await chat.say(said)
+    assert [a.title for a in await offered(chat, seeded)][:1] == [title], chat.replies
