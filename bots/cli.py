@@ -15,7 +15,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bots.nlu_cli import nlu
-from desk.agents import create_agent, find_agent, issue_token, set_password
+from desk.agents import SIGN_IN, create_agent, find_agent, issue_token, set_password
 from desk.context import Desk
 from desk.db import Database
 from desk.errors import ConfigError, DeskError
@@ -180,6 +180,25 @@ def agent_password(ctx: click.Context, email: str, password_stdin: bool) -> None
             found = await find_agent(session, email)
             ended = await set_password(session, found, password, desk.now())
             return f"password changed for {found.email}; {ended} console session(s) signed out"
+
+    click.echo(_run_with_desk(settings, work))
+
+
+@agent.command("token")
+@config_option
+@click.option("--email", required=True)
+@click.option("--name", default="cli", show_default=True, help="What will use it (shown in the console).")
+@click.pass_context
+def agent_token(ctx: click.Context, email: str, name: str) -> None:
+    """Print a new API token for an agent on stdout (shown only this once; the agent and admins
+    see it, by name, in the console and revoke it there or with DELETE /api/v1/tokens/{id})."""
+    settings = _settings(ctx)
+    if name.strip().casefold() == SIGN_IN:
+        raise click.BadParameter(f'"{SIGN_IN}" names console sign-ins', param_hint="--name")
+
+    async def work(desk: Desk) -> str:
+        async with desk.session() as session:
+            return await issue_token(session, await find_agent(session, email), " ".join(name.split()))
 
     click.echo(_run_with_desk(settings, work))
 

@@ -29,8 +29,12 @@ __all__ = [
     "create_group",
     "find_agent",
     "find_group",
+    "find_token",
     "hash_password",
+    "is_token",
     "issue_token",
+    "live_tokens",
+    "make_token",
     "require_role",
     "revoke_token",
     "set_password",
@@ -196,10 +200,16 @@ async def create_agent(
 
 async def issue_token(session: AsyncSession, agent: Agent, name: str = "") -> str:
     """A new API token for ``agent``. The returned string is the only copy there will be."""
+    return (await make_token(session, agent, name))[0]
+
+
+async def make_token(session: AsyncSession, agent: Agent, name: str) -> tuple[str, ApiToken]:
+    """:func:`issue_token`, with the row that stands for it (its id, prefix and time)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiToken(agent_id=agent.id, name=name, token_hash=_token_hash(token), prefix=token[:10]))
+    row = ApiToken(agent_id=agent.id, name=name, token_hash=_token_hash(token), prefix=token[:10])
+    session.add(row)
     await session.flush()
-    return token
+    return token, row
 
 
 async def authenticate_token(session: AsyncSession, token: str, now: datetime) -> Agent:
@@ -224,6 +234,34 @@ async def revoke_token(session: AsyncSession, token: str, now: datetime) -> None
     row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token.strip())))
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
+
+
+async def live_tokens(session: AsyncSession, agent: Agent) -> list[ApiToken]:
+    """``agent``'s tokens that still work (console sessions and integrations), newest first."""
+    query = (
+        select(ApiToken)
+        .where(ApiToken.agent_id == agent.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return list(await session.scalars(query))
+
+
+async def find_token(session: AsyncSession, token_id: int, viewer: Agent) -> ApiToken:
+    """The live token ``token_id``, if it is ``viewer``'s own or ``viewer`` is an admin.
+
+    Raises:
+        NotFound: for an unknown or revoked token, or another agent's to a non-admin (so token
+            ids tell nothing about other people's).
+    """
+    row = await session.get(ApiToken, token_id)
+    if row is None or row.revoked_at is not None or (row.agent_id != viewer.id and viewer.role != "admin"):
+        raise NotFound(f"no token {token_id}", code="token_not_found")
+    return row
+
+
+def is_token(row: ApiToken, token: str) -> bool:
+    """Whether ``row`` is the one stored for ``token`` (the one making a request, say)."""
+    return hmac.compare_digest(row.token_hash, _token_hash(token.strip()))
 
 
 async def authenticate_password(session: AsyncSession, desk: Desk, email: str, password: str) -> Agent:

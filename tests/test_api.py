@@ -509,6 +509,76 @@ async def test_an_agent_changes_their_password_and_an_admin_resets_a_forgotten_o
     assert await sign_in("n3w-secret!") is None and await sign_in("from-the-admin") is not None
 
 
+async def test_agents_see_name_and_revoke_their_tokens_and_admins_anyone_s(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    # A token made for a script could only be revoked by deactivating its agent.
+    signed_in = await client.post(
+        "/api/v1/auth/login", json={"email": "tom.baker@example.com", "password": "frontdesk-demo"}
+    )
+    tom = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+    made = await client.post("/api/v1/tokens", json={"name": "  Grafana   dashboard "}, headers=tom)
+    assert made.status_code == 201, made.text
+    grafana = made.json()
+    assert grafana["token"].startswith(grafana["prefix"]) and grafana["prefix"].startswith("fd_")
+    assert (grafana["name"], grafana["kind"], grafana["agent"]) == (
+        "Grafana dashboard",
+        "api",
+        "tom.baker@example.com",
+    )
+    script = {"Authorization": f"Bearer {grafana['token']}"}
+    assert (await client.get("/api/v1/me", headers=script)).json()["email"] == "tom.baker@example.com"
+
+    listed = (await client.get("/api/v1/tokens", headers=tom)).json()["items"]
+    assert [(t["name"], t["kind"], t["current"]) for t in listed] == [
+        ("Grafana dashboard", "api", False),
+        ("console", "sign_in", True),
+    ]
+    assert "token" not in listed[0] and listed[0]["last_used_at"] is not None  # it was used just now
+    assert all(
+        set(t) == {"id", "name", "kind", "prefix", "created_at", "last_used_at", "current"} for t in listed
+    )
+
+    for bad, code in (({"name": " "}, "invalid"), ({"name": "Console"}, "invalid_name")):
+        r = await client.post("/api/v1/tokens", json=bad, headers=tom)
+        assert (r.status_code, error_of(r)["code"]) == (422, code), r.text
+
+    # Nobody else's tokens to an agent: not listed, made, nor revoked (not even found).
+    other = {"agent": "maria.garcia@example.com"}
+    assert (await client.get("/api/v1/tokens", params=other, headers=tom)).status_code == 403
+    assert (await client.post("/api/v1/tokens", json={"name": "x", **other}, headers=tom)).status_code == 403
+    admin = {"Authorization": tokens["admin"]}
+    admins_own = (await client.get("/api/v1/tokens", headers=admin)).json()["items"][0]
+    r = await client.delete(f"/api/v1/tokens/{admins_own['id']}", headers=tom)
+    assert (r.status_code, error_of(r)["code"]) == (404, "token_not_found")
+
+    # An admin sees Tom's, makes one for him and revokes the leaked one.
+    seen = (
+        await client.get("/api/v1/tokens", params={"agent": "tom.baker@example.com"}, headers=admin)
+    ).json()
+    assert [t["name"] for t in seen["items"]] == ["Grafana dashboard", "console"]
+    assert not any(t["current"] for t in seen["items"])
+    for_tom = await client.post(
+        "/api/v1/tokens", json={"name": "backup job", "agent": "tom.baker@example.com"}, headers=admin
+    )
+    assert for_tom.status_code == 201 and for_tom.json()["agent"] == "tom.baker@example.com"
+    assert (await client.delete(f"/api/v1/tokens/{grafana['id']}", headers=admin)).status_code == 204
+    assert (await client.get("/api/v1/me", headers=script)).status_code == 401
+    r = await client.delete(f"/api/v1/tokens/{grafana['id']}", headers=admin)
+    assert r.status_code == 404  # already revoked
+    assert [t["name"] for t in (await client.get("/api/v1/tokens", headers=tom)).json()["items"]] == [
+        "backup job",
+        "console",
+    ]
+
+    # Revoking the session in use signs it out.
+    mine = next(t for t in (await client.get("/api/v1/tokens", headers=tom)).json()["items"] if t["current"])
+    assert (await client.delete(f"/api/v1/tokens/{mine['id']}", headers=tom)).status_code == 204
+    assert (await client.get("/api/v1/me", headers=tom)).status_code == 401
+    backup = {"Authorization": f"Bearer {for_tom.json()['token']}"}
+    assert (await client.get("/api/v1/me", headers=backup)).status_code == 200
+
+
 class RefusingAnn:
     """The outbox's sender when Ann's mailbox does not exist: anything to her fails for good."""
 

@@ -85,6 +85,10 @@ def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
         workdir, "agent", "password", "--email", "ops@example.com", stdin="staple battery\nstapler\n"
     )
     assert mistyped.returncode != 0 and "do not match" in mistyped.stdout + mistyped.stderr
+    # A lost token is replaced by a new, named one; the console lists both, by name.
+    made = run(workdir, "agent", "token", "--email", "ops@example.com", "--name", "Grafana")
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("fd_") and made.stdout.strip() != token
 
 
 @pytest.mark.parametrize(
@@ -100,6 +104,8 @@ def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
             {},
             "no agent 'ghost@b.example'",
         ),
+        (["agent", "token", "--email", "ghost@b.example"], {}, "no agent 'ghost@b.example'"),
+        (["agent", "token", "--email", "a@b.example", "--name", "console"], {}, "names console sign-ins"),
         (["frobnicate"], {}, "No such command 'frobnicate'"),
     ],
 )

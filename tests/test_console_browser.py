@@ -828,6 +828,43 @@ def test_a_supervisor_sees_the_team_but_only_an_admin_changes_it(browser: Any, s
     assert not browser.find_element(By.ID, "tabTeam").is_displayed()  # an agent has no Team tab
 
 
+def test_an_agent_makes_an_api_token_and_an_admin_revokes_it_in_the_team_tab(
+    browser: Any, server: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    sign_in(browser, server, "maria.garcia@example.com")
+    browser.find_element(By.ID, "pwdBtn").click()
+    wait_for(lambda: "Console sign-in (this one)" in text_of(browser, "#myTokens"))
+    browser.find_element(By.CSS_SELECTOR, "#myTokens input[name=tokenName]").send_keys("Grafana", Keys.ENTER)
+    shown = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#myTokens .made input"))
+    made = {"Authorization": f"Bearer {shown.get_attribute('value')}"}
+    assert "Copy it now: it is not shown again." in text_of(browser, "#myTokens .made")
+    assert (
+        httpx.get(f"{server}/api/v1/me", headers=made, timeout=10).json()["email"]
+        == "maria.garcia@example.com"
+    )
+    browser.find_element(By.ID, "pwdCancel").click()
+    browser.find_element(By.ID, "logout").click()
+
+    sign_in(browser, server, "li.wei@example.com")
+    browser.find_element(By.ID, "tabTeam").click()
+    open_item(browser, "Maria Garcia", tab="team")
+
+    def grafana() -> Any:
+        rows = browser.find_elements(By.CSS_SELECTOR, "#pane .tokens tr")
+        return next((r for r in rows if r.text.startswith("Grafana")), None)
+
+    wait_for(grafana).find_element(By.TAG_NAME, "button").click()
+    ask = wait_for(lambda: browser.switch_to.alert)
+    assert "Grafana" in ask.text  # Li Wei's console is in Chinese
+    ask.accept()
+    wait_for(lambda: grafana() is None)
+    assert httpx.get(f"{server}/api/v1/me", headers=made, timeout=10).status_code == 401
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
 def test_an_agent_resolves_in_the_chat_and_the_bot_asks_the_user_to_confirm_and_rate(
     browser: Any, server: str
 ) -> None:

@@ -26,6 +26,7 @@ from desk.api import (
     reports,
     routing,
     tickets,
+    tokens,
 )
 from desk.changes import ChangeFeed
 from desk.context import Desk
@@ -129,6 +130,7 @@ def create_api(desk: Desk, **fastapi_kwargs: Any) -> FastAPI:
     app.include_router(kb.router)
     app.include_router(conversations.router)
     app.include_router(auth.router)
+    app.include_router(tokens.router)
     app.include_router(notifications.router)
     app.include_router(routing.router)
     app.include_router(reports.router)
