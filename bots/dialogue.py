@@ -675,14 +675,17 @@ async def _answers_agent(turn: Turn) -> bool:
 
 async def _not_understood(turn: Turn, intent: str, text: str) -> None:
     """Chatter, or words the model cannot place. With a ticket being discussed, words it cannot
-    place are more about it: added when they say enough, else offered to add ("工作需要")."""
+    place are more about it: added when they say enough, else offered to add ("工作需要"), as is
+    what it reads as off-topic ("I spilled coffee on it")."""
     ticket = await followup.linked_ticket(turn)
-    if ticket is not None and intent == OOS_INTENT:
-        if weight(text.strip()) >= _DETAIL:
-            await followup.add_info(turn, text)
-            return
-        if report.offer_detail(turn, ticket, text):
-            return
+    if ticket is not None and intent == OOS_INTENT and weight(text.strip()) >= _DETAIL:
+        await followup.add_info(turn, text)
+        return
+    # What the model knows as off-topic may be how the thing broke ("I spilled coffee on it",
+    # "it got wet in the rain" right after a laptop ticket got "I can't help with that"): offered
+    # to the ticket, with the menu for anything else.
+    if ticket is not None and report.offer_detail(turn, ticket, text):
+        return
     if ticket is None and _QUESTION.search(text.strip()):
         # "When is the IT desk open?" got "I'm the IT help desk, so I can't help with that": a
         # question the model cannot place may still be one the knowledge base answers surely.
