@@ -28,6 +28,7 @@ from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.textindex import mention_span, snippet
 from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
+from nlu import Entity, Parse
 
 __all__ = [
     "URGENCY",
@@ -194,14 +195,31 @@ def _without_urgency(turn: Turn, text: str) -> str:
     return text.strip()
 
 
+def _heads_first(parse: Parse) -> list[Entity]:
+    """The categories a message names, in its order, except that of names written together, a
+    compound ("VPN password", "VPN密码", "network printer", "网络打印机"), the last is first: it
+    is the head, what the thing is, and the names before it say which one. "I forgot my VPN
+    password" is a password to reset, for the accounts team, not a VPN fault."""
+    named = sorted((e for e in parse.entities if e.entity == "category"), key=lambda e: e.start)
+    out: list[Entity] = []
+    compound: list[Entity] = []
+    for entity in named:
+        if compound and not parse.text[compound[-1].end : entity.start].strip(" -"):
+            compound.append(entity)
+            continue
+        out.extend(reversed(compound))
+        compound = [entity]
+    return [*out, *reversed(compound)]
+
+
 async def named_categories(turn: Turn) -> list[str]:
     """The paths of the categories the message is about, the foremost first: each the NLU reads
     (``vpn`` → ``network/vpn``) made precise by the keywords of the categories inside it (see
     :func:`~desk.catalog.precise_category`), then those the problem is about when it names
-    several (see :func:`~desk.catalog.problem_categories`): "我的VPN密码忘了" is about the VPN
-    and the password."""
+    several (see :func:`~desk.catalog.problem_categories`): "我的VPN密码忘了" is about the
+    password, then the VPN (see :func:`_heads_first`)."""
     paths = []
-    for value in dict.fromkeys(e.value for e in turn.parse.entities if e.entity == "category"):
+    for value in dict.fromkeys(e.value for e in _heads_first(turn.parse)):
         category = await category_named(turn.session, value)
         if category is not None:
             paths.append(await precise_category(turn.session, category, turn.text))
