@@ -572,8 +572,8 @@ def test_an_agent_sets_a_ticket_pending_raises_its_urgency_and_cancels_it(browse
         return answer
 
     # A field in use is not redrawn under the agent, though the pane is (a new note arrives).
-    urgency = field("urgency")
-    urgency.click()
+    click_when(lambda: field("urgency"))  # found again if the pane redraws under the click
+    urgency = field("urgency")  # focused now: kept through redraws
     note = {"body": "checked the USB hub", "public": False}
     httpx.post(f"{server}/api/v1/tickets/{ref}/comments", json=note, headers=admin, timeout=10)
     wait_for(lambda: "checked the USB hub" in browser.find_element(By.CSS_SELECTOR, "#pane .msgs").text)
