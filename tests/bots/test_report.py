@@ -1021,43 +1021,29 @@ async def test_a_how_to_question_in_chinese_gets_its_article(
 
 
 @pytest.mark.parametrize(
-    ("lang", "problem", "how"),
-    [("en", "my laptop screen is cracked", "it got wet in the rain")],
-)
-async def test_how_it_broke_said_after_the_ticket_is_offered_to_it(
-    users: dict[str, Chat], seeded: Desk, lang: str, problem: str, how: str
-) -> None:
-    # Read as off-topic chatter (0.67), it got "I'm the IT help desk, so I can't help with that".
-    chat = users[lang]
-    await chat.say(problem)
-    await skip_kb(chat)
-    await chat.say("/urgency high")
-    assert "INC-1" in chat.text, chat.replies
-    await chat.say(how)
-    assert chat.text == t(lang, "info.offer", ref="INC-1", text=how), chat.replies
-    await chat.say("/add INC-1")
-    assert chat.text == t(lang, "info.added", ref="INC-1")
-
-
-@pytest.mark.parametrize(
-    ("lang", "problem", "how"),
+    ("lang", "problem", "how", "asked"),
     [
-        ("en", "my laptop screen is cracked", "it fell off my desk this morning"),
-        ("en", "my laptop screen is cracked", "I spilled coffee on it"),
-        ("zh", "我的笔记本屏幕碎了，什么都看不清", "我早上不小心摔了一下"),
+        ("en", "my laptop screen is cracked", "it fell off my desk this morning", False),
+        ("en", "my laptop screen is cracked", "I spilled coffee on it", False),
+        ("zh", "我的笔记本屏幕碎了，什么都看不清", "我早上不小心摔了一下", False),
+        ("en", "my laptop screen is cracked", "it got wet in the rain", True),  # still off-topic (0.67)
     ],
 )
-async def test_how_it_happened_said_after_the_ticket_is_added_to_it(
-    users: dict[str, Chat], seeded: Desk, lang: str, problem: str, how: str
+async def test_how_it_happened_said_after_the_ticket_goes_to_it(
+    users: dict[str, Chat], seeded: Desk, lang: str, problem: str, how: str, asked: bool
 ) -> None:
     # Read as a greeting for its "this morning" (0.42; 0.45 in Chinese), it got the hello and
-    # the help menu; as off-topic chatter (0.52), "I can't help with that".
+    # the help menu; as off-topic chatter (0.52), "I'm the IT help desk, so I can't help with
+    # that". What the model still reads as off-topic is offered to the ticket.
     chat = users[lang]
     await chat.say(problem)
     await skip_kb(chat)
     await chat.say("/urgency high")
     assert "INC-1" in chat.text, chat.replies
     await chat.say(how)
+    if asked:
+        assert chat.text == t(lang, "info.offer", ref="INC-1", text=how), chat.replies
+        await chat.say("/add INC-1")
     assert chat.text == t(lang, "info.added", ref="INC-1"), chat.replies
 
 
