@@ -298,8 +298,8 @@ async def suggest_articles(turn: Turn, text: str, found: list[Hit] | None = None
 def answer_aside(turn: Turn, hit: Hit) -> None:
     """An article that answers a question asked in passing, while a report or request waits on
     its own question: shown, without the buttons that would end the report."""
-    item = turn.t("kb.item", n=1, title=hit.article.title, snippet=snippet(hit.article.body, 400))
-    turn.say(f"{turn.t('kb.aside')}\n{item.removeprefix('1. ')}")
+    article = turn.t("kb.article", title=hit.article.title, snippet=snippet(hit.article.body, 400))
+    turn.say(f"{turn.t('kb.aside')}\n{article}")
 
 
 async def kb_verdict(turn: Turn, solved_id: int | None, *, solved: bool = False) -> None:
