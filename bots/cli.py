@@ -23,7 +23,7 @@ from desk.kb import import_articles, rebuild_search_index, search_articles
 from desk.kb_import import read_articles
 from desk.migrate import pending_migrations, upgrade
 from desk.reports import parse_period, summary, summary_csv
-from desk.seed import seed_demo
+from desk.seed import seed_demo, seed_file
 from desk.settings import Settings, load_settings
 
 __all__ = ["cli", "main"]
@@ -113,16 +113,21 @@ def db_upgrade(ctx: click.Context) -> None:
 @cli.command()
 @config_option
 @click.option("--demo", is_flag=True, help="Load the demo groups, agents, categories and KB articles.")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
-def seed(ctx: click.Context, demo: bool) -> None:
-    """Load data idempotently (running it twice changes nothing)."""
-    if not demo:
-        raise click.UsageError("say what to load: --demo")
+def seed(ctx: click.Context, demo: bool, file: Path | None) -> None:
+    """Load a desk's groups, agents, categories, KB articles and saved replies from a YAML FILE
+    (desk/demo.yml shows the format), or the demo's with --demo. Idempotent: what exists is
+    left alone, so running it twice changes nothing. Agents from a FILE get no password."""
+    if demo == (file is not None):
+        raise click.UsageError("say what to load: --demo, or a FILE (not both)")
     settings = _settings(ctx)
 
     async def work(desk: Desk) -> str:
         async with desk.session() as session:
-            return str(await seed_demo(session, desk))
+            return str(
+                await seed_demo(session, desk) if file is None else await seed_file(session, desk, file)
+            )
 
     click.echo(_run_with_desk(settings, work))
 

@@ -1,27 +1,95 @@
-"""``frontdesk seed --demo``: believable demo data, loaded idempotently (by name, e-mail, shortcut)."""
+"""``frontdesk seed``: a desk's groups, agents, categories, KB articles and saved replies from a
+YAML file, loaded idempotently (by name, e-mail, path, title, shortcut: a second run changes
+nothing, and what exists is never touched). ``--demo`` loads the shipped demo file, whose agents
+share the published demo password; agents from your own file get none (set it with
+``frontdesk agent password``), and the file is checked whole before anything is written.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import create_agent, create_group, find_agent, find_group, hash_password
 from desk.catalog import create_category
 from desk.context import Desk
+from desk.errors import InvalidInput
 from desk.kb import create_article
 from desk.models import Agent, Article, Category, Group, SavedReply
 from desk.replies import create_reply
 
-__all__ = ["DEMO_PASSWORD", "SeedReport", "seed_demo"]
+__all__ = ["DEMO_PASSWORD", "SeedReport", "seed_demo", "seed_file"]
 
 DEMO_FILE = Path(__file__).parent / "demo.yml"
 DEMO_PASSWORD = "frontdesk-demo"  # noqa: S105 (documented demo credential)
+Level = Literal["low", "medium", "high"]
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GroupSpec(_Item):
+    name: str = Field(min_length=1)
+    description: str = ""
+    calendar: str | None = None
+    routing: Literal["round_robin", "least_loaded", "skills", "manual"] = "round_robin"
+    manager: str | None = None  # an agent's e-mail (of this file or the desk)
+
+
+class AgentSpec(_Item):
+    email: str = Field(min_length=3)
+    name: str = Field(min_length=1)
+    role: Literal["agent", "supervisor", "admin"] = "agent"
+    groups: list[str] = Field(default_factory=list)
+    language: Literal["en", "zh"] = "en"
+    skills: list[str] = Field(default_factory=list)
+    capacity: int = Field(default=5, ge=0)
+    timezone: str = "UTC"
+    calendar: str | None = None  # the shift; none: the group's
+
+
+class CategorySpec(_Item):
+    path: str = Field(min_length=1)
+    name: str | None = None
+    name_zh: str | None = None
+    group: str | None = None
+    impact: Level | None = None
+    type: Literal["incident", "request"] | None = None
+    keywords: list[str] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
+
+
+class ArticleSpec(_Item):
+    title: str = Field(min_length=1)
+    body: str = Field(min_length=1)
+    tags: list[str] = Field(default_factory=list)
+    language: Literal["en", "zh"] = "en"
+    category: str | None = None
+
+
+class ReplySpec(_Item):
+    shortcut: str = Field(min_length=1)
+    language: Literal["en", "zh"] = "en"
+    text: str = Field(min_length=1)
+
+
+class SetupFile(_Item):
+    """What a setup file holds; every list may be left out."""
+
+    groups: list[GroupSpec] = Field(default_factory=list)
+    agents: list[AgentSpec] = Field(default_factory=list)
+    categories: list[CategorySpec] = Field(default_factory=list)
+    articles: list[ArticleSpec] = Field(default_factory=list)
+    replies: list[ReplySpec] = Field(default_factory=list)
 
 
 @dataclass
@@ -33,83 +101,145 @@ class SeedReport:
     categories: int = 0
     articles: int = 0
     replies: int = 0
+    without_password: list[str] = field(default_factory=list)  # new agents who cannot sign in yet
 
     def __str__(self) -> str:
-        return (
+        told = (
             f"created {self.groups} groups, {self.agents} agents, {self.categories} categories, "
             f"{self.articles} KB articles, {self.replies} saved replies"
         )
+        for email in self.without_password:
+            told += f"\n{email} has no password yet: frontdesk agent password --email {email}"
+        return told
 
 
 async def seed_demo(session: AsyncSession, desk: Desk, data_file: Path = DEMO_FILE) -> SeedReport:
-    """Create what the demo file lists and the database lacks; touch nothing that exists."""
-    text = await asyncio.to_thread(data_file.read_text, encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    """The demo: its agents all get :data:`DEMO_PASSWORD` and the desk's default calendar; a
+    group's calendar the configuration lacks is left out rather than refused (the demo runs on
+    any configuration)."""
+    return await seed_file(session, desk, data_file, password=DEMO_PASSWORD, demo=True)
+
+
+async def read_setup(path: Path) -> SetupFile:
+    """The setup file at ``path``, checked.
+
+    Raises:
+        InvalidInput: for a file that is not YAML or not a setup file (naming the item and field).
+    """
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    except OSError as err:
+        raise InvalidInput(f"cannot read {path}: {err.strerror}", code="invalid_file") from None
+    try:
+        data = yaml.safe_load(text) or {}
+        return SetupFile.model_validate(data)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        said = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise InvalidInput(f"{path} is not YAML{where}: {said}", code="invalid_file") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidInput(f"{path}: {where}: {first['msg']}", code="invalid_file") from None
+
+
+def _check(setup: SetupFile, desk: Desk, demo: bool) -> SetupFile:
+    """Calendars and time zones the desk knows (the demo drops the calendars it does not)."""
+    known = desk.calendars
+    items: list[GroupSpec | AgentSpec] = [*setup.groups, *setup.agents]
+    for item in items:
+        if item.calendar and item.calendar not in known:
+            if not demo:
+                raise InvalidInput(
+                    f"{item.name}: no calendar {item.calendar!r} (calendars: {', '.join(sorted(known))})",
+                    code="invalid_file",
+                )
+            item.calendar = None
+    for agent in setup.agents:
+        try:
+            ZoneInfo(agent.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(
+                f"{agent.email}: unknown time zone {agent.timezone!r}", code="invalid_file"
+            ) from None
+    return setup
+
+
+async def seed_file(
+    session: AsyncSession, desk: Desk, path: Path, *, password: str | None = None, demo: bool = False
+) -> SeedReport:
+    """Create what the setup file at ``path`` lists and the database lacks; touch nothing that
+    exists. New agents get ``password`` (none: they cannot sign in until one is set).
+
+    Raises:
+        InvalidInput: for a bad file. NotFound: for a group, agent or category it names that
+            neither it nor the desk has. Nothing is written then (the caller's session rolls back).
+    """
+    setup = _check(await read_setup(path), desk, demo)
     report = SeedReport()
-    for g in data["groups"]:
-        if await session.scalar(select(Group.id).where(Group.name == g["name"])) is None:
-            calendar = g.get("calendar") if g.get("calendar") in desk.calendars else None
+    for g in setup.groups:
+        if await session.scalar(select(Group.id).where(Group.name == g.name)) is None:
             await create_group(
-                session,
-                g["name"],
-                description=g.get("description", ""),
-                calendar=calendar,
-                routing=g["routing"],
+                session, g.name, description=g.description, calendar=g.calendar, routing=g.routing
             )
             report.groups += 1
-    demo_hash = ""  # every demo agent has the published demo password: one (slow) hash serves all
-    for a in data["agents"]:
-        if await session.scalar(select(Agent.id).where(Agent.email == a["email"])) is None:
+    hashed = ""  # one (slow) hash serves every new agent of a shared password
+    for a in setup.agents:
+        if await session.scalar(select(Agent.id).where(Agent.email == a.email.lower())) is None:
             agent = await create_agent(
                 session,
-                email=a["email"],
-                name=a["name"],
-                role=a["role"],
-                groups=a["groups"],
-                language=a.get("language", "en"),
-                skills=a.get("skills", []),
-                calendar=desk.settings.desk.default_calendar,
+                email=a.email,
+                name=a.name,
+                role=a.role,
+                groups=a.groups,
+                language=a.language,
+                skills=a.skills,
+                capacity=a.capacity,
+                timezone=a.timezone,
+                calendar=desk.settings.desk.default_calendar if demo else a.calendar,
             )
-            agent.password_hash = demo_hash = demo_hash or hash_password(DEMO_PASSWORD)
+            if password is not None:
+                agent.password_hash = hashed = hashed or hash_password(password)
+            else:
+                report.without_password.append(agent.email)
             report.agents += 1
-    for g in data["groups"]:
-        group = await find_group(session, g["name"])
-        if group.manager_id is None and g.get("manager"):
-            group.manager = await find_agent(session, g["manager"])
-    for c in data["categories"]:
-        if await session.scalar(select(Category.id).where(Category.path == c["path"])) is None:
+    for g in setup.groups:
+        group = await find_group(session, g.name)
+        if group.manager_id is None and g.manager:
+            group.manager = await find_agent(session, g.manager)
+    for c in setup.categories:
+        if await session.scalar(select(Category.id).where(Category.path == c.path.lower())) is None:
             await create_category(
                 session,
-                c["path"],
-                name=c["name"],
-                name_zh=c.get("name_zh"),
-                group=await find_group(session, c["group"]),
-                default_impact=c.get("impact"),
-                default_type=c.get("type"),
-                keywords=c.get("keywords", []),
-                skills=c.get("skills", []),
+                c.path,
+                name=c.name,
+                name_zh=c.name_zh,
+                group=await find_group(session, c.group) if c.group else None,
+                default_impact=c.impact,
+                default_type=c.type,
+                keywords=c.keywords,
+                skills=c.skills,
             )
             report.categories += 1
-    for art in data["articles"]:
-        if await session.scalar(select(Article.id).where(Article.title == art["title"])) is None:
+    for art in setup.articles:
+        if await session.scalar(select(Article.id).where(Article.title == art.title)) is None:
             await create_article(
                 session,
                 desk,
-                title=art["title"],
-                body=art["body"],
-                tags=art.get("tags", []),
-                language=art.get("language", "en"),
-                category=art.get("category"),
+                title=art.title,
+                body=art.body,
+                tags=art.tags,
+                language=art.language,
+                category=art.category,
             )
             report.articles += 1
-    for r in data.get("replies", []):
+    for r in setup.replies:
         taken = select(SavedReply.id).where(
-            SavedReply.shortcut == r["shortcut"], SavedReply.language == r["language"]
+            SavedReply.shortcut == r.shortcut, SavedReply.language == r.language
         )
         if await session.scalar(taken) is None:
-            await create_reply(
-                session, desk, None, shortcut=r["shortcut"], language=r["language"], text=r["text"]
-            )
+            await create_reply(session, desk, None, shortcut=r.shortcut, language=r.language, text=r.text)
             report.replies += 1
     await session.flush()
     return report

@@ -91,11 +91,56 @@ def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
     assert made.stdout.startswith("fd_") and made.stdout.strip() != token
 
 
+SETUP = ROOT / "tests" / "fixtures" / "acme-setup.yml"
+
+
+def test_a_desk_is_set_up_from_its_own_file(workdir: Path) -> None:
+    # Only the demo could be loaded: a real desk had no way to get its own categories.
+    run(workdir, "db", "upgrade")
+    shutil.copy(SETUP, workdir / "acme.yml")
+    first = run(workdir, "seed", "acme.yml")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [
+        "created 2 groups, 2 agents, 2 categories, 1 KB articles, 1 saved replies",
+        "ops.lead@acme.example has no password yet: frontdesk agent password --email ops.lead@acme.example",
+        "sam@acme.example has no password yet: frontdesk agent password --email sam@acme.example",
+    ]
+    again = run(workdir, "seed", "acme.yml")
+    assert again.stdout == "created 0 groups, 0 agents, 0 categories, 0 KB articles, 0 saved replies\n"
+    found = run(workdir, "kb", "search", "wifi")
+    assert [h["title"] for h in json.loads(found.stdout)] == ["Connect to ACME-WiFi"]
+    password = run(workdir, "agent", "password", "--email", "ops.lead@acme.example", "--password-stdin",
+                   stdin="acme-admin-1\n")  # fmt: skip
+    assert password.returncode == 0, password.stderr
+
+    # A bad file is refused in one line, and nothing of it is written.
+    for text, said in (
+        (
+            "groups:\n  - {name: Night, calendar: lunar}\n",
+            "Night: no calendar 'lunar' (calendars: always, office)",
+        ),
+        ("groups:\n  - {name: G, routing: fastest}\n", "acme2.yml: groups.0.routing: Input should be"),
+        ("groups: [\n", "acme2.yml is not YAML (line 2):"),
+        ("groupz: []\n", "acme2.yml: groupz: Extra inputs are not permitted"),
+        (
+            "groups:\n  - {name: Printers}\ncategories:\n  - {path: printers/laser}\n",
+            "no category 'printers'",
+        ),
+    ):
+        (workdir / "acme2.yml").write_text(text, encoding="utf-8")
+        bad = run(workdir, "seed", "acme2.yml")
+        assert bad.returncode == 2 and bad.stderr.startswith(f"frontdesk: {said}"), bad.stderr
+    (workdir / "acme2.yml").write_text("groups:\n  - {name: Printers}\n", encoding="utf-8")
+    assert run(workdir, "seed", "acme2.yml").stdout.startswith("created 1 groups")  # it was not kept
+
+
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
         (["agent", "add", "--email", "x@example.com"], {}, "Missing option '--name'"),
-        (["seed"], {}, "say what to load: --demo"),
+        (["seed"], {}, "say what to load: --demo, or a FILE"),
+        (["seed", "--demo", "acme.yml"], {}, "say what to load: --demo, or a FILE (not both)"),
+        (["seed", "missing.yml"], {}, "cannot read missing.yml: No such file or directory"),
         (["db", "upgrade"], {"FRONTDESK__HTTP__PORT": "eighty"}, "config error: http.port"),
         (["--config", "missing.yml", "db", "upgrade"], {}, "config file 'missing.yml' not found"),
         (["agent", "add", "--email", "a@b.example", "--name", "A", "--group", "Nope"], {}, "no group 'Nope'"),
