@@ -579,6 +579,61 @@ async def test_agents_see_name_and_revoke_their_tokens_and_admins_anyone_s(
     assert (await client.get("/api/v1/me", headers=backup)).status_code == 200
 
 
+async def test_admins_add_and_change_categories(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    admin, agent = {"Authorization": tokens["admin"]}, {"Authorization": tokens["agent"]}
+    body = {"path": "Facilities/Badges", "name": "Badges", "keywords": ["badge", "门禁卡"], "type": "request"}
+    r = await client.post("/api/v1/categories", json={**body, "path": "facilities/badges"}, headers=admin)
+    assert (r.status_code, error_of(r)["message"]) == (404, "no category 'facilities'")  # its parent first
+    assert (
+        await client.post("/api/v1/categories", json={"path": "facilities"}, headers=agent)
+    ).status_code == 403
+    top = await client.post(
+        "/api/v1/categories", json={"path": "facilities", "group": "Service Desk"}, headers=admin
+    )
+    assert top.status_code == 201 and top.json()["name"] == "Facilities"  # named from its path
+    made = (await client.post("/api/v1/categories", json=body, headers=admin)).json()
+    assert (made["path"], made["default_type"], made["default_group"]) == (
+        "facilities/badges",
+        "request",
+        None,
+    )
+    again = await client.post("/api/v1/categories", json=body, headers=admin)
+    assert (again.status_code, error_of(again)["message"]) == (409, "category 'facilities/badges' exists")
+    r = await client.post(
+        "/api/v1/categories", json={"path": "facilities/keys", "group": "Nope"}, headers=admin
+    )
+    assert r.status_code == 404
+    r = await client.post(
+        "/api/v1/categories", json={"path": "facilities/x", "impact": "huge"}, headers=admin
+    )
+    assert r.status_code == 422
+
+    changes = {"name_zh": "门禁卡", "impact": "low", "skills": [" Facilities "], "group": "Network"}
+    changed = (await client.patch("/api/v1/categories/facilities/badges", json=changes, headers=admin)).json()
+    assert (changed["name_zh"], changed["default_impact"], changed["skills"]) == (
+        "门禁卡",
+        "low",
+        ["facilities"],
+    )
+    assert changed["default_group"]["name"] == "Network"
+    cleared = await client.patch(
+        "/api/v1/categories/facilities/badges", json={"group": None, "type": None}, headers=admin
+    )
+    assert (cleared.json()["default_group"], cleared.json()["default_type"], cleared.json()["name"]) == (
+        None,
+        None,
+        "Badges",
+    )
+    assert (
+        await client.patch("/api/v1/categories/facilities/badges", json={}, headers=agent)
+    ).status_code == 403
+    assert (await client.patch("/api/v1/categories/nowhere", json={}, headers=admin)).status_code == 404
+    listed = (await client.get("/api/v1/categories", headers=agent)).json()["items"]
+    assert next(c for c in listed if c["path"] == "facilities/badges")["keywords"] == ["badge", "门禁卡"]
+
+
 class RefusingAnn:
     """The outbox's sender when Ann's mailbox does not exist: anything to her fails for good."""
 

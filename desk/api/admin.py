@@ -11,7 +11,17 @@ from sqlalchemy.orm import selectinload
 
 from desk.agents import create_agent, create_group, find_agent, find_group, issue_token, set_password
 from desk.api.deps import CurrentAgent, DeskDep, role
-from desk.api.schemas import AgentIn, AgentPatch, GroupIn, GroupPatch, agent_json, group_json
+from desk.api.schemas import (
+    AgentIn,
+    AgentPatch,
+    CategoryIn,
+    CategoryPatch,
+    GroupIn,
+    GroupPatch,
+    agent_json,
+    group_json,
+)
+from desk.catalog import create_category, find_category
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.handoff import hand_back_work
@@ -168,21 +178,76 @@ async def patch_group(key: str, body: GroupPatch, desk: DeskDep, admin: AdminAge
         return _group(group)
 
 
+def _words(values: list[str] | None) -> list[str]:
+    return [v.strip() for v in values or () if v.strip()]
+
+
+def _category(c: Category) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "path": c.path,
+        "name": c.name,
+        "name_zh": c.name_zh,
+        "description": c.description,
+        "default_group": group_json(c.default_group),
+        "default_impact": c.default_impact,
+        "default_type": c.default_type,
+        "keywords": c.keywords,
+        "skills": c.skills,
+    }
+
+
 @router.get("/categories", summary="The category tree, flattened by path")
 async def list_categories(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
     async with desk.session() as session:
         rows = await session.scalars(select(Category).where(Category.active).order_by(Category.path))
-        return {
-            "items": [
-                {
-                    "id": c.id,
-                    "path": c.path,
-                    "name": c.name,
-                    "name_zh": c.name_zh,
-                    "default_group": group_json(c.default_group),
-                    "default_impact": c.default_impact,
-                    "skills": c.skills,
-                }
-                for c in rows
-            ]
-        }
+        return {"items": [_category(c) for c in rows]}
+
+
+@router.post(
+    "/categories", status_code=201, summary="Add a category inside an existing one, or at the top (admin)"
+)
+async def add_category(body: CategoryIn, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
+    async with desk.session() as session:
+        made = await create_category(
+            session,
+            body.path,
+            name=body.name,
+            name_zh=body.name_zh,
+            description=body.description or "",
+            group=await find_group(session, body.group) if body.group else None,
+            default_impact=body.impact,
+            default_type=body.type,
+            keywords=_words(body.keywords),
+            skills=_words(body.skills),
+        )
+        return _category(made)
+
+
+@router.patch(
+    "/categories/{path:path}",
+    summary="Change a category's names, group, default impact and type, keywords or skills (admin)",
+)
+async def patch_category(path: str, body: CategoryPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    async with desk.session() as session:
+        category = await find_category(session, path)
+        if "group" in changes:
+            group = changes.pop("group")
+            category.default_group = await find_group(session, group) if group else None
+        if changes.get("name"):
+            category.name = changes["name"]  # a name is never emptied
+        if "name_zh" in changes:
+            category.name_zh = changes["name_zh"] or None
+        if "description" in changes:
+            category.description = changes["description"] or ""
+        if "impact" in changes:
+            category.default_impact = changes["impact"]
+        if "type" in changes:
+            category.default_type = changes["type"]
+        if "keywords" in changes:
+            category.keywords = _words(changes["keywords"])
+        if "skills" in changes:
+            category.skills = [w.lower() for w in _words(changes["skills"])]
+        await session.flush()
+        return _category(category)

@@ -130,6 +130,24 @@ class GroupPatch(_In):
     members: list[str] | None = None
 
 
+Level = Literal["low", "medium", "high"]
+
+
+class CategoryPatch(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name_zh: str | None = Field(default=None, max_length=120)
+    description: str | None = None
+    group: str | None = None  # a group's name or id; null: none (the desk's default group)
+    impact: Level | None = None  # the default impact of its tickets; null: medium
+    type: Literal["incident", "request"] | None = None  # null: the bot decides
+    keywords: list[str] | None = None  # words that name it, in any language ("wifi", "无线")
+    skills: list[str] | None = None
+
+
+class CategoryIn(CategoryPatch):
+    path: str = Field(min_length=1, max_length=200)  # inside its parent: "hardware/headset"
+
+
 class AgentPatch(_In):
     name: str | None = Field(default=None, min_length=1)
     role: Literal["agent", "supervisor", "admin"] | None = None

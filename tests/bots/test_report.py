@@ -1056,3 +1056,42 @@ async def test_of_names_written_together_the_last_says_what_the_thing_is(
     if chat.text == t(lang, "ask.description"):
         await chat.say(SAY[lang]["detail"])
     assert (await ticket(seeded, "INC-1")).category.path == path
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "my headset is broken, nobody can hear me"), ("zh", "耳机坏了，别人听不到我说话")],
+)
+async def test_a_category_an_admin_adds_files_and_routes_the_bot_s_tickets(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    said: str,
+) -> None:
+    # Categories came only from the demo file: a desk could not add the kinds it sees.
+    admin = {"Authorization": tokens["admin"]}
+    headset = {"path": "hardware/headset", "name": "Headset", "name_zh": "耳机", "keywords": ["headset"]}
+    made = await client.post("/api/v1/categories", json=headset, headers=admin)
+    assert made.status_code == 201, made.text
+    changed = await client.patch(
+        "/api/v1/categories/hardware/headset",
+        json={"keywords": ["headset", " 耳机 "], "group": "Applications"},
+        headers=admin,
+    )
+    assert (
+        changed.json()["keywords"] == ["headset", "耳机"]
+        and changed.json()["default_group"]["name"] == "Applications"
+    )
+    chat = users[lang]
+    await chat.say(said)
+    await skip_kb(chat)
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    filed = await ticket(seeded, "INC-1")
+    assert (filed.category.path, filed.group.name if filed.group else None) == (
+        "hardware/headset",
+        "Applications",
+    )
