@@ -182,8 +182,10 @@ async def skip_kb(chat: Chat) -> None:
         await chat.say("/not_solved")
 
 
-async def open_printer_ticket(chat: Chat, lang: str) -> str:
-    await chat.say(SAY[lang]["printer"])
+async def open_ticket(chat: Chat, lang: str, said: str | None = None) -> str:
+    """Report ``said`` (a printer problem) through to a ticket, answering what the bot asks; its
+    reference."""
+    await chat.say(said or SAY[lang]["printer"])
     await skip_kb(chat)
     assert "/urgency high" in chat.payloads, chat.replies
     await chat.say("/urgency high")
@@ -197,7 +199,7 @@ async def resolved_printer_ticket(
     chat: Chat, lang: str, client: httpx.AsyncClient, tokens: dict[str, str], solution: str
 ) -> tuple[str, list[dict[str, Any]]]:
     """A printer ticket an agent resolved with ``solution``; its reference and what the user got."""
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     headers = {"Authorization": tokens["agent"]}
     await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": solution}, headers=headers)
     return ref, await chat.fetch()

@@ -13,7 +13,7 @@ from tests.bots.conftest import (
     LANGS,
     SAY,
     Chat,
-    open_printer_ticket,
+    open_ticket,
     resolved_printer_ticket,
     t,
     ticket,
@@ -24,7 +24,7 @@ from tests.conftest import Clock
 @pytest.mark.parametrize("lang", LANGS)
 async def test_status_shows_only_your_own_tickets(users: dict[str, Chat], lang: str) -> None:
     me, other = users[lang], users["zh" if lang == "en" else "en"]
-    ref = await open_printer_ticket(me, lang)
+    ref = await open_ticket(me, lang)
     await me.say(SAY[lang]["status"])
     assert ref in me.text
     await me.say(SAY[lang]["status_ref"].format(ref=ref))
@@ -43,7 +43,7 @@ async def test_status_says_a_ticket_waits_on_a_wider_problem(
     users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     auth = {"Authorization": tokens["agent"]}
     problem = (await client.post("/api/v1/problems", json={"subject": "Print server"}, headers=auth)).json()
     await client.post(f"/api/v1/problems/{problem['ref']}/incidents", json={"ref": ref}, headers=auth)
@@ -59,7 +59,7 @@ async def test_add_information_cancel_and_reopen_by_chat(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     await chat.say(SAY[lang]["add"].format(ref=ref))
     assert chat.text == t(lang, "info.added", ref=ref)
     got = (await client.get(f"/api/v1/tickets/{ref}", headers={"Authorization": tokens["agent"]})).json()
@@ -110,7 +110,7 @@ async def test_a_plain_yes_or_no_answers_are_you_sure(
 ) -> None:
     # "是的" to "确定取消 INC-1 吗？" got the help menu: only the buttons' titles were understood.
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     await chat.say(SAY[lang]["cancel"].format(ref=ref))
     assert f"/cancel_yes {ref}" in chat.payloads
     await chat.say(answer)
@@ -136,7 +136,7 @@ async def test_a_cancellation_with_its_reason_is_asked_about_not_questioned(
 ) -> None:
     # Right after a request: "which of these did you mean?" (report, request, person, status).
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     await chat.say(said)
     assert chat.payloads == [f"/cancel_yes {ref}", f"/keep {ref}"], chat.replies
     await chat.say("yes" if lang == "en" else "是的")
@@ -356,7 +356,7 @@ async def test_silence_after_resolution_closes_and_a_bare_digit_rates(
     lang: str,
 ) -> None:
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     await client.post(
         f"/api/v1/tickets/{ref}/resolve",
         json={"solution": "New toner"},
@@ -395,7 +395,7 @@ async def test_words_after_an_agents_update_answer_it(
     # An agent asked on the ticket; the user's answer in chat used to start a new report (the
     # printer articles again), and the agent never saw it.
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     h = {"Authorization": tokens["agent"]}
     r = await client.post(
         f"/api/v1/tickets/{ref}/comments", json={"body": "Restart it, does it print?"}, headers=h

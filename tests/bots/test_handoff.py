@@ -17,7 +17,7 @@ from tests.bots.conftest import (
     LANGS,
     SAY,
     Chat,
-    open_printer_ticket,
+    open_ticket,
     request_kind,
     t,
     ticket,
@@ -164,7 +164,7 @@ async def test_an_ask_for_a_person_about_another_problem_files_that_problem(
     users: dict[str, Chat], seeded: Desk, lang: str, then: str, ref: str
 ) -> None:
     chat = users[lang]
-    assert await open_printer_ticket(chat, lang) == "INC-1"
+    assert await open_ticket(chat, lang) == "INC-1"
     for said in then.split("|"):
         await chat.say(said)
     assert ref in chat.text, chat.replies
@@ -393,7 +393,7 @@ async def test_deactivating_an_agent_gives_their_tickets_and_chats_back_to_the_q
     await ann.say(SAY["en"]["human"])
     [waiting] = (await client.get("/api/v1/conversations?mode=queued", headers=h)).json()["items"]
     await client.post(f"/api/v1/conversations/{waiting['id']}/takeover", headers=h)  # INC-1, theirs
-    ref = await open_printer_ticket(users["zh"], "zh")
+    ref = await open_ticket(users["zh"], "zh")
     await client.patch(f"/api/v1/tickets/{ref}", json={"assignee": "me", "status": "in_progress"}, headers=h)
     admin = {"Authorization": tokens["admin"]}
     gone = await client.patch("/api/v1/agents/agent@test.example", json={"active": False}, headers=admin)

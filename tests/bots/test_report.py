@@ -21,7 +21,7 @@ from tests.bots.conftest import (
     add_article,
     count,
     offered,
-    open_printer_ticket,
+    open_ticket,
     skip_kb,
     t,
     ticket,
@@ -357,7 +357,7 @@ async def test_a_similar_open_ticket_is_offered_instead_of_a_duplicate(
     users: dict[str, Chat], seeded: Desk, clock: Clock, lang: str
 ) -> None:
     chat = users[lang]
-    ref = await open_printer_ticket(chat, lang)
+    ref = await open_ticket(chat, lang)
     clock.advance(hours=2)  # not a follow-up to the ticket just opened: similar by its words
     await chat.say(SAY[lang]["printer"])
     await skip_kb(chat)
@@ -1024,10 +1024,7 @@ async def test_how_it_happened_said_after_the_ticket_goes_to_it(
     # the help menu; as off-topic chatter (0.52), "I'm the IT help desk, so I can't help with
     # that". What the model still reads as off-topic is offered to the ticket.
     chat = users[lang]
-    await chat.say(problem)
-    await skip_kb(chat)
-    await chat.say("/urgency high")
-    assert "INC-1" in chat.text, chat.replies
+    assert await open_ticket(chat, lang, problem) == "INC-1"
     await chat.say(how)
     if asked:
         assert chat.text == t(lang, "info.offer", ref="INC-1", text=how), chat.replies
@@ -1048,13 +1045,7 @@ async def test_of_names_written_together_the_last_says_what_the_thing_is(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str, path: str
 ) -> None:
     # Filed under the first name: an expired Outlook password went to the Applications team.
-    chat = users[lang]
-    await chat.say(said)
-    await skip_kb(chat)
-    assert chat.text == t(lang, "ask.urgency"), chat.replies
-    await chat.say("/urgency high")
-    if chat.text == t(lang, "ask.description"):
-        await chat.say(SAY[lang]["detail"])
+    assert await open_ticket(users[lang], lang, said) == "INC-1"  # the kind named: not asked
     assert (await ticket(seeded, "INC-1")).category.path == path
 
 
@@ -1084,12 +1075,7 @@ async def test_a_category_an_admin_adds_files_and_routes_the_bot_s_tickets(
         changed.json()["keywords"] == ["headset", "耳机"]
         and changed.json()["default_group"]["name"] == "Applications"
     )
-    chat = users[lang]
-    await chat.say(said)
-    await skip_kb(chat)
-    await chat.say("/urgency high")
-    if chat.text == t(lang, "ask.description"):
-        await chat.say(SAY[lang]["detail"])
+    assert await open_ticket(users[lang], lang, said) == "INC-1"
     filed = await ticket(seeded, "INC-1")
     assert (filed.category.path, filed.group.name if filed.group else None) == (
         "hardware/headset",
