@@ -61,6 +61,7 @@ class CategorySpec(_Item):
     path: str = Field(min_length=1)
     name: str | None = None
     name_zh: str | None = None
+    description: str = ""
     group: str | None = None
     impact: Level | None = None
     type: Literal["incident", "request"] | None = None
@@ -215,6 +216,7 @@ async def seed_file(
                 c.path,
                 name=c.name,
                 name_zh=c.name_zh,
+                description=c.description,
                 group=await find_group(session, c.group) if c.group else None,
                 default_impact=c.impact,
                 default_type=c.type,

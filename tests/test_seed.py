@@ -30,6 +30,7 @@ async def test_a_setup_file_makes_the_desk_and_routes_its_categories(desk: Desk)
         1,
     )
     async with desk.session() as s:
+        assert (await find_category(s, "network")).description == "LAN and Wi-Fi"
         wifi = await find_category(s, "network/wifi")
         assert (await default_group_for(s, desk, wifi)).name == "Infrastructure"  # type: ignore[union-attr]
         sam = await s.scalar(
