@@ -865,6 +865,36 @@ def test_an_agent_makes_an_api_token_and_an_admin_revokes_it_in_the_team_tab(
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
 
 
+def test_an_admin_adds_a_category_and_the_bot_files_tickets_under_it(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    sign_in(browser, server, "li.wei@example.com")  # her console is in Chinese
+    browser.find_element(By.ID, "tabTeam").click()
+    click_filter(browser, "分类")
+    open_item(browser, "新建分类…", tab="team")
+    fields = {"path": "hardware/webcam", "name": "Webcam", "name_zh": "摄像头", "keywords": "webcam, 摄像头"}
+    for name, value in fields.items():
+        wait_for(lambda n=name: browser.find_element(By.CSS_SELECTOR, f"#pane input[name={n}]")).send_keys(
+            value
+        )
+    Select(browser.find_element(By.CSS_SELECTOR, "#pane select[name=group]")).select_by_value("Applications")
+    browser.find_element(By.CSS_SELECTOR, "#pane button[type=submit]").click()
+    wait_for(lambda: text_of(browser, "#pane .done") == "分类已添加，机器人从现在起会把工单归入此分类。")
+    assert "hardware/webcam" in text_of(browser, "#items")
+
+    said = say(server, "web-wes", "my webcam is broken, it shows only a black picture")
+    if any(b["payload"] == "/not_solved" for r in said for b in r.get("buttons") or []):
+        said = say(server, "web-wes", "/not_solved")
+    said = say(server, "web-wes", "/urgency medium")
+    ref = re.search(r"\bINC-\d+", " ".join(r.get("text", "") for r in said))
+    assert ref is not None, said
+    admin = bearer(server, "li.wei@example.com")
+    filed = httpx.get(f"{server}/api/v1/tickets/{ref.group(0)}", headers=admin, timeout=10).json()
+    assert (filed["category"], filed["group"]["name"]) == ("hardware/webcam", "Applications")
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
 def test_an_agent_resolves_in_the_chat_and_the_bot_asks_the_user_to_confirm_and_rate(
     browser: Any, server: str
 ) -> None:
