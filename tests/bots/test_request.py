@@ -59,13 +59,10 @@ async def test_service_request_asks_its_configured_questions(
         ("zh", "我需要开通ERP的报销权限", "access", "ERP的报销"),  # was "ERP": which part of it is the ask
         ("en", "I need access to a shared folder", "access", None),  # which one is still to ask
         ("zh", "我需要共享文件夹的权限", "access", None),
-        (
-            "en",
-            "I deleted a file on the shared drive, can you restore it?",
-            "access",
-            None,
-        ),  # "shared" describes
-        ("zh", "我不小心删了共享盘上的文件，能恢复吗", "access", None),  # was offered "盘上的文件"
+        # A restore, not access (which it was until the restore kind): "shared" describes, and
+        # "盘上的文件" was once offered to tap.
+        ("en", "I deleted a file on the shared drive, can you restore it?", "restore", None),
+        ("zh", "我不小心删了共享盘上的文件，能恢复吗", "restore", None),
         ("zh", "我要申请VPN权限", "access", "VPN"),
         ("en", "I need SAP access", "access", "SAP"),
     ],
@@ -472,3 +469,36 @@ async def test_asking_how_to_request_something_no_article_answers_is_the_request
     await ann.say("how do I request a new laptop?")
     hardware = request_kind(seeded, "hardware")
     assert ann.text in [q.en for q in hardware.questions], ann.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "where", "when"),
+    [
+        (
+            "en",
+            "I accidentally deleted a file on the shared drive, can you restore it?",
+            r"\\fs01\finance\budget.xlsx",
+            "yesterday 5pm",
+        ),
+        ("zh", "共享盘里的文件被我误删了，能恢复吗", r"\\fs01\财务\预算.xlsx", "昨天下午5点"),
+    ],
+)
+async def test_a_deleted_file_is_a_restore_request_not_a_request_for_access(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, where: str, when: str
+) -> None:
+    # "the shared drive" named the access request: "Which system, folder or mailbox?", then
+    # "Read only, or read and write?" for a file to bring back.
+    restore = request_kind(seeded, "restore")
+    chat = users[lang]
+    await chat.say(said)
+    assert chat.text == getattr(restore.questions[0], lang), chat.replies
+    await chat.say(where)
+    assert chat.text == getattr(restore.questions[1], lang), chat.replies
+    await chat.say(when)
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert (
+        made.subject.startswith(restore.title[lang])
+        and where in made.description
+        and when in made.description
+    )
