@@ -264,6 +264,9 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
                 # One filed under the kind named is there on its own right; any other only near the best.
                 best = max(h.score for h in worth)
                 kept = [h for h in worth if (kinds and _path(h) is not None) or h.score >= best * _NEAR_BEST]
+                # Those of the kind named come first: "my phone doesn't get work emails" got the
+                # desk's hours (0.54, on "phone") above the Outlook article.
+                kept.sort(key=lambda h: bool(kinds) and _path(h) is None)
                 return kept[: bot.kb_suggestions]
     return []
 

@@ -1081,3 +1081,14 @@ async def test_a_category_an_admin_adds_files_and_routes_the_bot_s_tickets(
         "hardware/headset",
         "Applications",
     )
+
+
+async def test_articles_of_the_kind_named_come_before_those_of_no_kind(
+    users: dict[str, Chat], seeded: Desk
+) -> None:
+    # The desk's hours and contact (no category) matched "phone" at 0.54 and came first.
+    chat = users["en"]
+    await chat.say("my phone doesn't get work emails anymore")
+    assert [a.title for a in await offered(chat, seeded)][:1] == ["Outlook is not receiving e-mail"], (
+        chat.replies
+    )
