@@ -733,9 +733,13 @@ def _named_product(turn: Turn, text: str) -> str | None:
 
 # What the words beside a request's keyword say it is for, once the words that only join them
 # are trimmed: "access to the finance share because...", "install
-# zoom for me please", "需要访问财务共享盘的权限", "申请HR文件夹的权限", "开通一下SAP的账号".
+# zoom for me please", "install zoom on my laptop", "需要访问财务共享盘的权限", "申请HR文件夹的权限",
+# "开通一下SAP的账号".
 _OBJECT_ENDS = re.compile(
-    r"[,.;:!?，。；：！？\n]|\b(?:because|since|so that|as i|as we|for work|asap)\b|因为|用于|用来|方便", re.I
+    r"[,.;:!?，。；：！？\n]|\b(?:because|since|so that|as i|as we|for work|asap)\b|因为|用于|用来|方便"
+    # where or for whom, once something is named: "install zoom on my laptop", "... for the new hire"
+    r"|(?<=\S)\s+(?:on|onto|for)\s+(?:my|our|the|his|her|their|a|an|this|that)\b",
+    re.I,
 )
 _OBJECT_LEAD = re.compile(
     r"^(?:\s+|(?:i|we|need|want|would|like|can|could|please|pls|get|have|give|to|for|on|into|in|of|the|my|our"

@@ -65,6 +65,7 @@ async def test_service_request_asks_its_configured_questions(
         ("zh", "我不小心删了共享盘上的文件，能恢复吗", "restore", None),
         ("zh", "我要申请VPN权限", "access", "VPN"),
         ("en", "I need SAP access", "access", "SAP"),
+        ("en", "can you install zoom on my laptop", "software", "zoom"),  # was "zoom on my laptop"
     ],
 )
 async def test_what_the_request_names_is_one_tap_away(
