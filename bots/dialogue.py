@@ -20,7 +20,9 @@ from bots import followup, mail, report
 from bots.turn import Turn, says_nothing, weight, without_greeting
 from channels.base import Button
 from desk.kb import Hit
+from desk.lifecycle import OPEN_STATUSES
 from desk.models import Message
+from desk.tickets import requester_tickets
 from nlu import OOS_INTENT, IntentScore, Parse
 
 __all__ = ["respond"]
@@ -279,6 +281,14 @@ async def _new(turn: Turn, arg: str) -> bool:
     if not _in_flow(turn, "report"):
         return False
     await report.continue_report(turn)
+    return True
+
+
+@_command("cancel")
+async def _cancel(turn: Turn, arg: str) -> bool:
+    if not arg:
+        return False
+    await followup.ask_cancel(turn)  # "are you sure?" about the ticket the button names
     return True
 
 
@@ -599,6 +609,20 @@ async def _intent(turn: Turn, text: str) -> None:
     await _act(turn, intent, text)
 
 
+async def _nothing_to_add_to(turn: Turn) -> bool:
+    """Whether "more about a ticket" (add_info) naming no ticket has none to be about: the user
+    has no open ticket, or this conversation is about none and the message names a kind of
+    problem none of theirs is ("VPN从今天早上开始每小时掉线一次" read as more information at
+    0.82 for its "since this morning", and a user with a printer ticket was asked which ticket)."""
+    mine = await requester_tickets(turn.session, turn.person, OPEN_STATUSES)
+    if not mine:
+        return True
+    if await followup.linked_ticket(turn) is not None:
+        return False
+    named = await report.named_category(turn)
+    return named is not None and all(report.another_kind(named, t.category_path) for t in mine)
+
+
 async def _answered_first(turn: Turn, text: str, *, asked: bool) -> bool:
     """A question an article surely answers, met with the article, then a ticket if it does not
     help: "where can I find the wifi password for guests" read as a password request ("Which
@@ -722,8 +746,8 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
     elif intent == "check_status":
         await followup.show_status(turn)
     elif intent == "add_info":
-        if not followup.ref_in(turn) and not await followup.has_open_tickets(turn):
-            await report.start_report(turn, text)  # nothing to add to: it is a new problem
+        if not followup.ref_in(turn) and await _nothing_to_add_to(turn):
+            await report.start_report(turn, text)  # it is a new problem
         else:
             await followup.add_info(turn, text)
     elif intent == "talk_to_human":

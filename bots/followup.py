@@ -26,6 +26,7 @@ from desk.i18n import t as desk_t
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Message, Ticket
 from desk.surveys import LOW_SCORE, comment_on_rating, rate_ticket
+from desk.textindex import snippet
 from desk.tickets import (
     add_comment,
     change_ticket,
@@ -199,9 +200,22 @@ async def add_info(turn: Turn, text: str) -> None:
 
 
 async def ask_cancel(turn: Turn) -> None:
+    """ "Cancel my ticket": the one named, else the one this conversation is about, else the
+    user's only open one; with several, which (one button each); with none, that there is none
+    (it asked "which ticket?" of a user who had none)."""
     ref, ticket = await _named_or_linked(turn)
+    if ticket is None and ref is None:
+        mine = await requester_tickets(turn.session, turn.person, OPEN_STATUSES)
+        if not mine:
+            turn.say(turn.t("status.none"), turn.menu())
+            return
+        if len(mine) > 1:
+            buttons = [Button(f"{t.ref} · {snippet(t.subject, 30)}", f"/cancel {t.ref}") for t in mine]
+            turn.say(turn.t("cancel.which"), buttons)
+            return
+        ticket = mine[0]
     if ticket is None:
-        turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("cancel.which"))
+        turn.say(turn.t("status.unknown", ref=ref))
         return
     if ticket.status not in OPEN_STATUSES:
         turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))

@@ -413,3 +413,40 @@ async def test_words_after_an_agents_update_answer_it(
     clock.advance(hours=25)  # a day later the update no longer waits for an answer
     await chat.say(answers[0])
     assert chat.text != t(lang, "info.added", ref=ref)
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "I want to cancel my ticket"), ("zh", "我想取消我的工单")])
+async def test_cancel_my_ticket_without_a_reference(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # It asked "which ticket? write e.g. 'cancel INC-12'" of a user with none, and with several
+    # gave nothing to tap.
+    chat, other = users[lang], users["zh" if lang == "en" else "en"]
+    await chat.say(said)
+    assert chat.text == t(lang, "status.none"), chat.replies
+    first = await open_ticket(other, lang)  # someone else's and the user's own
+    mine = await open_ticket(chat, lang, SAY[lang]["printer"])
+    fresh = Chat(chat.client, f"{chat.sender}-2", name=chat.name, email=chat.email)  # another chat of theirs
+    await fresh.say(said)
+    assert fresh.text == t(lang, "cancel.ask", ref=mine, subject=(await ticket(seeded, mine)).subject), (
+        fresh.replies
+    )
+    again = Chat(chat.client, f"{chat.sender}-4", name=chat.name, email=chat.email)
+    second = await open_ticket(
+        again,
+        lang,
+        {
+            "en": "my vpn keeps dropping every hour since this morning, a restart does not help",
+            "zh": "VPN从今天早上开始每小时掉线一次，重启电脑也没用",
+        }[lang],
+    )
+    assert second != mine
+    other_chat = Chat(chat.client, f"{chat.sender}-3", name=chat.name, email=chat.email)
+    await other_chat.say(said)
+    assert other_chat.text == t(lang, "cancel.which")
+    assert sorted(other_chat.payloads) == sorted([f"/cancel {mine}", f"/cancel {second}"]), other_chat.replies
+    assert f"/cancel {first}" not in other_chat.payloads
+    await other_chat.say(f"/cancel {second}")
+    assert f"/cancel_yes {second}" in other_chat.payloads
+    await other_chat.say(f"/cancel_yes {second}")
+    assert (await ticket(seeded, second)).status == "cancelled"

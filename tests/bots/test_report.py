@@ -1092,3 +1092,16 @@ async def test_articles_of_the_kind_named_come_before_those_of_no_kind(
     assert [a.title for a in await offered(chat, seeded)][:1] == ["Outlook is not receiving e-mail"], (
         chat.replies
     )
+
+
+async def test_a_new_kind_of_problem_told_as_more_information_is_a_new_report(
+    users: dict[str, Chat], seeded: Desk
+) -> None:
+    # Read as more information (0.82, for "since this morning"), it asked a user with an open
+    # printer ticket "which ticket is it about?".
+    chat = users["zh"]
+    await open_ticket(chat, "zh")
+    later = Chat(chat.client, f"{chat.sender}-later", name=chat.name, email=chat.email)  # another day's chat
+    await later.say("VPN从今天早上开始每小时掉线一次，重启电脑也没用")
+    await skip_kb(later)
+    assert later.text == t("zh", "ask.urgency"), later.replies
