@@ -773,6 +773,8 @@ def _named_object(kind: RequestType, text: str) -> str | None:
         else:
             continue
         found = _OBJECT_TAIL.sub("", _OBJECT_LEAD.sub("", side.strip())).strip()
+        if found.casefold().split(" ", 1)[0] in _VERBS:
+            continue  # what it is for, not what: "admin rights to install drivers"
         rest = found
         for keyword in kind.keywords:  # what is left once the kind's own words are gone
             while (span := mention_span(rest, keyword)) is not None:

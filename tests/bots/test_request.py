@@ -66,6 +66,8 @@ async def test_service_request_asks_its_configured_questions(
         ("zh", "我要申请VPN权限", "access", "VPN"),
         ("en", "I need SAP access", "access", "SAP"),
         ("en", "can you install zoom on my laptop", "software", "zoom"),  # was "zoom on my laptop"
+        ("en", "can I get admin rights on my laptop?", "access", "laptop"),  # was a laptop to deliver
+        ("en", "I need local admin privileges to install drivers", "access", None),  # was software
     ],
 )
 async def test_what_the_request_names_is_one_tap_away(
