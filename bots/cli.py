@@ -15,7 +15,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from bots.nlu_cli import nlu
-from desk.agents import SIGN_IN, create_agent, find_agent, issue_token, set_password
+from desk.agents import create_agent, find_agent, issue_token, named_token, set_password, token_name
 from desk.context import Desk
 from desk.db import Database
 from desk.errors import ConfigError, DeskError
@@ -198,12 +198,11 @@ def agent_token(ctx: click.Context, email: str, name: str) -> None:
     """Print a new API token for an agent on stdout (shown only this once; the agent and admins
     see it, by name, in the console and revoke it there or with DELETE /api/v1/tokens/{id})."""
     settings = _settings(ctx)
-    if name.strip().casefold() == SIGN_IN:
-        raise click.BadParameter(f'"{SIGN_IN}" names console sign-ins', param_hint="--name")
+    name = token_name(name)  # refused before the database is asked
 
     async def work(desk: Desk) -> str:
         async with desk.session() as session:
-            return await issue_token(session, await find_agent(session, email), " ".join(name.split()))
+            return (await named_token(session, await find_agent(session, email), name))[0]
 
     click.echo(_run_with_desk(settings, work))
 

@@ -35,9 +35,11 @@ __all__ = [
     "issue_token",
     "live_tokens",
     "make_token",
+    "named_token",
     "require_role",
     "revoke_token",
     "set_password",
+    "token_name",
     "verify_password",
 ]
 
@@ -234,6 +236,25 @@ async def revoke_token(session: AsyncSession, token: str, now: datetime) -> None
     row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token.strip())))
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
+
+
+def token_name(name: str) -> str:
+    """The name of a token for an integration, whitespace folded.
+
+    Raises:
+        InvalidInput: for an empty name, or :data:`SIGN_IN`, which names console sign-ins.
+    """
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("a token needs a name that says what uses it", code="invalid_name")
+    if name.casefold() == SIGN_IN:
+        raise InvalidInput(f'"{SIGN_IN}" names console sign-ins; choose another name', code="invalid_name")
+    return name
+
+
+async def named_token(session: AsyncSession, agent: Agent, name: str) -> tuple[str, ApiToken]:
+    """:func:`make_token` for an integration, named for what uses it (see :func:`token_name`)."""
+    return await make_token(session, agent, token_name(name))
 
 
 async def live_tokens(session: AsyncSession, agent: Agent) -> list[ApiToken]:

@@ -539,7 +539,7 @@ async def test_agents_see_name_and_revoke_their_tokens_and_admins_anyone_s(
         set(t) == {"id", "name", "kind", "prefix", "created_at", "last_used_at", "current"} for t in listed
     )
 
-    for bad, code in (({"name": " "}, "invalid"), ({"name": "Console"}, "invalid_name")):
+    for bad, code in (({"name": " "}, "invalid_name"), ({"name": "Console"}, "invalid_name")):
         r = await client.post("/api/v1/tokens", json=bad, headers=tom)
         assert (r.status_code, error_of(r)["code"]) == (422, code), r.text
 

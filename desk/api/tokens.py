@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.agents import SIGN_IN, find_agent, find_token, is_token, live_tokens, make_token, require_role
+from desk.agents import SIGN_IN, find_agent, find_token, is_token, live_tokens, named_token, require_role
 from desk.api.deps import CurrentAgent, CurrentToken, DeskDep
-from desk.errors import InvalidInput
 from desk.models import Agent, ApiToken
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["auth"])
@@ -32,7 +32,7 @@ def _token(row: ApiToken, current: str) -> dict[str, Any]:
     }
 
 
-async def _whose(session: Any, viewer: Agent, key: str | None) -> Agent:
+async def _whose(session: AsyncSession, viewer: Agent, key: str | None) -> Agent:
     """The agent ``key`` names (an e-mail or id; an admin's question), else the viewer."""
     if key is None:
         return viewer
@@ -56,25 +56,15 @@ async def list_tokens(
 
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(max_length=120)  # what uses it; "console" names sign-ins
     agent: str | None = None  # an admin's token for someone else (an integration's own account)
-
-    @field_validator("name")
-    @classmethod
-    def _named(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("a token needs a name that says what uses it")
-        return value
 
 
 @router.post("", status_code=201, summary="Make a named API token; the answer is the only time it is shown")
 async def new_token(body: TokenIn, desk: DeskDep, agent: CurrentAgent, token: CurrentToken) -> dict[str, Any]:
-    if body.name.casefold() == SIGN_IN:
-        raise InvalidInput(f'"{SIGN_IN}" names console sign-ins; choose another name', code="invalid_name")
     async with desk.session() as session:
         owner = await _whose(session, agent, body.agent)
-        made, row = await make_token(session, owner, body.name)
+        made, row = await named_token(session, owner, body.name)
         return {**_token(row, token), "token": made, "agent": owner.email}
 
 
