@@ -13,6 +13,7 @@ from desk.textindex import mentions
 
 __all__ = [
     "category_named",
+    "category_path",
     "create_category",
     "default_group_for",
     "desk_default_group",
@@ -141,6 +142,12 @@ def is_default_group(desk: Desk, group: Group) -> bool:
     return bool(name) and group.name.lower() == name
 
 
+def category_path(text: str) -> str:
+    """A category path as stored: lower case, its parts stripped ("Network / WiFi" is
+    ``network/wifi``)."""
+    return "/".join(p.strip().lower() for p in text.split("/") if p.strip())
+
+
 async def create_category(
     session: AsyncSession,
     path: str,
@@ -159,7 +166,7 @@ async def create_category(
     Raises:
         InvalidInput: for an empty path. Conflict: if it exists. NotFound: for no parent.
     """
-    path = "/".join(p.strip().lower() for p in path.split("/") if p.strip())
+    path = category_path(path)
     if not path:
         raise InvalidInput("a category needs a path")
     if await session.scalar(select(Category.id).where(Category.path == path)):

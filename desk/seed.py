@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import create_agent, create_group, find_agent, find_group, hash_password
-from desk.catalog import create_category
+from desk.catalog import category_path, create_category
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.kb import create_article
@@ -210,7 +210,7 @@ async def seed_file(
         if group.manager_id is None and g.manager:
             group.manager = await find_agent(session, g.manager)
     for c in setup.categories:
-        if await session.scalar(select(Category.id).where(Category.path == c.path.lower())) is None:
+        if await session.scalar(select(Category.id).where(Category.path == category_path(c.path))) is None:
             await create_category(
                 session,
                 c.path,
