@@ -633,6 +633,18 @@ async def test_admins_add_and_change_categories(
     listed = (await client.get("/api/v1/categories", headers=agent)).json()["items"]
     assert next(c for c in listed if c["path"] == "facilities/badges")["keywords"] == ["badge", "门禁卡"]
 
+    # Retired: no longer listed for filing, still there (with ?all=true) to bring back.
+    retired = await client.patch(
+        "/api/v1/categories/facilities/badges", json={"active": False}, headers=admin
+    )
+    assert retired.json()["active"] is False
+    paths = [c["path"] for c in (await client.get("/api/v1/categories", headers=agent)).json()["items"]]
+    assert "facilities/badges" not in paths and "facilities" in paths
+    everything = (await client.get("/api/v1/categories", params={"all": "true"}, headers=agent)).json()[
+        "items"
+    ]
+    assert next(c for c in everything if c["path"] == "facilities/badges")["active"] is False
+
 
 class RefusingAnn:
     """The outbox's sender when Ann's mailbox does not exist: anything to her fails for good."""

@@ -892,6 +892,12 @@ def test_an_admin_adds_a_category_and_the_bot_files_tickets_under_it(browser: An
     admin = bearer(server, "li.wei@example.com")
     filed = httpx.get(f"{server}/api/v1/tickets/{ref.group(0)}", headers=admin, timeout=10).json()
     assert (filed["category"], filed["group"]["name"]) == ("hardware/webcam", "Applications")
+    # Retired: kept in the list, marked, and out of the bot's choices.
+    click_when(lambda: browser.find_element(By.CSS_SELECTOR, "#pane input[name=active]"))
+    browser.find_element(By.CSS_SELECTOR, "#pane button[type=submit]").click()
+    wait_for(lambda: "已停用" in text_of(browser, "#items"))
+    listed = httpx.get(f"{server}/api/v1/categories", headers=admin, timeout=10).json()["items"]
+    assert "hardware/webcam" not in [c["path"] for c in listed]
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -194,13 +194,19 @@ def _category(c: Category) -> dict[str, Any]:
         "default_type": c.default_type,
         "keywords": c.keywords,
         "skills": c.skills,
+        "active": c.active,
     }
 
 
-@router.get("/categories", summary="The category tree, flattened by path")
-async def list_categories(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+@router.get(
+    "/categories", summary="The category tree, flattened by path (the retired ones too with ?all=true)"
+)
+async def list_categories(
+    desk: DeskDep, agent: CurrentAgent, retired: Annotated[bool, Query(alias="all")] = False
+) -> dict[str, Any]:
     async with desk.session() as session:
-        rows = await session.scalars(select(Category).where(Category.active).order_by(Category.path))
+        query = select(Category).order_by(Category.path)
+        rows = await session.scalars(query if retired else query.where(Category.active))
         return {"items": [_category(c) for c in rows]}
 
 
@@ -226,7 +232,7 @@ async def add_category(body: CategoryIn, desk: DeskDep, admin: AdminAgent) -> di
 
 @router.patch(
     "/categories/{path:path}",
-    summary="Change a category's names, group, default impact and type, keywords or skills (admin)",
+    summary="Change a category's names, group, default impact and type, keywords or skills, or retire it (admin)",
 )
 async def patch_category(path: str, body: CategoryPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
@@ -249,5 +255,7 @@ async def patch_category(path: str, body: CategoryPatch, desk: DeskDep, admin: A
             category.keywords = _words(changes["keywords"])
         if "skills" in changes:
             category.skills = [w.lower() for w in _words(changes["skills"])]
+        if changes.get("active") is not None:
+            category.active = changes["active"]
         await session.flush()
         return _category(category)

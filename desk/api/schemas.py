@@ -142,6 +142,7 @@ class CategoryPatch(_In):
     type: Literal["incident", "request"] | None = None  # null: the bot decides
     keywords: list[str] | None = None  # words that name it, in any language ("wifi", "无线")
     skills: list[str] | None = None
+    active: bool | None = None  # false: the bot no longer files tickets under it (tickets keep it)
 
 
 class CategoryIn(CategoryPatch):

@@ -1081,6 +1081,12 @@ async def test_a_category_an_admin_adds_files_and_routes_the_bot_s_tickets(
         "hardware/headset",
         "Applications",
     )
+    # Retired, it files nothing more: the next headset problem is a hardware one.
+    retired = await client.patch("/api/v1/categories/hardware/headset", json={"active": False}, headers=admin)
+    assert retired.status_code == 200
+    assert await open_ticket(Chat(client, "later-" + lang), lang, said) == "INC-2"
+    assert (await ticket(seeded, "INC-2")).category.path == "hardware"
+    assert (await ticket(seeded, "INC-1")).category.path == "hardware/headset"  # kept where it was
 
 
 async def test_articles_of_the_kind_named_come_before_those_of_no_kind(
