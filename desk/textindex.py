@@ -155,20 +155,11 @@ _STOP = frozenset(
         "very",
         "want",
         "yesterday",
-        "的",
-        "了",
+        # A Chinese character left on its own once a run is cut at _CJK_STOPS (which hold 的, 了,
+        # 我 ... whole): these are no term alone, but part of a word too often to cut a run.
         "是",
-        "我",
-        "你",
-        "吗",
-        "呢",
-        "吧",
-        "啊",
         "在",
-        "和",
-        "也",
         "就",
-        "都",
         "请",
     ]
 )
