@@ -9,6 +9,7 @@ import math
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +25,9 @@ __all__ = [
     "actor_of",
     "authenticate_password",
     "authenticate_token",
+    "check_calendar",
     "check_password",
+    "check_timezone",
     "create_agent",
     "create_group",
     "find_agent",
@@ -77,6 +80,29 @@ def verify_password(password: str, stored: str | None) -> bool:
 def _token_hash(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_calendar(desk: Desk, name: str | None) -> None:
+    """An agent's shift or a group's calendar must be one the configuration has (none: the default).
+
+    Raises:
+        InvalidInput: naming the calendars there are.
+    """
+    if name and name not in desk.calendars:
+        known = ", ".join(sorted(desk.calendars))
+        raise InvalidInput(f"no calendar {name!r} (calendars: {known})", code="unknown_calendar")
+
+
+def check_timezone(name: str) -> None:
+    """An agent's time zone must be an IANA one ("Asia/Shanghai").
+
+    Raises:
+        InvalidInput: for a name the time-zone database lacks.
+    """
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"unknown time zone {name!r}", code="unknown_timezone") from None
 
 
 def actor_of(agent: Agent) -> Actor:

@@ -11,14 +11,21 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from desk.agents import create_agent, create_group, find_agent, find_group, hash_password
+from desk.agents import (
+    check_calendar,
+    check_timezone,
+    create_agent,
+    create_group,
+    find_agent,
+    find_group,
+    hash_password,
+)
 from desk.catalog import category_path, create_category
 from desk.context import Desk
 from desk.errors import InvalidInput
@@ -147,23 +154,18 @@ async def read_setup(path: Path) -> SetupFile:
 
 def _check(setup: SetupFile, desk: Desk, demo: bool) -> SetupFile:
     """Calendars and time zones the desk knows (the demo drops the calendars it does not)."""
-    known = desk.calendars
-    items: list[GroupSpec | AgentSpec] = [*setup.groups, *setup.agents]
-    for item in items:
-        if item.calendar and item.calendar not in known:
-            if not demo:
-                raise InvalidInput(
-                    f"{item.name}: no calendar {item.calendar!r} (calendars: {', '.join(sorted(known))})",
-                    code="invalid_file",
-                )
-            item.calendar = None
-    for agent in setup.agents:
-        try:
-            ZoneInfo(agent.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidInput(
-                f"{agent.email}: unknown time zone {agent.timezone!r}", code="invalid_file"
-            ) from None
+    try:
+        items: list[GroupSpec | AgentSpec] = [*setup.groups, *setup.agents]
+        for item in items:
+            who = item.name
+            if demo and item.calendar not in desk.calendars:
+                item.calendar = None
+            check_calendar(desk, item.calendar)
+        for agent in setup.agents:
+            who = agent.email
+            check_timezone(agent.timezone)
+    except InvalidInput as err:
+        raise InvalidInput(f"{who}: {err}", code="invalid_file") from None
     return setup
 
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from desk.agents import create_agent, create_group, find_agent, find_group, issue_token, set_password
+from desk.agents import (
+    check_calendar,
+    check_timezone,
+    create_agent,
+    create_group,
+    find_agent,
+    find_group,
+    issue_token,
+    set_password,
+)
 from desk.api.deps import CurrentAgent, DeskDep, role
 from desk.api.schemas import (
     AgentIn,
@@ -22,8 +30,6 @@ from desk.api.schemas import (
     group_json,
 )
 from desk.catalog import create_category, find_category
-from desk.context import Desk
-from desk.errors import InvalidInput
 from desk.handoff import hand_back_work
 from desk.models import Agent, Category, Group
 
@@ -62,8 +68,8 @@ async def list_agents(desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
 
 @router.post("/agents", status_code=201, summary="Create an agent (admin); returns its first API token")
 async def add_agent(body: AgentIn, desk: DeskDep, admin: Agent = Depends(role("admin"))) -> dict[str, Any]:  # noqa: B008
-    _check_calendar(desk, body.calendar)
-    _check_timezone(body.timezone)
+    check_calendar(desk, body.calendar)
+    check_timezone(body.timezone)
     async with desk.session() as session:
         agent = await create_agent(
             session,
@@ -82,18 +88,6 @@ async def add_agent(body: AgentIn, desk: DeskDep, admin: Agent = Depends(role("a
         return {**_agent(agent), "token": token}
 
 
-def _check_calendar(desk: Desk, name: str | None) -> None:
-    if name and name not in desk.calendars:
-        raise InvalidInput(f"no calendar named {name!r}", code="unknown_calendar")
-
-
-def _check_timezone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {name!r}", code="unknown_timezone") from None
-
-
 @router.patch(
     "/agents/{key}",
     summary="Change an agent's role, capacity, shift calendar, skills, groups or password (admin); "
@@ -101,9 +95,9 @@ def _check_timezone(name: str) -> None:
 )
 async def patch_agent(key: str, body: AgentPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
-    _check_calendar(desk, changes.get("calendar"))
+    check_calendar(desk, changes.get("calendar"))
     if changes.get("timezone"):
-        _check_timezone(changes["timezone"])
+        check_timezone(changes["timezone"])
     async with desk.session() as session:
         agent = await find_agent(session, key)
         leaving = changes.get("active") is False and agent.active
@@ -146,7 +140,7 @@ def _group(group: Group) -> dict[str, Any]:
 
 @router.post("/groups", status_code=201, summary="Create a group (admin)")
 async def add_group(body: GroupIn, desk: DeskDep, admin: Agent = Depends(role("admin"))) -> dict[str, Any]:  # noqa: B008
-    _check_calendar(desk, body.calendar)
+    check_calendar(desk, body.calendar)
     async with desk.session() as session:
         group = await create_group(
             session, body.name, description=body.description, calendar=body.calendar, routing=body.routing
@@ -162,7 +156,7 @@ async def add_group(body: GroupIn, desk: DeskDep, admin: Agent = Depends(role("a
 )
 async def patch_group(key: str, body: GroupPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
-    _check_calendar(desk, changes.get("calendar"))
+    check_calendar(desk, changes.get("calendar"))
     async with desk.session() as session:
         group = await find_group(session, key)
         await session.refresh(group, ["members"])
