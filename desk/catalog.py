@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -22,6 +25,7 @@ __all__ = [
     "precise_category",
     "problem_categories",
     "subtree",
+    "update_category",
     "within",
 ]
 
@@ -180,10 +184,40 @@ async def create_category(
         default_group=group,
         default_impact=default_impact,
         default_type=default_type,
-        keywords=keywords or [],
-        skills=[str(x).strip().lower() for x in skills or () if str(x).strip()],
+        keywords=_words(keywords),
+        skills=[w.lower() for w in _words(skills)],
         description=description,
     )
     session.add(category)
     await session.flush()
     return category
+
+
+def update_category(category: Category, changes: Mapping[str, Any]) -> None:
+    """Change the fields ``changes`` names (``name``, ``name_zh``, ``description``, ``group`` as a
+    :class:`Group` or None, ``impact``, ``type``, ``keywords``, ``skills``, ``active``), words
+    tidied as :func:`create_category` tidies them. A name is never emptied, and ``active`` None
+    changes nothing; retired (``active`` false), the bot files nothing more under it."""
+    if changes.get("name"):
+        category.name = changes["name"]
+    if "name_zh" in changes:
+        category.name_zh = changes["name_zh"] or None
+    if "description" in changes:
+        category.description = changes["description"] or ""
+    if "group" in changes:
+        category.default_group = changes["group"]
+    if "impact" in changes:
+        category.default_impact = changes["impact"]
+    if "type" in changes:
+        category.default_type = changes["type"]
+    if "keywords" in changes:
+        category.keywords = _words(changes["keywords"])
+    if "skills" in changes:
+        category.skills = [w.lower() for w in _words(changes["skills"])]
+    if changes.get("active") is not None:
+        category.active = changes["active"]
+
+
+def _words(values: Iterable[object] | None) -> list[str]:
+    """Keywords or skills as kept: each stripped, the empty ones left out."""
+    return [str(v).strip() for v in values or () if str(v).strip()]

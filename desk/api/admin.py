@@ -29,7 +29,7 @@ from desk.api.schemas import (
     agent_json,
     group_json,
 )
-from desk.catalog import create_category, find_category
+from desk.catalog import create_category, find_category, update_category
 from desk.handoff import hand_back_work
 from desk.models import Agent, Category, Group
 
@@ -172,10 +172,6 @@ async def patch_group(key: str, body: GroupPatch, desk: DeskDep, admin: AdminAge
         return _group(group)
 
 
-def _words(values: list[str] | None) -> list[str]:
-    return [v.strip() for v in values or () if v.strip()]
-
-
 def _category(c: Category) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -218,8 +214,8 @@ async def add_category(body: CategoryIn, desk: DeskDep, admin: AdminAgent) -> di
             group=await find_group(session, body.group) if body.group else None,
             default_impact=body.impact,
             default_type=body.type,
-            keywords=_words(body.keywords),
-            skills=_words(body.skills),
+            keywords=body.keywords,
+            skills=body.skills,
         )
         return _category(made)
 
@@ -232,24 +228,8 @@ async def patch_category(path: str, body: CategoryPatch, desk: DeskDep, admin: A
     changes = body.model_dump(exclude_unset=True)
     async with desk.session() as session:
         category = await find_category(session, path)
-        if "group" in changes:
-            group = changes.pop("group")
-            category.default_group = await find_group(session, group) if group else None
-        if changes.get("name"):
-            category.name = changes["name"]  # a name is never emptied
-        if "name_zh" in changes:
-            category.name_zh = changes["name_zh"] or None
-        if "description" in changes:
-            category.description = changes["description"] or ""
-        if "impact" in changes:
-            category.default_impact = changes["impact"]
-        if "type" in changes:
-            category.default_type = changes["type"]
-        if "keywords" in changes:
-            category.keywords = _words(changes["keywords"])
-        if "skills" in changes:
-            category.skills = [w.lower() for w in _words(changes["skills"])]
-        if changes.get("active") is not None:
-            category.active = changes["active"]
+        if "group" in changes:  # a group's name or id; empty or null: none
+            changes["group"] = await find_group(session, changes["group"]) if changes["group"] else None
+        update_category(category, changes)
         await session.flush()
         return _category(category)
