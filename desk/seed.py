@@ -32,12 +32,12 @@ from desk.errors import InvalidInput
 from desk.kb import create_article
 from desk.models import Agent, Article, Category, Group, SavedReply
 from desk.replies import create_reply
+from desk.settings import Level
 
 __all__ = ["DEMO_PASSWORD", "SeedReport", "seed_demo", "seed_file"]
 
 DEMO_FILE = Path(__file__).parent / "demo.yml"
 DEMO_PASSWORD = "frontdesk-demo"  # noqa: S105 (documented demo credential)
-Level = Literal["low", "medium", "high"]
 
 
 class _Item(BaseModel):

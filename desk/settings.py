@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_CONFIG",
     "ChannelsSettings",
     "DatabaseSettings",
+    "Level",
     "Settings",
     "SlaPolicy",
     "SlaTarget",
@@ -42,6 +43,7 @@ __all__ = [
 DEFAULT_CONFIG = "config.yml"
 PRIORITIES = ("P1", "P2", "P3", "P4")
 LEVELS = ("high", "medium", "low")
+Level = Literal["high", "medium", "low"]  # one of LEVELS, as a field's type
 
 
 class _Section(BaseModel):

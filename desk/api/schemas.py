@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.errors import InvalidInput
 from desk.models import Agent, Group, Message, OutboxItem, Ticket, TicketEvent
+from desk.settings import Level
 from desk.sla import sla_view
 
 __all__ = [
@@ -128,9 +129,6 @@ class GroupPatch(_In):
     routing: Strategy | None = None
     manager: str | None = None
     members: list[str] | None = None
-
-
-Level = Literal["low", "medium", "high"]
 
 
 class CategoryPatch(_In):
