@@ -266,7 +266,8 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
                 kept = [h for h in worth if (kinds and _path(h) is not None) or h.score >= best * _NEAR_BEST]
                 # Those of the kind named come first: "my phone doesn't get work emails" got the
                 # desk's hours (0.54, on "phone") above the Outlook article.
-                kept.sort(key=lambda h: bool(kinds) and _path(h) is None)
+                if kinds:
+                    kept.sort(key=lambda h: _path(h) is None)
                 return kept[: bot.kb_suggestions]
     return []
 
