@@ -39,7 +39,7 @@ from desk.db import contains_text, newest_first
 from desk.errors import InvalidInput, NotFound, StaleEdit
 from desk.i18n import LANGUAGES, normalise_language
 from desk.models import ARTICLE_STATUSES, Article, KbTerm
-from desk.textindex import fts5_query, is_cjk, query_terms, terms, tsquery
+from desk.textindex import fts5_query, is_cjk, query_terms, terms, to_simplified, tsquery
 
 __all__ = [
     "Hit",
@@ -510,16 +510,18 @@ def _score(query: str, wanted: list[str], stats: _Stats, pool: list[Any]) -> lis
     whole = sum(weights) or 1.0
     docs = [row.search_text.split() for row in pool]
     average = sum(len(d) for d in docs) / len(docs) or 1.0
-    lowered = query.lower()
+    lowered = to_simplified(query.lower())
     scored = []
     for row, doc in zip(pool, docs, strict=True):
         norm = 1.2 * (0.25 + 0.75 * len(doc) / average)
         tfs = [doc.count(t) for t in wanted]
         bm25 = sum(idf[t] * n * 2.2 / (n + norm) for t, n in zip(wanted, tfs, strict=True) if n)
         share = sum(w for w, n in zip(weights, tfs, strict=True) if n) / whole
-        title = fuzz.token_set_ratio(lowered, row.title.lower()) / 100
+        title = fuzz.token_set_ratio(lowered, to_simplified(row.title.lower())) / 100
         tags = json.loads(row.tags) if row.tags != "[]" else []
-        tag = max((fuzz.partial_ratio(t, lowered) / 100 for t in tags if len(t) > 1), default=0.0)
+        tag = max(
+            (fuzz.partial_ratio(to_simplified(t), lowered) / 100 for t in tags if len(t) > 1), default=0.0
+        )
         votes = (row.helpful + 1) / (row.helpful + row.not_helpful + 2) - 0.5  # in (-0.5, 0.5)
         # BM25 over the whole query passes 1 where terms repeat; capping it there would tie the
         # strongest candidates, so only the sum is clamped, after ranking on it.

@@ -16,6 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from nlu.parse import Entity
+from nlu.script import spellings, to_simplified
 
 __all__ = ["EntityExtractor"]
 
@@ -66,7 +67,8 @@ class EntityExtractor:
         self._fuzzy: dict[str, tuple[str, str]] = {}
         for entity, entries in dictionary.items():
             for surface, value in entries.items():
-                self._insert(_lower(surface), entity, value)
+                for spelling in spellings(surface):  # 打印机 is found as 印表機 too
+                    self._insert(_lower(spelling), entity, value)
                 if len(surface) >= _FUZZY_MIN_LEN and surface.isascii() and surface.isalpha():
                     self._fuzzy.setdefault(surface.lower(), (entity, value))
         self._fuzzy_choices = list(self._fuzzy)
@@ -96,6 +98,9 @@ class EntityExtractor:
         return Entity(match.entity, value, match.start, match.end, match.confidence, match.extractor, surface)
 
     def _regex_matches(self, text: str) -> list[_Match]:
+        simple = to_simplified(text)
+        if len(simple) == len(text):  # "5顆星" is "5颗星"; offsets stay those of ``text``
+            text = simple
         found = [
             _Match(m.start(), m.end(), name, m.group(0), 1.0, "RegexEntityExtractor")
             for name, pattern in self.regexes

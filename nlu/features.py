@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from nlu.script import to_simplified
+
 __all__ = ["Vectorizer", "analyze", "normalize"]
 
 _SPACE = re.compile(r"\s+")
@@ -24,8 +26,8 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[\u3400-\u9fff]|[^\sa-z0-9\u3400-\u9f
 
 
 def normalize(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, single spaces."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).lower()).strip()
+    """NFKC (full-width to half-width), lower case, Simplified Chinese, single spaces."""
+    return _SPACE.sub(" ", to_simplified(unicodedata.normalize("NFKC", text).lower())).strip()
 
 
 def analyze(text: str, extra: Iterable[str] = (), char_ngrams: tuple[int, int] = (1, 4)) -> list[str]:

@@ -220,6 +220,10 @@ def test_chinese_question_words_and_particles_are_stopwords_that_cut_a_run() -> 
         ("ＶＰＮ断了", "vpn", True),
         ("忘了VPN密码", "VPN", True),
         ("无线网络连不上", "无线", True),
+        ("我的印表機壞了", "打印机", True),  # Taiwan's word, in Traditional characters
+        ("檔案打不開", "文件", True),
+        ("印表機", "打印机", True),
+        ("打印机坏了", "印表機", True),  # a keyword written in Traditional
         ("I'd be happy to", "app", False),
         ("a new mousepad", "mouse", False),
         ("the quarterly plan", "lan", False),
@@ -240,6 +244,7 @@ def test_a_name_is_mentioned_as_whole_words_or_anywhere_in_chinese(text: str, na
         ("my Wi-Fi is down", "wifi", "Wi-Fi"),  # the hyphen folded away is inside the span
         ("ＶＰＮ断了", "vpn", "ＶＰＮ"),  # full-width: one character each, as in the text
         ("我需要访问财务共享盘的权限", "权限", "权限"),
+        ("隨身碟和印表機都壞了", "打印机", "印表機"),  # after a word that is shorter in mainland words
         ("a read-only share", "read only", "read-only"),
         ("the quarterly plan", "lan", None),
     ],
@@ -249,6 +254,27 @@ def test_where_a_name_is_mentioned_is_a_slice_of_the_text_as_written(
 ) -> None:
     span = mention_span(text, name)
     assert (text[span[0] : span[1]] if span else None) == said
+
+
+async def test_traditional_chinese_finds_simplified_articles_and_back(seeded: Desk) -> None:
+    assert terms("印表機無法列印") == terms("打印机无法打印")
+    assert (await titles(seeded, "印表機顯示離線怎麼辦"))[0] == "打印机显示脱机"
+    assert (await titles(seeded, "忘記密碼"))[0] == "如何重置密码"
+    async with seeded.session() as s:
+        await create_article(
+            s,
+            seeded,
+            title="會議室投影機沒有畫面",
+            body="請確認訊號線已接好，按遙控器上的輸入鍵切換來源。",
+            language="zh",
+        )
+    assert (await titles(seeded, "会议室投影机没有画面"))[0] == "會議室投影機沒有畫面"
+    async with seeded.session() as s:  # the title's likeness is of the words, whichever script
+        alike = [
+            (await search_articles(s, q, language="zh", limit=1))[0].score
+            for q in ("投影机没有画面", "投影機沒有畫面")
+        ]
+    assert alike[0] == alike[1]
 
 
 def test_a_hyphenated_word_with_a_short_part_is_also_one_term() -> None:
