@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import Turn, says_nothing, weight, without_greeting
+from bots.turn import Turn, buttons_of, says_nothing, weight, without_greeting
 from channels.base import Button
 from desk.kb import Hit
 from desk.lifecycle import OPEN_STATUSES
@@ -175,16 +175,12 @@ async def _ask_again(turn: Turn) -> None:
         return
     asked = await _last_asked(turn)  # the articles, as they were offered
     if asked is not None and asked.text:
-        turn.say(turn.t("flow.resume", question=asked.text), _buttons_of(asked))
+        turn.say(turn.t("flow.resume", question=asked.text), buttons_of(asked))
 
 
 async def _last_asked(turn: Turn) -> Message | None:
     """The bot's last message in this conversation: in a flow, the question it waits on."""
     return await turn.latest(Message.direction == "out", Message.author_kind == "bot")
-
-
-def _buttons_of(message: Message) -> list[Button]:
-    return [Button(str(b["title"]), str(b["payload"])) for b in message.buttons or []]
 
 
 # A bot button's payload ("/urgency high"), which users may also type: the handler acts and says
@@ -361,7 +357,7 @@ async def _stale_button(turn: Turn) -> None:
     if turn.state.get("flow"):
         last = await _last_asked(turn)
         if last is not None and last.text:
-            turn.say(last.text, _buttons_of(last))
+            turn.say(last.text, buttons_of(last))
             return
     turn.say(turn.t("help"), turn.menu())
 

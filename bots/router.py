@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bots.dialogue import respond
 from bots.followup import reference_in
 from bots.mail import record_bounce
-from bots.turn import CJK, LATIN_WORD, TEMPLATES, Turn
+from bots.turn import CJK, LATIN_WORD, TEMPLATES, Turn, as_sent
 from bots.understanding import Understanding
 from channels.base import Button, Inbound, Outbound
 from desk.context import Actor, Desk
@@ -132,10 +132,10 @@ class BotRouter:
                     notice = await _still_waiting(session, self.desk, conversation)
                     answer = Outbound(notice) if notice is not None else None
                 if answer is not None:
-                    await send_to_conversation(session, self.desk, conversation, answer.text,
-                                               buttons=answer.buttons, author=Actor.bot(),
-                                               deliver=not inline)  # fmt: skip
-                    return [answer] if inline else []
+                    said = await send_to_conversation(session, self.desk, conversation, answer.text,
+                                                      buttons=answer.buttons, author=Actor.bot(),
+                                                      deliver=not inline)  # fmt: skip
+                    return [as_sent(said)] if inline else []
             if conversation.mode in ("queued", "agent"):
                 return []  # a person answers; the message shows in the console as it is
             person = await session.get(Person, conversation.person_id)
@@ -171,7 +171,7 @@ class BotRouter:
                 ref = turn.state.get("survey") if survey else turn.state.get("ticket")
                 ticket = await session.scalar(select(Ticket).where(Ticket.ref == ref)) if ref else None
                 subject = _mail_subject(inbound.subject, ticket.ref if ticket is not None else None)
-            for reply in replies:
+            sent = [
                 await send_to_conversation(
                     session,
                     self.desk,
@@ -183,7 +183,9 @@ class BotRouter:
                     subject=subject,
                     deliver=not inline,
                 )
-        return list(turn.replies) if inline else []
+                for reply in replies
+            ]
+        return [as_sent(message) for message in sent] if inline else []
 
 
 async def _in_line(

@@ -110,6 +110,17 @@ _LETTER = re.compile(r"[^\W\d_]")
 _SAYS_SOMETHING = 8  # weighted characters: "I'm travelling" or "小王很专业" say something, "very" does not
 
 
+def buttons_of(message: Message) -> list[Button]:
+    """The buttons a stored message went out with."""
+    return [Button(str(b["title"]), str(b["payload"])) for b in message.buttons or []]
+
+
+def as_sent(message: Message) -> Outbound:
+    """A stored message as it went out (the desk may have written it otherwise than it was
+    said: in Traditional characters, for one)."""
+    return Outbound(message.text, tuple(buttons_of(message)))
+
+
 def says_nothing(text: str) -> bool:
     """Whether ``text`` adds nothing to a description or a comment: a "no", a "skip", an "I don't
     know", or no word at all ("2", "?", "👍")."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,8 +15,9 @@ from fastapi import FastAPI
 from bots.agent_room import AgentRoom, run_agent_room
 from bots.registry import ChannelRegistry
 from bots.router import BotRouter
+from bots.turn import as_sent
 from bots.understanding import Understanding
-from channels.base import Address, Attachment, Button, Outbound
+from channels.base import Address, Attachment, Outbound
 from channels.email import EmailChannel
 from channels.slack import SlackChannel
 from channels.sms import SmsChannel
@@ -111,7 +113,7 @@ def _feed_outbound(desk: Desk, message: Message) -> Outbound:
     files = tuple(
         Attachment(a.filename, a.content_type, b"", file_link(desk, a)) for a in message.attachments
     )
-    return Outbound(message.text, tuple(Button(**b) for b in message.buttons), attachments=files)
+    return dataclasses.replace(as_sent(message), attachments=files)
 
 
 def _rest_feed(desk: Desk) -> Callable[[str, int], Awaitable[list[FeedItem]]]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Inbound
 from desk.attachments import store_attachment
+from desk.chinese import writes_traditional
 from desk.context import Desk
 from desk.errors import InvalidTransition
 from desk.i18n import normalise_language
@@ -151,6 +152,8 @@ async def record_inbound(
         language=language,
     )
     conversation = await open_conversation(session, desk, inbound, person.id)
+    if (traditional := writes_traditional(inbound.text)) is not None:
+        person.traditional = traditional  # answered in the script they write, from now on
     now = desk.now()
     message = Message(
         conversation_id=conversation.id,

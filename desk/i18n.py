@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from desk.chinese import to_traditional
+
 __all__ = ["LANGUAGES", "Templates", "normalise_language", "t"]
 
 LANGUAGES = ("en", "zh")
@@ -35,15 +37,16 @@ class Templates:
             out[lang] = {str(k): str(v) for k, v in data.items()}
         return out
 
-    def t(self, lang: str | None, key: str, /, **values: Any) -> str:
-        """The template ``key`` in ``lang``, filled in with ``values``.
+    def t(self, lang: str | None, key: str, traditional: bool = False, /, **values: Any) -> str:
+        """The template ``key`` in ``lang``, filled in with ``values``; with ``traditional``, its
+        Chinese in Traditional characters (the values as they are: an agent's words, say).
 
         Raises:
             KeyError: if no language has ``key`` (a programming error the tests catch).
         """
         catalog = self.catalogs[normalise_language(lang)]
         template = catalog.get(key) or self.catalogs["en"][key]
-        return template.format(**values)
+        return (to_traditional(template) if traditional else template).format(**values)
 
 
 _DESK = Templates(Path(__file__).parent / "locales")

@@ -34,12 +34,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from desk.catalog import find_category
+from desk.chinese import to_simplified
 from desk.context import Desk
 from desk.db import contains_text, newest_first
 from desk.errors import InvalidInput, NotFound, StaleEdit
 from desk.i18n import LANGUAGES, normalise_language
 from desk.models import ARTICLE_STATUSES, Article, KbTerm
-from desk.textindex import fts5_query, is_cjk, query_terms, terms, to_simplified, tsquery
+from desk.textindex import fts5_query, is_cjk, query_terms, terms, tsquery
 
 __all__ = [
     "Hit",

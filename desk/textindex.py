@@ -27,7 +27,7 @@ import functools
 import re
 import unicodedata
 
-import opencc
+from desk.chinese import spellings, to_simplified
 
 __all__ = [
     "MAX_QUERY_TERMS",
@@ -38,7 +38,6 @@ __all__ = [
     "query_terms",
     "snippet",
     "terms",
-    "to_simplified",
     "tsquery",
 ]
 
@@ -239,27 +238,6 @@ _CJK_STOPS = [
 _CJK_STOP = re.compile("|".join(sorted(_CJK_STOPS, key=len, reverse=True)))
 
 
-# OpenCC configurations: characters only, then Taiwan's characters and words; the way back. The
-# same conversion as nlu.script's (the desk reads what the bot understands), which desk may not import.
-_TO_SIMPLE = opencc.OpenCC("t2s")
-_FROM_TAIWAN = opencc.OpenCC("tw2sp")
-_TO_TRADITIONAL = tuple(opencc.OpenCC(name) for name in ("s2t", "s2tw", "s2twp", "s2hk"))
-
-
-def to_simplified(text: str) -> str:
-    """``text`` in Simplified characters and mainland words ("滑鼠壞了" → "鼠标坏了") when it has
-    a Traditional character; otherwise as it is (Taiwan's phrase table would turn the mainland's
-    文件, a file, into 文档, a document)."""
-    return _FROM_TAIWAN.convert(text) if _CJK.search(text) and _TO_SIMPLE.convert(text) != text else text
-
-
-@functools.lru_cache(maxsize=8192)
-def _spellings(name: str) -> tuple[str, ...]:
-    """A folded Chinese ``name`` as either script writes it: 打印机, 打印機, 印表機."""
-    simple = to_simplified(name)
-    return tuple(dict.fromkeys((name, simple, *(c.convert(simple) for c in _TO_TRADITIONAL))))
-
-
 def snippet(text: str, size: int = 140) -> str:
     """``text`` on one line, cut to ``size`` characters with "…" (an article in a list of
     suggestions, a message in a preview or a notification)."""
@@ -302,7 +280,7 @@ def _name_pattern(name: str) -> re.Pattern[str]:
 def _find(low: str, name: str) -> tuple[int, int] | None:
     """Where folded ``low`` names folded ``name``, as :func:`mentions` reads names."""
     if _CJK.search(name):
-        spans = [(at, at + len(n)) for n in _spellings(name) if (at := low.find(n)) >= 0]
+        spans = [(at, at + len(n)) for n in spellings(name) if (at := low.find(n)) >= 0]
         return min(spans) if spans else None
     found = _name_pattern(name).search(low)
     return found.span() if found else None

@@ -444,7 +444,8 @@ async def add_comment(
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         if notify:
-            text = t(ticket.language, "ticket.comment", ref=ticket.ref, author=actor.name, body=body)
+            hant = ticket.requester.traditional
+            text = t(ticket.language, "ticket.comment", hant, ref=ticket.ref, author=actor.name, body=body)
             await send_to_requester(
                 session, desk, ticket, text, author=actor, with_cc=True, copy_of=message, files=placed
             )
@@ -496,14 +497,14 @@ async def resolve_ticket(
         await session.flush()
         await _updated(session, desk, ticket, {"status"})
         return ticket
-    lang = ticket.language
+    lang, hant = ticket.language, ticket.requester.traditional
     # A request is fulfilled, not fixed: "is everything in place?" rather than "did this fix it?"
     said = "request.resolved" if ticket.type == "request" else "ticket.resolved"
     buttons = (
-        Button(t(lang, f"{said}.yes"), f"/confirm {ticket.ref}"),
-        Button(t(lang, f"{said}.no"), f"/reopen {ticket.ref}"),
+        Button(t(lang, f"{said}.yes", hant), f"/confirm {ticket.ref}"),
+        Button(t(lang, f"{said}.no", hant), f"/reopen {ticket.ref}"),
     )
-    text = t(lang, said, ref=ticket.ref, solution=solution)
+    text = t(lang, said, hant, ref=ticket.ref, solution=solution)
     if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor, with_cc=True):
         record_event(session, ticket, actor, "notified", now, note="asked the requester to confirm")
     await session.flush()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
 
 from desk import kb
+from desk.chinese import to_simplified, to_traditional, writes_traditional
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.kb import (
@@ -275,6 +276,24 @@ async def test_traditional_chinese_finds_simplified_articles_and_back(seeded: De
             for q in ("投影机没有画面", "投影機沒有畫面")
         ]
     assert alike[0] == alike[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "traditional"),
+    [("我的電腦壞了", True), ("我的电脑坏了", False), ("好的，你好", None), ("ok 5", None), ("電脑", None)],
+)
+def test_which_script_a_message_is_written_in(text: str, traditional: bool | None) -> None:
+    assert writes_traditional(text) is traditional
+
+
+def test_the_desks_words_in_traditional_characters_keep_links_and_meaning() -> None:
+    said = "打印机脱机：从 \\\\print\\财务部 重新添加，见 https://kb.example.com/打印机。"
+    assert (
+        to_traditional(said)
+        == "打印機脫機：從 \\\\print\\财务部 重新添加，見 https://kb.example.com/打印机。"
+    )
+    assert to_traditional("file 文件") == "file 文件"  # characters, not Taiwan's words (檔案)
+    assert to_simplified(to_traditional("如何重置密码")) == "如何重置密码"
 
 
 def test_a_hyphenated_word_with_a_short_part_is_also_one_term() -> None:

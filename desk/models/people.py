@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from desk.db import Base, utcnow
@@ -26,6 +26,8 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     phone: Mapped[str | None] = mapped_column(String(32), unique=True)
     language: Mapped[str | None] = mapped_column(String(8))
+    # Chinese in Traditional characters (Taiwan, Hong Kong): the desk's words reach them so.
+    traditional: Mapped[bool] = mapped_column(default=False, server_default=false())
     department: Mapped[str | None] = mapped_column(String(120))
     vip: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,69 @@
+"""Simplified and Traditional Chinese, with OpenCC's dictionaries.
+
+The desk's own Chinese (templates, the demo's articles, category keywords) is in Simplified
+characters; colleagues in Taiwan and Hong Kong write Traditional ones and often other words
+("印表機無法列印" is "打印机无法打印"). Search reads both as Simplified (:func:`to_simplified`),
+a keyword is found in either script (:func:`spellings`), and a requester who writes Traditional
+characters is answered in them (:func:`writes_traditional`, :func:`to_traditional`).
+
+``nlu.script`` makes the same conversion for the bot's understanding; desk may not import nlu.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import opencc
+
+__all__ = ["spellings", "to_simplified", "to_traditional", "writes_traditional"]
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LITERAL = re.compile(r"((?:[a-z][a-z0-9+.-]*://|\\\\|mailto:)[^\s，。；、）」》]+)", re.IGNORECASE)
+# OpenCC configurations: characters only, then Taiwan's characters and words; the other way.
+_TO_SIMPLE = opencc.OpenCC("t2s")
+_FROM_TAIWAN = opencc.OpenCC("tw2sp")
+_TO_TRADITIONAL = opencc.OpenCC("s2t")
+# Taiwan's standard characters, without its words: 打印機 stays 打印機 (Taiwan says 印表機, Hong
+# Kong 打印機), so nothing the desk says changes its meaning for either.
+_TO_TAIWAN = opencc.OpenCC("s2tw")
+_SPELLINGS = tuple(opencc.OpenCC(name) for name in ("s2t", "s2tw", "s2twp", "s2hk"))
+
+
+def _has_traditional(text: str) -> bool:
+    return bool(_TO_SIMPLE.convert(text) != text)
+
+
+def to_simplified(text: str) -> str:
+    """``text`` in Simplified characters and mainland words ("滑鼠壞了" → "鼠标坏了") when it has
+    a Traditional character; otherwise as it is (Taiwan's phrase table would turn the mainland's
+    文件, a file, into 文档, a document)."""
+    return _FROM_TAIWAN.convert(text) if _HAN.search(text) and _has_traditional(text) else text
+
+
+def to_traditional(text: str) -> str:
+    """``text`` in Traditional characters as Taiwan writes them ("打印机显示脱机" → "打印機顯示脫機");
+    links and network paths as they are, whatever they spell (``\\\\fs01\\财务`` names a folder)."""
+    if not _HAN.search(text):
+        return text
+    return "".join(part if i % 2 else _TO_TAIWAN.convert(part) for i, part in enumerate(_LITERAL.split(text)))
+
+
+def writes_traditional(text: str) -> bool | None:
+    """Whether a message is written in Traditional characters (True) or Simplified ones (False);
+    ``None`` when it does not tell: no Chinese, only characters both scripts share ("好的", "你好"),
+    or both kinds."""
+    if not _HAN.search(text):
+        return None
+    traditional, simplified = _has_traditional(text), _TO_TRADITIONAL.convert(text) != text
+    return traditional if traditional != simplified else None
+
+
+@functools.lru_cache(maxsize=8192)
+def spellings(word: str) -> tuple[str, ...]:
+    """``word`` as Simplified and Traditional Chinese write it (打印机: 打印機, 印表機), itself
+    first; a word without Chinese characters is only itself."""
+    if not _HAN.search(word):
+        return (word,)
+    simple = to_simplified(word)
+    return tuple(dict.fromkeys((word, simple, *(c.convert(simple) for c in _SPELLINGS))))

@@ -1,0 +1,65 @@
+"""A requester who writes Traditional Chinese (Taiwan, Hong Kong) is understood and answered in it."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+
+from desk.chinese import to_traditional
+from desk.context import Desk
+from desk.i18n import t as desk_t
+from desk.models import Person
+from tests.bots.conftest import Chat, skip_kb, t
+
+
+async def _traditional(desk: Desk, email: str) -> bool:
+    async with desk.session() as s:
+        person = await s.scalar(select(Person).where(Person.email == email))
+    assert person is not None
+    return person.traditional
+
+
+async def test_the_bot_and_the_desk_answer_in_traditional_characters_and_agents_words_go_as_written(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    tw = Chat(client, "tw-web", name="陳怡君", email="yijun@corp.example")
+    await tw.say("印表機顯示離線了")  # Taiwan's word for the printer, in Traditional characters
+    assert to_traditional("打印机显示脱机") in tw.text  # the article, in the user's script
+    assert "打印机" not in tw.text and "/not_solved" in tw.payloads
+    await skip_kb(tw)
+    assert tw.text == to_traditional(t("zh", "ask.urgency"))
+    assert [b["title"] for b in tw.replies[0]["buttons"]][2] == "無法工作"
+    await tw.say("/urgency high")
+    if tw.text == to_traditional(t("zh", "ask.description")):
+        await tw.say("從早上開始就離線，列印時顯示錯誤 0x00000709")
+    assert "已為您創建工單 INC-1" in tw.text, tw.replies
+    assert await _traditional(seeded, "yijun@corp.example")
+
+    headers = {"Authorization": tokens["agent"]}
+    said = "您好，我是IT的李伟，请把打印机重启一下。"  # an agent who writes Simplified
+    await client.post("/api/v1/tickets/INC-1/comments", json={"body": said, "public": True}, headers=headers)
+    await client.post("/api/v1/tickets/INC-1/resolve", json={"solution": "已重新安装驱动。"}, headers=headers)
+    comment, resolved = await tw.fetch()
+    assert comment["text"] == to_traditional(
+        desk_t("zh", "ticket.comment", ref="INC-1", author="Test agent", body="@")
+    ).replace("@", said)
+    assert resolved["text"].startswith(
+        "INC-1 已解決：已重新安装驱动。"
+    )  # the template converted, not the solution
+    assert [b["title"] for b in resolved["buttons"]] == ["已解決", "還沒解決"]
+
+    await tw.say("好的")  # characters both scripts share tell nothing
+    assert await _traditional(seeded, "yijun@corp.example")
+    await tw.say("我的工单进展")  # Simplified from now on: so are the answers
+    assert not await _traditional(seeded, "yijun@corp.example")
+    assert tw.text and to_traditional(tw.text) != tw.text, tw.text
+
+
+async def test_simplified_and_english_users_are_answered_as_before(
+    users: dict[str, Chat], seeded: Desk
+) -> None:
+    for lang, chat in users.items():
+        await chat.say({"en": "printer is offline", "zh": "打印机显示脱机了"}[lang])
+        await skip_kb(chat)
+        assert chat.text == t(lang, "ask.urgency")
+    assert not await _traditional(seeded, "wang.fang@corp.example")
