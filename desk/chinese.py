@@ -50,13 +50,25 @@ def to_traditional(text: str) -> str:
 
 
 def writes_traditional(text: str) -> bool | None:
-    """Whether a message is written in Traditional characters (True) or Simplified ones (False);
-    ``None`` when it does not tell: no Chinese, only characters both scripts share ("好的", "你好"),
-    or both kinds."""
+    """Whether a message is written in Traditional characters (True) or Simplified ones (False):
+    which script's own characters it has more of. ``None`` when it does not tell: no Chinese,
+    only characters both scripts share ("好的", "你好"), or as many of each.
+
+    Counted, not just seen: Traditional text has characters that OpenCC would also write otherwise
+    in Traditional (its 台 is 臺 in "一台新的筆電"), and one character from an input method or a
+    pasted error message should not decide it either."""
     if not _HAN.search(text):
         return None
-    traditional, simplified = _has_traditional(text), _TO_TRADITIONAL.convert(text) != text
-    return traditional if traditional != simplified else None
+    traditional, simplified = _changed(_TO_SIMPLE, text), _changed(_TO_TRADITIONAL, text)
+    return None if traditional == simplified else traditional > simplified
+
+
+def _changed(converter: opencc.OpenCC, text: str) -> int:
+    """How many characters of ``text`` ``converter`` writes otherwise."""
+    out: str = converter.convert(text)
+    if len(out) != len(text):  # a phrase of another length: count it once
+        return int(out != text)
+    return sum(a != b for a, b in zip(text, out, strict=True))
 
 
 @functools.lru_cache(maxsize=8192)

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from desk.calendar import Calendar, parse_duration
+from desk.chinese import to_simplified
 from desk.errors import ConfigError
 from desk.models.tickets import TYPES as TICKET_TYPES
 from desk.rulespec import RuleSpec
@@ -259,7 +260,10 @@ class RequestQuestion(_Section):
 
     def expects(self, answer: str) -> bool:
         """Whether ``answer`` looks like an answer: it matches ``expect`` or names an option."""
-        if self.expect is None or re.search(self.expect, answer, re.IGNORECASE):
+        if self.expect is None or any(  # "三樓會議室" is "三楼会议室" to an expect written in Simplified
+            re.search(self.expect, said, re.IGNORECASE)
+            for said in dict.fromkeys((answer, to_simplified(answer)))
+        ):
             return True
         return any(mentions(answer, name) for option in self.options for name in option.names())
 

@@ -280,7 +280,16 @@ async def test_traditional_chinese_finds_simplified_articles_and_back(seeded: De
 
 @pytest.mark.parametrize(
     ("text", "traditional"),
-    [("我的電腦壞了", True), ("我的电脑坏了", False), ("好的，你好", None), ("ok 5", None), ("電脑", None)],
+    [
+        ("我的電腦壞了", True),
+        ("我的电脑坏了", False),
+        ("我想申請一台新的筆電", True),  # OpenCC would write 台 as 臺: Traditional has more of its own
+        ("我想申请一台新的笔电", False),
+        ("打印机：印表機離線", True),  # three of its own against one
+        ("好的，你好", None),
+        ("ok 5", None),
+        ("電脑", None),
+    ],
 )
 def test_which_script_a_message_is_written_in(text: str, traditional: bool | None) -> None:
     assert writes_traditional(text) is traditional

@@ -9,7 +9,7 @@ from desk.chinese import to_traditional
 from desk.context import Desk
 from desk.i18n import t as desk_t
 from desk.models import Person
-from tests.bots.conftest import Chat, skip_kb, t
+from tests.bots.conftest import Chat, skip_kb, t, ticket
 
 
 async def _traditional(desk: Desk, email: str) -> bool:
@@ -63,3 +63,20 @@ async def test_simplified_and_english_users_are_answered_as_before(
         await skip_kb(chat)
         assert chat.text == t(lang, "ask.urgency")
     assert not await _traditional(seeded, "wang.fang@corp.example")
+
+
+async def test_a_request_in_taiwans_words_is_read_like_the_mainlands(
+    client: httpx.AsyncClient, seeded: Desk
+) -> None:
+    tw = Chat(client, "tw-web", name="陳怡君", email="yijun@corp.example")
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    where = hardware.questions[1]
+    await tw.say(
+        "我想申請一台新的筆電"
+    )  # 筆電, Taiwan's short word for a laptop; 台 is one both scripts write
+    assert tw.text == to_traditional(where.zh)  # the laptop is understood: straight to where it goes
+    await tw.say("三樓茶水間旁邊")  # a place in Traditional characters, against an expect in Simplified ones
+    assert "REQ-1" in tw.text, tw.replies
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject == hardware.title["zh"] + "：笔记本电脑"
+    assert f"{where.zh} 三樓茶水間旁邊" in made.description.splitlines()  # the user's words as written
