@@ -19,6 +19,7 @@ import opencc
 __all__ = ["spellings", "to_simplified", "to_traditional", "writes_traditional"]
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_QUOTE = re.compile(r"(“[^”]*”|「[^」]*」|『[^』]*』)")
 _LITERAL = re.compile(r"((?:[a-z][a-z0-9+.-]*://|\\\\|mailto:)[^\s，。；、）」》]+)", re.IGNORECASE)
 # OpenCC configurations: characters only, then Taiwan's characters and words; the other way.
 _TO_SIMPLE = opencc.OpenCC("t2s")
@@ -42,11 +43,24 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    """``text`` in Traditional characters as Taiwan writes them ("打印机显示脱机" → "打印機顯示脫機");
-    links and network paths as they are, whatever they spell (``\\\\fs01\\财务`` names a folder)."""
+    """``text`` in Traditional characters as Taiwan writes them ("打印机显示脱机" → "打印機顯示脫機").
+
+    Links and network paths stay as they are, whatever they spell (``\\\\fs01\\财务`` names a
+    folder), and so does a quotation that is not in Simplified characters: the desk quoting the
+    user's own words ("“舊的那台太慢了”好像没有回答这个问题") gives them back as they were written,
+    where OpenCC would make 台 a 臺.
+    """
     if not _HAN.search(text):
         return text
-    return "".join(part if i % 2 else _TO_TAIWAN.convert(part) for i, part in enumerate(_LITERAL.split(text)))
+    out = []
+    for i, piece in enumerate(_LITERAL.split(text)):
+        if i % 2:  # a link or a path
+            out.append(piece)
+            continue
+        for part in _QUOTE.split(piece):
+            kept = _QUOTE.fullmatch(part) is not None and writes_traditional(part) is not False
+            out.append(part if kept else _TO_TAIWAN.convert(part))
+    return "".join(out)
 
 
 def writes_traditional(text: str) -> bool | None:

@@ -302,6 +302,13 @@ def test_the_desks_words_in_traditional_characters_keep_links_and_meaning() -> N
         == "打印機脫機：從 \\\\print\\财务部 重新添加，見 https://kb.example.com/打印机。"
     )
     assert to_traditional("file 文件") == "file 文件"  # characters, not Taiwan's words (檔案)
+    # A quotation of the user's words is given back as written (OpenCC would make 台 a 臺); one in
+    # Simplified characters (an article's) is converted.
+    assert to_traditional("“舊的那台太慢了”好像没有回答") == "“舊的那台太慢了”好像沒有回答"
+    assert (
+        to_traditional("一直显示“正在连接”，已为您创建「我的筆電一台」")
+        == "一直顯示“正在連接”，已為您創建「我的筆電一台」"
+    )
     assert to_simplified(to_traditional("如何重置密码")) == "如何重置密码"
 
 
