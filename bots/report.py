@@ -464,7 +464,13 @@ def _urgency_question(turn: Turn) -> _Question:
 
 
 def _choice_of_kinds(turn: Turn) -> _Question:
-    kinds = [Button(r.title.get(turn.lang, r.title["en"]), f"/request {r.key}") for r in _request_types(turn)]
+    """Which kind of request: of those that fit what the message is about, else of all."""
+    fits = turn.state.get("kinds")
+    kinds = [
+        Button(r.title.get(turn.lang, r.title["en"]), f"/request {r.key}")
+        for r in _request_types(turn)
+        if not fits or r.key in fits
+    ]
     return turn.t("request.choose"), [*kinds, turn.button("request.other", f"/request {_OTHER}")]
 
 
@@ -653,8 +659,12 @@ async def start_request(turn: Turn, text: str) -> None:
         turn.state["since"] = since  # the request began at the message that asked for one
     category = turn.parse.entity("category")
     kind = next((r for r in _request_types(turn) if r.named_in(text)), None)
-    if kind is None and category:
-        kind = next((r for r in _request_types(turn) if r.category and r.category.startswith(category)), None)
+    # Named only by what it is about ("set up Authenticator again" is about an account): the kind
+    # of that category, or a choice among them when several are (a new starter, access to a
+    # system, a password reset all file under accounts).
+    fits = [r for r in _request_types(turn) if r.category and category and r.category.startswith(category)]
+    if kind is None and len(fits) == 1:
+        kind = fits[0]
     says_who_for = _WHO_FOR.match(without_greeting(text)) is not None  # "for the new hire" names a kind
     recent = await _just_opened(turn, {}) if (kind is None and not category) or says_who_for else None
     if recent is not None and offer_detail(turn, recent, text):  # "asap please" right after a request
@@ -676,6 +686,8 @@ async def start_request(turn: Turn, text: str) -> None:
         return
     if kind is None:
         turn.state.update(flow="request", step="choose", since=turn.message.id)
+        if len(fits) > 1:
+            turn.state["kinds"] = [r.key for r in fits]
         turn.say(*_choice_of_kinds(turn))
         return
     await choose_request(turn, kind.key, text)

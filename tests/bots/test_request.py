@@ -505,3 +505,28 @@ async def test_a_deleted_file_is_a_restore_request_not_a_request_for_access(
         and where in made.description
         and when in made.description
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "I got a new phone and need to set up Authenticator again"),
+        ("zh", "我换了新手机，需要重新绑定Authenticator"),
+    ],
+)
+async def test_a_request_named_only_by_its_category_offers_the_kinds_of_that_category(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # Authenticator is an account: the first kind filed under accounts was "new starter", and the
+    # bot asked for the new colleague's name.
+    chat = users[lang]
+    await chat.say(said)
+    await skip_kb(chat)
+    accounts = [
+        r.key for r in seeded.settings.bot.requests if r.category and r.category.startswith("account")
+    ]
+    assert len(accounts) > 1
+    assert chat.text == t(lang, "request.choose")
+    assert chat.payloads == [*(f"/request {k}" for k in accounts), "/request other"]
+    await chat.say("/request password")
+    assert chat.text == getattr(request_kind(seeded, "password").questions[0], lang)
