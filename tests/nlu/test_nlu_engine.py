@@ -48,6 +48,8 @@ def test_parse_shape_matches_rasa(desk_engine: EmbeddedEngine) -> None:
         ("my vpn keeps disconnecting", "report_problem"),
         ("打印机坏了", "report_problem"),
         ("I need a new laptop", "request_service"),
+        ("I left my laptop at home today, could I borrow a spare one?", "request_service"),  # a loan
+        ("笔记本忘在家了，可以借一台用吗", "request_service"),
         ("what's the status of INC-77", "check_status"),
         ("talk to a human please", "talk_to_human"),
         ("转人工", "talk_to_human"),
