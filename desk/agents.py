@@ -163,15 +163,46 @@ async def create_group(
     Raises:
         Conflict: when the name is taken.
     """
-    name = name.strip()
-    if not name:
-        raise InvalidInput("a group needs a name")
-    if await session.scalar(select(Group.id).where(Group.name == name)):
-        raise Conflict(f"group {name!r} exists")
+    name = await _free_group_name(session, name)
     group = Group(name=name, description=description, calendar=calendar, routing=routing, email=email)
     session.add(group)
     await session.flush()
     return group
+
+
+async def rename_group(session: AsyncSession, desk: Desk, group: Group, name: str) -> None:
+    """Give ``group`` another name (a typo, a reorganisation). Its tickets, categories, members and
+    conversations hold its id, so they stay with it.
+
+    Raises:
+        InvalidInput: for an empty name.
+        Conflict: when another group has the name (case aside), or, with code
+            ``group_in_config``, when the configuration names the group (``desk.default_group``,
+            an escalation's ``forward_to``, a rule): that would stop finding it, so the file is
+            changed first and the group renamed with it.
+    """
+    if " ".join(name.split()).casefold() == group.name.casefold():  # only its case: config reads it alike
+        group.name = " ".join(name.split())
+        return
+    name = await _free_group_name(session, name)
+    if places := desk.settings.naming_group(group.name):
+        raise Conflict(
+            f"the configuration names {group.name!r} ({'; '.join(places)}): rename it there as well, "
+            "then restart with the group renamed",
+            code="group_in_config",
+        )
+    group.name = name
+
+
+async def _free_group_name(session: AsyncSession, name: str) -> str:
+    """``name`` tidied, if no group has it yet (case aside: "network" is "Network" to the
+    configuration and to people)."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput("a group needs a name")
+    if await session.scalar(select(Group.id).where(func.lower(Group.name) == name.lower())):
+        raise Conflict(f"group {name!r} exists")
+    return name
 
 
 async def create_agent(

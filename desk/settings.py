@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -498,6 +499,30 @@ class Settings(BaseSettings):
 
     def calendar(self, name: str) -> Calendar:
         return Calendar.from_config(name, self.calendars[name])
+
+    def naming_group(self, name: str) -> list[str]:
+        """Where this configuration names the group ``name`` (case aside): what would stop
+        working if the group were renamed in the database only."""
+        wanted = name.strip().casefold()
+
+        def names(value: object) -> bool:
+            values = value if isinstance(value, list) else [value]
+            return any(isinstance(v, str) and v.strip().casefold() == wanted for v in values)
+
+        found = ["desk.default_group"] if names(self.desk.default_group) else []
+        found += [
+            f"escalation.levels.{i}.forward_to ({level.name})"
+            for i, level in enumerate(self.escalation.levels)
+            if names(level.forward_to)
+        ]
+        for rule in self.rules:
+            if any(c.field == "group" and names(c.value) for c in rule.conditions):
+                found.append(f"rules ({rule.name}): if group")
+            for i, action in enumerate(rule.then):
+                into = action.get("set")
+                if names((into if isinstance(into, Mapping) else action).get("group")):
+                    found.append(f"rules ({rule.name}): then.{i}")
+        return found
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -769,15 +769,19 @@ def test_an_admin_adds_a_group_and_an_agent_resets_their_password_and_deactivate
         "Desks, chairs and badges",
         [],
     )
+    type_into("name", "Workplace")  # a better name, on second thought
+    assert submit() == "已保存。"
+    groups = httpx.get(f"{server}/api/v1/groups", headers=admin, timeout=10).json()["items"]
+    assert [g["routing"] for g in groups if g["id"] == made["id"] and g["name"] == "Workplace"] == [
+        "least_loaded"
+    ]
 
     click_filter(browser, "坐席")
     open_item(browser, "新建坐席…", tab="team")
     type_into("name", "Olu Ade")
     type_into("email", "olu.ade@example.com")
     Select(pane_field("role")).select_by_value("supervisor")
-    click_when(
-        lambda: browser.find_element(By.CSS_SELECTOR, "#pane input[name='groups'][value='Facilities']")
-    )
+    click_when(lambda: browser.find_element(By.CSS_SELECTOR, "#pane input[name='groups'][value='Workplace']"))
     type_into("skills", "desks，chairs")  # a Chinese comma too
     type_into("capacity", "3")
     type_into("password", "olu-first-pass")
@@ -785,7 +789,7 @@ def test_an_admin_adds_a_group_and_an_agent_resets_their_password_and_deactivate
     team = httpx.get(f"{server}/api/v1/agents", headers=admin, timeout=10).json()["items"]
     olu = next(a for a in team if a["email"] == "olu.ade@example.com")
     assert (olu["role"], olu["groups"], olu["skills"], olu["capacity"], olu["active"]) == (
-        "supervisor", ["Facilities"], ["desks", "chairs"], 3, True,
+        "supervisor", ["Workplace"], ["desks", "chairs"], 3, True,
     )  # fmt: skip
     assert sign_in_status("olu-first-pass") == 200
     wait_for(lambda: "Olu Ade" in text_of(browser, "#items"))

@@ -31,7 +31,7 @@ from desk.routing import (
     waiting_queue,
 )
 from desk.tickets import create_ticket, get_ticket, resolve_ticket
-from tests.conftest import ROOT, Clock
+from tests.conftest import ROOT, Clock, make_settings
 
 API = Actor("system", None, "test")
 TOM, MARIA, LI, PRIYA, ZHANG = (
@@ -418,6 +418,61 @@ async def test_queue_and_presence_api(
     r = await client.post("/api/v1/auth/logout", headers=headers)
     async with seeded.session() as s:
         assert not (await find_agent(s, "agent@test.example")).online
+
+
+async def test_a_group_is_renamed_unless_the_configuration_names_it(
+    client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk
+) -> None:
+    [ref] = await open_tickets(seeded, ("network", "medium", "medium"))
+    admin = {"Authorization": tokens["admin"]}
+    r = await client.patch("/api/v1/groups/Network", json={"name": "  Network and  Telecom "}, headers=admin)
+    assert r.status_code == 200 and r.json()["name"] == "Network and Telecom"
+    async with seeded.session() as s:  # what the group holds stays with it
+        assert (await get_ticket(s, ref)).group.name == "Network and Telecom"
+    r = await client.patch("/api/v1/groups/Network and Telecom", json={"name": "service desk"}, headers=admin)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"  # taken, case aside
+    r = await client.patch("/api/v1/groups/Network and Telecom", json={"name": " "}, headers=admin)
+    assert r.status_code == 422
+    # desk.default_group names "Service Desk": renamed in the database only, new tickets of no
+    # category's group would find no group.
+    r = await client.patch("/api/v1/groups/Service Desk", json={"name": "First Line"}, headers=admin)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "group_in_config"
+    assert "desk.default_group" in r.json()["error"]["message"]
+    r = await client.patch("/api/v1/groups/Service Desk", json={"name": "SERVICE DESK"}, headers=admin)
+    assert r.status_code == 200 and r.json()["name"] == "SERVICE DESK"  # the configuration reads it alike
+    r = await client.patch(
+        "/api/v1/groups/Network and Telecom", json={"name": "x"}, headers={"Authorization": tokens["agent"]}
+    )
+    assert r.status_code == 403
+
+
+def test_the_configuration_says_where_it_names_a_group() -> None:
+    settings = make_settings(
+        "sqlite://",
+        escalation={"levels": [{"name": "to network", "at": "100%", "forward_to": "network"}]},
+        rules=[
+            {
+                "name": "wifi",
+                "when": ["created"],
+                "if": {"category": "network"},
+                "then": [{"group": "Network"}],
+            },
+            {
+                "name": "moved",
+                "when": ["updated"],
+                "if": {"group": ["Network", "Desktop"]},
+                "then": [{"set": {"group": "Desktop"}}],
+            },
+        ],
+    )
+    assert settings.naming_group("NETWORK") == [
+        "escalation.levels.0.forward_to (to network)",
+        "rules (wifi): then.0",
+        "rules (moved): if group",
+    ]
+    assert settings.naming_group("Desktop") == ["rules (moved): if group", "rules (moved): then.0"]
+    assert settings.naming_group("Service Desk") == ["desk.default_group"]
+    assert settings.naming_group("Printers") == []
 
 
 @pytest.mark.postgres

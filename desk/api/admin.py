@@ -16,6 +16,7 @@ from desk.agents import (
     find_agent,
     find_group,
     issue_token,
+    rename_group,
     set_password,
 )
 from desk.api.deps import CurrentAgent, DeskDep, role
@@ -152,7 +153,9 @@ async def add_group(body: GroupIn, desk: DeskDep, admin: Agent = Depends(role("a
 
 
 @router.patch(
-    "/groups/{key}", summary="Change a group's routing strategy, calendar, manager or members (admin)"
+    "/groups/{key}",
+    summary="Change a group's name, routing strategy, calendar, manager or members (admin); a group the "
+    "configuration names keeps its name (409 group_in_config)",
 )
 async def patch_group(key: str, body: GroupPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
@@ -165,6 +168,8 @@ async def patch_group(key: str, body: GroupPatch, desk: DeskDep, admin: AdminAge
             group.manager = await find_agent(session, manager) if manager else None
         if "members" in changes:
             group.members = [await find_agent(session, m) for m in changes.pop("members") or ()]
+        if "name" in changes:
+            await rename_group(session, desk, group, changes.pop("name") or "")
         for field, value in changes.items():
             setattr(group, field, value)
         session.info["wake_router"] = True

@@ -124,6 +124,7 @@ class GroupIn(_In):
 
 
 class GroupPatch(_In):
+    name: str | None = Field(default=None, min_length=1, max_length=120)  # see desk.agents.rename_group
     description: str | None = None
     calendar: str | None = None
     routing: Strategy | None = None
