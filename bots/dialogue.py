@@ -69,7 +69,7 @@ _SURE_ARTICLE = 0.55  # an article this good answers a question the model could 
 _HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help" is no question about anything
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
-_YES_NO = (("/cancel_yes", "/keep"),)
+_YES_NO = (("/cancel_yes", "/keep"), ("/known", "/not_known"))
 _TITLE_MATCH = 88  # rapidfuzz ratio: "i cant work" is "I can't work"; "yes" is not "Yes, fixed"
 _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
 
@@ -269,6 +269,25 @@ async def _add(turn: Turn, arg: str) -> bool:
     if not arg or not turn.state.get("draft", {}).get("text"):
         return False  # nothing waits to be added: a stale button
     await report.add_to_existing(turn, arg)
+    return True
+
+
+@_command("known")
+async def _known(turn: Turn, arg: str) -> bool:
+    if not arg or not _in_flow(turn, "report"):
+        return False
+    if not await report.join_known_issue(turn, arg):
+        await _not_known(turn, "")  # fixed meanwhile: the report goes on as any other
+    return True
+
+
+@_command("not_known")
+async def _not_known(turn: Turn, arg: str) -> bool:
+    if not _in_flow(turn, "report"):
+        return False
+    draft = turn.state["draft"]
+    if not await report.suggest_articles(turn, draft["text"]):
+        await report.continue_report(turn)
     return True
 
 

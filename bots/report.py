@@ -27,7 +27,15 @@ from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.textindex import mention_span, snippet
-from desk.tickets import add_comment, create_ticket, format_due, requester_ticket, requester_tickets
+from desk.tickets import (
+    add_comment,
+    create_ticket,
+    format_due,
+    known_issue_for,
+    link_to_problem,
+    requester_ticket,
+    requester_tickets,
+)
 from nlu import Entity, Parse
 
 __all__ = [
@@ -41,11 +49,13 @@ __all__ = [
     "choose_request",
     "continue_report",
     "draft_category",
+    "join_known_issue",
     "kb_verdict",
     "more_at_articles",
     "named_categories",
     "named_category",
     "offer_detail",
+    "offer_known_issue",
     "open_for_handoff",
     "open_ticket",
     "question_now",
@@ -170,9 +180,43 @@ async def start_report(
         turn.state["step"] = "text"
         turn.say(turn.t("request.ask" if kind == "request" else "report.ask"))
         return
-    if await suggest_articles(turn, draft["text"], found):
+    if await offer_known_issue(turn) or await suggest_articles(turn, draft["text"], found):
         return
     await continue_report(turn)
+
+
+async def offer_known_issue(turn: Turn) -> bool:
+    """During an outage, ask a reporter whether it is the known issue of their problem's
+    category (a problem marked ``known_issue``), once per report: a yes files it under that
+    problem at once, without the articles and questions its hundred other reporters got through.
+    True when asked."""
+    draft: dict[str, Any] = turn.state["draft"]
+    if draft.get("type") or draft.get("known_checked"):
+        return False  # a request, or asked already
+    problem = await known_issue_for(turn.session, [draft.get("category"), *draft.get("also", [])])
+    if problem is None:
+        return False
+    draft["known_checked"] = True
+    turn.state["step"] = "known"
+    buttons = [turn.button("known.yes", f"/known {problem.ref}"), turn.button("known.no", "/not_known")]
+    turn.say(turn.t("known.offer", ref=problem.ref, subject=problem.subject), buttons)
+    return True
+
+
+async def join_known_issue(turn: Turn, ref: str) -> bool:
+    """The reporter says their problem is the known issue ``ref``: their report is filed as an
+    incident linked to it (resolving the problem resolves it and tells them). False when ``ref``
+    is no longer a known issue that is open (fixed meanwhile: the report carries on as usual)."""
+    draft: dict[str, Any] = turn.state["draft"]
+    problem = await turn.session.scalar(select(Ticket).where(Ticket.ref == ref.strip().upper()))
+    if problem is None or not problem.known_issue or problem.status not in OPEN_STATUSES:
+        return False
+    ticket = await _file(turn, draft, kind="incident", subject=None)
+    await link_to_problem(turn.session, turn.desk, turn.requester, problem, ticket)
+    turn.reset()
+    turn.state["ticket"] = ticket.ref
+    turn.say(turn.t("known.linked", ticket=ticket.ref, ref=problem.ref))
+    return True
 
 
 async def take_problem(turn: Turn, text: str) -> None:
@@ -183,7 +227,7 @@ async def take_problem(turn: Turn, text: str) -> None:
     draft["text"] = text.strip()
     turn.state["step"] = None
     _take_entities(turn, draft, await named_categories(turn))
-    if not await suggest_articles(turn, text):
+    if not (await offer_known_issue(turn) or await suggest_articles(turn, text)):
         await continue_report(turn)
 
 
@@ -429,6 +473,8 @@ async def continue_report(turn: Turn) -> None:
     if not draft.get("category") and "category" not in skipped:
         turn.state["step"] = "category"
         turn.say(*await _category_question(turn))
+        return
+    if await offer_known_issue(turn):  # the category was only just chosen
         return
     if not draft.get("urgency") and "urgency" not in skipped:
         turn.state["step"] = "urgency"

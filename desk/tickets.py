@@ -16,7 +16,7 @@ from channels.base import Button
 from desk.agents import find_agent, find_group
 from desk.attachments import place_files
 from desk.audit import record_event
-from desk.catalog import default_group_for, find_category
+from desk.catalog import default_group_for, find_category, within
 from desk.context import Actor, Desk
 from desk.conversations import end_handoffs
 from desk.errors import InvalidInput, InvalidTransition, NotFound
@@ -61,6 +61,7 @@ EDITABLE = (
     "description",
     "tags",
     "cc",
+    "known_issue",
 )
 MAX_CC = 20
 _NOTIFY_TEXT = 200  # characters of a requester's comment quoted in the assignee's notification
@@ -269,6 +270,11 @@ async def change_ticket(
         if cc != list(ticket.cc or ()):
             audit("cc", ",".join(ticket.cc or ()), ",".join(cc))
             ticket.cc = cc
+    if "known_issue" in changes and bool(changes["known_issue"]) != ticket.known_issue:
+        if ticket.type != "problem":
+            raise InvalidInput("only a problem (PRB-) is a known issue", code="not_a_problem")
+        audit("known_issue", ticket.known_issue, bool(changes["known_issue"]))
+        ticket.known_issue = bool(changes["known_issue"])
     reprioritise = False
     for field in ("impact", "urgency"):
         if changes.get(field) is not None:
@@ -586,6 +592,25 @@ async def unlink_from_problem(
     incident.updated_at = problem.updated_at = now
     record_event(session, incident, actor, "changed", now, field="problem", before=problem.ref)
     record_event(session, problem, actor, "unlinked", now, note=incident.ref)
+
+
+async def known_issue_for(session: AsyncSession, paths: Sequence[str | None]) -> Ticket | None:
+    """The open problem marked as a known issue that a report of category ``paths`` may be: of
+    the same category, or one inside the other (an ``email`` outage for an ``email/outlook``
+    report, and the other way round); the most recently updated if several."""
+    wanted = [p for p in paths if p]
+    if not wanted:
+        return None
+    problems = await session.scalars(
+        select(Ticket)
+        .where(Ticket.type == "problem", Ticket.known_issue, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+    )
+    for problem in problems:
+        mine = problem.category_path
+        if mine and any(within(p, mine) or within(mine, p) for p in wanted):
+            return problem
+    return None
 
 
 async def linked_incidents(

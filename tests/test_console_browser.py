@@ -446,6 +446,9 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
         lambda: [o.text for o in browser.find_elements(By.CSS_SELECTOR, "#pane .compose select option")]
     )
     assert kinds == ["Internal note"]  # its requester is the desk itself
+    click_action(browser, "Tell new reporters")  # whoever reports a problem of its kind is asked
+    wait_for(lambda: "Known issue" in text_of(browser, "#pane .head"))
+    assert httpx.get(f"{server}/api/v1/tickets/{problem}", headers=admin, timeout=10).json()["known_issue"]
     click_action(browser, "Resolve…")
     ask = wait_for(lambda: browser.switch_to.alert)
     assert "every open incident of this problem" in ask.text

@@ -66,6 +66,7 @@ class ProblemIn(_In):
     subject: str = Field(max_length=300)
     description: str = ""
     category: str | None = None
+    known_issue: bool = False  # tell whoever reports a problem of its category (see TicketPatch)
     impact: str | None = None
     urgency: str | None = None
     group: str | None = None
@@ -82,6 +83,7 @@ class TicketPatch(_In):
     description: str | None = None
     tags: list[str] | None = None
     cc: list[str] | None = None  # e-mail addresses copied on public updates
+    known_issue: bool | None = None  # a problem the bot tells new reporters of its category about
 
 
 class CommentIn(_In):
@@ -223,6 +225,7 @@ def ticket_json(
         "language": ticket.language,
         "tags": list(ticket.tags),
         "cc": list(ticket.cc or ()),
+        "known_issue": ticket.known_issue,
         "requester": {
             "id": requester.id,
             "name": requester.name,

@@ -253,6 +253,8 @@ async def create_problem(body: ProblemIn, desk: DeskDep, agent: CurrentAgent) ->
             urgency=body.urgency,
             group=body.group,
         )
+        if body.known_issue:
+            await change_ticket(session, desk, actor_of(agent), ticket, {"known_issue": True})
         return await _full(session, desk, ticket)
 
 
