@@ -11,7 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from desk.context import Desk
 from desk.errors import Conflict, InvalidInput, NotFound
-from desk.models import Category, Group
+from desk.models import Article, Category, Group, Ticket
 from desk.textindex import mentions
 
 __all__ = [
@@ -19,9 +19,11 @@ __all__ = [
     "category_path",
     "create_category",
     "default_group_for",
+    "delete_category",
     "desk_default_group",
     "find_category",
     "is_default_group",
+    "move_category",
     "precise_category",
     "problem_categories",
     "subtree",
@@ -216,6 +218,72 @@ def update_category(category: Category, changes: Mapping[str, Any]) -> None:
         category.skills = [w.lower() for w in _words(changes["skills"])]
     if changes.get("active") is not None:
         category.active = changes["active"]
+
+
+async def move_category(session: AsyncSession, desk: Desk, category: Category, path: str) -> None:
+    """Give ``category`` another path: renamed in place (``network/wlan`` → ``network/wifi``) or
+    moved under another parent (``printer`` → ``hardware/printer``), the categories inside it
+    with it. Its tickets, articles and group hold its id, so they stay with it.
+
+    Raises:
+        InvalidInput: for an empty path, or one inside the category itself.
+        NotFound: for a new parent that does not exist.
+        Conflict: when the path is taken, or, with code ``category_in_config``, when the
+            configuration names the category or one inside it (a request kind, the device
+            categories, an SLA policy, a rule): the file is changed first.
+    """
+    new, old = category_path(path), category.path
+    if not new:
+        raise InvalidInput("a category needs a path")
+    if new == old:
+        return
+    if within(new, old):
+        raise InvalidInput(f"{old!r} cannot move inside itself ({new!r})")
+    if await session.scalar(select(Category.id).where(Category.path == new)):
+        raise Conflict(f"category {new!r} exists")
+    parent = await find_category(session, new.rsplit("/", 1)[0]) if "/" in new else None
+    _not_in_config(desk, old)
+    inside = await session.scalars(select(Category).where(Category.path.startswith(old + "/")))
+    for child in inside:
+        child.path = new + child.path[len(old) :]
+    category.path, category.parent = new, parent
+    await session.flush()
+
+
+async def delete_category(session: AsyncSession, desk: Desk, category: Category) -> None:
+    """Delete a category made by mistake: one nothing is filed under.
+
+    Raises:
+        Conflict: with code ``category_in_use`` when it has categories inside it, tickets or
+            articles (retire it instead: it keeps them and the bot files nothing more under it),
+            or ``category_in_config`` when the configuration names it.
+    """
+    held = [
+        what
+        for what, column in (
+            ("categories", Category.parent_id),
+            ("tickets", Ticket.category_id),
+            ("articles", Article.category_id),
+        )
+        if await session.scalar(select(func.count()).where(column == category.id))
+    ]
+    if held:
+        raise Conflict(
+            f"{category.path!r} holds {' and '.join(held)}; retire it instead (active: false)",
+            code="category_in_use",
+        )
+    _not_in_config(desk, category.path)
+    await session.delete(category)
+    await session.flush()
+
+
+def _not_in_config(desk: Desk, path: str) -> None:
+    if places := desk.settings.naming_category(path):
+        raise Conflict(
+            f"the configuration names {path!r} ({'; '.join(places)}): change it there as well, "
+            "then restart with the category changed",
+            code="category_in_config",
+        )
 
 
 def _words(values: Iterable[object] | None) -> list[str]:

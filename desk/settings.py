@@ -524,6 +524,34 @@ class Settings(BaseSettings):
                     found.append(f"rules ({rule.name}): then.{i}")
         return found
 
+    def naming_category(self, path: str) -> list[str]:
+        """Where this configuration names the category ``path`` or one inside it: what would
+        stop working if it were moved or deleted in the database only."""
+
+        def names(value: object) -> bool:
+            values = value if isinstance(value, list) else [value]
+            named = (v.strip().strip("/").lower() for v in values if isinstance(v, str))
+            return any(n == path or n.startswith(path + "/") for n in named)
+
+        found = [
+            f"bot.requests.{i}.category ({r.key})"
+            for i, r in enumerate(self.bot.requests)
+            if names(r.category)
+        ]
+        found += ["bot.device_categories"] if names(self.bot.device_categories) else []
+        found += [
+            f"sla.policies.{i}.categories ({p.name})"
+            for i, p in enumerate(self.sla.policies)
+            if names(p.categories)
+        ]
+        for rule in self.rules:
+            if any(c.field == "category" and names(c.value) for c in rule.conditions):
+                found.append(f"rules ({rule.name}): if category")
+            for i, action in enumerate(rule.then):
+                if isinstance(into := action.get("set"), Mapping) and names(into.get("category")):
+                    found.append(f"rules ({rule.name}): then.{i}")
+        return found
+
 
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]

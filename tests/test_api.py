@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from channels.base import Address, DeliveryError, Outbound
 from desk.agents import find_agent, hash_password, issue_token
 from desk.context import Desk
+from desk.kb import search_articles
 from desk.models import Agent, ApiToken, Notification, OutboxItem
 from desk.outbox import deliver_due
-from tests.conftest import Clock, error_of
+from tests.conftest import Clock, error_of, make_settings
 
 ANN = {"email": "ann@corp.example", "name": "Ann Lee"}
 
@@ -644,6 +645,77 @@ async def test_admins_add_and_change_categories(
         "items"
     ]
     assert next(c for c in everything if c["path"] == "facilities/badges")["active"] is False
+
+
+async def test_admins_move_rename_and_delete_categories(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    admin, agent = {"Authorization": tokens["admin"]}, {"Authorization": tokens["agent"]}
+    printer = (await create(client, tokens["agent"], category="printer"))["ref"]
+
+    # Printers become hardware: the category moves, its ticket and articles with it.
+    moved = await client.patch("/api/v1/categories/printer", json={"path": "Hardware/Printer"}, headers=admin)
+    assert (moved.status_code, moved.json()["path"]) == (200, "hardware/printer")
+    assert (await client.get(f"/api/v1/tickets/{printer}", headers=agent)).json()[
+        "category"
+    ] == "hardware/printer"
+    async with seeded.session() as s:
+        assert [
+            h.article.title for h in await search_articles(s, "printer offline", category="hardware/printer")
+        ]
+    # What is inside a category moves with it.
+    await client.patch("/api/v1/categories/network", json={"path": "net"}, headers=admin)
+    paths = {c["path"] for c in (await client.get("/api/v1/categories", headers=agent)).json()["items"]}
+    assert {"net", "net/vpn", "net/wifi"} <= paths and not {p for p in paths if p.startswith("network")}
+
+    def refused(r: httpx.Response) -> tuple[int, str]:
+        return r.status_code, error_of(r)["code"]
+
+    inside = await client.patch("/api/v1/categories/net", json={"path": "net/vpn/net"}, headers=admin)
+    assert refused(inside) == (422, "invalid")
+    taken = await client.patch("/api/v1/categories/net/wifi", json={"path": "net/vpn"}, headers=admin)
+    assert refused(taken) == (409, "conflict")
+    orphan = await client.patch("/api/v1/categories/erp", json={"path": "apps/erp"}, headers=admin)
+    assert refused(orphan) == (404, "unknown_category")
+    # config.yml files hardware requests under "hardware" and reads it as a device category.
+    named = await client.patch("/api/v1/categories/hardware", json={"path": "devices"}, headers=admin)
+    assert refused(named) == (409, "category_in_config")
+    assert "bot.device_categories" in error_of(named)["message"]
+    assert (
+        await client.patch("/api/v1/categories/net", json={"path": "x"}, headers=agent)
+    ).status_code == 403
+
+    # Deleted only when nothing is filed under it; otherwise retired.
+    await client.post("/api/v1/categories", json={"path": "typo"}, headers=admin)
+    assert (await client.delete("/api/v1/categories/typo", headers=agent)).status_code == 403
+    assert (await client.delete("/api/v1/categories/typo", headers=admin)).status_code == 204
+    assert (await client.delete("/api/v1/categories/typo", headers=admin)).status_code == 404
+    in_use = await client.delete("/api/v1/categories/hardware/printer", headers=admin)
+    assert refused(in_use) == (409, "category_in_use") and "tickets" in error_of(in_use)["message"]
+    assert refused(await client.delete("/api/v1/categories/net", headers=admin)) == (409, "category_in_use")
+
+
+def test_the_configuration_says_where_it_names_a_category() -> None:
+    settings = make_settings(
+        "sqlite://",
+        rules=[
+            {"name": "vpn", "when": ["created"], "if": {"category": "network/vpn"}, "then": [{"tag": "vpn"}]},
+            {
+                "name": "to wifi",
+                "when": ["created"],
+                "if": {"text": "wifi"},
+                "then": [{"set": {"category": "network/wifi"}}],
+            },
+        ],
+    )
+    assert settings.naming_category("network") == ["rules (vpn): if category", "rules (to wifi): then.0"]
+    assert settings.naming_category("network/wifi") == ["rules (to wifi): then.0"]
+    assert settings.naming_category("accounts") == [
+        "bot.requests.0.category (onboarding)",
+        "bot.requests.2.category (access)",
+        "bot.requests.4.category (password)",
+    ]
+    assert settings.naming_category("printer") == []
 
 
 class RefusingAnn:

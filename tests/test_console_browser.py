@@ -905,6 +905,24 @@ def test_an_admin_adds_a_category_and_the_bot_files_tickets_under_it(browser: An
     wait_for(lambda: "已停用" in text_of(browser, "#items"))
     listed = httpx.get(f"{server}/api/v1/categories", headers=admin, timeout=10).json()["items"]
     assert "hardware/webcam" not in [c["path"] for c in listed]
+    # Renamed: a new path, and its ticket follows.
+    box = browser.find_element(By.CSS_SELECTOR, "#pane input[name=path]")
+    box.clear()
+    box.send_keys("hardware/camera")
+    browser.find_element(By.CSS_SELECTOR, "#pane button[type=submit]").click()
+    wait_for(lambda: "hardware/camera" in text_of(browser, "#items"))
+    filed = httpx.get(f"{server}/api/v1/tickets/{ref.group(0)}", headers=admin, timeout=10).json()
+    assert filed["category"] == "hardware/camera"
+    # Holding a ticket, it cannot be deleted: the server says to retire it (it is).
+    click_when(
+        lambda: next(
+            b for b in browser.find_elements(By.CSS_SELECTOR, "#pane form button") if b.text == "删除"
+        )
+    )
+    wait_for(lambda: browser.switch_to.alert).accept()
+    refusal = wait_for(lambda: browser.switch_to.alert)
+    assert "retire it instead" in refusal.text
+    refusal.accept()
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
 
 

@@ -30,7 +30,7 @@ from desk.api.schemas import (
     agent_json,
     group_json,
 )
-from desk.catalog import create_category, find_category, update_category
+from desk.catalog import create_category, delete_category, find_category, move_category, update_category
 from desk.handoff import hand_back_work
 from desk.models import Agent, Category, Group
 
@@ -227,7 +227,9 @@ async def add_category(body: CategoryIn, desk: DeskDep, admin: AdminAgent) -> di
 
 @router.patch(
     "/categories/{path:path}",
-    summary="Change a category's names, group, default impact and type, keywords or skills, or retire it (admin)",
+    summary="Change a category's path (moving what is inside it too), names, group, default impact and "
+    "type, keywords or skills, or retire it (admin); one the configuration names keeps its path "
+    "(409 category_in_config)",
 )
 async def patch_category(path: str, body: CategoryPatch, desk: DeskDep, admin: AdminAgent) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
@@ -235,6 +237,19 @@ async def patch_category(path: str, body: CategoryPatch, desk: DeskDep, admin: A
         category = await find_category(session, path)
         if "group" in changes:  # a group's name or id; empty or null: none
             changes["group"] = await find_group(session, changes["group"]) if changes["group"] else None
+        if "path" in changes:
+            await move_category(session, desk, category, changes.pop("path") or "")
         update_category(category, changes)
         await session.flush()
         return _category(category)
+
+
+@router.delete(
+    "/categories/{path:path}",
+    status_code=204,
+    summary="Delete a category nothing is filed under (admin); one with tickets, articles or categories "
+    "inside it is retired instead (409 category_in_use)",
+)
+async def remove_category(path: str, desk: DeskDep, admin: AdminAgent) -> None:
+    async with desk.session() as session:
+        await delete_category(session, desk, await find_category(session, path))

@@ -135,6 +135,7 @@ class GroupPatch(_In):
 
 
 class CategoryPatch(_In):
+    path: str | None = Field(default=None, max_length=200)  # moves it, and what is inside it
     name: str | None = Field(default=None, min_length=1, max_length=120)
     name_zh: str | None = Field(default=None, max_length=120)
     description: str | None = None
