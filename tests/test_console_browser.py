@@ -950,3 +950,21 @@ def test_an_agent_resolves_in_the_chat_and_the_bot_asks_the_user_to_confirm_and_
     confirmed = say(server, "web-yuki", resolution["buttons"][0]["payload"])  # "Yes, it's fixed"
     assert [b["payload"] for b in confirmed[-1]["buttons"]][-1] == f"/rate {ref.group(0)} 5"
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
+def test_a_browser_set_to_taiwans_chinese_gets_the_console_in_traditional_characters(
+    browser: Any, server: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    agent = browser.execute_script("return navigator.userAgent")
+    browser.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": "zh-TW"})
+    sign_in(browser, server, "zhang.min@example.com")  # her console language is Chinese
+    assert browser.execute_script("return navigator.language") == "zh-TW"
+    wait_for(lambda: browser.find_element(By.ID, "tabConv").text == "會話")
+    assert browser.execute_script("return document.documentElement.lang") == "zh-Hant"
+    browser.find_element(By.CSS_SELECTOR, "header button.lang").click()
+    assert browser.find_element(By.ID, "tabConv").text == "Conversations"
+    browser.find_element(By.CSS_SELECTOR, "header button.lang").click()
+    assert browser.find_element(By.ID, "tabConv").text == "會話"  # back to her Chinese, not to Simplified
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
