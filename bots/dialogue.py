@@ -452,6 +452,12 @@ async def _flow(turn: Turn, text: str) -> bool:
     if flow == "report" and step == "kb" and await report.says_more(turn):
         await report.more_at_articles(turn, text)
         return True
+    if (flow, step) == ("report", "known") and await report.says_more(turn):
+        # More about the problem instead of yes or no to the known issue: the words join the
+        # report (before, they began a new one without the first words) and the question stays.
+        report.add_words(turn.state["draft"], text)
+        await _ask_again(turn)
+        return True
     if flow == "request" and step == "answer":
         await report.answer_request(turn, text)
         return True

@@ -121,3 +121,28 @@ async def test_only_a_problem_is_a_known_issue(client: httpx.AsyncClient, tokens
     assert off.json()["known_issue"] is False
     change = off.json()["events"][-1]
     assert (change["field"], change["before"], change["after"]) == ("known_issue", "True", "False")
+
+
+@pytest.mark.parametrize(
+    ("lang", "more"),
+    [
+        ("en", "it started at 9 when I came in, and webmail doesn't load either"),
+        ("zh", "早上九点开始的，网页版邮箱也打不开"),
+    ],
+)
+async def test_more_words_at_the_known_issue_question_join_the_report(
+    users: dict[str, Chat],
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    seeded: Desk,
+    lang: str,
+    more: str,
+) -> None:
+    chat = users[lang]
+    problem = await _known_issue(client, tokens)
+    await chat.say(SAID[lang]["mail"])
+    await chat.say(more)  # neither yes nor no: it began a new report, without the first words
+    assert chat.payloads == [f"/known {problem}", "/not_known"], chat.replies
+    await chat.say(SAID[lang]["yes"])
+    incident = await ticket(seeded, "INC-1")
+    assert SAID[lang]["mail"] in incident.description and more in incident.description
