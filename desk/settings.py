@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -515,14 +515,7 @@ class Settings(BaseSettings):
             for i, level in enumerate(self.escalation.levels)
             if names(level.forward_to)
         ]
-        for rule in self.rules:
-            if any(c.field == "group" and names(c.value) for c in rule.conditions):
-                found.append(f"rules ({rule.name}): if group")
-            for i, action in enumerate(rule.then):
-                into = action.get("set")
-                if names((into if isinstance(into, Mapping) else action).get("group")):
-                    found.append(f"rules ({rule.name}): then.{i}")
-        return found
+        return found + self._rules_naming("group", names)
 
     def naming_category(self, path: str) -> list[str]:
         """Where this configuration names the category ``path`` or one inside it: what would
@@ -544,11 +537,18 @@ class Settings(BaseSettings):
             for i, p in enumerate(self.sla.policies)
             if names(p.categories)
         ]
+        return found + self._rules_naming("category", names)
+
+    def _rules_naming(self, field: str, names: Callable[[object], bool]) -> list[str]:
+        """The rules whose conditions on ``field``, or whose actions setting it (``set: {group:
+        X}``, or the ``group: X`` action), give a value ``names`` accepts."""
+        found = []
         for rule in self.rules:
-            if any(c.field == "category" and names(c.value) for c in rule.conditions):
-                found.append(f"rules ({rule.name}): if category")
+            if any(c.field == field and names(c.value) for c in rule.conditions):
+                found.append(f"rules ({rule.name}): if {field}")
             for i, action in enumerate(rule.then):
-                if isinstance(into := action.get("set"), Mapping) and names(into.get("category")):
+                into = action.get("set")
+                if names((into if isinstance(into, Mapping) else action).get(field)):
                     found.append(f"rules ({rule.name}): then.{i}")
         return found
 
