@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
-from desk.catalog import category_named, precise_category, problem_categories, within
+from desk.catalog import category_named, nested, precise_category, problem_categories
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
@@ -151,9 +151,7 @@ def may_answer(path: str | None, article: str | None) -> bool:
     unknown. Not a sibling: the VPN article does not answer "can't connect to the wifi", though
     both are network problems (stricter than :func:`another_kind`, which judges whether a
     message is a new problem at all)."""
-    if not path or not article:
-        return True
-    return within(path, article) or within(article, path)
+    return not path or not article or nested(path, article)
 
 
 async def start_report(

@@ -24,6 +24,7 @@ __all__ = [
     "find_category",
     "is_default_group",
     "move_category",
+    "nested",
     "precise_category",
     "problem_categories",
     "subtree",
@@ -86,6 +87,12 @@ def subtree(column: InstrumentedAttribute[int | None], category: Category) -> Co
 def within(path: str, other: str) -> bool:
     """Whether category ``path`` is ``other`` or inside it (``network/wifi`` in ``network``)."""
     return path == other or path.startswith(other + "/")
+
+
+def nested(path: str, other: str) -> bool:
+    """Whether one of two categories is the other or inside it (``network`` and ``network/wifi``,
+    either way round; not the siblings ``network/vpn`` and ``network/wifi``)."""
+    return within(path, other) or within(other, path)
 
 
 def _deepest(paths: list[str]) -> list[str]:

@@ -16,7 +16,7 @@ from channels.base import Button
 from desk.agents import find_agent, find_group
 from desk.attachments import place_files
 from desk.audit import record_event
-from desk.catalog import default_group_for, find_category, within
+from desk.catalog import default_group_for, find_category, nested
 from desk.context import Actor, Desk
 from desk.conversations import end_handoffs
 from desk.errors import InvalidInput, InvalidTransition, NotFound
@@ -608,7 +608,7 @@ async def known_issue_for(session: AsyncSession, paths: Sequence[str | None]) ->
     )
     for problem in problems:
         mine = problem.category_path
-        if mine and any(within(p, mine) or within(mine, p) for p in wanted):
+        if mine and any(nested(p, mine) for p in wanted):
             return problem
     return None
 
