@@ -33,6 +33,7 @@ __all__ = [
     "find_agent",
     "find_group",
     "find_token",
+    "group_named",
     "hash_password",
     "is_token",
     "issue_token",
@@ -140,13 +141,16 @@ async def find_group(session: AsyncSession, key: str | int) -> Group:
         NotFound: when there is none.
     """
     text = str(key).strip()
-    if text.isdigit():
-        group = await session.get(Group, int(text))
-    else:
-        group = await session.scalar(select(Group).where(func.lower(Group.name) == text.lower()))
+    group = await session.get(Group, int(text)) if text.isdigit() else await group_named(session, text)
     if group is None:
         raise NotFound(f"no group {text!r}")
     return group
+
+
+async def group_named(session: AsyncSession, name: str) -> Group | None:
+    """The group called ``name``, case aside: group names are unique so ("Network" is "network"
+    to people, to the configuration and to a setup file)."""
+    return await session.scalar(select(Group).where(func.lower(Group.name) == name.strip().lower()))
 
 
 async def create_group(
@@ -200,7 +204,7 @@ async def _free_group_name(session: AsyncSession, name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("a group needs a name")
-    if await session.scalar(select(Group.id).where(func.lower(Group.name) == name.lower())):
+    if await group_named(session, name) is not None:
         raise Conflict(f"group {name!r} exists")
     return name
 

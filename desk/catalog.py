@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from desk.agents import group_named
 from desk.context import Desk
 from desk.errors import Conflict, InvalidInput, NotFound
 from desk.models import Article, Category, Group, Ticket
@@ -144,9 +145,7 @@ async def desk_default_group(session: AsyncSession, desk: Desk) -> Group | None:
     """The group named by ``desk.default_group`` (case-insensitive): it receives tickets of no
     category, and conversations waiting without a group wait in its line."""
     name = _default_group_name(desk)
-    if not name:
-        return None
-    return await session.scalar(select(Group).where(func.lower(Group.name) == name))
+    return await group_named(session, name) if name else None
 
 
 def is_default_group(desk: Desk, group: Group) -> bool:

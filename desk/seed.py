@@ -24,13 +24,14 @@ from desk.agents import (
     create_group,
     find_agent,
     find_group,
+    group_named,
     hash_password,
 )
 from desk.catalog import category_path, create_category
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.kb import create_article
-from desk.models import Agent, Article, Category, Group, SavedReply
+from desk.models import Agent, Article, Category, SavedReply
 from desk.replies import create_reply
 from desk.settings import Level
 
@@ -182,7 +183,7 @@ async def seed_file(
     setup = _check(await read_setup(path), desk, demo)
     report = SeedReport()
     for g in setup.groups:
-        if await session.scalar(select(Group.id).where(Group.name == g.name)) is None:
+        if await group_named(session, g.name) is None:
             await create_group(
                 session, g.name, description=g.description, calendar=g.calendar, routing=g.routing
             )

@@ -61,3 +61,16 @@ async def test_a_file_naming_what_nobody_has_writes_nothing(desk: Desk, tmp_path
             await seed_file(s, desk, setup)
     async with desk.session() as s:
         assert await s.scalar(select(Group.id).where(Group.name == "Printers")) is None
+
+
+async def test_a_group_the_desk_has_in_another_case_is_the_same_group(desk: Desk, tmp_path: Path) -> None:
+    # Group names are unique case aside: "it support" in a second file is the desk's "IT Support"
+    # (it was looked up as written, then refused as taken, and nothing was written).
+    async with desk.session() as s:
+        await seed_file(s, desk, SETUP)
+    again = tmp_path / "again.yml"
+    again.write_text("groups:\n  - {name: it support}\n", encoding="utf-8")
+    async with desk.session() as s:
+        assert (await seed_file(s, desk, again)).groups == 0
+    async with desk.session() as s:
+        assert await s.scalar(select(Group.id).where(Group.name == "it support")) is None
