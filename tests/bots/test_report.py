@@ -411,6 +411,8 @@ async def test_words_that_name_the_urgency_answer_the_question(
         ("en", "annoying but I can still work", "medium"),
         ("zh", "还能工作，就是慢", "medium"),
         ("zh", "急用", "high"),
+        ("en", "since this morning, can't work", "high"),
+        ("zh", "从早上开始就没法办公", "high"),
     ],
 )
 async def test_how_much_it_matters_in_plain_words_is_the_urgency(

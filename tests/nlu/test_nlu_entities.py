@@ -80,6 +80,12 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         ("影响工作效率", "medium"),
         ("I can't work without it", "high"),
         ("完全没法工作了", "high"),
+        # The answer to "how badly does it affect your work?" without its subject (2026-12-05:
+        # "since this morning, can't work" was taken as a detail and the question asked again).
+        ("since this morning, can't work", "high"),
+        ("can't do any work today", "high"),
+        ("从早上开始没法办公", "high"),
+        ("工作不了", "high"),
         ("the whole team can't print", "team"),
         ("整个部门都打不了印", "team"),
     ],
