@@ -61,7 +61,13 @@ async def send_to_conversation(
 
     ``deliver=False`` only records it, for replies the channel returns inline (REST, terminal).
     ``files`` (uploads or files of another message) go with it.
+
+    Without ``ticket``, a chat message is on the ticket the conversation is about, as the user's
+    own messages are (:func:`desk.conversations.record_inbound`): the ticket's transcript shows
+    both sides. A mail's ticket is its thread, which only the caller knows.
     """
+    if ticket is None and conversation.ticket_id is not None and conversation.channel != "email":
+        ticket = await session.get(Ticket, conversation.ticket_id)
     return await _send(
         session,
         desk,

@@ -96,6 +96,32 @@ async def test_add_information_cancel_and_reopen_by_chat(
     assert (await ticket(seeded, ref)).status == "cancelled"
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_ticket_shows_what_the_bot_answered_after_it_opened(
+    users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    """The ticket's transcript is the conversation about it, both sides: before, the bot's words
+    after the ticket opened (its reference and promised times, the status, "Cancel INC-1?") were
+    missing, so the agent read the user's "yes" with no question before it (2026-12-05)."""
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    opened = chat.text
+    await chat.say(SAY[lang]["status"])
+    status = chat.text
+    await chat.say(SAY[lang]["cancel"].format(ref=ref))
+    asked = chat.text
+    await chat.say(f"/cancel_yes {ref}")
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers={"Authorization": tokens["agent"]})).json()
+    said = [m["text"] for m in got["messages"] if m["direction"] == "out"]
+    for text in (opened, status, asked, t(lang, "cancel.done", ref=ref)):
+        assert text in said, (text, said)
+    # In the order it was said, each answer after what it answers.
+    texts = [m["text"] for m in got["messages"]]
+    assert (
+        texts.index(asked) < texts.index(f"/cancel_yes {ref}") < texts.index(t(lang, "cancel.done", ref=ref))
+    )
+
+
 @pytest.mark.parametrize(
     ("lang", "answer", "status"),
     [
