@@ -18,7 +18,8 @@ from bots.router import BotRouter
 from bots.turn import as_sent
 from bots.understanding import Understanding
 from channels.base import Address, Attachment, Outbound
-from channels.email import EmailChannel
+from channels.email import EmailChannel, Received
+from channels.imap import ImapMailbox, run_mailbox
 from channels.slack import SlackChannel
 from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
@@ -58,6 +59,7 @@ class Runtime:
     email: EmailChannel  # its SMTP listener runs with the background tasks
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     agent_room: AgentRoom | None = None
+    mailbox: ImapMailbox | None = None  # polled with the background tasks
 
 
 def _register_channels(
@@ -154,7 +156,14 @@ def build_runtime(
             "email", f"no channels.email.relay_host: mail is received on {where}, replies wait in the outbox"
         )
     return Runtime(
-        settings=settings, desk=desk, registry=registry, app=app, bot=bot, agent_room=room, email=email
+        settings=settings,
+        desk=desk,
+        registry=registry,
+        app=app,
+        bot=bot,
+        agent_room=room,
+        email=email,
+        mailbox=_mailbox(settings, email),
     )
 
 
@@ -178,6 +187,33 @@ def _email_channel(settings: Settings, bot: BotRouter) -> EmailChannel:
     )
 
 
+def _mailbox(settings: Settings, email: EmailChannel) -> ImapMailbox | None:
+    """The desk's mailbox to fetch mail from, when ``imap_host`` names one."""
+    cfg = settings.channels.email
+    if not cfg.imap_host:
+        return None
+    if not cfg.imap_username or not cfg.imap_password:
+        log.warning("email: no mail is fetched from %s: no channels.email.imap_username or imap_password",
+                    cfg.imap_host)  # fmt: skip
+        return None
+    username = cfg.imap_username
+
+    async def receive(raw: bytes) -> Received:
+        return await email.receive(raw, sender=None, recipients=[username])
+
+    return ImapMailbox(
+        receive,
+        host=cfg.imap_host,
+        port=cfg.imap_port,
+        security=cfg.imap_security,
+        username=username,
+        password=cfg.imap_password.get_secret_value(),
+        folder=cfg.imap_folder,
+        keep=cfg.imap_keep,
+        max_size=cfg.max_message_bytes,
+    )
+
+
 def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task[None]]:
     """Outbox delivery, the scheduler and the router, until ``stop`` is set."""
     desk = runtime.desk
@@ -189,6 +225,9 @@ def start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task
     if runtime.agent_room is not None:
         runtime.tasks.append(asyncio.create_task(run_agent_room(runtime.agent_room, stop), name="agent-room"))
     runtime.tasks.append(asyncio.create_task(_listen(runtime.email, stop), name="smtp"))
+    if runtime.mailbox is not None:
+        every = runtime.settings.channels.email.imap_poll_seconds
+        runtime.tasks.append(asyncio.create_task(run_mailbox(runtime.mailbox, stop, every), name="imap"))
     return runtime.tasks
 
 

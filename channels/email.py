@@ -20,6 +20,7 @@ import asyncio
 import html
 import logging
 import re
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from typing import Any
@@ -30,7 +31,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from channels.base import Address, Attachment, DeliveryError, Inbound, InboundHandler, Outbound
 from channels.email_parse import MailRejected, ParsedMail, parse_mail
 
-__all__ = ["EmailChannel", "email_text"]
+__all__ = ["EmailChannel", "Received", "email_text"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,16 @@ def _html(message: Outbound) -> str:
     options = "".join(f"<li>{html.escape(b.title)}</li>" for b in message.buttons)
     listing = f"<ol>{options}</ol>" if options else ""
     return f'<!doctype html><html><body style="font-family:sans-serif">{paragraphs}{listing}</body></html>'
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """What became of one incoming mail: ``stored``; or not, to be tried again later (``retry``:
+    the desk could not store it) or never (``reason`` says why)."""
+
+    stored: bool
+    retry: bool = False
+    reason: str = ""
 
 
 class EmailChannel:
@@ -142,23 +153,35 @@ class EmailChannel:
         raw = envelope.original_content or envelope.content or b""
         raw = raw if isinstance(raw, bytes) else raw.encode("utf-8", errors="replace")
         sender = envelope.mail_from if isinstance(envelope.mail_from, str) else None
+        received = await self.receive(raw, sender=sender, recipients=envelope.rcpt_tos)
+        if received.stored:
+            return "250 2.0.0 message accepted"
+        if received.retry:
+            return "451 4.3.0 the message could not be stored; please try again later"
+        return f"550 5.6.0 {received.reason}"
+
+    async def receive(self, raw: bytes, *, sender: str | None, recipients: list[str]) -> Received:
+        """One mail, however it came (SMTP, a fetched mailbox): parsed and handed to the desk.
+
+        Never raises: a mail that cannot be used is rejected with a reason (logged); one the
+        desk could not store is to be tried again (``retry``), so nothing is lost."""
         try:
             parsed = parse_mail(raw, envelope_from=sender)
         except MailRejected as exc:
             log.warning("email: rejected a mail from %r: %s", sender, exc)
-            return f"550 5.6.0 {exc}"
+            return Received(stored=False, reason=str(exc))
         except Exception:
             log.exception("email: could not parse a mail from %r; rejected", sender)
-            return "550 5.6.0 the message could not be read as e-mail"
+            return Received(stored=False, reason="the message could not be read as e-mail")
         if parsed.defects:
             log.info("email: %s from %s has defects: %s", parsed.message_id, parsed.from_address,
                      ", ".join(parsed.defects))  # fmt: skip
         try:
-            await self._handler(self.to_inbound(parsed, raw, envelope.rcpt_tos))
+            await self._handler(self.to_inbound(parsed, raw, recipients))
         except Exception:
             log.exception("email: could not store %s from %s", parsed.message_id, parsed.from_address)
-            return "451 4.3.0 the message could not be stored; please try again later"
-        return "250 2.0.0 message accepted"
+            return Received(stored=False, retry=True, reason="the message could not be stored")
+        return Received(stored=True)
 
     def to_inbound(self, parsed: ParsedMail, raw: bytes, recipients: list[str]) -> Inbound:
         files = parsed.attachments
@@ -171,7 +194,11 @@ class EmailChannel:
             extra["auto"] = parsed.auto
         if parsed.bounce:
             extra["bounce"] = parsed.bounce
-        copied = [a for a in parsed.copied if a.rpartition("@")[2] not in self._domains]
+        copied = [
+            a
+            for a in parsed.copied
+            if a.rpartition("@")[2] not in self._domains and a != self.from_address.lower()
+        ]
         if copied:
             extra["cc"] = " ".join(copied)
         return Inbound(

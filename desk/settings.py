@@ -82,6 +82,15 @@ class EmailSettings(_Section):
     relay_starttls: bool = False
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)  # larger mail gets 552
     notify_agents: bool = True  # agents get their notifications by mail too (once relay_host is set)
+    # Besides the SMTP listener: fetch the desk's mail from a mailbox on the company's mail system.
+    imap_host: str | None = None
+    imap_port: int | None = Field(default=None, ge=1, le=65535)  # 993 for ssl, else 143
+    imap_security: Literal["ssl", "starttls", "none"] = "ssl"
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_keep: bool = True  # stored mail is marked read (true) or deleted (false)
+    imap_poll_seconds: float = Field(default=60, ge=1)
 
 
 class TelegramSettings(_Section):

@@ -1,0 +1,297 @@
+"""E-mail fetched from the desk's mailbox over IMAP, on both databases: a real IMAP server
+(pymap) holds the mailbox, the desk's real IMAP client (imaplib) takes its new mail into the
+same path as SMTP mail, and replies go out through the local fake relay.
+
+Only stored mail is marked read (or deleted); mail the desk could not store stays unread for
+the next poll; mail it refuses is flagged and left; a mailbox that cannot be read is logged
+and tried again."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+from sqlalchemy import select
+
+from bots.wiring import Runtime, start_background
+from channels.imap import ImapMailbox, MailboxError, run_mailbox
+from desk.models import Message, Ticket
+from desk.outbox import deliver_due
+from nlu import EmbeddedEngine
+from tests.channels.conftest import channel_runtime
+from tests.channels.test_email import ALICE, DESK, _database_down, _text, email_config
+from tests.conftest import Clock
+from tests.fakes.imap import FakeMailbox
+from tests.fakes.smtp import FakeRelay
+
+
+@pytest.fixture(scope="module")
+def mailbox_server() -> Iterator[FakeMailbox]:
+    running = FakeMailbox().start()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def server(mailbox_server: FakeMailbox) -> FakeMailbox:
+    """The mailbox, emptied of the last test's mail (pymap keeps it while it runs)."""
+    mailbox_server.stop()
+    return mailbox_server.start()
+
+
+@pytest.fixture
+def relay() -> Iterator[FakeRelay]:
+    running = FakeRelay().start()
+    yield running
+    running.stop()
+
+
+def imap_config(relay: FakeRelay, server: FakeMailbox, **more: Any) -> dict[str, Any]:
+    return {**email_config(relay.port), "imap_host": "127.0.0.1", "imap_port": server.port,
+            "imap_security": "none", "imap_username": server.user, "imap_password": server.password,
+            **more}  # fmt: skip
+
+
+@pytest.fixture
+async def desk_mail(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine
+) -> AsyncIterator[Runtime]:
+    async with channel_runtime(db_url, clock, nlu_engine, "email", imap_config(relay, server)) as runtime:
+        yield runtime
+
+
+def mail_from(address: str, subject: str, body: str, *, reply_to: EmailMessage | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"Alice Smith <{address}>"
+    msg["To"] = f"IT Helpdesk <{DESK}>"
+    msg["Date"] = formatdate()
+    msg["Message-ID"] = make_msgid(domain="corp.example.com")
+    msg["Subject"] = f"Re: {reply_to['Subject']}" if reply_to is not None else subject
+    if reply_to is not None:
+        msg["In-Reply-To"] = reply_to["Message-ID"]
+        msg["References"] = reply_to["Message-ID"]
+    msg.set_content(body)
+    return msg.as_bytes()
+
+
+async def tickets(runtime: Runtime) -> list[Ticket]:
+    async with runtime.desk.session() as s:
+        return list(await s.scalars(select(Ticket).order_by(Ticket.id)))
+
+
+def mailbox(runtime: Runtime) -> ImapMailbox:
+    assert runtime.mailbox is not None
+    return runtime.mailbox
+
+
+async def test_new_mail_becomes_a_ticket_and_is_marked_read(
+    desk_mail: Runtime, server: FakeMailbox, relay: FakeRelay
+) -> None:
+    first = server.deliver(mail_from(ALICE, "Scanner jams", "The scanner on floor 3 jams on every page."))
+    read = server.deliver(mail_from(ALICE, "Old mail", "Someone read this one in Outlook."), seen=True)
+    assert await mailbox(desk_mail).poll() == 1
+    [ticket] = await tickets(desk_mail)
+    assert ticket.subject == "Scanner jams" and ticket.channel == "email"
+    assert server.flags() == {first: {"\\Seen"}, read: {"\\Seen"}}
+    await deliver_due(desk_mail.desk, desk_mail.registry)
+    [reply] = relay.to(ALICE)
+    assert ticket.ref in _text(reply)
+    # The next poll finds nothing new: no second ticket, no second reply.
+    assert await mailbox(desk_mail).poll() == 0
+    assert len(await tickets(desk_mail)) == 1
+    # A reply in the thread, fetched the same way, is a comment on the same ticket.
+    server.deliver(mail_from(ALICE, "", "It is the one by the kitchen.", reply_to=reply))
+    assert await mailbox(desk_mail).poll() == 1
+    assert len(await tickets(desk_mail)) == 1
+    async with desk_mail.desk.session() as s:
+        said = list(
+            await s.scalars(
+                select(Message.text).where(Message.ticket_id == ticket.id, Message.direction == "in")
+            )
+        )
+    assert any("kitchen" in text for text in said), said
+
+
+async def test_a_mail_read_twice_is_one_ticket(desk_mail: Runtime, server: FakeMailbox) -> None:
+    """The same mail again (a person marked it unread; two desk processes polled at once) is
+    recognised by its Message-ID."""
+    raw = mail_from(ALICE, "Monitor flickers", "My second monitor flickers since this morning.")
+    server.deliver(raw)
+    server.deliver(raw)
+    assert await mailbox(desk_mail).poll() == 2
+    assert len(await tickets(desk_mail)) == 1
+    assert all(flags == {"\\Seen"} for flags in server.flags().values())
+
+
+async def test_a_mail_that_cannot_be_stored_stays_unread_for_the_next_poll(
+    desk_mail: Runtime, server: FakeMailbox, db_url: str
+) -> None:
+    uid = server.deliver(mail_from(ALICE, "Shared drive is gone", "The S: drive disappeared after lunch."))
+    await desk_mail.desk.db.dispose()
+    try:
+        with _database_down(db_url):
+            assert await mailbox(desk_mail).poll() == 0
+    finally:
+        await desk_mail.desk.db.dispose()
+    assert server.flags() == {uid: set()}  # still unread: nothing lost
+    assert await mailbox(desk_mail).poll() == 1
+    [ticket] = await tickets(desk_mail)
+    assert ticket.subject == "Shared drive is gone"
+    assert server.flags() == {uid: {"\\Seen"}}
+
+
+async def test_a_refused_mail_is_flagged_and_left_and_oversized_mail_is_not_fetched(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    nobody = server.deliver(b"Subject: no sender at all\r\n\r\nWho wrote this?\r\n")
+    big = server.deliver(mail_from(ALICE, "Logs", "x" * 4000))
+    fine = server.deliver(mail_from(ALICE, "Keyboard", "Three keys on my keyboard stopped working."))
+    config = {**imap_config(relay, server), "max_message_bytes": 2048}
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        with caplog.at_level(logging.WARNING, logger="channels"):
+            assert await mailbox(runtime).poll() == 1
+        assert [t.subject for t in await tickets(runtime)] == ["Keyboard"]
+        assert server.flags() == {nobody: {"\\Seen", "\\Flagged"}, big: {"\\Seen", "\\Flagged"},
+                                  fine: {"\\Seen"}}  # fmt: skip
+        logged = caplog.text
+        assert (
+            f"mail {nobody} refused" in logged and f"mail {big} is" in logged and "over the limit" in logged
+        )
+        assert await mailbox(runtime).poll() == 0  # not taken again
+
+
+async def test_a_mailbox_that_does_not_keep_mail_deletes_what_was_stored(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine
+) -> None:
+    nobody = server.deliver(b"Subject: no sender at all\r\n\r\nWho wrote this?\r\n")
+    server.deliver(mail_from(ALICE, "Keyboard", "Three keys on my keyboard stopped working."))
+    config = imap_config(relay, server, imap_keep=False)
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        assert await mailbox(runtime).poll() == 1
+        assert len(await tickets(runtime)) == 1
+    assert server.flags() == {nobody: {"\\Seen", "\\Flagged"}}  # a refused mail is never deleted
+
+
+async def test_a_folder_of_its_own(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine
+) -> None:
+    server.create("Help Desk")
+    server.deliver(mail_from(ALICE, "In the inbox", "A personal mail the desk must leave alone."))
+    uid = server.deliver(
+        mail_from(ALICE, "VPN drops", "The VPN drops every ten minutes."), folder="Help Desk"
+    )
+    config = imap_config(relay, server, imap_folder="Help Desk")
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        assert await mailbox(runtime).poll() == 1
+        assert [t.subject for t in await tickets(runtime)] == ["VPN drops"]
+    assert server.flags("Help Desk") == {uid: {"\\Seen"}}
+    assert all(flags == set() for flags in server.flags().values())
+
+
+async def test_a_mailbox_that_cannot_be_read_says_why(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine
+) -> None:
+    wrong = imap_config(relay, server, imap_password="not-the-password")
+    async with channel_runtime(db_url, clock, nlu_engine, "email", wrong) as runtime:
+        with pytest.raises(MailboxError, match=server.user):
+            await mailbox(runtime).poll()
+    missing = imap_config(relay, server, imap_folder="Nowhere")
+    async with channel_runtime(db_url, clock, nlu_engine, "email", missing) as runtime:
+        with pytest.raises(MailboxError, match="Nowhere"):
+            await mailbox(runtime).poll()
+    server.stop()
+    async with channel_runtime(db_url, clock, nlu_engine, "email", imap_config(relay, server)) as runtime:
+        with pytest.raises(MailboxError, match="cannot reach"):
+            await mailbox(runtime).poll()
+
+
+async def test_no_password_means_no_fetching(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    config = imap_config(relay, server, imap_password=None)
+    with caplog.at_level(logging.WARNING, logger="frontdesk"):
+        async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+            assert runtime.mailbox is None
+    assert "imap_username or imap_password" in caplog.text
+
+
+async def test_serve_polls_the_mailbox_and_an_outage_is_logged_once(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """As ``serve`` runs it: polled every ``imap_poll_seconds``; while the mail system is down
+    the error is logged once, not at every poll, and its return is logged too."""
+    config = imap_config(relay, server, imap_poll_seconds=1, smtp_port=0)
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        assert runtime.mailbox is not None
+        server.stop()
+        stop = asyncio.Event()
+        with caplog.at_level(logging.INFO, logger="channels.imap"):
+            task = asyncio.create_task(run_mailbox(runtime.mailbox, stop, 0.05))
+            await asyncio.sleep(0.5)  # several polls against a mail system that is down
+            server.start()
+            server.deliver(mail_from(ALICE, "Docking station", "The dock shows no lights today."))
+            for _ in range(200):
+                if await tickets(runtime):
+                    break
+                await asyncio.sleep(0.05)
+            stop.set()
+            await task
+        [ticket] = await tickets(runtime)
+        assert ticket.subject == "Docking station"
+        failures = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+        assert len(failures) == 1, [r.getMessage() for r in failures]
+        assert "can be read again" in caplog.text
+        # And the task serve starts with the other background work.
+        server.deliver(mail_from(ALICE, "Headset", "My headset microphone is not detected."))
+        stop = asyncio.Event()
+        tasks = start_background(runtime, stop)
+        assert "imap" in [t.get_name() for t in tasks]
+        for _ in range(100):
+            if len(await tickets(runtime)) == 2:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.gather(*tasks)
+        assert [t.subject for t in await tickets(runtime)] == ["Docking station", "Headset"]
+
+
+@pytest.fixture(scope="module")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def tls_server(tls_ca: trustme.CA) -> Iterator[FakeMailbox]:
+    running = FakeMailbox(tls=tls_ca).start()
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+async def test_the_mailbox_is_read_over_tls_and_its_certificate_checked(
+    db_url: str, clock: Clock, relay: FakeRelay, tls_server: FakeMailbox, tls_ca: trustme.CA,
+    nlu_engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, security: str,
+) -> None:  # fmt: skip
+    """``ssl`` (port 993) and ``starttls``, the certificate checked against the system's
+    authorities (``SSL_CERT_FILE`` adds a company's own): an unknown one is not trusted."""
+    port = tls_server.tls_port if security == "ssl" else tls_server.port
+    config = imap_config(relay, tls_server, imap_security=security, imap_port=port)
+    tls_server.deliver(mail_from(ALICE, "Teams camera", "Teams does not find my camera."))
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        with pytest.raises(MailboxError, match="CERTIFICATE_VERIFY_FAILED"):
+            await mailbox(runtime).poll()
+        authorities = tmp_path / "ca.pem"
+        tls_ca.cert_pem.write_to_path(str(authorities))
+        monkeypatch.setenv("SSL_CERT_FILE", str(authorities))
+        assert await mailbox(runtime).poll() == 1
+        assert [t.subject for t in await tickets(runtime)] == ["Teams camera"]
