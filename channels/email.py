@@ -194,11 +194,10 @@ class EmailChannel:
             extra["auto"] = parsed.auto
         if parsed.bounce:
             extra["bounce"] = parsed.bounce
-        copied = [
-            a
-            for a in parsed.copied
-            if a.rpartition("@")[2] not in self._domains and a != self.from_address.lower()
-        ]
+        # The desk's own addresses (its domains, its From, where this mail reached it) are not
+        # people to copy: the desk would mail itself.
+        own = {self.from_address.lower(), *(r.lower() for r in recipients)}
+        copied = [a for a in parsed.copied if a.rpartition("@")[2] not in self._domains and a not in own]
         if copied:
             extra["cc"] = " ".join(copied)
         return Inbound(

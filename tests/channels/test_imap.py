@@ -119,6 +119,21 @@ async def test_new_mail_becomes_a_ticket_and_is_marked_read(
     assert any("kitchen" in text for text in said), said
 
 
+async def test_the_mailbox_itself_is_not_one_of_the_people_copied(
+    desk_mail: Runtime, server: FakeMailbox
+) -> None:
+    """Mail to the mailbox names it in To: copying it on agents' comments would send the desk's
+    own mail back into its mailbox. The colleague in Cc is copied."""
+    raw = mail_from(ALICE, "Projector", "The projector in room 4 shows no picture.")
+    raw = raw.replace(
+        f"To: IT Helpdesk <{DESK}>".encode(), f"To: IT <{server.user}>\nCc: bob@corp.example.com".encode()
+    )
+    server.deliver(raw)
+    assert await mailbox(desk_mail).poll() == 1
+    [ticket] = await tickets(desk_mail)
+    assert ticket.cc == ["bob@corp.example.com"]
+
+
 async def test_a_mail_read_twice_is_one_ticket(desk_mail: Runtime, server: FakeMailbox) -> None:
     """The same mail again (a person marked it unread; two desk processes polled at once) is
     recognised by its Message-ID."""
