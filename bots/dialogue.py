@@ -76,7 +76,12 @@ _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
 
 async def _last_buttons(turn: Turn) -> list[dict[str, str]]:
     """The buttons of the last message the user got, whoever sent it: the bot, or the desk (a
-    resolution notice asking "fixed?", a rating prompt). None once the user has answered it."""
+    resolution notice asking "fixed?", a rating prompt). None once the user has answered it.
+    A mail's are those of the desk's mail it replies to."""
+    if turn.conversation.channel == "email":
+        replied = await mail.replied_buttons(turn)
+        if replied is not None:
+            return replied
     recent = await turn.session.scalars(
         select(Message)
         .where(Message.conversation_id == turn.conversation.id, Message.id < turn.message.id)
@@ -274,6 +279,8 @@ async def _add(turn: Turn, arg: str) -> bool:
 
 @_command("known")
 async def _known(turn: Turn, arg: str) -> bool:
+    if turn.conversation.channel == "email":
+        return await mail.answer_known_issue(turn, arg, same=True)
     if not arg or not _in_flow(turn, "report"):
         return False
     if not await report.join_known_issue(turn, arg):
@@ -283,6 +290,8 @@ async def _known(turn: Turn, arg: str) -> bool:
 
 @_command("not_known")
 async def _not_known(turn: Turn, arg: str) -> bool:
+    if turn.conversation.channel == "email":
+        return await mail.answer_known_issue(turn, arg, same=False)
     if not _in_flow(turn, "report"):
         return False
     draft = turn.state["draft"]

@@ -30,14 +30,15 @@ from bots.turn import TEMPLATES, Turn, weight
 from channels.base import Inbound
 from desk.agents import find_agent
 from desk.context import Actor, Desk
-from desk.conversations import thread_ticket_id
+from desk.conversations import replied_message, thread_ticket_id
 from desk.errors import NotFound
+from desk.lifecycle import OPEN_STATUSES
 from desk.models import Attachment, OutboxItem, Ticket
 from desk.notifications import notify_agent
 from desk.textindex import snippet
-from desk.tickets import MAX_CC, add_comment, get_ticket, requester_ticket
+from desk.tickets import MAX_CC, add_comment, get_ticket, known_issue_for, link_to_problem, requester_ticket
 
-__all__ = ["record_bounce", "respond_to_mail", "thread_ticket"]
+__all__ = ["answer_known_issue", "record_bounce", "replied_buttons", "respond_to_mail", "thread_ticket"]
 
 _SUBJECT_REF = re.compile(r"\b(INC|REQ|PRB)-(\d+)\b", re.IGNORECASE)
 # "#public" opening an agent's mail reply: it is meant for the requester.
@@ -52,6 +53,14 @@ _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|回复|答复|转发)\s*[:：]\
 def _thread_ids(inbound: Inbound | None) -> list[str]:
     """The Message-IDs a mail answers (In-Reply-To / References, or a bounced mail's own)."""
     return (inbound.extra.get("thread") or "").split() if inbound is not None else []
+
+
+async def replied_buttons(turn: Turn) -> list[dict[str, str]] | None:
+    """The options of the desk's mail this one replies to (a number picks one of them, not one
+    of the last mail's: the user may answer an older mail); ``None`` when it replies to none of
+    ours."""
+    replied = await replied_message(turn.session, "email", _thread_ids(turn.inbound))
+    return list(replied.buttons or []) if replied is not None else None
 
 
 async def _threaded(session: AsyncSession, inbound: Inbound | None) -> Ticket | None:
@@ -274,6 +283,14 @@ async def _open(turn: Turn, text: str) -> Ticket:
     }
     ticket = await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)
     _copy_in(turn, ticket)
+    problem = await known_issue_for(turn.session, [category, *kinds]) if kind == "incident" else None
+    if problem is not None:  # during an outage: instead of articles, is it the known issue?
+        buttons = [
+            turn.button("known.yes", f"/known {problem.ref} {ticket.ref}"),
+            turn.button("known.no", f"/not_known {ticket.ref}"),
+        ]
+        turn.say(turn.t("known.mail_offer", ref=problem.ref, subject=problem.subject), buttons)
+        return ticket
     hits = await relevant_articles(turn, f"{subject}\n{text}", kinds or [category])
     if hits:
         lines = [turn.t("kb.intro")]
@@ -281,3 +298,29 @@ async def _open(turn: Turn, text: str) -> Ticket:
             lines.append(turn.t("kb.item", n=n, title=hit.article.title, snippet=snippet(hit.article.body)))
         turn.say("\n".join(lines))
     return ticket
+
+
+async def answer_known_issue(turn: Turn, arg: str, *, same: bool) -> bool:
+    """The answer to "is it the known issue?" in a mail's acknowledgement (``/known PRB-3
+    INC-9``, "1" or "yes"; ``/not_known INC-9``): yes files the mailed ticket under the problem,
+    whose fix resolves it and tells them, and says so; no changes nothing and gets no mail. The
+    answer is on the ticket either way. False for a ticket not theirs, or a yes to a problem no
+    longer open and known (fixed meanwhile)."""
+    refs = arg.split()
+    ticket = await requester_ticket(turn.session, turn.person, refs[-1]) if refs else None
+    if ticket is None:
+        return False
+    turn.state["ticket"] = ticket.ref
+    turn.conversation.ticket_id = ticket.id
+    turn.message.ticket_id = ticket.id
+    if not same:
+        return True
+    problem = await turn.session.scalar(select(Ticket).where(Ticket.ref == refs[0].upper()))
+    if problem is None or not problem.known_issue or problem.status not in OPEN_STATUSES:
+        return False
+    if ticket.status not in OPEN_STATUSES:
+        return False
+    if ticket.problem_id != problem.id:
+        await link_to_problem(turn.session, turn.desk, turn.requester, problem, ticket)
+    turn.say(turn.t("known.linked", ticket=ticket.ref, ref=problem.ref))
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ __all__ = [
     "move_conversation",
     "open_conversation",
     "record_inbound",
+    "replied_message",
     "return_to_bot",
     "thread_ticket_id",
 ]
@@ -204,10 +205,8 @@ async def thread_ticket_id(session: AsyncSession, channel: str, message_ids: Seq
     ids = [i for i in message_ids if i][:50]
     if not ids:
         return None
-    sent = (
-        select(Message.id, Message.ticket_id)
-        .join(OutboxItem, OutboxItem.message_id == Message.id)
-        .where(OutboxItem.channel == channel, OutboxItem.external_id.in_(ids), Message.ticket_id.is_not(None))
+    sent = select(Message.id, Message.ticket_id).where(
+        Message.id.in_(_sent_with(channel, ids)), Message.ticket_id.is_not(None)
     )
     received = select(Message.id, Message.ticket_id).where(
         Message.channel == channel, Message.external_id.in_(ids), Message.ticket_id.is_not(None)
@@ -217,3 +216,21 @@ async def thread_ticket_id(session: AsyncSession, channel: str, message_ids: Seq
         return None
     ticket_id: int = max(rows, key=lambda row: int(row[0]))[1]
     return ticket_id
+
+
+async def replied_message(session: AsyncSession, channel: str, message_ids: Sequence[str]) -> Message | None:
+    """The newest message we sent among ``message_ids`` (a mail's In-Reply-To and References):
+    the one a reply answers, whose options a numbered answer picks from."""
+    ids = [i for i in message_ids if i][:50]
+    if not ids:
+        return None
+    query = (
+        select(Message).where(Message.id.in_(_sent_with(channel, ids))).order_by(Message.id.desc()).limit(1)
+    )
+    replied: Message | None = await session.scalar(query)
+    return replied
+
+
+def _sent_with(channel: str, ids: Sequence[str]) -> Select[int | None]:
+    """The ids of the messages we sent on ``channel`` under one of these platform ids."""
+    return select(OutboxItem.message_id).where(OutboxItem.channel == channel, OutboxItem.external_id.in_(ids))

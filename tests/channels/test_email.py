@@ -31,7 +31,8 @@ from desk.context import Actor
 from desk.models import Agent, Attachment, Message, Notification, OutboxItem, Ticket, TicketEvent
 from desk.notifications import notify_agent
 from desk.outbox import deliver_due
-from desk.tickets import add_comment, change_ticket, get_ticket, resolve_ticket
+from desk.people import resolve_person
+from desk.tickets import add_comment, change_ticket, create_ticket, get_ticket, resolve_ticket
 from nlu import EmbeddedEngine
 from tests.channels.conftest import channel_runtime
 from tests.conftest import PG_URL, Clock
@@ -648,6 +649,85 @@ async def test_a_numbered_answer_threads_under_its_own_ticket(mail: Runtime, rel
     async with mail.desk.session() as s:
         assert (await get_ticket(s, first.ref)).status == "closed"
         assert (await get_ticket(s, second.ref)).status == "new"
+
+
+async def test_a_number_answers_the_mail_it_replies_to_not_the_latest_one(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    """Two resolutions in the inbox, "1" (fixed) in reply to the older one: before, a number
+    meant an option of the last mail the desk sent, so it closed the other ticket."""
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    for subject in ("Scanner sends nothing", "Calendar invites arrive late"):
+        await alice.send(alice.write(subject, f"{subject} since Monday; colleagues see the same problem."))
+        await alice.inbox()
+    first, second = await tickets(mail)
+    resolutions = {}
+    for ticket in (first, second):
+        async with mail.desk.session() as s:
+            await resolve_ticket(s, mail.desk, AGENT, await get_ticket(s, ticket.ref), "Fixed it")
+        [resolutions[ticket.ref]] = await alice.inbox()
+    await alice.send(alice.write("", "1", reply_to=resolutions[first.ref]))
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, first.ref)).status == "closed"
+        assert (await get_ticket(s, second.ref)).status == "resolved"
+
+
+async def _known_issue(runtime: Runtime, subject: str = "Exchange is down") -> str:
+    async with runtime.desk.session() as s:
+        agent = await s.scalar(select(Agent).order_by(Agent.id))
+        assert agent is not None
+        by = Actor("agent", agent.id, agent.name)
+        requester = await resolve_person(s, name=agent.name, email=agent.email)
+        problem = await create_ticket(s, runtime.desk, by, requester=requester, subject=subject,
+                                      type="problem", category="email")  # fmt: skip
+        await change_ticket(s, runtime.desk, by, problem, {"known_issue": True})
+        return problem.ref
+
+
+@pytest.mark.parametrize("answer", ["1", "Yes", "是的"])
+async def test_a_mailed_report_of_a_known_issue_is_asked_and_a_yes_files_it_under_it(
+    mail: Runtime, relay: FakeRelay, answer: str
+) -> None:
+    """During an outage the acknowledgement asks whether it is the known issue (instead of
+    articles); "1" or a yes links the ticket, whose fix then reaches the requester by mail."""
+    problem = await _known_issue(mail)
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Outlook disconnected", "Outlook says disconnected, no new mail since 9."))
+    [ack] = await alice.inbox()
+    [incident] = [t for t in await tickets(mail) if t.type == "incident"]
+    text = _text(ack)
+    assert incident.ref in text and problem in text and "Exchange is down" in text
+    assert "1. Yes, that's it" in text and "2. No, something else" in text
+    await alice.send(alice.write("", answer, reply_to=ack))
+    [linked] = await alice.inbox()
+    assert incident.ref in _text(linked) and problem in _text(
+        linked
+    )  # "Thanks, I've recorded your report as..."
+    async with mail.desk.session() as s:
+        ticket = await get_ticket(s, incident.ref)
+        assert ticket.problem_id == (await get_ticket(s, problem)).id
+        said = await s.scalars(
+            select(Message.text).where(Message.ticket_id == ticket.id, Message.direction == "in")
+        )
+        assert answer in list(said)  # the answer is on the ticket
+        await resolve_ticket(s, mail.desk, AGENT, await get_ticket(s, problem), "Exchange is back")
+    [fixed] = await alice.inbox()
+    assert incident.ref in fixed["Subject"] and "Exchange is back" in _text(fixed)
+
+
+async def test_a_no_to_the_known_issue_changes_nothing_and_sends_nothing(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    problem = await _known_issue(mail)
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Outlook problem", "Outlook shows my calendar twice since this morning."))
+    [ack] = await alice.inbox()
+    await alice.send(alice.write("", "2", reply_to=ack))
+    assert await alice.inbox() == []
+    [incident] = [t for t in await tickets(mail) if t.type == "incident"]
+    assert incident.problem_id is None and incident.status == "new"
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, problem)).status == "new"
 
 
 async def test_a_reply_resumes_a_pending_ticket_and_status_is_answered(
