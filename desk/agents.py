@@ -48,6 +48,10 @@ __all__ = [
 ]
 
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# Checked where there is no hash to check against (an unknown e-mail, an agent without a
+# password), its result ignored: each refusal costs the same one scrypt as a wrong password, so
+# timing does not tell which addresses are agents'.
+_NO_PASSWORD = f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${'A' * 24}${'A' * 86}=="
 MIN_PASSWORD = 8
 SIGN_IN = "console"  # the name of the tokens a password sign-in issues
 TOKEN_PREFIX = "fd_"  # noqa: S105 (a marker, not a secret)
@@ -62,8 +66,10 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, stored: str | None) -> bool:
-    """Constant-time check of ``password`` against :func:`hash_password` output."""
+    """Constant-time check of ``password`` against :func:`hash_password` output; as slow
+    without one (``None``) as with one."""
     if not stored:
+        verify_password(password, _NO_PASSWORD)
         return False
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
@@ -361,6 +367,7 @@ async def authenticate_password(session: AsyncSession, desk: Desk, email: str, p
         select(Agent).where(Agent.email == email.strip().lower()).with_for_update(of=Agent)
     )
     if agent is None:
+        verify_password(password, None)  # as long as a wrong password takes
         raise Unauthorized("wrong e-mail or password")
     if not await check_password(session, desk, agent, password) or not agent.active:
         raise Unauthorized("wrong e-mail or password")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -408,6 +409,36 @@ async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) 
     assert (await client.get("/api/v1/me", headers=h)).status_code == 200
     assert (await client.post("/api/v1/auth/logout", headers=h)).status_code == 204
     assert (await client.get("/api/v1/me", headers=h)).status_code == 401
+
+
+async def test_an_unknown_e_mail_costs_the_same_work_as_a_wrong_password(
+    client: httpx.AsyncClient, seeded: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The message was the same, but an unknown address (or an agent without a password) was
+    answered without hashing, tens of milliseconds sooner than a known one: timing told an
+    attacker which addresses are agents. Each refusal now hashes once, whoever asked."""
+    calls: list[int] = []
+    scrypt = hashlib.scrypt
+
+    def counted(*args: Any, **kwargs: Any) -> bytes:
+        calls.append(1)
+        return scrypt(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted)
+    for email in ("li.wei@example.com", "ghost@example.com"):
+        calls.clear()
+        refused = await client.post("/api/v1/auth/login", json={"email": email, "password": "nope-nope"})
+        assert refused.status_code == 401 and len(calls) == 1, (email, calls)
+    async with seeded.session() as s:
+        agent = await s.scalar(select(Agent).where(Agent.email == "tom.baker@example.com"))
+        assert agent is not None
+        agent.password_hash = None  # signs in through Slack only
+        await s.commit()
+    calls.clear()
+    refused = await client.post(
+        "/api/v1/auth/login", json={"email": "tom.baker@example.com", "password": "x" * 9}
+    )
+    assert refused.status_code == 401 and len(calls) == 1
 
 
 async def test_wrong_passwords_in_a_row_lock_the_sign_in_for_a_while(
