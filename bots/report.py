@@ -282,7 +282,10 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
     a Chinese article that matches "my outlook is not syncing" on "Outlook" alone is not one an
     English speaker can read). A long message that finds nothing whole is searched a sentence at
     a time: the score is the share of the query an article covers, and "I have a client call at
-    2pm, thanks!" after "I can't connect to the VPN from home" took the VPN article to 0.399."""
+    2pm, thanks!" after "I can't connect to the VPN from home" took the VPN article to 0.399.
+    Words that only say how urgent it is are not searched: "can't work" found the desk's hours
+    ("The service desk works...") for a dying battery."""
+    text = _without_urgency(turn, text)
     bot = turn.desk.settings.bot
     kinds = [k for k in kinds if k]
     wanted = bot.kb_suggestions * 3 if kinds else bot.kb_suggestions  # room for the category cut

@@ -42,6 +42,27 @@ async def test_a_greeting_before_the_problem_does_not_hide_it(
     assert t(lang, "help") in chat.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "my laptop battery dies after 20 minutes, since this morning, can't work"),
+        ("zh", "笔记本电池20分钟就没电了，从早上开始没法工作"),
+    ],
+)
+async def test_how_badly_it_hurts_is_not_searched_for_articles(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    """"can't work" / "没法工作" say how urgent it is, not what is wrong: searched, they found
+    the desk's hours ("The service desk works...", "工作时间") for a dying battery (2026-12-06)."""
+    chat = users[lang]
+    await chat.say(said)
+    assert t(lang, "kb.intro") not in chat.text, chat.replies
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert made.category.path.startswith("hardware") and made.urgency == "high"
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_kb_answer_that_solves_it_is_a_deflection(
     users: dict[str, Chat], seeded: Desk, lang: str
