@@ -459,7 +459,9 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     # The pane drawn again in place gains the outcome it did not have.
     outcome = text_of(browser, "#pane .outcome")
     assert "Solution: Remapped S: by group policy" in outcome
-    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+    logged = browser.get_log("browser")
+    assert not [e for e in logged if e["source"] == "javascript"]
+    assert not [e for e in logged if "favicon" in e["message"]]  # the page names its icon: no 404
     incident = httpx.get(f"{server}/api/v1/tickets/{ref}", headers=admin, timeout=10).json()
     assert incident["status"] == "resolved" and incident["problem"] == problem
     assert any("Remapped S: by group policy" in text for text in feed(server, "web-pia"))
