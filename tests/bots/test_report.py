@@ -52,7 +52,7 @@ async def test_a_greeting_before_the_problem_does_not_hide_it(
 async def test_how_badly_it_hurts_is_not_searched_for_articles(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str
 ) -> None:
-    """"can't work" / "没法工作" say how urgent it is, not what is wrong: searched, they found
+    """Words such as "can't work" / "没法工作" say how urgent it is, not what is wrong: searched, they found
     the desk's hours ("The service desk works...", "工作时间") for a dying battery (2026-12-06)."""
     chat = users[lang]
     await chat.say(said)
