@@ -35,8 +35,11 @@ def frontdesk(env: dict[str, str], *args: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def serving(engine: str, model: Path) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of a running server on ``engine`` (``sqlite`` or ``postgresql``)."""
+async def serving(
+    engine: str, model: Path, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a running server on ``engine`` (``sqlite`` or ``postgresql``); ``extra_env``
+    sets more of its configuration (``FRONTDESK__...``)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-"))
     pg_name = None
     if engine == "sqlite":
@@ -54,6 +57,7 @@ async def serving(engine: str, model: Path) -> AsyncIterator[httpx.AsyncClient]:
         "FRONTDESK__NLU__MODEL_PATH": str(model),
         "FRONTDESK__HTTP__PORT": str(port),
         "FRONTDESK__CHANNELS__EMAIL__SMTP_PORT": str(free_port()),
+        **(extra_env or {}),
     }
     await asyncio.to_thread(frontdesk, env, "db", "upgrade")
     await asyncio.to_thread(frontdesk, env, "seed", "--demo")
