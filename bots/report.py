@@ -97,6 +97,13 @@ _INTRODUCTION = re.compile(
     r"\s*[,，.。!！]\s*",
     re.IGNORECASE,
 )
+# A word that joins this message to the one before: "also the headset mic isn't detected" is a
+# ticket about the headset mic, "另外，打印机也坏了" one about the printer.
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:(?:(?:oh\s+)?and\s+also|also|oh\s+and|and|plus|btw|by\s+the\s+way|one\s+more\s+thing"
+    r"|another\s+thing)\b|另外|还有|对了|顺便(?:说一下|问一下|说下)?|而且)\s*[,，:：、]?\s*)+",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 _SUBJECT_MAX = 120
 _SUBJECT_ENOUGH = 80  # characters: a longer first line is cut after its sentences up to here
@@ -105,12 +112,14 @@ _SUBJECT_ENOUGH = 80  # characters: a longer first line is cut after its sentenc
 def subject_line(text: str) -> str:
     """A ticket's subject from the user's words: their first line without a greeting ("hello,
     my monitor..." is "My monitor...") or a self-introduction ("我是财务部的小李，"); a line
-    that is only "Hello," gives way to the next. A long line keeps its first sentences up to
+    that is only "Hello," gives way to the next; a word joining it to what was said before
+    ("also", "另外") goes too. A long line keeps its first sentences up to
     about 80 characters, else is cut at a word, at most 120 characters."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
         rest = without_greeting(line)
         rest = _INTRODUCTION.sub("", rest, count=1) or rest
+        rest = _LEAD_IN.sub("", rest, count=1) or rest
         if rest == line:
             return _shortened(line)
         if rest:

@@ -57,6 +57,14 @@ def test_a_subject_is_at_most_120_characters() -> None:
         ("您好，我是财务部的小李，我的电脑从昨天开始特别慢", "我的电脑从昨天开始特别慢"),
         ("我叫王芳，打印机坏了", "打印机坏了"),
         ("I'm Ann from HR, my outlook crashes", "My outlook crashes"),
+        # A word joining it to the message before is not the subject either (2026-12-06).
+        ("also the headset mic isn't detected", "The headset mic isn't detected"),
+        ("Oh and, by the way my badge stopped working", "My badge stopped working"),
+        ("btw: the projector in room 5 has no signal", "The projector in room 5 has no signal"),
+        ("另外，打印机也坏了", "打印机也坏了"),
+        ("还有我的鼠标不灵了", "我的鼠标不灵了"),
+        ("Android phone can't get mail", "Android phone can't get mail"),  # "and" inside a word
+        ("Also", "Also"),  # nothing after it
         ("My name is Tom. VPN is down", "VPN is down"),
         ("I'm locked out of SAP, please help", "I'm locked out of SAP, please help"),  # no introduction
         ("我是不是中病毒了，电脑很慢", "我是不是中病毒了，电脑很慢"),
