@@ -471,6 +471,8 @@ async def _flow(turn: Turn, text: str) -> bool:
         await report.answer_request(turn, text)
         return True
     if (flow, step) == ("request", "choose") and weight(text) >= report.WORDY:
+        if intent.name == "report_problem" and intent.confidence >= _SURE_TOPIC:
+            return False  # "电脑蓝屏了..." instead of what to request: a problem, reported as one
         await report.start_request(turn, text)  # "都不是，我要的是工卡": what they need, in words
         return True
     return False

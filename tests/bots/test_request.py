@@ -405,6 +405,32 @@ async def test_a_question_asked_in_passing_is_no_answer_to_a_request(
 
 
 @pytest.mark.parametrize(
+    ("lang", "opening", "problem"),
+    [
+        ("en", "I'd like to request something", "my pc shows a blue screen with error 0x0000007B"),
+        ("zh", "我想申请点东西", "电脑蓝屏了，错误代码 0x0000007B"),
+    ],
+)
+async def test_a_problem_told_instead_of_what_to_request_is_reported(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, problem: str
+) -> None:
+    """Asked what to request, "电脑蓝屏了..." was taken as a hardware request and asked where to
+    deliver it (2026-12-06): a problem said that surely is reported."""
+    chat = users[lang]
+    await chat.say(opening)
+    assert chat.text == t(lang, "request.choose"), chat.replies
+    await chat.say(problem)
+    if "/not_solved" in chat.payloads:
+        await chat.say("/not_solved")
+    assert "/urgency high" in chat.payloads, chat.replies  # how badly it hurts: a problem's question
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert made.type == "incident" and made.category.path.startswith("hardware")
+
+
+@pytest.mark.parametrize(
     ("lang", "opening", "words"),
     [
         ("en", "I'd like to request something", "a parking permit for the underground garage"),
