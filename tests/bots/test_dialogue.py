@@ -50,6 +50,20 @@ async def test_out_of_scope_gets_a_short_polite_answer(users: dict[str, Chat], l
     assert chat.payloads == ["/report", "/request", "/status", "/human"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "I want to take annual leave next week"), ("zh", "我想请假"), ("zh", "差旅费怎么报销")],
+)
+async def test_hr_questions_are_told_this_is_the_it_desk(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    """Leave and pay are HR's: "I want to take annual leave next week" got "Bye!" (goodbye,
+    0.93) and "我想请假" the list of IT requests (2026-12-06)."""
+    chat = users[lang]
+    await chat.say(said)
+    assert chat.text == t(lang, "oos"), chat.replies
+
+
 async def test_a_platform_retry_gets_no_second_answer(ann: Chat, seeded: Desk) -> None:
     first = await ann.say("hi", message_id="m-1")
     assert first
