@@ -97,11 +97,13 @@ _INTRODUCTION = re.compile(
     r"\s*[,，.。!！]\s*",
     re.IGNORECASE,
 )
-# A word that joins this message to the one before: "also the headset mic isn't detected" is a
-# ticket about the headset mic, "另外，打印机也坏了" one about the printer.
+# Words that join this message to the one before: "also the headset mic isn't detected" is a
+# ticket about the headset mic, "另外，打印机也坏了" and "ok, then my monitor..." too.
 _LEAD_IN = re.compile(
-    r"^\s*(?:(?:(?:(?:oh\s+)?and\s+also|also|oh\s+and|and|plus|btw|by\s+the\s+way|one\s+more\s+thing"
-    r"|another\s+thing)\b|另外|还有|对了|顺便(?:说一下|问一下|说下)?|而且)\s*[,，:：、]?\s*)+",
+    r"^\s*(?:(?:(?:(?:oh\s+)?and\s+also|also|oh\s+and|and|plus|then|btw|by\s+the\s+way|one\s+more\s+thing"
+    r"|another\s+thing)\b|另外|还有|对了|顺便(?:说一下|问一下|说下)?|而且)\s*[,，:：、]?\s*"
+    # an acknowledgement of what the bot said, before a comma: "ok, then my monitor...", "好的，"
+    r"|(?:ok(?:ay)?|alright|well|anyway|好的|好吧|嗯+|那么)\s*[,，:：、]\s*)+",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")

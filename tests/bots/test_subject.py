@@ -65,6 +65,10 @@ def test_a_subject_is_at_most_120_characters() -> None:
         ("还有我的鼠标不灵了", "我的鼠标不灵了"),
         ("Android phone can't get mail", "Android phone can't get mail"),  # "and" inside a word
         ("Also", "Also"),  # nothing after it
+        ("ok, then my second monitor is flickering", "My second monitor is flickering"),
+        ("好的，那打印机也看一下吧", "那打印机也看一下吧"),
+        ("Okay so the VPN is down", "Okay so the VPN is down"),  # no comma: not set apart
+        ("Well-known bug in Excel crashes it", "Well-known bug in Excel crashes it"),
         ("My name is Tom. VPN is down", "VPN is down"),
         ("I'm locked out of SAP, please help", "I'm locked out of SAP, please help"),  # no introduction
         ("我是不是中病毒了，电脑很慢", "我是不是中病毒了，电脑很慢"),
