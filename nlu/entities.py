@@ -25,6 +25,7 @@ _TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z]+(?![A-Za-z0-9_-])")
 _TERMINAL = ""  # trie key that holds (entity, value) at the end of an entry
 _FUZZY_MIN_LEN = 4
 _STARS = "⭐★"
+_CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class EntityExtractor:
             case-insensitively, at word boundaries for Latin script and anywhere for CJK.
         synonyms: lower-cased surface form to canonical value, applied to every match.
         normalizers: entity name to a value format: ``upper``, ``ref`` (``inc 7`` to ``INC-7``)
-            or ``rating`` (first digit 1-5, or the number of stars).
+            or ``rating`` (first digit 1-5, or Chinese numeral, or the number of stars).
         fuzzy_cutoff: minimum rapidfuzz ratio (0-100) for a fuzzy dictionary match.
     """
 
@@ -177,6 +178,9 @@ def _normalize(kind: str | None, value: str) -> str:
         digit = re.search(r"[1-5]", value)
         if digit:
             return digit.group(0)
+        numeral = next((_CHINESE_DIGITS[c] for c in value if c in _CHINESE_DIGITS), None)
+        if numeral:
+            return numeral  # 五分 (five points) is 5
         stars = sum(value.count(s) for s in _STARS)
         return str(min(stars, 5)) if stars else value
     return value

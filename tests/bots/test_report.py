@@ -63,6 +63,15 @@ async def test_how_badly_it_hurts_is_not_searched_for_articles(
     assert made.category.path.startswith("hardware") and made.urgency == "high"
 
 
+async def test_minutes_in_a_report_are_no_rating(users: dict[str, Chat], seeded: Desk) -> None:
+    """ "开个excel要五分钟" (five minutes) read as 五分 (five points), a rating: the help menu."""
+    chat = users["zh"]
+    await chat.say("我的电脑特别慢，开个excel要五分钟")
+    if "/not_solved" in chat.payloads:
+        await chat.say("/not_solved")
+    assert "/urgency high" in chat.payloads, chat.replies
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_kb_answer_that_solves_it_is_a_deflection(
     users: dict[str, Chat], seeded: Desk, lang: str

@@ -139,6 +139,14 @@ def test_bare_numbers_in_sentences_are_not_ratings(desk_engine: EmbeddedEngine) 
     assert desk_engine.parse("the printer on floor 3 is broken").entity("rating") is None
 
 
+@pytest.mark.parametrize("text", ["我的电脑特别慢，开个excel要五分钟", "等了5分钟还没反应", "開機要三分鐘"])
+def test_minutes_are_not_a_rating(desk_engine: EmbeddedEngine, text: str) -> None:
+    # 五分钟 is five minutes, not 五分 (five points): read as a rating, "my computer is slow,
+    # Excel takes five minutes to open" was `rate` (0.99) and got the help menu (2026-12-06).
+    parse = desk_engine.parse(text)
+    assert parse.entity("rating") is None and parse.intent.name != "rate"
+
+
 def test_learned_entities_from_annotations(small_engine: EmbeddedEngine) -> None:
     parse = small_engine.parse("my laptop and the 打印机")
     assert [(e.entity, e.value, e.text) for e in parse.entities] == [
