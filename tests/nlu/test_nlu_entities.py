@@ -154,3 +154,18 @@ def test_learned_entities_from_annotations(small_engine: EmbeddedEngine) -> None
         ("category", "printer", "打印机"),
     ]
     assert parse.entities[1].start == parse.text.index("打印机")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我收到很多垃圾邮件",  # 垃圾 (rubbish) is a rating of 1; 垃圾邮件 is spam
+        "打印机一般都放在三楼",  # 一般 is "average", and "usually"
+        "it was working great until yesterday, now outlook crashes",
+        "wifi is average, keeps dropping",
+    ],
+)
+def test_a_problem_with_a_rating_word_in_it_is_a_problem(desk_engine: EmbeddedEngine, text: str) -> None:
+    # Each was `rate` (0.5-0.97) and got the help menu: the rating word outweighed the rest
+    # (2026-12-06).
+    assert desk_engine.parse(text).intent.name == "report_problem"
