@@ -25,6 +25,9 @@ def _entities(engine: EmbeddedEngine, text: str) -> dict[str, str]:
         ("SAP is down", {"category": "erp"}),
         ("VPN连不上", {"category": "vpn"}),
         ("电脑上不了网", {"category": "network"}),
+        # USB storage was no category at all: "U盘插上没反应" was out of scope (2026-12-06).
+        ("U盘插上没反应", {"category": "hardware"}),
+        ("my usb stick isn't recognised", {"category": "hardware"}),
     ],
 )
 def test_category_synonyms_en_and_zh(
@@ -168,4 +171,10 @@ def test_learned_entities_from_annotations(small_engine: EmbeddedEngine) -> None
 def test_a_problem_with_a_rating_word_in_it_is_a_problem(desk_engine: EmbeddedEngine, text: str) -> None:
     # Each was `rate` (0.5-0.97) and got the help menu: the rating word outweighed the rest
     # (2026-12-06).
+    assert desk_engine.parse(text).intent.name == "report_problem"
+
+
+@pytest.mark.parametrize("text", ["U盘插上没反应", "the usb drive doesn't show up in explorer"])
+def test_usb_storage_failing_is_a_problem(desk_engine: EmbeddedEngine, text: str) -> None:
+    # Out of scope (0.72) and kb_not_helpful (0.81) before (2026-12-06).
     assert desk_engine.parse(text).intent.name == "report_problem"
