@@ -41,9 +41,12 @@ def mailbox_server() -> Iterator[FakeMailbox]:
 
 @pytest.fixture
 def server(mailbox_server: FakeMailbox) -> FakeMailbox:
-    """The mailbox, emptied of the last test's mail (pymap keeps it while it runs)."""
-    mailbox_server.stop()
-    return mailbox_server.start()
+    """The mailbox, emptied of the last test's mail and folders (pymap keeps them while it runs),
+    or started again after a test that stopped it."""
+    if not mailbox_server.running:
+        return mailbox_server.start()
+    mailbox_server.empty()
+    return mailbox_server
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import contextlib
 import imaplib
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -116,10 +115,32 @@ class FakeMailbox:
                 raise RuntimeError(
                     f"pymap exited: {self._process.stderr.read().decode() if self._process.stderr else ''}"
                 )
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("pymap did not start listening")
+            try:  # ready once it answers as an IMAP server, signing in (not merely listening)
+                with self._client():
+                    return self
+            except (OSError, imaplib.IMAP4.error):
+                time.sleep(0.05)
+        raise RuntimeError("pymap did not start answering")
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def empty(self) -> None:
+        """No mail and no folder but INBOX, as just started (without a restart, whose port another
+        test's server could take meanwhile)."""
+        with self._client() as client:
+            typ, listed = client.list()
+            assert typ == "OK", listed
+            names = [
+                line.decode().rsplit(' "/" ', 1)[-1].strip('"') for line in listed if isinstance(line, bytes)
+            ]
+            for name in names:
+                if name.upper() != "INBOX":
+                    assert client.delete(_quoted(name))[0] == "OK"
+            if client.uid("SEARCH", "ALL")[1][0]:
+                client.uid("STORE", "1:*", "+FLAGS", "(\\Deleted)")
+                client.expunge()
 
     def stop(self) -> None:
         if self._process is not None:
