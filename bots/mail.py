@@ -36,7 +36,15 @@ from desk.lifecycle import OPEN_STATUSES
 from desk.models import Attachment, OutboxItem, Ticket
 from desk.notifications import notify_agent
 from desk.textindex import snippet
-from desk.tickets import MAX_CC, add_comment, get_ticket, known_issue_for, link_to_problem, requester_ticket
+from desk.tickets import (
+    MAX_CC,
+    add_comment,
+    get_ticket,
+    known_issue_for,
+    link_to_problem,
+    open_known_issue,
+    requester_ticket,
+)
 
 __all__ = ["answer_known_issue", "record_bounce", "replied_buttons", "respond_to_mail", "thread_ticket"]
 
@@ -315,10 +323,8 @@ async def answer_known_issue(turn: Turn, arg: str, *, same: bool) -> bool:
     turn.message.ticket_id = ticket.id
     if not same:
         return True
-    problem = await turn.session.scalar(select(Ticket).where(Ticket.ref == refs[0].upper()))
-    if problem is None or not problem.known_issue or problem.status not in OPEN_STATUSES:
-        return False
-    if ticket.status not in OPEN_STATUSES:
+    problem = await open_known_issue(turn.session, refs[0])
+    if problem is None or ticket.status not in OPEN_STATUSES:
         return False
     if ticket.problem_id != problem.id:
         await link_to_problem(turn.session, turn.desk, turn.requester, problem, ticket)

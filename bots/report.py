@@ -33,6 +33,7 @@ from desk.tickets import (
     format_due,
     known_issue_for,
     link_to_problem,
+    open_known_issue,
     requester_ticket,
     requester_tickets,
 )
@@ -217,8 +218,8 @@ async def join_known_issue(turn: Turn, ref: str) -> bool:
     incident linked to it (resolving the problem resolves it and tells them). False when ``ref``
     is no longer a known issue that is open (fixed meanwhile: the report carries on as usual)."""
     draft: dict[str, Any] = turn.state["draft"]
-    problem = await turn.session.scalar(select(Ticket).where(Ticket.ref == ref.strip().upper()))
-    if problem is None or not problem.known_issue or problem.status not in OPEN_STATUSES:
+    problem = await open_known_issue(turn.session, ref)
+    if problem is None:
         return False
     ticket = await _file(turn, draft, kind="incident", subject=None)
     await link_to_problem(turn.session, turn.desk, turn.requester, problem, ticket)

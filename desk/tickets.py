@@ -39,9 +39,11 @@ __all__ = [
     "close_ticket",
     "create_ticket",
     "get_ticket",
+    "known_issue_for",
     "link_to_problem",
     "linked_incidents",
     "next_number",
+    "open_known_issue",
     "record_event",
     "reopen_ticket",
     "requester_ticket",
@@ -592,6 +594,15 @@ async def unlink_from_problem(
     incident.updated_at = problem.updated_at = now
     record_event(session, incident, actor, "changed", now, field="problem", before=problem.ref)
     record_event(session, problem, actor, "unlinked", now, note=incident.ref)
+
+
+async def open_known_issue(session: AsyncSession, ref: str) -> Ticket | None:
+    """The problem ``ref`` if it is still open and marked as a known issue (a reporter's "yes,
+    that's it" to one fixed or unmarked meanwhile finds none)."""
+    problem = await session.scalar(select(Ticket).where(Ticket.ref == ref.strip().upper()))
+    if problem is None or not problem.known_issue or problem.status not in OPEN_STATUSES:
+        return None
+    return problem
 
 
 async def known_issue_for(session: AsyncSession, paths: Sequence[str | None]) -> Ticket | None:
