@@ -83,6 +83,9 @@ class ImapMailbox:
 
         Raises:
             MailboxError: when the mailbox cannot be read (nothing is marked then).
+            OSError, imaplib.IMAP4.error: when the connection breaks during the poll; unread
+                mail is taken at the next poll (one stored but not yet marked is recognised by
+                its Message-ID).
         """
         client = await asyncio.to_thread(self._open)
         stored = 0
@@ -90,7 +93,7 @@ class ImapMailbox:
             for uid in await asyncio.to_thread(self._unread, client):
                 size = await asyncio.to_thread(self._size, client, uid)
                 if size > self._max_size:
-                    log.warning("imap: %s: mail %s is %d bytes, over the limit of %d; left unread for a person",
+                    log.warning("imap: %s: mail %s is %d bytes, over the limit of %d; marked read and flagged for a person",
                                 self, uid, size, self._max_size)  # fmt: skip
                     await asyncio.to_thread(self._refused, client, uid)
                     continue
