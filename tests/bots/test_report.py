@@ -72,6 +72,16 @@ async def test_minutes_in_a_report_are_no_rating(users: dict[str, Chat], seeded:
     assert "/urgency high" in chat.payloads, chat.replies
 
 
+async def test_a_samsung_monitor_is_no_rating(users: dict[str, Chat], seeded: Desk) -> None:
+    """ "三星显示器不亮了" (the Samsung monitor stays dark): 三星 is also three stars, and the report
+    read as a cancellation (2026-12-06)."""
+    chat = users["zh"]
+    await chat.say("三星显示器不亮了")
+    if "/not_solved" in chat.payloads:
+        await chat.say("/not_solved")
+    assert "/urgency high" in chat.payloads, chat.replies
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_kb_answer_that_solves_it_is_a_deflection(
     users: dict[str, Chat], seeded: Desk, lang: str

@@ -91,6 +91,9 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         ("工作不了", "high"),
         ("the whole team can't print", "team"),
         ("整个部门都打不了印", "team"),
+        # 不能等 (cannot wait) holds 能等 (can wait): it read as low (2026-12-06).
+        ("这个问题不能等，打印机坏了", "high"),
+        ("我等不了了，VPN连不上", "high"),
     ],
 )
 def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
@@ -105,6 +108,9 @@ def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
         "the vpn is not working right now",
         "电脑开机马上蓝屏",
         "打开附件立刻闪退",
+        # 普通 (ordinary) was a medium urgency: Mandarin (普通话), a regular employee (2026-12-06).
+        "我的普通话输入法不见了",
+        "我是普通员工，需要申请VPN权限",
     ],
 )
 def test_words_that_describe_the_fault_are_not_an_urgency(desk_engine: EmbeddedEngine, text: str) -> None:
@@ -132,6 +138,10 @@ def test_words_that_describe_the_fault_are_not_an_urgency(desk_engine: EmbeddedE
         ("非常不满意", "1"),
         ("一般", "3"),
         ("给5分", "5"),
+        ("五星", "5"),
+        ("三颗星吧", "3"),
+        ("给一星", "1"),
+        ("两星，处理太久", "2"),
     ],
 )
 def test_ratings(desk_engine: EmbeddedEngine, text: str, rating: str) -> None:
@@ -150,6 +160,16 @@ def test_minutes_are_not_a_rating(desk_engine: EmbeddedEngine, text: str) -> Non
     assert parse.entity("rating") is None and parse.intent.name != "rate"
 
 
+@pytest.mark.parametrize(
+    "text", ["三星显示器不亮了", "我用的是三星电脑，键盘有几个键没反应", "三星的笔记本开不了机"]
+)
+def test_samsung_is_not_three_stars(desk_engine: EmbeddedEngine, text: str) -> None:
+    # 三星 is three stars and Samsung: "三星显示器不亮了" (the Samsung monitor stays dark) was a
+    # rating of 3 and read as a cancellation (2026-12-06).
+    parse = desk_engine.parse(text)
+    assert parse.entity("rating") is None and parse.intent.name == "report_problem"
+
+
 def test_learned_entities_from_annotations(small_engine: EmbeddedEngine) -> None:
     parse = small_engine.parse("my laptop and the 打印机")
     assert [(e.entity, e.value, e.text) for e in parse.entities] == [
@@ -166,12 +186,25 @@ def test_learned_entities_from_annotations(small_engine: EmbeddedEngine) -> None
         "打印机一般都放在三楼",  # 一般 is "average", and "usually"
         "it was working great until yesterday, now outlook crashes",
         "wifi is average, keeps dropping",
+        # A complaint about how something works is a problem, not a rating of the desk: the first
+        # two were `rate` (1.00), which rates the user's last resolved ticket 1 (2026-12-06).
+        "视频会议的画质很糟糕",
+        "手机热点信号非常差",
+        "糟糕，打印机又卡纸了",  # 糟糕 is also "oh no"
+        "the microphone quality on my headset is horrible",
     ],
 )
 def test_a_problem_with_a_rating_word_in_it_is_a_problem(desk_engine: EmbeddedEngine, text: str) -> None:
     # Each was `rate` (0.5-0.97) and got the help menu: the rating word outweighed the rest
     # (2026-12-06).
     assert desk_engine.parse(text).intent.name == "report_problem"
+
+
+@pytest.mark.parametrize("text", ["the vpn fix was excellent, thanks", "键盘换得很快，非常满意"])
+def test_praise_for_a_fix_is_a_rating(desk_engine: EmbeddedEngine, text: str) -> None:
+    # The fixed thing's name made the first a problem (0.90) before (2026-12-06).
+    parse = desk_engine.parse(text)
+    assert parse.intent.name == "rate" and parse.entity("rating") == "5"
 
 
 @pytest.mark.parametrize("text", ["U盘插上没反应", "the usb drive doesn't show up in explorer"])
