@@ -603,6 +603,7 @@ async def _meant(turn: Turn, intent: str) -> bool:
         return False
     parse = Parse.from_rasa(unsure["parse"])
     turn.text, turn.asides = unsure["text"], tuple(unsure["asides"])
+    turn.state["misses"] = 0  # understood now
     turn.parse = replace(parse, intent=IntentScore(intent, 1.0))
     await _act(turn, intent, turn.text)
     return True
@@ -755,6 +756,12 @@ async def _not_understood(turn: Turn, intent: str, text: str) -> None:
     if turn.state["misses"] >= turn.desk.settings.bot.misunderstandings_before_handoff:
         turn.state["misses"] = 0
         await followup.handoff(turn, "the bot did not understand twice in a row")
+        return
+    if intent == OOS_INTENT and ticket is None and weight(text.strip()) >= _DETAIL:
+        # Words the model cannot place that say this much are likely a report in words it has
+        # never seen ("git push rejected", "座机没有拨号音"): asked which it is, the words are kept,
+        # so "Report a problem" goes on with them. The menu made the user type it all again.
+        await _clarify(turn, text)
         return
     key = "oos" if intent == "out_of_scope" else "misunderstood"
     turn.say(turn.t(key), turn.menu())

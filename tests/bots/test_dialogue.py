@@ -4,6 +4,7 @@ misunderstandings, clarifying questions, and what survives retries, restarts and
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -13,7 +14,7 @@ from bots.understanding import Understanding
 from bots.wiring import build_runtime
 from desk.context import Desk
 from desk.models import Conversation, Message, Ticket
-from nlu import EmbeddedEngine
+from nlu import OOS_INTENT, EmbeddedEngine, IntentScore, Parse
 from tests.bots.conftest import (
     LANGS,
     SAY,
@@ -40,6 +41,40 @@ async def test_two_misunderstandings_in_a_row_hand_off(users: dict[str, Chat], l
     assert chat.replies and chat.payloads[-1] == "/human"
     await chat.say(SAY[lang]["gibberish"] + "!")
     assert "INC-1" in chat.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "git push rejected, says the remote hung up"), ("zh", "座机没有拨号音，打不了电话")],
+)
+async def test_words_the_model_cannot_place_are_asked_about_and_kept(
+    users: dict[str, Chat], seeded: Desk, monkeypatch: pytest.MonkeyPatch, lang: str, said: str
+) -> None:
+    """A report in words the model has never seen read below the threshold ("git push rejected",
+    "座机没有拨号音" at 0.71-0.82): "Sorry, I didn't get that" and the menu, whose "Report a
+    problem" asked for the problem again (2026-12-06). Asked which it is, the words are kept."""
+    real = Understanding._parse
+
+    async def unplaced(self: Understanding, text: str) -> Parse:
+        parse = await real(self, text)
+        return replace(parse, intent=IntentScore(OOS_INTENT, 0.3)) if text == said else parse
+
+    monkeypatch.setattr(Understanding, "_parse", unplaced)
+    chat = users[lang]
+    await chat.say(said)
+    assert chat.text == t(lang, "clarify"), chat.replies
+    assert {"/meant report_problem", "/meant request_service", "/meant talk_to_human"} <= set(chat.payloads)
+    await chat.say("/meant report_problem")
+    await skip_kb(chat)
+    if chat.text == t(lang, "ask.category"):
+        await chat.say(chat.payloads[0])
+    if "/urgency high" in chat.payloads:
+        await chat.say("/urgency medium")
+    assert "INC-1" in chat.text, chat.replies
+    assert (await ticket(seeded, "INC-1")).description.startswith(said.split("，")[0].split(",")[0])
+    # Gibberish is still not asked about: it is out of scope, and two in a row reach a person.
+    await chat.say(SAY[lang]["gibberish"])
+    assert t(lang, "clarify") not in chat.text
 
 
 @pytest.mark.parametrize("lang", LANGS)
