@@ -200,6 +200,28 @@ def test_a_problem_with_a_rating_word_in_it_is_a_problem(desk_engine: EmbeddedEn
     assert desk_engine.parse(text).intent.name == "report_problem"
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Word keeps crashing when I open a document", "software"),
+        ("Word文档打开是乱码", "software"),
+        ("onedrive isn't syncing", "software"),
+        ("企业微信消息收不到", "software"),
+        ("钉钉登不上去了", "software"),
+        ("new phone, not getting the verification code", "account"),
+        ("座机没有拨号音", "hardware"),
+        ("电池鼓包了", "hardware"),
+        ("scan to email doesn't work", "printer"),
+    ],
+)
+def test_everyday_apps_and_devices_are_named(desk_engine: EmbeddedEngine, text: str, category: str) -> None:
+    # A sweep of 69 everyday reports (2026-12-06): these named an app or a device the dictionary
+    # did not have, and most fell below the threshold: "Sorry, I didn't get that".
+    parse = desk_engine.parse(text)
+    assert parse.entities and parse.entities[0].value == category
+    assert parse.intent.name == "report_problem"
+
+
 @pytest.mark.parametrize("text", ["the vpn fix was excellent, thanks", "键盘换得很快，非常满意"])
 def test_praise_for_a_fix_is_a_rating(desk_engine: EmbeddedEngine, text: str) -> None:
     # The fixed thing's name made the first a problem (0.90) before (2026-12-06).
