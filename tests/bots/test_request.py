@@ -147,7 +147,13 @@ async def test_each_answer_to_a_request_chosen_by_button_is_kept(
 
 @pytest.mark.parametrize(
     ("lang", "opening", "item"),
-    [("en", "I need a new monitor for my desk", "Monitor"), ("zh", "我想申请一个新的显示器", "显示器")],
+    [
+        ("en", "I need a new monitor for my desk", "Monitor"),
+        ("zh", "我想申请一个新的显示器", "显示器"),
+        # A phone was no kind of request: "What would you like to request?" (2026-12-06).
+        ("en", "I'd like a mobile phone for work", "Phone"),
+        ("zh", "申请一部工作手机", "电话"),
+    ],
 )
 async def test_a_request_skips_the_questions_its_opening_message_answers(
     users: dict[str, Chat], seeded: Desk, lang: str, opening: str, item: str
