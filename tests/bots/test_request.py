@@ -388,6 +388,39 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
 
 
 @pytest.mark.parametrize(
+    ("lang", "opening", "person", "last_day", "handover"),
+    [
+        (
+            "en",
+            "someone in my team is leaving, please disable his account",
+            "Peter Hall, Finance",
+            "Friday 18 December",
+            "his manager, Ann Lee",
+        ),
+        ("zh", "我们组有同事下周离职，账号要停用", "财务部的刘洋", "12月18日", "交给他的经理李安"),
+    ],
+)
+async def test_a_leaver_is_one_request(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, person: str, last_day: str, handover: str
+) -> None:
+    # There was no kind for a leaver: "someone is leaving on Friday, please disable his account"
+    # read as a problem (0.70), and "离职" matched no kind (2026-12-06).
+    chat = users[lang]
+    leaver = request_kind(seeded, "offboarding")
+    await chat.say(opening)
+    assert chat.text == getattr(leaver.questions[0], lang), chat.replies
+    for answer, following in ((person, leaver.questions[1]), (last_day, leaver.questions[2])):
+        await chat.say(answer)
+        assert chat.text == getattr(following, lang), chat.replies
+    await chat.say(handover)
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject == leaver.title[lang] + {"en": ": ", "zh": "："}[lang] + person
+    assert made.category.path.startswith("accounts")
+    assert all(answer in made.description for answer in (opening, last_day, handover))
+
+
+@pytest.mark.parametrize(
     ("lang", "aside", "title"),
     [
         ("en", "when is the IT desk open?", "IT service desk hours"),
