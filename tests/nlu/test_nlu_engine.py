@@ -92,16 +92,19 @@ def test_gibberish_is_less_confident_than_known_text(
 
 @pytest.fixture(scope="module")
 def desk_folds() -> list[Evaluation]:
-    """Five-fold cross-validation on the desk's data, twice with different shuffles: one
+    """Five-fold cross-validation on the desk's data, four times with different shuffles: one
     held-out fifth moves by +-1.4 points, and one shuffle's mean by about one point (0.804 to
-    0.822 over four shuffles on 2026-12-04), so the floors are checked on the mean of two."""
+    0.822 over four shuffles on 2026-12-04; 0.795 to 0.816 on 2026-12-06), so the floors are
+    checked on the mean of four, as ``benchmarks/nlu_data_change.py`` compares data changes.
+    Two were too few: their mean fell from 0.806 to 0.798 on examples whose four-shuffle mean
+    moved from 0.805 to 0.804."""
     from sklearn.model_selection import StratifiedKFold
 
     data = load_training_data(DEFAULT_DATA_DIR)
     labels = [ex.intent for ex in data.examples]
     return [
         evaluate(EmbeddedEngine.train(data.filter(train)), data.filter(test), threshold=0.0)
-        for seed in (0, 1)
+        for seed in (0, 1, 2, 3)
         for train, test in StratifiedKFold(5, shuffle=True, random_state=seed).split(
             np.zeros(len(labels)), labels
         )
