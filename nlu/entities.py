@@ -26,6 +26,8 @@ _TERMINAL = ""  # trie key that holds (entity, value) at the end of an entry
 _FUZZY_MIN_LEN = 4
 _STARS = "⭐★"
 _CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
+# A score out of 10 or 100: "9/10", "8 out of 10", "90分", "8分" (the 1-5 forms never get here).
+_SCALED = re.compile(r"^\s*(\d{1,3})\s*(?:(/\s*10|out of (?:10|ten))|分)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,11 @@ def _normalize(kind: str | None, value: str) -> str:
         compact = re.sub(r"[\s_-]+", "", value.upper())
         return re.sub(r"^([A-Z]+)(\d+)$", r"\1-\2", compact)
     if kind == "rating":
+        scaled = _SCALED.search(value)
+        if scaled and (scaled.group(2) or int(scaled.group(1)) > 5):  # "9/10", "90分" (not "5分")
+            score = int(scaled.group(1))
+            top = 10 if scaled.group(2) or score <= 10 else 100
+            return str(min(5, max(1, int(score * 5 / top + 0.5))))  # to 1-5, half up
         digit = re.search(r"[1-5]", value)
         if digit:
             return digit.group(0)

@@ -353,6 +353,35 @@ async def test_a_rating_with_words_at_the_survey_is_the_rating_and_its_comment(
     assert chat.text == t(lang, "csat.thanks", ref=ref, score=4)
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "score"),
+    [
+        ("en", "my rating is 4", 4),
+        ("en", "I'd give it a 2", 2),
+        ("en", "10/10!", 5),
+        ("en", "7 out of 10", 4),
+        ("en", "5⭐", 5),  # was 1: the star alone was counted
+        ("zh", "评分：3", 3),
+        ("zh", "90分吧", 5),
+    ],
+)
+async def test_a_score_in_other_words_at_the_survey_is_the_score(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    said: str,
+    score: int,
+) -> None:
+    # Each was kept as a comment with no score, or "5⭐" scored 1 (2026-12-06).
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(f"/confirm {ref}")
+    await chat.say(said)
+    assert (await ticket(seeded, ref)).csat_score == score, chat.replies
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_still_broken_reopens_and_a_low_score_is_flagged(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str

@@ -142,14 +142,41 @@ def test_words_that_describe_the_fault_are_not_an_urgency(desk_engine: EmbeddedE
         ("三颗星吧", "3"),
         ("给一星", "1"),
         ("两星，处理太久", "2"),
+        # A score after a word of rating, and scores out of 10 or 100 (2026-12-06: none before).
+        ("my rating is 4", "4"),
+        ("i'd give it a 4 for speed", "4"),
+        ("score: 3", "3"),
+        ("评分为3", "3"),
+        ("10/10", "5"),
+        ("9/10!", "5"),
+        ("7 out of 10", "4"),
+        ("6/10", "3"),
+        ("100分", "5"),
+        ("80分吧", "4"),
+        ("60分", "3"),
+        ("8分", "4"),
+        ("5分，很快", "5"),  # out of 5, not 10
+        ("5⭐", "5"),  # was 1
     ],
 )
 def test_ratings(desk_engine: EmbeddedEngine, text: str, rating: str) -> None:
     assert desk_engine.parse(text).entity("rating") == rating
 
 
-def test_bare_numbers_in_sentences_are_not_ratings(desk_engine: EmbeddedEngine) -> None:
-    assert desk_engine.parse("the printer on floor 3 is broken").entity("rating") is None
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the printer on floor 3 is broken",
+        "I gave them 2 laptops last week",
+        "give it 5 minutes",
+        "the frame rate is 5 fps",
+        "10/10 my laptop broke",  # a date
+        "3点30分开会",  # half past three
+        "评分系统有3个bug",
+    ],
+)
+def test_bare_numbers_in_sentences_are_not_ratings(desk_engine: EmbeddedEngine, text: str) -> None:
+    assert desk_engine.parse(text).entity("rating") is None
 
 
 @pytest.mark.parametrize("text", ["我的电脑特别慢，开个excel要五分钟", "等了5分钟还没反应", "開機要三分鐘"])
