@@ -173,6 +173,7 @@ def test_ratings(desk_engine: EmbeddedEngine, text: str, rating: str) -> None:
         "10/10 my laptop broke",  # a date
         "3点30分开会",  # half past three
         "评分系统有3个bug",
+        "电脑送修一星期了还没修好",  # 一星期 is a week, not 一星 (one star)
     ],
 )
 def test_bare_numbers_in_sentences_are_not_ratings(desk_engine: EmbeddedEngine, text: str) -> None:
@@ -239,6 +240,9 @@ def test_a_problem_with_a_rating_word_in_it_is_a_problem(desk_engine: EmbeddedEn
         ("座机没有拨号音", "hardware"),
         ("电池鼓包了", "hardware"),
         ("scan to email doesn't work", "printer"),
+        # Scanning a QR code or for viruses is no printer's.
+        ("扫描二维码登录失败", "account"),
+        ("the virus scan makes my pc slow", "hardware"),
     ],
 )
 def test_everyday_apps_and_devices_are_named(desk_engine: EmbeddedEngine, text: str, category: str) -> None:
