@@ -49,6 +49,7 @@ __all__ = [
     "has_open_tickets",
     "latest_unrated",
     "linked_ticket",
+    "offer_cancel",
     "rate_unprompted",
     "rating_from",
     "reopen",
@@ -220,11 +221,17 @@ async def ask_cancel(turn: Turn) -> None:
     if ticket.status not in OPEN_STATUSES:
         turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
         return
+    offer_cancel(turn, ticket)
+
+
+def offer_cancel(turn: Turn, ticket: Ticket, *, key: str = "cancel.ask") -> None:
+    """Ask whether to cancel ``ticket`` (open), with a button for each answer; ``key`` is the
+    question's template (``cancel.fixed`` when the user says it works now)."""
     buttons = [
         turn.button("cancel.yes", f"/cancel_yes {ticket.ref}"),
         turn.button("cancel.no", f"/keep {ticket.ref}"),
     ]
-    turn.say(turn.t("cancel.ask", ref=ticket.ref, subject=ticket.subject), buttons)
+    turn.say(turn.t(key, ref=ticket.ref, subject=ticket.subject), buttons)
 
 
 async def cancel(turn: Turn, ref: str) -> None:

@@ -172,6 +172,30 @@ async def test_a_cancellation_with_its_reason_is_asked_about_not_questioned(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "keep"),
+    [
+        ("en", "it's working now, thanks", False),
+        ("zh", "谢谢，已经好了", False),
+        ("zh", "重启之后就好了", True),
+    ],
+)
+async def test_it_works_now_offers_to_cancel_the_ticket(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, keep: bool
+) -> None:
+    """Right after the ticket opened, with no article offered: "Is it more about INC-1? I can add
+    it there", and the fixed problem stayed in the queue; "谢谢，已经好了" got "You're welcome"
+    (2026-12-06)."""
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    subject = (await ticket(seeded, ref)).subject
+    await chat.say(said)
+    assert chat.text == t(lang, "cancel.fixed", ref=ref, subject=subject), chat.replies
+    assert chat.payloads == [f"/cancel_yes {ref}", f"/keep {ref}"]
+    await chat.say(f"/keep {ref}" if keep else f"/cancel_yes {ref}")
+    assert (await ticket(seeded, ref)).status == ("new" if keep else "cancelled")
+
+
+@pytest.mark.parametrize(
     ("lang", "decline", "score"),
     [("en", "no thanks", None), ("zh", "算了", None), ("en", "not satisfied", 2), ("zh", "不满意", 2)],
 )
