@@ -94,6 +94,8 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         # 不能等 (cannot wait) holds 能等 (can wait): it read as low (2026-12-06).
         ("这个问题不能等，打印机坏了", "high"),
         ("我等不了了，VPN连不上", "high"),
+        ("this can't wait, the printer is broken", "high"),  # none before
+        ("printer broken, it can wait till tomorrow", "low"),
     ],
 )
 def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
