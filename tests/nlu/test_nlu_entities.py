@@ -182,7 +182,17 @@ def test_bare_numbers_in_sentences_are_not_ratings(desk_engine: EmbeddedEngine, 
     assert desk_engine.parse(text).entity("rating") is None
 
 
-@pytest.mark.parametrize("text", ["我的电脑特别慢，开个excel要五分钟", "等了5分钟还没反应", "開機要三分鐘"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我的电脑特别慢，开个excel要五分钟",
+        "等了5分钟还没反应",
+        "開機要三分鐘",
+        # Fractions: 三分之一 is a third, not 三分 (2026-12-06: read as `rate`, 0.58 and 1.00).
+        "只有三分之一的电脑能上网",
+        "硬盘只剩五分之一了",
+    ],
+)
 def test_minutes_are_not_a_rating(desk_engine: EmbeddedEngine, text: str) -> None:
     # 五分钟 is five minutes, not 五分 (five points): read as a rating, "my computer is slow,
     # Excel takes five minutes to open" was `rate` (0.99) and got the help menu (2026-12-06).
