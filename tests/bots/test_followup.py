@@ -344,6 +344,16 @@ async def test_a_rating_with_words_for_a_resolution_keeps_the_words(
     assert chat.text != t(lang, "csat.skip")
 
 
+async def _answer_the_survey(
+    chat: Chat, lang: str, client: httpx.AsyncClient, tokens: dict[str, str], said: str
+) -> str:
+    """Confirm a resolved printer ticket, then answer its rating question with ``said``; its ref."""
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(f"/confirm {ref}")
+    await chat.say(said)
+    return ref
+
+
 @pytest.mark.parametrize(
     ("lang", "said", "score"),
     [
@@ -366,9 +376,7 @@ async def test_a_rating_with_words_at_the_survey_is_the_rating_and_its_comment(
 ) -> None:
     # "4, took a while but works" read as a yes (0.66) and got the help menu: no rating.
     chat = users[lang]
-    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
-    await chat.say(f"/confirm {ref}")
-    await chat.say(said)
+    ref = await _answer_the_survey(chat, lang, client, tokens, said)
     key = "csat.low.noted" if score <= 2 else "csat.thanks.noted"
     assert chat.text == t(lang, key, ref=ref, score=score), chat.replies
     done = await ticket(seeded, ref)
@@ -400,9 +408,7 @@ async def test_a_score_in_other_words_at_the_survey_is_the_score(
 ) -> None:
     # Each was kept as a comment with no score, or "5⭐" scored 1 (2026-12-06).
     chat = users[lang]
-    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
-    await chat.say(f"/confirm {ref}")
-    await chat.say(said)
+    ref = await _answer_the_survey(chat, lang, client, tokens, said)
     assert (await ticket(seeded, ref)).csat_score == score, chat.replies
 
 
