@@ -26,7 +26,7 @@ _TERMINAL = ""  # trie key that holds (entity, value) at the end of an entry
 _FUZZY_MIN_LEN = 4
 _STARS = "⭐★"
 _CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5"}
-# A score out of 10 or 100: "9/10", "8 out of 10", "90分", "8分" (the 1-5 forms never get here).
+# A score out of 10 or 100: "9/10", "8 out of 10", "90分", "8分"; "4分" (up to 5) is out of 5.
 _SCALED = re.compile(r"^\s*(\d{1,3})\s*(?:(/\s*10|out of (?:10|ten))|分)", re.IGNORECASE)
 
 
