@@ -801,8 +801,6 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
         fixed = intent in ("affirm", "kb_helpful")
         if await followup.confirm(turn, None, fixed=fixed):
             return
-        if intent == "kb_helpful" and await _works_now(turn):
-            return
         # Not an answer to anything: "helped" with no article offered ("急用" read as kb_helpful
         # at 0.71, "needed for work" at 0.37), or a doubtful yes or no, may be more about the
         # ticket being discussed.
@@ -810,6 +808,9 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
             intent.startswith("kb_") or turn.parse.intent.confidence < turn.desk.settings.bot.clarify_below
         )
         ticket = await followup.linked_ticket(turn) if doubtful else None
+        if ticket is not None and intent == "kb_helpful" and _works_now(turn):
+            followup.offer_cancel(turn, ticket, key="cancel.fixed")
+            return
         if ticket is not None and report.offer_detail(turn, ticket, text):
             return
         if intent == "kb_not_helpful" and weight(text) >= _DETAIL:
@@ -824,19 +825,15 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
         log.warning("no handler for intent %s", intent)
 
 
-async def _works_now(turn: Turn) -> bool:
-    """ "It's working now, thanks" / "已经好了" with no article offered and no resolution asked
-    about: the problem of the ticket being discussed went away, so the bot offers to cancel it,
-    as it does for "never mind, it's working now". It asked whether the words were more about
-    the ticket, to add them there, and the ticket stayed in the desk's queue (2026-12-06). Not
-    for a doubtful read, nor for words that say how urgent it is ("急用" read as helpful)."""
-    if turn.parse.intent.confidence < turn.desk.settings.bot.clarify_below or turn.parse.entity("urgency"):
-        return False
-    ticket = await followup.linked_ticket(turn)
-    if ticket is None:
-        return False
-    followup.offer_cancel(turn, ticket, key="cancel.fixed")
-    return True
+def _works_now(turn: Turn) -> bool:
+    """Whether a "helped" with no article offered and no resolution asked about says the problem
+    of the ticket being discussed went away ("It's working now, thanks", "已经好了"): the bot then
+    offers to cancel it, as it does for "never mind, it's working now". It asked whether the words
+    were more about the ticket, to add them there, and the ticket stayed in the desk's queue
+    (2026-12-06). Not for a doubtful read, nor for words that say how urgent it is ("急用" read
+    as helpful)."""
+    sure = turn.parse.intent.confidence >= turn.desk.settings.bot.clarify_below
+    return sure and turn.parse.entity("urgency") is None
 
 
 def _greeting(turn: Turn) -> str:
