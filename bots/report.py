@@ -765,13 +765,17 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
         await start_request(turn, "")
         return
     since = turn.state.get("since", turn.message.id)
-    answers = {}
+    answers, offers = {}, {}
     taken = set()  # the names of the options the message answers with
     for question in kind.questions:
         if options := _named_options(question, text):
             answers[question.key] = _label(turn, options)
             taken |= {name.casefold() for option in options for name in option.names()}
-    request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since}
+        elif found := question.found_in(text):  # "a new hire starting Monday": the first day
+            answers[question.key] = found
+        elif offered := question.offered_in(text):  # "a new hire, Anna Schmidt": who, one tap away
+            offers[question.key] = offered
+    request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since, "offers": offers}
     product, thing = _named_product(turn, text), _named_object(kind, text)
     # "开通ERP的报销权限": the thing named around the keyword says more than the product in it.
     named = thing if product and thing and product.casefold() in thing.casefold() else product or thing
@@ -931,10 +935,17 @@ def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, ans
     answers: dict[str, str] = turn.state["request"]["answers"]
     rest = answer.casefold()
     for later in kind.questions:
-        if later is question or later.key in answers or not (options := _named_options(later, answer)):
+        if later is question or later.key in answers:
             continue
-        answers[later.key] = _label(turn, options)
-        for name in (name for option in options for name in option.names()):
+        if options := _named_options(later, answer):
+            answers[later.key] = _label(turn, options)
+            said = [name for option in options for name in option.names()]
+        elif found := later.found_in(answer):  # "Anna Schmidt, starts on Monday": the day too
+            answers[later.key] = found
+            said = [found]
+        else:
+            continue
+        for name in said:
             rest = rest.replace(name.casefold(), " ")
     return rest != answer.casefold() and weight(_FILLER.sub(" ", rest).strip(" ,.;!?，。；！？")) < 3
 
@@ -951,7 +962,9 @@ def _request_question(turn: Turn, kind: RequestType) -> _Question | None:
     if question is None:
         return None
     labels = [getattr(o, _lang(turn)) for o in question.options]
-    if not labels and request.get("suggest") and kind.questions and question is kind.questions[0]:
+    if not labels and (offered := request.get("offers", {}).get(question.key)):
+        labels = [offered]
+    elif not labels and request.get("suggest") and kind.questions and question is kind.questions[0]:
         labels = [request["suggest"]]  # what the opening message named, one tap away
     return getattr(question, _lang(turn)), [Button(label, label) for label in labels]
 

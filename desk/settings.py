@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -29,6 +30,7 @@ from desk.chinese import to_simplified
 from desk.errors import ConfigError
 from desk.models.tickets import TYPES as TICKET_TYPES
 from desk.rulespec import RuleSpec
+from desk.slots import finder, found_in
 from desk.textindex import mentions
 
 __all__ = [
@@ -257,16 +259,32 @@ class RequestQuestion(_Section):
     no place to deliver to), and kept if the user stands by it."""
     example: dict[str, str] = Field(default_factory=dict)
     """An answer that would do, per language, shown when an answer is questioned."""
+    find: str | None = None
+    """Where a message already answers the question, which is then not asked: ``date`` (a day,
+    "starting Monday", "on 1 December", "下周一入职"), ``person`` (a colleague's name) or a regular
+    expression, whose first group that matched (else the whole match) is the answer. Looked for
+    in the opening message, and in the answers to the questions before it."""
+    offer: str | None = None
+    """As ``find``, but what it finds is only offered as a one-tap answer, for what is easy to
+    get wrong ("a new hire, Anna Schmidt from Finance" offers "Anna Schmidt from Finance")."""
 
-    @field_validator("expect")
+    @field_validator("expect", "find", "offer")
     @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
+    def _compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is not None:
             try:
-                re.compile(value)
+                finder(value) if info.field_name != "expect" else re.compile(value)
             except re.error as error:
-                raise ValueError(f"expect is not a regular expression: {error}") from None
+                raise ValueError(f"{info.field_name} is not a regular expression: {error}") from None
         return value
+
+    def found_in(self, text: str) -> str | None:
+        """The answer ``text`` gives by the question's ``find``, if any."""
+        return found_in(self.find, text) if self.find else None
+
+    def offered_in(self, text: str) -> str | None:
+        """The answer ``text`` suggests by the question's ``offer``, if any."""
+        return found_in(self.offer, text) if self.offer else None
 
     def expects(self, answer: str) -> bool:
         """Whether ``answer`` looks like an answer: it matches ``expect`` or names an option."""

@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from desk.chinese import to_simplified
 from desk.context import Desk
 from desk.models import Message, Ticket
 from tests.bots.conftest import (
@@ -352,12 +353,12 @@ async def test_several_options_named_make_one_answer_where_the_question_takes_se
     [
         (
             "en",
-            "We have a new hire starting Monday, she needs a laptop, email and VPN",
+            "We have a new hire starting next week, she needs a laptop, email and VPN",
             "Anna Schmidt, Marketing",
             "Monday 14 December",
             "Laptop, E-mail account, VPN",
         ),
-        ("zh", "新员工下周一入职，需要开通邮箱和电脑", "王小明，财务部", "12月14日", "邮箱、电脑"),
+        ("zh", "新员工下周入职，需要开通邮箱和电脑", "王小明，财务部", "12月14日", "邮箱、电脑"),
         (
             "zh",
             "新同事下周入职，需要一台电脑",
@@ -371,7 +372,7 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
     users: dict[str, Chat], seeded: Desk, lang: str, opening: str, person: str, start: str, needs: str
 ) -> None:
     # It was an access request: "which system?" offered "邮箱和电脑", took the colleague's name for
-    # the system and "下周一" for "read only or read and write?".
+    # the system and "下周一" for "read only or read and write?". "Next week" names no first day.
     chat = users[lang]
     onboarding = request_kind(seeded, "onboarding")
     await chat.say(opening)
@@ -385,6 +386,70 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
     assert made.subject == onboarding.title[lang] + {"en": ": ", "zh": "："}[lang] + person
     asked = getattr(onboarding.questions[2], lang)
     assert f"{asked} {needs}" in made.description and start in made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening", "offered", "start"),
+    [
+        (
+            "en",
+            "We have a new hire, Anna Schmidt from Finance, starting on 1 December. She needs a laptop,"
+            " email and VPN",
+            "Anna Schmidt from Finance",
+            "1 December",
+        ),
+        (
+            "en",
+            "new starter Peter Hall (Sales) starts next Monday, needs a laptop",
+            "Peter Hall (Sales)",
+            "next Monday",
+        ),
+        ("zh", "新员工王小明，财务部，12月14日入职，需要电脑和邮箱", "王小明，财务部", "12月14日"),
+        ("zh", "財務部新同事張偉下週一入職，要準備電腦和郵箱", "財務部新同事張偉", "下週一"),
+    ],
+)
+async def test_a_new_starter_told_in_one_message_is_not_asked_again(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, offered: str, start: str
+) -> None:
+    # "We have a new hire, Anna Schmidt from Finance, starting on 1 December..." was asked her
+    # name and department, then her first day (2026-12-06): what the opening message said, again.
+    # The day answers its question; the name, easy to get wrong, is one tap away.
+    chat = users[lang]
+    onboarding = request_kind(seeded, "onboarding")
+    await chat.say(opening)
+    assert to_simplified(chat.text) == getattr(onboarding.questions[0], lang)  # in Traditional to 張偉
+    assert chat.payloads == [offered]
+    await chat.say(offered)  # the button
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject == onboarding.title[lang] + {"en": ": ", "zh": "："}[lang] + offered
+    assert f"{getattr(onboarding.questions[1], lang)} {start}" in made.description  # as the user wrote it
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening", "person", "start"),
+    [
+        (
+            "en",
+            "we have a new hire next week, she needs a laptop",
+            "Anna Schmidt, Finance, starts on Monday",
+            "Monday",
+        ),
+        ("zh", "下周有新同事入职，需要一台电脑", "王小明，财务部，12月14日入职", "12月14日"),
+    ],
+)
+async def test_a_day_given_with_an_earlier_answer_is_not_asked_for(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, person: str, start: str
+) -> None:
+    chat = users[lang]
+    onboarding = request_kind(seeded, "onboarding")
+    await chat.say(opening)
+    assert chat.text == getattr(onboarding.questions[0], lang)
+    await chat.say(person)
+    assert "REQ-1" in chat.text, chat.replies
+    description = (await ticket(seeded, "REQ-1")).description
+    assert f"{getattr(onboarding.questions[0], lang)} {person}" in description
+    assert f"{getattr(onboarding.questions[1], lang)} {start}" in description
 
 
 @pytest.mark.parametrize(
@@ -418,6 +483,27 @@ async def test_a_leaver_is_one_request(
     assert made.subject == leaver.title[lang] + {"en": ": ", "zh": "："}[lang] + person
     assert made.category.path.startswith("accounts")
     assert all(answer in made.description for answer in (opening, last_day, handover))
+
+
+@pytest.mark.parametrize(
+    ("lang", "opening", "offered", "last_day"),
+    [
+        ("en", "John Smith is leaving on Friday, please disable his account", "John Smith", "Friday"),
+        ("zh", "我们财务部的刘洋下周五离职，账号要停用", "财务部的刘洋", "下周五"),
+    ],
+)
+async def test_a_leaver_told_in_one_message_is_asked_only_for_the_handover(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, offered: str, last_day: str
+) -> None:
+    chat = users[lang]
+    leaver = request_kind(seeded, "offboarding")
+    await chat.say(opening)
+    assert chat.text == getattr(leaver.questions[0], lang) and chat.payloads == [offered]
+    await chat.say(offered)
+    assert chat.text == getattr(leaver.questions[2], lang), chat.replies  # not the last day
+    await chat.say({"en": "his manager, Ann Lee", "zh": "交给他的经理李安"}[lang])
+    made = await ticket(seeded, "REQ-1")
+    assert f"{getattr(leaver.questions[1], lang)} {last_day}" in made.description
 
 
 @pytest.mark.parametrize(

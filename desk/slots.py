@@ -1,0 +1,98 @@
+"""What a message already says that a service request's question asks for: a day, a colleague's
+name, or what a configured pattern finds (a question's ``find`` and ``offer`` in ``config.yml``).
+
+"We have a new hire, Anna Schmidt from Finance, starting on 1 December" answers "What is their
+first day?" and names who she is; the bot should not ask for either as if it had not been told.
+A question's ``find`` answers it outright (days are easy to tell); its ``offer`` is only shown
+as a one-tap answer (a name is easy to get wrong: "Hi Team" is two capitalised words too).
+"""
+
+from __future__ import annotations
+
+import re
+
+from desk.chinese import to_simplified
+
+__all__ = ["FINDERS", "finder", "found_in"]
+
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_NTH = r"\d{1,2}(?:st|nd|rd|th)?"
+_CN_NUMBER = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_CN_WEEKDAY = r"(?:周|星期|礼拜)[一二三四五六日天]"
+
+# A day, as people write one: "Monday", "next Friday", "1 December", "Dec 1st, 2026",
+# "2026-12-01", "1/12", "today", "tomorrow"; "下周一", "星期五", "12月1日", "十二月一号", "1号", "明天".
+# Not a week or a month ("next week", "下周", "三月份": which day is still to ask), nor a number
+# that is something else ("1号楼" is a building, "每周一" is every Monday, "24/7" no day).
+_DATE = re.compile(
+    rf"\b(?:(?:next|this|coming)\s+{_WEEKDAY}|{_WEEKDAY}(?:,?\s+(?:the\s+)?{_NTH}(?:\s+(?:of\s+)?{_MONTH})?)?"
+    rf"|{_NTH}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?|{_MONTH}\s+{_NTH}(?:,?\s+\d{{4}})?"
+    r"|today|tomorrow|yesterday|\d{4}-\d{1,2}-\d{1,2}|(?!24/7\b)(?:[12]?\d|3[01])/(?:0?[1-9]|1[0-2])(?:/\d{2,4})?)\b(?![/\d])"
+    rf"|(?:下下?个?|这个?|本|上个?)?(?<![一每几]){_CN_WEEKDAY}"
+    rf"|(?:\d{{4}}年)?{_CN_NUMBER}月{_CN_NUMBER}[日号]?"
+    r"|(?<![\d月])\d{1,2}[日号](?![楼栋座机线位码院口])"
+    r"|大?后天|今天|明天|昨天|前天|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}",
+    re.IGNORECASE,
+)
+
+_NOT_A_NAME = (
+    r"(?!(?:She|He|They|Someone|Somebody|Everyone|Please|Pls|Hi|Hello|Hey|Dear|Thanks|Thank|Who|The|This"
+    r"|That|Our|My|We|It|And|Also|Starting|Start|From|On|Next|Need|Needs|New|Can|Could|Would|Will|Is|In)\b)"
+)
+_WORD = r"[A-Z][a-z]*(?:['’-]?[A-Z]?[a-z]+)+"  # "Anna", "O'Neil", "McDonald", "Jean-Luc"
+_NAME = rf"{_NOT_A_NAME}{_WORD}(?:\s+{_NOT_A_NAME}{_WORD}){{0,2}}"
+_DEPARTMENT = (
+    r"(?:,?\s+(?:from|in|of|joining|to)\s+(?:the\s+)?[A-Z][\w&]*(?:\s+[A-Z][\w&]*)*"
+    r"(?:\s+(?:team|department|dept))?)?(?:\s*\([^()]{1,40}\))?"
+)
+_BEFORE_NAME = (
+    r"\b(?:new\s+(?:hire|starter|joiner|colleague|employee|team\s+member)s?|welcome|leaver|colleague)\b"
+    r"[\s,:;(–-]*(?:(?:called|named|is)\s+)?"
+)
+_AFTER_NAME = (
+    r"(?=\s+(?:(?:is|will\s+be)\s+(?:joining|starting|leaving)|joins|starts|leaves)\b|['’]s\s+last\b)"
+)
+# One Chinese character of a name: not where a day, a verb or a particle begins ("刘洋下周五离职").
+_CN_CHAR = r"(?!下周|下个|下星|上周|明天|后天|今天|这周|本周|周[一二三四五六日天]|星期|入职|离职|辞职|[的在将会要是从叫需有])[\u4e00-\u9fff]"
+_CN_NAME = rf"(?:{_CN_CHAR}){{2,3}}"
+_CN_DEPARTMENT = r"[\u4e00-\u9fff]{1,6}部"
+_CN_AFTER_NAME = r"(?=[，,。、\s（(]|\d|下|这|本|明|后|今|周|星期|入职|离职|辞职|将|会|要|在|是|$)"
+
+# A colleague's name beside the words that introduce one, with their department when it comes
+# with it: "a new hire, Anna Schmidt from Finance", "Peter Hall (Sales) is leaving";
+# "新员工王小明，财务部", "财务部的刘洋下周五离职".
+_PERSON = re.compile(
+    rf"{_BEFORE_NAME}({_NAME}{_DEPARTMENT})|\b({_NAME}{_DEPARTMENT}){_AFTER_NAME}"
+    rf"|(?:我们|我的?)?({_CN_DEPARTMENT}的?(?:新员工|新同事|同事)?{_CN_NAME}){_CN_AFTER_NAME}"
+    rf"|(?:新员工|新同事|同事|员工|新人)[：:，,\s]*叫?({_CN_NAME}(?:[，,（(]\s*{_CN_DEPARTMENT}[）)]?)?){_CN_AFTER_NAME}"
+)
+
+FINDERS: dict[str, re.Pattern[str]] = {"date": _DATE, "person": _PERSON}
+"""The finders a question may name instead of writing a pattern of its own."""
+
+
+def finder(spec: str) -> re.Pattern[str]:
+    """The pattern ``spec`` names: a finder of :data:`FINDERS`, or else a regular expression.
+
+    Raises:
+        re.error: ``spec`` is neither.
+    """
+    return FINDERS.get(spec) or re.compile(spec)
+
+
+def found_in(spec: str, text: str) -> str | None:
+    """What ``spec`` finds in ``text``: the first group that took part in the match, or else the
+    whole match, as ``text`` spells it; Traditional Chinese is read as Simplified ("下週一入職")."""
+    pattern = finder(spec)
+    for said in dict.fromkeys((text, to_simplified(text))):
+        if (match := pattern.search(said)) is not None:
+            at = next((i for i, group in enumerate(match.groups(), 1) if group), 0)
+            start, end = match.span(at)
+            if len(said) == len(text):  # as the user wrote it: "財務部的張偉", not "财务部的张伟"
+                said = text
+            return said[start:end].strip(" ,，") or None
+    return None

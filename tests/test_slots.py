@@ -1,0 +1,112 @@
+"""Finding a day and a colleague's name in what a user wrote, for a request's questions."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from desk.settings import RequestQuestion
+from desk.slots import found_in
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("We have a new hire starting Monday, she needs a laptop", "Monday"),
+        ("new starter joins next Friday", "next Friday"),
+        ("she starts on 1 December", "1 December"),
+        ("starting Dec 14th, 2026", "Dec 14th, 2026"),
+        ("his last day is the 18th of December", "18th of December"),
+        ("arrives on 2026-12-01", "2026-12-01"),
+        ("last day 18/12", "18/12"),
+        ("can you set it up by tomorrow", "tomorrow"),
+        ("新员工下周一入职", "下周一"),
+        ("星期五离职", "星期五"),
+        ("12月14日入职", "12月14日"),
+        ("十二月一号入职", "十二月一号"),
+        ("3号入职，在1号楼", "3号"),
+        ("明天入职", "明天"),
+        ("下週一入職", "下週一"),  # as written, read as Simplified
+    ],
+)
+def test_a_day_is_found_as_written(text: str, day: str) -> None:
+    assert found_in("date", text) == day
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we have a new hire next week",  # which day is still to ask
+        "新同事下周入职",
+        "三月份入职",
+        "每周一例会用的电脑",  # every Monday
+        "一周一次备份",
+        "在1号楼3层",  # a building
+        "the office is open 24/7",
+        "she needs 2 monitors and a mouse",
+        "she may need a laptop",
+        "it has been broken for a month",
+        "一个月以前",
+    ],
+)
+def test_no_day_is_found_where_none_is_named(text: str) -> None:
+    assert found_in("date", text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        (
+            "We have a new hire, Anna Schmidt from Finance, starting on 1 December",
+            "Anna Schmidt from Finance",
+        ),
+        ("new starter Peter Hall (Sales) starts next Monday", "Peter Hall (Sales)"),
+        (
+            "new joiner: John O'Neil joining the Marketing team on Dec 14th",
+            "John O'Neil joining the Marketing team",
+        ),
+        ("John Smith is leaving on Friday, please disable his account", "John Smith"),
+        ("Anna's last day is 18 December", "Anna"),
+        ("新员工王小明，财务部，12月14日入职", "王小明，财务部"),
+        ("财务部新同事张伟下周一入职", "财务部新同事张伟"),
+        ("我们财务部的刘洋下周五离职", "财务部的刘洋"),  # not "刘洋下"
+        ("新员工张明明天入职", "张明"),  # not "张明明"
+        ("新人李雷3号入职", "李雷"),
+        ("財務部的張偉下週五離職", "財務部的張偉"),  # as written
+    ],
+)
+def test_a_colleague_is_found_beside_the_words_that_introduce_one(text: str, person: str) -> None:
+    assert found_in("person", text) == person
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone in my team is leaving, please disable his account",
+        "She is leaving on Friday",
+        "Hi Team, Microsoft Teams needs installing for the new hire",
+        "We have a new hire starting Monday, she needs a laptop",
+        "新同事需要电脑",
+        "新员工下周一入职，需要开通邮箱",
+        "我们组有同事下周离职",
+    ],
+)
+def test_no_colleague_is_found_where_none_is_named(text: str) -> None:
+    assert found_in("person", text) is None
+
+
+def test_a_pattern_of_ones_own_finds_its_first_group_or_its_match() -> None:
+    assert found_in(r"ticket (?:no\.?|number) (\d+)|#\d+", "about ticket no. 42") == "42"
+    assert found_in(r"ticket (?:no\.?|number) (\d+)|#\d+", "about #42") == "#42"
+
+
+def test_a_question_that_finds_with_an_unreadable_pattern_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match="find is not a regular expression"):
+        RequestQuestion(key="when", en="When?", zh="何时？", find="day(")
+    with pytest.raises(ValidationError, match="offer is not a regular expression"):
+        RequestQuestion(key="who", en="Who?", zh="谁？", offer="[name")
+    question = RequestQuestion(key="when", en="When?", zh="何时？", find="date", offer="person")
+    assert (
+        question.found_in("starts Monday") == "Monday"
+        and question.offered_in("new hire Al Gore") == "Al Gore"
+    )
