@@ -190,9 +190,27 @@ async def start_report(
         turn.state["step"] = "text"
         turn.say(turn.t("request.ask" if kind == "request" else "report.ask"))
         return
-    if await offer_known_issue(turn) or await suggest_articles(turn, draft["text"], found):
+    if await _more_about_the_new_ticket(turn) or await _articles_first(turn, found):
         return
     await continue_report(turn)
+
+
+async def _more_about_the_new_ticket(turn: Turn) -> bool:
+    """Right after a ticket was opened, a report of the same kind is most likely more about it
+    ("it says Outlook has stopped working, since yesterday's update" after "my outlook keeps
+    crashing"): ask whether to add it before offering articles, which the ticket is past. The
+    articles follow if it is a new problem after all. True when asked."""
+    draft: dict[str, Any] = turn.state["draft"]
+    if draft.get("type") or (recent := await _just_opened(turn, draft)) is None:
+        return False
+    draft.update(dup_checked=True, articles_due=True)
+    _offer_to_add(turn, recent)
+    return True
+
+
+async def _articles_first(turn: Turn, found: list[Hit] | None = None) -> bool:
+    """The known issue of the report's kind, or articles that may answer it. True when offered."""
+    return await offer_known_issue(turn) or await suggest_articles(turn, turn.state["draft"]["text"], found)
 
 
 async def offer_known_issue(turn: Turn) -> bool:
@@ -237,7 +255,7 @@ async def take_problem(turn: Turn, text: str) -> None:
     draft["text"] = text.strip()
     turn.state["step"] = None
     _take_entities(turn, draft, await named_categories(turn))
-    if not (await offer_known_issue(turn) or await suggest_articles(turn, text)):
+    if not await _articles_first(turn):
         await continue_report(turn)
 
 
@@ -477,6 +495,8 @@ def _take_entities(turn: Turn, draft: dict[str, Any], categories: list[str]) -> 
 async def continue_report(turn: Turn) -> None:
     """Ask for the next missing piece, or open the ticket when nothing is missing."""
     draft: dict[str, Any] = turn.state["draft"]
+    if draft.pop("articles_due", False) and await _articles_first(turn):  # "a new problem" after all
+        return
     if not draft.get("dup_checked") and (recent := await _just_opened(turn, draft)) is not None:
         # More words right after a ticket was opened are most likely about it: ask first.
         draft["dup_checked"] = True

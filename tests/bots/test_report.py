@@ -578,6 +578,41 @@ async def test_words_the_bot_cannot_place_after_a_request_are_offered_to_it(
     assert await count(seeded, Ticket) == 1
 
 
+_OUTLOOK = {
+    "title": {"en": "Outlook has stopped working after an update", "zh": "Outlook 更新后提示已停止工作"},
+    "body": {
+        "en": "Start Outlook in safe mode (hold Ctrl), then turn off add-ins under File, Options.",
+        "zh": "按住 Ctrl 以安全模式启动 Outlook，然后在 文件、选项 中关闭加载项。",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "first", "more"),
+    [
+        (
+            "en",
+            "outlook keeps crashing when I open attachments",
+            "it says outlook has stopped working, started after the update yesterday",
+        ),
+        ("zh", "outlook打开附件就崩溃", "outlook一直提示已停止工作，昨天更新以后就这样"),
+    ],
+)
+async def test_more_about_a_ticket_just_opened_is_offered_to_it_before_articles(
+    users: dict[str, Chat], seeded: Desk, clock: Clock, lang: str, first: str, more: str
+) -> None:
+    # Right after INC-1, "it says outlook has stopped working..." got the Outlook article, as a
+    # new problem would (2026-12-06): the user had to say "not solved" to be asked about INC-1.
+    chat = users[lang]
+    ref = await open_ticket(chat, lang, first)
+    await add_article(seeded, lang, _OUTLOOK["title"], _OUTLOOK["body"], "email")
+    clock.advance(minutes=3)
+    await chat.say(more)
+    assert chat.payloads == [f"/add {ref}", "/new"], chat.replies
+    await chat.say("/new")  # a new problem after all: the articles, as for any
+    assert _OUTLOOK["title"][lang] in [a.title for a in await offered(chat, seeded)], chat.replies
+
+
 @pytest.mark.parametrize(
     ("lang", "more", "other"),
     [
