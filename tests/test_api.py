@@ -391,6 +391,14 @@ async def test_the_calendars_are_listed_for_shifts_and_groups(
     assert {"name": "always", "timezone": "UTC"} in listed
 
 
+async def test_the_console_and_the_web_chat_share_one_icon(client: httpx.AsyncClient) -> None:
+    for page in ("/console", "/chat"):
+        assert '<link rel="icon" href="/favicon.svg"' in (await client.get(page)).text
+    icon = await client.get("/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.text.startswith("<svg") and ">IT</text>" in icon.text
+
+
 async def test_console_sign_in_and_out(client: httpx.AsyncClient, seeded: Desk) -> None:
     page = await client.get("/console")
     assert page.status_code == 200

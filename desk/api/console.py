@@ -7,7 +7,7 @@ import json
 from importlib import resources
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from desk.chinese import to_traditional
 
@@ -33,3 +33,10 @@ def console_page() -> str:
 @router.get("/console", response_class=HTMLResponse, include_in_schema=False)
 async def console() -> HTMLResponse:
     return HTMLResponse(console_page())
+
+
+@router.get("/favicon.svg", include_in_schema=False)
+async def favicon() -> Response:
+    """The icon of the console and the web chat, one file for both pages."""
+    icon = _STATIC.joinpath("favicon.svg").read_bytes()
+    return Response(icon, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
