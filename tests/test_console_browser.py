@@ -418,6 +418,18 @@ def test_a_resolved_ticket_shows_its_solution_and_the_rating_with_its_words(
     outcome = text_of(browser, "#pane .outcome")
     assert "Solution: Swapped the DisplayPort cable" in outcome
     assert "Satisfaction: ★★★★★ 5/5 · “5 stars, fixed in ten minutes”" in outcome
+    # Reopened, its solution is what was tried, not how it ended (it said "Solution:" still).
+    again = report(server, "web-oli", "the dock does not charge my laptop any more", "since this morning")
+    httpx.post(
+        f"{server}/api/v1/tickets/{again}/resolve",
+        json={"solution": "Reseated the dock"},
+        headers=admin,
+        timeout=10,
+    )
+    say(server, "web-oli", f"/reopen {again}")  # "No, still broken"
+    open_item(browser, again, tab="tick")
+    outcome = wait_for(lambda: "dock" in (said := text_of(browser, "#pane .outcome")) and said)
+    assert outcome == "Tried before it was reopened: Reseated the dock"
 
 
 def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user(
