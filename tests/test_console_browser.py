@@ -545,6 +545,8 @@ def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str
     )
     channels = text_of(browser, "#pane .bars[data-metric='by_channel']")
     assert "Agents (API)" in channels  # the channel's name, not its key
+    categories = text_of(browser, "#pane .bars[data-metric='by_category']")
+    assert "Hardware" in categories and "hardware" not in categories  # its name too, not its path
     click_filter(browser, "Today")
     wait_for(
         lambda: "Today" in [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#filters button.on")]
