@@ -182,7 +182,12 @@ def _counts(values: Iterable[str]) -> dict[str, int]:
 def _by_agent(
     created: list[Ticket], resolved: list[Ticket], rated: list[Ticket]
 ) -> dict[str, dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = defaultdict(lambda: {"assigned": 0, "resolved": 0, "csat_avg": None})
+    rows: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"name": None, "assigned": 0, "resolved": 0, "csat_avg": None}
+    )
+    for t in [*created, *resolved, *rated]:
+        if t.assignee:
+            rows[t.assignee.email]["name"] = t.assignee.name  # who the address is, for people to read
     for t in created:
         if t.assignee:
             rows[t.assignee.email]["assigned"] += 1

@@ -522,6 +522,10 @@ def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str
 
     admin = bearer(server, "li.wei@example.com")
     made = open_ticket(server, admin, "Docking station dead", "ann@example.com")
+    mine = httpx.post(
+        f"{server}/api/v1/tickets/{made['ref']}/assign", json={"agent": "me"}, headers=admin, timeout=10
+    )
+    assert mine.status_code == 200, mine.text
     httpx.post(
         f"{server}/api/v1/tickets/{made['ref']}/resolve",
         json={"solution": "New dock"},
@@ -547,6 +551,8 @@ def test_a_supervisor_reads_the_reports_in_the_console(browser: Any, server: str
     assert "Agents (API)" in channels  # the channel's name, not its key
     categories = text_of(browser, "#pane .bars[data-metric='by_category']")
     assert "Hardware" in categories and "hardware" not in categories  # its name too, not its path
+    agents = text_of(browser, "#pane .bars[data-metric='by_agent']")
+    assert "Li Wei" in agents and "li.wei@example.com" not in agents  # who resolved it, by name
     click_filter(browser, "Today")
     wait_for(
         lambda: "Today" in [b.text for b in browser.find_elements(By.CSS_SELECTOR, "#filters button.on")]

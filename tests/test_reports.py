@@ -15,6 +15,7 @@ from desk.conversations import record_inbound
 from desk.handoff import close_conversation, queue_conversation
 from desk.people import resolve_person
 from desk.reports import parse_period, summary, summary_csv
+from desk.routing import assign_ticket
 from desk.surveys import rate_ticket
 from desk.tickets import add_comment, create_ticket, get_ticket, resolve_ticket
 from tests.conftest import Clock
@@ -43,6 +44,7 @@ async def scenario(desk: Desk, clock: Clock) -> None:
     clock.now = shanghai(18, 10, 10)
     async with desk.session() as s:
         fast = await get_ticket(s, refs[0])
+        await assign_ticket(s, desk, TOM, fast, "tom.baker@example.com")
         await add_comment(s, desk, TOM, fast, "Coming")  # answered in 10 minutes (due 10:15)
     clock.now = shanghai(18, 12)
     async with desk.session() as s:
@@ -79,6 +81,9 @@ async def test_the_summary_counts_what_happened_in_the_period(seeded: Desk, cloc
     assert report["by_channel"] == {"api": 2, "telegram": 1}
     assert report["by_category"] == {"hardware": 1, "network": 1, "printer": 1}
     assert report["by_priority"] == {"P1": 1, "P3": 2}
+    assert report["by_agent"] == {  # who the address is, for the console to show
+        "tom.baker@example.com": {"name": "Tom Baker", "assigned": 1, "resolved": 1, "csat_avg": 5.0}
+    }
     async with seeded.session() as s:
         empty = await summary(s, seeded, parse_period(seeded, "2026-10-01", "2026-11-01"))
     assert (empty["tickets_created"], empty["first_response_minutes"], empty["sla_response_met_pct"]) == (
