@@ -200,6 +200,9 @@ def test_a_chinese_agent_takes_over_and_answers_with_a_saved_reply(browser: Any,
     sign_in(browser, server, "li.wei@example.com")  # language zh: the console speaks Chinese
     assert browser.find_element(By.ID, "tabConv").text == "会话"
     assert "排队中" in open_item(browser, "转人工")
+    # Its channel, and the bot, in the console's words (they read "rest" and "bot").
+    assert "网页聊天 · INC-" in text_of(browser, "#pane .head .sub")
+    assert "机器人 · " in text_of(browser, ".msgs")
     click_when(
         lambda: next(b for b in browser.find_elements(By.CSS_SELECTOR, "#pane button") if b.text == "接管")
     )
