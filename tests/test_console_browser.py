@@ -993,3 +993,27 @@ def test_a_browser_set_to_taiwans_chinese_gets_the_console_in_traditional_charac
     browser.find_element(By.CSS_SELECTOR, "header button.lang").click()
     assert browser.find_element(By.ID, "tabConv").text == "會話"  # back to her Chinese, not to Simplified
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
+@pytest.mark.parametrize(("language", "send"), [("en-US", "Send"), ("zh-CN", "发送"), ("zh-TW", "傳送")])
+def test_a_user_talks_to_the_bot_in_the_web_chat_in_their_browsers_language(
+    browser: Any, server: str, language: str, send: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    agent = browser.execute_script("return navigator.userAgent")
+    browser.execute_cdp_cmd(
+        "Emulation.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": language}
+    )
+    browser.get(f"{server}/chat?sender=web-page-{language}")
+    button = browser.find_element(By.ID, "send")
+    assert button.text == send  # it said "Send" to everyone
+    said = {"en-US": "my printer shows offline", "zh-CN": "打印机显示脱机", "zh-TW": "印表機顯示離線"}[
+        language
+    ]
+    browser.find_element(By.ID, "text").send_keys(said)
+    button.click()
+    answer = wait_for(lambda: [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#log .msg.bot")][1:])
+    assert answer and all("Connection problem" not in text for text in answer)
+    assert browser.find_elements(By.CSS_SELECTOR, "#log .buttons button")  # something to tap
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
