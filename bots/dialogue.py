@@ -65,7 +65,6 @@ _QUESTION = re.compile(
     r"[?？]$|^(?:when|where|who|what|how|which|is|are|can|could|do|does)\b|[吗呢]$|什么|几点|哪|谁|多少",
     re.IGNORECASE,
 )
-_SURE_ARTICLE = 0.55  # an article this good answers a question the model could not place
 _HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help" is no question about anything
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
@@ -679,7 +678,7 @@ async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
     if key not in turn.memo:
         kinds = await report.named_categories(turn)  # none on another kind of thing than it names
         hits = await report.relevant_articles(turn, text, kinds)
-        turn.memo[key] = [h for h in hits if h.score >= _SURE_ARTICLE]
+        turn.memo[key] = [h for h in hits if h.score >= report.SURE_ARTICLE]
     found: list[Hit] = turn.memo[key]
     return found
 

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
-from desk.catalog import category_named, nested, precise_category, problem_categories
+from desk.catalog import category_named, nested, precise_category, problem_categories, within
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
@@ -167,16 +167,25 @@ def may_answer(path: str | None, article: str | None) -> bool:
 
 
 async def start_report(
-    turn: Turn, text: str, *, kind: str = "incident", found: list[Hit] | None = None, since: int | None = None
+    turn: Turn,
+    text: str,
+    *,
+    kind: str = "incident",
+    found: list[Hit] | None = None,
+    since: int | None = None,
+    then: str | None = None,
 ) -> None:
     """Begin a report from the user's own words; entities fill what they already say. It is
     filed as ``kind`` if the articles do not answer it; ``found`` are the articles for ``text``
     when the caller has searched already; ``since`` is the message the conversation about it began
-    with, when that was before this one (its messages join the ticket)."""
+    with, when that was before this one (its messages join the ticket); ``then`` is the kind of
+    service request whose questions follow if the articles do not answer it."""
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
     if kind != "incident":
         draft["type"] = kind
+    if then:
+        draft["then"] = then
     _take_entities(turn, draft, await named_categories(turn))
     if kind == "request":
         # Of no kind the desk lists ("a parking permit"): the desk sorts it, at a request's
@@ -396,6 +405,12 @@ async def kb_verdict(turn: Turn, solved_id: int | None, *, solved: bool = False)
     for article_id in suggested:
         await record_feedback(turn.session, article_id, helpful=False)
     turn.state.pop("suggested", None)
+    draft = turn.state.get("draft", {})
+    if then := draft.get("then"):  # the self-service article did not do: the request's questions
+        turn.reset()
+        turn.state["since"] = draft.get("since", turn.message.id)
+        await choose_request(turn, then, draft.get("text", ""))
+        return
     await continue_report(turn)
 
 
@@ -769,7 +784,25 @@ async def start_request(turn: Turn, text: str) -> None:
             turn.state["kinds"] = [r.key for r in fits]
         turn.say(*_choice_of_kinds(turn))
         return
+    if own := await self_service(turn, kind, text):
+        await start_report(turn, text, kind="request", found=own, then=kind.key)
+        return
     await choose_request(turn, kind.key, text)
+
+
+SURE_ARTICLE = 0.55  # an article this good answers what it is asked, without the model's help
+
+
+async def self_service(turn: Turn, kind: RequestType, text: str) -> list[Hit]:
+    """Articles filed under the request's own category that surely answer its opening message,
+    offered before its questions where the kind is ``self_service``, as a desk offers
+    self-service first: "I need to reset my password" gets the reset page (a ticket only if that
+    does not do). Not for a request begun from the menu, with no words yet, nor an article of
+    another category."""
+    if not (kind.self_service and kind.category) or weight(text) < _TOO_SHORT:
+        return []
+    hits = await relevant_articles(turn, text, [kind.category])
+    return [h for h in hits if h.score >= SURE_ARTICLE and (path := _path(h)) and within(path, kind.category)]
 
 
 async def choose_request(turn: Turn, key: str, text: str = "") -> None:

@@ -304,6 +304,10 @@ class RequestType(_Section):
     category: str | None = None
     keywords: list[str] = Field(default_factory=list)
     questions: list[RequestQuestion] = Field(default_factory=list)
+    self_service: bool = False
+    """Whether articles filed under the kind's category that surely answer the opening message
+    come before its questions, as the way to do it oneself ("I need to reset my password": the
+    reset page); its questions follow if they do not do."""
 
     def named_in(self, text: str) -> bool:
         """Whether ``text`` names this kind of request by one of its keywords."""

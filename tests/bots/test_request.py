@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from desk.chinese import to_simplified
 from desk.context import Desk
-from desk.models import Message, Ticket
+from desk.models import Article, Message, Ticket
 from tests.bots.conftest import (
     LANGS,
     SAY,
@@ -273,6 +273,7 @@ async def test_an_option_is_named_by_whole_words_only(users: dict[str, Chat], se
     # Chinese has no spaces: a Latin name between Han characters is a whole word.
     third = Chat(other.client, "li-web", name="李雷")
     await third.say("我忘记了VPN密码，需要重置")
+    await skip_kb(third)  # the reset page first
     assert "REQ-1" in third.text, third.replies
     assert (await ticket(seeded, "REQ-1")).subject.endswith("VPN")
 
@@ -343,6 +344,7 @@ async def test_several_options_named_make_one_answer_where_the_question_takes_se
     # "a new mouse and a keyboard" became REQ-1 "New hardware: Keyboard": the mouse was lost.
     chat = users[lang]
     await chat.say(said)
+    await skip_kb(chat)  # a password's reset page first
     while "REQ-1" not in chat.text:
         await chat.say(SAY[lang]["detail"] if chat.text != t(lang, "request.choose") else "/request password")
     assert (await ticket(seeded, "REQ-1")).subject == subject
@@ -681,3 +683,29 @@ async def test_a_request_named_only_by_its_category_offers_the_kinds_of_that_cat
     assert chat.payloads == [*(f"/request {k}" for k in accounts), "/request other"]
     await chat.say("/request password")
     assert chat.text == getattr(request_kind(seeded, "password").questions[0], lang)
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "I need to reset my password"), ("zh", "我要重置密码")])
+async def test_a_password_reset_offers_the_reset_page_before_its_questions(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # "I need to reset my password" went straight to "Which account?" and a ticket, though the
+    # knowledge base has the self-service reset page (2026-12-06): the desk's commonest deflection.
+    chat = users[lang]
+    password = request_kind(seeded, "password")
+    await chat.say(said)
+    shown = await offered(chat, seeded)
+    assert shown and all(a.category_path == password.category for a in shown), chat.replies
+    await chat.say("/not_solved")  # then the request, as it was
+    assert chat.text == getattr(password.questions[0], lang)
+    await chat.say("ERP")
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith("ERP") and said in made.description
+    # The page does it: no ticket, and the article is credited.
+    other = Chat(chat.client, f"{lang}-again", name="Kim")
+    await other.say(said)
+    await other.say(f"/solved {shown[0].id}")
+    assert await count(seeded, Ticket) == 1
+    async with seeded.session() as s:
+        assert (await s.get(Article, shown[0].id)).helpful == 1
