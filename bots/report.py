@@ -832,8 +832,11 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
     product, thing = _named_product(turn, text), _named_object(kind, text)
     # "开通ERP的报销权限": the thing named around the keyword says more than the product in it.
     named = thing if product and thing and product.casefold() in thing.casefold() else product or thing
-    if named and named.casefold() not in taken:  # "...needs a laptop, email and VPN": VPN is answered
-        request["suggest"] = named  # offered at the first question, if it is a free-text one
+    first = kind.questions[0] if kind.questions else None
+    if named and named.casefold() not in taken and first is not None and not first.options:
+        # Offered at the first question, a free-text one ("...needs a laptop, email and VPN": VPN
+        # is answered), unless its own ``offer`` found something.
+        offers.setdefault(first.key, named)
     turn.state.update(flow="request", step="answer", request=request)
     await _next_question(turn, kind)
 
@@ -1016,9 +1019,7 @@ def _request_question(turn: Turn, kind: RequestType) -> _Question | None:
         return None
     labels = [getattr(o, _lang(turn)) for o in question.options]
     if not labels and (offered := request.get("offers", {}).get(question.key)):
-        labels = [offered]
-    elif not labels and request.get("suggest") and kind.questions and question is kind.questions[0]:
-        labels = [request["suggest"]]  # what the opening message named, one tap away
+        labels = [offered]  # what the opening message named, one tap away
     return getattr(question, _lang(turn)), [Button(label, label) for label in labels]
 
 
