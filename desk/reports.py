@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.context import Desk
 from desk.errors import InvalidInput
-from desk.models import Conversation, Ticket, TicketEvent
+from desk.models import Agent, Conversation, Ticket, TicketEvent
 
 __all__ = ["Period", "parse_period", "report_filename", "summary", "summary_csv"]
 
@@ -182,21 +182,23 @@ def _counts(values: Iterable[str]) -> dict[str, int]:
 def _by_agent(
     created: list[Ticket], resolved: list[Ticket], rated: list[Ticket]
 ) -> dict[str, dict[str, Any]]:
-    rows: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"name": None, "assigned": 0, "resolved": 0, "csat_avg": None}
-    )
-    for t in [*created, *resolved, *rated]:
-        if t.assignee:
-            rows[t.assignee.email]["name"] = t.assignee.name  # who the address is, for people to read
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(agent: Agent) -> dict[str, Any]:  # by address, with the name people read
+        return rows.setdefault(
+            agent.email, {"name": agent.name, "assigned": 0, "resolved": 0, "csat_avg": None}
+        )
+
     for t in created:
         if t.assignee:
-            rows[t.assignee.email]["assigned"] += 1
+            row(t.assignee)["assigned"] += 1
     for t in resolved:
         if t.assignee:
-            rows[t.assignee.email]["resolved"] += 1
+            row(t.assignee)["resolved"] += 1
     scores: dict[str, list[int]] = defaultdict(list)
     for t in rated:
         if t.assignee and t.csat_score is not None:
+            row(t.assignee)
             scores[t.assignee.email].append(int(t.csat_score))
     for email, values in scores.items():
         rows[email]["csat_avg"] = round(sum(values) / len(values), 2)
