@@ -518,6 +518,32 @@ async def test_a_sentence_instead_of_an_option_is_kept_and_the_question_asked_on
 
 
 @pytest.mark.parametrize(
+    ("lang", "detail"),
+    [
+        ("en", "it's a lenovo desktop"),
+        ("en", "Dell laptop"),
+        ("zh", "是台式机，联想的"),
+        ("zh", "戴尔笔记本"),
+    ],
+)
+async def test_a_short_detail_naming_the_device_instead_of_an_option_is_kept(
+    users: dict[str, Chat], seeded: Desk, lang: str, detail: str
+) -> None:
+    # Too short to count as a sentence, but it names what is broken: the agent needs it.
+    chat = users[lang]
+    await chat.say(SAY[lang]["battery"])
+    await chat.say(detail)
+    assert [r["text"] for r in chat.replies] == [
+        t(lang, "report.noted"),
+        t(lang, "ask.pick"),
+        t(lang, "ask.urgency"),
+    ]
+    await chat.say("/urgency low")
+    assert "INC-1" in chat.text, chat.replies
+    assert detail in (await ticket(seeded, "INC-1")).description
+
+
+@pytest.mark.parametrize(
     ("lang", "opening", "give_up"),
     [
         ("en", "battery", "never mind, forget it"),
