@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
@@ -141,13 +142,15 @@ def build_extractor(data: TrainingData, config: EngineConfig) -> EntityExtractor
     """The entity extractor that ``data`` defines (regexes, lookups, annotations, synonyms).
 
     Every synonym of a value in an entity's dictionary joins that dictionary. Entities that have
-    a regex are left to it, and bare numbers stay out: "3" is a rating only in context.
+    a regex are left to it, and bare numbers stay out: "3" is a rating only in context. A regex
+    whose named group names the value it finds (``(?P<team>...)`` for "the whole accounting
+    team") finds only that value: the entity's other values are still looked up.
     """
     entries: dict[str, dict[str, str]] = {}
     for entity, lookup in data.lookups.items():
         for entry in lookup:
             entries.setdefault(entity, {})[entry] = data.synonyms.get(entry.lower(), entry)
-    with_regex = {r.name for r in data.regexes}
+    with_regex = {r.name for r in data.regexes if not re.compile(r.pattern).groupindex}
     for example in data.examples:
         for span in (s for s in example.entities if s.entity not in with_regex):
             surface = example.text[span.start : span.end]

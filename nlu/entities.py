@@ -105,7 +105,7 @@ class EntityExtractor:
         if len(simple) == len(text):  # "5顆星" is "5颗星"; offsets stay those of ``text``
             text = simple
         found = [
-            _Match(m.start(), m.end(), name, m.group(0), 1.0, "RegexEntityExtractor")
+            _Match(m.start(), m.end(), name, m.lastgroup or m.group(0), 1.0, "RegexEntityExtractor")
             for name, pattern in self.regexes
             for m in pattern.finditer(text)
             if m.end() > m.start()

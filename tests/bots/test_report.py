@@ -484,7 +484,12 @@ async def test_an_urgency_alone_is_not_put_in_the_description(
 
 @pytest.mark.parametrize(
     ("lang", "said"),
-    [("en", "SAP is down for the whole team"), ("zh", "整个部门都登不上SAP")],
+    [
+        ("en", "SAP is down for the whole team"),
+        ("zh", "整个部门都登不上SAP"),
+        ("en", "SAP is down for the whole finance team"),  # a team named in between
+        ("zh", "财务部的同事都登不上SAP"),
+    ],
 )
 async def test_a_whole_team_blocked_is_high_impact_without_the_question(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str

@@ -161,6 +161,17 @@ async def test_a_new_mail_opens_a_ticket_and_the_reply_names_it(mail: Runtime, r
     assert html is not None and ticket.ref in html.get_content()
 
 
+async def test_a_mail_that_says_a_whole_team_is_blocked_is_high_impact(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    body = ("Hi,\n\nthe printer on floor 2 shows 'paper jam' but no paper is stuck. We can't print "
+            "invoices, the whole accounting team is blocked.\n\nThanks,\nAlice")  # fmt: skip
+    await alice.send(alice.write("printer on floor 2 not printing", body))
+    [ticket] = await tickets(mail)
+    assert (ticket.impact, ticket.urgency, ticket.priority) == ("high", "high", "P1")
+
+
 async def test_a_mail_is_read_whole_so_call_me_back_in_it_is_no_handoff(
     mail: Runtime, relay: FakeRelay
 ) -> None:

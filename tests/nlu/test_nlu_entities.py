@@ -91,6 +91,14 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         ("工作不了", "high"),
         ("the whole team can't print", "team"),
         ("整个部门都打不了印", "team"),
+        # A team named in between: the whole accounting team read as one person blocked (2026-12-06).
+        ("We can't print invoices, the whole accounting team is blocked.", "team"),
+        ("everyone in the finance department lost wifi", "team"),
+        ("nobody on our sales team can log in", "team"),
+        ("整个财务部都打印不了", "team"),
+        ("财务部的同事都上不了网", "team"),
+        ("我们部门都连不上VPN", "team"),
+        ("市场部门都收不到邮件", "team"),
         # 不能等 (cannot wait) holds 能等 (can wait): it read as low (2026-12-06).
         ("这个问题不能等，打印机坏了", "high"),
         ("我等不了了，VPN连不上", "high"),
@@ -100,6 +108,20 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
 )
 def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
     assert desk_engine.parse(text).entity("urgency") == urgency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the whole thing is broken",
+        "my team lead needs access",
+        "全部都坏了",
+        "屏幕底部都是白的",
+        "我想开通财务部的权限",
+    ],
+)
+def test_no_team_where_none_is_named(desk_engine: EmbeddedEngine, text: str) -> None:
+    assert desk_engine.parse(text).entity("urgency") != "team"
 
 
 @pytest.mark.parametrize(
