@@ -1,5 +1,6 @@
 """What a message already says that a service request's question asks for: a day, a colleague's
-name, or what a configured pattern finds (a question's ``find`` and ``offer`` in ``config.yml``).
+name, what software is for, or what a configured pattern finds (a question's ``find`` and
+``offer`` in ``config.yml``).
 
 "We have a new hire, Anna Schmidt from Finance, starting on 1 December" answers "What is their
 first day?" and names who she is; the bot should not ask for either as if it had not been told.
@@ -71,7 +72,30 @@ _PERSON = re.compile(
     rf"|(?:新员工|新同事|同事|员工|新人)[：:，,\s]*叫?({_CN_NAME}(?:[，,（(]\s*{_CN_DEPARTMENT}[）)]?)?){_CN_AFTER_NAME}"
 )
 
-FINDERS: dict[str, re.Pattern[str]] = {"date": _DATE, "person": _PERSON}
+# What software is needed for, after the words that say so: "so that I can build the dashboard",
+# "in order to run the tests", "it's for client calls", "for drawing network diagrams" (a verb in
+# -ing, not "for something" or "for the meeting"), ", to edit contracts" / "Photoshop to edit
+# photos" (a verb people use for work, not "access to SAP"); "用来画流程图", "用于处理图片",
+# "为了做计划", "做数据分析用". Not "for work": that says no more than that it is needed.
+_WORK_VERB = (
+    r"(?:edit|create|open|view|read|write|draw|design|make|build|run|test|analy[sz]e|manage|record"
+    r"|convert|sign|present|prepare|process|track|develop|debug|compile|translate|calculate|plan"
+    r"|review|host|join|schedule|model|render|export|import|merge|compare|scan|print|share|sync"
+    r"|monitor|train|teach|produce|publish|code|program|transcribe|annotate|visuali[sz]e|simulate)"
+)
+_UNTIL_END = r"([^.!?;。！？；\n]{2,80}?)\s*(?=$|[.!?;。！？；\n])"
+_PURPOSE = re.compile(
+    rf"\b(?:so\s+(?:that\s+)?(?:i|we|they|he|she)\s+can|in\s+order\s+to|to\s+be\s+able\s+to"
+    rf"|i\s+need\s+it\s+(?:to|for)|(?:it['’]?s|it\s+is|that['’]?s|this\s+is)\s+for)\s+{_UNTIL_END}"
+    rf"|\bfor\s+(?!(?:some|any|no|every)thing\b|morning\b|evening\b|building\b|meeting\b|ceiling\b)"
+    rf"([a-z]+ing\b[^.!?;。！？；\n]{{0,80}}?)\s*(?=$|[.!?;。！？；\n])"
+    rf"|\bto\s+({_WORK_VERB}\b[^.!?;。！？；\n]{{0,80}}?)\s*(?=$|[.!?;。！？；\n])"
+    r"|(?:用来|用于|拿来|为了)\s*([^，,。！？；!?;\n]{2,40})"
+    r"|做([^，,。！？；!?;\n]{2,20})用",
+    re.IGNORECASE,
+)
+
+FINDERS: dict[str, re.Pattern[str]] = {"date": _DATE, "person": _PERSON, "purpose": _PURPOSE}
 """The finders a question may name instead of writing a pattern of its own."""
 
 

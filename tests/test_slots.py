@@ -95,6 +95,43 @@ def test_no_colleague_is_found_where_none_is_named(text: str) -> None:
     assert found_in("person", text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "purpose"),
+    [
+        ("I need Adobe Acrobat Pro installed please, to edit contracts", "edit contracts"),
+        ("can I get Visio for drawing network diagrams?", "drawing network diagrams"),
+        ("please install Power BI so that I can build the sales dashboard", "build the sales dashboard"),
+        ("I need Photoshop to edit product photos for the website.", "edit product photos for the website"),
+        ("need Python 3.12 in order to run the test suite", "run the test suite"),
+        ("install Zoom please, it's for client calls", "client calls"),
+        ("帮我装一个Visio，用来画流程图", "画流程图"),
+        ("申请安装Photoshop，用于处理产品图片。", "处理产品图片"),
+        ("装个Xmind，为了做项目计划", "做项目计划"),
+        ("需要装SPSS做数据分析用", "数据分析"),
+    ],
+)
+def test_what_software_is_for_is_found_as_written(text: str, purpose: str) -> None:
+    assert found_in("purpose", text) == purpose
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need Adobe Acrobat Pro installed please",
+        "I need access to SAP",  # a thing, not what it is for
+        "please install Teams on my laptop",
+        "can I get Office for my new laptop",
+        "I need Visio for work",  # says no more than that it is needed
+        "install Zoom for the meeting tomorrow morning",
+        "I need a licence for something",
+        "帮我装一个Visio",
+        "需要开通ERP的权限",
+    ],
+)
+def test_no_purpose_is_found_where_none_is_said(text: str) -> None:
+    assert found_in("purpose", text) is None
+
+
 def test_a_pattern_of_ones_own_finds_its_first_group_or_its_match() -> None:
     assert found_in(r"ticket (?:no\.?|number) (\d+)|#\d+", "about ticket no. 42") == "42"
     assert found_in(r"ticket (?:no\.?|number) (\d+)|#\d+", "about #42") == "#42"

@@ -93,6 +93,33 @@ async def test_what_the_request_names_is_one_tap_away(
 
 
 @pytest.mark.parametrize(
+    ("lang", "opening", "product", "purpose"),
+    [
+        (
+            "en",
+            "I need Adobe Acrobat Pro installed please, to edit contracts",
+            "Adobe Acrobat Pro",
+            "edit contracts",
+        ),
+        ("zh", "帮我装一个Visio 2021，用来画流程图", "Visio 2021", "画流程图"),
+    ],
+)
+async def test_what_software_is_for_is_not_asked_when_the_request_says_it(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, product: str, purpose: str
+) -> None:
+    # "I need Adobe Acrobat Pro installed please, to edit contracts" was asked "What do you need
+    # it for?" after the product was tapped (2026-12-06).
+    chat = users[lang]
+    software = request_kind(seeded, "software")
+    await chat.say(opening)
+    assert chat.text == getattr(software.questions[0], lang) and chat.payloads == [product]
+    await chat.say(product)
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert f"{getattr(software.questions[1], lang)} {purpose}" in made.description
+
+
+@pytest.mark.parametrize(
     ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
 )
 async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
