@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from rapidfuzz import fuzz
 from sqlalchemy import select
@@ -69,6 +70,7 @@ _HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help"
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
 _YES_NO = (("/cancel_yes", "/keep"), ("/known", "/not_known"))
+_ANSWERS_ASIDE = {command for pair in _YES_NO for command in pair}
 _TITLE_MATCH = 88  # rapidfuzz ratio: "i cant work" is "I can't work"; "yes" is not "Yes, fixed"
 _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
 
@@ -134,10 +136,15 @@ def _yes_or_no(turn: Turn, buttons: list[dict[str, str]]) -> str | None:
     if intent.name not in ("affirm", "deny") or intent.confidence < 0.8 or len(buttons) != 2:
         return None
     payloads = [str(b["payload"]) for b in buttons]
-    for yes, no in _YES_NO:
-        if payloads[0].split(" ")[0] == yes and payloads[1].split(" ")[0] == no:
-            return payloads[0] if intent.name == "affirm" else payloads[1]
+    if _a_yes_or_no(payloads):
+        return payloads[0] if intent.name == "affirm" else payloads[1]
     return None
+
+
+def _a_yes_or_no(payloads: Sequence[str]) -> bool:
+    """Whether buttons with these payloads ask a yes-or-no question of :data:`_YES_NO`."""
+    commands = [p.split(" ")[0] for p in payloads]
+    return any(commands == [yes, no] for yes, no in _YES_NO)
 
 
 async def respond(turn: Turn) -> None:
@@ -149,8 +156,11 @@ async def respond(turn: Turn) -> None:
         name, _, arg = text[1:].strip().partition(" ")
         handler = _COMMANDS.get(name.lower())
         if handler is not None:
+            where = (turn.state.get("flow"), turn.state.get("step"))
             if await handler(turn, arg.strip()):
                 turn.state["misses"] = 0
+                if f"/{name.lower()}" in _ANSWERS_ASIDE and _still_at(turn, where):
+                    await _ask_again(turn)  # "Cancel INC-1?" answered: the report goes on
             else:
                 await _stale_button(turn)
             return
@@ -163,10 +173,19 @@ async def respond(turn: Turn) -> None:
         return
     where = (turn.state.get("flow"), turn.state.get("step"))
     await _intent(turn, text)
-    if where[0] in ("report", "request") and (turn.state.get("flow"), turn.state.get("step")) == where:
-        await _ask_again(turn)  # "what's the status?" while writing a report: then the report goes on
+    asked_aside = bool(turn.replies) and _a_yes_or_no([b.payload for b in turn.replies[-1].buttons])
+    if _still_at(turn, where) and not asked_aside:
+        # "what's the status?" while writing a report: then the report goes on. A question of
+        # its own ("Cancel INC-1?") is answered first: its yes or no comes back to the report.
+        await _ask_again(turn)
     if not turn.replies:  # a safety net: the bot never answers with nothing
         turn.say(turn.t("misunderstood"), turn.menu())
+
+
+def _still_at(turn: Turn, where: tuple[Any, Any]) -> bool:
+    """Whether a report or request was being written at ``where`` (its flow and step) and
+    still is: the message was an aside, and the question it waits on is to be asked again."""
+    return where[0] in ("report", "request") and (turn.state.get("flow"), turn.state.get("step")) == where
 
 
 async def _ask_again(turn: Turn) -> None:

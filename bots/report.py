@@ -580,6 +580,10 @@ async def question_now(turn: Turn) -> _Question | None:
         return _urgency_question(turn)
     if flow == "report" and step == "description":
         return turn.t("ask.description"), []
+    if flow == "report" and step == "dup":
+        ref = turn.state["draft"].get("dup_of")
+        ticket = await requester_ticket(turn.session, turn.person, ref) if ref else None
+        return _add_or_new_question(turn, ticket) if ticket is not None else None
     if flow == "report" and step == "text":
         asking = "request.ask" if turn.state.get("draft", {}).get("type") == "request" else "report.ask"
         return turn.t(asking), []
@@ -607,8 +611,13 @@ def offer_detail(turn: Turn, ticket: Ticket, text: str) -> bool:
 
 def _offer_to_add(turn: Turn, ticket: Ticket) -> None:
     turn.state["step"] = "dup"
+    turn.state["draft"]["dup_of"] = ticket.ref  # for the question again, after an interruption
+    turn.say(*_add_or_new_question(turn, ticket))
+
+
+def _add_or_new_question(turn: Turn, ticket: Ticket) -> _Question:
     buttons = [turn.button("dup.add", f"/add {ticket.ref}", ref=ticket.ref), turn.button("dup.new", "/new")]
-    turn.say(turn.t("dup.offer", ref=ticket.ref, subject=ticket.subject), buttons)
+    return turn.t("dup.offer", ref=ticket.ref, subject=ticket.subject), buttons
 
 
 async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:

@@ -756,6 +756,47 @@ async def test_a_status_question_in_the_middle_of_a_report_then_asks_again(
     assert (await ticket(seeded, "INC-1")).urgency == "high"
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_cancellation_asked_in_passing_is_answered_before_the_report_goes_on(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # "Cancel INC-1?" came with the report's question again behind it: two sets of buttons, and
+    # a typed "yes" answered the report's, not the cancellation (2026-12-06).
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    while "INC-1" not in chat.text:
+        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+    await chat.say(SAY[lang]["battery"])
+    assert chat.text == t(lang, "ask.urgency"), chat.replies
+    await chat.say(SAY[lang]["cancel"].format(ref="INC-1"))
+    assert chat.payloads == ["/cancel_yes INC-1", "/keep INC-1"], chat.replies  # and nothing after it
+    await chat.say({"en": "yes", "zh": "是的"}[lang])
+    assert (await ticket(seeded, "INC-1")).status == "cancelled"
+    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=t(lang, "ask.urgency")), chat.replies
+    await chat.say("/urgency low")
+    assert "INC-2" in chat.text, chat.replies
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_add_or_new_question_comes_back_once_after_each_interruption(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # Asked again after a second interruption, it read "Now, back to my question: Now, back to my
+    # question: You already have INC-1 open..." (2026-12-06).
+    chat = users[lang]
+    await chat.say(SAY[lang]["battery"])
+    await chat.say("/urgency medium")
+    assert "INC-1" in chat.text, chat.replies
+    await chat.say({"en": SAY["en"]["more"], "zh": "笔记本充电的时候特别烫"}[lang])
+    offer = chat.replies[-1]["text"]
+    assert chat.payloads == ["/add INC-1", "/new"], chat.replies
+    for _ in range(2):
+        await chat.say(SAY[lang]["status_ref"].format(ref="INC-1"))
+        assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=offer), chat.replies
+        assert chat.payloads == ["/add INC-1", "/new"]
+
+
 async def test_the_question_asked_again_is_in_the_language_of_the_interruption(
     wang: Chat, seeded: Desk
 ) -> None:
