@@ -18,8 +18,9 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import Turn, buttons_of, says_nothing, weight, without_greeting
+from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, weight, without_greeting
 from channels.base import Button
+from desk.i18n import LANGUAGES
 from desk.kb import Hit
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Message
@@ -196,9 +197,23 @@ async def _ask_again(turn: Turn) -> None:
         text, buttons = question
         turn.say(turn.t("flow.resume", question=text), buttons)
         return
-    asked = await _last_asked(turn)  # the articles, as they were offered
+    asked = await _last_asked(turn)  # the articles, as they were offered (or asked again already)
     if asked is not None and asked.text:
-        turn.say(turn.t("flow.resume", question=asked.text), buttons_of(asked))
+        turn.say(turn.t("flow.resume", question=_unresumed(asked.text)), buttons_of(asked))
+
+
+_RESUMED = tuple(
+    TEMPLATES.t(lang, "flow.resume", traditional, question="")
+    for lang in LANGUAGES
+    for traditional in (False, True)
+)
+
+
+def _unresumed(text: str) -> str:
+    """The question in a message that asked it again: without "Now, back to my question: "."""
+    while prefix := next((p for p in _RESUMED if p and text.startswith(p)), ""):
+        text = text[len(prefix) :]
+    return text
 
 
 async def _last_asked(turn: Turn) -> Message | None:

@@ -797,6 +797,20 @@ async def test_the_add_or_new_question_comes_back_once_after_each_interruption(
         assert chat.payloads == ["/add INC-1", "/new"]
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_articles_come_back_once_after_each_interruption(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    offer, buttons = chat.replies[-1]["text"], chat.payloads
+    assert "/not_solved" in buttons, chat.replies
+    for _ in range(2):
+        await chat.say(SAY[lang]["status"])
+        assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=offer), chat.replies
+        assert chat.payloads == buttons
+
+
 async def test_the_question_asked_again_is_in_the_language_of_the_interruption(
     wang: Chat, seeded: Desk
 ) -> None:
