@@ -47,6 +47,7 @@ _ANSWERS = {
 _DETAIL = 20  # weighted characters: words the model cannot place that say this much are a detail
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
+_SOCIAL = {"greet", "thanks", "goodbye", "affirm"}  # no answer to a request's question in itself
 _SURE_HUMAN = 0.8  # an ask for a person read less surely may be a question an article answers
 # Questions answered in the user's own words, where a new problem can be mistaken for the answer.
 _FREE_TEXT = {("request", "answer"), ("report", "description")}
@@ -500,6 +501,16 @@ async def _flow(turn: Turn, text: str) -> bool:
         report.add_words(turn.state["draft"], text)
         await _ask_again(turn)
         return True
+    if flow == "request" and step == "answer" and intent.name in _SOCIAL and intent.confidence >= 0.8:
+        # "谢谢" or "ok" is no approver nor a system; "yes" to a question with an answer to tap
+        # takes it. The question again, otherwise: "谢谢" became REQ-1's approver (2026-12-06).
+        offered = report.offered_answer(turn) if intent.name == "affirm" else None
+        if weight(text) < report.WORDY:
+            if offered:
+                await report.answer_request(turn, offered)
+            else:
+                await _ask_again(turn)
+            return True
     if flow == "request" and step == "answer":
         await report.answer_request(turn, text)
         return True

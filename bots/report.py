@@ -993,6 +993,14 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
     await _next_question(turn, kind)
 
 
+def offered_answer(turn: Turn) -> str | None:
+    """The one-tap answer offered at the request's pending question, if there is one."""
+    request = turn.state["request"]
+    kind = _request_type(turn, request.get("key"))
+    question = _pending(kind, request["answers"]) if kind is not None else None
+    return request.get("offers", {}).get(question.key) if question is not None else None
+
+
 def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, answer: str) -> bool:
     """Take from ``answer`` the options it names of the questions still to come, as from the
     opening message; True when that is all it says, so it does not answer ``question`` ("read
@@ -1007,7 +1015,7 @@ def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, ans
             said = [name for option in options for name in option.names()]
         elif found := later.found_in(answer):  # "Anna Schmidt, starts on Monday": the day too
             answers[later.key] = found
-            said = [found]
+            said = [later.found_in(answer, whole=True) or found]  # "我的经理是 ann@...": all of it
         else:
             continue
         for name in said:

@@ -278,9 +278,10 @@ class RequestQuestion(_Section):
                 raise ValueError(f"{info.field_name} is not a regular expression: {error}") from None
         return value
 
-    def found_in(self, text: str) -> str | None:
-        """The answer ``text`` gives by the question's ``find``, if any."""
-        return found_in(self.find, text) if self.find else None
+    def found_in(self, text: str, *, whole: bool = False) -> str | None:
+        """The answer ``text`` gives by the question's ``find``, if any (with ``whole``, with the
+        words that introduce it: "my manager is ann@example.com")."""
+        return found_in(self.find, text, whole=whole) if self.find else None
 
     def offered_in(self, text: str) -> str | None:
         """The answer ``text`` suggests by the question's ``offer``, if any."""

@@ -1,5 +1,5 @@
 """What a message already says that a service request's question asks for: a day, a colleague's
-name, what software is for, or what a configured pattern finds (a question's ``find`` and
+name, what software is for, who approves, or what a configured pattern finds (a question's ``find`` and
 ``offer`` in ``config.yml``).
 
 "We have a new hire, Anna Schmidt from Finance, starting on 1 December" answers "What is their
@@ -95,7 +95,23 @@ _PURPOSE = re.compile(
     re.IGNORECASE,
 )
 
-FINDERS: dict[str, re.Pattern[str]] = {"date": _DATE, "person": _PERSON, "purpose": _PURPOSE}
+# Who approves, when the words say so: "my manager is tom.baker@example.com", "approved by
+# ann@example.com", "我的经理是 zhang.min@example.com", "审批人：li.wei@example.com". A bare address
+# is left to the question it is typed at ("finance@example.com" may be the mailbox asked for).
+_ADDRESS = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+_APPROVER = re.compile(
+    rf"\b(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss|supervisor|team\s+lead|approved\s+by|approval\s+from)\b"
+    rf"[^@\n]{{0,20}}?\b({_ADDRESS})"
+    rf"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)[^@\n]{{0,12}}?({_ADDRESS})",
+    re.IGNORECASE,
+)
+
+FINDERS: dict[str, re.Pattern[str]] = {
+    "date": _DATE,
+    "person": _PERSON,
+    "purpose": _PURPOSE,
+    "approver": _APPROVER,
+}
 """The finders a question may name instead of writing a pattern of its own."""
 
 
@@ -108,13 +124,14 @@ def finder(spec: str) -> re.Pattern[str]:
     return FINDERS.get(spec) or re.compile(spec)
 
 
-def found_in(spec: str, text: str) -> str | None:
-    """What ``spec`` finds in ``text``: the first group that took part in the match, or else the
-    whole match, as ``text`` spells it; Traditional Chinese is read as Simplified ("下週一入職")."""
+def found_in(spec: str, text: str, *, whole: bool = False) -> str | None:
+    """What ``spec`` finds in ``text``: the first group that took part in the match, or else (or
+    with ``whole``) the whole match ("my manager is ann@example.com"), as ``text`` spells it;
+    Traditional Chinese is read as Simplified ("下週一入職")."""
     pattern = finder(spec)
     for said in dict.fromkeys((text, to_simplified(text))):
         if (match := pattern.search(said)) is not None:
-            at = next((i for i, group in enumerate(match.groups(), 1) if group), 0)
+            at = 0 if whole else next((i for i, group in enumerate(match.groups(), 1) if group), 0)
             start, end = match.span(at)
             if len(said) == len(text):  # as the user wrote it: "財務部的張偉", not "财务部的张伟"
                 said = text

@@ -132,6 +132,42 @@ def test_no_purpose_is_found_where_none_is_said(text: str) -> None:
     assert found_in("purpose", text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "approver", "said"),
+    [
+        (
+            "my manager is tom.baker@example.com",
+            "tom.baker@example.com",
+            "my manager is tom.baker@example.com",
+        ),
+        (
+            "approved by Ann (ann.lee@example.com)",
+            "ann.lee@example.com",
+            "approved by Ann (ann.lee@example.com",
+        ),
+        ("我的经理是 zhang.min@example.com", "zhang.min@example.com", "我的经理是 zhang.min@example.com"),
+        ("审批人：li.wei@example.com", "li.wei@example.com", "审批人：li.wei@example.com"),
+        ("經理是zhang.min@example.com", "zhang.min@example.com", "經理是zhang.min@example.com"),
+    ],
+)
+def test_who_approves_is_found_beside_the_words_that_say_so(text: str, approver: str, said: str) -> None:
+    assert found_in("approver", text) == approver
+    assert found_in("approver", text, whole=True) == said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "finance@example.com",
+        "the finance@example.com shared mailbox",
+        "my manager will approve it",
+        "经理同意了",
+    ],
+)
+def test_no_approver_is_found_without_the_words_or_an_address(text: str) -> None:
+    assert found_in("approver", text) is None
+
+
 def test_a_pattern_of_ones_own_finds_its_first_group_or_its_match() -> None:
     assert found_in(r"ticket (?:no\.?|number) (\d+)|#\d+", "about ticket no. 42") == "42"
     assert found_in(r"ticket (?:no\.?|number) (\d+)|#\d+", "about #42") == "#42"

@@ -120,6 +120,62 @@ async def test_what_software_is_for_is_not_asked_when_the_request_says_it(
 
 
 @pytest.mark.parametrize(
+    ("lang", "opening", "system", "manager", "level"),
+    [
+        (
+            "en",
+            "I need access to the finance shared drive",
+            "finance shared drive",
+            "my manager is tom.baker@example.com",
+            "read and write",
+        ),
+        ("zh", "我需要开通财务共享盘的权限", "财务共享盘", "我的经理是 zhang.min@example.com", "读写"),
+    ],
+)
+async def test_who_approves_said_early_is_kept_for_its_question_and_thanks_answers_none(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, system: str, manager: str, level: str
+) -> None:
+    # "我的经理是 zhang.min@example.com" at "which system?" became the system (REQ-1 "系统权限：我的
+    # 经理是 ..."), and "谢谢" at "who approves it?" became the approver (2026-12-06).
+    chat = users[lang]
+    access = request_kind(seeded, "access")
+    system_q, level_q, approver_q = (getattr(q, lang) for q in access.questions)
+    await chat.say(opening)
+    assert chat.text == system_q and chat.payloads == [system]
+    await chat.say(manager)
+    assert chat.replies[0]["text"] == t(lang, "request.noted", answer=manager)
+    assert chat.replies[-1]["text"] == system_q and chat.payloads == [system]  # still which system
+    await chat.say({"en": "thanks", "zh": "谢谢"}[lang])
+    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=system_q), chat.replies
+    await chat.say({"en": "yes", "zh": "好的"}[lang])  # the answer offered
+    assert chat.text == level_q, chat.replies
+    await chat.say(level)
+    assert "REQ-1" in chat.text, chat.replies  # the approver was told already
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith(system)
+    assert f"{approver_q} {manager.split()[-1]}" in made.description
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_thanks_at_a_requests_question_is_no_answer(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    chat = users[lang]
+    software = request_kind(seeded, "software")
+    await chat.say(SAY[lang]["software"])
+    await chat.say(SAY[lang]["product"])
+    assert chat.text == getattr(software.questions[1], lang)
+    await chat.say({"en": "ok thanks", "zh": "好的，谢谢"}[lang])
+    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=getattr(software.questions[1], lang))
+    await chat.say(SAY[lang]["reason"])
+    assert "REQ-1" in chat.text, chat.replies
+    assert (
+        f"{getattr(software.questions[1], lang)} {SAY[lang]['reason']}"
+        in (await ticket(seeded, "REQ-1")).description
+    )
+
+
+@pytest.mark.parametrize(
     ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
 )
 async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
