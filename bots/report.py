@@ -26,6 +26,7 @@ from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
+from desk.slots import day_of
 from desk.textindex import mention_span, snippet
 from desk.tickets import (
     add_comment,
@@ -834,7 +835,7 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
             answers[question.key] = _label(turn, options)
             taken |= {name.casefold() for option in options for name in option.names()}
         elif found := question.found_in(text):  # "a new hire starting Monday": the first day
-            answers[question.key] = found
+            answers[question.key] = _with_day(turn, question, found)
         elif offered := question.offered_in(text):  # "a new hire, Anna Schmidt": who, one tap away
             offers[question.key] = offered
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since, "offers": offers}
@@ -989,8 +990,22 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
             return
         if doubted and doubted != answer:
             request["text"] = "\n".join(part for part in (request.get("text"), doubted) if part)
-        request["answers"][question.key] = answer
+        request["answers"][question.key] = _with_day(turn, question, answer)
     await _next_question(turn, kind)
+
+
+def _with_day(turn: Turn, question: RequestQuestion, answer: str) -> str:
+    """An answer that names a day, to a question that finds one, with the calendar day it names
+    in the desk's time zone: "Monday (2026-12-07)", "下周一（2026-12-07）". Agents read the ticket
+    days later; "Monday" then means another day."""
+    said = question.found_in(answer) if question.find == "date" else None
+    if not said:
+        return answer
+    now, calendar = turn.desk.now(), turn.desk.calendar(None)
+    day = day_of(said, (now.astimezone(calendar.tz) if calendar else now).date())
+    if day is None or day.isoformat() in answer:
+        return answer
+    return turn.t("request.day", answer=answer, day=day.isoformat())
 
 
 def offered_answer(turn: Turn) -> str | None:
@@ -1014,7 +1029,7 @@ def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, ans
             answers[later.key] = _label(turn, options)
             said = [name for option in options for name in option.names()]
         elif found := later.found_in(answer):  # "Anna Schmidt, starts on Monday": the day too
-            answers[later.key] = found
+            answers[later.key] = _with_day(turn, later, found)
             said = [later.found_in(answer, whole=True) or found]  # "我的经理是 ann@...": all of it
         else:
             continue

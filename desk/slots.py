@@ -11,10 +11,11 @@ as a one-tap answer (a name is easy to get wrong: "Hi Team" is two capitalised w
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from desk.chinese import to_simplified
 
-__all__ = ["FINDERS", "finder", "found_in"]
+__all__ = ["FINDERS", "day_of", "finder", "found_in"]
 
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (
@@ -113,6 +114,91 @@ FINDERS: dict[str, re.Pattern[str]] = {
     "approver": _APPROVER,
 }
 """The finders a question may name instead of writing a pattern of its own."""
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_WEEKDAYS = "一二三四五六日天"
+_CN_OFFSETS = {"今天": 0, "明天": 1, "后天": 2, "大后天": 3, "昨天": -1, "前天": -2}
+_EN_OFFSETS = {"today": 0, "tomorrow": 1, "yesterday": -1}
+
+
+def _cn_number(text: str) -> int:
+    """ "12", "十二", "二十一", "三十" as a number."""
+    if text.isdigit():
+        return int(text)
+    tens, _, ones = text.rpartition("十")
+    if "十" not in text:
+        return _CN_DIGITS.get(text, 0)
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + _CN_DIGITS.get(ones, 0)
+
+
+def _nearest(today: date, month: int, day: int, year: int | None) -> date | None:
+    """The day ``month``/``day`` names: in ``year``, or else the one nearest ``today``."""
+    years = [year] if year else [today.year - 1, today.year, today.year + 1]
+    days = []
+    for y in years:
+        try:
+            days.append(date(y, month, day))
+        except ValueError:
+            continue
+    return min(days, key=lambda d: abs((d - today).days), default=None)
+
+
+def _weekday(today: date, weekday: int, weeks: int | None) -> date:
+    """``weekday`` (0 is Monday) of the week ``weeks`` from this one, or with ``None`` the next
+    one after today ("Friday" said on a Friday is next Friday)."""
+    if weeks is None:
+        return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks, days=weekday)
+
+
+def day_of(said: str, today: date) -> date | None:
+    """The calendar day a day as the ``date`` finder finds it names, said on ``today``: "Monday",
+    "next Friday" (in next week, as 下周五), "1 December", "18/12", "2026-12-01", "tomorrow",
+    "下周一", "十二月一号", "3号", "明天". ``None`` for what cannot be told for sure: "12/1" may be
+    the 12th of January or December the 1st."""
+    text = to_simplified(said).strip().casefold()
+    if text in _EN_OFFSETS or text in _CN_OFFSETS:
+        return today + timedelta(days={**_EN_OFFSETS, **_CN_OFFSETS}[text])
+    if iso := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text):
+        return _nearest(today, int(iso[2]), int(iso[3]), int(iso[1]))
+    if cn := re.fullmatch(rf"(下下|下|这|本|上)?个?(?:周|星期|礼拜)([{_CN_WEEKDAYS}])", text):
+        weeks = {"下下": 2, "下": 1, "这": 0, "本": 0, "上": -1}.get(cn[1] or "")
+        return _weekday(today, min(_CN_WEEKDAYS.index(cn[2]), 6), weeks)
+    if cn := re.fullmatch(
+        r"(?:(\d{4})年)?([\d一二三四五六七八九十]{1,3})月([\d一二三四五六七八九十]{1,3})[日号]?", text
+    ):
+        return _nearest(today, _cn_number(cn[2]), _cn_number(cn[3]), int(cn[1]) if cn[1] else None)
+    if cn := re.fullmatch(r"(\d{1,2})[日号]", text):
+        this_month = [_nearest(today, m, int(cn[1]), y) for y, m in _around(today)]
+        return min((d for d in this_month if d), key=lambda d: abs((d - today).days), default=None)
+    if slash := re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?", text):
+        first, second = int(slash[1]), int(slash[2])
+        if first <= 12 and second <= 12 and first != second:
+            return None  # "12/1": day first or month first?
+        given = int(slash[3]) if slash[3] else None
+        return _nearest(today, second, first, given + 2000 if given and given < 100 else given)
+    weekday = re.search(rf"\b({'|'.join(_WEEKDAYS)})[a-z]*day\b", text)
+    month = re.search(rf"\b({'|'.join(_MONTHS)})[a-z]*\.?", text)
+    number = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)?\b(?!\d)", text)
+    year = re.search(r"\b(\d{4})\b", text)
+    if month and number:
+        return _nearest(today, _MONTHS.index(month[1]) + 1, int(number[1]), int(year[1]) if year else None)
+    if weekday:
+        if number:  # "Monday the 14th": the 14th nearest today
+            return day_of(f"{number[1]}号", today)
+        weeks = 1 if text.startswith("next") else 0 if text.startswith("this") else None
+        return _weekday(today, _WEEKDAYS.index(weekday[1]), weeks)
+    return None
+
+
+def _around(today: date) -> list[tuple[int, int]]:
+    """This month, the one before and the one after, as (year, month)."""
+    first = today.replace(day=1)
+    before, after = first - timedelta(days=1), first + timedelta(days=32)
+    return [(before.year, before.month), (today.year, today.month), (after.year, after.month)]
 
 
 def finder(spec: str) -> re.Pattern[str]:

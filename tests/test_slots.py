@@ -1,12 +1,15 @@
-"""Finding a day and a colleague's name in what a user wrote, for a request's questions."""
+"""Finding a day (and the calendar day it names), a colleague's name, what software is for and who
+approves in what a user wrote, for a request's questions."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 from pydantic import ValidationError
 
 from desk.settings import RequestQuestion
-from desk.slots import found_in
+from desk.slots import day_of, found_in
 
 
 @pytest.mark.parametrize(
@@ -31,6 +34,47 @@ from desk.slots import found_in
 )
 def test_a_day_is_found_as_written(text: str, day: str) -> None:
     assert found_in("date", text) == day
+
+
+SUNDAY = date(2026, 12, 6)
+
+
+@pytest.mark.parametrize(
+    ("said", "day"),
+    [
+        ("Monday", date(2026, 12, 7)),
+        ("Sunday", date(2026, 12, 13)),  # said on a Sunday: the next one
+        ("next Friday", date(2026, 12, 11)),  # in next week, as 下周五
+        ("this Friday", date(2026, 12, 4)),  # this week's, past already
+        ("1 December", date(2026, 12, 1)),
+        ("Dec 14th, 2026", date(2026, 12, 14)),
+        ("18th of December", date(2026, 12, 18)),
+        ("Jan 4", date(2027, 1, 4)),  # nearest: next year's
+        ("Monday, the 14th", date(2026, 12, 14)),
+        ("2026-12-01", date(2026, 12, 1)),
+        ("18/12", date(2026, 12, 18)),
+        ("tomorrow", date(2026, 12, 7)),
+        ("下周一", date(2026, 12, 7)),
+        ("下下周一", date(2026, 12, 14)),
+        ("星期五", date(2026, 12, 11)),
+        ("这周五", date(2026, 12, 4)),
+        ("12月14日", date(2026, 12, 14)),
+        ("十二月一号", date(2026, 12, 1)),
+        ("2027年1月4日", date(2027, 1, 4)),
+        ("20号", date(2026, 12, 20)),
+        ("3号", date(2026, 12, 3)),  # the nearest 3rd: three days ago, not in four weeks
+        ("明天", date(2026, 12, 7)),
+        ("下週一", date(2026, 12, 7)),
+    ],
+)
+def test_a_day_found_is_a_calendar_day(said: str, day: date) -> None:
+    assert found_in("date", f"she starts {said}") == said
+    assert day_of(said, SUNDAY) == day
+
+
+@pytest.mark.parametrize("said", ["12/1", "3/4"])
+def test_a_day_that_may_be_day_or_month_first_is_left_as_written(said: str) -> None:
+    assert day_of(said, SUNDAY) is None
 
 
 @pytest.mark.parametrize(

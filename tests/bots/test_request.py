@@ -433,6 +433,17 @@ async def test_several_options_named_make_one_answer_where_the_question_takes_se
     assert (await ticket(seeded, "REQ-1")).subject == subject
 
 
+# The days the tests' first days name, said on Wednesday 18 November 2026 (the tests' clock).
+DAYS = {
+    "Monday 14 December": "2026-12-14",
+    "12月14日": "2026-12-14",
+    "下周一": "2026-11-23",
+    "1 December": "2026-12-01",
+    "next Monday": "2026-11-23",
+    "下週一": "2026-11-23",
+}
+
+
 @pytest.mark.parametrize(
     ("lang", "opening", "person", "start", "needs"),
     [
@@ -470,7 +481,10 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
     made = await ticket(seeded, "REQ-1")
     assert made.subject == onboarding.title[lang] + {"en": ": ", "zh": "："}[lang] + person
     asked = getattr(onboarding.questions[2], lang)
-    assert f"{asked} {needs}" in made.description and start in made.description
+    assert f"{asked} {needs}" in made.description
+    # The day as said, and the calendar day it names on the day it was said (Wednesday 18 November).
+    day = t(lang, "request.day", answer=start, day=DAYS[start])
+    assert f"{getattr(onboarding.questions[1], lang)} {day}" in made.description
 
 
 @pytest.mark.parametrize(
@@ -508,7 +522,8 @@ async def test_a_new_starter_told_in_one_message_is_not_asked_again(
     assert "REQ-1" in chat.text, chat.replies
     made = await ticket(seeded, "REQ-1")
     assert made.subject == onboarding.title[lang] + {"en": ": ", "zh": "："}[lang] + offered
-    assert f"{getattr(onboarding.questions[1], lang)} {start}" in made.description  # as the user wrote it
+    day = t(lang, "request.day", answer=start, day=DAYS[start])  # as the user wrote it, and which day
+    assert f"{getattr(onboarding.questions[1], lang)} {day}" in made.description, made.description
 
 
 @pytest.mark.parametrize(
