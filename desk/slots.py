@@ -157,7 +157,8 @@ def _weekday(today: date, weekday: int, weeks: int | None) -> date:
 def day_of(said: str, today: date) -> date | None:
     """The calendar day a day as the ``date`` finder finds it names, said on ``today``: "Monday",
     "next Friday" (in next week, as 下周五), "1 December", "18/12", "2026-12-01", "tomorrow",
-    "下周一", "十二月一号", "3号", "明天". ``None`` for what cannot be told for sure: "12/1" may be
+    "下周一", "十二月一号", "3号", "明天"; "this Friday" is the coming one, "这周五" this week's.
+    ``None`` for what cannot be told for sure: "12/1" may be
     the 12th of January or December the 1st."""
     text = to_simplified(said).strip().casefold()
     if text in _EN_OFFSETS or text in _CN_OFFSETS:
@@ -189,8 +190,10 @@ def day_of(said: str, today: date) -> date | None:
     if weekday:
         if number:  # "Monday the 14th": the 14th nearest today
             return day_of(f"{number[1]}号", today)
-        weeks = 1 if text.startswith("next") else 0 if text.startswith("this") else None
-        return _weekday(today, _WEEKDAYS.index(weekday[1]), weeks)
+        wanted = _WEEKDAYS.index(weekday[1])
+        if text.startswith(("this", "coming")):  # the coming one, today's included: not last Friday
+            return today + timedelta(days=(wanted - today.weekday()) % 7)
+        return _weekday(today, wanted, 1 if text.startswith("next") else None)
     return None
 
 

@@ -45,7 +45,9 @@ SUNDAY = date(2026, 12, 6)
         ("Monday", date(2026, 12, 7)),
         ("Sunday", date(2026, 12, 13)),  # said on a Sunday: the next one
         ("next Friday", date(2026, 12, 11)),  # in next week, as 下周五
-        ("this Friday", date(2026, 12, 4)),  # this week's, past already
+        ("this Friday", date(2026, 12, 11)),  # the coming one (it read 4 December, gone already)
+        ("this Sunday", date(2026, 12, 6)),
+        ("coming Tuesday", date(2026, 12, 8)),
         ("1 December", date(2026, 12, 1)),
         ("Dec 14th, 2026", date(2026, 12, 14)),
         ("18th of December", date(2026, 12, 18)),
