@@ -46,8 +46,11 @@ class _Metadata(BaseModel):
     message_id: str | None = None
 
 
+_SENDER = r"^\s*\S"  # a sender of spaces only is no one: "   " was a user the bot answered
+
+
 class _Message(BaseModel):
-    sender: str = Field(min_length=1, max_length=200)
+    sender: str = Field(min_length=1, max_length=200, pattern=_SENDER)
     message: str = Field(max_length=8000)
     metadata: _Metadata = Field(default_factory=_Metadata)
 
@@ -103,7 +106,7 @@ class RestChannel:
 
         @router.post("/webhooks/rest/upload", summary="Send a file (and optional text) to the bot")
         async def upload(
-            sender: Annotated[str, Form(min_length=1, max_length=200)],
+            sender: Annotated[str, Form(min_length=1, max_length=200, pattern=_SENDER)],
             file: Annotated[UploadFile, File()],
             message: Annotated[str, Form(max_length=8000)] = "",
             name: Annotated[str | None, Form()] = None,
@@ -119,7 +122,7 @@ class RestChannel:
 
         @router.get("/webhooks/rest/messages", summary="Messages sent to a REST user after a cursor")
         async def messages(
-            sender: Annotated[str, Query(min_length=1, max_length=200)],
+            sender: Annotated[str, Query(min_length=1, max_length=200, pattern=_SENDER)],
             after: Annotated[str | None, Query(max_length=20)] = None,
         ) -> dict[str, Any]:
             if after and not after.isdigit():

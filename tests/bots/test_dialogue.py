@@ -162,12 +162,21 @@ async def test_files_sent_during_a_report_are_kept_on_the_ticket(
 
 
 async def test_malformed_webhooks_get_a_4xx(client: httpx.AsyncClient) -> None:
-    for body in ({"message": "hi"}, {"sender": "", "message": "hi"}, {"sender": "x"}):
+    for body in (
+        {"message": "hi"},
+        {"sender": "", "message": "hi"},
+        {"sender": "   ", "message": "hi"},
+        {"sender": "x"},
+    ):
         response = await client.post("/webhooks/rest/webhook", json=body)
         assert response.status_code == 422
         assert set(response.json()) == {"error"}
     bad_cursor = await client.get("/webhooks/rest/messages", params={"sender": "x", "after": "abc"})
     assert bad_cursor.status_code == 422
+    nobody = await client.get("/webhooks/rest/messages", params={"sender": " "})
+    assert nobody.status_code == 422
+    unsent = await client.post("/webhooks/rest/upload", data={"sender": " "}, files={"file": ("a.txt", b"x")})
+    assert unsent.status_code == 422
     page = await client.get("/chat")
     assert page.status_code == 200 and "/webhooks/rest/webhook" in page.text
 
