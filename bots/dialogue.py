@@ -828,6 +828,7 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
         await report.start_request(turn, text)
     elif intent == "check_status":
         await followup.show_status(turn)
+        await followup.pass_on_a_chase(turn, text)
     elif intent == "add_info":
         if not followup.ref_in(turn) and await _nothing_to_add_to(turn):
             await report.start_report(turn, text)  # it is a new problem

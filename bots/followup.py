@@ -176,6 +176,45 @@ async def has_open_tickets(turn: Turn) -> bool:
     return bool(await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=1))
 
 
+# Words that hurry a ticket along ("can you speed up INC-2?", "能帮我催一下吗"): with a status
+# question, they are news for whoever works on it.
+_CHASE = re.compile(
+    r"\b(?:speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|rush|chase|chasing|asap|as\s+soon\s+as\s+possible"
+    r"|sooner|faster|escalate)\b|加急|催|尽快|快点|赶紧|着急|急需|急用|早点",
+    re.IGNORECASE,
+)
+
+
+async def pass_on_a_chase(turn: Turn, text: str) -> None:
+    """A status question that hurries the ticket along ("can you speed up INC-2? my boss needs
+    the report today", "INC-1 能加急吗"): its words go on the ticket (the one named, else the
+    conversation's, else the user's only open one), where whoever works on it sees them, and
+    the user is told. Before, only the status came back and the words were lost."""
+    if not (_CHASE.search(text) or turn.parse.entity("urgency") in ("high", "team")):
+        return
+    _, ticket = await _named_or_linked(turn)
+    if ticket is None and ref_in(turn) is None:
+        mine = await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=2)
+        ticket = mine[0] if len(mine) == 1 else None
+    if ticket is None or ticket.status not in OPEN_STATUSES:
+        return
+    await add_comment(
+        turn.session,
+        turn.desk,
+        turn.requester,
+        ticket,
+        text,
+        channel=turn.conversation.channel,
+        said=turn.message,
+    )
+    turn.state["ticket"] = ticket.ref
+    turn.conversation.ticket_id = ticket.id
+    if ticket.assignee is not None:
+        turn.say(turn.t("info.chased.to", ref=ticket.ref, name=ticket.assignee.name))
+    else:
+        turn.say(turn.t("info.chased", ref=ticket.ref))
+
+
 async def add_info(turn: Turn, text: str) -> None:
     """'add to INC-12: ...' or a follow-up on the linked ticket becomes a comment on it."""
     ref, ticket = await _named_or_linked(turn)

@@ -54,6 +54,36 @@ async def test_status_says_a_ticket_waits_on_a_wider_problem(
     assert problem["ref"] not in chat.text and ref in chat.text, chat.replies
 
 
+@pytest.mark.parametrize(
+    ("lang", "chase"),
+    [
+        ("en", "can you speed up {ref}? my boss needs the report today"),
+        ("zh", "{ref} 能加急处理吗？明天要用"),
+        ("zh", "能帮我催一下{ref}吗"),
+    ],
+)
+async def test_a_status_question_that_hurries_the_ticket_along_is_passed_on(
+    users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str, chase: str
+) -> None:
+    # "can you speed up INC-1? my boss needs the report today" got the status, and the words
+    # were lost: Maria never heard that it was pressing (2026-12-06).
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    auth = {"Authorization": tokens["agent"]}
+    await client.patch(f"/api/v1/tickets/{ref}", json={"assignee": "maria.garcia@example.com"}, headers=auth)
+    said = chase.format(ref=ref)
+    await chat.say(said)
+    assert ref in chat.replies[0]["text"] and "Maria Garcia" in chat.replies[0]["text"]  # the status
+    assert chat.replies[-1]["text"] == t(lang, "info.chased.to", ref=ref, name="Maria Garcia")
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()
+    assert [e["note"] for e in got["events"] if e["action"] == "commented"] == [said]  # Maria hears of it
+    # A plain status question is no news for the ticket.
+    await chat.say(SAY[lang]["status_ref"].format(ref=ref))
+    assert t(lang, "info.chased.to", ref=ref, name="Maria Garcia") not in chat.text
+    again = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()
+    assert [e["note"] for e in again["events"] if e["action"] == "commented"] == [said]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_add_information_cancel_and_reopen_by_chat(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
