@@ -30,6 +30,9 @@ _CHINESE_DIGITS = {"一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "
 _SCALED = re.compile(r"^\s*(\d{1,3})\s*(?:(/\s*10|out of (?:10|ten))|分)", re.IGNORECASE)
 
 
+_NONE = "none"  # the named group of a regex that finds words that are no entity
+
+
 @dataclass(frozen=True, slots=True)
 class _Match:
     start: int
@@ -92,7 +95,9 @@ class EntityExtractor:
                 chosen.append(match)
                 taken[match.start : match.end] = [True] * (match.end - match.start)
         chosen.extend(self._fuzzy_matches(text, taken))
-        return [self._entity(text, m) for m in sorted(chosen, key=lambda m: m.start)]
+        # A regex's ``(?P<none>...)`` claims words that hold an entry but are none: 应急 (emergency
+        # response) holds 急 (urgent), "the laptop can't work with the dock" holds "can't work".
+        return [self._entity(text, m) for m in sorted(chosen, key=lambda m: m.start) if m.entity]
 
     def _entity(self, text: str, match: _Match) -> Entity:
         surface = text[match.start : match.end]
@@ -105,7 +110,14 @@ class EntityExtractor:
         if len(simple) == len(text):  # "5顆星" is "5颗星"; offsets stay those of ``text``
             text = simple
         found = [
-            _Match(m.start(), m.end(), name, m.lastgroup or m.group(0), 1.0, "RegexEntityExtractor")
+            _Match(
+                m.start(),
+                m.end(),
+                "" if m.lastgroup == _NONE else name,
+                m.lastgroup or m.group(0),
+                1.0,
+                "RegexEntityExtractor",
+            )
             for name, pattern in self.regexes
             for m in pattern.finditer(text)
             if m.end() > m.start()

@@ -298,3 +298,22 @@ def test_praise_for_a_fix_is_a_rating(desk_engine: EmbeddedEngine, text: str) ->
 def test_usb_storage_failing_is_a_problem(desk_engine: EmbeddedEngine, text: str) -> None:
     # Out of scope (0.72) and kb_not_helpful (0.81) before (2026-12-06).
     assert desk_engine.parse(text).intent.name == "report_problem"
+
+
+@pytest.mark.parametrize(
+    ("text", "urgency"),
+    [
+        ("应急演练系统登不上", None),  # 应急 is emergency response, not 急
+        ("应急演练系统坏了，很急", "high"),
+        ("my laptop cannot work with the dock", None),
+        ("the two monitors can't work together", None),
+        ("I can't work with this laptop, it's too slow", "high"),
+        ("I can't work, my laptop is dead", "high"),
+    ],
+)
+def test_words_that_hold_an_urgency_but_are_none(
+    desk_engine: EmbeddedEngine, text: str, urgency: str | None
+) -> None:
+    parse = desk_engine.parse(text)
+    assert parse.entity("urgency") == urgency
+    assert all(e.value != "none" for e in parse.entities)
