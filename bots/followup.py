@@ -198,17 +198,7 @@ async def pass_on_a_chase(turn: Turn, text: str) -> None:
         ticket = mine[0] if len(mine) == 1 else None
     if ticket is None or ticket.status not in OPEN_STATUSES:
         return
-    await add_comment(
-        turn.session,
-        turn.desk,
-        turn.requester,
-        ticket,
-        text,
-        channel=turn.conversation.channel,
-        said=turn.message,
-    )
-    turn.state["ticket"] = ticket.ref
-    turn.conversation.ticket_id = ticket.id
+    await _comment(turn, ticket, text)
     if ticket.assignee is not None:
         turn.say(turn.t("info.chased.to", ref=ticket.ref, name=ticket.assignee.name))
     else:
@@ -225,18 +215,23 @@ async def add_info(turn: Turn, text: str) -> None:
     if ticket.status in FINISHED:
         await open_follow_up(turn, ticket, body or text)
         return
+    await _comment(turn, ticket, body or text)
+    turn.say(turn.t("info.added", ref=ticket.ref))
+
+
+async def _comment(turn: Turn, ticket: Ticket, body: str) -> None:
+    """The user's message, as ``body``, a comment on ``ticket``, which the conversation is now about."""
     await add_comment(
         turn.session,
         turn.desk,
         turn.requester,
         ticket,
-        body or text,
+        body,
         channel=turn.conversation.channel,
         said=turn.message,
     )
     turn.state["ticket"] = ticket.ref
     turn.conversation.ticket_id = ticket.id
-    turn.say(turn.t("info.added", ref=ticket.ref))
 
 
 async def ask_cancel(turn: Turn) -> None:
