@@ -62,6 +62,13 @@ _HOW_TO = re.compile(
     r"|请问)?\s*(?:怎么|怎样|如何|在哪|哪里)?",
     re.IGNORECASE,
 )
+# Words of a fault in a how-to question: "how do I fix...", "怎么办，打不开".
+_FAULT = re.compile(
+    r"\b(?:fix|repair|broken|not\s+working|doesn'?t|does\s+not|don'?t|won'?t|can'?t|cannot|isn'?t|error\w*"
+    r"|crash\w*|fail\w*|stuck|again|lost|missing|wrong|slow|freez\w*|down)\b"
+    r"|不能|不了|不上|不到|不出|坏|报错|错误|失败|打不开|崩溃|死机|怎么办|不行|没反应|卡住|很慢|没了|丢了|异常",
+    re.IGNORECASE,
+)
 _SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
 # A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".
 _QUESTION = re.compile(
@@ -665,8 +672,10 @@ async def _intent(turn: Turn, text: str) -> None:
         return
     if intent in ("help", "greet", *_CHATTER) and _asks_how_to(text):
         # The knowledge base first, then a ticket for the desk to answer; it got the help menu.
+        # A question is no fault: a request for information (ITIL), without "which area is the
+        # problem?" and "how badly does it affect your work?", which it was asked as an incident.
         turn.state["misses"] = 0
-        await report.start_report(turn, text)
+        await report.start_report(turn, text, kind="request" if _asks_for_information(text) else "incident")
         return
     if intent in _CHATTER:
         await _not_understood(turn, intent, text)
@@ -735,6 +744,13 @@ def _asks_how_to(text: str) -> bool:
     if lead is None or not lead.group(0).strip():
         return False
     return weight(said[lead.end() :].strip(" ?？")) >= _HOW_TO_ABOUT
+
+
+def _asks_for_information(text: str) -> bool:
+    """Whether ``text`` asks how to do something ("how do I set up an out of office reply?",
+    "请问怎么共享日历") without telling of a fault ("how do I fix the printer, it's jammed"): a
+    request for information, in ITIL a service request, not an incident."""
+    return _asks_how_to(text) and _FAULT.search(text) is None
 
 
 async def _not_fixed(turn: Turn) -> bool:
@@ -823,7 +839,7 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
     elif intent == "goodbye":
         turn.say(turn.t("goodbye"))
     elif intent == "report_problem":
-        await report.start_report(turn, text)
+        await report.start_report(turn, text, kind="request" if _asks_for_information(text) else "incident")
     elif intent == "request_service":
         await report.start_request(turn, text)
     elif intent == "check_status":
