@@ -670,7 +670,12 @@ async def _intent(turn: Turn, text: str) -> None:
     if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:
         await _late_rating(turn, text)  # "4" on SMS after the desk asked for a rating
         return
-    if intent in ("help", "greet", *_CHATTER) and _asks_how_to(text):
+    # Not for what is surely another desk's ("how do I apply for annual leave?", HR's): that
+    # became a ticket for IT, unless it names something of IT's.
+    others = (
+        intent == "out_of_scope" and turn.parse.intent.confidence >= 0.8 and not turn.parse.entity("category")
+    )
+    if intent in ("help", "greet", *_CHATTER) and _asks_how_to(text) and not others:
         # The knowledge base first, then a ticket for the desk to answer; it got the help menu.
         # A question is no fault: a request for information (ITIL), without "which area is the
         # problem?" and "how badly does it affect your work?", which it was asked as an incident.
