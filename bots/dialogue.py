@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, weight, without_greeting
+from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, simple, weight, without_greeting
 from channels.base import Button
 from desk.i18n import LANGUAGES
 from desk.kb import Hit
@@ -465,7 +465,7 @@ async def _flow(turn: Turn, text: str) -> bool:
         _ask_which(turn, text)
         return True
     waits = (flow, step) in (("report", "category"), ("report", "urgency"), ("request", "answer"))
-    if waits and intent.name in _CHATTER and _QUESTION.search(text.strip()):
+    if waits and intent.name in _CHATTER and _QUESTION.search(simple(text).strip()):
         # "when is the IT desk open?" asked in passing is no answer, nor part of the report.
         if sure := await _sure_articles(turn, text):
             report.answer_aside(turn, sure[0])
@@ -511,9 +511,13 @@ async def _flow(turn: Turn, text: str) -> bool:
     if flow == "request" and step == "answer" and intent.name in _SOCIAL and intent.confidence >= 0.8:
         # "谢谢" or "ok" is no approver nor a system; "yes" to a question with an answer to tap
         # takes it. The question again, otherwise: "谢谢" became REQ-1's approver (2026-12-06).
+        # "Yes" to "I'm not sure that answers it" keeps that answer, as "It's my answer" does.
+        doubted = turn.state["request"].get("doubted") if intent.name == "affirm" else None
         offered = report.offered_answer(turn) if intent.name == "affirm" else None
         if weight(text) < report.WORDY:
-            if offered:
+            if doubted:
+                await report.answer_request(turn, doubted, insisted=True)
+            elif offered:
                 await report.answer_request(turn, offered)
             else:
                 await _ask_again(turn)
@@ -559,7 +563,7 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     does it hurt?), a sure problem, request or how-to question of another kind is enough:
     "where can I find the wifi password for guests" went into an e-mail report's description."""
     intent = turn.parse.intent
-    said_so = intent.name in ("report_problem", "add_info") and _ANOTHER.search(text) is not None
+    said_so = intent.name in ("report_problem", "add_info") and _ANOTHER.search(simple(text)) is not None
     sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
     if not (said_so or (unasked and (sure or _asks_how_to(text)))):
         return False
@@ -720,7 +724,7 @@ async def _answered_first(turn: Turn, text: str, *, asked: bool) -> bool:
     account?"), and "what's the wifi password for guests?" got "a request or a problem?". A
     request must ask how or where (``asked``: any question the model was unsure of will do);
     "can I get Visio installed?" is a request, whatever the software article says."""
-    if not (_asks_how_to(text) or (asked and _QUESTION.search(text.strip()))):
+    if not (_asks_how_to(text) or (asked and _QUESTION.search(simple(text).strip()))):
         return False
     if not (sure := await _sure_articles(turn, text)):
         return False
@@ -744,7 +748,7 @@ async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
 
 def _asks_how_to(text: str) -> bool:
     """Whether ``text`` asks how to do something, or where to find it, and says what about."""
-    said = without_greeting(text)
+    said = without_greeting(simple(text))
     lead = _HOW_TO.match(said)
     if lead is None or not lead.group(0).strip():
         return False
@@ -755,7 +759,7 @@ def _asks_for_information(text: str) -> bool:
     """Whether ``text`` asks how to do something ("how do I set up an out of office reply?",
     "请问怎么共享日历") without telling of a fault ("how do I fix the printer, it's jammed"): a
     request for information, in ITIL a service request, not an incident."""
-    return _asks_how_to(text) and _FAULT.search(text) is None
+    return _asks_how_to(text) and _FAULT.search(simple(text)) is None
 
 
 async def _not_fixed(turn: Turn) -> bool:
@@ -808,7 +812,7 @@ async def _not_understood(turn: Turn, intent: str, text: str) -> None:
     # to the ticket, with the menu for anything else.
     if ticket is not None and report.offer_detail(turn, ticket, text):
         return
-    if ticket is None and _QUESTION.search(text.strip()):
+    if ticket is None and _QUESTION.search(simple(text).strip()):
         # "When is the IT desk open?" got "I'm the IT help desk, so I can't help with that": a
         # question the model cannot place may still be one the knowledge base answers surely.
         if (sure := await _sure_articles(turn, text)) and turn.state.get("flow") in ("report", "request"):

@@ -19,7 +19,7 @@ from bots.report import (
     open_for_handoff,
     start_report,
 )
-from bots.turn import Turn, says_nothing, weight, without_clauses
+from bots.turn import Turn, says_nothing, simple, weight, without_clauses
 from channels.base import Button
 from desk.handoff import queue_conversation
 from desk.i18n import t as desk_t
@@ -190,7 +190,7 @@ async def pass_on_a_chase(turn: Turn, text: str) -> None:
     the report today", "INC-1 能加急吗"): its words go on the ticket (the one named, else the
     conversation's, else the user's only open one), where whoever works on it sees them, and
     the user is told. Before, only the status came back and the words were lost."""
-    if not (_CHASE.search(text) or turn.parse.entity("urgency") in ("high", "team")):
+    if not (_CHASE.search(simple(text)) or turn.parse.entity("urgency") in ("high", "team")):
         return
     _, ticket = await _named_or_linked(turn)
     if ticket is None and ref_in(turn) is None:

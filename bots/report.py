@@ -17,7 +17,7 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, LATIN_WORD, Turn, clauses, weight, without_clauses, without_greeting
+from bots.turn import CJK, LATIN_WORD, Turn, clauses, simple, weight, without_clauses, without_greeting
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import category_named, nested, precise_category, problem_categories, within
@@ -769,7 +769,9 @@ async def start_request(turn: Turn, text: str) -> None:
     fits = [r for r in _request_types(turn) if r.category and category and r.category.startswith(category)]
     if kind is None and len(fits) == 1:
         kind = fits[0]
-    says_who_for = _WHO_FOR.match(without_greeting(text)) is not None  # "for the new hire" names a kind
+    says_who_for = (
+        _WHO_FOR.match(without_greeting(simple(text))) is not None
+    )  # "for the new hire" names a kind
     recent = await _just_opened(turn, {}) if (kind is None and not category) or says_who_for else None
     if recent is not None and offer_detail(turn, recent, text):  # "asap please" right after a request
         return

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Button, Inbound, Outbound
+from desk.chinese import to_simplified
 from desk.context import Actor, Desk
 from desk.i18n import Templates
 from desk.models import Conversation, Message, Person
@@ -24,6 +25,7 @@ __all__ = [
     "Turn",
     "clauses",
     "says_nothing",
+    "simple",
     "weight",
     "without_clauses",
     "without_greeting",
@@ -126,6 +128,13 @@ def says_nothing(text: str) -> bool:
     know", or no word at all ("2", "?", "👍")."""
     plain = " ".join(text.casefold().split()).strip(" .!,;:~。！，；：～")
     return plain in _NOTHING or not _LETTER.search(plain)
+
+
+def simple(text: str) -> str:
+    """``text`` in Simplified characters for the bot's own patterns ("請問怎麼共享日曆" asks how
+    to, as "请问怎么共享日历" does), where the conversion keeps its length; else as it is."""
+    converted = to_simplified(text)
+    return converted if len(converted) == len(text) else text
 
 
 def weight(text: str) -> int:

@@ -260,8 +260,10 @@ async def test_a_request_skips_the_questions_its_opening_message_answers(
         ("zh", "工作需要双屏", "B座3楼12号工位", False),
         ("en", "27 inch, 4K please", "Building B, 3rd floor, desk 12", False),  # a number, but a size
         ("zh", "要27寸的", "B座3楼12号工位", False),
-        ("en", "next to Anna", "", True),
-        ("zh", "跟小王坐一起", "", True),
+        ("en", "next to Anna", "/answer", True),
+        ("zh", "跟小王坐一起", "/answer", True),
+        ("en", "next to Anna", "yes", True),  # "yes, it is": it became the question again
+        ("zh", "跟小王坐一起", "是的", True),
     ],
 )
 async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
@@ -280,7 +282,7 @@ async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
     )
     assert chat.payloads == ["/answer"]
     assert await count(seeded, Ticket) == 0
-    await chat.say("/answer" if keep else place)  # "It's my answer", or a place
+    await chat.say(place)  # "It's my answer" (tapped or said), or a place
     assert "REQ-1" in chat.text, chat.replies
     made = await ticket(seeded, "REQ-1")
     location = f"{getattr(where, lang)} {reason if keep else place}"

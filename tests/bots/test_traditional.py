@@ -80,3 +80,22 @@ async def test_a_request_in_taiwans_words_is_read_like_the_mainlands(
     made = await ticket(seeded, "REQ-1")
     assert made.subject == hardware.title["zh"] + "：笔记本电脑"
     assert f"{where.zh} 三樓茶水間旁邊" in made.description.splitlines()  # the user's words as written
+
+
+async def test_a_how_to_question_and_a_chase_in_traditional_characters_are_read_as_in_simplified(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    # The bot's own patterns read Simplified only: "請問怎麼共享日曆" was asked which area the
+    # problem is in, as a fault, where "请问怎么共享日历" is a request for information (2026-12-06).
+    tw = Chat(client, "tw-web", name="陳怡君", email="yijun@corp.example")
+    await tw.say("請問怎麼共享日曆")
+    await skip_kb(tw)
+    if tw.text == to_traditional(t("zh", "ask.description")):
+        await tw.say("想讓同組的同事看到我的日曆")
+    assert "REQ-1" in tw.text, tw.replies
+    auth = {"Authorization": tokens["agent"]}
+    await client.patch("/api/v1/tickets/REQ-1", json={"assignee": "maria.garcia@example.com"}, headers=auth)
+    await tw.say("能幫我催一下REQ-1嗎？明天要用")
+    assert tw.replies[-1]["text"] == to_traditional(
+        t("zh", "info.chased.to", ref="REQ-1", name="Maria Garcia")
+    )
