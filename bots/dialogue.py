@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, simple, weight, without_greeting
+from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, simple, weight
 from channels.base import Button
 from desk.i18n import LANGUAGES
 from desk.kb import Hit
@@ -54,28 +54,12 @@ _FREE_TEXT = {("request", "answer"), ("report", "description")}
 _ANOTHER = re.compile(
     r"\b(also|too|another|actually|as well|btw|by the way|plus)\b|另外|还有|也|顺便|对了", re.IGNORECASE
 )
-# A question how to do something, or where to find it: "How do I set up an out of office reply?"
-# (read as help, 0.94), "where can I find...", "怎么设置...". What follows the lead-in says what about.
-_HOW_TO = re.compile(
-    r"^(?:(?:how\s+(?:do|can|could|should|would)\s+(?:i|we|one)|how\s+to|where\s+(?:can|do|should)\s+(?:i|we)"
-    r"|where\s+is|is\s+there\s+a\s+way\s+to|what(?:'s|\s+is)\s+the\s+(?:best\s+)?way\s+to)\b"
-    r"|请问)?\s*(?:怎么|怎样|如何|在哪|哪里)?",
-    re.IGNORECASE,
-)
-# Words of a fault in a how-to question: "how do I fix...", "怎么办，打不开".
-_FAULT = re.compile(
-    r"\b(?:fix|repair|broken|not\s+working|doesn'?t|does\s+not|don'?t|won'?t|can'?t|cannot|isn'?t|error\w*"
-    r"|crash\w*|fail\w*|stuck|again|lost|missing|wrong|slow|freez\w*|down)\b"
-    r"|不能|不了|不上|不到|不出|坏|报错|错误|失败|打不开|崩溃|死机|怎么办|不行|没反应|卡住|很慢|没了|丢了|异常",
-    re.IGNORECASE,
-)
 _SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
 # A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".
 _QUESTION = re.compile(
     r"[?？]$|^(?:when|where|who|what|how|which|is|are|can|could|do|does)\b|[吗呢]$|什么|几点|哪|谁|多少",
     re.IGNORECASE,
 )
-_HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help" is no question about anything
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
 _YES_NO = (("/cancel_yes", "/keep"), ("/known", "/not_known"))
@@ -565,7 +549,7 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     intent = turn.parse.intent
     said_so = intent.name in ("report_problem", "add_info") and _ANOTHER.search(simple(text)) is not None
     sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
-    if not (said_so or (unasked and (sure or _asks_how_to(text)))):
+    if not (said_so or (unasked and (sure or report.asks_how_to(text)))):
         return False
     return report.another_kind(await report.named_category(turn), report.draft_category(turn))
 
@@ -679,12 +663,14 @@ async def _intent(turn: Turn, text: str) -> None:
     others = (
         intent == "out_of_scope" and turn.parse.intent.confidence >= 0.8 and not turn.parse.entity("category")
     )
-    if intent in ("help", "greet", *_CHATTER) and _asks_how_to(text) and not others:
+    if intent in ("help", "greet", *_CHATTER) and report.asks_how_to(text) and not others:
         # The knowledge base first, then a ticket for the desk to answer; it got the help menu.
         # A question is no fault: a request for information (ITIL), without "which area is the
         # problem?" and "how badly does it affect your work?", which it was asked as an incident.
         turn.state["misses"] = 0
-        await report.start_report(turn, text, kind="request" if _asks_for_information(text) else "incident")
+        await report.start_report(
+            turn, text, kind="request" if report.asks_for_information(text) else "incident"
+        )
         return
     if intent in _CHATTER:
         await _not_understood(turn, intent, text)
@@ -724,7 +710,7 @@ async def _answered_first(turn: Turn, text: str, *, asked: bool) -> bool:
     account?"), and "what's the wifi password for guests?" got "a request or a problem?". A
     request must ask how or where (``asked``: any question the model was unsure of will do);
     "can I get Visio installed?" is a request, whatever the software article says."""
-    if not (_asks_how_to(text) or (asked and _QUESTION.search(simple(text).strip()))):
+    if not (report.asks_how_to(text) or (asked and _QUESTION.search(simple(text).strip()))):
         return False
     if not (sure := await _sure_articles(turn, text)):
         return False
@@ -744,22 +730,6 @@ async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
         turn.memo[key] = [h for h in hits if h.score >= report.SURE_ARTICLE]
     found: list[Hit] = turn.memo[key]
     return found
-
-
-def _asks_how_to(text: str) -> bool:
-    """Whether ``text`` asks how to do something, or where to find it, and says what about."""
-    said = without_greeting(simple(text))
-    lead = _HOW_TO.match(said)
-    if lead is None or not lead.group(0).strip():
-        return False
-    return weight(said[lead.end() :].strip(" ?？")) >= _HOW_TO_ABOUT
-
-
-def _asks_for_information(text: str) -> bool:
-    """Whether ``text`` asks how to do something ("how do I set up an out of office reply?",
-    "请问怎么共享日历") without telling of a fault ("how do I fix the printer, it's jammed"): a
-    request for information, in ITIL a service request, not an incident."""
-    return _asks_how_to(text) and _FAULT.search(simple(text)) is None
 
 
 async def _not_fixed(turn: Turn) -> bool:
@@ -848,7 +818,9 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
     elif intent == "goodbye":
         turn.say(turn.t("goodbye"))
     elif intent == "report_problem":
-        await report.start_report(turn, text, kind="request" if _asks_for_information(text) else "incident")
+        await report.start_report(
+            turn, text, kind="request" if report.asks_for_information(text) else "incident"
+        )
     elif intent == "request_service":
         await report.start_request(turn, text)
     elif intent == "check_status":

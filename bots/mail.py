@@ -21,6 +21,7 @@ from bots.followup import confirm, rate_unprompted, rating_from, show_status, su
 from bots.report import (
     FINISHED,
     URGENCY,
+    asks_for_information,
     named_categories,
     open_follow_up,
     open_ticket,
@@ -274,7 +275,9 @@ async def _new_mail(turn: Turn, text: str) -> None:
 async def _open(turn: Turn, text: str) -> Ticket:
     inbound = turn.inbound
     subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
-    kind = "request" if turn.parse.intent.name == "request_service" else "incident"
+    # "How do I set up my mail on my iPhone?" is a request for information, as in chat.
+    asks = turn.parse.intent.name == "request_service" or asks_for_information(subject, text)
+    kind = "request" if asks else "incident"
     kinds = await named_categories(turn)
     category = next(iter(kinds), None)
     if kind == "request" and category is None:

@@ -17,7 +17,17 @@ from typing import Any
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
 
-from bots.turn import CJK, LATIN_WORD, Turn, clauses, simple, weight, without_clauses, without_greeting
+from bots.turn import (
+    CJK,
+    LATIN_WORD,
+    Turn,
+    clauses,
+    simple,
+    weight,
+    without_clauses,
+    without_greeting,
+    without_lead,
+)
 from channels.base import Button
 from desk.audit import record_event
 from desk.catalog import category_named, nested, precise_category, problem_categories, within
@@ -48,6 +58,8 @@ __all__ = [
     "answer_aside",
     "answer_choice",
     "answer_request",
+    "asks_for_information",
+    "asks_how_to",
     "choose_request",
     "continue_report",
     "draft_category",
@@ -58,6 +70,7 @@ __all__ = [
     "named_category",
     "offer_detail",
     "offer_known_issue",
+    "offered_answer",
     "open_for_handoff",
     "open_ticket",
     "question_now",
@@ -122,8 +135,8 @@ def subject_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
         rest = without_greeting(line)
-        rest = _INTRODUCTION.sub("", rest, count=1) or rest
-        rest = _LEAD_IN.sub("", rest, count=1) or rest
+        rest = without_lead(_INTRODUCTION, rest) or rest
+        rest = without_lead(_LEAD_IN, rest) or rest
         if rest == line:
             return _shortened(line)
         if rest:
@@ -165,6 +178,41 @@ def may_answer(path: str | None, article: str | None) -> bool:
     both are network problems (stricter than :func:`another_kind`, which judges whether a
     message is a new problem at all)."""
     return not path or not article or nested(path, article)
+
+
+# A question how to do something, or where to find it: "How do I set up an out of office reply?"
+# (read as help, 0.94), "where can I find...", "怎么设置...". What follows the lead-in says what about.
+_HOW_TO = re.compile(
+    r"^(?:(?:how\s+(?:do|can|could|should|would)\s+(?:i|we|one)|how\s+to|where\s+(?:can|do|should)\s+(?:i|we)"
+    r"|where\s+is|is\s+there\s+a\s+way\s+to|what(?:'s|\s+is)\s+the\s+(?:best\s+)?way\s+to)\b"
+    r"|请问)?\s*(?:怎么|怎样|如何|在哪|哪里)?",
+    re.IGNORECASE,
+)
+# Words of a fault in a how-to question: "how do I fix...", "怎么办，打不开".
+_FAULT = re.compile(
+    r"\b(?:fix|repair|broken|not\s+working|doesn'?t|does\s+not|don'?t|won'?t|can'?t|cannot|isn'?t|error\w*"
+    r"|crash\w*|fail\w*|stuck|again|lost|missing|wrong|slow|freez\w*|down)\b"
+    r"|不能|不了|不上|不到|不出|坏|报错|错误|失败|打不开|崩溃|死机|怎么办|不行|没反应|卡住|很慢|没了|丢了|异常",
+    re.IGNORECASE,
+)
+_HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help" is no question about anything
+
+
+def asks_how_to(text: str) -> bool:
+    """Whether ``text`` asks how to do something, or where to find it, and says what about."""
+    said = without_greeting(simple(text))
+    lead = _HOW_TO.match(said)
+    if lead is None or not lead.group(0).strip():
+        return False
+    return weight(said[lead.end() :].strip(" ?？")) >= _HOW_TO_ABOUT
+
+
+def asks_for_information(*texts: str) -> bool:
+    """Whether ``texts`` (a message; a mail's subject and body) ask how to do something ("how do
+    I set up an out of office reply?", "请问怎么共享日历") without telling of a fault ("how do I fix
+    the printer, it's jammed"): a request for information, in ITIL a service request, not an
+    incident."""
+    return any(asks_how_to(t) for t in texts) and not any(_FAULT.search(simple(t)) for t in texts)
 
 
 async def start_report(

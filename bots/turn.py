@@ -29,6 +29,7 @@ __all__ = [
     "weight",
     "without_clauses",
     "without_greeting",
+    "without_lead",
 ]
 
 TEMPLATES = Templates(Path(__file__).parent / "locales")
@@ -145,7 +146,14 @@ def weight(text: str) -> int:
 def without_greeting(text: str) -> str:
     """``text`` without the greeting that opens it ("Hi team! printer is offline" → "printer is
     offline", "你好，打印机坏了" → "打印机坏了"), stripped; all of it when there is none."""
-    return _GREETING.sub("", text.strip(), count=1).strip()
+    return without_lead(_GREETING, text.strip()).strip()
+
+
+def without_lead(pattern: re.Pattern[str], text: str) -> str:
+    """``text`` without what ``pattern`` finds at its start, read in Simplified characters and
+    cut from the words as written: "還有我的滑鼠不靈了" opens with 还有 as "还有我的鼠标..." does."""
+    found = pattern.match(simple(text))
+    return text[found.end() :] if found else text
 
 
 @dataclass

@@ -63,6 +63,10 @@ def test_a_subject_is_at_most_120_characters() -> None:
         ("btw: the projector in room 5 has no signal", "The projector in room 5 has no signal"),
         ("另外，打印机也坏了", "打印机也坏了"),
         ("还有我的鼠标不灵了", "我的鼠标不灵了"),
+        # In Traditional characters too, kept as written (2026-12-06: the whole line stayed).
+        ("您好，我是財務部的小李，我的電腦從昨天開始特別慢", "我的電腦從昨天開始特別慢"),
+        ("還有我的滑鼠不靈了", "我的滑鼠不靈了"),
+        ("對了，印表機也壞了", "印表機也壞了"),
         ("Android phone can't get mail", "Android phone can't get mail"),  # "and" inside a word
         ("Also", "Also"),  # nothing after it
         ("ok, then my second monitor is flickering", "My second monitor is flickering"),

@@ -172,6 +172,19 @@ async def test_a_mail_that_says_a_whole_team_is_blocked_is_high_impact(
     assert (ticket.impact, ticket.urgency, ticket.priority) == ("high", "high", "P1")
 
 
+async def test_a_mail_that_asks_how_to_is_a_request_and_one_that_tells_of_a_fault_an_incident(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    body = "Hi,\n\nhow do I set up my work e-mail on my new iPhone?\n\nThanks,\nAlice"
+    await alice.send(alice.write("E-mail on my iPhone", body))
+    body = "Hi,\n\nhow do I get Outlook working again? It crashes every time I open it.\n\nAlice"
+    await alice.send(alice.write("Outlook", body))
+    asked, broken = await tickets(mail)
+    assert (asked.ref[:4], asked.type) == ("REQ-", "request")  # an incident, as a question in chat was
+    assert (broken.ref[:4], broken.type) == ("INC-", "incident")
+
+
 async def test_a_mail_is_read_whole_so_call_me_back_in_it_is_no_handoff(
     mail: Runtime, relay: FakeRelay
 ) -> None:
