@@ -672,6 +672,8 @@ async def _intent(turn: Turn, text: str) -> None:
             turn, text, kind="request" if report.asks_for_information(text) else "incident"
         )
         return
+    if intent in ("help", *_CHATTER) and await followup.chase(turn, text):
+        return  # "能帮我催一下吗？" (help, 0.92) about the ticket they have open
     if intent in _CHATTER:
         await _not_understood(turn, intent, text)
         return

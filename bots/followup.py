@@ -183,6 +183,10 @@ _CHASE = re.compile(
     r"|sooner|faster|escalate)\b|加急|催|尽快|快点|赶紧|着急|急需|急用|早点",
     re.IGNORECASE,
 )
+# Of those, the ones that ask to hurry whatever else is said: "help me asap" may be a new problem.
+_HURRY = re.compile(
+    r"\b(?:speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|rush|chase|escalate)\b|加急|催", re.I
+)
 
 
 async def pass_on_a_chase(turn: Turn, text: str) -> None:
@@ -190,19 +194,38 @@ async def pass_on_a_chase(turn: Turn, text: str) -> None:
     the report today", "INC-1 能加急吗"): its words go on the ticket (the one named, else the
     conversation's, else the user's only open one), where whoever works on it sees them, and
     the user is told. Before, only the status came back and the words were lost."""
-    if not (_CHASE.search(simple(text)) or turn.parse.entity("urgency") in ("high", "team")):
-        return
-    _, ticket = await _named_or_linked(turn)
-    if ticket is None and ref_in(turn) is None:
-        mine = await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=2)
-        ticket = mine[0] if len(mine) == 1 else None
-    if ticket is None or ticket.status not in OPEN_STATUSES:
+    hurried = _CHASE.search(simple(text)) or turn.parse.entity("urgency") in ("high", "team")
+    ticket = await _chased_ticket(turn) if hurried else None
+    if ticket is None:
         return
     await _comment(turn, ticket, text)
     if ticket.assignee is not None:
         turn.say(turn.t("info.chased.to", ref=ticket.ref, name=ticket.assignee.name))
     else:
         turn.say(turn.t("info.chased", ref=ticket.ref))
+
+
+async def chase(turn: Turn, text: str) -> bool:
+    """A chase in words the model reads as something else ("能帮我催一下吗？" as help, 0.92;
+    "can you hurry it up?"): the status of the ticket it is about, and the words passed on.
+    False, and nothing said, without a word that asks to hurry or an open ticket it can be
+    about."""
+    ticket = await _chased_ticket(turn) if _HURRY.search(simple(text)) else None
+    if ticket is None:
+        return False
+    await show_status(turn, ticket.ref)
+    await pass_on_a_chase(turn, text)
+    return True
+
+
+async def _chased_ticket(turn: Turn) -> Ticket | None:
+    """The open ticket a chase is about: the one named, else the conversation's, else the
+    user's only open one."""
+    _, ticket = await _named_or_linked(turn)
+    if ticket is None and ref_in(turn) is None:
+        mine = await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=2)
+        ticket = mine[0] if len(mine) == 1 else None
+    return ticket if ticket is not None and ticket.status in OPEN_STATUSES else None
 
 
 async def add_info(turn: Turn, text: str) -> None:
