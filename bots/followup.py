@@ -176,16 +176,14 @@ async def has_open_tickets(turn: Turn) -> bool:
     return bool(await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=1))
 
 
-# Words that hurry a ticket along ("can you speed up INC-2?", "能帮我催一下吗"): with a status
-# question, they are news for whoever works on it.
+# Words that ask to hurry a ticket along, whatever else is said ("can you speed up INC-2?",
+# "能帮我催一下吗"); "help me asap" may be a new problem, so those others count with a status
+# question only. Either way they are news for whoever works on the ticket.
+_HURRY_WORDS = r"speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|chase|chasing|escalate"
+_HURRY = re.compile(rf"\b(?:{_HURRY_WORDS})\b|加急|催", re.IGNORECASE)
 _CHASE = re.compile(
-    r"\b(?:speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|rush|chase|chasing|asap|as\s+soon\s+as\s+possible"
-    r"|sooner|faster|escalate)\b|加急|催|尽快|快点|赶紧|着急|急需|急用|早点",
+    rf"\b(?:{_HURRY_WORDS}|rush|asap|as\s+soon\s+as\s+possible|sooner|faster)\b|加急|催|尽快|快点|赶紧|着急|急需|急用|早点",
     re.IGNORECASE,
-)
-# Of those, the ones that ask to hurry whatever else is said: "help me asap" may be a new problem.
-_HURRY = re.compile(
-    r"\b(?:speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|rush|chase|escalate)\b|加急|催", re.I
 )
 
 
