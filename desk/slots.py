@@ -67,8 +67,16 @@ _CN_AFTER_NAME = r"(?=[，,。、\s（(]|\d|下|这|本|明|后|今|周|星期|�
 # A colleague's name beside the words that introduce one, with their department when it comes
 # with it: "a new hire, Anna Schmidt from Finance", "Peter Hall (Sales) is leaving";
 # "新员工王小明，财务部", "财务部的刘洋下周五离职".
+# A name with its department said with it, wherever it stands in a message about a colleague
+# who starts or leaves: "...starting next Monday, Anna Schmidt from Finance." (not "She is from Finance").
+_WITH_DEPARTMENT = (
+    r"(?:,?\s+(?:from|in|of)\s+(?:the\s+)?[A-Z][\w&]*(?:\s+[A-Z][\w&]*)*(?:\s+(?:team|department|dept))?"
+    r"|\s*\([^()]{1,40}\))"
+)
+_NOT_A_TEAM = r"(?<!from )(?<!the )"  # "a new hire from Finance starts": no name
 _PERSON = re.compile(
-    rf"{_BEFORE_NAME}({_NAME}{_DEPARTMENT})|\b({_NAME}{_DEPARTMENT}){_AFTER_NAME}"
+    rf"{_BEFORE_NAME}({_NAME}{_DEPARTMENT})|{_NOT_A_TEAM}\b({_NAME}{_DEPARTMENT}){_AFTER_NAME}"
+    rf"|{_NOT_A_TEAM}\b({_NAME}{_WITH_DEPARTMENT})"
     rf"|(?:我们|我的?)?({_CN_DEPARTMENT}的?(?:新员工|新同事|同事)?{_CN_NAME}){_CN_AFTER_NAME}"
     rf"|(?:新员工|新同事|同事|员工|新人)[：:，,\s]*叫?({_CN_NAME}(?:[，,（(]\s*{_CN_DEPARTMENT}[）)]?)?){_CN_AFTER_NAME}"
 )

@@ -112,6 +112,12 @@ def test_no_day_is_found_where_none_is_named(text: str) -> None:
             "John O'Neil joining the Marketing team",
         ),
         ("John Smith is leaving on Friday, please disable his account", "John Smith"),
+        # The name apart from the words that introduce one, with the department said with it.
+        (
+            "hi, we have a new hire starting next Monday, Anna Schmidt from Finance. She needs a laptop",
+            "Anna Schmidt from Finance",
+        ),
+        ("please disable the accounts of Peter Hall (Sales), his last day is Friday", "Peter Hall (Sales)"),
         ("Anna's last day is 18 December", "Anna"),
         ("新员工王小明，财务部，12月14日入职", "王小明，财务部"),
         ("财务部新同事张伟下周一入职", "财务部新同事张伟"),
@@ -131,6 +137,8 @@ def test_a_colleague_is_found_beside_the_words_that_introduce_one(text: str, per
         "someone in my team is leaving, please disable his account",
         "She is leaving on Friday",
         "Hi Team, Microsoft Teams needs installing for the new hire",
+        "She is from Finance and starts on Monday",
+        "Our new hire from Finance starts Monday",
         "We have a new hire starting Monday, she needs a laptop",
         "新同事需要电脑",
         "新员工下周一入职，需要开通邮箱",
