@@ -167,12 +167,12 @@ async def test_thanks_at_a_requests_question_is_no_answer(
     assert chat.text == getattr(software.questions[1], lang)
     await chat.say({"en": "ok thanks", "zh": "好的，谢谢"}[lang])
     assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=getattr(software.questions[1], lang))
-    await chat.say(SAY[lang]["reason"])
+    # An answer the model misreads as chatter is still the answer ("for signing contracts" is
+    # goodbye at 0.92, and was asked again): only a message of nothing but such words is none.
+    said = {"en": "ok, for signing contracts", "zh": "好的，用来签合同"}[lang]  # goodbye 0.85, affirm 0.90
+    await chat.say(said)
     assert "REQ-1" in chat.text, chat.replies
-    assert (
-        f"{getattr(software.questions[1], lang)} {SAY[lang]['reason']}"
-        in (await ticket(seeded, "REQ-1")).description
-    )
+    assert f"{getattr(software.questions[1], lang)} {said}" in (await ticket(seeded, "REQ-1")).description
 
 
 @pytest.mark.parametrize(
