@@ -194,8 +194,12 @@ async def pass_on_a_chase(turn: Turn, text: str) -> None:
     the user is told. Before, only the status came back and the words were lost."""
     hurried = _CHASE.search(simple(text)) or turn.parse.entity("urgency") in ("high", "team")
     ticket = await _chased_ticket(turn) if hurried else None
-    if ticket is None:
-        return
+    if ticket is not None:
+        await _pass_on(turn, ticket, text)
+
+
+async def _pass_on(turn: Turn, ticket: Ticket, text: str) -> None:
+    """The chase ``text`` on ``ticket``, and the user told who will see it."""
     await _comment(turn, ticket, text)
     if ticket.assignee is not None:
         turn.say(turn.t("info.chased.to", ref=ticket.ref, name=ticket.assignee.name))
@@ -212,7 +216,7 @@ async def chase(turn: Turn, text: str) -> bool:
     if ticket is None:
         return False
     await show_status(turn, ticket.ref)
-    await pass_on_a_chase(turn, text)
+    await _pass_on(turn, ticket, text)
     return True
 
 
