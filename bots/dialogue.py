@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, simple, weight
+from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, says_only_social, simple, weight
 from channels.base import Button
 from desk.i18n import LANGUAGES
 from desk.kb import Hit
@@ -47,16 +47,7 @@ _ANSWERS = {
 _DETAIL = 20  # weighted characters: words the model cannot place that say this much are a detail
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
-_SOCIAL = {"greet", "thanks", "goodbye", "affirm"}  # no answer to a request's question in itself
-# The words of such a message. The model also reads answers so ("ok, for signing contracts" is
-# goodbye at 0.85): only a message with nothing else in it is taken for one.
-_SOCIAL_WORDS = re.compile(
-    r"\b(?:thanks?(?:\s+you)?(?:\s+so\s+much)?|thx|ty|ok(?:ay)?|yes|yeah|yep|yup|sure|fine|great|cool|hi|hello"
-    r"|hey|bye|goodbye|cheers|got\s+it|alright|all\s+right|right|please|pls|no\s+problem)\b"
-    r"|谢谢|多谢|感谢|好的|好吧|好|是的|是|对的|对|嗯+|哦+|你好|您好|再见|拜拜|行|可以|收到|明白了?",
-    re.IGNORECASE,
-)
-_LETTER = re.compile(r"[^\W\d_]")
+_SOCIAL = {"greet", "thanks", "goodbye", "affirm"}  # no answer to a request's question, said alone
 _SURE_HUMAN = 0.8  # an ask for a person read less surely may be a question an article answers
 # Questions answered in the user's own words, where a new problem can be mistaken for the answer.
 _FREE_TEXT = {("request", "answer"), ("report", "description")}
@@ -182,11 +173,6 @@ async def respond(turn: Turn) -> None:
         await _ask_again(turn)
     if not turn.replies:  # a safety net: the bot never answers with nothing
         turn.say(turn.t("misunderstood"), turn.menu())
-
-
-def _only_social(text: str) -> bool:
-    """Whether ``text`` says nothing but thanks, hello, ok or yes ("ok thanks", "好的，谢谢")."""
-    return _LETTER.search(_SOCIAL_WORDS.sub(" ", simple(text))) is None
 
 
 def _still_at(turn: Turn, where: tuple[Any, Any]) -> bool:
@@ -506,7 +492,7 @@ async def _flow(turn: Turn, text: str) -> bool:
         report.add_words(turn.state["draft"], text)
         await _ask_again(turn)
         return True
-    if (flow, step) == ("request", "answer") and intent.name in _SOCIAL and _only_social(text):
+    if (flow, step) == ("request", "answer") and intent.name in _SOCIAL and says_only_social(text):
         # "谢谢" or "ok" is no approver nor a system; "yes" to a question with an answer to tap
         # takes it. The question again, otherwise: "谢谢" became REQ-1's approver (2026-12-06).
         # "Yes" to "I'm not sure that answers it" keeps that answer, as "It's my answer" does.

@@ -25,6 +25,7 @@ __all__ = [
     "Turn",
     "clauses",
     "says_nothing",
+    "says_only_social",
     "simple",
     "weight",
     "without_clauses",
@@ -110,6 +111,14 @@ _NOTHING = frozenset(
     ]
 )
 _LETTER = re.compile(r"[^\W\d_]")
+# Thanks, hello, ok, yes: no answer to a question in themselves. The model reads some answers
+# so too ("ok, for signing contracts" is goodbye at 0.85): only a message of nothing else is one.
+_SOCIAL_WORDS = re.compile(
+    r"\b(?:thanks?(?:\s+you)?(?:\s+so\s+much)?|thx|ty|ok(?:ay)?|yes|yeah|yep|yup|sure|fine|great|cool|hi|hello"
+    r"|hey|bye|goodbye|cheers|got\s+it|alright|all\s+right|right|please|pls|no\s+problem)\b"
+    r"|谢谢|多谢|感谢|好的|好吧|好|是的|是|对的|对|嗯+|哦+|你好|您好|再见|拜拜|行|可以|收到|明白了?",
+    re.IGNORECASE,
+)
 _SAYS_SOMETHING = 8  # weighted characters: "I'm travelling" or "小王很专业" say something, "very" does not
 
 
@@ -129,6 +138,11 @@ def says_nothing(text: str) -> bool:
     know", or no word at all ("2", "?", "👍")."""
     plain = " ".join(text.casefold().split()).strip(" .!,;:~。！，；：～")
     return plain in _NOTHING or not _LETTER.search(plain)
+
+
+def says_only_social(text: str) -> bool:
+    """Whether ``text`` says nothing but thanks, hello, ok or yes ("ok thanks", "好的，谢谢")."""
+    return _LETTER.search(_SOCIAL_WORDS.sub(" ", simple(text))) is None
 
 
 def simple(text: str) -> str:
