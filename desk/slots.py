@@ -128,8 +128,17 @@ _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_WEEKDAYS = "一二三四五六日天"
-_CN_OFFSETS = {"今天": 0, "明天": 1, "后天": 2, "大后天": 3, "昨天": -1, "前天": -2}
-_EN_OFFSETS = {"today": 0, "tomorrow": 1, "yesterday": -1}
+_OFFSETS = {
+    "today": 0,
+    "tomorrow": 1,
+    "yesterday": -1,
+    "今天": 0,
+    "明天": 1,
+    "后天": 2,
+    "大后天": 3,
+    "昨天": -1,
+    "前天": -2,
+}
 
 
 def _cn_number(text: str) -> int:
@@ -169,8 +178,8 @@ def day_of(said: str, today: date) -> date | None:
     ``None`` for what cannot be told for sure: "12/1" may be
     the 12th of January or December the 1st."""
     text = to_simplified(said).strip().casefold()
-    if text in _EN_OFFSETS or text in _CN_OFFSETS:
-        return today + timedelta(days={**_EN_OFFSETS, **_CN_OFFSETS}[text])
+    if text in _OFFSETS:
+        return today + timedelta(days=_OFFSETS[text])
     if iso := re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text):
         return _nearest(today, int(iso[2]), int(iso[3]), int(iso[1]))
     if cn := re.fullmatch(rf"(下下|下|这|本|上)?个?(?:周|星期|礼拜)([{_CN_WEEKDAYS}])", text):
