@@ -162,6 +162,9 @@ def test_no_colleague_is_found_where_none_is_named(text: str) -> None:
         ("申请安装Photoshop，用于处理产品图片。", "处理产品图片"),
         ("装个Xmind，为了做项目计划", "做项目计划"),
         ("需要装SPSS做数据分析用", "数据分析"),
+        ("编辑合同PDF用的", "编辑合同PDF"),
+        ("想装个Xmind，开会要用", "开会"),
+        ("Visio，做报表的时候用。", "做报表"),
     ],
 )
 def test_what_software_is_for_is_found_as_written(text: str, purpose: str) -> None:
@@ -180,6 +183,10 @@ def test_what_software_is_for_is_found_as_written(text: str, purpose: str) -> No
         "I need a licence for something",
         "帮我装一个Visio",
         "需要开通ERP的权限",
+        "Excel不好用",
+        "现在能用了",
+        "我不会用",
+        "这个软件好用",
     ],
 )
 def test_no_purpose_is_found_where_none_is_said(text: str) -> None:

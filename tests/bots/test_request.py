@@ -120,6 +120,32 @@ async def test_what_software_is_for_is_not_asked_when_the_request_says_it(
 
 
 @pytest.mark.parametrize(
+    ("lang", "opening", "product", "said"),
+    [
+        ("en", "can I get Adobe Acrobat installed?", "Adobe Acrobat", "for editing contract PDFs"),
+        ("zh", "你好，我想申请一个Adobe Acrobat的授权", "Adobe Acrobat", "编辑合同PDF用的"),
+    ],
+)
+async def test_what_software_is_for_typed_at_which_software_is_kept_for_its_question(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, product: str, said: str
+) -> None:
+    # "编辑合同PDF用的" typed at "which software?" became the product (REQ-1 "安装软件：编辑合同
+    # PDF用的"), and whatever came next the purpose (2026-12-06).
+    chat = users[lang]
+    software = request_kind(seeded, "software")
+    which, what_for = (getattr(q, lang) for q in software.questions)
+    await chat.say(opening)
+    assert chat.text == which and chat.payloads == [product]
+    await chat.say(said)
+    assert chat.replies[0]["text"] == t(lang, "request.noted", answer=said), chat.replies
+    assert chat.replies[-1]["text"] == which and chat.payloads == [product]
+    await chat.say(product)
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith(product) and what_for in made.description
+
+
+@pytest.mark.parametrize(
     ("lang", "opening", "system", "manager", "level"),
     [
         (
