@@ -397,8 +397,8 @@ async def _answer(turn: Turn, arg: str) -> bool:
 
 @_command("skip")
 async def _skip(turn: Turn, arg: str) -> bool:
-    if not _in_flow(turn, "survey"):
-        return False
+    if not _in_flow(turn, "survey") or _in_flow(turn, "survey", "more"):
+        return False  # after the comment, nothing waits for one: a stale button
     await followup.survey_answer(turn, turn.state["survey"], None, "skip")
     return True
 
@@ -437,6 +437,8 @@ async def _flow(turn: Turn, text: str) -> bool:
         # ("不满意" is a rating of 2, not a refusal).
         await followup.survey_answer(turn, turn.state["survey"], None, "skip")
         return True
+    if (flow, step) == ("survey", "more"):
+        return await followup.more_on_rating(turn, text)
     if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):
         return False
     if flow == "survey":

@@ -422,7 +422,7 @@ async def survey_answer(turn: Turn, ref: str, score: int | None, text: str) -> N
         if text.strip() and not text.startswith("/") and turn.says_more_than("rating"):
             # "5 stars, Tom was quick": the words are the comment; asking for one again lost them.
             await comment_on_rating(turn.session, turn.desk, turn.requester, ticket, text)
-            turn.reset()
+            _hear_more(turn, ticket)
             turn.say(turn.t(key + ".noted", ref=ticket.ref, score=score))
             return
         turn.state.update(step="comment")
@@ -433,7 +433,47 @@ async def survey_answer(turn: Turn, ref: str, score: int | None, text: str) -> N
         turn.say(turn.t("csat.skip"))
         return
     await comment_on_rating(turn.session, turn.desk, turn.requester, ticket, text)
+    _hear_more(turn, ticket)
     turn.say(turn.t("csat.comment"))
+
+
+_MORE_WITHIN = timedelta(minutes=30)  # how long after a comment on a rating the next words add to it
+# What words said after a rating's comment may read as, and still be more of it: "the response
+# took almost two days" (chatter), "also the engineer was late" (news), "Tom was really helpful".
+_MORE_INTENTS = frozenset(["out_of_scope", "oos", "add_info", "kb_helpful", "kb_not_helpful", "rate"])
+
+
+def _hear_more(turn: Turn, ticket: Ticket) -> None:
+    """After the words on a rating, the next message, soon, may say more of them."""
+    turn.reset()
+    turn.state.update(flow="survey", step="more", survey=ticket.ref, since=turn.desk.now().isoformat())
+
+
+async def more_on_rating(turn: Turn, text: str) -> bool:
+    """A message right after the words on a rating that says more of them ("4 stars, but it took
+    a while" then "the response took almost two days"): it joins the ticket's comment. It was
+    "I can't help with that" and lost. Not a new problem, request or question of its own, nor
+    thanks or bye alone, which the bot answers as ever; False for those, with the survey left."""
+    ref, since = turn.state.get("survey"), turn.state.get("since")
+    turn.reset()
+    intent = turn.parse.intent
+    if (
+        not ref
+        or not since
+        or turn.desk.now() - datetime.fromisoformat(since) > _MORE_WITHIN
+        or intent.name not in _MORE_INTENTS
+        or says_nothing(text)
+        or (rating_from(turn, text) is not None and not turn.says_more_than("rating"))  # "5": a rating again
+        or turn.parse.entity("category")  # "the VPN is still slow": a problem, maybe a new one
+    ):
+        return False
+    ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None:
+        return False
+    said = "\n".join(part for part in (ticket.csat_comment, text.strip()) if part)
+    await comment_on_rating(turn.session, turn.desk, turn.requester, ticket, said)
+    turn.say(turn.t("csat.comment"))
+    return True
 
 
 async def handoff(turn: Turn, reason: str) -> None:

@@ -419,6 +419,42 @@ async def test_a_rating_with_words_at_the_survey_is_the_rating_and_its_comment(
 
 
 @pytest.mark.parametrize(
+    ("lang", "rating", "more", "later"),
+    [
+        ("en", "4 stars, but it took a while", "the response took almost two days", "my VPN keeps dropping"),
+        ("zh", "4分，有点慢", "响应太慢了，等了两天", "VPN连不上了"),
+    ],
+)
+async def test_words_right_after_a_ratings_comment_add_to_it(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    clock: Clock,
+    lang: str,
+    rating: str,
+    more: str,
+    later: str,
+) -> None:
+    # "the response took almost two days" after "4 stars, but it took a while" got "I'm the IT
+    # help desk, so I can't help with that", and the words were lost (2026-12-06).
+    chat = users[lang]
+    ref = await _answer_the_survey(chat, lang, client, tokens, rating)
+    await chat.say(more)
+    assert chat.text == t(lang, "csat.comment"), chat.replies
+    assert (await ticket(seeded, ref)).csat_comment == f"{rating}\n{more}"
+    clock.advance(hours=1)  # much later, words are no longer more of the comment
+    await chat.say(more)
+    assert chat.text != t(lang, "csat.comment")
+    assert (await ticket(seeded, ref)).csat_comment == f"{rating}\n{more}"
+    await chat.say(f"/rate {ref} 4")
+    await chat.say(more)  # the comment asked for
+    await chat.say(later)  # a new problem is one, not more words on the rating
+    assert chat.text != t(lang, "csat.comment")
+    assert (await ticket(seeded, ref)).csat_comment == more
+
+
+@pytest.mark.parametrize(
     ("lang", "said", "score"),
     [
         ("en", "my rating is 4", 4),
