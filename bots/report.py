@@ -353,7 +353,8 @@ async def named_categories(turn: Turn) -> list[str]:
         category = await category_named(turn.session, value)
         if category is not None:
             paths.append(await precise_category(turn.session, category, turn.text))
-    return problem_categories(paths, turn.desk.settings.bot.device_categories)
+    bot = turn.desk.settings.bot
+    return problem_categories(paths, bot.device_categories, bot.foremost_categories)
 
 
 async def named_category(turn: Turn) -> str | None:
@@ -397,16 +398,25 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
                 # One filed under the kind named is there on its own right; any other only near the best.
                 best = max(h.score for h in worth)
                 kept = [h for h in worth if (kinds and _path(h) is not None) or h.score >= best * _NEAR_BEST]
-                # Those of the kind named come first: "my phone doesn't get work emails" got the
-                # desk's hours (0.54, on "phone") above the Outlook article.
+                # Those of the kind named come first, of the first kind named first: "my phone
+                # doesn't get work emails" got the desk's hours (0.54, on "phone") above the
+                # Outlook article, and "a weird email asking for my password, is it phishing?"
+                # the password reset above the phishing article.
                 if kinds:
-                    kept.sort(key=lambda h: _path(h) is None)
+                    kept.sort(key=lambda h: _kind_rank(kinds, h))
                 return kept[: bot.kb_suggestions]
     return []
 
 
 def _path(hit: Hit) -> str | None:
     return hit.article.category_path
+
+
+def _kind_rank(kinds: Sequence[str | None], hit: Hit) -> int:
+    """Where the first of ``kinds`` that ``hit`` may answer stands among them (after them all if
+    none does, or it has no category)."""
+    path = _path(hit)
+    return next((i for i, k in enumerate(kinds) if path is not None and may_answer(k, path)), len(kinds))
 
 
 async def suggest_articles(turn: Turn, text: str, found: list[Hit] | None = None) -> bool:

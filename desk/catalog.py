@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -101,14 +101,19 @@ def _deepest(paths: list[str]) -> list[str]:
     return [p for p in paths if not any(q != p and within(q, p) for q in paths)]
 
 
-def problem_categories(paths: list[str], devices: list[str]) -> list[str]:
+def problem_categories(paths: list[str], devices: list[str], foremost: Sequence[str] = ()) -> list[str]:
     """Of the category paths a message names, in the order it names them, the ones the problem
     is about, the first foremost: the most precise of a chain (``network/wifi`` over
     ``network``); those not under ``devices``, where a problem shows rather than what fails ("my
-    laptop can't connect to the VPN" is about the VPN), unless only devices are named."""
+    laptop can't connect to the VPN" is about the VPN), unless only devices are named; those
+    under ``foremost`` first ("a phishing e-mail asking for my password" is about security)."""
     deepest = _deepest(list(dict.fromkeys(paths)))
-    failing = [p for p in deepest if not any(within(p, d.strip().lower()) for d in devices)]
-    return failing or deepest
+    failing = [p for p in deepest if not _under(p, devices)] or deepest
+    return sorted(failing, key=lambda p: not _under(p, foremost))  # stable: the order named stays
+
+
+def _under(path: str, roots: Sequence[str]) -> bool:
+    return any(within(path, root.strip().lower()) for root in roots)
 
 
 async def precise_category(session: AsyncSession, category: Category, text: str) -> str:

@@ -337,6 +337,10 @@ class BotSettings(_Section):
     """Categories (with what is inside them) of where a problem shows rather than what fails: a
     message that names one of these and another category ("my laptop can't connect to the VPN")
     is filed under the other."""
+    foremost_categories: list[str] = Field(default_factory=lambda: ["security"])
+    """Categories (with what is inside them) that come first when a message names them with
+    others: "a phishing e-mail asking for my password" is a security matter, not an e-mail or a
+    password one."""
     requests: list[RequestType] = Field(default_factory=list)
 
 
@@ -564,6 +568,7 @@ class Settings(BaseSettings):
             if names(r.category)
         ]
         found += ["bot.device_categories"] if names(self.bot.device_categories) else []
+        found += ["bot.foremost_categories"] if names(self.bot.foremost_categories) else []
         found += [
             f"sla.policies.{i}.categories ({p.name})"
             for i, p in enumerate(self.sla.policies)

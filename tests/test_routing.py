@@ -298,6 +298,23 @@ def test_a_message_naming_several_categories_is_about_those_that_fail(
         assert problem_categories(named, [])[0] == "hardware/laptop"  # no devices configured: the first
 
 
+@pytest.mark.parametrize(
+    ("named", "about"),
+    [
+        (
+            ["email", "accounts", "security"],
+            ["security", "email", "accounts"],
+        ),  # a phishing mail for a password
+        (["hardware/laptop", "security/virus"], ["security/virus"]),  # "my laptop has a virus"
+        (["network/vpn", "accounts"], ["network/vpn", "accounts"]),  # none foremost: in the order named
+    ],
+)
+def test_a_foremost_category_comes_first_whatever_is_named_before_it(
+    named: list[str], about: list[str]
+) -> None:
+    assert problem_categories(named, ["hardware"], ["Security"]) == about
+
+
 async def test_the_nlus_name_for_a_category_may_be_one_of_its_keywords(seeded: Desk) -> None:
     async with seeded.session() as s:
         found = [await category_named(s, name) for name in ("vpn", "Network/VPN", "account", "nothing")]
