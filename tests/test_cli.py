@@ -47,14 +47,14 @@ def test_help_lists_the_commands(workdir: Path) -> None:
 def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
     assert run(workdir, "db", "upgrade").returncode == 0
     first = run(workdir, "seed", "--demo")
-    assert first.returncode == 0 and "created 3 groups, 6 agents, 11 categories" in first.stdout
+    assert first.returncode == 0 and "created 3 groups, 6 agents, 12 categories" in first.stdout
     second = run(workdir, "seed", "--demo")
     assert (
         second.returncode == 0
         and "created 0 groups, 0 agents, 0 categories, 0 KB articles, 0 saved replies" in second.stdout
     )
     reindexed = run(workdir, "kb", "reindex")
-    assert (reindexed.returncode, reindexed.stdout) == (0, "re-indexed 13 articles\n")
+    assert (reindexed.returncode, reindexed.stdout) == (0, "re-indexed 15 articles\n")
     found = run(workdir, "kb", "search", "wifi", "--lang", "en")
     assert [h["title"] for h in json.loads(found.stdout)] == ["Wi-Fi keeps disconnecting"]
     added = run(

@@ -846,6 +846,35 @@ async def test_articles_of_every_kind_the_problem_names_are_offered(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "I got a weird email asking for my password, is it phishing?"),
+        ("zh", "收到一封钓鱼邮件，让我输入密码"),
+        ("en", "my laptop might have a virus, lots of popups"),
+        ("zh", "我的电脑好像中病毒了"),
+    ],
+)
+async def test_a_phishing_mail_or_a_virus_is_a_security_matter(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # "I got a weird email asking for my password, is it phishing?" was offered the password
+    # reset article and filed under e-mail; "my laptop might have a virus" was a request for a
+    # new laptop ("Where should we deliver it?").
+    chat = users[lang]
+    await chat.say(said)
+    if t(lang, "kb.intro") in chat.text:
+        shown = await offered(chat, seeded)
+        assert shown[0].category_path == "security", chat.replies
+        await chat.say("/not_solved")
+    if t(lang, "ask.urgency") in chat.text:
+        await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert (made.category.path, made.group.name) == ("security", "Service Desk"), chat.replies
+
+
+@pytest.mark.parametrize(
     ("lang", "said"), [("en", "the internet is down for the whole floor"), ("zh", "整层楼都上不了网")]
 )
 async def test_a_whole_floor_down_is_not_asked_how_badly_it_hurts(

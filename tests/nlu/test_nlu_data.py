@@ -37,8 +37,9 @@ def test_no_duplicate_examples_across_intents() -> None:
 def test_entity_tables() -> None:
     data = load_training_data(DEFAULT_DATA_DIR)
     assert set(data.lookups["category"]) == {
-        "email", "vpn", "printer", "erp", "account", "hardware", "network", "software",
+        "email", "vpn", "printer", "erp", "account", "hardware", "network", "software", "security",
     }  # fmt: skip
+    assert {data.synonyms[s] for s in ["phishing", "钓鱼邮件", "病毒", "ransomware"]} == {"security"}
     assert {data.synonyms[s] for s in ["邮箱", "邮件", "outlook", "打印机", "密码", "账号", "password"]} == {
         "email",
         "printer",

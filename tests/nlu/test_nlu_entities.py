@@ -276,7 +276,7 @@ def test_a_problem_with_a_rating_word_in_it_is_a_problem(desk_engine: EmbeddedEn
         ("scan to email doesn't work", "printer"),
         # Scanning a QR code or for viruses is no printer's.
         ("扫描二维码登录失败", "account"),
-        ("the virus scan makes my pc slow", "hardware"),
+        ("the virus scan makes my pc slow", "software"),  # the antivirus, not a virus (security)
     ],
 )
 def test_everyday_apps_and_devices_are_named(desk_engine: EmbeddedEngine, text: str, category: str) -> None:
