@@ -37,7 +37,7 @@ from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
 from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.slots import day_of
-from desk.textindex import mention_span, snippet
+from desk.textindex import mention_span, query_terms, snippet
 from desk.tickets import (
     add_comment,
     create_ticket,
@@ -383,7 +383,9 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
         *(["zh"] if CJK.search(text) else []),
         *(["en"] if LATIN_WORD.search(text) else []),
     }
-    parts = [c for c in clauses(text) if weight(c) >= _TOO_SHORT][:_MOST_PARTS]
+    # A sentence of one word worth searching finds any article with that word: "..., I opened it"
+    # offered the desk's hours (tagged "open").
+    parts = [c for c in clauses(text) if weight(c) >= _TOO_SHORT and len(query_terms(c)) > 1][:_MOST_PARTS]
     for language in dict.fromkeys((turn.lang, None)):
         for query in [text] if len(parts) < 2 else [text, *parts]:
             hits = await search_articles(turn.session, query, language=language, limit=wanted)

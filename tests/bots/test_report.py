@@ -852,6 +852,7 @@ async def test_articles_of_every_kind_the_problem_names_are_offered(
         ("zh", "收到一封钓鱼邮件，让我输入密码"),
         ("en", "my laptop might have a virus, lots of popups"),
         ("zh", "我的电脑好像中病毒了"),
+        ("en", "someone sent me a suspicious email with an attachment, I opened it"),
     ],
 )
 async def test_a_phishing_mail_or_a_virus_is_a_security_matter(
@@ -865,6 +866,7 @@ async def test_a_phishing_mail_or_a_virus_is_a_security_matter(
     if t(lang, "kb.intro") in chat.text:
         shown = await offered(chat, seeded)
         assert shown[0].category_path == "security", chat.replies
+        assert all(a.category_path for a in shown), chat.replies  # "I opened it" found the desk's hours
         await chat.say("/not_solved")
     if t(lang, "ask.urgency") in chat.text:
         await chat.say("/urgency high")
