@@ -62,7 +62,7 @@ _AFTER_NAME = (
 _CN_CHAR = r"(?!下周|下个|下星|上周|明天|后天|今天|这周|本周|周[一二三四五六日天]|星期|入职|离职|辞职|[的在将会要是从叫需有])[\u4e00-\u9fff]"
 _CN_NAME = rf"(?:{_CN_CHAR}){{2,3}}"
 _CN_DEPARTMENT = r"[\u4e00-\u9fff]{1,6}部"
-_CN_AFTER_NAME = r"(?=[，,。、\s（(]|\d|下|这|本|明|后|今|周|星期|入职|离职|辞职|将|会|要|在|是|$)"
+_CN_AFTER_NAME = r"(?=的?(?:[，,。、\s（(]|$)|\d|下|这|本|明|后|今|周|星期|入职|离职|辞职|将|会|要|在|是)"
 
 # A colleague's name beside the words that introduce one, with their department when it comes
 # with it: "a new hire, Anna Schmidt from Finance", "Peter Hall (Sales) is leaving";
@@ -79,6 +79,9 @@ _PERSON = re.compile(
     rf"|{_NOT_A_TEAM}\b({_NAME}{_WITH_DEPARTMENT})"
     rf"|(?:我们|我的?)?({_CN_DEPARTMENT}的?(?:新员工|新同事|同事)?{_CN_NAME}){_CN_AFTER_NAME}"
     rf"|(?:新员工|新同事|同事|员工|新人)[：:，,\s]*叫?({_CN_NAME}(?:[，,（(]\s*{_CN_DEPARTMENT}[）)]?)?){_CN_AFTER_NAME}"
+    # named wherever it stands: "...入职，叫王芳，市场部的", "her name is Anna Schmidt"
+    rf"|(?:名字叫|名叫|叫做|叫)(?!什么)({_CN_NAME}(?:[，,（(]\s*{_CN_DEPARTMENT}[）)]?)?){_CN_AFTER_NAME}"
+    rf"|\b(?:her|his|their)\s+name\s+is\s+({_NAME}{_DEPARTMENT})"
 )
 
 # What software is needed for, after the words that say so: "so that I can build the dashboard",

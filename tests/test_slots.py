@@ -125,6 +125,9 @@ def test_no_day_is_found_where_none_is_named(text: str) -> None:
         ("新员工张明明天入职", "张明"),  # not "张明明"
         ("新人李雷3号入职", "李雷"),
         ("財務部的張偉下週五離職", "財務部的張偉"),  # as written
+        ("新同事下周一入职，叫王芳，市场部的，需要电脑和邮箱", "王芳，市场部"),  # named after the day
+        ("下周一市场部有个新同事入职，名字叫王芳", "王芳"),
+        ("a new colleague starts Monday, her name is Anna Schmidt, marketing", "Anna Schmidt"),
     ],
 )
 def test_a_colleague_is_found_beside_the_words_that_introduce_one(text: str, person: str) -> None:
@@ -141,6 +144,9 @@ def test_a_colleague_is_found_beside_the_words_that_introduce_one(text: str, per
         "Our new hire from Finance starts Monday",
         "We have a new hire starting Monday, she needs a laptop",
         "新同事需要电脑",
+        "新同事入职，还不知道叫什么",
+        "新同事入职，麻烦叫人来装一下电脑",
+        "王芳的电脑坏了",
         "新员工下周一入职，需要开通邮箱",
         "我们组有同事下周离职",
     ],

@@ -539,6 +539,8 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
         ),
         ("zh", "新员工王小明，财务部，12月14日入职，需要电脑和邮箱", "王小明，财务部", "12月14日"),
         ("zh", "財務部新同事張偉下週一入職，要準備電腦和郵箱", "財務部新同事張偉", "下週一"),
+        # named after the day: no button before (2026-12-06)
+        ("zh", "新同事下周一入职，叫王芳，市场部的，需要电脑和邮箱", "王芳，市场部", "下周一"),
     ],
 )
 async def test_a_new_starter_told_in_one_message_is_not_asked_again(
