@@ -27,6 +27,8 @@ from channels.email_text import html_to_text, strip_reply
 __all__ = ["MailRejected", "ParsedMail", "auto_reason", "delivery_failure", "legacy_bounce", "parse_mail"]
 
 _IDS = re.compile(r"<[^<>\s]+>")
+# A forward's subject, as mail programs write it (Outlook, Gmail, Foxmail, Chinese Outlook).
+_FORWARD = re.compile(r"^\s*(?:fwd?|转发|轉寄|轉發)\s*[:：]", re.IGNORECASE)
 # A Message-ID header line in a copy of a mail's headers: as a block of its own, or quoted and
 # indented in a mail server's report; the id may be on the folded next line.
 _HEADER_ID = re.compile(r"^[ \t]*Message-ID:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
@@ -47,7 +49,8 @@ class ParsedMail:
             so that a resend of the same bytes is still recognised.
         thread_ids: In-Reply-To and References ids, newest first.
         body: The whole text (from text/plain, else converted from HTML).
-        reply: ``body`` without quoted history and signature.
+        reply: ``body`` without quoted history and signature; all of it for a forward (its
+            subject says so: "FW:", "Fwd:", "转发："), whose forwarded mail is the point.
         auto: Why this is an automatic mail (a bounce, an out-of-office), or ``None``.
         copied: The other people the mail was addressed to (To and Cc, lower case, without the
             sender), in order.
@@ -358,6 +361,7 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
     else:
         body = plain or ""
     body = body.replace("\r\n", "\n").replace("\r", "\n").strip()
+    subject = _header(msg, fallback, "Subject", raw, charset)
     copied = [
         found.strip().lower()
         for _, found in email.utils.getaddresses(
@@ -369,9 +373,12 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         message_id=message_id,
         from_address=address,
         from_name=" ".join(name.split()) or None,
-        subject=_header(msg, fallback, "Subject", raw, charset),
+        subject=subject,
         body=body,
-        reply=strip_reply(body, sender_name=name, sender_address=address),
+        # "Hi IT, is this phishing?" above a forwarded mail: the mail is what the team must see.
+        reply=body
+        if _FORWARD.match(subject)
+        else strip_reply(body, sender_name=name, sender_address=address),
         attachments=tuple(files),
         thread_ids=tuple(dict.fromkeys(thread)),
         auto=auto,

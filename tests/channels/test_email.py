@@ -185,6 +185,35 @@ async def test_a_mail_that_asks_how_to_is_a_request_and_one_that_tells_of_a_faul
     assert (broken.ref[:4], broken.type) == ("INC-", "incident")
 
 
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "FW: Urgent - verify your mailbox now",
+            "Hi IT, is this phishing? I didn't click anything.\n\n---------- Forwarded message ---------\n"
+            "From: Microsoft Support <support@rnicrosoft-verify.com>\nSubject: Urgent - verify your mailbox now\n\n"
+            "Your mailbox will be closed in 24 hours. Click here to verify: http://rnicrosoft-verify.com/login",
+        ),
+        (
+            "转发：您的邮箱即将停用",
+            "这是钓鱼邮件吗？我没有点链接。\n\n-----原始邮件-----\n发件人: 管理员 <admin@mai1-verify.cn>\n"
+            "主题: 您的邮箱即将停用\n\n请在24小时内点击 http://mai1-verify.cn 验证您的账号。",
+        ),
+    ],
+)
+async def test_a_forwarded_mail_is_kept_whole_in_the_ticket(
+    mail: Runtime, relay: FakeRelay, subject: str, body: str
+) -> None:
+    # "Hi IT, is this phishing?" above a forwarded mail made a ticket of that line alone: the
+    # forwarded mail, what the team has to look at, was cut off as quoted history (2026-12-06).
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write(subject, body))
+    [ticket] = await tickets(mail)
+    assert "verify" in ticket.description and "http://" in ticket.description, ticket.description
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).category.path == "security"
+
+
 async def test_a_mail_is_read_whole_so_call_me_back_in_it_is_no_handoff(
     mail: Runtime, relay: FakeRelay
 ) -> None:
