@@ -14,9 +14,11 @@ from bots.report import (
     WORDY,
     another_kind,
     draft_category,
+    most_urgent,
     named_category,
     open_follow_up,
     open_for_handoff,
+    raise_urgency,
     start_report,
 )
 from bots.turn import Turn, says_nothing, simple, weight, without_clauses
@@ -205,6 +207,7 @@ async def _pass_on(turn: Turn, ticket: Ticket, text: str) -> None:
         turn.say(turn.t("info.chased.to", ref=ticket.ref, name=ticket.assignee.name))
     else:
         turn.say(turn.t("info.chased", ref=ticket.ref))
+    await raise_urgency(turn, ticket, most_urgent(turn.parse))
 
 
 async def chase(turn: Turn, text: str) -> bool:
@@ -242,6 +245,7 @@ async def add_info(turn: Turn, text: str) -> None:
         return
     await _comment(turn, ticket, body or text)
     turn.say(turn.t("info.added", ref=ticket.ref))
+    await raise_urgency(turn, ticket, most_urgent(turn.parse))
 
 
 async def _comment(turn: Turn, ticket: Ticket, body: str) -> None:

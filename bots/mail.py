@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bots.followup import confirm, rate_unprompted, rating_from, show_status, survey_answer
 from bots.report import (
     FINISHED,
-    URGENCY,
     asks_for_information,
+    most_urgent,
     named_categories,
     open_follow_up,
     open_ticket,
+    raise_urgency,
     relevant_articles,
 )
 from bots.turn import TEMPLATES, Turn, weight
@@ -239,6 +240,8 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
     await _comment(turn, ticket, text)  # a pending ticket resumes: its requester answered
     if intent.name == "check_status" and intent.confidence >= 0.6 and weight(text) < _SHORT:
         await show_status(turn, ticket.ref)
+    # "the whole team is blocked now": the ticket is raised, and the mail back says to what.
+    await raise_urgency(turn, ticket, most_urgent(turn.parse))
     # Otherwise no answer: a reply in a ticket's thread is on the ticket, as the requester meant,
     # and a mail back saying so on every reply is noise in their inbox (desks acknowledge the
     # first mail, not each reply).
@@ -283,13 +286,13 @@ async def _open(turn: Turn, text: str) -> Ticket:
     if kind == "request" and category is None:
         wanted = next((r for r in turn.desk.settings.bot.requests if r.named_in(f"{subject} {text}")), None)
         category = wanted.category if wanted is not None else None
-    urgency = turn.parse.entity("urgency")
+    urgency = most_urgent(turn.parse)
     if not subject and not text.strip():
         subject = _EMPTY.get(turn.lang, _EMPTY["en"])  # a mail with nothing in it still reaches a person
     draft = {
         "text": text.strip() or subject,
         "category": category,
-        "urgency": urgency if urgency in URGENCY else None,
+        "urgency": urgency,
         "since": turn.message.id,
     }
     ticket = await open_ticket(turn, draft, kind=kind, subject=subject[:120] or None)

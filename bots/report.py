@@ -40,6 +40,7 @@ from desk.slots import day_of
 from desk.textindex import mention_span, query_terms, snippet
 from desk.tickets import (
     add_comment,
+    change_ticket,
     create_ticket,
     format_due,
     known_issue_for,
@@ -66,6 +67,7 @@ __all__ = [
     "join_known_issue",
     "kb_verdict",
     "more_at_articles",
+    "most_urgent",
     "named_categories",
     "named_category",
     "offer_detail",
@@ -74,6 +76,7 @@ __all__ = [
     "open_for_handoff",
     "open_ticket",
     "question_now",
+    "raise_urgency",
     "relevant_articles",
     "says_more",
     "start_report",
@@ -563,8 +566,8 @@ def _take_entities(turn: Turn, draft: dict[str, Any], categories: list[str]) -> 
     articles may answer it too, as ``also``) and urgency, unless the draft knows already."""
     if categories and not draft.get("category"):
         draft["category"], draft["also"] = categories[0], categories[1:]
-    urgency = turn.parse.entity("urgency")
-    if urgency in URGENCY and not draft.get("urgency"):
+    urgency = most_urgent(turn.parse)
+    if urgency is not None and not draft.get("urgency"):
         draft["urgency"] = urgency
 
 
@@ -714,7 +717,8 @@ async def add_to_existing(turn: Turn, ref: str) -> None:
     if ticket is None:
         turn.say(turn.t("status.unknown", ref=ref.upper()))
         return
-    text = turn.state.get("draft", {}).get("text") or turn.text
+    draft = turn.state.get("draft", {})
+    text = draft.get("text") or turn.text
     await add_comment(
         turn.session, turn.desk, turn.requester, ticket, text, channel=turn.conversation.channel
     )
@@ -722,6 +726,38 @@ async def add_to_existing(turn: Turn, ref: str) -> None:
     turn.state["ticket"] = ticket.ref
     turn.conversation.ticket_id = ticket.id
     turn.say(turn.t("info.added", ref=ticket.ref))
+    await raise_urgency(turn, ticket, draft.get("urgency"))
+
+
+_LEVELS = {"low": 0, "medium": 1, "high": 2}
+
+
+def most_urgent(parse: Parse) -> str | None:
+    """The most pressing urgency the message says, of :data:`URGENCY`'s levels ("能加急吗？现在
+    整个部门都用不了了" says high, then team: team)."""
+    said = [e.value for e in parse.entities if e.entity == "urgency" and e.value in URGENCY]
+    return max(said, key=list(URGENCY).index, default=None)
+
+
+async def raise_urgency(turn: Turn, ticket: Ticket, said: str | None) -> None:
+    """News on an open ticket that says it is more pressing than it was filed ("it's getting
+    urgent now, I need to print contracts for a 3pm meeting", "现在整个部门都用不了了"): its
+    urgency, and for a whole team its impact, go up to what the words say (as the buttons of
+    :data:`URGENCY` would set them), never down; the priority and due times follow, audited as
+    the requester's, and the user hears the new priority. It stayed P3 before, with the words a
+    comment an agent might read too late."""
+    if said not in URGENCY or ticket.status not in OPEN_STATUSES:
+        return
+    wanted = dict(zip(("impact", "urgency"), URGENCY[said], strict=True))
+    changes = {f: v for f, v in wanted.items() if _LEVELS[v] > _LEVELS.get(getattr(ticket, f), 0)}
+    if not changes:
+        return
+    before = ticket.priority
+    await change_ticket(turn.session, turn.desk, turn.requester, ticket, changes)
+    if ticket.priority != before:
+        due = format_due(turn.desk, ticket, ticket.resolution_due) if ticket.resolution_due else None
+        key = "info.raised" if due else "info.raised.nosla"
+        turn.say(turn.t(key, ref=ticket.ref, priority=ticket.priority, due=due))
 
 
 async def _open_ticket(

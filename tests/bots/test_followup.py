@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from desk.autoclose import AUTOCLOSE_JOBS
+from desk.chinese import to_simplified
 from desk.context import Desk
 from desk.i18n import t as desk_t
 from desk.scheduler import run_due
@@ -15,6 +16,7 @@ from tests.bots.conftest import (
     Chat,
     open_ticket,
     resolved_printer_ticket,
+    skip_kb,
     t,
     ticket,
 )
@@ -85,6 +87,58 @@ async def test_a_status_question_that_hurries_the_ticket_along_is_passed_on(
     assert t(lang, "info.chased.to", ref=ref, name="Maria Garcia") not in chat.text
     again = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()
     assert [e["note"] for e in again["events"] if e["action"] == "commented"] == [said]
+
+
+@pytest.mark.parametrize(
+    ("lang", "news", "impact", "urgency"),
+    [
+        ("en", "it's getting urgent now, I need to print contracts for a 3pm meeting", "medium", "high"),
+        ("zh", "{ref} 能加急吗？现在整个部门都用不了了", "high", "high"),  # high, then team: team
+        ("en", "add to {ref}: now the whole team can't print", "high", "high"),
+    ],
+)
+async def test_news_that_a_ticket_is_more_pressing_raises_its_urgency(
+    users: dict[str, Chat],
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    news: str,
+    impact: str,
+    urgency: str,
+) -> None:
+    # "it's getting urgent now, I need to print contracts for a 3pm meeting" on a P3 ticket was
+    # a comment, and the ticket stayed P3 with its resolution days away (2026-12-06).
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    await chat.say("/urgency medium")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    auth = {"Authorization": tokens["agent"]}
+    [filed] = (await client.get("/api/v1/tickets", headers=auth)).json()["items"]
+    ref, before = filed["ref"], filed["priority"]
+    await chat.say(news.format(ref=ref))
+    if "/add " + ref in chat.payloads:  # "add this to INC-1, or open a new ticket?"
+        await chat.say("/add " + ref)
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()
+    assert (got["impact"], got["urgency"]) == (impact, urgency), chat.replies
+    assert got["priority"] < before  # "P2" < "P3"
+    due = got["sla"]["resolution_due"]
+    assert any(
+        to_simplified(r["text"]).startswith(
+            t(lang, "info.raised", ref=ref, priority=got["priority"], due="")[:12]
+        )
+        for r in chat.replies
+    ), chat.replies
+    raised = [e for e in got["events"] if e["field"] == "urgency"]
+    assert [(e["actor"]["kind"], e["before"], e["after"]) for e in raised] == [
+        ("requester", "medium", urgency)
+    ]
+    assert due is not None
+    # Calmer news lowers nothing: an agent decides that.
+    await chat.say({"en": "it's not urgent any more", "zh": "现在不急了"}[lang])
+    again = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()
+    assert (again["urgency"], again["priority"]) == (urgency, got["priority"])
 
 
 @pytest.mark.parametrize("lang", LANGS)

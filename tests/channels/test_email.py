@@ -247,6 +247,27 @@ async def test_a_reply_in_the_thread_is_a_comment_on_the_same_ticket(mail: Runti
     assert (await comments(mail, ticket.ref))[-1] == "The error code shown is 809."
 
 
+async def test_a_reply_that_says_the_whole_team_is_blocked_now_raises_the_ticket(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    # A reply "now the whole accounting team is blocked" was a comment, and the ticket stayed
+    # P3 (2026-12-06).
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write("Printer on floor 2", "The printer on floor 2 prints blank pages."))
+    [auto] = await alice.inbox()
+    [ticket] = await tickets(mail)
+    before = ticket.priority
+    await alice.send(alice.write("", "Now the whole accounting team is blocked, we can't print invoices.",
+                                 reply_to=auto))  # fmt: skip
+    [raised] = await tickets(mail)
+    assert (raised.impact, raised.urgency) == ("high", "high") and raised.priority < before
+    [answer] = await alice.inbox()  # the one mail back says so
+    assert raised.ref in _text(answer) and raised.priority in _text(answer)
+    # A reply that says nothing more pressing gets no mail back, as before.
+    await alice.send(alice.write("", "The error light is orange, if that helps.", reply_to=auto))
+    assert await alice.inbox() == []
+
+
 async def test_someone_elses_reference_touches_nothing(mail: Runtime, relay: FakeRelay) -> None:
     alice, bob = Person(mail, relay, ALICE, "Alice Smith"), Person(mail, relay, BOB, "Bob Jones")
     await alice.send(alice.write("Salary spreadsheet will not open", "The payroll workbook on the finance "
