@@ -855,6 +855,8 @@ async def test_articles_of_every_kind_the_problem_names_are_offered(
         ("zh", "我的电脑好像中病毒了"),
         ("en", "someone sent me a suspicious email with an attachment, I opened it"),
         ("zh", "收到一封可疑的郵件，說我的帳號要被停用，叫我點連結"),  # was the Outlook article
+        ("en", "I lost my company laptop at the airport"),  # was a hardware fault
+        ("zh", "公司手机被偷了"),  # had no category
     ],
 )
 async def test_a_phishing_mail_or_a_virus_is_a_security_matter(

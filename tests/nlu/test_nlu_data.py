@@ -46,6 +46,6 @@ def test_entity_tables() -> None:
         "account",
     }
     assert data.synonyms["wifi"] == data.synonyms["wi-fi"] == data.synonyms["网络"] == "network"
-    assert {r.name for r in data.regexes} == {"ticket_ref", "rating", "urgency"}
+    assert {r.name for r in data.regexes} == {"ticket_ref", "rating", "urgency", "category"}
     annotated = {span.entity for ex in data.examples for span in ex.entities}
     assert annotated == {"category", "ticket_ref", "urgency", "rating"}

@@ -277,6 +277,11 @@ def test_a_problem_with_a_rating_word_in_it_is_a_problem(desk_engine: EmbeddedEn
         # Scanning a QR code or for viruses is no printer's.
         ("扫描二维码登录失败", "account"),
         ("the virus scan makes my pc slow", "software"),  # the antivirus, not a virus (security)
+        # A lost or stolen device is a security matter; a file lost on one is not.
+        ("I lost my company laptop at the airport", "security"),
+        ("my work phone was stolen", "security"),
+        ("我的手机昨天在地铁上丢了", "security"),
+        ("电脑上的文件丢了", "hardware"),
     ],
 )
 def test_everyday_apps_and_devices_are_named(desk_engine: EmbeddedEngine, text: str, category: str) -> None:
