@@ -607,12 +607,17 @@ async def _unsure(turn: Turn) -> bool:
     """Whether the bot should ask what is meant rather than act: the message would start
     something, but the model is not sure what (a calibrated confidence of 0.5 is right half the
     time), and it names no ticket. "can I get photoshop" read as an ask for a person at 0.39
-    queued the user for an agent. A report that may be more about a ticket (add_info) is a report
+    queued the user for an agent. A how-to question read as a report or a request is no doubt
+    worth asking about. A report that may be more about a ticket (add_info) is a report
     all the same for a user with no open ticket: a long, detailed first message read 0.52 / 0.37
     between the two, and was asked what it meant."""
     intent = turn.parse.intent
     below = turn.desk.settings.bot.clarify_below
     if intent.name not in _CLARIFIES or intent.confidence >= below or followup.ref_in(turn):
+        return False
+    if intent.name in ("report_problem", "request_service") and report.asks_how_to(turn.text):
+        # "How do I set up an out of office reply?" (a report at 0.55): either way the articles
+        # come first, then a request for information; which of the two it is matters not.
         return False
     if intent.name == "report_problem":
         more = sum(i.confidence for i in turn.parse.intent_ranking if i.name == "add_info")
