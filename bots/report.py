@@ -550,14 +550,16 @@ async def answer_choice(turn: Turn, text: str) -> None:
     if draft.get(step) and turn.says_more_than("category", "urgency"):
         add_words(draft, text)  # "我今天要出差，急": how urgent, and why, which the agent needs to know
     if not draft.get(step):
-        if turn.parse.intent.name in _DESCRIBES or weight(text) >= WORDY or turn.parse.entity("category"):
+        noted = intent.name in _DESCRIBES or weight(text) >= WORDY or turn.parse.entity("category")
+        if noted:
             add_words(draft, text)  # "是台式机，联想的" is short, but names what is broken
             turn.say(turn.t("report.noted"))
         if draft.get("asked_again") == step:
             draft.setdefault("skipped", []).append(step)
         else:
             draft["asked_again"] = step
-            turn.say(turn.t("ask.pick"))
+            if not noted:  # after "noted", "please pick one" read as a reproach: the question is enough
+                turn.say(turn.t("ask.pick"))
     await continue_report(turn)
 
 

@@ -512,7 +512,8 @@ async def test_a_sentence_instead_of_an_option_is_kept_and_the_question_asked_on
     await chat.say(SAY[lang]["battery"])
     await chat.say(SAY[lang]["more"])
     texts = [r["text"] for r in chat.replies]
-    assert texts == [t(lang, "report.noted"), t(lang, "ask.pick"), t(lang, "ask.urgency")]
+    # Not "please pick one" after "noted" (2026-12-06): it read as a reproach.
+    assert texts == [t(lang, "report.noted"), t(lang, "ask.urgency")]
     assert chat.payloads == [f"/urgency {k}" for k in ("low", "medium", "high", "team")]
     assert await count(seeded, Ticket) == 0
     # A second answer that is no option leaves the default instead of asking forever.
@@ -539,11 +540,7 @@ async def test_a_short_detail_naming_the_device_instead_of_an_option_is_kept(
     chat = users[lang]
     await chat.say(SAY[lang]["battery"])
     await chat.say(detail)
-    assert [r["text"] for r in chat.replies] == [
-        t(lang, "report.noted"),
-        t(lang, "ask.pick"),
-        t(lang, "ask.urgency"),
-    ]
+    assert [r["text"] for r in chat.replies] == [t(lang, "report.noted"), t(lang, "ask.urgency")]
     await chat.say("/urgency low")
     assert "INC-1" in chat.text, chat.replies
     assert detail in (await ticket(seeded, "INC-1")).description
