@@ -1133,8 +1133,9 @@ def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, ans
             said = [later.found_in(answer, whole=True) or found]  # "我的经理是 ann@...": all of it
         else:
             continue
-        for name in said:
-            rest = rest.replace(name.casefold(), " ")
+        for name in said:  # as the answer spells it: "讀寫" names the option 读写
+            while (span := mention_span(rest, name)) is not None:
+                rest = rest[: span[0]] + " " + rest[span[1] :]
     return rest != answer.casefold() and weight(_FILLER.sub(" ", rest).strip(" ,.;!?，。；！？")) < 3
 
 

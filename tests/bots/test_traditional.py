@@ -99,3 +99,25 @@ async def test_a_how_to_question_and_a_chase_in_traditional_characters_are_read_
     assert tw.replies[-1]["text"] == to_traditional(
         t("zh", "info.chased.to", ref="REQ-1", name="Maria Garcia")
     )
+
+
+async def test_an_option_of_a_later_question_in_traditional_characters_is_kept_for_it(
+    client: httpx.AsyncClient, seeded: Desk
+) -> None:
+    # "讀寫" typed at "which system?" became the system (REQ-1 "系统权限：讀寫") and the level
+    # was never asked: the words it names were taken out in Simplified only (2026-12-06).
+    tw = Chat(client, "tw-web", name="陳怡君", email="yijun@corp.example")
+    access = next(r for r in seeded.settings.bot.requests if r.key == "access")
+    system, _, approver = (to_traditional(q.zh) for q in access.questions)
+    await tw.say("我想申請共享資料夾的權限")
+    assert tw.replies[-1]["text"] == system, tw.replies
+    await tw.say("讀寫")
+    assert tw.replies[-1]["text"] == system, tw.replies  # the level is kept; the system still asked
+    await tw.say("財務部的共享資料夾")
+    assert tw.replies[-1]["text"] == approver, tw.replies
+    await tw.say("zhang.min@example.com")
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith("財務部的共享資料夾"), made.subject
+    assert (
+        f"{access.questions[1].zh} 读写" in made.description.splitlines()
+    )  # the option, as options are kept
