@@ -878,6 +878,31 @@ async def test_a_phishing_mail_or_a_virus_is_a_security_matter(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "answer", "impact"),
+    [
+        ("en", "I think I clicked a phishing link", "/urgency medium", "high"),  # security: impact high
+        ("zh", "ERP系统打不开了", "/urgency low", "high"),  # erp: impact high
+        ("en", "the printer on floor 2 prints blank pages", "/urgency low", "low"),  # printer: impact low
+    ],
+)
+async def test_an_incidents_impact_is_no_less_than_its_categorys(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, answer: str, impact: str
+) -> None:
+    # "I clicked a phishing link" with "slows me down" was a P3 due in three days: the answer's
+    # impact (one person) replaced the category's, which the desk sets high for security; the
+    # API got it, chat and mail did not (2026-12-06).
+    chat = users[lang]
+    await chat.say(said)
+    await skip_kb(chat)
+    assert answer in chat.payloads, chat.replies
+    await chat.say(answer)
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert (made.impact, made.urgency) == (impact, answer.split()[-1]), (made.category.path, chat.replies)
+
+
+@pytest.mark.parametrize(
     ("lang", "said"), [("en", "the internet is down for the whole floor"), ("zh", "整层楼都上不了网")]
 )
 async def test_a_whole_floor_down_is_not_asked_how_badly_it_hurts(
