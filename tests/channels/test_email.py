@@ -212,6 +212,7 @@ async def test_a_forwarded_mail_is_kept_whole_in_the_ticket(
     assert "verify" in ticket.description and "http://" in ticket.description, ticket.description
     async with mail.desk.session() as s:
         assert (await get_ticket(s, ticket.ref)).category.path == "security"
+    assert ticket.impact == "high"  # the category's, not the one person a mail is from (2026-12-06)
 
 
 async def test_a_mail_is_read_whole_so_call_me_back_in_it_is_no_handoff(
