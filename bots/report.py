@@ -30,7 +30,7 @@ from bots.turn import (
 )
 from channels.base import Button
 from desk.audit import record_event
-from desk.catalog import category_named, nested, precise_category, problem_categories, within
+from desk.catalog import category_named, nested, precise_category, problem_categories, under_any, within
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
@@ -688,7 +688,10 @@ def _add_or_new_question(turn: Turn, ticket: Ticket) -> _Question:
 
 async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
     """The open ticket this conversation opened within ``_RECENT``, unless the report names
-    another kind of problem ("and my VPN is down too" after a printer ticket is new)."""
+    another kind of problem ("and my VPN is down too" after a printer ticket is new). A ticket
+    of a foremost category (``bot.foremost_categories``: security) took the others its report
+    named, so news of any kind may be about it: "现在整个部门的人都收到了这封邮件" right after a
+    phishing ticket got the Outlook article."""
     if turn.conversation.ticket_id is None:
         return None
     ticket = await turn.session.get(Ticket, turn.conversation.ticket_id)
@@ -696,7 +699,9 @@ async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
         return None
     if ticket.created_at < turn.desk.now() - _RECENT:
         return None
-    if another_kind(draft.get("category"), ticket.category_path):
+    foremost = turn.desk.settings.bot.foremost_categories
+    absorbs = ticket.category_path is not None and under_any(ticket.category_path, foremost)
+    if another_kind(draft.get("category"), ticket.category_path) and not absorbs:
         return None
     return ticket
 

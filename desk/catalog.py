@@ -29,6 +29,7 @@ __all__ = [
     "precise_category",
     "problem_categories",
     "subtree",
+    "under_any",
     "update_category",
     "within",
 ]
@@ -108,11 +109,12 @@ def problem_categories(paths: list[str], devices: list[str], foremost: Sequence[
     laptop can't connect to the VPN" is about the VPN), unless only devices are named; those
     under ``foremost`` first ("a phishing e-mail asking for my password" is about security)."""
     deepest = _deepest(list(dict.fromkeys(paths)))
-    failing = [p for p in deepest if not _under(p, devices)] or deepest
-    return sorted(failing, key=lambda p: not _under(p, foremost))  # stable: the order named stays
+    failing = [p for p in deepest if not under_any(p, devices)] or deepest
+    return sorted(failing, key=lambda p: not under_any(p, foremost))  # stable: the order named stays
 
 
-def _under(path: str, roots: Sequence[str]) -> bool:
+def under_any(path: str, roots: Sequence[str]) -> bool:
+    """Whether category ``path`` is one of ``roots`` (as config writes them) or inside one."""
     return any(within(path, root.strip().lower()) for root in roots)
 
 

@@ -878,6 +878,35 @@ async def test_a_phishing_mail_or_a_virus_is_a_security_matter(
 
 
 @pytest.mark.parametrize(
+    ("lang", "first", "news"),
+    [
+        ("zh", "我好像点了一个钓鱼链接，还输了密码", "现在整个部门的人都收到了这封邮件"),
+        (
+            "en",
+            "I think I clicked a phishing link and typed my password",
+            "the whole team got the same email now",
+        ),
+    ],
+)
+async def test_news_of_another_kind_right_after_a_security_ticket_may_be_about_it(
+    users: dict[str, Chat], seeded: Desk, lang: str, first: str, news: str
+) -> None:
+    # "现在整个部门的人都收到了这封邮件" right after a phishing ticket got the Outlook article, as
+    # a new e-mail problem (2026-12-06): a security ticket spans e-mail, accounts and devices.
+    chat = users[lang]
+    await chat.say(first)
+    await skip_kb(chat)
+    await chat.say("/urgency high")
+    assert "INC-1" in chat.text, chat.replies
+    await chat.say(news)
+    assert "/add INC-1" in chat.payloads, chat.replies  # asked before any article
+    await chat.say("/add INC-1")
+    made = await ticket(seeded, "INC-1")
+    assert (made.impact, made.urgency) == ("high", "high")  # and the whole team raised it
+    assert await count(seeded, Ticket) == 1
+
+
+@pytest.mark.parametrize(
     ("lang", "said", "answer", "impact"),
     [
         ("en", "I think I clicked a phishing link", "/urgency medium", "high"),  # security: impact high
