@@ -23,12 +23,12 @@ from channels.imap import ImapMailbox, run_mailbox
 from channels.slack import SlackChannel
 from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
-from channels.web import FeedItem, RestChannel
+from channels.web import FeedItem, HistoryItem, RestChannel
 from desk.api import create_api
 from desk.attachments import ATTACHMENT_JOBS, file_link
 from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
-from desk.conversations import delivered_messages
+from desk.conversations import delivered_messages, transcript
 from desk.db import Database
 from desk.escalation import ESCALATION_JOBS
 from desk.migrate import pending_migrations
@@ -127,6 +127,25 @@ def _rest_feed(desk: Desk) -> Callable[[str, int], Awaitable[list[FeedItem]]]:
     return feed
 
 
+def _rest_history(desk: Desk) -> Callable[[str, int], Awaitable[list[HistoryItem]]]:
+    async def history(sender: str, limit: int) -> list[HistoryItem]:
+        items: list[HistoryItem] = []
+        shown: dict[str, str] = {}
+        async with desk.session() as session:
+            for m in await transcript(session, "rest", sender, limit):
+                said = _feed_outbound(desk, m)
+                if m.direction == "in":
+                    # A tap is stored as its payload ("/urgency high"); the user saw its title.
+                    said = dataclasses.replace(said, text=shown.get(said.text, said.text))
+                    items.append(HistoryItem(m.id, "user", said))
+                    continue
+                shown = {b.payload: b.title for b in said.buttons}
+                items.append(HistoryItem(m.id, "agent" if m.author_kind == "agent" else "bot", said))
+        return items
+
+    return history
+
+
 def build_runtime(
     settings: Settings, desk: Desk | None = None, understanding: Understanding | None = None
 ) -> Runtime:
@@ -143,7 +162,7 @@ def build_runtime(
     registry = ChannelRegistry()
     app = create_api(desk)
     room = _register_channels(settings, registry, bot, app)
-    rest = RestChannel(bot.handle_inline, _rest_feed(desk))
+    rest = RestChannel(bot.handle_inline, _rest_feed(desk), _rest_history(desk))
     registry.add(rest)
     app.include_router(rest.router())
     app.state.registry = registry

@@ -2,7 +2,8 @@
 
 ``POST /webhooks/rest/webhook`` answers with the bot's replies inline; whatever agents or the desk
 send later is fetched from ``GET /webhooks/rest/messages?sender=ID&after=CURSOR``, files as
-``attachments`` with a link each. ``/chat`` is a
+``attachments`` with a link each; ``GET /webhooks/rest/history?sender=ID`` gives the conversation
+so far, both sides, for a chat reopened in the browser. ``/chat`` is a
 static page over these endpoints. The adapter knows only :mod:`channels.base`: the composition
 root gives it the inbound handler and the feed.
 """
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.base import Address, Attachment, Inbound, InboundHandler, Outbound
 
-__all__ = ["FeedItem", "RestChannel"]
+__all__ = ["FeedItem", "HistoryItem", "RestChannel"]
 
 MAX_UPLOAD = 25 * 1024 * 1024
 
@@ -35,6 +36,19 @@ class FeedItem:
 
 
 Feed = Callable[[str, int], Awaitable[Sequence[FeedItem]]]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """A message of a REST user's conversation so far: ``author`` is ``user``, ``bot`` or
+    ``agent``; the user's own words come as they were shown (a button's title, not its payload)."""
+
+    id: int
+    author: str
+    message: Outbound
+
+
+History = Callable[[str, int], Awaitable[Sequence[HistoryItem]]]
 
 
 class _Metadata(BaseModel):
@@ -73,9 +87,10 @@ class RestChannel:
 
     name = "rest"
 
-    def __init__(self, handler: InboundHandler, feed: Feed) -> None:
+    def __init__(self, handler: InboundHandler, feed: Feed, history: History) -> None:
         self._handler = handler
         self._feed = feed
+        self._history = history
 
     async def send(self, address: Address, message: Outbound) -> str | None:
         # The message row is already in the transcript, which the feed reads: nothing to push.
@@ -132,6 +147,20 @@ class RestChannel:
             if items:
                 cursor = max(i.id for i in items)
             return {"messages": [_reply(sender, i.outbound, i.id) for i in items], "cursor": str(cursor)}
+
+        @router.get(
+            "/webhooks/rest/history",
+            summary="The conversation so far, the user's messages too (a chat reopened in the browser)",
+        )
+        async def history(
+            sender: Annotated[str, Query(min_length=1, max_length=200, pattern=_SENDER)],
+            limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        ) -> dict[str, Any]:
+            items = await self._history(sender, limit)
+            return {
+                "messages": [{**_reply(sender, i.message, i.id), "from": i.author} for i in items],
+                "cursor": str(max((i.id for i in items), default=0)),
+            }
 
         @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
         async def chat_page() -> HTMLResponse:

@@ -29,6 +29,7 @@ __all__ = [
     "replied_message",
     "return_to_bot",
     "thread_ticket_id",
+    "transcript",
 ]
 
 # The conversation state machine: bot → queued → agent → bot | closed (see desk.handoff).
@@ -196,6 +197,24 @@ async def delivered_messages(session: AsyncSession, channel: str, chat_id: str, 
         .limit(200)
     )
     return list(await session.scalars(query))
+
+
+async def transcript(session: AsyncSession, channel: str, chat_id: str, limit: int = 50) -> list[Message]:
+    """The last ``limit`` public messages in and out of this address's conversations, oldest
+    first: what a web chat reopened in the browser shows again (internal notes are not there)."""
+    query = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.channel == channel,
+            Conversation.chat_id == chat_id,
+            Message.direction.in_(("in", "out")),
+            Message.public.is_(True),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(await session.scalars(query))))
 
 
 async def thread_ticket_id(session: AsyncSession, channel: str, message_ids: Sequence[str]) -> int | None:

@@ -1017,3 +1017,20 @@ def test_a_user_talks_to_the_bot_in_the_web_chat_in_their_browsers_language(
     assert answer and all("Connection problem" not in text for text in answer)
     assert browser.find_elements(By.CSS_SELECTOR, "#log .buttons button")  # something to tap
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
+def test_a_web_chat_reopened_shows_the_conversation_so_far(browser: Any, server: str) -> None:
+    # A reload showed only the greeting: the report, the bot's questions and an agent's answer
+    # were gone from the page, though the chat went on (2026-12-06).
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/chat?sender=web-reload")
+    browser.find_element(By.ID, "text").send_keys("my monitor flickers all the time")
+    browser.find_element(By.ID, "send").click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#log .buttons button"))
+    browser.refresh()
+    shown = wait_for(lambda: [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#log .msg")])
+    assert shown[0] == "my monitor flickers all the time", shown  # the user's words, then the bot's
+    assert "Tell me about your IT problem" not in " ".join(shown)  # no greeting over it
+    assert browser.find_elements(By.CSS_SELECTOR, "#log .buttons button")  # the last question's
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]

@@ -181,6 +181,43 @@ async def test_malformed_webhooks_get_a_4xx(client: httpx.AsyncClient) -> None:
     assert page.status_code == 200 and "/webhooks/rest/webhook" in page.text
 
 
+async def test_the_conversation_so_far_is_there_for_a_chat_reopened(
+    client: httpx.AsyncClient, seeded: Desk, tokens: dict[str, str]
+) -> None:
+    chat = Chat(client, "web-history")
+    await chat.say("printer is offline")
+    await skip_kb(chat)  # a tap, stored as "/not_solved"
+    await chat.say("/urgency high")
+    if chat.text == t("en", "ask.description"):
+        await chat.say(SAY["en"]["detail"])
+    auth = {"Authorization": tokens["agent"]}
+    await client.post(
+        "/api/v1/tickets/INC-1/comments", json={"body": "On my way to floor 2", "public": True}, headers=auth
+    )
+    await client.post(
+        "/api/v1/tickets/INC-1/comments", json={"body": "internal: toner low", "public": False}, headers=auth
+    )
+    got = (await client.get("/webhooks/rest/history", params={"sender": "web-history"})).json()
+    said = [(m["from"], m["text"]) for m in got["messages"]]
+    assert said[0] == ("user", "printer is offline")
+    assert ("user", t("en", "kb.not_solved")) in said  # the title the user tapped, not "/not_solved"
+    assert ("user", "/urgency high") not in said
+    assert any(who == "agent" and "On my way to floor 2" in text for who, text in said)
+    assert not any("toner low" in text for _, text in said)  # an internal note is not the user's
+    assert {who for who, _ in said} == {"user", "bot", "agent"}
+    assert int(got["cursor"]) == max(m["id"] for m in got["messages"])
+    last = (await client.get("/webhooks/rest/history", params={"sender": "web-history", "limit": 1})).json()
+    assert [m["id"] for m in last["messages"]] == [got["messages"][-1]["id"]]
+    nobody = (await client.get("/webhooks/rest/history", params={"sender": "web-nobody"})).json()
+    assert nobody == {"messages": [], "cursor": "0"}
+    for params in (
+        {"sender": " "},
+        {"sender": "web-history", "limit": 0},
+        {"sender": "web-history", "limit": 500},
+    ):
+        assert (await client.get("/webhooks/rest/history", params=params)).status_code == 422
+
+
 async def test_a_short_chinese_sentence_is_a_whole_report_and_nameless_users_are_greeted_plainly(
     client: httpx.AsyncClient,
 ) -> None:
