@@ -35,6 +35,7 @@ from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Category, Message, Ticket
+from desk.priority import LEVELS
 from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.slots import day_of
 from desk.textindex import mention_span, query_terms, snippet
@@ -736,7 +737,9 @@ async def add_to_existing(turn: Turn, ref: str) -> None:
     await raise_urgency(turn, ticket, draft.get("urgency"))
 
 
-_LEVELS = {"low": 0, "medium": 1, "high": 2}
+def _higher(level: str | None, than: str) -> bool:
+    """Whether impact or urgency ``level`` is above ``than`` (:data:`LEVELS` runs high to low)."""
+    return level in LEVELS and LEVELS.index(level) < LEVELS.index(than)
 
 
 def most_urgent(parse: Parse) -> str | None:
@@ -756,7 +759,7 @@ async def raise_urgency(turn: Turn, ticket: Ticket, said: str | None) -> None:
     if said not in URGENCY or ticket.status not in OPEN_STATUSES:
         return
     wanted = dict(zip(("impact", "urgency"), URGENCY[said], strict=True))
-    changes = {f: v for f, v in wanted.items() if _LEVELS[v] > _LEVELS.get(getattr(ticket, f), 0)}
+    changes = {f: v for f, v in wanted.items() if _higher(v, getattr(ticket, f))}
     if not changes:
         return
     before = ticket.priority
@@ -797,7 +800,7 @@ async def _at_least_the_categorys(turn: Turn, draft: dict[str, Any], kind: str, 
     path = draft.get("category")
     category = await category_named(turn.session, path) if path and kind == "incident" else None
     floor = category.default_impact if category is not None else None
-    return floor if floor in _LEVELS and _LEVELS[floor] > _LEVELS[impact] else impact
+    return floor if floor is not None and _higher(floor, impact) else impact
 
 
 async def _file(turn: Turn, draft: dict[str, Any], *, kind: str, subject: str | None) -> Ticket:
