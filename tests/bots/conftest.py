@@ -182,13 +182,13 @@ async def skip_kb(chat: Chat) -> None:
         await chat.say("/not_solved")
 
 
-async def open_ticket(chat: Chat, lang: str, said: str | None = None) -> str:
-    """Report ``said`` (a printer problem) through to a ticket, answering what the bot asks; its
-    reference."""
+async def open_ticket(chat: Chat, lang: str, said: str | None = None, urgency: str = "high") -> str:
+    """Report ``said`` (a printer problem) through to a ticket, answering what the bot asks
+    (``urgency`` to how badly it hurts); its reference."""
     await chat.say(said or SAY[lang]["printer"])
     await skip_kb(chat)
-    assert "/urgency high" in chat.payloads, chat.replies
-    await chat.say("/urgency high")
+    assert f"/urgency {urgency}" in chat.payloads, chat.replies
+    await chat.say(f"/urgency {urgency}")
     if chat.text == t(lang, "ask.description"):
         await chat.say(SAY[lang]["detail"])
     ref = chat.text.split("INC-")[1].split(" ")[0].rstrip('：:，,.。"「」')

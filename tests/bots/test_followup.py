@@ -16,7 +16,6 @@ from tests.bots.conftest import (
     Chat,
     open_ticket,
     resolved_printer_ticket,
-    skip_kb,
     t,
     ticket,
 )
@@ -109,14 +108,9 @@ async def test_news_that_a_ticket_is_more_pressing_raises_its_urgency(
     # "it's getting urgent now, I need to print contracts for a 3pm meeting" on a P3 ticket was
     # a comment, and the ticket stayed P3 with its resolution days away (2026-12-06).
     chat = users[lang]
-    await chat.say(SAY[lang]["printer"])
-    await skip_kb(chat)
-    await chat.say("/urgency medium")
-    if chat.text == t(lang, "ask.description"):
-        await chat.say(SAY[lang]["detail"])
+    ref = await open_ticket(chat, lang, urgency="medium")
     auth = {"Authorization": tokens["agent"]}
-    [filed] = (await client.get("/api/v1/tickets", headers=auth)).json()["items"]
-    ref, before = filed["ref"], filed["priority"]
+    before = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()["priority"]
     await chat.say(news.format(ref=ref))
     if "/add " + ref in chat.payloads:  # "add this to INC-1, or open a new ticket?"
         await chat.say("/add " + ref)

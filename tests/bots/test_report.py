@@ -894,10 +894,7 @@ async def test_news_of_another_kind_right_after_a_security_ticket_may_be_about_i
     # "现在整个部门的人都收到了这封邮件" right after a phishing ticket got the Outlook article, as
     # a new e-mail problem (2026-12-06): a security ticket spans e-mail, accounts and devices.
     chat = users[lang]
-    await chat.say(first)
-    await skip_kb(chat)
-    await chat.say("/urgency high")
-    assert "INC-1" in chat.text, chat.replies
+    assert await open_ticket(chat, lang, first) == "INC-1"
     await chat.say(news)
     assert "/add INC-1" in chat.payloads, chat.replies  # asked before any article
     await chat.say("/add INC-1")
