@@ -13,6 +13,7 @@ from bots.report import (
     FINISHED,
     WORDY,
     another_kind,
+    comment_on,
     draft_category,
     most_urgent,
     named_category,
@@ -30,7 +31,6 @@ from desk.models import Message, Ticket
 from desk.surveys import LOW_SCORE, comment_on_rating, rate_ticket
 from desk.textindex import snippet
 from desk.tickets import (
-    add_comment,
     change_ticket,
     close_ticket,
     format_due,
@@ -202,7 +202,7 @@ async def pass_on_a_chase(turn: Turn, text: str) -> None:
 
 async def _pass_on(turn: Turn, ticket: Ticket, text: str) -> None:
     """The chase ``text`` on ``ticket``, and the user told who will see it."""
-    await _comment(turn, ticket, text)
+    await comment_on(turn, ticket, text, said=turn.message)
     if ticket.assignee is not None:
         turn.say(turn.t("info.chased.to", ref=ticket.ref, name=ticket.assignee.name))
     else:
@@ -243,24 +243,9 @@ async def add_info(turn: Turn, text: str) -> None:
     if ticket.status in FINISHED:
         await open_follow_up(turn, ticket, body or text)
         return
-    await _comment(turn, ticket, body or text)
+    await comment_on(turn, ticket, body or text, said=turn.message)
     turn.say(turn.t("info.added", ref=ticket.ref))
     await raise_urgency(turn, ticket, most_urgent(turn.parse))
-
-
-async def _comment(turn: Turn, ticket: Ticket, body: str) -> None:
-    """The user's message, as ``body``, a comment on ``ticket``, which the conversation is now about."""
-    await add_comment(
-        turn.session,
-        turn.desk,
-        turn.requester,
-        ticket,
-        body,
-        channel=turn.conversation.channel,
-        said=turn.message,
-    )
-    turn.state["ticket"] = ticket.ref
-    turn.conversation.ticket_id = ticket.id
 
 
 async def ask_cancel(turn: Turn) -> None:

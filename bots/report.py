@@ -726,13 +726,13 @@ async def add_to_existing(turn: Turn, ref: str) -> None:
         turn.say(turn.t("status.unknown", ref=ref.upper()))
         return
     draft = turn.state.get("draft", {})
-    text = draft.get("text") or turn.text
-    await add_comment(
-        turn.session, turn.desk, turn.requester, ticket, text, channel=turn.conversation.channel
-    )
+    since = draft.get("since", turn.message.id)
+    await _join(turn, ticket, since)  # the report's words, photos and files, not the ticket the chat was on
+    first = await turn.session.get(Message, since)
+    said = first if first is not None and first.author_kind == "requester" else None
+    await comment_on(turn, ticket, draft.get("text") or turn.text, said=said)
     turn.reset()
     turn.state["ticket"] = ticket.ref
-    turn.conversation.ticket_id = ticket.id
     turn.say(turn.t("info.added", ref=ticket.ref))
     await raise_urgency(turn, ticket, draft.get("urgency"))
 
@@ -822,16 +822,29 @@ async def _file(turn: Turn, draft: dict[str, Any], *, kind: str, subject: str | 
         channel=turn.conversation.channel,
         language=turn.lang,
     )
-    # The conversation's messages since the report began (with their photos and files) join it.
+    await _join(turn, ticket, draft.get("since", turn.message.id))
+    return ticket
+
+
+async def _join(turn: Turn, ticket: Ticket, since: int) -> None:
+    """The conversation's messages from ``since`` on (the report's, with their photos and files)
+    join ``ticket``, which the conversation is now about."""
     await turn.session.execute(
         update(Message)
-        .where(
-            Message.conversation_id == turn.conversation.id, Message.id >= draft.get("since", turn.message.id)
-        )
+        .where(Message.conversation_id == turn.conversation.id, Message.id >= since)
         .values(ticket_id=ticket.id)
     )
     turn.conversation.ticket_id = ticket.id
-    return ticket
+
+
+async def comment_on(turn: Turn, ticket: Ticket, body: str, *, said: Message | None) -> None:
+    """``body``, the user's words, a comment on ``ticket``, which the conversation is now about;
+    ``said`` is the message they came in (it joins the ticket as it is, not as a copy)."""
+    await add_comment(
+        turn.session, turn.desk, turn.requester, ticket, body, channel=turn.conversation.channel, said=said
+    )
+    turn.state["ticket"] = ticket.ref
+    turn.conversation.ticket_id = ticket.id
 
 
 open_ticket = _open_ticket

@@ -411,6 +411,44 @@ async def test_a_similar_open_ticket_is_offered_instead_of_a_duplicate(
     assert await count(seeded, Ticket) == 1
 
 
+async def test_files_of_a_report_added_to_an_open_ticket_join_that_ticket(
+    ann: Chat, client: httpx.AsyncClient, seeded: Desk, clock: Clock
+) -> None:
+    # The chat was about INC-2 (a battery) when the printer broke again: the new report's words
+    # and screenshot joined INC-2 as they came in, and adding the report to INC-1 copied only
+    # its words there. The agent on the printer never saw the picture; the battery's did.
+    ref = await open_ticket(ann, "en")
+    clock.advance(hours=2)
+    other = await open_ticket(ann, "en", SAY["en"]["battery"])
+    clock.advance(hours=2)
+    await ann.say(SAY["en"]["printer"])
+    await skip_kb(ann)
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x01" * 100
+    uploaded = await client.post(
+        "/webhooks/rest/upload",
+        data={"sender": ann.sender, "message": ""},
+        files={"file": ("jam.png", photo, "image/png")},
+    )
+    assert uploaded.status_code == 200
+    await ann.say("/urgency high")
+    if ann.text == t("en", "ask.description"):
+        await ann.say(SAY["en"]["detail"])
+    await ann.say(f"/add {ref}")
+    assert ann.text == t("en", "info.added", ref=ref)
+    made = await ticket(seeded, ref)
+    async with seeded.session() as s:
+        files = [
+            a.filename
+            for m in await s.scalars(select(Message).where(Message.ticket_id == made.id))
+            for a in m.attachments
+        ]
+    assert files == ["jam.png"]
+    battery = await ticket(seeded, other)
+    async with seeded.session() as s:
+        on_battery = [m.text for m in await s.scalars(select(Message).where(Message.ticket_id == battery.id))]
+    assert SAY["en"]["printer"] not in on_battery
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_typing_a_button_title_is_clicking_it(users: dict[str, Chat], seeded: Desk, lang: str) -> None:
     chat = users[lang]
@@ -599,10 +637,16 @@ async def test_words_the_bot_cannot_place_after_a_request_are_offered_to_it(
     await chat.say("ok")  # too little to be a detail
     assert t(lang, "info.offer", ref="REQ-1", text="ok") not in chat.text
     request = await ticket(seeded, "REQ-1")
-    async with seeded.session() as s:  # the chat lines join the ticket; what was added is a comment too
+    async with (
+        seeded.session() as s
+    ):  # the chat lines join the ticket, once each; its log says what was added
+        on_ticket = list(await s.scalars(select(Message.text).where(Message.ticket_id == request.id)))
         added = await s.scalars(
-            select(Message.text).where(Message.ticket_id == request.id, Message.conversation_id.is_(None))
+            select(TicketEvent.note).where(
+                TicketEvent.ticket_id == request.id, TicketEvent.action == "commented"
+            )
         )
+    assert (on_ticket.count(doubtful), on_ticket.count(unclear)) == (1, 1)
     assert sorted(added) == sorted([doubtful, unclear])
     assert await count(seeded, Ticket) == 1
 
