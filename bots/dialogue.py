@@ -659,6 +659,8 @@ async def _intent(turn: Turn, text: str) -> None:
     if intent in _ANSWERS and await _answers_agent(turn):
         await followup.add_info(turn, text)
         return
+    if intent not in ("cancel_ticket", "reopen", "talk_to_human") and await followup.asked_after(turn, text):
+        return  # "what about my monitor?": the status of the monitor's ticket, not a new report of one
     if intent in ("report_problem", "add_info") and await _not_fixed(turn):
         return
     if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:

@@ -24,12 +24,13 @@ from bots.report import (
 )
 from bots.turn import Turn, says_nothing, simple, weight, without_clauses
 from channels.base import Button
+from desk.chinese import to_simplified
 from desk.handoff import queue_conversation
 from desk.i18n import t as desk_t
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Message, Ticket
 from desk.surveys import LOW_SCORE, comment_on_rating, rate_ticket
-from desk.textindex import snippet
+from desk.textindex import mentions, snippet
 from desk.tickets import (
     change_ticket,
     close_ticket,
@@ -172,6 +173,41 @@ async def show_status(turn: Turn, ref: str | None = None) -> None:
             if problem is not None and problem.status in OPEN_STATUSES:
                 lines.append(turn.t("status.problem", ref=problem.ref))
     turn.say("\n".join(lines))
+
+
+# A short question after a thing of the user's: "what about my docking station?", "and my
+# laptop request?", "my monitor?", "那我的显示器呢？". What a ticket of theirs is about, they ask
+# how it stands; the model read "what about my monitor?" as a new report (0.86).
+_ASKS_AFTER_EN = re.compile(
+    r"^(?:(?:ok|okay|so|and|also)\s*,?\s+)*(?P<lead>(?:what|how)\s+about\s+|and\s+)?my\s+"
+    r"(?P<thing>[a-z0-9][\w\s/+.-]{1,40}?)\s*(?:then\s*)?(?P<asked>[?？]+)?$",
+    re.IGNORECASE,
+)
+_ASKS_AFTER_ZH = re.compile(r"^(?:那|那么|还有)?我的(?P<thing>[^\s？?，,。！!]{1,15}?)呢[？?]*$")
+# Words that say "my ticket for": "my laptop request", "我的显示器申请".
+_TICKET_WORDS = re.compile(
+    r"(?:\s+(?:request|ticket|order|issue|problem|case)s?|的?(?:申请|工单|问题|事情|事))$", re.IGNORECASE
+)
+
+
+async def asked_after(turn: Turn, text: str) -> bool:
+    """ "What about my monitor?" where a ticket of the user's (open or just resolved) is about a
+    monitor: how that ticket stands (how all of them stand, if several are). False when the
+    message asks after nothing of theirs ("and my keyboard?" with no such ticket)."""
+    said = simple(text).strip()
+    if (found := _ASKS_AFTER_ZH.match(said)) is None:
+        found = _ASKS_AFTER_EN.match(said)
+        if found is None or not (found.group("lead") or found.group("asked")):
+            return False  # "my monitor" alone is no question
+    thing = _TICKET_WORDS.sub("", found.group("thing").strip())
+    if not thing:
+        return False
+    tickets = await requester_tickets(turn.session, turn.person, (*OPEN_STATUSES, "resolved"))
+    about = [t for t in tickets if mentions(to_simplified(f"{t.subject}\n{t.description}"), thing)]
+    if not about:
+        return False
+    await show_status(turn, about[0].ref if len(about) == 1 else None)
+    return True
 
 
 async def has_open_tickets(turn: Turn) -> bool:

@@ -39,6 +39,36 @@ async def test_status_shows_only_your_own_tickets(users: dict[str, Chat], lang: 
     assert ref not in theirs.replace(t(other_lang, "status.unknown", ref=ref), "")
 
 
+@pytest.mark.parametrize(
+    ("lang", "monitor", "where", "asked", "unknown"),
+    [
+        (
+            "en",
+            "I need a new monitor for my desk",
+            "Building B, floor 3, desk 12",
+            "what about my monitor?",
+            "and my keyboard?",
+        ),
+        ("zh", "我想申请一个新的显示器", "B座3楼12号工位", "那我的显示器呢？", "我的键盘呢"),
+    ],
+)
+async def test_asking_after_a_thing_is_the_status_of_its_ticket(
+    users: dict[str, Chat], lang: str, monitor: str, where: str, asked: str, unknown: str
+) -> None:
+    # "what about my docking station?" (report_problem 0.46, check_status 0.39) got "which of
+    # these is it?"; "what about my monitor?" (a report, 0.86) began a new report of a monitor.
+    chat = users[lang]
+    incident = await open_ticket(chat, lang)
+    await chat.say(monitor)
+    await chat.say(where)
+    assert "REQ-1" in chat.text, chat.replies
+    await chat.say(asked)
+    assert chat.text.startswith("REQ-1 · "), chat.replies
+    assert incident not in chat.text
+    await chat.say(unknown)  # no ticket of theirs is about a keyboard: not a status question
+    assert "REQ-1 · " not in chat.text and t(lang, "status.header") not in chat.text, chat.replies
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_status_says_a_ticket_waits_on_a_wider_problem(
     users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str
