@@ -984,8 +984,12 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
     await _next_question(turn, kind)
 
 
-# After a product's name, what belongs to it: "Pro", "2021", "365", "FI" (capitalised or numbers).
-_EDITION = re.compile(r"(?:[ \t]+(?:[A-Z0-9][\w.+#-]*))+")
+# After a product's name, what belongs to it: "Pro", "2021", "365", "FI" (capitalised or numbers),
+# or an edition's word as typed in lower case ("adobe acrobat pro" wants the Pro licence).
+_EDITION = re.compile(
+    r"(?:[ \t]+(?:[A-Z0-9][\w.+#-]*|(?:pro|professional|standard|std|enterprise|premium|plus|ultimate"
+    r"|business|home|lite|reader|dc|x64|x86)\b))+"
+)
 
 
 def _named_product(turn: Turn, text: str) -> str | None:

@@ -48,6 +48,12 @@ async def test_service_request_asks_its_configured_questions(
     [
         ("en", "can i get Adobe Acrobat Pro installed", "software", "Adobe Acrobat Pro"),
         ("zh", "帮我装一个Visio 2021", "software", "Visio 2021"),
+        (
+            "en",
+            "need adobe acrobat pro for editing contracts",
+            "software",
+            "adobe acrobat pro",
+        ),  # "pro" was cut
         ("en", "please install teams for me", "software", "teams"),  # a plain word, but what to install
         ("en", "I need new software installed", "software", None),
         ("zh", "帮我安装一下钉钉", "software", "钉钉"),
