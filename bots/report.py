@@ -392,7 +392,7 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
     parts = [c for c in clauses(text) if weight(c) >= _TOO_SHORT and len(query_terms(c)) > 1][:_MOST_PARTS]
     for language in dict.fromkeys((turn.lang, None)):
         for query in [text] if len(parts) < 2 else [text, *parts]:
-            hits = await search_articles(turn.session, query, language=language, limit=wanted)
+            hits = await search_articles(turn.session, query, language=language, limit=wanted, by_kind=False)
             worth = [
                 h
                 for h in hits

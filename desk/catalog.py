@@ -26,6 +26,7 @@ __all__ = [
     "is_default_group",
     "move_category",
     "nested",
+    "other_kinds",
     "precise_category",
     "problem_categories",
     "subtree",
@@ -116,6 +117,24 @@ def problem_categories(paths: list[str], devices: list[str], foremost: Sequence[
 def under_any(path: str, roots: Sequence[str]) -> bool:
     """Whether category ``path`` is one of ``roots`` (as config writes them) or inside one."""
     return any(within(path, root.strip().lower()) for root in roots)
+
+
+async def other_kinds(session: AsyncSession, text: str) -> set[int]:
+    """The ids of the categories of another kind of thing than ``text`` names by the active
+    categories' keywords: neither one named nor inside nor around one (``network/wifi`` for "vpn
+    keeps disconnecting"; "wifi" names ``network/wifi``, not all ``network``). None when it
+    names none."""
+    rows = (
+        await session.execute(select(Category.id, Category.path, Category.keywords, Category.active))
+    ).all()
+    named = _deepest(
+        [
+            path
+            for _, path, keywords, active in rows
+            if active and any(mentions(text, str(k)) for k in keywords or [])
+        ]
+    )
+    return {i for i, path, _, _ in rows if not any(nested(path, n) for n in named)} if named else set()
 
 
 async def precise_category(session: AsyncSession, category: Category, text: str) -> str:

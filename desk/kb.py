@@ -22,6 +22,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +34,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from desk.catalog import find_category
+from desk.catalog import find_category, other_kinds
 from desk.chinese import to_simplified
 from desk.context import Desk
 from desk.db import contains_text, newest_first
@@ -406,7 +407,7 @@ def _plans(wanted: list[str], stats: _Stats, budget: int) -> list[_Plan]:
     return plans
 
 
-_POOL_COLUMNS = "a.id, a.title, a.tags, a.search_text, a.helpful, a.not_helpful"
+_POOL_COLUMNS = "a.id, a.title, a.tags, a.search_text, a.helpful, a.not_helpful, a.category_id"
 
 
 async def _recall_pool(
@@ -473,7 +474,7 @@ async def _match(
         sql = (
             # setweight copies the vector once per row, where each ts_rank would fetch it again.
             f"SELECT {_POOL_COLUMNS} FROM (SELECT a.id, a.title, a.tags::text AS tags, a.search_text, a.helpful, "
-            "a.not_helpful, setweight(a.search_vector, 'D') AS v "
+            "a.not_helpful, a.category_id, setweight(a.search_vector, 'D') AS v "
             "FROM kb_articles a "
             f"WHERE a.search_vector @@ to_tsquery('simple', :q){filters} LIMIT :visit) a "
             f"ORDER BY {rank} DESC, a.id LIMIT :n"
@@ -498,13 +499,16 @@ def _idf(term: str, stats: _Stats) -> float:
 _UNKNOWN_CJK = 0.25  # weight of a Chinese bigram that no article has, against an unknown word
 
 
-def _score(query: str, wanted: list[str], stats: _Stats, pool: list[Any]) -> list[tuple[float, int]]:
+def _score(
+    query: str, wanted: list[str], stats: _Stats, pool: list[Any], other_kinds: AbstractSet[int] = frozenset()
+) -> list[tuple[float, int]]:
     """The re-rank: (score, id) of each candidate, best first.
 
     Okapi BM25 (k1 1.2, b 0.75, corpus statistics from kb_terms) as a share of what an article
     with every query term once, at average length, would score (more where terms repeat), plus
     the idf-weighted share of query terms an article has, rapidfuzz similarity of the query to
-    its title and tags, and a smoothed helpful/not-helpful prior.
+    its title and tags, and a smoothed helpful/not-helpful prior; halved for an article filed
+    under ``other_kinds`` (category ids), of another kind of thing than the query names.
     """
     idf = {t: _idf(t, stats) for t in wanted}  # a term no article has gets the highest idf
     weights = [idf[t] * (_UNKNOWN_CJK if is_cjk(t) and not stats.df.get(t) else 1.0) for t in wanted]
@@ -527,9 +531,14 @@ def _score(query: str, wanted: list[str], stats: _Stats, pool: list[Any]) -> lis
         # BM25 over the whole query passes 1 where terms repeat; capping it there would tie the
         # strongest candidates, so only the sum is clamped, after ranking on it.
         raw = 0.45 * bm25 / whole + 0.25 * share + 0.15 * title + 0.05 * tag + 0.2 * votes
+        if row.category_id in other_kinds:
+            raw *= _OTHER_KIND
         scored.append((raw, row.id))
     scored.sort(key=lambda x: (-x[0], x[1]))
     return [(round(max(0.0, min(1.0, raw)), 4), i) for raw, i in scored]
+
+
+_OTHER_KIND = 0.5  # the share of its score an article of another kind than the query names keeps
 
 
 async def search_articles(
@@ -539,8 +548,12 @@ async def search_articles(
     language: str | None = None,
     category: str | None = None,
     limit: int = 5,
+    by_kind: bool = True,
 ) -> list[Hit]:
-    """Published articles answering ``query``, best first.
+    """Published articles answering ``query``, best first. With ``by_kind``, one filed under
+    another kind of thing than the query names by the categories' keywords ranks at half its
+    score: "vpn keeps disconnecting" found "Wi-Fi keeps disconnecting" first, on two words of
+    three, above the VPN article (the bot, which knows the kinds from the NLU, passes False).
 
     Raises:
         InvalidInput: for a limit outside 1–50 or an unknown language. NotFound: unknown category.
@@ -559,7 +572,8 @@ async def search_articles(
     pool = await _recall_pool(session, wanted, stats, lang, category_id)
     if not pool:
         return []
-    scored = _score(query, wanted, stats, pool)
+    others = await other_kinds(session, query) if by_kind and category is None else set()
+    scored = _score(query, wanted, stats, pool, others)
     top = scored[:limit]
     # Categories by a second query only when there are any: the model's joined load costs more
     # in row processing than the query it saves.

@@ -46,6 +46,10 @@ async def test_demo_questions_find_their_articles(seeded: Desk) -> None:
     assert (await titles(seeded, "outlook收不到邮件"))[0] == "Outlook 收不到邮件"
     # "Wi-Fi" in the title is "wifi" as users write it (below the VPN article's "Connect" before).
     assert (await titles(seeded, "can't connect to the wifi"))[0] == "Wi-Fi keeps disconnecting"
+    # The Wi-Fi article has two of the three words, the VPN one only "vpn": an article of another
+    # kind of thing than the query names (by the categories' keywords) ranks at half its score.
+    assert (await titles(seeded, "vpn keeps disconnecting"))[0] == "Connect to the VPN from home"
+    assert (await titles(seeded, "VPN老是断开", language="zh"))[0] == "在家连接 VPN"
 
 
 async def scores(desk: Desk, query: str, language: str) -> dict[str, float]:
