@@ -437,6 +437,9 @@ async def _flow(turn: Turn, text: str) -> bool:
         # ("不满意" is a rating of 2, not a refusal).
         await followup.survey_answer(turn, turn.state["survey"], None, "skip")
         return True
+    if (flow, step) == ("survey", "comment") and await followup.asked_after(turn, text):
+        turn.reset()  # "what about my monitor?" is no comment: the rating stands, without one
+        return True
     if (flow, step) == ("survey", "more"):
         return await followup.more_on_rating(turn, text)
     if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):

@@ -70,6 +70,25 @@ async def test_asking_after_a_thing_is_the_status_of_its_ticket(
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_asking_after_a_thing_when_asked_for_words_on_a_rating_is_no_comment(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    # "what about my docking station?" to "anything you'd like to add?" became the rating's comment.
+    chat = users[lang]
+    await chat.say(SAY[lang]["monitor"])
+    await chat.say("Building B, floor 3, desk 12" if lang == "en" else "B座3楼12号工位")
+    assert "REQ-1" in chat.text, chat.replies
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the queue")
+    await chat.say(f"/confirm {ref}")
+    await chat.say(f"/rate {ref} 4")
+    assert chat.text == t(lang, "csat.thanks", ref=ref, score=4)
+    await chat.say("what about my monitor?" if lang == "en" else "我的显示器呢？")
+    assert chat.text.startswith("REQ-1 · "), chat.replies
+    done = await ticket(seeded, ref)
+    assert (done.csat_score, done.csat_comment) == (4, None)
+
+
+@pytest.mark.parametrize("lang", LANGS)
 async def test_status_says_a_ticket_waits_on_a_wider_problem(
     users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
