@@ -132,10 +132,13 @@ def _when(turn: Turn, ticket: Ticket, value: object) -> str:
     return format_due(turn.desk, ticket, value) if isinstance(value, datetime) else ""
 
 
-async def show_status(turn: Turn, ref: str | None = None) -> None:
-    """The named ticket (``ref``, else one the user wrote), or the user's recent ones."""
+async def show_status(turn: Turn, ref: str | None = None, *, among: list[Ticket] | None = None) -> None:
+    """The named ticket (``ref``, else one the user wrote), or those ``among`` the user's, or the
+    user's recent ones."""
     ref = ref or ref_in(turn)
-    if ref:
+    if among:
+        tickets = among
+    elif ref:
         ticket = await requester_ticket(turn.session, turn.person, ref)
         if ticket is None:
             turn.say(turn.t("status.unknown", ref=ref))
@@ -150,7 +153,7 @@ async def show_status(turn: Turn, ref: str | None = None) -> None:
             else:
                 turn.say(turn.t("status.none"), turn.menu())
             return
-    lines = [] if ref else [turn.t("status.header")]
+    lines = [] if ref and not among else [turn.t("status.header")]
     for ticket in tickets:
         assignee = turn.t("status.assignee", name=ticket.assignee.name) if ticket.assignee else ""
         due = ""
@@ -192,7 +195,7 @@ _TICKET_WORDS = re.compile(
 
 async def asked_after(turn: Turn, text: str) -> bool:
     """ "What about my monitor?" where a ticket of the user's (open or just resolved) is about a
-    monitor: how that ticket stands (how all of them stand, if several are). False when the
+    monitor: how that ticket stands (how each stands, if several are). False when the
     message asks after nothing of theirs ("and my keyboard?" with no such ticket)."""
     said = simple(text).strip()
     if (found := _ASKS_AFTER_ZH.match(said)) is None:
@@ -206,7 +209,10 @@ async def asked_after(turn: Turn, text: str) -> bool:
     about = [t for t in tickets if mentions(to_simplified(f"{t.subject}\n{t.description}"), thing)]
     if not about:
         return False
-    await show_status(turn, about[0].ref if len(about) == 1 else None)
+    if len(about) == 1:
+        await show_status(turn, about[0].ref)
+    else:
+        await show_status(turn, among=about)
     return True
 
 

@@ -731,8 +731,7 @@ async def add_to_existing(turn: Turn, ref: str) -> None:
     first = await turn.session.get(Message, since)
     said = first if first is not None and first.author_kind == "requester" else None
     await comment_on(turn, ticket, draft.get("text") or turn.text, said=said)
-    turn.reset()
-    turn.state["ticket"] = ticket.ref
+    turn.reset()  # the linked ticket stays: this one
     turn.say(turn.t("info.added", ref=ticket.ref))
     await raise_urgency(turn, ticket, draft.get("urgency"))
 

@@ -500,7 +500,7 @@ _UNKNOWN_CJK = 0.25  # weight of a Chinese bigram that no article has, against a
 
 
 def _score(
-    query: str, wanted: list[str], stats: _Stats, pool: list[Any], other_kinds: AbstractSet[int] = frozenset()
+    query: str, wanted: list[str], stats: _Stats, pool: list[Any], others: AbstractSet[int] = frozenset()
 ) -> list[tuple[float, int]]:
     """The re-rank: (score, id) of each candidate, best first.
 
@@ -508,7 +508,7 @@ def _score(
     with every query term once, at average length, would score (more where terms repeat), plus
     the idf-weighted share of query terms an article has, rapidfuzz similarity of the query to
     its title and tags, and a smoothed helpful/not-helpful prior; halved for an article filed
-    under ``other_kinds`` (category ids), of another kind of thing than the query names.
+    under ``others`` (category ids), of another kind of thing than the query names.
     """
     idf = {t: _idf(t, stats) for t in wanted}  # a term no article has gets the highest idf
     weights = [idf[t] * (_UNKNOWN_CJK if is_cjk(t) and not stats.df.get(t) else 1.0) for t in wanted]
@@ -531,7 +531,7 @@ def _score(
         # BM25 over the whole query passes 1 where terms repeat; capping it there would tie the
         # strongest candidates, so only the sum is clamped, after ranking on it.
         raw = 0.45 * bm25 / whole + 0.25 * share + 0.15 * title + 0.05 * tag + 0.2 * votes
-        if row.category_id in other_kinds:
+        if row.category_id in others:
             raw *= _OTHER_KIND
         scored.append((raw, row.id))
     scored.sort(key=lambda x: (-x[0], x[1]))

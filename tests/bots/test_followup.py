@@ -16,6 +16,7 @@ from tests.bots.conftest import (
     Chat,
     open_ticket,
     resolved_printer_ticket,
+    skip_kb,
     t,
     ticket,
 )
@@ -67,6 +68,16 @@ async def test_asking_after_a_thing_is_the_status_of_its_ticket(
     assert incident not in chat.text
     await chat.say(unknown)  # no ticket of theirs is about a keyboard: not a status question
     assert "REQ-1 · " not in chat.text and t(lang, "status.header") not in chat.text, chat.replies
+    await chat.say("my monitor flickers" if lang == "en" else "显示器一直闪")
+    await chat.say("/new")  # not more of the monitor request: a fault of another monitor
+    await skip_kb(chat)
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    assert "INC-2" in chat.text, chat.replies
+    await chat.say(asked)  # two are about a monitor: those two
+    assert chat.text.startswith(t(lang, "status.header")), chat.replies
+    assert "REQ-1 · " in chat.text and "INC-2 · " in chat.text and incident not in chat.text
 
 
 @pytest.mark.parametrize("lang", LANGS)
