@@ -208,10 +208,10 @@ async def test_articles_of_another_category_than_the_one_named_are_not_offered(
         "software",
     )
     async with seeded.session() as s:
-        # The search alone would offer it: the message and the article share their key word.
-        assert [h.article.category.path for h in await search_articles(s, said, language=lang)] == [
-            "software"
-        ]
+        # The search by words alone would offer it: the message and the article share their key word.
+        assert [
+            h.article.category.path for h in await search_articles(s, said, language=lang, by_kind=False)
+        ] == ["software"]
     chat = users[lang]
     await chat.say(said)  # "keyboard" is hardware
     assert t(lang, "kb.intro") not in chat.text
@@ -221,8 +221,9 @@ async def test_articles_of_another_category_than_the_one_named_are_not_offered(
 async def test_an_article_on_a_sibling_category_is_not_offered(ann: Chat, seeded: Desk) -> None:
     said = "can't connect to the wifi"
     async with seeded.session() as s:
-        # The search alone would offer the VPN article too, and above kb_min_score ("connect").
-        hits = await search_articles(s, said, language="en")
+        # The search by words alone (as the bot makes it) would offer the VPN article too, and
+        # above kb_min_score ("connect").
+        hits = await search_articles(s, said, language="en", by_kind=False)
     paths = [h.article.category.path for h in hits if h.score >= seeded.settings.bot.kb_min_score]  # type: ignore[union-attr]
     assert paths[:2] == ["network/wifi", "network/vpn"]
     await ann.say(said)  # a Wi-Fi problem: the NLU reads "network", the keyword "wifi" says which
