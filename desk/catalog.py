@@ -127,13 +127,7 @@ async def other_kinds(session: AsyncSession, text: str) -> set[int]:
     rows = (
         await session.execute(select(Category.id, Category.path, Category.keywords, Category.active))
     ).all()
-    named = _deepest(
-        [
-            path
-            for _, path, keywords, active in rows
-            if active and any(mentions(text, str(k)) for k in keywords or [])
-        ]
-    )
+    named = _named_by_keywords(((path, keywords) for _, path, keywords, active in rows if active), text)
     return {i for i, path, _, _ in rows if not any(nested(path, n) for n in named)} if named else set()
 
 
@@ -147,9 +141,14 @@ async def precise_category(session: AsyncSession, category: Category, text: str)
             Category.active, Category.path.startswith(category.path + "/", autoescape=True)
         )
     )
-    named = [path for path, keywords in rows if any(mentions(text, str(k)) for k in keywords or [])]
-    deepest = _deepest(named)
+    deepest = _named_by_keywords(((path, keywords) for path, keywords in rows), text)
     return deepest[0] if len(deepest) == 1 else category.path
+
+
+def _named_by_keywords(rows: Iterable[tuple[str, Sequence[str] | None]], text: str) -> list[str]:
+    """Of the (path, keywords) of categories, the paths whose keywords ``text`` mentions, the
+    most precise of a chain."""
+    return _deepest([path for path, keywords in rows if any(mentions(text, str(k)) for k in keywords or [])])
 
 
 async def default_group_for(session: AsyncSession, desk: Desk, category: Category | None) -> Group | None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bots.turn import TEMPLATES
 from desk.context import Desk
 from desk.kb import create_article
-from desk.models import Article
+from desk.models import Article, Message
 from desk.settings import RequestType
 
 
@@ -42,6 +42,15 @@ class Chat:
         assert response.status_code == 200, response.text
         self.replies = response.json()
         return self.replies
+
+    async def upload(self, filename: str, data: bytes, content_type: str) -> None:
+        """Send a file, as the web chat's paper clip does."""
+        response = await self.client.post(
+            "/webhooks/rest/upload",
+            data={"sender": self.sender, "message": ""},
+            files={"file": (filename, data, content_type)},
+        )
+        assert response.status_code == 200, response.text
 
     async def click(self, title_part: str) -> list[dict[str, Any]]:
         """Click the button whose title contains ``title_part`` in the last replies."""
@@ -144,6 +153,14 @@ SAY = {
         "more": "另外充电的时候机身特别烫",
     },
 }
+
+
+async def files_on(desk: Desk, ref: str) -> list[str]:
+    """The names of the files on ticket ``ref``'s messages."""
+    made = await ticket(desk, ref)
+    async with desk.session() as s:
+        messages = await s.scalars(select(Message).where(Message.ticket_id == made.id))
+        return [a.filename for m in messages for a in m.attachments]
 
 
 def request_kind(desk: Desk, key: str) -> RequestType:

@@ -20,6 +20,7 @@ from tests.bots.conftest import (
     SAY,
     Chat,
     count,
+    files_on,
     skip_kb,
     t,
     ticket,
@@ -141,24 +142,11 @@ async def test_files_sent_during_a_report_are_kept_on_the_ticket(
 ) -> None:
     await ann.say(SAY["en"]["printer"])
     await skip_kb(ann)
-    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-    uploaded = await client.post(
-        "/webhooks/rest/upload",
-        data={"sender": ann.sender, "message": ""},
-        files={"file": ("error.png", photo, "image/png")},
-    )
-    assert uploaded.status_code == 200
+    await ann.upload("error.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
     await ann.say("/urgency high")
     if ann.text == t("en", "ask.description"):
         await ann.say(SAY["en"]["detail"])
-    made = await ticket(seeded, "INC-1")
-    async with seeded.session() as s:
-        files = [
-            a.filename
-            for m in await s.scalars(select(Message).where(Message.ticket_id == made.id))
-            for a in m.attachments
-        ]
-    assert files == ["error.png"]
+    assert await files_on(seeded, "INC-1") == ["error.png"]
 
 
 async def test_malformed_webhooks_get_a_4xx(client: httpx.AsyncClient) -> None:

@@ -21,6 +21,7 @@ from tests.bots.conftest import (
     Chat,
     add_article,
     count,
+    files_on,
     offered,
     open_ticket,
     skip_kb,
@@ -424,26 +425,13 @@ async def test_files_of_a_report_added_to_an_open_ticket_join_that_ticket(
     clock.advance(hours=2)
     await ann.say(SAY["en"]["printer"])
     await skip_kb(ann)
-    photo = b"\x89PNG\r\n\x1a\n" + b"\x01" * 100
-    uploaded = await client.post(
-        "/webhooks/rest/upload",
-        data={"sender": ann.sender, "message": ""},
-        files={"file": ("jam.png", photo, "image/png")},
-    )
-    assert uploaded.status_code == 200
+    await ann.upload("jam.png", b"\x89PNG\r\n\x1a\n" + b"\x01" * 100, "image/png")
     await ann.say("/urgency high")
     if ann.text == t("en", "ask.description"):
         await ann.say(SAY["en"]["detail"])
     await ann.say(f"/add {ref}")
     assert ann.text == t("en", "info.added", ref=ref)
-    made = await ticket(seeded, ref)
-    async with seeded.session() as s:
-        files = [
-            a.filename
-            for m in await s.scalars(select(Message).where(Message.ticket_id == made.id))
-            for a in m.attachments
-        ]
-    assert files == ["jam.png"]
+    assert await files_on(seeded, ref) == ["jam.png"]
     battery = await ticket(seeded, other)
     async with seeded.session() as s:
         on_battery = [m.text for m in await s.scalars(select(Message).where(Message.ticket_id == battery.id))]
