@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +72,25 @@ class Chat:
         self.cursor = body["cursor"]
         messages: list[dict[str, Any]] = body["messages"]
         return messages
+
+    async def answer_until(
+        self, ref: str | re.Pattern[str], answer: str | Callable[[Chat], str], *, turns: int = 8
+    ) -> None:
+        """Answer what the bot asks until a reply names ``ref`` (or matches it): its first
+        button, else ``answer`` (or what ``answer(self)`` says, which may assert on the question).
+        A bot that never gets there fails the test after ``turns`` answers, not looping for ever."""
+
+        def named() -> bool:
+            return bool(ref.search(self.text)) if isinstance(ref, re.Pattern) else ref in self.text
+
+        for _ in range(turns):
+            if named():
+                return
+            if callable(answer):
+                await self.say(answer(self))
+            else:
+                await self.say(self.payloads[0] if self.payloads else answer)
+        assert named(), f"no {ref} after {turns} answers: {self.replies}"
 
     @property
     def text(self) -> str:

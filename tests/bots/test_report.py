@@ -610,8 +610,7 @@ async def test_words_the_bot_cannot_place_after_a_request_are_offered_to_it(
     chat = users[lang]
     await chat.say("/request hardware")
     await chat.say(chat.payloads[0])
-    while "REQ-1" not in chat.text:
-        await chat.say(SAY[lang]["detail"])
+    await chat.answer_until("REQ-1", lambda _: SAY[lang]["detail"])
     for said in (detail, doubtful):
         await chat.say(said)
         assert chat.text == t(lang, "info.offer", ref="REQ-1", text=said), chat.replies
@@ -690,8 +689,8 @@ async def test_more_words_right_after_a_ticket_are_offered_to_it_first(
     chat = users[lang]
     await chat.say("/request hardware")
     await chat.say(chat.payloads[0])  # the first item: a laptop
-    while "REQ-1" not in chat.text:  # where to deliver it, and whatever else the request asks
-        await chat.say(SAY[lang]["detail"])
+    # where to deliver it, and whatever else the request asks
+    await chat.answer_until("REQ-1", lambda _: SAY[lang]["detail"])
     clock.advance(minutes=5)
     await chat.say(more)
     await skip_kb(chat)
@@ -755,9 +754,12 @@ async def test_more_words_while_articles_are_offered_carry_on_the_same_report(
     assert t(lang, "kb.intro") in chat.text
     await chat.say(more)
     assert t(lang, "ask.category") not in chat.text
-    while "INC-1" not in chat.text:  # whatever else the report still needs
-        assert chat.text in (t(lang, "ask.urgency"), t(lang, "ask.description")), chat.text
-        await chat.say(SAY[lang]["detail"] if chat.text == t(lang, "ask.description") else "/urgency medium")
+
+    def still_needed(c: Chat) -> str:  # whatever else the report still needs
+        assert c.text in (t(lang, "ask.urgency"), t(lang, "ask.description")), c.text
+        return SAY[lang]["detail"] if c.text == t(lang, "ask.description") else "/urgency medium"
+
+    await chat.answer_until("INC-1", still_needed)
     made = await ticket(seeded, "INC-1")
     assert made.category.path == "network/vpn"
     assert made.description.startswith(problem) and more in made.description
@@ -796,8 +798,7 @@ async def test_a_cancellation_asked_in_passing_is_answered_before_the_report_goe
     chat = users[lang]
     await chat.say(SAY[lang]["printer"])
     await skip_kb(chat)
-    while "INC-1" not in chat.text:
-        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+    await chat.answer_until("INC-1", SAY[lang]["detail"])
     await chat.say(SAY[lang]["battery"])
     assert chat.text == t(lang, "ask.urgency"), chat.replies
     await chat.say(SAY[lang]["cancel"].format(ref="INC-1"))
@@ -1013,8 +1014,7 @@ async def test_a_detailed_first_report_is_not_asked_what_it_means(wang: Chat, se
     await wang.say(said)
     assert t("zh", "clarify") not in wang.text, wang.replies
     await skip_kb(wang)
-    while "INC-1" not in wang.text:
-        await wang.say(wang.payloads[0] if wang.payloads else SAY["zh"]["detail"])
+    await wang.answer_until("INC-1", SAY["zh"]["detail"])
     made = await ticket(seeded, "INC-1")
     assert made.subject == "我的电脑从昨天开始特别慢，打开Excel要等好几分钟，影响工作了，麻烦尽快处理，谢谢"
     assert made.urgency == "high"
@@ -1088,9 +1088,12 @@ async def test_a_how_to_question_that_tells_of_a_fault_is_an_incident(
     chat = users[lang]
     await chat.say(said)
     await skip_kb(chat)
-    while "INC-1" not in chat.text:
-        assert "REQ-1" not in chat.text, chat.replies
-        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+
+    def not_a_request(c: Chat) -> str:
+        assert "REQ-1" not in c.text, c.replies
+        return c.payloads[0] if c.payloads else SAY[lang]["detail"]
+
+    await chat.answer_until("INC-1", not_a_request)
     assert (await ticket(seeded, "INC-1")).type == "incident"
 
 
@@ -1188,8 +1191,7 @@ async def test_a_question_asked_in_passing_is_answered_and_the_report_goes_on(
     assert chat.replies[0]["text"].startswith(t(lang, "kb.aside") + "\n" + title), chat.replies
     assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=question)
     assert chat.payloads == buttons  # the report's question again, with its buttons
-    while "INC-1" not in chat.text:
-        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+    await chat.answer_until("INC-1", SAY[lang]["detail"])
     assert aside not in (await ticket(seeded, "INC-1")).description
 
 
@@ -1249,8 +1251,7 @@ async def test_an_urgency_said_at_which_area_gives_nothing_up(wang: Chat, seeded
     await wang.say("不急")
     assert t("zh", "flow.dropped") not in wang.text and t("zh", "ask.category") in wang.text, wang.replies
     await wang.say("/category software")
-    while "INC-1" not in wang.text:
-        await wang.say(wang.payloads[0] if wang.payloads else SAY["zh"]["detail"])
+    await wang.answer_until("INC-1", SAY["zh"]["detail"])
     assert (await ticket(seeded, "INC-1")).urgency == "low"  # what it said, kept
 
 

@@ -92,8 +92,7 @@ async def test_what_the_request_names_is_one_tap_away(
         return
     await chat.say("1")  # as an SMS user picks it
     assert chat.text != getattr(request.questions[0], lang)
-    while "REQ-1" not in chat.text:  # the rest, whatever the kind asks
-        await chat.say(chat.payloads[0] if chat.payloads else "maria.garcia@example.com")
+    await chat.answer_until("REQ-1", "maria.garcia@example.com")  # the rest, whatever the kind asks
     made = await ticket(seeded, "REQ-1")
     assert made.subject.endswith(named) and said in made.description
 
@@ -439,9 +438,12 @@ async def test_a_request_of_no_listed_kind_meets_the_knowledge_base_first(
     await chat.say(said)
     assert t(lang, "kb.intro") in chat.text and chat.payloads[-1] == "/not_solved", chat.replies
     await chat.say("/not_solved")
-    while "REQ-1" not in chat.text:  # what a ticket still needs; it is filed as a request
-        assert "INC-1" not in chat.text
-        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+
+    def not_an_incident(c: Chat) -> str:  # what a ticket still needs; it is filed as a request
+        assert "INC-1" not in c.text, c.replies
+        return c.payloads[0] if c.payloads else SAY[lang]["detail"]
+
+    await chat.answer_until("REQ-1", not_an_incident)
     made = await ticket(seeded, "REQ-1")
     assert (made.type, made.category.path if made.category else None) == ("request", "email")
 
@@ -462,8 +464,9 @@ async def test_several_options_named_make_one_answer_where_the_question_takes_se
     chat = users[lang]
     await chat.say(said)
     await skip_kb(chat)  # a password's reset page first
-    while "REQ-1" not in chat.text:
-        await chat.say(SAY[lang]["detail"] if chat.text != t(lang, "request.choose") else "/request password")
+    await chat.answer_until(
+        "REQ-1", lambda c: SAY[lang]["detail"] if c.text != t(lang, "request.choose") else "/request password"
+    )
     assert (await ticket(seeded, "REQ-1")).subject == subject
 
 
@@ -717,10 +720,13 @@ async def test_a_request_of_no_listed_kind_is_filed_all_the_same(
         await chat.say("/request other")
         assert chat.text == t(lang, "request.ask")
     await chat.say(words)
-    while "REQ-1" not in chat.text:
+
+    def sorted_by_the_desk(c: Chat) -> str:
         # The desk sorts it: no "which area is the problem?", no "how badly does it hurt?".
-        assert chat.text not in (t(lang, "ask.category"), t(lang, "ask.urgency")), chat.replies
-        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+        assert c.text not in (t(lang, "ask.category"), t(lang, "ask.urgency")), c.replies
+        return c.payloads[0] if c.payloads else SAY[lang]["detail"]
+
+    await chat.answer_until("REQ-1", sorted_by_the_desk)
     made = await ticket(seeded, "REQ-1")
     assert made.type == "request" and words in made.description and made.urgency == "low"
     async with seeded.session() as s:  # the conversation since the first ask joins the ticket
@@ -754,8 +760,7 @@ async def test_a_question_an_article_answers_meets_it_before_a_request(
     await chat.say(said)
     assert [a.category_path for a in await offered(chat, seeded)][:1] == ["network/wifi"], chat.replies
     await chat.say("/not_solved")
-    while not re.search(r"\b(?:REQ|INC)-1\b", chat.text):  # then a ticket, as for any report
-        await chat.say(chat.payloads[0] if chat.payloads else SAY[lang]["detail"])
+    await chat.answer_until(re.compile(r"\b(?:REQ|INC)-1\b"), SAY[lang]["detail"])  # then a ticket
 
 
 async def test_asking_how_to_request_something_no_article_answers_is_the_request(

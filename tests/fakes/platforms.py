@@ -123,9 +123,10 @@ async def serve_fake(fake: F) -> AsyncIterator[F]:
         uvicorn.Config(fake.app(), host="127.0.0.1", port=fake.port, log_level="warning", lifespan="off")
     )
     task = asyncio.create_task(server.serve())
-    while True:  # uvicorn offers no event to wait on
-        if server.started:
-            break
+    while not server.started:  # uvicorn offers no event to wait on
+        if task.done():  # it could not start (a port taken since the probe): say why, do not wait
+            task.result()
+            raise RuntimeError(f"the fake {type(fake).__name__} stopped before it started")
         await asyncio.sleep(0.01)
     try:
         yield fake
