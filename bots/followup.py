@@ -354,6 +354,13 @@ async def reopen(turn: Turn, ref: str | None = None) -> None:
     if ticket is None:
         turn.say(turn.t("status.unknown", ref=ref) if ref else turn.t("reopen.which"))
         return
+    if ticket.status in OPEN_STATUSES and not turn.text.startswith("/"):
+        # "INC-1 still not fixed, it's been 2 days" of a ticket still open is a chase: where it
+        # stands, and the words on it (it was "only a resolved ticket can be reopened. Shall I
+        # open a new one?", and the words were lost).
+        await show_status(turn, ticket.ref)
+        await _pass_on(turn, ticket, turn.text)
+        return
     if ticket.status != "resolved":
         turn.say(turn.t("reopen.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
         return

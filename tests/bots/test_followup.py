@@ -149,6 +149,35 @@ async def test_a_status_question_that_hurries_the_ticket_along_is_passed_on(
 
 
 @pytest.mark.parametrize(
+    ("lang", "chase"),
+    [
+        ("en", "{ref} still not fixed, it's been 2 days"),
+        ("zh", "{ref} 还是没修好，已经两天了"),
+        ("zh", "{ref} 還是沒修好，都兩天了"),
+    ],
+)
+async def test_still_not_fixed_of_a_ticket_still_open_is_a_chase(
+    users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str, chase: str
+) -> None:
+    # Read as "reopen" (0.93-0.98), it got "INC-1 is new; only a resolved ticket can be
+    # reopened. Shall I open a new one?", and the words were lost (2026-12-06).
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    said = chase.format(ref=ref)
+    await chat.say(said)
+    assert chat.replies[0]["text"].startswith(ref), chat.replies  # where it stands
+    assert to_simplified(chat.replies[-1]["text"]) == t(lang, "info.chased", ref=ref)
+    auth = {"Authorization": tokens["agent"]}
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()
+    assert got["status"] == "new"
+    assert [e["note"] for e in got["events"] if e["action"] == "commented"] == [said]
+    # A button that asks to reopen it still says it cannot be.
+    await chat.say(f"/reopen {ref}")
+    assert t(lang, "reopen.cannot", ref=ref, status="\0").split("\0")[1] in to_simplified(chat.text)
+    assert t(lang, "info.chased", ref=ref) not in to_simplified(chat.text)
+
+
+@pytest.mark.parametrize(
     ("lang", "news", "impact", "urgency"),
     [
         ("en", "it's getting urgent now, I need to print contracts for a 3pm meeting", "medium", "high"),
