@@ -38,7 +38,7 @@ from desk.models import Category, Message, Ticket
 from desk.priority import LEVELS
 from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.slots import day_of
-from desk.textindex import mention_span, query_terms, snippet
+from desk.textindex import mention_span, query_terms, snippet, terms
 from desk.tickets import (
     add_comment,
     change_ticket,
@@ -707,11 +707,43 @@ async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
     return ticket
 
 
+# Words that say how something fails, or since when, not what: "my printer is not working" and
+# "VPN not working" share only these, and were offered as the same problem. Index terms (stemmed,
+# Simplified bigrams), so they compare with :func:`query_terms` of a report.
+_HOW_IT_FAILS = frozenset(
+    terms(
+        "work broken break issue problem error fail failure fix keep stop stopped crash crashing down slow "
+        "wrong today yesterday day days hour hours week weeks minute minutes time times urgent cannot cant "
+        "unable anymore again still since ago one two three four five "
+        "坏了 坏掉 用不了 不能用 无法 问题 出现 不好用 一直 还是 又 已经 报错 错误 失败 处理 打不开 连不上 不行 "
+        "好几天 几天 两天 三天 今天 昨天 紧急 麻烦",
+        query=True,
+    )
+)
+
+
+def _what(text: str) -> set[str]:
+    """The terms of ``text`` that name what is affected (not :data:`_HOW_IT_FAILS`)."""
+    return set(query_terms(text)) - _HOW_IT_FAILS
+
+
 async def _similar_open_ticket(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
+    """The requester's open ticket most like the report, if like enough to ask whether it is the
+    same problem: word likeness to its subject (or to its subject and description, whichever is
+    closer: a later line of the description, "Teams camera shows black screen", kept "my second
+    screen still isn't detected" below the bar), more for the same category, and never without a
+    word in common that says what is affected."""
     ratio = turn.desk.settings.bot.similar_ticket_ratio
+    said = draft["text"].lower()
+    what = _what(said)
     best: tuple[float, Ticket] | None = None
     for ticket in await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=20):
-        score = fuzz.token_set_ratio(draft["text"].lower(), f"{ticket.subject} {ticket.description}".lower())
+        if not what & _what(f"{ticket.subject} {ticket.description}"):
+            continue
+        score = max(
+            fuzz.token_set_ratio(said, ticket.subject.lower()),
+            fuzz.token_set_ratio(said, f"{ticket.subject} {ticket.description}".lower()),
+        )
         if ticket.category is not None and ticket.category.path == draft.get("category"):
             score += 15
         if score >= ratio and (best is None or score > best[0]):

@@ -810,6 +810,70 @@ async def test_a_cancellation_asked_in_passing_is_answered_before_the_report_goe
     assert "INC-2" in chat.text, chat.replies
 
 
+@pytest.mark.parametrize(
+    ("lang", "first", "second"),
+    [
+        ("en", "VPN not working", "my printer is not working"),
+        ("en", "Outlook keeps crashing", "Excel keeps crashing since yesterday"),
+        ("zh", "VPN连不上", "共享盘连不上了"),
+    ],
+)
+async def test_a_report_that_shares_only_how_it_fails_with_an_open_ticket_is_a_new_one(
+    users: dict[str, Chat], client: httpx.AsyncClient, seeded: Desk, lang: str, first: str, second: str
+) -> None:
+    # "my printer is not working" was asked "You already have INC-1 open: 'VPN not working'. Add
+    # this to it?": the two share only "not working" (2026-12-06).
+    assert await open_ticket(users[lang], lang, first, urgency="medium") == "INC-1"
+    chat = Chat(client, users[lang].sender + "-mobile", email=users[lang].email)  # later, elsewhere
+    await chat.say(second)
+    await skip_kb(chat)
+
+    def not_offered(c: Chat) -> str:
+        assert "/add INC-1" not in c.payloads, c.replies
+        return (
+            c.payloads[0]
+            if c.payloads
+            else {"en": "since lunch, for everyone", "zh": "从中午开始的，大家都一样"}[lang]
+        )
+
+    await chat.answer_until("INC-2", not_offered)
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines", "again"),
+    [
+        (
+            "en",
+            ["my second screen isn't detected after the windows update", "Teams camera shows black screen"],
+            "my second screen still isn't detected, it's been two days",
+        ),
+        ("zh", ["打印机打不出来，一直显示脱机", "三楼那台，型号是HP M428"], "打印机还是打不出来，已经两天了"),
+    ],
+)
+async def test_the_same_problem_told_in_another_chat_is_offered_to_its_open_ticket(
+    users: dict[str, Chat], client: httpx.AsyncClient, seeded: Desk, lang: str, lines: list[str], again: str
+) -> None:
+    # The second line on INC-1 ("Teams camera shows black screen") kept "my second screen still
+    # isn't detected" below the likeness bar, and a second ticket was opened (2026-12-06).
+    chat = users[lang]
+    await chat.say(lines[0])
+    await skip_kb(chat)
+    for line in lines[1:]:
+        await chat.say(line)
+    await chat.answer_until("INC-1", "/urgency medium")
+    assert (await ticket(seeded, "INC-1")).description == "\n".join(lines)
+    elsewhere = Chat(client, chat.sender + "-mobile", name=chat.name, email=chat.email)  # the same person
+    await elsewhere.say(again)
+    await skip_kb(elsewhere)
+
+    def offered(c: Chat) -> str:
+        assert "INC-2" not in c.text, c.replies
+        return c.payloads[0] if c.payloads else SAY[lang]["detail"]
+
+    await elsewhere.answer_until("INC-1", offered)
+    assert elsewhere.payloads == ["/add INC-1", "/new"], elsewhere.replies
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_the_add_or_new_question_comes_back_once_after_each_interruption(
     users: dict[str, Chat], seeded: Desk, lang: str
