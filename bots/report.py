@@ -707,9 +707,9 @@ async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
     return ticket
 
 
-# Words that say how something fails, or since when, not what: "my printer is not working" and
-# "VPN not working" share only these, and were offered as the same problem. Index terms (stemmed,
-# Simplified bigrams), so they compare with :func:`query_terms` of a report.
+# Words that say how something fails, or since when, not what: "Excel keeps crashing since
+# yesterday" and "Outlook keeps crashing" share only these, and were offered as the same problem.
+# Index terms (stemmed, Simplified bigrams), so they compare with :func:`query_terms` of a report.
 _HOW_IT_FAILS = frozenset(
     terms(
         "work broken break issue problem error fail failure fix keep stop stopped crash crashing down slow "
