@@ -1,10 +1,10 @@
 """Search terms for the database full-text indexes, the same for SQLite FTS5 and PostgreSQL.
 
 Neither engine segments Chinese, so terms are made here: English words (lower-cased, NFKC,
-stopwords dropped, plural and -ing/-ed endings folded) and, for runs of CJK characters cut at
-Chinese stopwords (请问, 怎么, 的 ...), overlapping character bigrams (a lone character stays a
-unigram). Stored as one space-joined
-string, every engine's plain tokenizer sees exactly these terms.
+stopwords dropped, plural and -ing/-ed endings folded, then a final "e") and, for runs of CJK
+characters cut at Chinese stopwords (请问, 怎么, 的 ...), overlapping character bigrams (a lone
+character stays a unigram). Stored as one space-joined string, every engine's plain tokenizer
+sees exactly these terms.
 
 A hyphenated word with a part of one or two letters is also one term, written together, so
 either spelling finds the other: an article's "Wi-Fi" is ``wi fi wifi``, "e-mail" ``e mail
@@ -307,12 +307,17 @@ def mentions(text: str, name: str) -> bool:
 
 
 def _stem(word: str) -> str:
+    """Plural and -ing/-ed endings folded, and then a final "e", so that a word and its forms
+    are one term: "file" and "files" are ``fil``, "update", "updates" and "updated" ``updat``,
+    "box" and "boxes" ``box``, "status" and "statuses" ``status`` (when "-es" was an ending of its own, "file" was ``file`` and "files"
+    ``fil``, and neither found the other)."""
     if word.isdigit() or len(word) <= 3:
         return word
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
-    return word
+    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith(("ss", "us", "is")):
+            word = word[: -len(suffix)] + keep
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def terms(text: str, *, query: bool = False) -> list[str]:
