@@ -491,7 +491,7 @@ TYPO_HISTORY = [
     "it: right article 0.533, something for answerable questions 0.820, for unanswerable ones 0.577;",
     "with it 0.541, 0.852 and 0.602 (0.626 when a corrected word weighed as the known word in the",
     "score's whole). Against that table's 122 articles, 29 of the 245 questions as asked have a word",
-    'corrected; most are forms the stemmer keeps apart ("alternative" for the articles\'',
+    'corrected; most were forms the stemmer of then kept apart ("alternative" for the articles\'',
     '"alternatives", "provide" for "provided"), some are real words read as others ("laser" as',
     '"later", "matter" as "master"): what raises the offers to unanswerable questions.',
     "",
