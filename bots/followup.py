@@ -260,9 +260,14 @@ async def chase(turn: Turn, text: str) -> bool:
     ticket = await _chased_ticket(turn) if _HURRY.search(simple(text)) else None
     if ticket is None:
         return False
+    await _status_and_pass_on(turn, ticket, text)
+    return True
+
+
+async def _status_and_pass_on(turn: Turn, ticket: Ticket, text: str) -> None:
+    """How ``ticket`` stands, and the chase ``text`` on it."""
     await show_status(turn, ticket.ref)
     await _pass_on(turn, ticket, text)
-    return True
 
 
 async def _chased_ticket(turn: Turn) -> Ticket | None:
@@ -358,8 +363,7 @@ async def reopen(turn: Turn, ref: str | None = None) -> None:
         # "INC-1 still not fixed, it's been 2 days" of a ticket still open is a chase: where it
         # stands, and the words on it (it was "only a resolved ticket can be reopened. Shall I
         # open a new one?", and the words were lost).
-        await show_status(turn, ticket.ref)
-        await _pass_on(turn, ticket, turn.text)
+        await _status_and_pass_on(turn, ticket, turn.text)
         return
     if ticket.status != "resolved":
         turn.say(turn.t("reopen.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))

@@ -738,12 +738,10 @@ async def _similar_open_ticket(turn: Turn, draft: dict[str, Any]) -> Ticket | No
     what = _what(said)
     best: tuple[float, Ticket] | None = None
     for ticket in await requester_tickets(turn.session, turn.person, OPEN_STATUSES, limit=20):
-        if not what & _what(f"{ticket.subject} {ticket.description}"):
+        told = f"{ticket.subject} {ticket.description}".lower()
+        if not what & _what(told):
             continue
-        score = max(
-            fuzz.token_set_ratio(said, ticket.subject.lower()),
-            fuzz.token_set_ratio(said, f"{ticket.subject} {ticket.description}".lower()),
-        )
+        score = max(fuzz.token_set_ratio(said, ticket.subject.lower()), fuzz.token_set_ratio(said, told))
         if ticket.category is not None and ticket.category.path == draft.get("category"):
             score += 15
         if score >= ratio and (best is None or score > best[0]):

@@ -74,11 +74,17 @@ class Chat:
         return messages
 
     async def answer_until(
-        self, ref: str | re.Pattern[str], answer: str | Callable[[Chat], str], *, turns: int = 8
+        self,
+        ref: str | re.Pattern[str],
+        answer: str | Callable[[Chat], str],
+        *,
+        never: str | None = None,
+        turns: int = 8,
     ) -> None:
         """Answer what the bot asks until a reply names ``ref`` (or matches it): its first
         button, else ``answer`` (or what ``answer(self)`` says, which may assert on the question).
-        A bot that never gets there fails the test after ``turns`` answers, not looping for ever."""
+        A reply on the way that names ``never`` fails the test, and so does a bot that never gets
+        there after ``turns`` answers, instead of looping for ever."""
 
         def named() -> bool:
             return bool(ref.search(self.text)) if isinstance(ref, re.Pattern) else ref in self.text
@@ -86,6 +92,7 @@ class Chat:
         for _ in range(turns):
             if named():
                 return
+            assert never is None or never not in self.text, self.replies
             if callable(answer):
                 await self.say(answer(self))
             else:
