@@ -52,7 +52,8 @@ _SURE_HUMAN = 0.8  # an ask for a person read less surely may be a question an a
 # Questions answered in the user's own words, where a new problem can be mistaken for the answer.
 _FREE_TEXT = {("request", "answer"), ("report", "description")}
 _ANOTHER = re.compile(
-    r"\b(also|too|another|actually|as well|btw|by the way|plus)\b|另外|还有|也|顺便|对了", re.IGNORECASE
+    r"\b(also|too|either|another|actually|as well|btw|by the way|plus)\b|另外|还有|也|顺便|对了",
+    re.IGNORECASE,
 )
 _SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
 # A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".
@@ -241,7 +242,9 @@ async def _start(turn: Turn, arg: str) -> bool:
 
 @_command("report")
 async def _report(turn: Turn, arg: str) -> bool:
-    await report.start_report(turn, arg)
+    # "A new problem" to "is that your answer?": the new report began with the words asked about.
+    asked = turn.state.get("pending") == arg and turn.state.get("pending_at")
+    await report.start_report(turn, arg, since=asked or None)
     return True
 
 
@@ -388,6 +391,7 @@ async def _answer(turn: Turn, arg: str) -> bool:
     if not turn.state.get("pending"):
         return False
     pending = turn.state.pop("pending")
+    turn.state.pop("pending_at", None)
     if _in_flow(turn, "request"):
         await report.answer_request(turn, pending, insisted=True)
     else:
@@ -420,6 +424,7 @@ async def _flow(turn: Turn, text: str) -> bool:
     flow, step = turn.state.get("flow"), turn.state.get("step")
     intent = turn.parse.intent
     turn.state.pop("pending", None)  # an "answer or new problem?" left unanswered
+    turn.state.pop("pending_at", None)
     if _drops_the_draft(turn, flow, step):
         turn.reset()
         turn.say(turn.t("flow.dropped"), turn.menu())
@@ -533,7 +538,7 @@ async def _describe(turn: Turn, text: str) -> None:
 def _ask_which(turn: Turn, text: str, question: str = "", keep: Button | None = None) -> None:
     """Ask whether ``text`` answers the question (``keep``: "It's my answer") or is a new problem;
     it waits as ``pending`` for whichever is tapped."""
-    turn.state["pending"] = text.strip()
+    turn.state.update(pending=text.strip(), pending_at=turn.message.id)
     keep = keep or turn.button("flow.answer", "/answer")
     turn.say(question or turn.t("flow.which"), [keep, turn.button("flow.new", f"/report {text.strip()}")])
 
@@ -549,13 +554,16 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     software request, reads as a network problem (0.997), and "because my laptop is too slow"
     is a fine reason for a laptop request. Where no words are asked for (``unasked``: how badly
     does it hurt?), a sure problem, request or how-to question of another kind is enough:
-    "where can I find the wifi password for guests" went into an e-mail report's description."""
+    "where can I find the wifi password for guests" went into an e-mail report's description.
+    Asked for a report's detail, a sure problem that shares nothing with the report is one too
+    (see :func:`~bots.report.unrelated_problem`)."""
     intent = turn.parse.intent
     said_so = intent.name in ("report_problem", "add_info") and _ANOTHER.search(simple(text)) is not None
     sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
-    if not (said_so or (unasked and (sure or report.asks_how_to(text)))):
-        return False
-    return report.another_kind(await report.named_category(turn), report.draft_category(turn))
+    if said_so or (unasked and (sure or report.asks_how_to(text))):
+        return report.another_kind(await report.named_category(turn), report.draft_category(turn))
+    detail = _in_flow(turn, "report", "description") and intent.name == "report_problem"
+    return sure and detail and await report.unrelated_problem(turn, text)
 
 
 def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from rapidfuzz import fuzz
 from sqlalchemy import select, update
@@ -169,6 +169,20 @@ def add_words(draft: dict[str, Any], text: str) -> None:
     draft["text"] = f"{draft.get('text', '')}\n{text.strip()}".strip()
 
 
+async def unrelated_problem(turn: Turn, text: str) -> bool:
+    """Whether ``text``, said of the report being written, is a problem of its own: a category it
+    names, every one of another kind than the draft's, and no word in common with the draft for
+    what is affected ("my printer is not working" in answer to "please describe your VPN problem
+    in more detail" went into the VPN ticket's description). "I can't reach e-mail or the shared
+    drive away from the office" names the network too, and is no new problem of a VPN report."""
+    draft = turn.state.get("draft") or {}
+    named = await named_categories(turn)
+    mine = draft.get("category")
+    if not named or not all(another_kind(path, mine) for path in named):
+        return False
+    return not _what(text) & _what(draft.get("text", ""))
+
+
 def another_kind(path: str | None, other: str | None) -> bool:
     """Whether two category paths name different kinds of problem (``network/vpn`` and
     ``printer``); unknown on either side is not another kind."""
@@ -232,7 +246,11 @@ async def start_report(
     filed as ``kind`` if the articles do not answer it; ``found`` are the articles for ``text``
     when the caller has searched already; ``since`` is the message the conversation about it began
     with, when that was before this one (its messages join the ticket); ``then`` is the kind of
-    service request whose questions follow if the articles do not answer it."""
+    service request whose questions follow if the articles do not answer it. A report still
+    being written that the articles did not solve is filed first (see :func:`_unfiled`)."""
+    if (earlier := _unfiled(turn, text)) is not None:
+        earlier["until"] = since or turn.message.id  # the new report's messages are not its
+        await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
     if kind != "incident":
@@ -255,6 +273,20 @@ async def start_report(
     if await _more_about_the_new_ticket(turn) or await _articles_first(turn, found):
         return
     await continue_report(turn)
+
+
+def _unfiled(turn: Turn, text: str) -> dict[str, Any] | None:
+    """The draft of a report the articles did not solve (or none were found for), being asked
+    how badly it hurts or for more detail, when the user begins another ("A new problem" to "is
+    that your answer, or a new problem?"): it is a ticket's worth, and it was dropped without a
+    word ("vpn broken", not solved, then "my printer isn't working either": no VPN ticket). What
+    it still lacks the desk has, as for any ticket: the default urgency, the words it has."""
+    draft = turn.state.get("draft")
+    if turn.state.get("flow") != "report" or turn.state.get("step") not in ("urgency", "description"):
+        return None
+    if not draft or simple(draft["text"]) == simple(text.strip()):
+        return None  # the same words again: the same report, begun anew
+    return cast(dict[str, Any], draft)
 
 
 async def _more_about_the_new_ticket(turn: Turn) -> bool:
@@ -851,16 +883,17 @@ async def _file(turn: Turn, draft: dict[str, Any], *, kind: str, subject: str | 
         channel=turn.conversation.channel,
         language=turn.lang,
     )
-    await _join(turn, ticket, draft.get("since", turn.message.id))
+    await _join(turn, ticket, draft.get("since", turn.message.id), draft.get("until"))
     return ticket
 
 
-async def _join(turn: Turn, ticket: Ticket, since: int) -> None:
-    """The conversation's messages from ``since`` on (the report's, with their photos and files)
-    join ``ticket``, which the conversation is now about."""
+async def _join(turn: Turn, ticket: Ticket, since: int, until: int | None = None) -> None:
+    """The conversation's messages from ``since`` on, and before ``until`` if given (the report's,
+    with their photos and files), join ``ticket``, which the conversation is now about."""
+    before = () if until is None else (Message.id < until,)
     await turn.session.execute(
         update(Message)
-        .where(Message.conversation_id == turn.conversation.id, Message.id >= since)
+        .where(Message.conversation_id == turn.conversation.id, Message.id >= since, *before)
         .values(ticket_id=ticket.id)
     )
     turn.conversation.ticket_id = ticket.id

@@ -136,6 +136,7 @@ SAY = {
         "greet": "hi there",
         "printer": "printer is offline",
         "detail": "It shows offline since this morning, error 0x00000709 when I print",
+        "since": "It started this morning and restarting didn't help",  # detail of any problem
         "vague": "it keeps crashing every hour",
         "software": "I need new software installed",
         "product": "Visio 2021",
@@ -160,6 +161,7 @@ SAY = {
         "greet": "你好",
         "printer": "打印机显示脱机了",
         "detail": "从今天早上开始就脱机，打印时报错 0x00000709",
+        "since": "今天早上开始的，重启也没用",
         "vague": "每个小时都崩溃一次",
         "software": "我需要安装一个软件",
         "product": "Visio 2021",
@@ -228,14 +230,14 @@ async def skip_kb(chat: Chat) -> None:
 
 
 async def open_ticket(chat: Chat, lang: str, said: str | None = None, urgency: str = "high") -> str:
-    """Report ``said`` (a printer problem) through to a ticket, answering what the bot asks
-    (``urgency`` to how badly it hurts); its reference."""
+    """Report ``said`` (a printer problem if not given) through to a ticket, answering what the
+    bot asks (``urgency`` to how badly it hurts); its reference."""
     await chat.say(said or SAY[lang]["printer"])
     await skip_kb(chat)
     assert f"/urgency {urgency}" in chat.payloads, chat.replies
     await chat.say(f"/urgency {urgency}")
     if chat.text == t(lang, "ask.description"):
-        await chat.say(SAY[lang]["detail"])
+        await chat.say(SAY[lang]["since" if said else "detail"])  # a printer's detail is another problem
     ref = chat.text.split("INC-")[1].split(" ")[0].rstrip('：:，,.。"「」')
     return f"INC-{int(''.join(c for c in ref if c.isdigit()))}"
 

@@ -73,7 +73,7 @@ async def test_asking_after_a_thing_is_the_status_of_its_ticket(
     await skip_kb(chat)
     await chat.say("/urgency high")
     if chat.text == t(lang, "ask.description"):
-        await chat.say(SAY[lang]["detail"])
+        await chat.say(SAY[lang]["since"])
     assert "INC-2" in chat.text, chat.replies
     await chat.say(asked)  # two are about a monitor: those two
     assert chat.text.startswith(t(lang, "status.header")), chat.replies

@@ -947,7 +947,7 @@ async def test_articles_of_every_kind_the_problem_names_are_offered(
     await chat.say("/not_solved")
     await chat.say("/urgency medium")
     if chat.text == t(lang, "ask.description"):
-        await chat.say(SAY[lang]["detail"])
+        await chat.say(SAY[lang]["since"])
     # Filed for the accounts team: a "VPN password" is a password (the head of the compound).
     assert (await ticket(seeded, "INC-1")).category.path == "accounts/password-reset"
 
@@ -1209,7 +1209,53 @@ async def test_another_problem_said_instead_of_the_urgency_is_asked_about(
     assert chat.payloads == ["/answer", f"/report {other}"]
     await chat.say(f"/report {other}")  # a report of its own
     assert t(lang, "ask.urgency") in chat.text or "/not_solved" in chat.payloads, chat.replies
-    assert await count(seeded, Ticket) == 0
+    # The printer report, which the articles did not solve, is not dropped: it was, without a word.
+    printer = await ticket(seeded, "INC-1")
+    assert (
+        printer.category.path == "printer"
+        and same in printer.description
+        and other not in printer.description
+    )
+    assert "INC-1" in chat.replies[0]["text"], chat.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "same", "other"),
+    [
+        ("en", "it's the printer on the third floor, my laptop can't find it", "my vpn keeps disconnecting"),
+        ("zh", "是三楼那台打印机，我的电脑找不到它", "VPN一直断开连接"),
+    ],
+)
+async def test_another_problem_given_as_the_detail_is_asked_about(
+    users: dict[str, Chat], seeded: Desk, lang: str, same: str, other: str
+) -> None:
+    # "my vpn keeps disconnecting" (no "also") in answer to "please describe it in more detail"
+    # went into the printer ticket's description, and no one was told of the VPN.
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    await chat.say("/urgency medium")
+    assert chat.text == t(lang, "ask.description"), chat.replies
+    await chat.say(other)
+    assert chat.text == t(lang, "flow.which"), chat.replies
+    await chat.say(f"/report {other}")
+    assert "INC-1" in chat.replies[0]["text"], chat.replies
+    assert "/not_solved" in chat.payloads or t(lang, "ask.urgency") in chat.text, chat.replies
+    await skip_kb(chat)
+    await chat.answer_until("INC-2", "/urgency high")
+    first, second = await ticket(seeded, "INC-1"), await ticket(seeded, "INC-2")
+    assert first.category.path == "printer" and other not in first.description
+    assert second.category.path.startswith("network") and other in second.description
+    async with seeded.session() as s:  # what was said of the VPN is on its ticket's transcript
+        on = set(await s.scalars(select(Message.ticket_id).where(Message.text == other)))
+    assert on == {second.id}
+    # Detail that names another thing, but about the same printer, is the detail it was asked for.
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    await chat.say("/urgency medium")
+    assert chat.text == t(lang, "ask.description"), chat.replies
+    await chat.say(same)
+    assert t(lang, "flow.which") not in chat.text, chat.replies
 
 
 @pytest.mark.parametrize(
