@@ -143,6 +143,11 @@ def _a_yes_or_no(payloads: Sequence[str]) -> bool:
 
 async def respond(turn: Turn) -> None:
     """Fill ``turn.replies`` (never empty) and update ``turn.state``."""
+    await _respond(turn)
+    await report.resume_held(turn)  # a request put aside for a new problem, once that is done
+
+
+async def _respond(turn: Turn) -> None:
     text = await _pick_option(turn)
     if not text.startswith("/meant "):
         turn.state.pop("unsure", None)  # the clarifying question was left unanswered: its buttons go stale

@@ -251,6 +251,7 @@ async def start_report(
     if (earlier := _unfiled(turn, text)) is not None:
         earlier["until"] = since or turn.message.id  # the new report's messages are not its
         await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))
+    _hold_request(turn, since or turn.message.id)
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
     if kind != "incident":
@@ -287,6 +288,44 @@ def _unfiled(turn: Turn, text: str) -> dict[str, Any] | None:
     if not draft or simple(draft["text"]) == simple(text.strip()):
         return None  # the same words again: the same report, begun anew
     return cast(dict[str, Any], draft)
+
+
+def _hold_request(turn: Turn, until: int) -> None:
+    """A request whose questions are being answered, put aside when the user reports a new
+    problem ("A new problem" to "is that your answer?"): it was dropped without a word ("I need a
+    new monitor", then "also my vpn is broken" at "where should we deliver it?": no monitor
+    request). It comes back when the new report is done (:func:`resume_held`); its messages so
+    far (from its start to ``until``) join it then, not those of the new report."""
+    if turn.state.get("flow") != "request" or turn.state.get("step") != "answer":
+        return
+    request = dict(turn.state["request"])
+    request["spans"] = [*request.get("spans", []), [request.get("since", until), until]]
+    turn.state["held"] = {"flow": "request", "step": "answer", "request": request}
+
+
+async def resume_held(turn: Turn) -> None:
+    """Back to the request put aside (see :func:`_hold_request`) once nothing else is being
+    asked: the report that interrupted it was filed, solved or given up, and the bot did not just
+    ask a question of its own (its buttons wait on the answer). Its question is asked again; the
+    messages from here on are the request's."""
+    held = turn.state.get("held")
+    if not held or turn.state.get("flow") or turn.conversation.mode != "bot":
+        return
+    if turn.replies and turn.replies[-1].buttons:
+        return
+    turn.state.pop("held")
+    kind = _request_type(turn, held["request"].get("key"))
+    if kind is None or _pending(kind, held["request"]["answers"]) is None:
+        return  # the desk no longer lists the kind, or asks it nothing more: nothing to come back to
+    # Its messages go on from the question asked again, after this turn's other replies (the
+    # ticket just opened for the new problem): the messages' ids are known once they are sent.
+    held["request"]["after"] = [turn.message.id, len(turn.replies)]
+    turn.state.update(held)
+    question = _request_question(turn, kind)
+    assert question is not None
+    text, buttons = question
+    title = kind.title.get(turn.lang, kind.title["en"])
+    turn.say(turn.t("request.resume", title=title, question=text), buttons)
 
 
 async def _more_about_the_new_ticket(turn: Turn) -> bool:
@@ -883,8 +922,25 @@ async def _file(turn: Turn, draft: dict[str, Any], *, kind: str, subject: str | 
         channel=turn.conversation.channel,
         language=turn.lang,
     )
-    await _join(turn, ticket, draft.get("since", turn.message.id), draft.get("until"))
+    for start, end in draft.get("spans", []):
+        await _join(turn, ticket, start, end)
+    since = draft.get("since", turn.message.id)
+    if after := draft.get("after"):
+        since = await _reply_of(turn, *after) or since
+    await _join(turn, ticket, since, draft.get("until"))
     return ticket
+
+
+async def _reply_of(turn: Turn, message_id: int, skip: int) -> int | None:
+    """The id of the conversation's message ``skip`` messages after ``message_id`` (the reply a
+    turn gave after ``skip`` others)."""
+    return await turn.session.scalar(
+        select(Message.id)
+        .where(Message.conversation_id == turn.conversation.id, Message.id > message_id)
+        .order_by(Message.id)
+        .offset(skip)
+        .limit(1)
+    )
 
 
 async def _join(turn: Turn, ticket: Ticket, since: int, until: int | None = None) -> None:
@@ -1273,6 +1329,8 @@ def _request_draft(turn: Turn, kind: RequestType, request: dict[str, Any]) -> tu
         lines.insert(0, request["text"])
     since = request.get("since", turn.message.id)
     draft = {"text": "\n".join(lines), "category": kind.category, "urgency": "low", "since": since}
+    if spans := request.get("spans"):
+        draft.update(spans=spans, after=request.get("after"))  # put aside, and taken up again
     title = kind.title.get(turn.lang, kind.title["en"])
     first = answers.get(kind.questions[0].key, "") if kind.questions else ""
     colon = "：" if turn.lang == "zh" else ": "

@@ -234,7 +234,8 @@ class Turn:
         ]
 
     def reset(self) -> None:
-        """Leave any flow; keep what outlives flows (the linked ticket)."""
-        keep = {k: self.state[k] for k in ("ticket",) if k in self.state}
+        """Leave any flow; keep what outlives flows (the linked ticket, a request put aside for a
+        new problem: see :func:`bots.report.resume_held`)."""
+        keep: dict[str, Any] = {k: self.state[k] for k in ("ticket", "held") if k in self.state}
         self.state.clear()
         self.state.update(keep)

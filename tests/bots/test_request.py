@@ -226,10 +226,29 @@ async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
     assert "/urgency high" in chat.payloads, chat.replies  # the VPN report goes on
     await chat.say("/urgency high")
     if chat.text == t(lang, "ask.description"):
-        await chat.say(SAY[lang]["detail"])
+        await chat.say(SAY[lang]["since"])
     made = await ticket(seeded, "INC-1")
     assert made.category is not None and made.category.path.startswith("network")
-    assert await count(seeded, Ticket) == 1  # the software request was given up, not filed
+    assert other in made.description
+    # Then back to the software request, which was dropped without a word: the question again.
+    title = software.title[lang]
+    question = getattr(software.questions[0], lang)
+    assert chat.replies[-1]["text"] == t(lang, "request.resume", title=title, question=question), chat.replies
+    await chat.say(SAY[lang]["product"])
+    await chat.say(SAY[lang]["reason"])
+    assert "REQ-1" in chat.text, chat.replies
+    request = await ticket(seeded, "REQ-1")
+    assert SAY[lang]["product"] in request.subject and other not in request.description
+    async with seeded.session() as s:  # each ticket's transcript is its own messages
+        on = {
+            text: ticket_id
+            for text, ticket_id in await s.execute(select(Message.text, Message.ticket_id))
+            if text in (SAY[lang]["software"], other, SAY[lang]["since"], SAY[lang]["product"])
+            or text.startswith(t(lang, "request.resume", title=title, question=""))
+        }
+    assert on.pop(other) == on.pop(SAY[lang]["since"], made.id) == made.id  # if the detail was asked
+    assert on.pop(SAY[lang]["software"]) == on.pop(SAY[lang]["product"]) == request.id
+    assert list(on.values()) == [request.id]  # the question asked again
 
     # "It's my answer" keeps it as the answer.
     await chat.say(SAY[lang]["software"])
@@ -237,8 +256,8 @@ async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
     await chat.click(t(lang, "flow.answer"))
     assert chat.text == getattr(software.questions[1], lang)
     await chat.say(SAY[lang]["reason"])  # "drawing network diagrams": an answer, no question
-    assert "REQ-1" in chat.text, chat.replies
-    assert other in (await ticket(seeded, "REQ-1")).subject
+    assert "REQ-2" in chat.text, chat.replies
+    assert other in (await ticket(seeded, "REQ-2")).subject
 
 
 @pytest.mark.parametrize("lang", LANGS)
