@@ -448,8 +448,10 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
     a time: the score is the share of the query an article covers, and "I have a client call at
     2pm, thanks!" after "I can't connect to the VPN from home" took the VPN article to 0.399.
     Words that only say how urgent it is are not searched: "can't work" found the desk's hours
-    ("The service desk works...") for a dying battery."""
-    text = _without_urgency(turn, text)
+    ("The service desk works...") for a dying battery. Nor are the words that join it to what
+    was said before ("另外", "by the way"): "另外我的VPN也连不上了" found nothing, 另外 a term
+    no article has."""
+    text = without_lead(_LEAD_IN, _without_urgency(turn, text)) or text
     bot = turn.desk.settings.bot
     kinds = [k for k in kinds if k]
     wanted = bot.kb_suggestions * 3 if kinds else bot.kb_suggestions  # room for the category cut

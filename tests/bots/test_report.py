@@ -1268,6 +1268,8 @@ async def test_another_problem_given_as_the_detail_is_asked_about(
         # the article scored under the bar and the bot asked how badly it hurt.
         ("zh", "请问怎么连公司的wifi", "无线网络连不上或经常断开"),
         ("zh", "出差的时候怎么用VPN", "在家连接 VPN"),
+        # A word joining it to what was said before is no search term: 另外 left it under the bar.
+        ("zh", "另外我的VPN也连不上了", "在家连接 VPN"),
     ],
 )
 async def test_a_question_may_have_an_article(
