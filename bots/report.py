@@ -125,22 +125,42 @@ _LEAD_IN = re.compile(
     r"|(?:ok(?:ay)?|alright|well|anyway|好的|好吧|嗯+|那么)\s*[,，:：、]\s*)+",
     re.IGNORECASE,
 )
+# An ask for help before the problem is told: "can you help me? my laptop won't charge" is a
+# ticket about the laptop. Only set apart by punctuation: "help me reset my password" is the ask.
+_PLEA = re.compile(
+    r"^\s*(?:(?:(?:can|could|would|will)\s+(?:you|u|someone|somebody|anyone|anybody)\s+(?:please\s+|pls\s+)?"
+    r"help(?:\s+me)?(?:\s+(?:out|please|pls))?|(?:please|pls)\s+help(?:\s+me)?|help(?:\s+me)?(?:\s+(?:please|pls))?"
+    r"|i\s+need\s+(?:some\s+|your\s+)?help|need\s+(?:some\s+)?help)\s*[?!.,:;]+"
+    r"|(?:请|麻烦)?(?:你|您)?(?:能|可以)?(?:帮帮我|帮我一下|帮个忙|帮下忙|帮忙)(?:吗|吧|一下)?\s*[？?！!，,。.：:]+"
+    r"|(?:求助|救命)\s*[！!，,。.：:]+)\s*",
+    re.IGNORECASE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 _SUBJECT_MAX = 120
 _SUBJECT_ENOUGH = 80  # characters: a longer first line is cut after its sentences up to here
 
 
+def told(text: str) -> str:
+    """``text`` without what comes before the problem is told: a greeting, a self-introduction,
+    an ask for help, a word joining it to what was said before, in any order ("Hi, I'm Ann from
+    HR. Can you help me? My outlook..."); empty if that is all it says."""
+    rest, before = without_greeting(text), None
+    while rest != before:
+        before = rest
+        for lead in (_INTRODUCTION, _PLEA, _LEAD_IN):
+            rest = without_lead(lead, rest) or rest
+    return rest
+
+
 def subject_line(text: str) -> str:
     """A ticket's subject from the user's words: their first line without a greeting ("hello,
-    my monitor..." is "My monitor...") or a self-introduction ("我是财务部的小李，"); a line
-    that is only "Hello," gives way to the next; a word joining it to what was said before
-    ("also", "另外") goes too. A long line keeps its first sentences up to
-    about 80 characters, else is cut at a word, at most 120 characters."""
+    my monitor..." is "My monitor..."), a self-introduction ("我是财务部的小李，") or an ask for
+    help ("can you help me?"); a line that is only "Hello," gives way to the next; a word joining
+    it to what was said before ("also", "另外") goes too. A long line keeps its first sentences
+    up to about 80 characters, else is cut at a word, at most 120 characters."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
-        rest = without_greeting(line)
-        rest = without_lead(_INTRODUCTION, rest) or rest
-        rest = without_lead(_LEAD_IN, rest) or rest
+        rest = told(line)
         if rest == line:
             return _shortened(line)
         if rest:
@@ -448,10 +468,9 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
     a time: the score is the share of the query an article covers, and "I have a client call at
     2pm, thanks!" after "I can't connect to the VPN from home" took the VPN article to 0.399.
     Words that only say how urgent it is are not searched: "can't work" found the desk's hours
-    ("The service desk works...") for a dying battery. Nor are the words that join it to what
-    was said before ("另外", "by the way"): "另外我的VPN也连不上了" found nothing, 另外 a term
-    no article has."""
-    text = without_lead(_LEAD_IN, _without_urgency(turn, text)) or text
+    ("The service desk works...") for a dying battery. Nor is what comes before the problem is
+    told (see :func:`told`): "另外我的VPN也连不上了" found nothing, 另外 a term no article has."""
+    text = told(_without_urgency(turn, text)) or text
     bot = turn.desk.settings.bot
     kinds = [k for k in kinds if k]
     wanted = bot.kb_suggestions * 3 if kinds else bot.kb_suggestions  # room for the category cut

@@ -77,6 +77,16 @@ def test_a_subject_is_at_most_120_characters() -> None:
         ("I'm locked out of SAP, please help", "I'm locked out of SAP, please help"),  # no introduction
         ("我是不是中病毒了，电脑很慢", "我是不是中病毒了，电脑很慢"),
         ("this is urgent, the server is down", "this is urgent, the server is down"),
+        # An ask for help is not what the ticket is about either.
+        ("hey, can you help me? my laptop won't charge", "My laptop won't charge"),
+        ("Hi, I'm Ann from HR. Could someone please help? Outlook keeps crashing", "Outlook keeps crashing"),
+        ("help! the projector in room 5 has no signal", "The projector in room 5 has no signal"),
+        ("请帮帮我！电脑开不了机", "电脑开不了机"),
+        ("你好，能帮我一下吗？打印机卡纸了", "打印机卡纸了"),
+        ("能幫我一下嗎？印表機卡紙了", "印表機卡紙了"),
+        ("help me reset my password", "help me reset my password"),  # the ask is the request
+        ("帮我重置一下密码", "帮我重置一下密码"),
+        ("Can you help me?", "Can you help me?"),  # nothing after it
     ],
 )
 def test_a_long_line_keeps_its_first_sentences_and_no_introduction(said: str, subject: str) -> None:
