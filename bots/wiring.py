@@ -162,7 +162,17 @@ def build_runtime(
     registry = ChannelRegistry()
     app = create_api(desk)
     room = _register_channels(settings, registry, bot, app)
-    rest = RestChannel(bot.handle_inline, _rest_feed(desk), _rest_history(desk))
+    secret = settings.channels.rest.identity_secret
+    if secret is None:
+        log.warning(
+            "channels.rest.identity_secret is not set: an e-mail or phone in REST metadata is taken on trust"
+        )
+    rest = RestChannel(
+        bot.handle_inline,
+        _rest_feed(desk),
+        _rest_history(desk),
+        secret.get_secret_value() if secret is not None else None,
+    )
     registry.add(rest)
     app.include_router(rest.router())
     app.state.registry = registry

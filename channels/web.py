@@ -10,6 +10,8 @@ root gives it the inbound handler and the feed.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.base import Address, Attachment, Inbound, InboundHandler, Outbound
 
-__all__ = ["FeedItem", "HistoryItem", "RestChannel"]
+__all__ = ["FeedItem", "HistoryItem", "RestChannel", "identity_hash"]
 
 MAX_UPLOAD = 25 * 1024 * 1024
 
@@ -58,6 +60,16 @@ class _Metadata(BaseModel):
     phone: str | None = None
     language: str | None = None
     message_id: str | None = None
+    identity_hash: str | None = Field(default=None, max_length=200)
+
+
+def identity_hash(secret: str, email: str | None, phone: str | None) -> str:
+    """What a REST message claiming ``email`` and/or ``phone`` must carry as
+    ``metadata.identity_hash`` when ``channels.rest.identity_secret`` is set: the hex HMAC-SHA256,
+    keyed with the secret, of the e-mail, the phone, or both joined by ``|``, as sent. The
+    integrator's server computes it for its signed-in user, as for Chatwoot's ``identifier_hash``."""
+    claimed = "|".join(v for v in (email, phone) if v)
+    return hmac.new(secret.encode(), claimed.encode(), hashlib.sha256).hexdigest()
 
 
 _SENDER = r"^\s*\S"  # a sender of spaces only is no one: "   " was a user the bot answered
@@ -87,10 +99,24 @@ class RestChannel:
 
     name = "rest"
 
-    def __init__(self, handler: InboundHandler, feed: Feed, history: History) -> None:
+    def __init__(
+        self, handler: InboundHandler, feed: Feed, history: History, identity_secret: str | None = None
+    ) -> None:
         self._handler = handler
         self._feed = feed
         self._history = history
+        self._secret = identity_secret
+
+    def _verified(self, meta: _Metadata) -> None:
+        """A message that claims an e-mail or phone proves it, when a secret is set (401)."""
+        if not self._secret or not (meta.email or meta.phone):
+            return
+        expected = identity_hash(self._secret, meta.email, meta.phone)
+        given = (meta.identity_hash or "").strip().lower()
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise HTTPException(
+                401, "metadata email/phone need a matching identity_hash (see channels.rest.identity_secret)"
+            )
 
     async def send(self, address: Address, message: Outbound) -> str | None:
         # The message row is already in the transcript, which the feed reads: nothing to push.
@@ -116,6 +142,7 @@ class RestChannel:
 
         @router.post("/webhooks/rest/webhook", summary="Send a message to the bot; replies come back inline")
         async def webhook(body: _Message) -> list[dict[str, Any]]:
+            self._verified(body.metadata)
             replies = await self._handler(self._inbound(body.sender, body.message, body.metadata))
             return [_reply(body.sender, r) for r in replies]
 

@@ -115,7 +115,16 @@ class SmsSettings(_Section):
     base_url: str = "https://api.twilio.com"
 
 
+class RestSettings(_Section):
+    identity_secret: SecretStr | None = None
+    """When set, an e-mail or phone in a REST message's metadata must come with its
+    ``identity_hash`` (HMAC-SHA256 keyed with this), as Chatwoot's and Intercom's identity
+    verification: without it anyone who can reach the endpoint could write as anyone, and
+    see their tickets."""
+
+
 class ChannelsSettings(_Section):
+    rest: RestSettings = Field(default_factory=RestSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)

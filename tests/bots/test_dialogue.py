@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bots.understanding import Understanding
 from bots.wiring import build_runtime
+from channels.web import identity_hash
 from desk.context import Desk
 from desk.models import Conversation, Message, Ticket
 from nlu import OOS_INTENT, EmbeddedEngine, IntentScore, Parse
@@ -21,10 +22,12 @@ from tests.bots.conftest import (
     Chat,
     count,
     files_on,
+    open_ticket,
     skip_kb,
     t,
     ticket,
 )
+from tests.conftest import make_settings
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -167,6 +170,47 @@ async def test_malformed_webhooks_get_a_4xx(client: httpx.AsyncClient) -> None:
     assert unsent.status_code == 422
     page = await client.get("/chat")
     assert page.status_code == 200 and "/webhooks/rest/webhook" in page.text
+
+
+async def test_with_an_identity_secret_an_email_in_rest_metadata_must_be_proven(
+    ann: Chat, seeded: Desk, nlu_engine: EmbeddedEngine
+) -> None:
+    # Anyone who could reach the endpoint could write as ann@corp.example and ask for her
+    # tickets' status: the e-mail in the metadata was taken on trust.
+    ref = await open_ticket(ann, "en")
+    settings = make_settings(seeded.settings.database.url, channels={"rest": {"identity_secret": "s3cret"}})
+    runtime = build_runtime(settings, seeded, Understanding(settings.nlu, engine=nlu_engine))
+    before = await count(seeded, Message)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=runtime.app), base_url="http://desk.test"
+    ) as c:
+
+        async def say(sender: str, **metadata: str) -> httpx.Response:
+            body = {"sender": sender, "message": SAY["en"]["status"], "metadata": metadata}
+            return await c.post("/webhooks/rest/webhook", json=body)
+
+        for proof in (
+            {},
+            {"identity_hash": "0" * 64},
+            {"identity_hash": identity_hash("other", ann.email, None)},
+        ):
+            refused = await say("mallory", email=ann.email, **proof)
+            assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorized", (
+                refused.text
+            )
+        phone = "+8613800138000"
+        refused = await say(
+            "mallory", email=ann.email, phone=phone, identity_hash=identity_hash("s3cret", ann.email, None)
+        )
+        assert refused.status_code == 401  # the phone is claimed too, and not signed
+        assert await count(seeded, Message) == before  # nothing was taken in
+
+        proven = await say(
+            "ann-portal", email=ann.email, identity_hash=identity_hash("s3cret", ann.email, None)
+        )
+        assert proven.status_code == 200 and ref in proven.json()[0]["text"], proven.text
+        anonymous = await say("web-visitor", name="Visitor")  # the /chat page sends no e-mail
+        assert anonymous.status_code == 200 and ref not in anonymous.json()[0]["text"], anonymous.text
 
 
 async def test_the_conversation_so_far_is_there_for_a_chat_reopened(
