@@ -23,10 +23,10 @@ from bots.turn import (
     Turn,
     clauses,
     simple,
+    told,
     weight,
     without_clauses,
     without_greeting,
-    without_lead,
 )
 from channels.base import Button
 from desk.audit import record_event
@@ -109,47 +109,9 @@ _OTHER = "other"  # the kind of request "Something else" picks: none the desk li
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
 
-# A self-introduction that opens a message: "我是财务部的小李，...", "this is Ann from finance. ..."
-_INTRODUCTION = re.compile(
-    r"^\s*(?:我叫[^,，。！!]{1,10}|我是[^,，。！!不]{1,15}(?:部|组|团队|的)[^,，。！!]{0,8}"
-    r"|my name is\s[^,.!?\n]{1,30}|(?:this is|i'?m|i am)\s[^,.!?\n]{1,20}\sfrom\s[^,.!?\n]{1,30})"
-    r"\s*[,，.。!！]\s*",
-    re.IGNORECASE,
-)
-# Words that join this message to the one before: "also the headset mic isn't detected" is a
-# ticket about the headset mic, "另外，打印机也坏了" and "ok, then my monitor..." too.
-_LEAD_IN = re.compile(
-    r"^\s*(?:(?:(?:(?:oh\s+)?and\s+also|also|oh\s+and|and|plus|then|btw|by\s+the\s+way|one\s+more\s+thing"
-    r"|another\s+thing)\b|另外|还有|对了|顺便(?:说一下|问一下|说下)?|而且)\s*[,，:：、]?\s*"
-    # an acknowledgement of what the bot said, before a comma: "ok, then my monitor...", "好的，"
-    r"|(?:ok(?:ay)?|alright|well|anyway|好的|好吧|嗯+|那么)\s*[,，:：、]\s*)+",
-    re.IGNORECASE,
-)
-# An ask for help before the problem is told: "can you help me? my laptop won't charge" is a
-# ticket about the laptop. Only set apart by punctuation: "help me reset my password" is the ask.
-_PLEA = re.compile(
-    r"^\s*(?:(?:(?:can|could|would|will)\s+(?:you|u|someone|somebody|anyone|anybody)\s+(?:please\s+|pls\s+)?"
-    r"help(?:\s+me)?(?:\s+(?:out|please|pls))?|(?:please|pls)\s+help(?:\s+me)?|help(?:\s+me)?(?:\s+(?:please|pls))?"
-    r"|i\s+need\s+(?:some\s+|your\s+)?help|need\s+(?:some\s+)?help)\s*[?!.,:;]+"
-    r"|(?:请|麻烦)?(?:你|您)?(?:能|可以)?(?:帮帮我|帮我一下|帮个忙|帮下忙|帮忙)(?:吗|吧|一下)?\s*[？?！!，,。.：:]+"
-    r"|(?:求助|救命)\s*[！!，,。.：:]+)\s*",
-    re.IGNORECASE,
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 _SUBJECT_MAX = 120
 _SUBJECT_ENOUGH = 80  # characters: a longer first line is cut after its sentences up to here
-
-
-def told(text: str) -> str:
-    """``text`` without what comes before the problem is told: a greeting, a self-introduction,
-    an ask for help, a word joining it to what was said before, in any order ("Hi, I'm Ann from
-    HR. Can you help me? My outlook..."); empty if that is all it says."""
-    rest, before = without_greeting(text), None
-    while rest != before:
-        before = rest
-        for lead in (_INTRODUCTION, _PLEA, _LEAD_IN):
-            rest = without_lead(lead, rest) or rest
-    return rest
 
 
 def subject_line(text: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-from bots.turn import clauses, weight, without_greeting
+from bots.turn import clauses, told, weight
 from desk.settings import NluSettings
 from nlu import EmbeddedEngine, Parse, RasaBackend, load_default_engine
 
@@ -65,9 +65,9 @@ class Understanding:
     async def read(self, text: str, *, by_clause: bool = True) -> tuple[Parse, tuple[str, ...]]:
         """The intent and entities of ``text``.
 
-        A greeting followed by what the user came for ("你好，打印机显示脱机了") is read for
-        what follows it: the greeting's characters otherwise outweigh a short request, and the
-        bot would only say hello back. A clause that on its own clearly asks for a person ("我的
+        A greeting or an ask for help followed by what the user came for ("你好，打印机显示脱机了",
+        "can you help me? vpn broken") is read for what follows it: their characters otherwise
+        outweigh a short request, and the bot would only say hello back, or show its menu. A clause that on its own clearly asks for a person ("我的
         电脑开不了机，转人工", "VPN keeps dropping. Can I talk to an agent?") decides the intent,
         which the problem's words would otherwise outvote; the entities (the category, the
         urgency) stay those of the whole message, so the handoff is routed by them. A mail is
@@ -85,8 +85,9 @@ class Understanding:
             return read[piece]
 
         parse = await parse_of(text)
-        if parse.intent.name == "greet":
-            rest = without_greeting(text)
+        if parse.intent.name in ("greet", "help"):
+            # "hi, can you help me? vpn broken" got the menu, as a greeting or an ask for help.
+            rest = told(text)
             if rest and rest != text.strip():
                 after = await parse_of(rest)
                 if after.intent.name in _TASKS:

@@ -32,7 +32,15 @@ from tests.conftest import Clock
 
 
 @pytest.mark.parametrize(
-    ("lang", "said"), [("en", "hi, printer is offline"), ("zh", "你好，打印机显示脱机了")]
+    ("lang", "said"),
+    [
+        ("en", "hi, printer is offline"),
+        ("zh", "你好，打印机显示脱机了"),
+        # An ask for help before it: the menu, as if nothing had been said (2026-12-06).
+        ("en", "hi, can you help me? vpn broken"),
+        ("zh", "你好，能帮我一下吗？VPN连不上了"),
+        ("zh", "求助！VPN连不上"),
+    ],
 )
 async def test_a_greeting_before_the_problem_does_not_hide_it(
     users: dict[str, Chat], lang: str, said: str
