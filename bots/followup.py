@@ -15,6 +15,7 @@ from bots.report import (
     another_kind,
     comment_on,
     draft_category,
+    file_held,
     most_urgent,
     named_category,
     open_follow_up,
@@ -537,6 +538,7 @@ async def handoff(turn: Turn, reason: str) -> None:
         ticket = None
     if ticket is None:
         ticket = await open_for_handoff(turn)
+    aside = await file_held(turn)  # a request put aside for the problem handed over
     turn.reset()
     turn.state["ticket"] = ticket.ref
     slot = await queue_conversation(turn.session, turn.desk, turn.conversation, ticket=ticket, reason=reason)
@@ -546,3 +548,5 @@ async def handoff(turn: Turn, reason: str) -> None:
         )
     else:
         turn.say(turn.t("handoff.queued", ref=ticket.ref, position=slot.position))
+    if aside is not None:
+        turn.say(turn.t("request.filed_aside", ref=aside.ref, subject=aside.subject))

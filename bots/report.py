@@ -233,7 +233,7 @@ async def start_report(
     if (earlier := _unfiled(turn, text)) is not None:
         earlier["until"] = since or turn.message.id  # the new report's messages are not its
         await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))
-    _hold_request(turn, since or turn.message.id)
+    await _hold_request(turn, since or turn.message.id)
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
     if kind != "incident":
@@ -272,7 +272,7 @@ def _unfiled(turn: Turn, text: str) -> dict[str, Any] | None:
     return cast(dict[str, Any], draft)
 
 
-def _hold_request(turn: Turn, until: int) -> None:
+async def _hold_request(turn: Turn, until: int) -> None:
     """A request whose questions are being answered, put aside when the user reports a new
     problem ("A new problem" to "is that your answer?"): it was dropped without a word ("I need a
     new monitor", then "also my vpn is broken" at "where should we deliver it?": no monitor
@@ -281,8 +281,25 @@ def _hold_request(turn: Turn, until: int) -> None:
     if turn.state.get("flow") != "request" or turn.state.get("step") != "answer":
         return
     request = dict(turn.state["request"])
-    request["spans"] = [*request.get("spans", []), [request.get("since", until), until]]
+    start = request.get("since", until)
+    if after := request.pop("after", None):  # put aside before: its messages since taken up again
+        start = await _reply_of(turn, *after) or until
+    request["spans"] = [*request.get("spans", []), [start, until]]
     turn.state["held"] = {"flow": "request", "step": "answer", "request": request}
+
+
+async def file_held(turn: Turn) -> Ticket | None:
+    """The request put aside, filed as it is when the bot cannot come back to it: the user is
+    handed to a person (it was lost when the conversation closed). Its messages are those
+    from before it was put aside."""
+    held = turn.state.pop("held", None)
+    kind = _request_type(turn, held["request"].get("key")) if held else None
+    if held is None or kind is None:
+        return None
+    draft, subject = _request_draft(turn, kind, held["request"])
+    *earlier, (draft["since"], draft["until"]) = draft.pop("spans")
+    draft.update(spans=earlier, after=None)
+    return await _file(turn, draft, kind="request", subject=subject)
 
 
 async def resume_held(turn: Turn) -> None:

@@ -260,6 +260,34 @@ async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
     assert other in (await ticket(seeded, "REQ-2")).subject
 
 
+@pytest.mark.parametrize(
+    ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
+)
+async def test_a_request_put_aside_is_filed_when_the_user_is_handed_to_a_person(
+    users: dict[str, Chat], seeded: Desk, lang: str, other: str
+) -> None:
+    # Put aside for the VPN, the software request waited to be taken up again, which a handoff
+    # never does: when the conversation closed, it was gone.
+    chat = users[lang]
+    await chat.say(SAY[lang]["software"])
+    await chat.say(SAY[lang]["product"])  # answered, then a new problem at "what for?"
+    await chat.say(other)
+    await chat.click(t(lang, "flow.new"))
+    await chat.say(SAY[lang]["human"])
+    made = await ticket(seeded, "INC-1")
+    request = await ticket(seeded, "REQ-1")
+    assert chat.replies[-1]["text"] == t(lang, "request.filed_aside", ref="REQ-1", subject=request.subject)
+    assert "INC-1" in chat.replies[-2]["text"], chat.replies
+    assert SAY[lang]["product"] in request.subject and other not in request.description
+    assert other in made.description
+    async with seeded.session() as s:
+        on = dict(
+            (await s.execute(select(Message.text, Message.ticket_id).where(Message.direction == "in"))).all()
+        )
+    assert on[SAY[lang]["software"]] == on[SAY[lang]["product"]] == request.id
+    assert on[other] == made.id
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_each_answer_to_a_request_chosen_by_button_is_kept(
     users: dict[str, Chat], seeded: Desk, lang: str
