@@ -267,8 +267,8 @@ def _unfiled(turn: Turn, text: str) -> dict[str, Any] | None:
     draft = turn.state.get("draft")
     if turn.state.get("flow") != "report" or turn.state.get("step") not in ("urgency", "description"):
         return None
-    if not draft or simple(draft["text"]) == simple(text.strip()):
-        return None  # the same words again: the same report, begun anew
+    if not draft or not text.strip() or simple(draft["text"]) == simple(text.strip()):
+        return None  # the same words again, or none yet (the menu's "Report a problem"): begun anew
     return cast(dict[str, Any], draft)
 
 

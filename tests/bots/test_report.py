@@ -1227,6 +1227,19 @@ async def test_another_problem_said_instead_of_the_urgency_is_asked_about(
     assert "INC-1" in chat.replies[0]["text"], chat.replies
 
 
+@pytest.mark.parametrize("lang", LANGS)
+async def test_the_menus_report_a_problem_mid_report_begins_anew(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # It names no new problem yet: the report being written is not filed for it.
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    assert chat.text == t(lang, "ask.urgency"), chat.replies
+    await chat.say("/report")
+    assert chat.text == t(lang, "report.ask") and await count(seeded, Ticket) == 0, chat.replies
+
+
 @pytest.mark.parametrize(
     ("lang", "same", "other"),
     [
