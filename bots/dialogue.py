@@ -247,6 +247,14 @@ async def _start(turn: Turn, arg: str) -> bool:
 
 @_command("report")
 async def _report(turn: Turn, arg: str) -> bool:
+    if _in_flow(turn, "report", "split"):
+        # "One at a time" to two problems told at once: the first now, the second after it.
+        first, second, parse = turn.state["split"]
+        since = turn.state.get("since")
+        if arg == first:
+            turn.state["held"] = {"report": second, "parse": parse}
+        await report.start_report(turn, arg, since=since)
+        return True
     # "A new problem" to "is that your answer?": the new report began with the words asked about.
     asked = turn.state.get("pending") == arg and turn.state.get("pending_at")
     await report.start_report(turn, arg, since=asked or None)
@@ -538,6 +546,22 @@ async def _describe(turn: Turn, text: str) -> None:
     if not says_nothing(text) and not (polite and weight(text) < report.WORDY):
         report.add_words(turn.state["draft"], text)
     await report.continue_report(turn)
+
+
+def _ask_one_at_a_time(turn: Turn, first: str, second: str, parse: Parse) -> None:
+    """Two problems of different kinds told at once: one ticket each, for each one's team, if
+    the user says so (the first now, the second after it), or one ticket for both."""
+    turn.reset()
+    turn.state.update(
+        flow="report", step="split", split=[first, second, parse.to_rasa()], since=turn.message.id
+    )
+    turn.say(
+        turn.t("report.two", first=first, second=second),
+        [
+            turn.button("report.apart", f"/report {first}"),
+            turn.button("report.together", f"/report {turn.text}"),
+        ],
+    )
 
 
 def _ask_which(turn: Turn, text: str, question: str = "", keep: Button | None = None) -> None:
@@ -844,6 +868,9 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
     elif intent == "goodbye":
         turn.say(turn.t("goodbye"))
     elif intent == "report_problem":
+        if text == turn.text and (two := await report.two_problems(turn)) is not None:
+            _ask_one_at_a_time(turn, *two)
+            return
         await report.start_report(
             turn, text, kind="request" if report.asks_for_information(text) else "incident"
         )

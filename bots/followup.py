@@ -549,4 +549,5 @@ async def handoff(turn: Turn, reason: str) -> None:
     else:
         turn.say(turn.t("handoff.queued", ref=ticket.ref, position=slot.position))
     if aside is not None:
-        turn.say(turn.t("request.filed_aside", ref=aside.ref, subject=aside.subject))
+        key = "request.filed_aside" if aside.type == "request" else "report.filed_aside"
+        turn.say(turn.t(key, ref=aside.ref, subject=aside.subject))

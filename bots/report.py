@@ -223,12 +223,15 @@ async def start_report(
     found: list[Hit] | None = None,
     since: int | None = None,
     then: str | None = None,
+    after: list[int] | None = None,
 ) -> None:
     """Begin a report from the user's own words; entities fill what they already say. It is
     filed as ``kind`` if the articles do not answer it; ``found`` are the articles for ``text``
     when the caller has searched already; ``since`` is the message the conversation about it began
     with, when that was before this one (its messages join the ticket); ``then`` is the kind of
-    service request whose questions follow if the articles do not answer it. A report still
+    service request whose questions follow if the articles do not answer it; ``after`` places
+    its first message when it is not yet sent (see :func:`_reply_of`), for the second of two
+    problems told at once, which is not asked about the ticket just opened. A report still
     being written that the articles did not solve is filed first (see :func:`_unfiled`)."""
     if (earlier := _unfiled(turn, text)) is not None:
         earlier["until"] = since or turn.message.id  # the new report's messages are not its
@@ -236,6 +239,8 @@ async def start_report(
     await _hold_request(turn, since or turn.message.id)
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
+    if after:  # the second of two problems told at once: new, whatever was just opened
+        draft.update(after=after, dup_checked=True)
     if kind != "incident":
         draft["type"] = kind
     if then:
@@ -293,6 +298,12 @@ async def file_held(turn: Turn) -> Ticket | None:
     handed to a person (it was lost when the conversation closed). Its messages are those
     from before it was put aside."""
     held = turn.state.pop("held", None)
+    if held is not None and "report" in held:  # the second of two problems told at once
+        named = Parse.from_rasa(held["parse"], held["report"]).entity("category")
+        category = await category_named(turn.session, named) if named else None
+        draft = {"text": held["report"], "category": category.path if category is not None else None}
+        draft.update(since=turn.message.id, until=turn.message.id)  # its words are on the first's
+        return await _file(turn, draft, kind="incident", subject=None)
     kind = _request_type(turn, held["request"].get("key")) if held else None
     if held is None or kind is None:
         return None
@@ -300,6 +311,37 @@ async def file_held(turn: Turn) -> Ticket | None:
     *earlier, (draft["since"], draft["until"]) = draft.pop("spans")
     draft.update(spans=earlier, after=None)
     return await _file(turn, draft, kind="request", subject=subject)
+
+
+_TRAILING_JOIN = re.compile(
+    r"(?:\s+(?:and(?:\s+also)?|plus|as\s+well\s+as)|还有|另外|而且|以及|[\s,，.。;；、!！?？])+$",
+    re.IGNORECASE,
+)
+
+
+async def two_problems(turn: Turn) -> tuple[str, str, Parse] | None:
+    """The two parts of a message that tells problems of different kinds ("my printer is jammed
+    and outlook keeps crashing"; see :meth:`~bots.understanding.Understanding.problems`): the
+    words up to the first piece whose categories are all of other kinds than every piece before
+    it, the words from there, and that piece's parse. They became one ticket, filed under the
+    first and routed to its team. Not when a piece names a foremost category (``bot.foremost_
+    categories``): "I clicked a phishing link and typed my password" is one security matter."""
+    seen: set[str] = set()
+    split: tuple[str, str, Parse] | None = None
+    foremost = {path.split("/")[0] for path in turn.desk.settings.bot.foremost_categories}
+    for start, parse in turn.problems:
+        kinds = set()
+        for value in dict.fromkeys(e.value for e in parse.entities if e.entity == "category"):
+            if (category := await category_named(turn.session, value)) is not None:
+                kinds.add(category.path.split("/")[0])
+        if kinds & foremost:
+            return None
+        if split is None and seen and kinds and not kinds & seen:
+            first = _TRAILING_JOIN.sub("", turn.text[:start]).strip()
+            second = told(turn.text[start:]).strip()
+            split = (first, second, parse) if first and second else None
+        seen |= kinds
+    return split
 
 
 async def resume_held(turn: Turn) -> None:
@@ -313,6 +355,11 @@ async def resume_held(turn: Turn) -> None:
     if turn.replies and turn.replies[-1].buttons:
         return
     turn.state.pop("held")
+    if "report" in held:  # the second of two problems told at once: its articles or questions
+        turn.say(turn.t("report.second", text=held["report"]))
+        turn.parse = Parse.from_rasa(held["parse"], held["report"])
+        await start_report(turn, held["report"], after=[turn.message.id, len(turn.replies)])
+        return
     kind = _request_type(turn, held["request"].get("key"))
     if kind is None or _pending(kind, held["request"]["answers"]) is None:
         return  # the desk no longer lists the kind, or asks it nothing more: nothing to come back to

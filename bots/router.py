@@ -103,9 +103,11 @@ class BotRouter:
 
     async def _handle(self, inbound: Inbound, inline: bool) -> list[Outbound]:
         # Understanding runs before the transaction: a Rasa round trip must not hold locks.
-        parse, asides = await self.understanding.read(
-            _understood_text(inbound), by_clause=inbound.address.channel != "email"
-        )
+        chat = inbound.address.channel != "email"
+        parse, asides = await self.understanding.read(_understood_text(inbound), by_clause=chat)
+        problems: tuple[tuple[int, Parse], ...] = ()
+        if chat and parse.intent.name == "report_problem":  # two problems told in one message?
+            problems = await self.understanding.problems(inbound.text.strip())
         hinted = inbound.extra.get("language")
         async with self.desk.session() as session:
             recorded = await record_inbound(session, self.desk, inbound)
@@ -151,6 +153,7 @@ class BotRouter:
                 text=inbound.text.strip(),
                 parse=parse,
                 asides=asides,
+                problems=problems,
                 lang=lang,
                 # A deep copy: flows change nested dicts (a request's answers, a report's draft)
                 # in place, and a shallow copy would share them with the loaded value, so the

@@ -56,6 +56,38 @@ _GREETING = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,，.。!！?？;；\n]+|\s[-–—]+\s")
 
 
+# Where a message may pass from one problem to another: clause punctuation, and words that join
+# ("and", "plus", "还有", "另外"...) between words.
+_JOIN = re.compile(
+    r"[,，.。!！?？;；\n]+|\s+(?:and(?:\s+also)?|plus|as\s+well\s+as)\s+|还有|另外|而且|以及", re.IGNORECASE
+)
+# A piece that tells what followed from the one before, or why, is part of it: "VPN won't
+# connect, so I can't get my email" is one problem.
+_CONSEQUENCE = re.compile(
+    r"^\s*(?:(?:so|because|since|which|that|then|now|and\s+now|therefore|hence|cause|as\s+a\s+result|when|after)\b"
+    r"|所以|因为|导致|结果|然后|因此|于是|现在|以致|造成|之后|以后)",
+    re.IGNORECASE,
+)
+
+
+def pieces(text: str) -> list[tuple[int, int]]:
+    """The spans of ``text`` that may each tell a problem of their own: cut at clause
+    punctuation and joining words, a piece that tells a consequence or a cause kept with the one
+    before it."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for cut in [*_JOIN.finditer(text), None]:
+        end = cut.start() if cut is not None else len(text)
+        if text[start:end].strip():
+            if spans and _CONSEQUENCE.match(simple(text[start:end])):
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        if cut is not None:
+            start = cut.end()
+    return spans
+
+
 def clauses(text: str) -> list[str]:
     """The clauses of ``text``, stripped ("我的电脑开不了机，转人工" → two)."""
     return [c.strip() for c in _CLAUSE_BREAK.split(text) if c.strip()]
@@ -227,6 +259,9 @@ class Turn:
     replies: list[Outbound] = field(default_factory=list)
     inbound: Inbound | None = None  # the message as the channel gave it (e-mail reads its headers)
     asides: tuple[str, ...] = ()  # in a message asking for a person, its clauses not about the problem
+    # In a report, the pieces that each surely tell a problem naming a category: where each
+    # begins in the text, and its parse (see :meth:`bots.understanding.Understanding.problems`).
+    problems: tuple[tuple[int, Parse], ...] = ()
     memo: dict[Any, Any] = field(default_factory=dict)  # lookups this turn makes more than once
 
     @property

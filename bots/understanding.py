@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-from bots.turn import clauses, told, weight
+from bots.turn import clauses, pieces, told, weight
 from desk.settings import NluSettings
 from nlu import EmbeddedEngine, Parse, RasaBackend, load_default_engine
 
@@ -33,6 +33,8 @@ _ASIDES = frozenset({"talk_to_human", "thanks"})
 _ASIDE = 0.8
 _LONGEST_ASK = 60  # weighted characters: a longer clause is a story, not "转人工"
 _MOST_CLAUSES = 6
+_PROBLEM = 8  # weighted characters: a shorter piece ("Outlook", "急") tells no problem of its own
+_SURE_PROBLEM = 0.9
 
 
 class Understanding:
@@ -115,6 +117,24 @@ class Understanding:
             if p.intent.name in _ASIDES and p.intent.confidence >= _ASIDE
         )
         return parse, tuple(asides)
+
+    async def problems(self, text: str) -> tuple[tuple[int, Parse], ...]:
+        """The pieces of a report (see :func:`~bots.turn.pieces`) that each surely tell a problem
+        and name a category, as where each begins and its parse: "my printer is jammed and
+        outlook keeps crashing" tells two, which the bot may file apart. Empty for one."""
+        spans = pieces(text)
+        if not 2 <= len(spans) <= _MOST_CLAUSES:
+            return ()
+        found = []
+        for start, end in spans:
+            piece = told(text[start:end])
+            if weight(piece) < _PROBLEM:
+                continue
+            parse = await self._parse(piece)
+            sure = parse.intent.name == "report_problem" and parse.intent.confidence >= _SURE_PROBLEM
+            if sure and parse.entity("category"):
+                found.append((start, parse))
+        return tuple(found) if len(found) >= 2 else ()
 
     async def _parse(self, text: str) -> Parse:
         if self._engine is None:

@@ -1587,3 +1587,70 @@ async def test_a_new_kind_of_problem_told_as_more_information_is_a_new_report(
     await later.say("VPN从今天早上开始每小时掉线一次，重启电脑也没用")
     await skip_kb(later)
     assert later.text == t("zh", "ask.urgency"), later.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "first", "second"),
+    [
+        (
+            "en",
+            "my printer is jammed and outlook keeps crashing",
+            "my printer is jammed",
+            "outlook keeps crashing",
+        ),
+        ("zh", "打印机卡纸了，还有outlook一直崩溃", "打印机卡纸了", "outlook一直崩溃"),
+    ],
+)
+async def test_two_problems_told_at_once_may_be_filed_apart(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, first: str, second: str
+) -> None:
+    # They became one ticket, filed under the printer and routed to its team.
+    chat = users[lang]
+    await chat.say(said)
+    assert chat.text == t(lang, "report.two", first=first, second=second), chat.replies
+    assert chat.payloads == [f"/report {first}", f"/report {said}"]
+    await chat.click(t(lang, "report.apart"))
+    await skip_kb(chat)
+    await chat.answer_until(
+        "INC-1", lambda c: "/urgency high" if "/urgency high" in c.payloads else SAY[lang]["since"]
+    )
+    assert any(r["text"] == t(lang, "report.second", text=second) for r in chat.replies), chat.replies
+    await skip_kb(chat)
+    await chat.answer_until(
+        "INC-2", lambda c: "/urgency medium" if "/urgency medium" in c.payloads else SAY[lang]["since"]
+    )
+    printer, outlook = await ticket(seeded, "INC-1"), await ticket(seeded, "INC-2")
+    assert printer.category.path == "printer" and second not in printer.description
+    assert outlook.category is not None and outlook.category.path.split("/")[0] != "printer"
+    assert outlook.description.startswith(second) and (printer.priority, outlook.priority) == ("P2", "P3")
+
+    # "It's one problem": one ticket, as before.
+    await chat.say(said)
+    await chat.click(t(lang, "report.together"))
+    await skip_kb(chat)
+
+    def answer(c: Chat) -> str:  # asked about INC-1 and INC-2, the same problems: a new ticket
+        return next((p for p in ("/new", "/urgency low") if p in c.payloads), SAY[lang]["since"])
+
+    await chat.answer_until("INC-3", answer)
+    assert said in (await ticket(seeded, "INC-3")).description
+    assert t(lang, "report.second", text=second) not in chat.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "VPN won't connect, so I can't get my email"),  # what followed from it
+        ("en", "I clicked a phishing link and now my laptop is slow"),
+        ("en", "I got a weird email asking for my password, is it phishing?"),  # a security matter
+        ("zh", "我好像点了一个钓鱼链接，还输了密码"),
+        ("en", "my monitor flickers and my keyboard doesn't work"),  # both hardware: one team
+        ("zh", "VPN连不上，所以收不到邮件"),
+    ],
+)
+async def test_one_problem_and_what_followed_from_it_is_one_report(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    assert not any(p.startswith("/report ") for p in chat.payloads), chat.replies
