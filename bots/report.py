@@ -346,14 +346,15 @@ async def two_problems(turn: Turn) -> tuple[str, str, Parse] | None:
 
 async def resume_held(turn: Turn) -> None:
     """Back to the request put aside (see :func:`_hold_request`) once nothing else is being
-    asked: the report that interrupted it was filed, solved or given up, and the bot did not just
-    ask a question of its own (its buttons wait on the answer). Its question is asked again; the
-    messages from here on are the request's."""
+    asked: the report that interrupted it was filed, solved or given up ("never mind", answered
+    with the menu), and the bot did not just ask a question of its own (its buttons wait on the
+    answer). Its question is asked again; the messages from here on are the request's."""
     held = turn.state.get("held")
     if not held or turn.state.get("flow") or turn.conversation.mode != "bot":
         return
-    if turn.replies and turn.replies[-1].buttons:
-        return
+    asked = turn.replies[-1].buttons if turn.replies else ()
+    if asked and [b.payload for b in asked] != [b.payload for b in turn.menu()]:
+        return  # a question of its own waits on its buttons (the menu's are no question)
     turn.state.pop("held")
     if "report" in held:  # the second of two problems told at once: its articles or questions
         turn.say(turn.t("report.second", text=held["report"]))

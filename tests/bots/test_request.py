@@ -263,6 +263,30 @@ async def test_a_new_problem_at_a_requests_question_is_not_taken_for_the_answer(
 @pytest.mark.parametrize(
     ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
 )
+async def test_a_request_put_aside_comes_back_when_the_new_problem_is_given_up(
+    users: dict[str, Chat], seeded: Desk, lang: str, other: str
+) -> None:
+    # "Never mind" is answered with the menu, which is no question: the request comes back then,
+    # not a turn later.
+    chat = users[lang]
+    software = request_kind(seeded, "software")
+    await chat.say(SAY[lang]["software"])
+    await chat.say(other)
+    await chat.click(t(lang, "flow.new"))
+    await chat.say({"en": "never mind", "zh": "算了，不用了"}[lang])
+    question = getattr(software.questions[0], lang)
+    assert [r["text"] for r in chat.replies] == [
+        t(lang, "flow.dropped"),
+        t(lang, "request.resume", title=software.title[lang], question=question),
+    ], chat.replies
+    await chat.say(SAY[lang]["product"])
+    await chat.say(SAY[lang]["reason"])
+    assert "REQ-1" in chat.text and await count(seeded, Ticket) == 1, chat.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "other"), [("en", "actually my VPN is broken too"), ("zh", "另外VPN也连不上了")]
+)
 async def test_a_request_put_aside_is_filed_when_the_user_is_handed_to_a_person(
     users: dict[str, Chat], seeded: Desk, lang: str, other: str
 ) -> None:
