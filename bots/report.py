@@ -22,6 +22,7 @@ from bots.turn import (
     LATIN_WORD,
     Turn,
     clauses,
+    pieces,
     simple,
     told,
     weight,
@@ -301,8 +302,12 @@ async def file_held(turn: Turn) -> Ticket | None:
     if held is not None and "report" in held:  # the second of two problems told at once
         named = Parse.from_rasa(held["parse"], held["report"]).entity("category")
         category = await category_named(turn.session, named) if named else None
-        draft = {"text": held["report"], "category": category.path if category is not None else None}
-        draft.update(since=turn.message.id, until=turn.message.id)  # its words are on the first's
+        draft = {
+            "text": held["report"],
+            "category": category.path if category is not None else None,
+            "since": turn.message.id,
+            "until": turn.message.id,  # no messages: its words are on the first problem's ticket
+        }
         return await _file(turn, draft, kind="incident", subject=None)
     kind = _request_type(turn, held["request"].get("key")) if held else None
     if held is None or kind is None:
@@ -311,12 +316,6 @@ async def file_held(turn: Turn) -> Ticket | None:
     *earlier, (draft["since"], draft["until"]) = draft.pop("spans")
     draft.update(spans=earlier, after=None)
     return await _file(turn, draft, kind="request", subject=subject)
-
-
-_TRAILING_JOIN = re.compile(
-    r"(?:\s+(?:and(?:\s+also)?|plus|as\s+well\s+as)|还有|另外|而且|以及|[\s,，.。;；、!！?？])+$",
-    re.IGNORECASE,
-)
 
 
 async def two_problems(turn: Turn) -> tuple[str, str, Parse] | None:
@@ -337,7 +336,9 @@ async def two_problems(turn: Turn) -> tuple[str, str, Parse] | None:
         if kinds & foremost:
             return None
         if split is None and seen and kinds and not kinds & seen:
-            first = _TRAILING_JOIN.sub("", turn.text[:start]).strip()
+            # Up to where the piece before it ends: without the "and" or "，还有" between them.
+            end = max(e for _, e in pieces(turn.text) if e <= start)
+            first = turn.text[:end].strip()
             second = told(turn.text[start:]).strip()
             split = (first, second, parse) if first and second else None
         seen |= kinds

@@ -56,10 +56,11 @@ _GREETING = re.compile(
 _CLAUSE_BREAK = re.compile(r"[,，.。!！?？;；\n]+|\s[-–—]+\s")
 
 
-# Where a message may pass from one problem to another: clause punctuation, and words that join
+# Where a message may pass from one problem to another: where a clause ends, and words that join
 # ("and", "plus", "还有", "另外"...) between words.
 _JOIN = re.compile(
-    r"[,，.。!！?？;；\n]+|\s+(?:and(?:\s+also)?|plus|as\s+well\s+as)\s+|还有|另外|而且|以及", re.IGNORECASE
+    _CLAUSE_BREAK.pattern + r"|\s+(?:and(?:\s+also)?|plus|as\s+well\s+as)\s+|还有|另外|而且|以及",
+    re.IGNORECASE,
 )
 # A piece that tells what followed from the one before, or why, is part of it: "VPN won't
 # connect, so I can't get my email" is one problem.
