@@ -57,6 +57,8 @@ async def serving(
         "FRONTDESK__NLU__MODEL_PATH": str(model),
         "FRONTDESK__HTTP__PORT": str(port),
         "FRONTDESK__CHANNELS__EMAIL__SMTP_PORT": str(free_port()),
+        # The simulated users are many people, all at 127.0.0.1: no per-address limit.
+        "FRONTDESK__CHANNELS__REST__ADDRESS_LIMIT": "",
         **(extra_env or {}),
     }
     await asyncio.to_thread(frontdesk, env, "db", "upgrade")

@@ -23,6 +23,7 @@ from channels.imap import ImapMailbox, run_mailbox
 from channels.slack import SlackChannel
 from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
+from channels.throttle import Throttle, limit
 from channels.web import FeedItem, HistoryItem, RestChannel
 from desk.api import create_api
 from desk.attachments import ATTACHMENT_JOBS, file_link
@@ -30,6 +31,7 @@ from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
 from desk.conversations import delivered_messages, transcript
 from desk.db import Database
+from desk.errors import ConfigError
 from desk.escalation import ESCALATION_JOBS
 from desk.migrate import pending_migrations
 from desk.models import Message
@@ -60,6 +62,7 @@ class Runtime:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     agent_room: AgentRoom | None = None
     mailbox: ImapMailbox | None = None  # polled with the background tasks
+    throttle: Throttle = field(default_factory=Throttle)  # the web chat's and mail's rate limits
 
 
 def _register_channels(
@@ -160,6 +163,7 @@ def build_runtime(
         desk.failure_hooks.append(tell_of_failed_delivery)
     bot = BotRouter(desk, understanding or Understanding(settings.nlu))
     registry = ChannelRegistry()
+    throttle = _throttle(settings)
     app = create_api(desk)
     room = _register_channels(settings, registry, bot, app)
     secret = settings.channels.rest.identity_secret
@@ -172,11 +176,14 @@ def build_runtime(
         _rest_feed(desk),
         _rest_history(desk),
         secret.get_secret_value() if secret is not None else None,
+        throttle=throttle,
+        sender_limit=limit(settings.channels.rest.sender_limit),
+        address_limit=limit(settings.channels.rest.address_limit),
     )
     registry.add(rest)
     app.include_router(rest.router())
     app.state.registry = registry
-    email = _email_channel(settings, bot)
+    email = _email_channel(settings, bot, throttle)
     if settings.channels.email.relay_host:
         registry.add(email)
     else:
@@ -193,10 +200,20 @@ def build_runtime(
         agent_room=room,
         email=email,
         mailbox=_mailbox(settings, email),
+        throttle=throttle,
     )
 
 
-def _email_channel(settings: Settings, bot: BotRouter) -> EmailChannel:
+def _throttle(settings: Settings) -> Throttle:
+    """The counts behind the channels' rate limits (one store for the process)."""
+    uri = settings.channels.limits_storage
+    try:
+        return Throttle(uri)
+    except Exception as exc:  # an unknown scheme, or Redis's client library missing
+        raise ConfigError(f"channels.limits_storage {uri!r} cannot be used: {exc}") from None
+
+
+def _email_channel(settings: Settings, bot: BotRouter, throttle: Throttle) -> EmailChannel:
     """The e-mail channel. Its SMTP listener always runs with ``serve`` (mail sent to the desk is
     never refused for want of a relay); without ``relay_host`` its replies wait in the outbox."""
     cfg = settings.channels.email
@@ -213,6 +230,8 @@ def _email_channel(settings: Settings, bot: BotRouter) -> EmailChannel:
         port=cfg.smtp_port,
         desk_name=settings.desk.name,
         max_size=cfg.max_message_bytes,
+        throttle=throttle,
+        sender_limit=limit(cfg.sender_limit),
     )
 
 
@@ -312,4 +331,5 @@ async def serve(settings: Settings) -> None:
         stop.set()
         await asyncio.gather(*runtime.tasks, return_exceptions=True)
         await runtime.registry.close()
+        runtime.throttle.close()
         await runtime.desk.db.dispose()

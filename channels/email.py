@@ -6,7 +6,9 @@ for domains the desk does not serve; mail over the size limit gets aiosmtpd's 55
 parsed (:mod:`channels.email_parse`), handed to the router as an :class:`Inbound` whose
 ``external_id`` is the Message-ID (a retry changes nothing) and whose ``thread_id`` is that
 Message-ID (replies go under it), and answered 250 once stored. A mail that cannot be used is
-refused with a reason and logged; if storing fails, 451 asks the sender's server to try again.
+refused with a reason and logged; if storing fails, 451 asks the sender's server to try again,
+and so does a sender over its limit (:mod:`channels.throttle`: an autoresponder answering the
+desk's answers, a flood).
 Mail with defects is kept whole as ``original.eml`` beside the parsed text.
 
 Out, replies are multipart text + HTML from the desk address through ``relay_host``, with
@@ -30,6 +32,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.base import Address, Attachment, DeliveryError, Inbound, InboundHandler, Outbound
 from channels.email_parse import MailRejected, ParsedMail, parse_mail
+from channels.throttle import Limit, Throttle
 
 __all__ = ["EmailChannel", "Received", "email_text"]
 
@@ -60,11 +63,13 @@ def _html(message: Outbound) -> str:
 @dataclass(frozen=True, slots=True)
 class Received:
     """What became of one incoming mail: ``stored``; or not, to be tried again later (``retry``:
-    the desk could not store it) or never (``reason`` says why)."""
+    the desk could not store it; ``later``: its sender is over the limit for that many seconds)
+    or never (``reason`` says why)."""
 
     stored: bool
     retry: bool = False
     reason: str = ""
+    later: int = 0
 
 
 class EmailChannel:
@@ -88,8 +93,12 @@ class EmailChannel:
         relay_starttls: bool = False,
         desk_name: str = "IT Service Desk",
         max_size: int = MAX_SIZE,
+        throttle: Throttle | None = None,
+        sender_limit: Limit = (),
     ) -> None:
         self._handler = handler
+        self._throttle = throttle or Throttle()
+        self._sender_limit = sender_limit
         self.from_address = from_address
         self._domains = {d.lower().lstrip("@") for d in domains}
         self._relay = {
@@ -156,6 +165,8 @@ class EmailChannel:
         received = await self.receive(raw, sender=sender, recipients=envelope.rcpt_tos)
         if received.stored:
             return "250 2.0.0 message accepted"
+        if received.later:
+            return f"451 4.7.1 {received.reason}"
         if received.retry:
             return "451 4.3.0 the message could not be stored; please try again later"
         return f"550 5.6.0 {received.reason}"
@@ -173,6 +184,11 @@ class EmailChannel:
         except Exception:
             log.exception("email: could not parse a mail from %r; rejected", sender)
             return Received(stored=False, reason="the message could not be read as e-mail")
+        sender_key = ("email-sender", parsed.from_address.lower())
+        refused = await self._throttle.wait((self._sender_limit, sender_key))
+        if refused is not None:  # a robot answering our answers, or a flood: not now (nothing lost)
+            reason = f"too many messages from {parsed.from_address}; please try again later"
+            return Received(stored=False, later=refused.seconds, reason=reason)
         if parsed.defects:
             log.info("email: %s from %s has defects: %s", parsed.message_id, parsed.from_address,
                      ", ".join(parsed.defects))  # fmt: skip

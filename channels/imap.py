@@ -7,7 +7,8 @@ Each mail is read without marking it (``BODY.PEEK[]``) and goes through the same
 received over SMTP (:meth:`channels.email.EmailChannel.receive`). Only once the desk has stored
 it is it marked read, or deleted when the mailbox is not to keep it. A mail the desk could not
 store stays unread and is taken at the next poll; a retry of a stored one changes nothing (the
-Message-ID identifies it). A mail the desk refuses (no sender at all, too large) is marked read
+Message-ID identifies it). Mail from a sender over its limit stays unread too, while the rest is
+taken. A mail the desk refuses (no sender at all, too large) is marked read
 and flagged, left in the folder, and logged, so it is neither lost nor fetched again.
 
 The client is the standard library's :mod:`imaplib`, one connection per poll, run in a worker
@@ -104,6 +105,9 @@ class ImapMailbox:
                 if received.stored:
                     await asyncio.to_thread(self._done, client, uid)
                     stored += 1
+                elif received.later:
+                    log.info("imap: %s: mail %s left unread: %s", self, uid, received.reason)
+                    continue  # its sender's limit: taken at a later poll; others' mail goes on
                 elif received.retry:
                     log.warning("imap: %s: mail %s could not be stored; taken again at the next poll",
                                 self, uid)  # fmt: skip

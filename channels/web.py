@@ -6,6 +6,10 @@ send later is fetched from ``GET /webhooks/rest/messages?sender=ID&after=CURSOR`
 so far, both sides, for a chat reopened in the browser. ``/chat`` is a
 static page over these endpoints. The adapter knows only :mod:`channels.base`: the composition
 root gives it the inbound handler and the feed.
+
+Messages and files are limited per sender and per client address (:mod:`channels.throttle`);
+one over a limit is answered 429 with ``Retry-After`` and is not taken, so the sender sends it
+again then.
 """
 
 from __future__ import annotations
@@ -18,15 +22,23 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from channels.base import Address, Attachment, Inbound, InboundHandler, Outbound
+from channels.throttle import Limit, Throttle
 
 __all__ = ["FeedItem", "HistoryItem", "RestChannel", "identity_hash"]
 
 MAX_UPLOAD = 25 * 1024 * 1024
+_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "Over the sender's or the client address's rate limit: not taken; send it again "
+        "after Retry-After seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    }
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +112,37 @@ class RestChannel:
     name = "rest"
 
     def __init__(
-        self, handler: InboundHandler, feed: Feed, history: History, identity_secret: str | None = None
+        self,
+        handler: InboundHandler,
+        feed: Feed,
+        history: History,
+        identity_secret: str | None = None,
+        *,
+        throttle: Throttle | None = None,
+        sender_limit: Limit = (),
+        address_limit: Limit = (),
     ) -> None:
         self._handler = handler
         self._feed = feed
         self._history = history
         self._secret = identity_secret
+        self._throttle = throttle or Throttle()
+        self._sender_limit = sender_limit
+        self._address_limit = address_limit
+
+    async def _admit(self, request: Request, sender: str) -> None:
+        """Counts a message against the sender's and the client address's limits (429 when over)."""
+        client = request.client.host if request.client else "unknown"
+        refused = await self._throttle.wait(
+            (self._address_limit, ("rest-address", client)), (self._sender_limit, ("rest-sender", sender))
+        )
+        if refused is not None:
+            whose = "your network" if refused.key[0] == "rest-address" else "this chat"
+            raise HTTPException(
+                429,
+                f"too many messages from {whose}; send again in {refused.seconds} s",
+                headers={"Retry-After": str(refused.seconds)},
+            )
 
     def _verified(self, meta: _Metadata) -> None:
         """A message that claims an e-mail or phone proves it, when a secret is set (401)."""
@@ -140,19 +177,28 @@ class RestChannel:
     def router(self) -> APIRouter:
         router = APIRouter(tags=["rest channel"])
 
-        @router.post("/webhooks/rest/webhook", summary="Send a message to the bot; replies come back inline")
-        async def webhook(body: _Message) -> list[dict[str, Any]]:
+        @router.post(
+            "/webhooks/rest/webhook",
+            summary="Send a message to the bot; replies come back inline",
+            responses=_LIMITED,
+        )
+        async def webhook(body: _Message, request: Request) -> list[dict[str, Any]]:
             self._verified(body.metadata)
+            await self._admit(request, body.sender)
             replies = await self._handler(self._inbound(body.sender, body.message, body.metadata))
             return [_reply(body.sender, r) for r in replies]
 
-        @router.post("/webhooks/rest/upload", summary="Send a file (and optional text) to the bot")
+        @router.post(
+            "/webhooks/rest/upload", summary="Send a file (and optional text) to the bot", responses=_LIMITED
+        )
         async def upload(
+            request: Request,
             sender: Annotated[str, Form(min_length=1, max_length=200, pattern=_SENDER)],
             file: Annotated[UploadFile, File()],
             message: Annotated[str, Form(max_length=8000)] = "",
             name: Annotated[str | None, Form()] = None,
         ) -> list[dict[str, Any]]:
+            await self._admit(request, sender)
             data = await file.read(MAX_UPLOAD + 1)
             if len(data) > MAX_UPLOAD:
                 raise HTTPException(413, "the file is larger than 25 MB")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from limits import parse_many
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -65,6 +66,19 @@ class HttpSettings(_Section):
     port: int = Field(default=8000, ge=0, le=65535)
 
 
+def _rate_limit(value: str | None) -> str:
+    """A rate limit as ``limits`` writes it (``"30/minute;300/hour"``); empty means none."""
+    if value is None or not value.strip():
+        return ""
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a rate limit such as '30/minute' or '10/minute;100/hour'"
+        ) from None
+    return value
+
+
 class StorageSettings(_Section):
     max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
     file_link_days: int = Field(
@@ -93,6 +107,11 @@ class EmailSettings(_Section):
     imap_folder: str = "INBOX"
     imap_keep: bool = True  # stored mail is marked read (true) or deleted (false)
     imap_poll_seconds: float = Field(default=60, ge=1)
+    # Mail per sender (From) taken; more gets 451 (the sending server retries later), or stays
+    # unread in the mailbox: what stops two robots answering each other. "" is no limit.
+    sender_limit: str = "10/minute;60/hour"
+
+    _sender_limit = field_validator("sender_limit", mode="before")(_rate_limit)
 
 
 class TelegramSettings(_Section):
@@ -121,9 +140,18 @@ class RestSettings(_Section):
     ``identity_hash`` (HMAC-SHA256 keyed with this), as Chatwoot's and Intercom's identity
     verification: without it anyone who can reach the endpoint could write as anyone, and
     see their tickets."""
+    # Messages and files taken per web-chat sender and per client address; more gets 429 with
+    # Retry-After and is not taken. "" is no limit. A whole office may share one address.
+    sender_limit: str = "30/minute;300/hour"
+    address_limit: str = "600/minute"
+
+    _limits = field_validator("sender_limit", "address_limit", mode="before")(_rate_limit)
 
 
 class ChannelsSettings(_Section):
+    # Where the rate limits count: memory (one process) or redis://host:6379/0, shared by all
+    # the processes that serve one desk.
+    limits_storage: str = "memory://"
     rest: RestSettings = Field(default_factory=RestSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)

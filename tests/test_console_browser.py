@@ -1034,3 +1034,25 @@ def test_a_web_chat_reopened_shows_the_conversation_so_far(browser: Any, server:
     assert "Tell me about your IT problem" not in " ".join(shown)  # no greeting over it
     assert browser.find_elements(By.CSS_SELECTOR, "#log .buttons button")  # the last question's
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
+def test_a_message_over_the_rate_limit_is_kept_in_the_box_to_send_again(browser: Any, server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    sender = "web-flood"
+    for n in range(30):  # channels.rest.sender_limit in config.yml: 30 a minute
+        say(server, sender, f"hello {n}")
+    browser.get(f"{server}/chat?sender={sender}")
+    box = browser.find_element(By.ID, "text")
+    box.send_keys("my printer shows offline")
+    browser.find_element(By.ID, "send").click()
+    notes = wait_for(
+        lambda: [
+            m.text for m in browser.find_elements(By.CSS_SELECTOR, "#log .msg.note") if "too many" in m.text
+        ]
+    )
+    assert re.search(r"That was not sent: too many messages at once\. Send it again in \d+ s\.", notes[0])
+    assert "发送过于频繁" in notes[0]
+    assert box.get_attribute("value") == "my printer shows offline"  # the words are not lost
+    assert "Connection problem" not in browser.find_element(By.ID, "log").text
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]

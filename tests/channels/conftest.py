@@ -35,6 +35,7 @@ async def channel_runtime(
         yield runtime
     finally:
         await runtime.registry.close()
+        runtime.throttle.close()
         await desk.db.dispose()
 
 

@@ -876,21 +876,26 @@ async def test_chinese_mail_gets_a_chinese_reply(
         assert [(f.filename, f.content_type) for f in files] == [("截图.png", "image/png")]
 
 
-async def test_malformed_mails_all_become_tickets(mail: Runtime, relay: FakeRelay) -> None:
+async def test_malformed_mails_all_become_tickets(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> None:
     """Every malformed sample, through the real server into the real desk: one ticket each (the
     envelope names the sender where the headers do not), the original kept beside it. Without a
     Message-ID the bytes identify a mail, so the same bytes twice are one mail."""
     samples = sorted((FIXTURES / "stalwart" / "malformed").glob("*.eml"))
-    person = Person(mail, relay, "sender@corp.example.com", "")
-    for sample in samples:
-        await person.send(sample.read_bytes(), sender="sender@corp.example.com")
-    distinct = {sample.read_bytes() for sample in samples}  # 009 and 011 are the same mail: once
-    assert len(distinct) == len(samples) - 1
-    assert len(await tickets(mail)) == len(distinct)
-    async with mail.desk.session() as s:
-        originals = await s.scalar(
-            select(func.count()).select_from(Attachment).where(Attachment.filename == "original.eml")
-        )
+    config = {**email_config(relay.port), "sender_limit": ""}  # the samples come from one sender
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as mail:
+        await mail.email.start()
+        person = Person(mail, relay, "sender@corp.example.com", "")
+        for sample in samples:
+            await person.send(sample.read_bytes(), sender="sender@corp.example.com")
+        distinct = {sample.read_bytes() for sample in samples}  # 009 and 011 are the same mail: once
+        assert len(distinct) == len(samples) - 1
+        assert len(await tickets(mail)) == len(distinct)
+        async with mail.desk.session() as s:
+            originals = await s.scalar(
+                select(func.count()).select_from(Attachment).where(Attachment.filename == "original.eml")
+            )
     assert originals and originals >= len(samples) // 2
 
 
@@ -1071,3 +1076,27 @@ async def test_a_reply_to_a_closed_ticket_opens_a_follow_up(mail: Runtime, relay
         )
     assert ("follow_up", f"followed up by {new.ref}") in events
     assert all("loud again" not in m.text for m in comments)  # not buried on the closed ticket
+
+
+async def test_a_sender_over_the_limit_is_asked_to_send_again_later(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> None:
+    # Two robots answering each other (an autoresponder without Auto-Submitted) opened a ticket
+    # per mail, for ever. Over the limit the sending server hears 451 and keeps the mail to retry.
+    config = {**email_config(relay.port), "sender_limit": "2/minute"}
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        await runtime.email.start()
+        robot = Person(runtime, relay, ALICE, "Alice Smith")
+        for n in (1, 2):
+            await robot.send(robot.write(f"Out of office ({n})", "I am away until Monday."))
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            await robot.send(robot.write("Out of office (3)", "I am away until Monday."))
+        assert refused.value.smtp_code == 451
+        assert (
+            refused.value.smtp_error
+            == f"4.7.1 too many messages from {ALICE}; please try again later".encode()
+        )
+        bob = Person(runtime, relay, BOB, "Bob Jones")
+        await bob.send(bob.write("Printer jams", "The printer on floor 2 jams on every page."))
+        subjects = [t.subject for t in await tickets(runtime)]
+    assert subjects == ["Out of office (1)", "Out of office (2)", "Printer jams"]

@@ -313,3 +313,25 @@ async def test_the_mailbox_is_read_over_tls_and_its_certificate_checked(
         monkeypatch.setenv("SSL_CERT_FILE", str(authorities))
         assert await mailbox(runtime).poll() == 1
         assert [t.subject for t in await tickets(runtime)] == ["Teams camera"]
+
+
+async def test_mail_from_a_sender_over_the_limit_stays_unread_while_the_rest_is_taken(
+    db_url: str, clock: Clock, relay: FakeRelay, server: FakeMailbox, nlu_engine: EmbeddedEngine
+) -> None:
+    config = imap_config(relay, server, sender_limit="2/minute")
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        alice = [
+            server.deliver(mail_from(ALICE, f"Out of office ({n})", "Away until Monday.")) for n in (1, 2, 3)
+        ]
+        bob = server.deliver(
+            mail_from("bob.jones@corp.example.com", "Printer jams", "It jams on every page.")
+        )
+        assert await mailbox(runtime).poll() == 3
+        flags = server.flags()
+        assert flags[alice[2]] == set()  # still unread: taken at a later poll, once there is room
+        assert [flags[uid] for uid in (*alice[:2], bob)] == [{"\\Seen"}] * 3
+        assert [t.subject for t in await tickets(runtime)] == [
+            "Out of office (1)",
+            "Out of office (2)",
+            "Printer jams",
+        ]
