@@ -11,6 +11,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from bots.agent_room import AgentRoom, run_agent_room
 from bots.registry import ChannelRegistry
@@ -34,7 +35,7 @@ from desk.db import Database
 from desk.errors import ConfigError
 from desk.escalation import ESCALATION_JOBS
 from desk.migrate import pending_migrations
-from desk.models import Message
+from desk.models import Agent, Message
 from desk.notifications import tell_of_failed_delivery
 from desk.outbox import run_delivery
 from desk.routing import ROUTING_JOBS, route_waiting
@@ -183,7 +184,7 @@ def build_runtime(
     registry.add(rest)
     app.include_router(rest.router())
     app.state.registry = registry
-    email = _email_channel(settings, bot, throttle)
+    email = _email_channel(settings, bot, throttle, _is_agent(desk))
     if settings.channels.email.relay_host:
         registry.add(email)
     else:
@@ -213,7 +214,20 @@ def _throttle(settings: Settings) -> Throttle:
         raise ConfigError(f"channels.limits_storage {uri!r} cannot be used: {exc}") from None
 
 
-def _email_channel(settings: Settings, bot: BotRouter, throttle: Throttle) -> EmailChannel:
+def _is_agent(desk: Desk) -> Callable[[str], Awaitable[bool]]:
+    """Whether an e-mail address is an active agent's: agents answering notifications by mail are
+    spared the mail sender limit (a busy one may answer more than 60 an hour)."""
+
+    async def is_agent(address: str) -> bool:
+        async with desk.session() as s:
+            return bool(await s.scalar(select(Agent.id).where(Agent.email == address, Agent.active)))
+
+    return is_agent
+
+
+def _email_channel(
+    settings: Settings, bot: BotRouter, throttle: Throttle, unlimited: Callable[[str], Awaitable[bool]]
+) -> EmailChannel:
     """The e-mail channel. Its SMTP listener always runs with ``serve`` (mail sent to the desk is
     never refused for want of a relay); without ``relay_host`` its replies wait in the outbox."""
     cfg = settings.channels.email
@@ -232,6 +246,7 @@ def _email_channel(settings: Settings, bot: BotRouter, throttle: Throttle) -> Em
         max_size=cfg.max_message_bytes,
         throttle=throttle,
         sender_limit=limit(cfg.sender_limit),
+        unlimited=unlimited,
     )
 
 

@@ -22,6 +22,7 @@ import asyncio
 import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -95,10 +96,12 @@ class EmailChannel:
         max_size: int = MAX_SIZE,
         throttle: Throttle | None = None,
         sender_limit: Limit = (),
+        unlimited: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
         self._handler = handler
         self._throttle = throttle or Throttle()
         self._sender_limit = sender_limit
+        self._unlimited = unlimited  # whether an address over the limit is one it does not bind
         self.from_address = from_address
         self._domains = {d.lower().lstrip("@") for d in domains}
         self._relay = {
@@ -186,7 +189,8 @@ class EmailChannel:
             return Received(stored=False, reason="the message could not be read as e-mail")
         sender_key = ("email-sender", parsed.from_address.lower())
         refused = await self._throttle.wait((self._sender_limit, sender_key))
-        if refused is not None:  # a robot answering our answers, or a flood: not now (nothing lost)
+        if refused is not None and not await self._exempt(parsed.from_address):
+            # a robot answering our answers, or a flood: not now (nothing lost)
             reason = f"too many messages from {parsed.from_address}; please try again later"
             return Received(stored=False, later=refused.seconds, reason=reason)
         if parsed.defects:
@@ -198,6 +202,16 @@ class EmailChannel:
             log.exception("email: could not store %s from %s", parsed.message_id, parsed.from_address)
             return Received(stored=False, retry=True, reason="the message could not be stored")
         return Received(stored=True)
+
+    async def _exempt(self, address: str) -> bool:
+        """Whether the sender limit spares ``address`` (the desk's agents answering by mail)."""
+        if self._unlimited is None:
+            return False
+        try:
+            return await self._unlimited(address.lower())
+        except Exception:
+            log.exception("email: could not tell whether %s is spared the sender limit", address)
+            return False
 
     def to_inbound(self, parsed: ParsedMail, raw: bytes, recipients: list[str]) -> Inbound:
         files = parsed.attachments
