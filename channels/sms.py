@@ -33,6 +33,7 @@ from channels.base import (
     InboundHandler,
     Outbound,
     Part,
+    contact_phone,
     send_parts,
 )
 
@@ -205,7 +206,7 @@ class SmsChannel:
                 user_id=sender,
                 text=form.get("Body", ""),
                 external_id=sid,
-                phone=sender,
+                phone=_phone(sender),
                 attachments=await self._media(form),
                 extra=_extra(form),
             )
@@ -213,6 +214,14 @@ class SmsChannel:
             return Response(EMPTY_TWIML, media_type="application/xml")
 
         return router
+
+
+def _phone(sender: str) -> str | None:
+    """The sender as a person's phone; None for a short code or a name (the chat is still theirs)."""
+    try:
+        return contact_phone(sender)
+    except ValueError:
+        return None
 
 
 def _extra(form: dict[str, str]) -> dict[str, str]:

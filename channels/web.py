@@ -24,9 +24,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from channels.base import Address, Attachment, Inbound, InboundHandler, Outbound
+from channels.base import Address, Attachment, Inbound, InboundHandler, Outbound, contact_email, contact_phone
 from channels.throttle import Limit, Throttle
 
 __all__ = ["FeedItem", "HistoryItem", "RestChannel", "identity_hash"]
@@ -73,6 +73,14 @@ class _Metadata(BaseModel):
     language: str | None = None
     message_id: str | None = None
     identity_hash: str | None = Field(default=None, max_length=200)
+
+    @field_validator("email", "phone")
+    @classmethod
+    def _contact(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A malformed e-mail or phone is the integrator's error (422), not a chat apology; the
+        value stays as sent, which is what ``identity_hash`` signs."""
+        (contact_email if info.field_name == "email" else contact_phone)(value)
+        return value
 
 
 def identity_hash(secret: str, email: str | None, phone: str | None) -> str:

@@ -2,47 +2,40 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from channels.base import contact_email, contact_phone
 from desk.errors import Conflict, InvalidInput, NotFound
 from desk.models import Identity, Person
 
 __all__ = ["find_person", "link_identity", "normalise_email", "normalise_phone", "resolve_person"]
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
 
 def normalise_email(email: str | None) -> str | None:
-    """Lower-cased, trimmed; ``None`` for empty.
+    """Lower-cased, trimmed; ``None`` for empty (:func:`channels.base.contact_email`).
 
     Raises:
         InvalidInput: for something that is not an address.
     """
-    if not email or not email.strip():
-        return None
-    value = email.strip().lower()
-    if not _EMAIL.match(value):
-        raise InvalidInput(f"{email!r} is not an e-mail address")
-    return value
+    try:
+        return contact_email(email)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def normalise_phone(phone: str | None) -> str | None:
-    """E.164-ish: a leading ``+`` and digits only; ``None`` for empty.
+    """E.164-ish: a leading ``+`` and digits only; ``None`` for empty (:func:`channels.base.contact_phone`).
 
     Raises:
         InvalidInput: for fewer than 6 or more than 15 digits.
     """
-    if not phone or not phone.strip():
-        return None
-    digits = re.sub(r"\D", "", phone)
-    if not 6 <= len(digits) <= 15:
-        raise InvalidInput(f"{phone!r} is not a phone number")
-    return "+" + digits
+    try:
+        return contact_phone(phone)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 async def find_person(session: AsyncSession, key: str) -> Person:

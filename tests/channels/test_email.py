@@ -1106,3 +1106,15 @@ async def test_a_sender_over_the_limit_is_asked_to_send_again_later(
     assert subjects == ["Out of office (1)", "Out of office (2)", "Printer jams"] + [
         f"Docking station {n} is dead" for n in (1, 2, 3)
     ]
+
+
+async def test_mail_from_a_server_whose_domain_has_no_dot_becomes_a_ticket(
+    mail: Runtime, relay: FakeRelay
+) -> None:
+    # "root@backup01" (a cron job's mail) was "not an e-mail address": 451 for ever, never stored.
+    cron = Person(mail, relay, "root@backup01", "Cron Daemon")
+    await cron.send(cron.write("Backup failed on backup01", "rsync exited with code 23 at 02:00."))
+    [ticket] = await tickets(mail)
+    assert ticket.subject == "Backup failed on backup01"
+    [reply] = await cron.inbox()
+    assert ticket.ref in reply["Subject"]

@@ -213,3 +213,14 @@ async def test_files_go_as_links(fake: FakeTwilio) -> None:
         assert fake.calls[-1]["Body"] == f"vpn-指南.pdf: {guide.url}"
     finally:
         await channel.close()
+
+
+async def test_a_text_from_a_short_code_is_answered_though_it_is_no_phone_number(
+    web: httpx.AsyncClient, sms: Runtime, fake: FakeTwilio
+) -> None:
+    # A five-digit sender is no phone number: the message died in an exception, unanswered.
+    phone = Phone(web, fake, sms)
+    assert (await phone.text("hi", extra={"From": "12345"})).status_code == 200
+    texts = await phone.inbox()
+    assert texts and "IT service desk" in texts[0]
+    assert fake.calls[-1]["To"] == "12345"

@@ -1,6 +1,7 @@
-"""Rate limits on the web chat's REST endpoints: per sender and per client address, 429 with
-Retry-After for a message over them (not taken, counted against nothing), counts kept in memory
-or in Redis (shared by every process of one desk), and a store that is away lets messages through."""
+"""The guards of the web chat's REST endpoints. Rate limits per sender and per client address:
+429 with Retry-After for a message over them (not taken, counted against nothing), counts kept in
+memory or in Redis (shared by every process of one desk), and a store that is away lets messages
+through. Malformed metadata is the integrator's 422."""
 
 from __future__ import annotations
 
@@ -196,3 +197,23 @@ async def test_a_store_that_is_away_lets_messages_through_and_says_so_once(
     assert results == [None, None, None]
     told = [r.getMessage() for r in caplog.records if r.name == "channels.throttle"]
     assert len(told) == 1 and "messages are not limited" in told[0], told
+
+
+async def test_a_malformed_email_or_phone_in_the_metadata_is_a_422_not_an_apology(
+    db_url: str, clock: Clock, nlu_engine: EmbeddedEngine
+) -> None:
+    # A typo in an integrator's metadata got "Sorry, something went wrong" and a stack trace.
+    async with web(db_url, clock, nlu_engine) as runtime, client_at(runtime, "10.0.0.11") as client:
+        for meta, said in (
+            ({"email": "not-an-email"}, "metadata.email: 'not-an-email' is not an e-mail address"),
+            ({"phone": "12"}, "metadata.phone: '12' is not a phone number"),
+        ):
+            answer = await client.post(
+                "/webhooks/rest/webhook", json={"sender": "ann", "message": "hi", "metadata": meta}
+            )
+            assert (answer.status_code, error_of(answer)) == (422, {"code": "invalid", "message": said})
+        fine = {"email": "Ann.Lee@Corp.Example", "phone": "+86 138 0013 8000"}
+        answer = await client.post(
+            "/webhooks/rest/webhook", json={"sender": "ann", "message": "hi", "metadata": fine}
+        )
+        assert answer.status_code == 200 and "something went wrong" not in answer.text
