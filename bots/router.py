@@ -26,7 +26,7 @@ from bots.turn import CJK, LATIN_WORD, TEMPLATES, Turn, as_sent
 from bots.understanding import Understanding
 from channels.base import Button, Inbound, Outbound
 from desk.context import Actor, Desk
-from desk.conversations import record_inbound, return_to_bot
+from desk.conversations import RefusedFile, record_inbound, return_to_bot
 from desk.handoff import queue_slot
 from desk.i18n import normalise_language
 from desk.lifecycle import OPEN_STATUSES
@@ -128,18 +128,29 @@ class BotRouter:
                 .with_for_update(of=Conversation)
             )
             assert conversation is not None
-            if conversation.mode == "queued" and inbound.address.channel != "email":
-                answer = await _in_line(session, self.desk, conversation, inbound.text, parse)
-                if answer is None:
-                    notice = await _still_waiting(session, self.desk, conversation)
-                    answer = Outbound(notice) if notice is not None else None
-                if answer is not None:
-                    said = await send_to_conversation(session, self.desk, conversation, answer.text,
-                                                      buttons=answer.buttons, author=Actor.bot(),
-                                                      deliver=not inline)  # fmt: skip
-                    return [as_sent(said)] if inline else []
-            if conversation.mode in ("queued", "agent"):
-                return []  # a person answers; the message shows in the console as it is
+            if conversation.mode in ("queued", "agent"):  # a person answers; the console shows it
+                answers = _refused(
+                    recorded.refused, conversation.language or self._language(inbound.text, None)
+                )
+                if conversation.mode == "queued" and inbound.address.channel != "email":
+                    answer = await _in_line(session, self.desk, conversation, inbound.text, parse)
+                    if answer is None:
+                        notice = await _still_waiting(session, self.desk, conversation)
+                        answer = Outbound(notice) if notice is not None else None
+                    answers += [answer] if answer is not None else []
+                said = [
+                    await send_to_conversation(
+                        session,
+                        self.desk,
+                        conversation,
+                        a.text,
+                        buttons=a.buttons,
+                        author=Actor.bot(),
+                        deliver=not inline,
+                    )
+                    for a in answers
+                ]
+                return [as_sent(m) for m in said] if inline else []
             person = await session.get(Person, conversation.person_id)
             assert person is not None
             known = conversation.language or person.language or normalise_language(hinted, "") or None
@@ -167,7 +178,7 @@ class BotRouter:
             conversation.language = lang
             person.language = person.language or lang
             ticket, subject = None, None
-            replies = list(turn.replies)
+            replies = _refused(recorded.refused, lang) + list(turn.replies)
             if inbound.address.channel == "email" and replies:
                 replies = [_one_mail(replies)]  # one mail answers one mail
                 survey = turn.state.get("flow") == "survey"  # a rating is about the surveyed ticket
@@ -189,6 +200,20 @@ class BotRouter:
                 for reply in replies
             ]
         return [as_sent(message) for message in sent] if inline else []
+
+
+def _size(count: int) -> str:
+    """``25 MB``, ``500 KB``: a size limit as people say it."""
+    mb = count / (1024 * 1024)
+    return f"{mb:g} MB" if mb >= 1 else f"{max(1, round(count / 1024))} KB"
+
+
+def _refused(files: tuple[RefusedFile, ...], lang: str) -> list[Outbound]:
+    """What the sender is told of files that came with their message and were not kept."""
+    return [
+        Outbound(TEMPLATES.t(lang, f"file.{f.code}", name=f.filename, size=_size(f.limit_bytes)))
+        for f in files
+    ]
 
 
 async def _in_line(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from channels.base import Inbound
 from desk.attachments import store_attachment
 from desk.chinese import writes_traditional
 from desk.context import Desk
-from desk.errors import InvalidTransition
+from desk.errors import InvalidInput, InvalidTransition
 from desk.i18n import normalise_language
 from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
 from desk.people import resolve_person
@@ -21,6 +22,7 @@ from desk.people import resolve_person
 __all__ = [
     "MODE_TRANSITIONS",
     "Recorded",
+    "RefusedFile",
     "delivered_messages",
     "end_handoffs",
     "move_conversation",
@@ -31,6 +33,8 @@ __all__ = [
     "thread_ticket_id",
     "transcript",
 ]
+
+log = logging.getLogger(__name__)
 
 # The conversation state machine: bot → queued → agent → bot | closed (see desk.handoff).
 MODE_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -99,6 +103,17 @@ class Recorded:
     conversation: Conversation
     message: Message | None
     duplicate: bool = False
+    refused: tuple[RefusedFile, ...] = ()  # files that came with it and could not be kept
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedFile:
+    """A file not kept with its message: empty, or over ``storage.max_attachment_bytes``
+    (``code`` as :func:`desk.attachments.store_attachment` says)."""
+
+    filename: str
+    code: str
+    limit_bytes: int
 
 
 async def open_conversation(
@@ -175,14 +190,21 @@ async def record_inbound(
             await session.flush()
     except IntegrityError:
         return Recorded(conversation, None, duplicate=True)
+    refused: list[RefusedFile] = []
     for file in inbound.attachments:
-        await store_attachment(
-            session, desk, file.data, file.filename, file.content_type, message_id=message.id
-        )
+        try:
+            await store_attachment(
+                session, desk, file.data, file.filename, file.content_type, message_id=message.id
+            )
+        except InvalidInput as exc:  # the message is kept all the same, and the sender told
+            log.warning(
+                "%s from %s: %s not kept: %s", inbound.external_id, inbound.user_id, file.filename, exc
+            )
+            refused.append(RefusedFile(file.filename, exc.code, desk.settings.storage.max_attachment_bytes))
     conversation.last_message_at = now
     if language:
         conversation.language = normalise_language(language)
-    return Recorded(conversation, message)
+    return Recorded(conversation, message, refused=tuple(refused))
 
 
 async def delivered_messages(session: AsyncSession, channel: str, chat_id: str, after: int) -> list[Message]:

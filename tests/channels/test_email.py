@@ -1118,3 +1118,32 @@ async def test_mail_from_a_server_whose_domain_has_no_dot_becomes_a_ticket(
     assert ticket.subject == "Backup failed on backup01"
     [reply] = await cron.inbox()
     assert ticket.ref in reply["Subject"]
+
+
+async def test_a_mail_with_files_the_desk_cannot_keep_is_stored_and_the_sender_told(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> None:
+    # A file over storage.max_attachment_bytes (or an empty one) raised inside the transaction:
+    # the whole mail was answered 451 for ever and never stored.
+    async with channel_runtime(
+        db_url, clock, nlu_engine, "email", email_config(relay.port), storage={"max_attachment_bytes": 2048}
+    ) as runtime:
+        await runtime.email.start()
+        alice = Person(runtime, relay, ALICE, "Alice Smith")
+        msg = alice.write(
+            "VPN drops every hour", "The VPN drops every hour; the log and a screenshot are attached."
+        )
+        msg.add_attachment(b"x" * 5000, maintype="text", subtype="plain", filename="vpn.log")
+        msg.add_attachment(b"", maintype="image", subtype="png", filename="screen.png")
+        msg.add_attachment(b"ok", maintype="text", subtype="plain", filename="note.txt")
+        await alice.send(msg)
+        [ticket] = await tickets(runtime)
+        assert ticket.subject == "VPN drops every hour"
+        async with runtime.desk.session() as s:
+            kept = list(await s.scalars(select(Attachment.filename)))
+        assert kept == ["note.txt"]
+        [reply] = await alice.inbox()
+    said = _text(reply)
+    assert "vpn.log is larger than 2 KB, so I could not keep it." in said
+    assert "screen.png came through empty" in said
+    assert ticket.ref in reply["Subject"]

@@ -217,3 +217,23 @@ async def test_a_malformed_email_or_phone_in_the_metadata_is_a_422_not_an_apolog
             "/webhooks/rest/webhook", json={"sender": "ann", "message": "hi", "metadata": fine}
         )
         assert answer.status_code == 200 and "something went wrong" not in answer.text
+
+
+async def test_an_empty_file_is_answered_with_what_became_of_it_with_the_bot_or_in_line(
+    db_url: str, clock: Clock, nlu_engine: EmbeddedEngine
+) -> None:
+    async def upload(client: httpx.AsyncClient) -> str:
+        answer = await client.post(
+            "/webhooks/rest/upload",
+            data={"sender": "ann", "message": ""},
+            files={"file": ("crash.png", b"", "image/png")},
+        )
+        assert answer.status_code == 200, answer.text
+        return "\n".join(r["text"] for r in answer.json())
+
+    async with web(db_url, clock, nlu_engine) as runtime, client_at(runtime, "10.0.0.12") as client:
+        said = await upload(client)
+        assert "crash.png came through empty, so I could not keep it." in said and "went wrong" not in said
+        await say(client, "ann", "转人工")  # in line for a person: the bot is quiet, the note is not
+        said = await upload(client)
+        assert said.startswith("crash.png 是空文件，没有保存") and "went wrong" not in said
