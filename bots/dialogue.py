@@ -23,7 +23,7 @@ from channels.base import Button
 from desk.i18n import LANGUAGES
 from desk.kb import Hit
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Message
+from desk.models import Attachment, Message, Ticket
 from desk.tickets import requester_tickets
 from nlu import OOS_INTENT, IntentScore, Parse
 
@@ -167,6 +167,9 @@ async def _respond(turn: Turn) -> None:
     if turn.conversation.channel == "email":  # a mail is a ticket or a reply on one, no chat flows
         await mail.respond_to_mail(turn, text)
         return
+    if not text and turn.inbound is not None and turn.inbound.attachments:
+        await _files_alone(turn)
+        return
     if await _flow(turn, text):
         turn.state["misses"] = 0
         return
@@ -179,6 +182,32 @@ async def _respond(turn: Turn) -> None:
         await _ask_again(turn)
     if not turn.replies:  # a safety net: the bot never answers with nothing
         turn.say(turn.t("misunderstood"), turn.menu())
+
+
+async def _files_alone(turn: Turn) -> None:
+    """Files sent without a word: a screenshot of the error, often before saying what is wrong.
+    They were "not understood" (twice, and the user was handed to a person). In a report or
+    request they are kept with it and its question comes again; otherwise the bot asks what the
+    problem is, and a report begun within half an hour takes them along
+    (:func:`bots.report.files_before`)."""
+    names = ", ".join(
+        await turn.session.scalars(
+            select(Attachment.filename).where(Attachment.message_id == turn.message.id)
+        )
+    )
+    if turn.state.get("flow") in ("report", "request"):
+        if names:
+            turn.say(turn.t("files.kept", names=names))
+        await _ask_again(turn)
+    elif names and turn.message.ticket_id is not None:  # the chat is on a ticket: the files are on it
+        ticket = await turn.session.get(Ticket, turn.message.ticket_id)
+        if ticket is not None and ticket.status in OPEN_STATUSES:
+            turn.say(turn.t("files.added", names=names, ref=ticket.ref))
+    if names and not turn.replies:
+        turn.state.setdefault("files_since", turn.message.id)  # the first of several
+        turn.say(turn.t("files.what", names=names), turn.menu())
+    elif not turn.replies:  # none kept: the router said why; what next
+        turn.say(turn.t("help"), turn.menu())
 
 
 def _still_at(turn: Turn, where: tuple[Any, Any]) -> bool:

@@ -216,6 +216,22 @@ def asks_for_information(*texts: str) -> bool:
     return any(asks_how_to(t) for t in texts) and not any(_FAULT.search(simple(t)) for t in texts)
 
 
+_FILES_FOR = timedelta(minutes=30)  # files sent alone belong to a report begun this soon after
+
+
+async def files_before(turn: Turn) -> int | None:
+    """The first message of files sent alone just before a report's words (a screenshot, then
+    "this error keeps coming up"), so that they join its ticket; None when there were none, or
+    they were sent more than half an hour ago. Taken once."""
+    first = turn.state.pop("files_since", None)
+    if first is None:
+        return None
+    sent = await turn.session.get(Message, first)
+    if sent is None or turn.desk.now() - sent.created_at > _FILES_FOR:
+        return None
+    return int(first)
+
+
 async def start_report(
     turn: Turn,
     text: str,
@@ -234,6 +250,7 @@ async def start_report(
     its first message when it is not yet sent (see :func:`_reply_of`), for the second of two
     problems told at once, which is not asked about the ticket just opened. A report still
     being written that the articles did not solve is filed first (see :func:`_unfiled`)."""
+    since = since or await files_before(turn)
     if (earlier := _unfiled(turn, text)) is not None:
         earlier["until"] = since or turn.message.id  # the new report's messages are not its
         await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))

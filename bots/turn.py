@@ -311,7 +311,10 @@ class Turn:
 
     def reset(self) -> None:
         """Leave any flow; keep what outlives flows (the linked ticket, a request put aside for a
-        new problem: see :func:`bots.report.resume_held`)."""
-        keep: dict[str, Any] = {k: self.state[k] for k in ("ticket", "held") if k in self.state}
+        new problem: see :func:`bots.report.resume_held`; files sent before the words of a report:
+        see :func:`bots.report.files_before`)."""
+        keep: dict[str, Any] = {
+            k: self.state[k] for k in ("ticket", "held", "files_since") if k in self.state
+        }
         self.state.clear()
         self.state.update(keep)

@@ -45,7 +45,7 @@ class Chat:
         self.replies = response.json()
         return self.replies
 
-    async def upload(self, filename: str, data: bytes, content_type: str) -> None:
+    async def upload(self, filename: str, data: bytes, content_type: str) -> list[dict[str, Any]]:
         """Send a file, as the web chat's paper clip does."""
         response = await self.client.post(
             "/webhooks/rest/upload",
@@ -53,6 +53,8 @@ class Chat:
             files={"file": (filename, data, content_type)},
         )
         assert response.status_code == 200, response.text
+        self.replies = response.json()
+        return self.replies
 
     async def click(self, title_part: str) -> list[dict[str, Any]]:
         """Click the button whose title contains ``title_part`` in the last replies."""

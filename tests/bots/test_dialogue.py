@@ -27,7 +27,7 @@ from tests.bots.conftest import (
     t,
     ticket,
 )
-from tests.conftest import make_settings
+from tests.conftest import Clock, make_settings
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -150,6 +150,34 @@ async def test_files_sent_during_a_report_are_kept_on_the_ticket(
     if ann.text == t("en", "ask.description"):
         await ann.say(SAY["en"]["detail"])
     assert await files_on(seeded, "INC-1") == ["error.png"]
+
+
+async def test_a_screenshot_sent_before_the_words_is_asked_about_and_goes_with_the_report(
+    ann: Chat, seeded: Desk
+) -> None:
+    # A screenshot alone was "not understood"; a second one handed the user to a person.
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    await ann.upload("error-809.png", png, "image/png")
+    assert ann.text.startswith("Thanks, I've got error-809.png. What's the problem?")
+    assert "/report" in ann.payloads
+    await ann.upload("vpn.log", b"connect failed: 809", "text/plain")
+    assert ann.text.startswith("Thanks, I've got vpn.log.")  # not "didn't get that", no handoff
+    ref = await open_ticket(ann, "en", "the VPN client says error 809 when I connect")
+    assert sorted(await files_on(seeded, ref)) == ["error-809.png", "vpn.log"]
+    await ann.upload("after-restart.png", png, "image/png")  # the chat is on the ticket now
+    assert ann.text == f"Got it: I've added after-restart.png to {ref}."
+    assert "after-restart.png" in await files_on(seeded, ref)
+    async with seeded.session() as s:
+        assert (await s.scalar(select(Conversation.mode))) == "bot"
+
+
+async def test_files_sent_alone_long_before_a_report_stay_out_of_it(
+    ann: Chat, seeded: Desk, clock: Clock
+) -> None:
+    await ann.upload("old.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
+    clock.advance(hours=2)
+    ref = await open_ticket(ann, "en", "the VPN client says error 809 when I connect")
+    assert await files_on(seeded, ref) == []
 
 
 async def test_malformed_webhooks_get_a_4xx(client: httpx.AsyncClient) -> None:
