@@ -153,7 +153,12 @@ class BotRouter:
                 return [as_sent(m) for m in said] if inline else []
             person = await session.get(Person, conversation.person_id)
             assert person is not None
-            known = conversation.language or person.language or normalise_language(hinted, "") or None
+            browser = inbound.extra.get(
+                "browser_language"
+            )  # the web chat's, for a chat that has no language yet
+            known = (
+                conversation.language or person.language or normalise_language(hinted or browser, "") or None
+            )
             lang = normalise_language(hinted) if hinted else self._language(inbound.text, known)
             turn = Turn(
                 session=session,

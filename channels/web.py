@@ -14,6 +14,7 @@ again then.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import uuid
@@ -205,6 +206,7 @@ class RestChannel:
             file: Annotated[UploadFile, File()],
             message: Annotated[str, Form(max_length=8000)] = "",
             name: Annotated[str | None, Form()] = None,
+            language: Annotated[str | None, Form(max_length=20)] = None,  # a file has no words to tell
         ) -> list[dict[str, Any]]:
             await self._admit(request, sender)
             data = await file.read(MAX_UPLOAD + 1)
@@ -214,6 +216,8 @@ class RestChannel:
                 file.filename or "upload", file.content_type or "application/octet-stream", data
             )
             inbound = self._inbound(sender, message, _Metadata(name=name), (attachment,))
+            if language:  # the language of a chat that has none yet (a file before any words)
+                inbound = dataclasses.replace(inbound, extra={**inbound.extra, "browser_language": language})
             return [_reply(sender, r) for r in await self._handler(inbound)]
 
         @router.get("/webhooks/rest/messages", summary="Messages sent to a REST user after a cursor")

@@ -171,6 +171,23 @@ async def test_a_screenshot_sent_before_the_words_is_asked_about_and_goes_with_t
         assert (await s.scalar(select(Conversation.mode))) == "bot"
 
 
+async def test_a_file_before_any_words_is_answered_in_the_browsers_language(
+    client: httpx.AsyncClient, ann: Chat
+) -> None:
+    async def upload(sender: str) -> str:
+        answer = await client.post(
+            "/webhooks/rest/upload",
+            data={"sender": sender, "message": "", "language": "zh-CN"},
+            files={"file": ("报错.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")},
+        )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()[0]["text"])
+
+    assert (await upload("wang-browser")).startswith("收到 报错.png。请用一句话说说遇到了什么问题")
+    await ann.say("hi there")  # a chat in English stays in English, whatever the browser says
+    assert (await upload(ann.sender)).startswith("Thanks, I've got 报错.png.")
+
+
 async def test_files_sent_alone_long_before_a_report_stay_out_of_it(
     ann: Chat, seeded: Desk, clock: Clock
 ) -> None:
