@@ -153,9 +153,8 @@ class BotRouter:
                 return [as_sent(m) for m in said] if inline else []
             person = await session.get(Person, conversation.person_id)
             assert person is not None
-            browser = inbound.extra.get(
-                "browser_language"
-            )  # the web chat's, for a chat that has no language yet
+            # The web chat's browser language: the chat's only when it has none yet.
+            browser = inbound.extra.get("browser_language")
             known = (
                 conversation.language or person.language or normalise_language(hinted or browser, "") or None
             )
