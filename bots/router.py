@@ -138,19 +138,7 @@ class BotRouter:
                         notice = await _still_waiting(session, self.desk, conversation)
                         answer = Outbound(notice) if notice is not None else None
                     answers += [answer] if answer is not None else []
-                said = [
-                    await send_to_conversation(
-                        session,
-                        self.desk,
-                        conversation,
-                        a.text,
-                        buttons=a.buttons,
-                        author=Actor.bot(),
-                        deliver=not inline,
-                    )
-                    for a in answers
-                ]
-                return [as_sent(m) for m in said] if inline else []
+                return await self._say(session, conversation, answers, inline)
             person = await session.get(Person, conversation.person_id)
             assert person is not None
             # The web chat's browser language: the chat's only when it has none yet.
@@ -189,20 +177,34 @@ class BotRouter:
                 ref = turn.state.get("survey") if survey else turn.state.get("ticket")
                 ticket = await session.scalar(select(Ticket).where(Ticket.ref == ref)) if ref else None
                 subject = _mail_subject(inbound.subject, ticket.ref if ticket is not None else None)
-            sent = [
-                await send_to_conversation(
-                    session,
-                    self.desk,
-                    conversation,
-                    reply.text,
-                    buttons=reply.buttons,
-                    author=Actor.bot(),
-                    ticket=ticket,
-                    subject=subject,
-                    deliver=not inline,
-                )
-                for reply in replies
-            ]
+            return await self._say(session, conversation, replies, inline, ticket=ticket, subject=subject)
+
+    async def _say(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        replies: list[Outbound],
+        inline: bool,
+        *,
+        ticket: Ticket | None = None,
+        subject: str | None = None,
+    ) -> list[Outbound]:
+        """The bot's replies into the transcript: returned as sent when ``inline``, else queued in
+        the outbox (and ``[]`` returned)."""
+        sent = [
+            await send_to_conversation(
+                session,
+                self.desk,
+                conversation,
+                reply.text,
+                buttons=reply.buttons,
+                author=Actor.bot(),
+                ticket=ticket,
+                subject=subject,
+                deliver=not inline,
+            )
+            for reply in replies
+        ]
         return [as_sent(message) for message in sent] if inline else []
 
 

@@ -40,8 +40,11 @@ async def channel_runtime(
 
 
 @asynccontextmanager
-async def asgi_client(app: FastAPI, base_url: str = "http://desk.test") -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to ``app`` in-process; app errors come back as 500s, as in serve."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+async def asgi_client(
+    app: FastAPI, base_url: str = "http://desk.test", *, address: str = "127.0.0.1"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to ``app`` in-process from ``address`` (what the server sees as the
+    client); app errors come back as 500s, as in serve."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 50123))
     async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client

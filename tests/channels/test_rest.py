@@ -25,7 +25,7 @@ from channels.throttle import Throttle, limit
 from desk.errors import ConfigError
 from desk.models import Message
 from nlu import EmbeddedEngine
-from tests.channels.conftest import channel_runtime
+from tests.channels.conftest import asgi_client, channel_runtime
 from tests.conftest import IN_CI, Clock, base_config, error_of, make_settings
 
 REDIS = ("127.0.0.1", 6379)
@@ -35,14 +35,6 @@ REDIS = ("127.0.0.1", 6379)
 async def web(db_url: str, clock: Clock, engine: EmbeddedEngine, **rest: Any) -> AsyncIterator[Runtime]:
     async with channel_runtime(db_url, clock, engine, "rest", rest) as runtime:
         yield runtime
-
-
-@asynccontextmanager
-async def client_at(runtime: Runtime, address: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A browser at ``address`` (what the server sees as the client)."""
-    transport = httpx.ASGITransport(app=runtime.app, raise_app_exceptions=False, client=(address, 50123))
-    async with httpx.AsyncClient(transport=transport, base_url="http://desk.test") as client:
-        yield client
 
 
 async def say(client: httpx.AsyncClient, sender: str, text: str) -> httpx.Response:
@@ -63,7 +55,7 @@ async def test_a_sender_over_the_limit_is_told_when_to_send_again_and_nothing_is
     db_url: str, clock: Clock, nlu_engine: EmbeddedEngine
 ) -> None:
     async with web(db_url, clock, nlu_engine, sender_limit="3/minute", address_limit="") as runtime:
-        async with client_at(runtime, "10.0.0.7") as browser:
+        async with asgi_client(runtime.app, address="10.0.0.7") as browser:
             for text in ("hi", "my vpn drops", "since this morning"):
                 assert (await say(browser, "flood", text)).status_code == 200
             refused = await say(browser, "flood", "one message too many")
@@ -88,7 +80,7 @@ async def test_a_message_refused_counts_against_no_limit(
     db_url: str, clock: Clock, nlu_engine: EmbeddedEngine
 ) -> None:
     async with web(db_url, clock, nlu_engine, sender_limit="2/minute", address_limit="4/minute") as runtime:
-        async with client_at(runtime, "10.0.0.8") as office:
+        async with asgi_client(runtime.app, address="10.0.0.8") as office:
             assert [(await say(office, "ann", t)).status_code for t in ("hi", "hello", "hey")] == [
                 200,
                 200,
@@ -99,7 +91,7 @@ async def test_a_message_refused_counts_against_no_limit(
             refused = await say(office, "carol", "hi")
             assert refused.status_code == 429
             assert error_of(refused)["message"].startswith("too many messages from your network")
-        async with client_at(runtime, "10.9.9.9") as elsewhere:
+        async with asgi_client(runtime.app, address="10.9.9.9") as elsewhere:
             assert (await say(elsewhere, "carol", "hi")).status_code == 200  # another address
 
 
@@ -118,7 +110,7 @@ async def test_without_limits_nothing_is_refused(
 ) -> None:
     async with (
         web(db_url, clock, nlu_engine, sender_limit="", address_limit="") as runtime,
-        client_at(runtime, "10.0.0.10") as browser,
+        asgi_client(runtime.app, address="10.0.0.10") as browser,
     ):
         codes = [(await say(browser, "chatty", f"message {n}")).status_code for n in range(12)]
     assert codes == [200] * 12
@@ -203,7 +195,10 @@ async def test_a_malformed_email_or_phone_in_the_metadata_is_a_422_not_an_apolog
     db_url: str, clock: Clock, nlu_engine: EmbeddedEngine
 ) -> None:
     # A typo in an integrator's metadata got "Sorry, something went wrong" and a stack trace.
-    async with web(db_url, clock, nlu_engine) as runtime, client_at(runtime, "10.0.0.11") as client:
+    async with (
+        web(db_url, clock, nlu_engine) as runtime,
+        asgi_client(runtime.app, address="10.0.0.11") as client,
+    ):
         for meta, said in (
             ({"email": "not-an-email"}, "metadata.email: 'not-an-email' is not an e-mail address"),
             ({"phone": "12"}, "metadata.phone: '12' is not a phone number"),
@@ -231,7 +226,10 @@ async def test_an_empty_file_is_answered_with_what_became_of_it_with_the_bot_or_
         assert answer.status_code == 200, answer.text
         return "\n".join(r["text"] for r in answer.json())
 
-    async with web(db_url, clock, nlu_engine) as runtime, client_at(runtime, "10.0.0.12") as client:
+    async with (
+        web(db_url, clock, nlu_engine) as runtime,
+        asgi_client(runtime.app, address="10.0.0.12") as client,
+    ):
         said = await upload(client)
         assert "crash.png came through empty, so I could not keep it." in said and "went wrong" not in said
         await say(client, "ann", "转人工")  # in line for a person: the bot is quiet, the note is not
