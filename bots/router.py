@@ -108,7 +108,7 @@ class BotRouter:
         problems: tuple[tuple[int, Parse], ...] = ()
         if chat and parse.intent.name == "report_problem":  # two problems told in one message?
             problems = await self.understanding.problems(inbound.text.strip())
-        hinted = inbound.extra.get("language")
+        forced = inbound.extra.get("reply_language")  # `frontdesk chat --lang`
         async with self.desk.session() as session:
             recorded = await record_inbound(session, self.desk, inbound)
             if recorded.duplicate or recorded.message is None:
@@ -141,12 +141,11 @@ class BotRouter:
                 return await self._say(session, conversation, answers, inline)
             person = await session.get(Person, conversation.person_id)
             assert person is not None
-            # The web chat's browser language: the chat's only when it has none yet.
-            browser = inbound.extra.get("browser_language")
-            known = (
-                conversation.language or person.language or normalise_language(hinted or browser, "") or None
-            )
-            lang = normalise_language(hinted) if hinted else self._language(inbound.text, known)
+            # The app's or browser's language (Telegram's, REST metadata, an upload's) stands in only
+            # while the chat has none yet: the bot answers in the language of the message.
+            hinted = normalise_language(inbound.extra.get("language"), "") or None
+            known = conversation.language or person.language or hinted
+            lang = normalise_language(forced) if forced else self._language(inbound.text, known)
             turn = Turn(
                 session=session,
                 desk=self.desk,

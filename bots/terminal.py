@@ -68,7 +68,7 @@ async def run_chat(runtime: Runtime, user: str, lang: str | None) -> None:
                 user_id=user,
                 text=text,
                 external_id=f"cli-{uuid.uuid4()}",
-                extra={"language": lang} if lang else {},
+                extra={"reply_language": lang} if lang else {},
             )
             for reply in await runtime.bot.handle(inbound, inline=True):
                 write(render(reply))

@@ -228,7 +228,6 @@ class TelegramChannel:
         *,
         thread: int | None = None,
     ) -> Inbound:
-        language = (user.language_code or "").split("-")[0]
         return Inbound(
             address=Address("telegram", chat_id, str(thread) if thread else None),
             user_id=str(user.id),
@@ -236,7 +235,7 @@ class TelegramChannel:
             external_id=str(update.update_id),
             name=user.full_name or user.username,
             attachments=attachments,
-            extra={"language": language} if language in ("zh", "en") else {},
+            extra={"language": user.language_code} if user.language_code else {},  # the app's
         )
 
     async def _attachments(self, message: Message) -> tuple[Attachment, ...]:

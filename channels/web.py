@@ -14,7 +14,6 @@ again then.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import hmac
 import uuid
@@ -215,9 +214,8 @@ class RestChannel:
             attachment = Attachment(
                 file.filename or "upload", file.content_type or "application/octet-stream", data
             )
-            inbound = self._inbound(sender, message, _Metadata(name=name), (attachment,))
-            if language:  # the language of a chat that has none yet (a file before any words)
-                inbound = dataclasses.replace(inbound, extra={**inbound.extra, "browser_language": language})
+            # The browser's language, for a chat that has none yet (a file before any words).
+            inbound = self._inbound(sender, message, _Metadata(name=name, language=language), (attachment,))
             return [_reply(sender, r) for r in await self._handler(inbound)]
 
         @router.get("/webhooks/rest/messages", summary="Messages sent to a REST user after a cursor")

@@ -15,7 +15,7 @@ from desk.attachments import store_attachment
 from desk.chinese import writes_traditional
 from desk.context import Desk
 from desk.errors import InvalidInput, InvalidTransition
-from desk.i18n import normalise_language
+from desk.i18n import normalise_language, traditional_tag
 from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
 from desk.people import resolve_person
 
@@ -169,7 +169,10 @@ async def record_inbound(
         language=language,
     )
     conversation = await open_conversation(session, desk, inbound, person.id)
-    if (traditional := writes_traditional(inbound.text)) is not None:
+    traditional = writes_traditional(inbound.text)
+    if traditional is None and conversation.language is None:  # a file, "hi": the app's language
+        traditional = traditional_tag(inbound.extra.get("language"))
+    if traditional is not None:
         person.traditional = traditional  # answered in the script they write, from now on
     now = desk.now()
     message = Message(

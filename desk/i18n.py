@@ -10,7 +10,7 @@ import yaml
 
 from desk.chinese import to_traditional
 
-__all__ = ["LANGUAGES", "Templates", "normalise_language", "t"]
+__all__ = ["LANGUAGES", "Templates", "normalise_language", "t", "traditional_tag"]
 
 LANGUAGES = ("en", "zh")
 
@@ -21,6 +21,21 @@ def normalise_language(lang: str | None, default: str = "en") -> str:
         return default
     base = lang.replace("_", "-").split("-")[0].lower()
     return base if base in LANGUAGES else default
+
+
+def traditional_tag(tag: str | None) -> bool | None:
+    """Whether a language tag (a browser's, a chat app's) asks for Traditional characters (True:
+    ``zh-TW``, ``zh-HK``, ``zh-MO``, ``zh-Hant``), for Simplified ones (False: ``zh-CN``,
+    ``zh-SG``, ``zh-Hans``), or says neither (None: ``zh``, ``en``). A script subtag wins over the
+    region: ``zh-Hans-HK`` is Simplified."""
+    parts = (tag or "").replace("_", "-").lower().split("-")
+    if parts[0] != "zh":
+        return None
+    for subtags, traditional in ((("hant",), True), (("hans",), False),
+                                 (("tw", "hk", "mo"), True), (("cn", "sg", "my"), False)):  # fmt: skip
+        if any(p in subtags for p in parts[1:]):
+            return traditional
+    return None
 
 
 class Templates:

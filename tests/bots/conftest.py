@@ -26,6 +26,7 @@ class Chat:
     sender: str
     name: str = ""
     email: str | None = None
+    language: str | None = None  # the browser's, as the web chat page sends it
     replies: list[dict[str, Any]] = field(default_factory=list)
     cursor: str = "0"
     counter: int = 0
@@ -38,6 +39,8 @@ class Chat:
         }
         if self.email:
             metadata["email"] = self.email
+        if self.language:
+            metadata["language"] = self.language
         response = await self.client.post(
             "/webhooks/rest/webhook", json={"sender": self.sender, "message": text, "metadata": metadata}
         )
@@ -49,7 +52,11 @@ class Chat:
         """Send a file, as the web chat's paper clip does."""
         response = await self.client.post(
             "/webhooks/rest/upload",
-            data={"sender": self.sender, "message": ""},
+            data={
+                "sender": self.sender,
+                "message": "",
+                **({"language": self.language} if self.language else {}),
+            },
             files={"file": (filename, data, content_type)},
         )
         assert response.status_code == 200, response.text

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bots.turn import CJK
 from bots.understanding import Understanding
 from bots.wiring import build_runtime
 from channels.web import identity_hash
@@ -174,18 +175,32 @@ async def test_a_screenshot_sent_before_the_words_is_asked_about_and_goes_with_t
 async def test_a_file_before_any_words_is_answered_in_the_browsers_language(
     client: httpx.AsyncClient, ann: Chat
 ) -> None:
-    async def upload(sender: str) -> str:
+    async def upload(sender: str, language: str = "zh-CN") -> str:
         answer = await client.post(
             "/webhooks/rest/upload",
-            data={"sender": sender, "message": "", "language": "zh-CN"},
+            data={"sender": sender, "message": "", "language": language},
             files={"file": ("报错.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")},
         )
         assert answer.status_code == 200, answer.text
         return str(answer.json()[0]["text"])
 
     assert (await upload("wang-browser")).startswith("收到 报错.png。请用一句话说说遇到了什么问题")
+    assert (await upload("chen-browser", "zh-TW")).startswith("收到 報錯.png。請用一句話說說遇到了什麼問題")
     await ann.say("hi there")  # a chat in English stays in English, whatever the browser says
     assert (await upload(ann.sender)).startswith("Thanks, I've got 报错.png.")
+
+
+async def test_the_bot_answers_in_the_language_of_the_message_not_the_apps(client: httpx.AsyncClient) -> None:
+    """CONTRACT §5: the language of the user's message. An app's or browser's language (REST
+    metadata, Telegram's ``language_code``) only stands in where the words do not tell."""
+    english_app = Chat(client, "li-web", name="Li Na", language="en-US")
+    await english_app.say("你好")
+    assert CJK.search(english_app.text), english_app.text
+    chinese_app = Chat(client, "sam-web", name="Sam Ho", language="zh-CN")
+    await chinese_app.say("hi")  # a word of no language: the browser's
+    assert CJK.search(chinese_app.text), chinese_app.text
+    await chinese_app.say("my printer is not printing anything")
+    assert not CJK.search(chinese_app.text), chinese_app.text
 
 
 async def test_files_sent_alone_long_before_a_report_stay_out_of_it(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from desk.chinese import to_traditional
 from desk.context import Desk
 from desk.i18n import t as desk_t
+from desk.i18n import traditional_tag
 from desk.models import Person
 from tests.bots.conftest import Chat, skip_kb, t, ticket
 
@@ -121,3 +123,13 @@ async def test_an_option_of_a_later_question_in_traditional_characters_is_kept_f
     assert (
         f"{access.questions[1].zh} 读写" in made.description.splitlines()
     )  # the option, as options are kept
+
+
+@pytest.mark.parametrize(
+    ("tag", "traditional"),
+    [("zh-TW", True), ("zh_HK", True), ("zh-hant", True), ("zh-Hant-CN", True), ("zh-MO", True),
+     ("zh-CN", False), ("zh-Hans-HK", False), ("zh-sg", False), ("zh", None), ("en-US", None),
+     ("", None), (None, None)],
+)  # fmt: skip
+def test_a_language_tag_tells_the_script_when_it_names_one(tag: str | None, traditional: bool | None) -> None:
+    assert traditional_tag(tag) is traditional

@@ -17,6 +17,7 @@ from channels.base import Address, Button, DeliveryError, Outbound
 from channels.base import Attachment as File
 from channels.telegram import TelegramChannel, _chunks, file_url
 from desk.attachments import store_attachment
+from desk.chinese import to_simplified, to_traditional
 from desk.context import Actor, Desk
 from desk.models import Attachment, Message, OutboxItem
 from desk.outbox import deliver_due
@@ -52,8 +53,8 @@ async def web(tg: Runtime) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def update(update_id: int, text: str, chat: int = 1111111) -> dict[str, Any]:
-    user = {"id": chat, "first_name": "Wei", "last_name": "Wang", "language_code": "zh-hans"}
+def update(update_id: int, text: str, chat: int = 1111111, language: str = "zh-hans") -> dict[str, Any]:
+    user = {"id": chat, "first_name": "Wei", "last_name": "Wang", "language_code": language}
     return {
         "update_id": update_id,
         "message": {
@@ -110,6 +111,22 @@ async def test_a_chinese_message_is_answered_on_telegram_with_buttons_once(
     assert "INC-1" in fake.sent()[-1]["text"]
     directions = [d for d, _ in await transcript(tg.desk)]
     assert directions.count("in") == 2  # the retried update was recorded once
+
+
+async def test_the_apps_language_stands_in_only_where_the_words_do_not_tell(
+    web: httpx.AsyncClient, tg: Runtime, fake: FakeTelegram
+) -> None:
+    """Telegram's ``language_code`` is the app's: a Taiwanese user's "hi" is answered in Traditional
+    characters, while an English app's user who writes Chinese is answered in Chinese."""
+    await web.post("/telegram/webhook", json=update(30, "hi", chat=2222, language="zh-hant"), headers=HEADERS)
+    await web.post(
+        "/telegram/webhook", json=update(31, "VPN连不上", chat=3333, language="en"), headers=HEADERS
+    )
+    await deliver_due(tg.desk, tg.registry)
+    said = {chat: [m["text"] for m in fake.sent() if m["chat_id"] == chat] for chat in (2222, 3333)}
+    traditional, simplified = said[2222][0], said[3333][0]
+    assert "您好" in traditional and to_simplified(traditional) != traditional, said
+    assert "这些文章" in simplified and to_traditional(simplified) != simplified, said  # the KB first
 
 
 async def test_an_agents_ticket_comment_with_a_screenshot_reaches_the_telegram_user(
