@@ -1,4 +1,8 @@
-"""``frontdesk``: the command line (CONTRACT §3). Wrong arguments and bad input: one line, status 2."""
+"""``frontdesk``: the command line (CONTRACT §3). Wrong arguments and bad input: one line, status 2.
+
+Each command imports what it needs when it runs: the desk, SQLAlchemy and the NLU take more than
+a second to load, and ``frontdesk --help`` or a mistyped option should not wait for them.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,15 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from bots.nlu_cli import nlu
-from desk.agents import create_agent, find_agent, issue_token, named_token, set_password, token_name
-from desk.context import Desk
-from desk.db import Database
-from desk.errors import ConfigError, DeskError
-from desk.kb import import_articles, rebuild_search_index, search_articles
-from desk.kb_import import read_articles
-from desk.migrate import pending_migrations, upgrade
-from desk.reports import parse_period, summary, summary_csv
-from desk.seed import seed_demo, seed_file
-from desk.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from desk.context import Desk
+    from desk.settings import Settings
 
 __all__ = ["cli", "main"]
 
@@ -34,6 +31,8 @@ T = TypeVar("T")
 def _settings(ctx: click.Context) -> Settings:
     obj: dict[str, Any] = ctx.ensure_object(dict)
     if "settings" not in obj:
+        from desk.settings import load_settings
+
         obj["settings"] = load_settings(obj.get("config"))
     settings: Settings = obj["settings"]
     return settings
@@ -59,6 +58,9 @@ def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _run_with_desk(settings: Settings, work: Callable[[Desk], Coroutine[Any, Any, T]]) -> T:
+    from desk.context import Desk
+    from desk.db import Database
+
     async def go() -> T:
         desk = Desk(settings=settings, db=Database(settings.database.url))
         try:
@@ -105,6 +107,8 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply migrations (Alembic) to database.url."""
+    from desk.migrate import upgrade
+
     settings = _settings(ctx)
     upgrade(settings.database.url)
     click.echo("database is at the latest schema")
@@ -121,6 +125,8 @@ def seed(ctx: click.Context, demo: bool, file: Path | None) -> None:
     left alone, so running it twice changes nothing. Agents from a FILE get no password."""
     if demo == (file is not None):
         raise click.UsageError("say what to load: --demo, or a FILE (not both)")
+    from desk.seed import seed_demo, seed_file
+
     settings = _settings(ctx)
 
     async def work(desk: Desk) -> str:
@@ -151,6 +157,8 @@ def agent_add(
     ctx: click.Context, email: str, name: str, groups: tuple[str, ...], role: str, password_stdin: bool
 ) -> None:
     """Create an agent; print a new API token on stdout (shown only this once)."""
+    from desk.agents import create_agent, issue_token
+
     settings = _settings(ctx)
     password = None
     if password_stdin:
@@ -174,6 +182,8 @@ def agent_add(
 def agent_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
     """Set an agent's console password (asked for twice unless --password-stdin); signs out
     their console sessions. API tokens keep working."""
+    from desk.agents import find_agent, set_password
+
     settings = _settings(ctx)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -197,6 +207,8 @@ def agent_password(ctx: click.Context, email: str, password_stdin: bool) -> None
 def agent_token(ctx: click.Context, email: str, name: str) -> None:
     """Print a new API token for an agent on stdout (shown only this once; the agent and admins
     see it, by name, in the console and revoke it there or with DELETE /api/v1/tokens/{id})."""
+    from desk.agents import find_agent, named_token, token_name
+
     settings = _settings(ctx)
     name = token_name(name)  # refused before the database is asked
 
@@ -220,6 +232,7 @@ def chat(ctx: click.Context, user: str, lang: str | None) -> None:
     async def go() -> None:
         from bots.terminal import run_chat
         from bots.wiring import build_runtime
+        from desk.migrate import pending_migrations
 
         pending = await pending_migrations(settings.database.url)
         if pending:
@@ -244,6 +257,9 @@ def kb() -> None:
 @click.pass_context
 def kb_import(ctx: click.Context, source: Path) -> None:
     """Load articles from a JSON/YAML list, a CSV, or a folder of Markdown files."""
+    from desk.kb import import_articles
+    from desk.kb_import import read_articles
+
     settings = _settings(ctx)
     items = read_articles(source)
 
@@ -261,6 +277,8 @@ def kb_reindex(ctx: click.Context) -> None:
     """Index every article again and count its terms again (migrations do it when the rules change).
 
     One transaction; run it while nobody is editing articles."""
+    from desk.kb import rebuild_search_index
+
     settings = _settings(ctx)
 
     async def work(desk: Desk) -> int:
@@ -278,6 +296,8 @@ def kb_reindex(ctx: click.Context) -> None:
 @click.pass_context
 def kb_search(ctx: click.Context, query: str, limit: int, lang: str | None) -> None:
     """Search published articles; prints a JSON list of {id, title, score}."""
+    from desk.kb import search_articles
+
     settings = _settings(ctx)
 
     async def work(desk: Desk) -> list[dict[str, Any]]:
@@ -298,6 +318,8 @@ def kb_search(ctx: click.Context, query: str, limit: int, lang: str | None) -> N
 @click.pass_context
 def report(ctx: click.Context, start: str | None, end: str | None, fmt: str) -> None:
     """The summary report: volume, response and resolution times, SLA, satisfaction, deflection."""
+    from desk.reports import parse_period, summary, summary_csv
+
     settings = _settings(ctx)
 
     async def work(desk: Desk) -> dict[str, Any]:
@@ -315,6 +337,20 @@ def report(ctx: click.Context, start: str | None, end: str | None, fmt: str) -> 
 cli.add_command(nlu)
 
 
+def _expected(exc: Exception) -> str | None:
+    """The one line for a failure the user can act on (bad input or configuration, a database
+    that cannot be reached), or None for a bug, whose trace is wanted."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from desk.errors import ConfigError, DeskError
+
+    if isinstance(exc, DeskError | ConfigError):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, SQLAlchemyError):
+        return "database error: " + str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the group and turns every expected failure into one line and status 2."""
     try:
@@ -327,14 +363,13 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"frontdesk: {exc.format_message()}".splitlines()[0], err=True)
         code = 2
-    except (DeskError, ConfigError) as exc:
-        click.echo(f"frontdesk: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
-        code = 2
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        click.echo(f"frontdesk: database error: {reason}", err=True)
-        code = 2
     except OSError as exc:
         click.echo(f"frontdesk: {exc}", err=True)
+        code = 2
+    except Exception as exc:
+        line = _expected(exc)
+        if line is None:
+            raise
+        click.echo(f"frontdesk: {line}", err=True)
         code = 2
     sys.exit(code if isinstance(code, int) else 0)

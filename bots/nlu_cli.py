@@ -1,7 +1,8 @@
 """``frontdesk nlu ...``: train, parse and evaluate the embedded NLU from the command line.
 
 The main ``frontdesk`` group registers :data:`nlu`. This module imports only ``nlu`` and click,
-never desk or channels, so it works without a database or configuration.
+never desk or channels, so it works without a database or configuration; and ``nlu`` only when a
+command runs, so ``frontdesk --help`` and the desk's own commands do not load the engine.
 """
 
 from __future__ import annotations
@@ -9,21 +10,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from nlu import (
-    DEFAULT_DATA_DIR,
-    DEFAULT_MODEL_PATH,
-    PACKAGED,
-    EmbeddedEngine,
-    NluDataError,
-    NluModelError,
-    evaluate,
-    load_default_engine,
-    load_training_data,
-)
+if TYPE_CHECKING:
+    from nlu import TrainingData
 
 __all__ = ["nlu"]
 
@@ -49,26 +41,33 @@ def nlu() -> None:
     """Train, try and evaluate the embedded NLU (Rasa-format training data)."""
 
 
+_MODEL = "var/nlu-model.npz"  # nlu.DEFAULT_MODEL_PATH (a test parses with it)
+
+
 @nlu.command()
 @click.option(
     "--data",
     type=click.Path(path_type=Path),
-    default=DEFAULT_DATA_DIR,
+    default=None,
     show_default="packaged nlu/data",
     help="Rasa YAML / Markdown file or folder.",
 )
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=DEFAULT_MODEL_PATH,
+    default=_MODEL,
     show_default=True,
     help="Where to write the model.",
 )
-def train(data: Path, out: Path) -> None:
+def train(data: Path | None, out: Path) -> None:
     """Train the embedded NLU from Rasa-format YAML and save the model."""
+    from nlu import DEFAULT_DATA_DIR, PACKAGED, EmbeddedEngine
+
+    data = DEFAULT_DATA_DIR if data is None else data
+    source = PACKAGED if data == DEFAULT_DATA_DIR else str(data)
     training = _load(_existing(data, "--data"))
     try:
-        engine = EmbeddedEngine.train(training, source=PACKAGED if data == DEFAULT_DATA_DIR else str(data))
+        engine = EmbeddedEngine.train(training, source=source)
     except ValueError as exc:
         raise NluCliError(f"{data}: {exc}") from None
     engine.save(out)
@@ -81,13 +80,15 @@ def train(data: Path, out: Path) -> None:
 @click.option(
     "--model",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=DEFAULT_MODEL_PATH,
+    default=_MODEL,
     show_default=True,
     help="Model file; trained from the packaged data when missing or stale.",
 )
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Out-of-scope threshold.")
 def parse(text: str, model: Path, threshold: float | None) -> None:
     """Print the parse of TEXT as JSON (Rasa /model/parse shape)."""
+    from nlu import DEFAULT_MODEL_PATH, EmbeddedEngine, NluDataError, NluModelError, load_default_engine
+
     try:
         engine = load_default_engine(model) if model == DEFAULT_MODEL_PATH else EmbeddedEngine.load(model)
     except (NluDataError, NluModelError) as exc:
@@ -114,6 +115,8 @@ def evaluate_command(
     train_path: Path, test_path: Path, predictions: Path | None, threshold: float | None
 ) -> None:
     """Train on TRAIN, predict TEST and print JSON metrics."""
+    from nlu import EmbeddedEngine, evaluate
+
     training = _load(_existing(train_path, "--train"))
     test = _load(_existing(test_path, "--test"))
     if not test.examples:
@@ -130,7 +133,9 @@ def evaluate_command(
     _dump(result.metrics)
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path) -> TrainingData:
+    from nlu import NluDataError, load_training_data
+
     try:
         return load_training_data(path)
     except NluDataError as exc:

@@ -21,25 +21,29 @@ __all__ = ["spellings", "to_simplified", "to_traditional", "writes_traditional"]
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _QUOTE = re.compile(r"(“[^”]*”|「[^」]*」|『[^』]*』)")
 _LITERAL = re.compile(r"((?:[a-z][a-z0-9+.-]*://|\\\\|mailto:)[^\s，。；、）」》]+)", re.IGNORECASE)
-# OpenCC configurations: characters only, then Taiwan's characters and words; the other way.
-_TO_SIMPLE = opencc.OpenCC("t2s")
-_FROM_TAIWAN = opencc.OpenCC("tw2sp")
-_TO_TRADITIONAL = opencc.OpenCC("s2t")
-# Taiwan's standard characters, without its words: 打印機 stays 打印機 (Taiwan says 印表機, Hong
-# Kong 打印機), so nothing the desk says changes its meaning for either.
-_TO_TAIWAN = opencc.OpenCC("s2tw")
-_SPELLINGS = tuple(opencc.OpenCC(name) for name in ("s2t", "s2tw", "s2twp", "s2hk"))
+
+
+@functools.cache
+def _opencc(config: str) -> opencc.OpenCC:
+    """OpenCC's converter for ``config``, loaded when first used: those to Traditional characters
+    take about 0.2 s each to load, which every command would otherwise pay at import.
+
+    The configurations used: ``t2s`` characters only and ``tw2sp`` Taiwan's characters and words,
+    to Simplified; ``s2t`` characters only and ``s2tw`` Taiwan's standard characters without its
+    words (打印機 stays 打印機, where Taiwan says 印表機 and Hong Kong 打印機, so nothing the desk
+    says changes its meaning for either); ``s2twp`` and ``s2hk`` for the spellings of keywords."""
+    return opencc.OpenCC(config)
 
 
 def _has_traditional(text: str) -> bool:
-    return bool(_TO_SIMPLE.convert(text) != text)
+    return bool(_opencc("t2s").convert(text) != text)
 
 
 def to_simplified(text: str) -> str:
     """``text`` in Simplified characters and mainland words ("滑鼠壞了" → "鼠标坏了") when it has
     a Traditional character; otherwise as it is (Taiwan's phrase table would turn the mainland's
     文件, a file, into 文档, a document)."""
-    return _FROM_TAIWAN.convert(text) if _HAN.search(text) and _has_traditional(text) else text
+    return _opencc("tw2sp").convert(text) if _HAN.search(text) and _has_traditional(text) else text
 
 
 def to_traditional(text: str) -> str:
@@ -59,7 +63,7 @@ def to_traditional(text: str) -> str:
             continue
         for part in _QUOTE.split(piece):
             kept = _QUOTE.fullmatch(part) is not None and writes_traditional(part) is not False
-            out.append(part if kept else _TO_TAIWAN.convert(part))
+            out.append(part if kept else _opencc("s2tw").convert(part))
     return "".join(out)
 
 
@@ -73,7 +77,7 @@ def writes_traditional(text: str) -> bool | None:
     pasted error message should not decide it either."""
     if not _HAN.search(text):
         return None
-    traditional, simplified = _changed(_TO_SIMPLE, text), _changed(_TO_TRADITIONAL, text)
+    traditional, simplified = _changed(_opencc("t2s"), text), _changed(_opencc("s2t"), text)
     return None if traditional == simplified else traditional > simplified
 
 
@@ -92,4 +96,6 @@ def spellings(word: str) -> tuple[str, ...]:
     if not _HAN.search(word):
         return (word,)
     simple = to_simplified(word)
-    return tuple(dict.fromkeys((word, simple, *(c.convert(simple) for c in _SPELLINGS))))
+    return tuple(
+        dict.fromkeys((word, simple, *(_opencc(c).convert(simple) for c in ("s2t", "s2tw", "s2twp", "s2hk"))))
+    )

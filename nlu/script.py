@@ -21,21 +21,26 @@ import opencc
 __all__ = ["is_traditional", "spellings", "to_simplified"]
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-# OpenCC configurations: characters only, then Taiwan's characters and words; the way back.
-_TO_SIMPLE = opencc.OpenCC("t2s")
-_FROM_TAIWAN = opencc.OpenCC("tw2sp")
-_TO_TRADITIONAL = tuple(opencc.OpenCC(name) for name in ("s2t", "s2tw", "s2twp", "s2hk"))
+_SPELLINGS = ("s2t", "s2tw", "s2twp", "s2hk")  # characters only; Taiwan's; with its words; Hong Kong's
+
+
+@functools.cache
+def _opencc(config: str) -> opencc.OpenCC:
+    """OpenCC's converter for ``config`` (``t2s`` characters only, ``tw2sp`` Taiwan's characters
+    and words, to Simplified), loaded when first used: those to Traditional characters take about
+    0.2 s each to load, which every importer would otherwise pay."""
+    return opencc.OpenCC(config)
 
 
 def is_traditional(text: str) -> bool:
     """Whether ``text`` has a character that Simplified Chinese writes another way."""
-    return _HAN.search(text) is not None and _TO_SIMPLE.convert(text) != text
+    return _HAN.search(text) is not None and _opencc("t2s").convert(text) != text
 
 
 def to_simplified(text: str) -> str:
     """``text`` in Simplified characters and mainland words ("滑鼠壞了" → "鼠标坏了"); text
     without Traditional characters as it is (a few microseconds either way)."""
-    return _FROM_TAIWAN.convert(text) if is_traditional(text) else text
+    return _opencc("tw2sp").convert(text) if is_traditional(text) else text
 
 
 @functools.lru_cache(maxsize=8192)
@@ -45,4 +50,4 @@ def spellings(word: str) -> frozenset[str]:
     if _HAN.search(word) is None:
         return frozenset((word,))
     simple = to_simplified(word)
-    return frozenset((word, simple, *(c.convert(simple) for c in _TO_TRADITIONAL)))
+    return frozenset((word, simple, *(_opencc(c).convert(simple) for c in _SPELLINGS)))

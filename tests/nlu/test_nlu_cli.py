@@ -9,6 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from bots.nlu_cli import nlu
+from nlu import DEFAULT_MODEL_PATH, PACKAGED
+from nlu.model_file import read_header
 
 TRAIN = """\
 nlu:
@@ -150,3 +152,13 @@ def test_parse_with_default_model_trains_packaged_data(
         "ticket_ref": "INC-7",
     }
     assert (tmp_path / "var" / "nlu-model.npz").is_file()
+
+
+def test_train_with_no_options_trains_the_packaged_data_where_the_bot_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    trained = CliRunner().invoke(nlu, ["train"])
+    assert trained.exit_code == 0, trained.output
+    assert json.loads(trained.output)["model"] == str(DEFAULT_MODEL_PATH)
+    assert read_header(tmp_path / DEFAULT_MODEL_PATH)["source"] == PACKAGED  # so the bot keeps it
