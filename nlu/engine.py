@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,7 @@ class EmbeddedEngine:
             threshold: Overrides the configured out-of-scope threshold for this call.
         """
         entities = tuple(self.extractor.extract(text))
-        feats = analyze(text, self._extra(entities), self.config.char_ngrams)
+        feats = analyze(_delexicalised(text, entities), self._extra(entities), self.config.char_ngrams)
         cols, vals = self.vectorizer.transform_one(feats)
         probs = softmax(self.model.logits(cols, vals), self.model.temperature)
         order = np.argsort(-probs)[:_RANKING]
@@ -171,5 +172,22 @@ def _gazetteer_worthy(surface: str) -> bool:
 
 
 def _features(text: str, extractor: EntityExtractor, config: EngineConfig) -> list[str]:
-    extra = sorted({e.entity for e in extractor.extract(text)}) if config.entity_features else []
-    return analyze(text, extra, config.char_ngrams)
+    entities = tuple(extractor.extract(text))
+    extra = sorted({e.entity for e in entities}) if config.entity_features else []
+    return analyze(_delexicalised(text, entities), extra, config.char_ngrams)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _delexicalised(text: str, entities: Iterable[Entity]) -> str:
+    """``text`` with each number in what a regex found written as one ``#``, for the classifier:
+    which ticket ("INC-3", "REQ 12") or how many stars says nothing of what the user wants, and
+    the model should not learn that "3" means cancel because one training sentence cancels REQ-3.
+    """
+    out, at = [], 0
+    for e in sorted((e for e in entities if e.extractor == "RegexEntityExtractor"), key=lambda e: e.start):
+        if e.start >= at:
+            out += [text[at : e.start], _DIGITS.sub("#", text[e.start : e.end])]
+            at = e.end
+    return "".join(out) + text[at:]

@@ -76,6 +76,18 @@ def test_desk_intents(desk_engine: EmbeddedEngine, text: str, intent: str) -> No
     assert desk_engine.parse(text).intent.name == intent
 
 
+def test_a_ticket_reference_alone_asks_about_it_whatever_its_number(desk_engine: EmbeddedEngine) -> None:
+    """Found 2026-12-07: "INC-3" alone was cancel_ticket, "INC-12" add_info and "REQ-7"
+    check_status, by the digits the training sentences happened to use ("withdraw REQ-3")."""
+    refs = [f"{prefix}{n}" for prefix in ("INC-", "REQ-", "PRB-", "inc ", "#INC-") for n in range(1, 121)]
+    misread = {ref: desk_engine.parse(ref).intent.name for ref in refs}
+    assert {ref: name for ref, name in misread.items() if name != "check_status"} == {}
+    for text, intent in [("cancel INC-3", "cancel_ticket"), ("close req 12 please", "cancel_ticket"),
+                         ("reopen INC-12", "reopen"), ("add to INC-3: it happens on my phone too", "add_info"),
+                         ("3", "rate"), ("撤销REQ-3", "cancel_ticket")]:  # fmt: skip
+        assert desk_engine.parse(text).intent.name == intent, text
+
+
 def test_probabilities_sum_to_one_and_threshold_gives_oos(small_engine: EmbeddedEngine) -> None:
     parse = small_engine.parse("my printer is broken")
     assert sum(i.confidence for i in parse.intent_ranking) == pytest.approx(1.0, abs=1e-4)
