@@ -21,6 +21,7 @@ from bots.understanding import Understanding
 from channels.base import Address, Attachment, Outbound
 from channels.email import EmailChannel, Received
 from channels.imap import ImapMailbox, run_mailbox
+from channels.oauth import OAuthTokens
 from channels.slack import SlackChannel
 from channels.sms import SmsChannel
 from channels.telegram import TelegramChannel
@@ -40,7 +41,7 @@ from desk.notifications import tell_of_failed_delivery
 from desk.outbox import run_delivery
 from desk.routing import ROUTING_JOBS, route_waiting
 from desk.scheduler import Job, run_router, run_scheduler
-from desk.settings import Settings
+from desk.settings import EmailSettings, Settings
 
 __all__ = ["SCHEDULED_JOBS", "Runtime", "build_runtime", "serve", "start_background"]
 
@@ -184,14 +185,20 @@ def build_runtime(
     registry.add(rest)
     app.include_router(rest.router())
     app.state.registry = registry
-    email = _email_channel(settings, bot, throttle, _is_agent(desk))
-    if settings.channels.email.relay_host:
-        registry.add(email)
-    else:
-        where = f"{settings.channels.email.smtp_host}:{settings.channels.email.smtp_port}"
+    mail = settings.channels.email
+    tokens = _mail_tokens(mail)
+    email = _email_channel(settings, bot, throttle, _is_agent(desk), tokens)
+    where = f"{mail.smtp_host}:{mail.smtp_port}"
+    unsigned = _unset_oauth(mail) if mail.relay_auth == "oauth2" else []
+    if not mail.relay_host:
         registry.mark_off(
             "email", f"no channels.email.relay_host: mail is received on {where}, replies wait in the outbox"
         )
+    elif unsigned:
+        registry.mark_off("email", f"channels.email.relay_auth is oauth2 without {', '.join(unsigned)}: "
+                                   f"mail is received on {where}, replies wait in the outbox")  # fmt: skip
+    else:
+        registry.add(email)
     return Runtime(
         settings=settings,
         desk=desk,
@@ -200,7 +207,7 @@ def build_runtime(
         bot=bot,
         agent_room=room,
         email=email,
-        mailbox=_mailbox(settings, email),
+        mailbox=_mailbox(settings, email, tokens),
         throttle=throttle,
     )
 
@@ -226,7 +233,11 @@ def _is_agent(desk: Desk) -> Callable[[str], Awaitable[bool]]:
 
 
 def _email_channel(
-    settings: Settings, bot: BotRouter, throttle: Throttle, unlimited: Callable[[str], Awaitable[bool]]
+    settings: Settings,
+    bot: BotRouter,
+    throttle: Throttle,
+    unlimited: Callable[[str], Awaitable[bool]],
+    tokens: OAuthTokens | None,
 ) -> EmailChannel:
     """The e-mail channel. Its SMTP listener always runs with ``serve`` (mail sent to the desk is
     never refused for want of a relay); without ``relay_host`` its replies wait in the outbox."""
@@ -239,6 +250,7 @@ def _email_channel(
         relay_username=cfg.relay_username,
         relay_password=cfg.relay_password.get_secret_value() if cfg.relay_password else None,
         relay_starttls=cfg.relay_starttls,
+        relay_oauth=tokens if cfg.relay_auth == "oauth2" else None,
         domains=cfg.domains,
         host=cfg.smtp_host,
         port=cfg.smtp_port,
@@ -250,27 +262,59 @@ def _email_channel(
     )
 
 
-def _mailbox(settings: Settings, email: EmailChannel) -> ImapMailbox | None:
+def _mail_tokens(cfg: EmailSettings) -> OAuthTokens | None:
+    """The OAuth client of the desk's mailbox, when IMAP or the relay signs in with it (``oauth2``)
+    and it is set up; one for both, so one token serves both while it lasts."""
+    if "oauth2" not in (cfg.imap_auth, cfg.relay_auth) or _unset_oauth(cfg):
+        return None
+    assert cfg.oauth_token_url
+    assert cfg.oauth_client_id
+    assert cfg.oauth_client_secret
+    refresh = cfg.oauth_refresh_token
+    return OAuthTokens(
+        cfg.oauth_token_url,
+        cfg.oauth_client_id,
+        cfg.oauth_client_secret.get_secret_value(),
+        scope=cfg.oauth_scope or None,
+        refresh_token=refresh.get_secret_value() if refresh else None,
+    )
+
+
+def _unset_oauth(cfg: EmailSettings) -> list[str]:
+    """The settings of the mailbox's OAuth client that are missing."""
+    return [k for k in ("oauth_token_url", "oauth_client_id", "oauth_client_secret") if not getattr(cfg, k)]
+
+
+def _mailbox(settings: Settings, email: EmailChannel, tokens: OAuthTokens | None) -> ImapMailbox | None:
     """The desk's mailbox to fetch mail from, when ``imap_host`` names one."""
     cfg = settings.channels.email
     if not cfg.imap_host:
         return None
-    if not cfg.imap_username or not cfg.imap_password:
-        log.warning("email: no mail is fetched from %s: no channels.email.imap_username or imap_password",
-                    cfg.imap_host)  # fmt: skip
+    missing = [] if cfg.imap_username else ["imap_username"]
+    if cfg.imap_auth == "oauth2":
+        missing += _unset_oauth(cfg)
+    elif not cfg.imap_password:
+        missing.append("imap_password")
+    if missing:
+        log.warning(
+            "email: no mail is fetched from %s: no channels.email.%s", cfg.imap_host, " or ".join(missing)
+        )
         return None
+    assert cfg.imap_username is not None
     username = cfg.imap_username
 
     async def receive(raw: bytes) -> Received:
         return await email.receive(raw, sender=None, recipients=[username])
 
+    oauth = cfg.imap_auth == "oauth2"
     return ImapMailbox(
         receive,
         host=cfg.imap_host,
         port=cfg.imap_port,
         security=cfg.imap_security,
         username=username,
-        password=cfg.imap_password.get_secret_value(),
+        password=None if oauth or cfg.imap_password is None else cfg.imap_password.get_secret_value(),
+        oauth=tokens if oauth else None,
         folder=cfg.imap_folder,
         keep=cfg.imap_keep,
         max_size=cfg.max_message_bytes,

@@ -33,6 +33,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.base import Address, Attachment, DeliveryError, Inbound, InboundHandler, Outbound
 from channels.email_parse import MailRejected, ParsedMail, parse_mail
+from channels.oauth import OAuthTokens, TokenError
 from channels.throttle import Limit, Throttle
 
 __all__ = ["EmailChannel", "Received", "email_text"]
@@ -92,6 +93,7 @@ class EmailChannel:
         relay_username: str | None = None,
         relay_password: str | None = None,
         relay_starttls: bool = False,
+        relay_oauth: OAuthTokens | None = None,
         desk_name: str = "IT Service Desk",
         max_size: int = MAX_SIZE,
         throttle: Throttle | None = None,
@@ -107,11 +109,12 @@ class EmailChannel:
         self._relay = {
             "hostname": relay_host,
             "port": relay_port,
-            "username": relay_username,
-            "password": relay_password,
+            "username": relay_username or (from_address if relay_oauth else None),
+            "password": None if relay_oauth else relay_password,
             "start_tls": relay_starttls,
             "timeout": 30,
         }
+        self._relay_oauth = relay_oauth  # signs in to the relay with XOAUTH2 (Microsoft 365, Google)
         self._host, self._port = host, port
         self._desk_name = desk_name
         self._max_size = max_size
@@ -282,8 +285,22 @@ class EmailChannel:
             raise DeliveryError("no channels.email.relay_host: e-mail replies cannot be sent")
         mail = self.compose(address, message)
         options: dict[str, Any] = {k: v for k, v in self._relay.items() if v is not None}
+        tokens, used = self._relay_oauth, []
+        if tokens is not None:
+
+            async def token() -> str:
+                used.append(await asyncio.to_thread(tokens.get))
+                return used[-1]
+
+            options["oauth_token_generator"] = token
         try:
             await aiosmtplib.send(mail, **options)
+        except TokenError as exc:
+            raise DeliveryError(f"no sign-in to the relay: {exc}") from exc
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            if tokens is not None and used:
+                tokens.forget(used[-1])  # revoked, or for another resource: a new one next time
+            raise DeliveryError(f"relay refused the sign-in: {exc.code} {exc.message}") from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             permanent = all(500 <= c < 600 for c in codes)

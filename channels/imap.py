@@ -12,7 +12,9 @@ taken. A mail the desk refuses (no sender at all, too large) is marked read
 and flagged, left in the folder, and logged, so it is neither lost nor fetched again.
 
 The client is the standard library's :mod:`imaplib`, one connection per poll, run in a worker
-thread so the event loop never waits on the network.
+thread so the event loop never waits on the network. It signs in with a password (``LOGIN``) or,
+where the mail system allows only OAuth 2.0 (Exchange Online, Google Workspace), with an access
+token (``AUTHENTICATE XOAUTH2``) from :class:`channels.oauth.OAuthTokens`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal
 
 from channels.email import Received
+from channels.oauth import OAuthTokens, TokenError, xoauth2
 
-__all__ = ["ImapMailbox", "run_mailbox"]
+__all__ = ["ImapMailbox", "MailboxError", "run_mailbox"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,7 @@ class ImapMailbox:
             (a server on the same host only; the password would cross the network in clear).
         keep: Mark stored mail read (``True``) or delete it (``False``).
         max_size: Larger mail is refused unread, as the SMTP listener refuses it with 552.
+        oauth: Sign in with its tokens (XOAUTH2) instead of ``password``.
     """
 
     def __init__(
@@ -58,7 +62,8 @@ class ImapMailbox:
         *,
         host: str,
         username: str,
-        password: str,
+        password: str | None = None,
+        oauth: OAuthTokens | None = None,
         port: int | None = None,
         security: Security = "ssl",
         folder: str = "INBOX",
@@ -70,7 +75,9 @@ class ImapMailbox:
         self.host = host
         self.port = port or (993 if security == "ssl" else 143)
         self._security = security
-        self._username, self._password = username, password
+        if (password is None) == (oauth is None):
+            raise ValueError("a mailbox signs in with a password or with OAuth tokens")
+        self._username, self._password, self._oauth = username, password, oauth
         self.folder = folder
         self._keep = keep
         self._max_size = max_size
@@ -137,7 +144,7 @@ class ImapMailbox:
         except (OSError, imaplib.IMAP4.error) as exc:
             raise MailboxError(f"cannot reach {self.host}:{self.port}: {exc}") from exc
         try:
-            client.login(self._username, self._password)
+            self._sign_in(client)
             typ, data = client.select(_quoted(self.folder))
             if typ != "OK":
                 raise MailboxError(f"no folder {self.folder!r}: {_said(data)}")
@@ -148,6 +155,24 @@ class ImapMailbox:
             _logout(client)
             raise
         return client
+
+    def _sign_in(self, client: imaplib.IMAP4) -> None:
+        if self._oauth is None:
+            assert self._password is not None
+            client.login(self._username, self._password)
+            return
+        try:
+            token = self._oauth.get()
+        except TokenError as exc:
+            raise MailboxError(str(exc)) from exc
+        said = xoauth2(self._username, token)
+        try:
+            # A challenge after the token is the server's error (Google's JSON): answered empty,
+            # it then refuses the command, with the reason.
+            client.authenticate("XOAUTH2", lambda challenge: b"" if challenge else said)
+        except imaplib.IMAP4.error:
+            self._oauth.forget(token)
+            raise
 
     def _unread(self, client: imaplib.IMAP4) -> list[str]:
         typ, data = client.uid("SEARCH", "UNSEEN")

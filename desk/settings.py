@@ -96,6 +96,7 @@ class EmailSettings(_Section):
     relay_username: str | None = None
     relay_password: SecretStr | None = None
     relay_starttls: bool = False
+    relay_auth: Literal["password", "oauth2"] = "password"  # password: relay_username, if set
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)  # larger mail gets 552
     notify_agents: bool = True  # agents get their notifications by mail too (once relay_host is set)
     # Besides the SMTP listener: fetch the desk's mail from a mailbox on the company's mail system.
@@ -104,6 +105,14 @@ class EmailSettings(_Section):
     imap_security: Literal["ssl", "starttls", "none"] = "ssl"
     imap_username: str | None = None
     imap_password: SecretStr | None = None
+    imap_auth: Literal["password", "oauth2"] = "password"
+    # The mailbox's OAuth 2.0 client, for imap_auth or relay_auth oauth2 (XOAUTH2): what Exchange
+    # Online and Google Workspace want instead of a password, over IMAP and over SMTP.
+    oauth_token_url: str | None = None
+    oauth_client_id: str | None = None
+    oauth_client_secret: SecretStr | None = None
+    oauth_scope: str | None = None
+    oauth_refresh_token: SecretStr | None = None  # the refresh-token grant instead of client credentials
     imap_folder: str = "INBOX"
     imap_keep: bool = True  # stored mail is marked read (true) or deleted (false)
     imap_poll_seconds: float = Field(default=60, ge=1)

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from bots.understanding import Understanding
@@ -16,6 +17,7 @@ from desk.db import Database
 from desk.seed import seed_demo
 from nlu import EmbeddedEngine
 from tests.conftest import Clock, base_config, make_settings
+from tests.fakes.platforms import FakeOAuth, serve_fake
 
 
 @asynccontextmanager
@@ -48,3 +50,10 @@ async def asgi_client(
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 50123))
     async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client
+
+
+@pytest.fixture
+async def oauth() -> AsyncIterator[FakeOAuth]:
+    """The mail provider's OAuth 2.0 token endpoint, for a mailbox that takes no password."""
+    async with serve_fake(FakeOAuth()) as running:
+        yield running

@@ -27,6 +27,7 @@ from channels.base import Address, Button, DeliveryError, Inbound, Outbound
 from channels.base import Attachment as File
 from channels.email import EmailChannel
 from channels.email_parse import parse_mail
+from channels.oauth import OAuthTokens
 from desk.context import Actor
 from desk.models import Agent, Attachment, Message, Notification, OutboxItem, Ticket, TicketEvent
 from desk.notifications import notify_agent
@@ -36,6 +37,7 @@ from desk.tickets import add_comment, change_ticket, create_ticket, get_ticket, 
 from nlu import EmbeddedEngine
 from tests.channels.conftest import channel_runtime
 from tests.conftest import PG_URL, Clock
+from tests.fakes.platforms import FakeOAuth
 from tests.fakes.smtp import FakeRelay, free_port
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
@@ -1147,3 +1149,69 @@ async def test_a_mail_with_files_the_desk_cannot_keep_is_stored_and_the_sender_t
     assert "vpn.log is larger than 2 KB, so I could not keep it." in said
     assert "screen.png came through empty" in said
     assert ticket.ref in reply["Subject"]
+
+
+async def test_a_relay_that_takes_only_an_oauth_token(oauth: FakeOAuth) -> None:
+    """Exchange Online's SMTP AUTH (``SMTP.SendAsApp``) and Gmail's: XOAUTH2 as the desk's
+    address, with a token from the OAuth client; one the relay refuses is not used again."""
+
+    async def nobody(_: Inbound) -> list[Outbound]:
+        return []
+
+    relay = FakeRelay(token=FakeOAuth.access_token).start()
+    try:
+        tokens = OAuthTokens(oauth.token_url, oauth.client_id, oauth.client_secret,
+                             scope="https://outlook.office365.com/.default")  # fmt: skip
+        channel = EmailChannel(nobody, from_address=DESK, relay_host="127.0.0.1", relay_port=relay.port,
+                               relay_oauth=tokens)  # fmt: skip
+        to = Address("email", ALICE, None)
+        await channel.send(to, Outbound("first"))
+        await channel.send(to, Outbound("second"))
+        assert [_text(m).strip() for m in relay.to(ALICE)] == ["first", "second"]
+        assert relay.signed_in == [DESK, DESK] and len(oauth.calls) == 1  # one token for both
+
+        unsigned = EmailChannel(nobody, from_address=DESK, relay_host="127.0.0.1", relay_port=relay.port)
+        with pytest.raises(DeliveryError, match="530"):  # no sign-in at all: refused, retried later
+            await unsigned.send(to, Outbound("hi"))
+
+        relay.token = "a-newer-token"  # the old one revoked
+        oauth.access_token = relay.token
+        with pytest.raises(DeliveryError, match="refused the sign-in") as refused:
+            await channel.send(to, Outbound("third"))
+        assert not refused.value.permanent
+        await channel.send(to, Outbound("third"))  # with a new token
+        assert len(oauth.calls) == 2 and len(relay.to(ALICE)) == 3
+
+        oauth.client_secret = "rotated-by-an-admin"
+        broken = EmailChannel(nobody, from_address=DESK, relay_host="127.0.0.1", relay_port=relay.port,
+                              relay_oauth=OAuthTokens(oauth.token_url, oauth.client_id, "an-old-secret"))  # fmt: skip
+        with pytest.raises(DeliveryError, match="AADSTS7000215") as no_token:
+            await broken.send(to, Outbound("hi"))
+        assert not no_token.value.permanent
+    finally:
+        relay.stop()
+
+
+async def test_serve_signs_in_to_the_relay_with_the_mailboxs_oauth_client(
+    db_url: str, clock: Clock, nlu_engine: EmbeddedEngine, oauth: FakeOAuth
+) -> None:
+    """``relay_auth: oauth2`` with the ``oauth_`` settings; without them the replies wait in the
+    outbox, and ``serve`` says what is missing."""
+    relay = FakeRelay(token=FakeOAuth.access_token).start()
+    client = {"relay_auth": "oauth2", "oauth_token_url": oauth.token_url, "oauth_client_id": oauth.client_id,
+              "oauth_client_secret": oauth.client_secret}  # fmt: skip
+    try:
+        config = {**email_config(relay.port), **client}
+        async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+            await runtime.email.start()
+            alice = Person(runtime, relay, ALICE, "Alice Smith")
+            await alice.send(alice.write("Scanner", "The scanner on floor 2 sends nothing to my mailbox."))
+            [reply] = await alice.inbox()
+            assert (await tickets(runtime))[0].ref in _text(reply) and relay.signed_in == [DESK]
+        unfinished = {**config, "oauth_client_secret": None}
+        async with channel_runtime(db_url, clock, nlu_engine, "email", unfinished) as runtime:
+            assert runtime.registry.off["email"].startswith(
+                "channels.email.relay_auth is oauth2 without oauth_client_secret: mail is received on"
+            )
+    finally:
+        relay.stop()

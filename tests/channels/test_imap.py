@@ -29,6 +29,7 @@ from tests.channels.conftest import channel_runtime
 from tests.channels.test_email import ALICE, DESK, _database_down, _text, email_config
 from tests.conftest import Clock
 from tests.fakes.imap import FakeMailbox
+from tests.fakes.platforms import FakeOAuth
 from tests.fakes.smtp import FakeRelay
 
 
@@ -239,7 +240,7 @@ async def test_no_password_means_no_fetching(
     with caplog.at_level(logging.WARNING, logger="frontdesk"):
         async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
             assert runtime.mailbox is None
-    assert "imap_username or imap_password" in caplog.text
+    assert "no channels.email.imap_password" in caplog.text
 
 
 async def test_serve_polls_the_mailbox_and_an_outage_is_logged_once(
@@ -335,3 +336,105 @@ async def test_mail_from_a_sender_over_the_limit_stays_unread_while_the_rest_is_
             "Out of office (2)",
             "Printer jams",
         ]
+
+
+# Microsoft 365 and Google Workspace: no passwords over IMAP, an OAuth 2.0 access token instead.
+
+
+@pytest.fixture(scope="module")
+def oauth_mailbox_server() -> Iterator[FakeMailbox]:
+    running = FakeMailbox(password=FakeOAuth.access_token, xoauth2=True).start()
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def oauth_server(oauth_mailbox_server: FakeMailbox) -> FakeMailbox:
+    oauth_mailbox_server.empty()
+    return oauth_mailbox_server
+
+
+def oauth_config(relay: FakeRelay, server: FakeMailbox, oauth: FakeOAuth, **more: Any) -> dict[str, Any]:
+    client = {"oauth_token_url": oauth.token_url, "oauth_client_id": oauth.client_id,
+              "oauth_client_secret": oauth.client_secret, "oauth_scope": "https://outlook.office365.com/.default"}  # fmt: skip
+    return imap_config(relay, server, imap_password=None, imap_auth="oauth2", **{**client, **more})
+
+
+async def test_a_microsoft_365_mailbox_is_read_with_an_app_token(
+    db_url: str, clock: Clock, relay: FakeRelay, oauth_server: FakeMailbox, oauth: FakeOAuth,
+    nlu_engine: EmbeddedEngine,
+) -> None:  # fmt: skip
+    """The client-credentials grant (an app registration), then ``AUTHENTICATE XOAUTH2`` on a
+    server that refuses ``LOGIN``; the token serves every poll until it nears its expiry."""
+    config = oauth_config(relay, oauth_server, oauth)
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        first = oauth_server.deliver(mail_from(ALICE, "Monitor flickers", "My second monitor flickers."))
+        assert await mailbox(runtime).poll() == 1
+        second = oauth_server.deliver(mail_from(ALICE, "Webcam", "The webcam shows a black picture."))
+        assert await mailbox(runtime).poll() == 1
+        assert [t.subject for t in await tickets(runtime)] == ["Monitor flickers", "Webcam"]
+    assert {"\\Seen"} <= oauth_server.flags()[first] and {"\\Seen"} <= oauth_server.flags()[second]
+    assert oauth.calls == [
+        {"client_id": oauth.client_id, "client_secret": oauth.client_secret,
+         "grant_type": "client_credentials", "scope": "https://outlook.office365.com/.default"}
+    ]  # fmt: skip
+
+
+async def test_a_token_that_expires_or_is_refused_is_asked_for_again(
+    db_url: str, clock: Clock, relay: FakeRelay, oauth_server: FakeMailbox, oauth: FakeOAuth,
+    nlu_engine: EmbeddedEngine,
+) -> None:  # fmt: skip
+    oauth.expires_in = 60  # used up within the minute kept in hand: a new one at every poll
+    async with channel_runtime(
+        db_url, clock, nlu_engine, "email", oauth_config(relay, oauth_server, oauth)
+    ) as runtime:
+        assert await mailbox(runtime).poll() == 0
+        assert await mailbox(runtime).poll() == 0
+        assert len(oauth.calls) == 2
+    oauth.expires_in, oauth.access_token = 3600, "a-revoked-token"
+    async with channel_runtime(
+        db_url, clock, nlu_engine, "email", oauth_config(relay, oauth_server, oauth)
+    ) as runtime:
+        with pytest.raises(MailboxError, match=oauth_server.user):
+            await mailbox(runtime).poll()
+        oauth.access_token = FakeOAuth.access_token
+        oauth_server.deliver(mail_from(ALICE, "Dock", "The dock shows no lights."))
+        assert await mailbox(runtime).poll() == 1  # not the refused one again
+        assert len(oauth.calls) == 4
+
+
+async def test_a_refresh_token_is_used_and_its_successor_kept(
+    db_url: str, clock: Clock, relay: FakeRelay, oauth_server: FakeMailbox, oauth: FakeOAuth,
+    nlu_engine: EmbeddedEngine,
+) -> None:  # fmt: skip
+    """Google Workspace (and a delegated Microsoft sign-in): the refresh-token grant; Microsoft
+    sends a new refresh token with each access token, and the next request uses it."""
+    oauth.expires_in = 60
+    config = oauth_config(relay, oauth_server, oauth, oauth_refresh_token=oauth.refresh_token,
+                          oauth_scope=None)  # fmt: skip
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        oauth_server.deliver(mail_from(ALICE, "Keyboard", "Some keys do not work."))
+        assert await mailbox(runtime).poll() == 1
+        assert await mailbox(runtime).poll() == 0
+    assert [(c["grant_type"], c["refresh_token"], "scope" in c) for c in oauth.calls] == [
+        ("refresh_token", "refresh-1", False), ("refresh_token", "refresh-1+", False)
+    ]  # fmt: skip
+
+
+async def test_the_token_endpoint_says_why_there_is_no_token(
+    db_url: str, clock: Clock, relay: FakeRelay, oauth_server: FakeMailbox, oauth: FakeOAuth,
+    nlu_engine: EmbeddedEngine, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    wrong = oauth_config(relay, oauth_server, oauth, oauth_client_secret="an-expired-secret")
+    async with channel_runtime(db_url, clock, nlu_engine, "email", wrong) as runtime:
+        with pytest.raises(MailboxError, match="AADSTS7000215: Invalid client secret provided"):
+            await mailbox(runtime).poll()
+    nowhere = oauth_config(relay, oauth_server, oauth, oauth_token_url="http://127.0.0.1:9/token")
+    async with channel_runtime(db_url, clock, nlu_engine, "email", nowhere) as runtime:
+        with pytest.raises(MailboxError, match="cannot reach the token endpoint"):
+            await mailbox(runtime).poll()
+    unfinished = oauth_config(relay, oauth_server, oauth, oauth_client_id=None)
+    with caplog.at_level(logging.WARNING, logger="frontdesk"):
+        async with channel_runtime(db_url, clock, nlu_engine, "email", unfinished) as runtime:
+            assert runtime.mailbox is None
+    assert "no channels.email.oauth_client_id" in caplog.text

@@ -83,6 +83,7 @@ class FakeMailbox:
     password: str = "mailbox-secret"
     port: int = field(default_factory=free_port)
     tls: trustme.CA | None = None
+    xoauth2: bool = False  # sign-in only with XOAUTH2, the password being the token (pymap_xoauth2)
     _process: subprocess.Popen[bytes] | None = None
     _front: _TlsFront | None = None
     _files: Path | None = None
@@ -105,8 +106,9 @@ class FakeMailbox:
                 issued.configure_cert(context)
                 self._front = _TlsFront(context, self.port)
                 self._front.start()
-        command = [sys.executable, "-c", "import sys; from pymap.main import main; sys.exit(main())",
-                   "--host", "127.0.0.1", "--port", str(self.port), *security,
+        launch = [str(Path(__file__).with_name("pymap_xoauth2.py"))] if self.xoauth2 else [
+            "-c", "import sys; from pymap.main import main; sys.exit(main())"]  # fmt: skip
+        command = [sys.executable, *launch, "--host", "127.0.0.1", "--port", str(self.port), *security,
                    "dict", "--demo-user", self.user, "--demo-password", self.password]  # fmt: skip
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
@@ -165,7 +167,11 @@ class FakeMailbox:
                 context = ssl.create_default_context()
                 self.tls.configure_trust(context)
                 client.starttls(context)
-            client.login(self.user, self.password)
+            if self.xoauth2:
+                said = f"user={self.user}\x01auth=Bearer {self.password}\x01\x01".encode()
+                client.authenticate("XOAUTH2", lambda challenge: b"" if challenge else said)
+            else:
+                client.login(self.user, self.password)
             if client.select(_quoted(folder))[0] != "OK":
                 raise RuntimeError(f"no folder {folder}")
             yield client

@@ -177,6 +177,48 @@ class FakeTwilio:
         return app
 
 
+@dataclass
+class FakeOAuth:
+    """An identity provider's OAuth 2.0 token endpoint (Microsoft Entra ID's, Google's): client
+    credentials (RFC 6749 §4.4) or a refresh token (§6) for an access token. Like Microsoft, it
+    answers a refresh with a new refresh token, which the next one must use."""
+
+    client_id: str = "frontdesk-imap"
+    client_secret: str = "app-secret"
+    refresh_token: str = "refresh-1"
+    access_token: str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.mailbox-access"
+    expires_in: int = 3599
+    calls: list[dict[str, str]] = field(default_factory=list)
+    port: int = 0
+
+    @property
+    def token_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/contoso.onmicrosoft.com/oauth2/v2.0/token"
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/contoso.onmicrosoft.com/oauth2/v2.0/token")
+        async def token(request: Request) -> Response:
+            form = {k: str(v) for k, v in (await request.form()).items()}
+            self.calls.append(form)
+            if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
+                return JSONResponse({"error": "invalid_client", "error_description":
+                                     "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1"}, 401)  # fmt: skip
+            answer: dict[str, Any] = {"token_type": "Bearer", "expires_in": self.expires_in,
+                                      "access_token": self.access_token}  # fmt: skip
+            if form.get("grant_type") == "refresh_token":
+                if form.get("refresh_token") != self.refresh_token:
+                    return JSONResponse({"error": "invalid_grant", "error_description": "AADSTS70000"}, 400)
+                self.refresh_token += "+"
+                answer["refresh_token"] = self.refresh_token
+            elif form.get("grant_type") != "client_credentials":
+                return JSONResponse({"error": "unsupported_grant_type"}, 400)
+            return JSONResponse(answer)
+
+        return app
+
+
 SLACK_FILE = b"\x89PNG\r\n\x1a\n a small test picture"
 
 
