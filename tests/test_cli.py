@@ -37,6 +37,25 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database that ``frontdesk db upgrade`` brought to the latest schema, made once (each
+    run of it takes about two seconds)."""
+    where = tmp_path_factory.mktemp("migrated")
+    shutil.copy(ROOT / "config.yml", where / "config.yml")
+    done = run(where, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    return where / "var" / "fd.db"
+
+
+@pytest.fixture
+def upgraded(workdir: Path, migrated: Path) -> Path:
+    """A working directory whose database is at the latest schema."""
+    (workdir / "var").mkdir()
+    shutil.copy(migrated, workdir / "var" / "fd.db")
+    return workdir
+
+
 def test_help_lists_the_commands(workdir: Path) -> None:
     out = run(workdir, "--help")
     assert out.returncode == 0
@@ -94,9 +113,9 @@ def test_upgrade_seed_twice_and_add_an_agent(workdir: Path) -> None:
 SETUP = ROOT / "tests" / "fixtures" / "acme-setup.yml"
 
 
-def test_a_desk_is_set_up_from_its_own_file(workdir: Path) -> None:
+def test_a_desk_is_set_up_from_its_own_file(upgraded: Path) -> None:
     # Only the demo could be loaded: a real desk had no way to get its own categories.
-    run(workdir, "db", "upgrade")
+    workdir = upgraded
     shutil.copy(SETUP, workdir / "acme.yml")
     first = run(workdir, "seed", "acme.yml")
     assert first.returncode == 0, first.stderr
@@ -155,10 +174,9 @@ def test_a_desk_is_set_up_from_its_own_file(workdir: Path) -> None:
     ],
 )
 def test_errors_are_one_line_and_status_2(
-    workdir: Path, args: list[str], env: dict[str, str], message: str
+    upgraded: Path, args: list[str], env: dict[str, str], message: str
 ) -> None:
-    run(workdir, "db", "upgrade")
-    out = run(workdir, *args, env=env)
+    out = run(upgraded, *args, env=env)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], out.stderr
@@ -170,8 +188,8 @@ def test_serve_refuses_an_unmigrated_database(workdir: Path) -> None:
     assert "run `frontdesk db upgrade`" in out.stderr
 
 
-def test_chat_in_the_terminal(workdir: Path) -> None:
-    run(workdir, "db", "upgrade")
+def test_chat_in_the_terminal(upgraded: Path) -> None:
+    workdir = upgraded
     run(workdir, "seed", "--demo")
     script = "hello\n4\n/quit\n"
     out = run(
@@ -187,8 +205,8 @@ def test_chat_in_the_terminal(workdir: Path) -> None:
     assert "您没有未关闭的工单" in zh.stdout
 
 
-def test_report_as_json_and_csv_and_a_bad_date(workdir: Path) -> None:
-    assert run(workdir, "db", "upgrade").returncode == 0
+def test_report_as_json_and_csv_and_a_bad_date(upgraded: Path) -> None:
+    workdir = upgraded
     out = run(workdir, "report", "--from", "2026-01-01")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["tickets_created"] == 0
