@@ -68,7 +68,7 @@ class EmbeddedEngine:
         extractor = build_extractor(data, config)
         intents = data.intents
         index = {name: i for i, name in enumerate(intents)}
-        documents = [_features(ex.text, extractor, config) for ex in data.examples]
+        documents = [_features(ex.text, tuple(extractor.extract(ex.text)), config) for ex in data.examples]
         vectorizer = Vectorizer.fit(
             documents, min_df=config.min_df, word_weight=config.word_weight, use_idf=config.use_idf
         )
@@ -100,7 +100,7 @@ class EmbeddedEngine:
             threshold: Overrides the configured out-of-scope threshold for this call.
         """
         entities = tuple(self.extractor.extract(text))
-        feats = analyze(_delexicalised(text, entities), self._extra(entities), self.config.char_ngrams)
+        feats = _features(text, entities, self.config)
         cols, vals = self.vectorizer.transform_one(feats)
         probs = softmax(self.model.logits(cols, vals), self.model.temperature)
         order = np.argsort(-probs)[:_RANKING]
@@ -117,9 +117,6 @@ class EmbeddedEngine:
     async def aparse(self, text: str) -> Parse:
         """:meth:`parse` for callers that treat every backend as async."""
         return self.parse(text)
-
-    def _extra(self, entities: tuple[Entity, ...]) -> list[str]:
-        return sorted({e.entity for e in entities}) if self.config.entity_features else []
 
     def save(self, path: str | Path) -> Path:
         """Writes the model to ``path`` (``.npz``), atomically. Returns the path."""
@@ -171,8 +168,8 @@ def _gazetteer_worthy(surface: str) -> bool:
     return not stripped.isdigit() and (len(stripped) > 1 or not stripped.isascii())
 
 
-def _features(text: str, extractor: EntityExtractor, config: EngineConfig) -> list[str]:
-    entities = tuple(extractor.extract(text))
+def _features(text: str, entities: tuple[Entity, ...], config: EngineConfig) -> list[str]:
+    """The classifier's features of ``text``, the same at training and at parse time."""
     extra = sorted({e.entity for e in entities}) if config.entity_features else []
     return analyze(_delexicalised(text, entities), extra, config.char_ngrams)
 
