@@ -21,6 +21,7 @@ from pathlib import Path
 
 import trustme
 
+from channels.oauth import xoauth2
 from tests.fakes.smtp import free_port
 
 _FLAGS = re.compile(rb"UID (\d+) FLAGS \(([^)]*)\)|FLAGS \(([^)]*)\) UID (\d+)")
@@ -168,7 +169,7 @@ class FakeMailbox:
                 self.tls.configure_trust(context)
                 client.starttls(context)
             if self.xoauth2:
-                said = f"user={self.user}\x01auth=Bearer {self.password}\x01\x01".encode()
+                said = xoauth2(self.user, self.password)  # pymap_xoauth2 checks it on its own
                 client.authenticate("XOAUTH2", lambda challenge: b"" if challenge else said)
             else:
                 client.login(self.user, self.password)
