@@ -325,7 +325,10 @@ async def _not_solved(turn: Turn, arg: str) -> bool:
 async def _category(turn: Turn, arg: str) -> bool:
     if not _in_flow(turn, "report"):
         return False
-    turn.state["draft"]["category"] = arg
+    if arg == report.UNSURE:
+        report.skip(turn.state["draft"], "category")
+    else:
+        turn.state["draft"]["category"] = arg
     await report.continue_report(turn)
     return True
 
@@ -628,13 +631,14 @@ def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
     """ "Never mind" / "算了，不用了" while a report or request is still being written, before any
     ticket exists: the user gives it up (not "which ticket should I cancel?", and not an answer
     to the question, which would end in a ticket they did not want). A "no" cancels only at the
-    questions it cannot answer (the category, which kind of request); to "how badly does it
-    affect your work?" it says "not badly"."""
+    question it cannot answer (which kind of request); to "how badly does it affect your work?"
+    it says "not badly", and to "which area is it about?" "none of those" (a one-area desk's
+    "Network?" answered "no" dropped the report)."""
     if flow not in ("report", "request") or not _refuses(turn):
         return False
     if turn.parse.entity("urgency") or turn.parse.entity("category"):
         return False  # "不急" at "which area?" answers the wrong question, but gives nothing up
-    if step == "urgency" and turn.parse.intent.name == "deny":
+    if step in ("urgency", "category") and turn.parse.intent.name == "deny":
         return False  # "not really" to "how badly does it affect your work?": not badly
     if step == "choose" and weight(turn.text) >= report.WORDY:
         return False  # "都不是，我要的是工卡": none of those kinds, but something all the same

@@ -107,6 +107,12 @@ _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok"
 # Words that say who or what a request is for, or why: after a request, more about it.
 _WHO_FOR = re.compile(r"(?:for|because|since|so that)\b|给|为了|因为|是给", re.IGNORECASE)
 _OTHER = "other"  # the kind of request "Something else" picks: none the desk lists
+# Typed for "Not sure" at "which area is it about?" (a no, "I don't know", is read as one already).
+_UNSURE = re.compile(
+    r"(?:i'?m |i am )?(?:not sure|unsure|don'?t know|dunno|no idea|none(?: of (?:these|them|those|the above))?"
+    r"|neither|something else|other|not listed)|不确定|不知道|不清楚|说不清|搞不清|都不是|其他|别的|不晓得",
+    re.IGNORECASE,
+)
 _DESCRIBES = {"report_problem", "add_info"}  # intents of a message that says more about the problem
 
 
@@ -267,7 +273,7 @@ async def start_report(
     if kind == "request":
         # Of no kind the desk lists ("a parking permit"): the desk sorts it, at a request's
         # urgency; "which area is the problem?" and "how badly does it hurt?" are a problem's.
-        draft["skipped"] = ["category"]
+        skip(draft, "category")
         draft["urgency"] = draft.get("urgency") or "low"
     turn.state.update(flow="report", draft=draft)
     if weight(_without_urgency(turn, draft["text"])) < _TOO_SHORT:
@@ -683,17 +689,22 @@ async def answer_choice(turn: Turn, text: str) -> None:
     step: str = turn.state["step"]
     _take_entities(turn, draft, await named_categories(turn))
     intent = turn.parse.intent
-    if step == "urgency" and not draft.get(step) and intent.name == "deny" and intent.confidence >= 0.6:
-        draft["urgency"] = "low"  # "not really" / "不太影响" to "how badly does it affect your work?"
+    if step == "category" and _UNSURE.fullmatch(text.strip(" .!?。！？～~").replace("’", "'")):
+        skip(draft, step)
+    elif not draft.get(step) and intent.name == "deny" and intent.confidence >= 0.6:
+        if step == "urgency":
+            draft["urgency"] = "low"  # "not really" / "不太影响" to "how badly does it affect your work?"
+        elif not turn.parse.entity("urgency"):  # "不急" there answers the wrong question: ask again
+            skip(draft, step)  # "no" / "都不是" to "which area is it about?": none of those, not sure
     if draft.get(step) and turn.says_more_than("category", "urgency"):
         add_words(draft, text)  # "我今天要出差，急": how urgent, and why, which the agent needs to know
-    if not draft.get(step):
+    if not draft.get(step) and step not in draft.get("skipped", []):
         noted = intent.name in _DESCRIBES or weight(text) >= WORDY or turn.parse.entity("category")
         if noted:
             add_words(draft, text)  # "是台式机，联想的" is short, but names what is broken
             turn.say(turn.t("report.noted"))
         if draft.get("asked_again") == step:
-            draft.setdefault("skipped", []).append(step)
+            skip(draft, step)
         else:
             draft["asked_again"] = step
             if not noted:  # after "noted", "please pick one" read as a reproach: the question is enough
@@ -749,12 +760,26 @@ async def continue_report(turn: Turn) -> None:
 _Question = tuple[str, list[Button]]
 
 
+UNSURE = "?"  # "/category ?": the user cannot tell which area; the desk sorts it out
+
+
 async def _category_question(turn: Turn) -> _Question:
+    """The top-level categories, and "Not sure": a user who cannot tell whether a pop-up is
+    "software" or "security" (or whose problem is in none of a small desk's areas) should not
+    have to guess, nor be able to answer only by giving the report up."""
     top = await turn.session.scalars(
         select(Category).where(Category.parent_id.is_(None), Category.active).order_by(Category.path)
     )
     name = "name_zh" if turn.lang == "zh" else "name"
-    return turn.t("ask.category"), [Button(getattr(c, name) or c.name, f"/category {c.path}") for c in top]
+    areas = [Button(getattr(c, name) or c.name, f"/category {c.path}") for c in top]
+    return turn.t("ask.category"), [*areas, turn.button("category.unsure", f"/category {UNSURE}")]
+
+
+def skip(draft: dict[str, Any], step: str) -> None:
+    """Ask no more for ``step``: the ticket is opened without it (no category: the desk's default
+    group triages it; no urgency: medium)."""
+    if step not in (skipped := draft.setdefault("skipped", [])):
+        skipped.append(step)
 
 
 def _urgency_question(turn: Turn) -> _Question:

@@ -419,6 +419,37 @@ async def test_an_unknown_category_is_asked_with_buttons(
     assert (made.category.path, made.urgency) == ("erp", "high")
 
 
+@pytest.mark.parametrize(
+    ("lang", "unsure"),
+    [
+        ("en", "/category ?"),
+        ("en", "no"),
+        ("en", "none of these"),
+        ("zh", "不确定"),
+        ("zh", "不是"),
+        ("zh", "不知道"),
+    ],
+)
+async def test_a_user_who_cannot_tell_the_area_leaves_it_to_the_desk(
+    users: dict[str, Chat], seeded: Desk, lang: str, unsure: str
+) -> None:
+    # "Which area is it about?" had only the areas: a one-area desk asked "[Network]?", and its
+    # "no" dropped the report ("OK, I've dropped it; no ticket was opened").
+    chat = users[lang]
+    await chat.say("/report " + SAY[lang]["vague"])
+    await skip_kb(chat)
+    assert chat.text == t(lang, "ask.category")
+    assert chat.payloads[-1] == "/category ?" and chat.replies[-1]["buttons"][-1]["title"] == t(
+        lang, "category.unsure"
+    )
+    await chat.say(unsure)
+    assert chat.text == t(lang, "ask.urgency"), chat.replies
+    await chat.answer_until("INC-1", SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert made.category is None and made.group is not None and made.group.name == "Service Desk"
+    assert made.description.startswith(SAY[lang]["vague"]) and unsure not in made.description
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_similar_open_ticket_is_offered_instead_of_a_duplicate(
     users: dict[str, Chat], seeded: Desk, clock: Clock, lang: str
