@@ -125,14 +125,18 @@ def seed(ctx: click.Context, demo: bool, file: Path | None) -> None:
     left alone, so running it twice changes nothing. Agents from a FILE get no password."""
     if demo == (file is not None):
         raise click.UsageError("say what to load: --demo, or a FILE (not both)")
-    from desk.seed import seed_demo, seed_file
+    from desk.seed import missing_from_desk, seed_demo, seed_file
 
     settings = _settings(ctx)
 
     async def work(desk: Desk) -> str:
         async with desk.session() as session:
-            return str(
+            told = str(
                 await seed_demo(session, desk) if file is None else await seed_file(session, desk, file)
+            )
+        async with desk.session() as session:
+            return "\n".join(
+                [told, *(f"warning: {line}" for line in await missing_from_desk(session, settings))]
             )
 
     click.echo(_run_with_desk(settings, work))

@@ -41,6 +41,7 @@ from desk.notifications import tell_of_failed_delivery
 from desk.outbox import run_delivery
 from desk.routing import ROUTING_JOBS, route_waiting
 from desk.scheduler import Job, run_router, run_scheduler
+from desk.seed import missing_from_desk
 from desk.settings import EmailSettings, Settings
 
 __all__ = ["SCHEDULED_JOBS", "Runtime", "build_runtime", "serve", "start_background"]
@@ -373,6 +374,9 @@ async def serve(settings: Settings) -> None:
     await runtime.bot.understanding.start()
     for channel, reason in sorted(runtime.registry.off.items()):
         log.warning("channel %s is off: %s", channel, reason)
+    async with runtime.desk.session() as session:
+        for line in await missing_from_desk(session, settings):
+            log.warning("%s", line)
     stop = asyncio.Event()
     start_background(runtime, stop)
     config = uvicorn.Config(

@@ -27,15 +27,15 @@ from desk.agents import (
     group_named,
     hash_password,
 )
-from desk.catalog import category_path, create_category
+from desk.catalog import category_path, create_category, find_category
 from desk.context import Desk
-from desk.errors import InvalidInput
+from desk.errors import InvalidInput, NotFound
 from desk.kb import create_article
 from desk.models import Agent, Article, Category, SavedReply
 from desk.replies import create_reply
-from desk.settings import Level
+from desk.settings import Level, Settings
 
-__all__ = ["DEMO_PASSWORD", "SeedReport", "seed_demo", "seed_file"]
+__all__ = ["DEMO_PASSWORD", "SeedReport", "missing_from_desk", "seed_demo", "seed_file"]
 
 DEMO_FILE = Path(__file__).parent / "demo.yml"
 DEMO_PASSWORD = "frontdesk-demo"  # noqa: S105 (documented demo credential)
@@ -248,3 +248,39 @@ async def seed_file(
             report.replies += 1
     await session.flush()
     return report
+
+
+async def missing_from_desk(session: AsyncSession, settings: Settings) -> list[str]:
+    """What the configuration names that the desk does not have, a line each. A desk set up from
+    its own file keeps the shipped configuration's names until someone changes them: its
+    ``desk.default_group`` "Service Desk" left every ticket the bot could not file in no group's
+    queue, and ``bot.device_categories`` or a rule naming a missing category does nothing, all
+    without a word. ``serve`` and ``seed`` say so."""
+    lines = []
+    checks = (
+        ("group", settings.named_groups(), _has_group, " "),
+        ("category", settings.named_categories(), _has_category, " /"),  # "/network/" is network
+    )
+    for kind, named, has, around in checks:
+        where: dict[str, list[str]] = {}
+        for value, key in named:
+            where.setdefault(value.strip(around).casefold(), [value.strip(around)]).append(key)
+        for value, *keys in where.values():
+            if not await has(session, value):
+                lines.append(
+                    f"the configuration names {kind} {value!r}, which this desk does not have "
+                    f"({', '.join(dict.fromkeys(keys))}): create it or change the configuration"
+                )
+    return lines
+
+
+async def _has_group(session: AsyncSession, name: str) -> bool:
+    return await group_named(session, name) is not None
+
+
+async def _has_category(session: AsyncSession, key: str) -> bool:
+    try:
+        await find_category(session, key)
+    except NotFound:
+        return False
+    return True

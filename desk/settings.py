@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -582,57 +582,65 @@ class Settings(BaseSettings):
     def calendar(self, name: str) -> Calendar:
         return Calendar.from_config(name, self.calendars[name])
 
+    def named_groups(self) -> list[tuple[str, str]]:
+        """Each group this configuration names, and where: ``(name, key)``."""
+        found = [(self.desk.default_group, "desk.default_group")] if self.desk.default_group else []
+        found += [
+            (level.forward_to, f"escalation.levels.{i}.forward_to ({level.name})")
+            for i, level in enumerate(self.escalation.levels)
+            if level.forward_to
+        ]
+        return found + self._rules_naming("group")
+
+    def named_categories(self) -> list[tuple[str, str]]:
+        """Each category this configuration names, and where: ``(path or name, key)``."""
+        found = [
+            (r.category, f"bot.requests.{i}.category ({r.key})")
+            for i, r in enumerate(self.bot.requests)
+            if r.category
+        ]
+        found += [(c, "bot.device_categories") for c in self.bot.device_categories]
+        found += [(c, "bot.foremost_categories") for c in self.bot.foremost_categories]
+        found += [
+            (c, f"sla.policies.{i}.categories ({p.name})")
+            for i, p in enumerate(self.sla.policies)
+            for c in p.categories
+        ]
+        return found + self._rules_naming("category")
+
     def naming_group(self, name: str) -> list[str]:
         """Where this configuration names the group ``name`` (case aside): what would stop
         working if the group were renamed in the database only."""
         wanted = name.strip().casefold()
-
-        def names(value: object) -> bool:
-            values = value if isinstance(value, list) else [value]
-            return any(isinstance(v, str) and v.strip().casefold() == wanted for v in values)
-
-        found = ["desk.default_group"] if names(self.desk.default_group) else []
-        found += [
-            f"escalation.levels.{i}.forward_to ({level.name})"
-            for i, level in enumerate(self.escalation.levels)
-            if names(level.forward_to)
-        ]
-        return found + self._rules_naming("group", names)
+        return list(
+            dict.fromkeys(key for value, key in self.named_groups() if value.strip().casefold() == wanted)
+        )
 
     def naming_category(self, path: str) -> list[str]:
         """Where this configuration names the category ``path`` or one inside it: what would
         stop working if it were moved or deleted in the database only."""
+        named = ((value.strip().strip("/").lower(), key) for value, key in self.named_categories())
+        return list(dict.fromkeys(key for n, key in named if n == path or n.startswith(path + "/")))
 
-        def names(value: object) -> bool:
+    def _rules_naming(self, field: str) -> list[tuple[str, str]]:
+        """The values of ``field`` in the rules' conditions, and in their actions setting it
+        (``set: {group: X}``, or the ``group: X`` action), and where."""
+        found: list[tuple[str, str]] = []
+
+        def add(value: object, key: str) -> None:
             values = value if isinstance(value, list) else [value]
-            named = (v.strip().strip("/").lower() for v in values if isinstance(v, str))
-            return any(n == path or n.startswith(path + "/") for n in named)
+            found.extend((v, key) for v in values if isinstance(v, str) and v.strip())
 
-        found = [
-            f"bot.requests.{i}.category ({r.key})"
-            for i, r in enumerate(self.bot.requests)
-            if names(r.category)
-        ]
-        found += ["bot.device_categories"] if names(self.bot.device_categories) else []
-        found += ["bot.foremost_categories"] if names(self.bot.foremost_categories) else []
-        found += [
-            f"sla.policies.{i}.categories ({p.name})"
-            for i, p in enumerate(self.sla.policies)
-            if names(p.categories)
-        ]
-        return found + self._rules_naming("category", names)
-
-    def _rules_naming(self, field: str, names: Callable[[object], bool]) -> list[str]:
-        """The rules whose conditions on ``field``, or whose actions setting it (``set: {group:
-        X}``, or the ``group: X`` action), give a value ``names`` accepts."""
-        found = []
         for rule in self.rules:
-            if any(c.field == field and names(c.value) for c in rule.conditions):
-                found.append(f"rules ({rule.name}): if {field}")
+            for condition in rule.conditions:
+                if condition.field == field:
+                    add(condition.value, f"rules ({rule.name}): if {field}")
             for i, action in enumerate(rule.then):
                 into = action.get("set")
-                if names((into if isinstance(into, Mapping) else action).get(field)):
-                    found.append(f"rules ({rule.name}): then.{i}")
+                add(
+                    (into if isinstance(into, Mapping) else action).get(field),
+                    f"rules ({rule.name}): then.{i}",
+                )
         return found
 
 

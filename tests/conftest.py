@@ -186,9 +186,18 @@ async def pg_seeded(pg_database: str, clock: Clock) -> AsyncIterator[Desk]:
 
 
 @pytest.fixture(scope="session")
-def nlu_engine(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedEngine:
+def nlu_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The packaged NLU model's file, trained once per test run (``frontdesk`` processes that
+    tests start load it instead of training their own: ``FRONTDESK__NLU__MODEL_PATH``)."""
+    path = tmp_path_factory.mktemp("nlu") / "model.npz"
+    load_default_engine(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def nlu_engine(nlu_model: Path) -> EmbeddedEngine:
     """The packaged NLU model, trained once per test run."""
-    return load_default_engine(tmp_path_factory.mktemp("nlu") / "model.npz")
+    return load_default_engine(nlu_model)
 
 
 @pytest.fixture

@@ -28,13 +28,13 @@ class Served:
 
 
 @contextmanager
-def frontdesk_serve(work: Path) -> Iterator[Served]:
+def frontdesk_serve(work: Path, nlu_model: Path) -> Iterator[Served]:
     shutil.copy(ROOT / "config.yml", work / "config.yml")
     port = free_port()
     env = {
         **os.environ,
         "FRONTDESK__DATABASE__URL": f"sqlite:///{work / 'fd.db'}",
-        "FRONTDESK__NLU__MODEL_PATH": str(work / "nlu.npz"),
+        "FRONTDESK__NLU__MODEL_PATH": str(nlu_model),
         "FRONTDESK__CHANNELS__EMAIL__SMTP_PORT": str(free_port()),
     }
     for step in (["db", "upgrade"], ["seed", "--demo"]):

@@ -79,8 +79,10 @@ async def test_the_feed_moves_when_messages_tickets_conversations_or_deliveries_
     assert await feed.wait(-1, within=WAIT) == feed.version  # a closed feed answers at once
 
 
-def test_a_console_stream_hears_of_a_change_and_ends_when_the_server_stops(tmp_path: Path) -> None:
-    with frontdesk_serve(tmp_path) as served:
+def test_a_console_stream_hears_of_a_change_and_ends_when_the_server_stops(
+    tmp_path: Path, nlu_model: Path
+) -> None:
+    with frontdesk_serve(tmp_path, nlu_model) as served:
         assert httpx.get(f"{served.url}/api/v1/changes").status_code == 401
         login = httpx.post(
             f"{served.url}/api/v1/auth/login",

@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,13 +30,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, nlu_model: Path) -> Iterator[str]:
     """``frontdesk serve`` on a migrated, seeded SQLite database, as ``make run`` starts it."""
     if not (CHROMIUM and DRIVER):
         if IN_CI:
             pytest.fail("Chromium and chromedriver are required in CI (.ci/run installs them)")
         pytest.skip("Chromium or chromedriver not installed")
-    with frontdesk_serve(tmp_path_factory.mktemp("console")) as served:
+    with frontdesk_serve(tmp_path_factory.mktemp("console"), nlu_model) as served:
         yield served.url
 
 
