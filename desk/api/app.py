@@ -51,6 +51,12 @@ def error_response(
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:3]:
+        if err.get("type") == "json_invalid":  # its "loc" is ("body", offset): "8: JSON decode error"
+            where = err.get("loc", ())[-1]
+            parts.append(
+                f"the body is not JSON: {err.get('ctx', {}).get('error', 'invalid')} (at character {where})"
+            )
+            continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
         parts.append(f"{loc}: {msg}" if loc else msg)

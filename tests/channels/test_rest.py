@@ -207,6 +207,20 @@ async def test_a_malformed_email_or_phone_in_the_metadata_is_a_422_not_an_apolog
                 "/webhooks/rest/webhook", json={"sender": "ann", "message": "hi", "metadata": meta}
             )
             assert (answer.status_code, error_of(answer)) == (422, {"code": "invalid", "message": said})
+        # A body that is not JSON was "8: JSON decode error": the 8 was where it went wrong.
+        broken = await client.post(
+            "/webhooks/rest/webhook",
+            content=b'{"sender": "ann",',
+            headers={"Content-Type": "application/json"},
+        )
+        assert (broken.status_code, error_of(broken)) == (
+            422,
+            {
+                "code": "invalid",
+                "message": "the body is not JSON: Expecting property name enclosed in double quotes"
+                " (at character 17)",
+            },
+        )
         fine = {"email": "Ann.Lee@Corp.Example", "phone": "+86 138 0013 8000"}
         answer = await client.post(
             "/webhooks/rest/webhook", json={"sender": "ann", "message": "hi", "metadata": fine}
