@@ -1014,7 +1014,20 @@ def test_a_user_talks_to_the_bot_in_the_web_chat_in_their_browsers_language(
     ]
     browser.find_element(By.ID, "text").send_keys(said)
     button.click()
-    answer = wait_for(lambda: [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#log .msg.bot")][1:])
+
+    def bot_says() -> list[str]:
+        return [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#log .msg.bot")]
+
+    greeting, *answer = wait_for(lambda: len(bot_says()) > 1 and bot_says())
+    # The greeting was in both languages for everyone, under a title in the browser's.
+    assert (
+        greeting
+        == {
+            "en-US": "Hi! Tell me about your IT problem, or say “help”.",
+            "zh-CN": "您好！请描述您的 IT 问题，或输入“帮助”。",
+            "zh-TW": "您好！請描述您的 IT 問題，或輸入「幫助」。",
+        }[language]
+    )
     assert answer and all("Connection problem" not in text for text in answer)
     assert browser.find_elements(By.CSS_SELECTOR, "#log .buttons button")  # something to tap
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
