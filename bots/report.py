@@ -1185,9 +1185,17 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
     # "开通ERP的报销权限": the thing named around the keyword says more than the product in it.
     named = thing if product and thing and product.casefold() in thing.casefold() else product or thing
     first = kind.questions[0] if kind.questions else None
-    if named and named.casefold() not in taken and first is not None and not first.options:
+    if (
+        named
+        and named.casefold() not in taken
+        and first is not None
+        and not first.options
+        and not first.offer
+    ):
         # Offered at the first question, a free-text one ("...needs a laptop, email and VPN": VPN
-        # is answered), unless its own ``offer`` found something.
+        # is answered). Not where the question says what its answer looks like: "new starter on
+        # monday needs a laptop and accounts: Tom Green" offered "monday needs a laptop and
+        # accounts" for the colleague's name.
         offers.setdefault(first.key, named)
     turn.state.update(flow="request", step="answer", request=request)
     await _next_question(turn, kind)

@@ -47,6 +47,7 @@ _NOT_A_NAME = (
 )
 _WORD = r"[A-Z][a-z]*(?:['’-]?[A-Z]?[a-z]+)+"  # "Anna", "O'Neil", "McDonald", "Jean-Luc"
 _NAME = rf"{_NOT_A_NAME}{_WORD}(?:\s+{_NOT_A_NAME}{_WORD}){{0,2}}"
+_NAME_PAIR = rf"{_NOT_A_NAME}{_WORD}(?:\s+{_NOT_A_NAME}{_WORD}){{1,2}}"  # a first name and a family name
 _DEPARTMENT = (
     r"(?:,?\s+(?:from|in|of|joining|to)\s+(?:the\s+)?[A-Z][\w&]*(?:\s+[A-Z][\w&]*)*"
     r"(?:\s+(?:team|department|dept))?)?(?:\s*\([^()]{1,40}\))?"
@@ -82,6 +83,9 @@ _PERSON = re.compile(
     # named wherever it stands: "...入职，叫王芳，市场部的", "her name is Anna Schmidt"
     rf"|(?:名字叫|名叫|叫做|叫)(?!什么)({_CN_NAME}(?:[，,（(]\s*{_CN_DEPARTMENT}[）)]?)?){_CN_AFTER_NAME}"
     rf"|\b(?:her|his|their)\s+name\s+is\s+({_NAME}{_DEPARTMENT})"
+    # a full name and a department that end the message after a colon: "...and accounts: Tom
+    # Green, Marketing"
+    rf"|(?<=[:;])\s*({_NAME_PAIR},\s*[A-Z][\w&]*(?:\s+[A-Z][\w&]*)*(?:\s+(?:team|department|dept))?)\s*[.!]?\s*$"
 )
 
 # What software is needed for, after the words that say so: "so that I can build the dashboard",

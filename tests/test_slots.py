@@ -128,6 +128,8 @@ def test_no_day_is_found_where_none_is_named(text: str) -> None:
         ("新同事下周一入职，叫王芳，市场部的，需要电脑和邮箱", "王芳，市场部"),  # named after the day
         ("下周一市场部有个新同事入职，名字叫王芳", "王芳"),
         ("a new colleague starts Monday, her name is Anna Schmidt, marketing", "Anna Schmidt"),
+        # after a colon, ending the message (2026-12-07)
+        ("new starter on monday needs a laptop and accounts: Tom Green, Marketing", "Tom Green, Marketing"),
     ],
 )
 def test_a_colleague_is_found_beside_the_words_that_introduce_one(text: str, person: str) -> None:

@@ -546,6 +546,7 @@ DAYS = {
     "1 December": "2026-12-01",
     "next Monday": "2026-11-23",
     "下週一": "2026-11-23",
+    "monday": "2026-11-23",
 }
 
 
@@ -613,6 +614,13 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
             "hi, we have a new hire starting next Monday, Anna Schmidt from Finance. She needs a laptop and email",
             "Anna Schmidt from Finance",  # apart from "new hire": no button before (2026-12-06)
             "next Monday",
+        ),
+        (
+            "en",
+            # "monday needs a laptop and accounts" was offered for her name (2026-12-07)
+            "new starter on monday needs a laptop and accounts: Tom Green, Marketing",
+            "Tom Green, Marketing",
+            "monday",
         ),
         ("zh", "新员工王小明，财务部，12月14日入职，需要电脑和邮箱", "王小明，财务部", "12月14日"),
         ("zh", "財務部新同事張偉下週一入職，要準備電腦和郵箱", "財務部新同事張偉", "下週一"),
