@@ -163,7 +163,11 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        """Close the pooled connections. The database may be used again afterwards, in this
+        event loop or another, and keeps its engine's cache of compiled statements."""
         await self.engine.dispose()
+        if self._sqlite_writer is not None:
+            self._sqlite_writer = asyncio.Lock()  # a lock once waited on belongs to its loop
 
 
 def utcnow() -> datetime:

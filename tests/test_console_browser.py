@@ -114,7 +114,10 @@ def sign_in(driver: Any, server: str, email: str, password: str = "frontdesk-dem
     driver.find_element(By.CSS_SELECTOR, "#app:not(.hidden)")
 
 
-def wait_for(check: Any, seconds: float = 10) -> Any:
+def wait_for(check: Any, seconds: float = 20) -> Any:
+    """What ``check`` returns once it is truthy; retried until ``seconds`` pass. A guard against a
+    hang, not a measure of speed: on two cores shared with another test worker, Chromium and the
+    server, a list redrawn every 3 s once took more than 10 s to show a new ticket."""
     end = time.monotonic() + seconds
     while True:
         try:

@@ -13,10 +13,9 @@ from fastapi import FastAPI
 from bots.understanding import Understanding
 from bots.wiring import Runtime, build_runtime
 from desk.context import Desk
-from desk.db import Database
 from desk.seed import seed_demo
 from nlu import EmbeddedEngine
-from tests.conftest import Clock, base_config, make_settings
+from tests.conftest import Clock, base_config, database, make_settings
 from tests.fakes.platforms import FakeOAuth, serve_fake
 
 
@@ -29,7 +28,7 @@ async def channel_runtime(
     channels = base_config()["channels"]
     channels[channel] = config
     settings_ = make_settings(db_url, channels=channels, **settings)
-    desk = Desk(settings=settings_, db=Database(db_url), clock=clock)
+    desk = Desk(settings=settings_, db=database(db_url), clock=clock)
     async with desk.session() as s:
         await seed_demo(s, desk)
     runtime = build_runtime(settings_, desk, Understanding(settings_.nlu, engine=engine))
