@@ -20,7 +20,12 @@ __all__ = ["spellings", "to_simplified", "to_traditional", "writes_traditional"]
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _QUOTE = re.compile(r"(“[^”]*”|「[^」]*」|『[^』]*』)")
-_LITERAL = re.compile(r"((?:[a-z][a-z0-9+.-]*://|\\\\|mailto:)[^\s，。；、）」》]+)", re.IGNORECASE)
+# Links, network paths and file names ("报错截图.png", between spaces or punctuation): names, not words.
+_LITERAL = re.compile(
+    r"((?:[a-z][a-z0-9+.-]*://|\\\\|mailto:)[^\s，。；、）」》]+"
+    r"|(?<![^\s，。；：、（「《“])[^\s，。；：、（）「」《》“”]+\.(?=[a-z0-9]{0,4}[a-z])[a-z0-9]{1,5}(?![^\s，。；：、）」》”]))",
+    re.IGNORECASE,
+)
 
 
 @functools.cache
@@ -49,8 +54,8 @@ def to_simplified(text: str) -> str:
 def to_traditional(text: str) -> str:
     """``text`` in Traditional characters as Taiwan writes them ("打印机显示脱机" → "打印機顯示脫機").
 
-    Links and network paths stay as they are, whatever they spell (``\\\\fs01\\财务`` names a
-    folder), and so does a quotation that is not in Simplified characters: the desk quoting the
+    Links, network paths and file names stay as they are, whatever they spell (``\\\\fs01\\财务``
+    names a folder, "报错截图.png" a file the user sent), and so does a quotation that is not in Simplified characters: the desk quoting the
     user's own words ("“舊的那台太慢了”好像没有回答这个问题") gives them back as they were written,
     where OpenCC would make 台 a 臺.
     """

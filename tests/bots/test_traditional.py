@@ -133,3 +133,30 @@ async def test_an_option_of_a_later_question_in_traditional_characters_is_kept_f
 )  # fmt: skip
 def test_a_language_tag_tells_the_script_when_it_names_one(tag: str | None, traditional: bool | None) -> None:
     assert traditional_tag(tag) is traditional
+
+
+async def test_a_file_name_in_an_answer_in_traditional_characters_is_the_files(
+    client: httpx.AsyncClient, seeded: Desk
+) -> None:
+    # "报错截图.png" came back as "報錯截圖.png": a name the user would not find on their disk.
+    tw = Chat(client, "tw-files", name="陳怡君", email="yijun@corp.example")
+    await tw.say("印表機顯示離線了")
+    await skip_kb(tw)
+    await tw.upload("报错截图.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
+    assert tw.replies[0]["text"] == to_traditional(t("zh", "files.kept", names="@")).replace(
+        "@", "报错截图.png"
+    ), tw.replies
+    assert "會附在" in tw.replies[0]["text"]  # the rest of it in Traditional characters
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("收到，报错截图.png 会附在您的工单里。", "收到，报错截图.png 會附在您的工單裡。"),
+        ("已把 日志.txt、报错.PNG 添加到 INC-1。", "已把 日志.txt、报错.PNG 添加到 INC-1。"),
+        ("版本 2.0 的打印机", "版本 2.0 的打印機"),  # a number is no file name
+        ("请打开 \\\\fs01\\财务 文件夹", "請打開 \\\\fs01\\财务 文件夾"),
+    ],
+)
+def test_links_paths_and_file_names_are_kept_as_written(text: str, written: str) -> None:
+    assert to_traditional(text) == written
