@@ -191,7 +191,8 @@ class EmailChannel:
             log.exception("email: could not parse a mail from %r; rejected", sender)
             return Received(stored=False, reason="the message could not be read as e-mail")
         sender_key = ("email-sender", parsed.from_address.lower())
-        refused = await self._throttle.wait((self._sender_limit, sender_key))
+        limited = (self._sender_limit, sender_key)
+        refused = await self._throttle.full(limited)
         if refused is not None and not await self._exempt(parsed.from_address):
             # a robot answering our answers, or a flood: not now (nothing lost)
             reason = f"too many messages from {parsed.from_address}; please try again later"
@@ -204,6 +205,7 @@ class EmailChannel:
         except Exception:
             log.exception("email: could not store %s from %s", parsed.message_id, parsed.from_address)
             return Received(stored=False, retry=True, reason="the message could not be stored")
+        await self._throttle.count(limited)  # counted once taken: its sender's retry of a 451 is not twice
         return Received(stored=True)
 
     async def _exempt(self, address: str) -> bool:

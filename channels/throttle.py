@@ -5,7 +5,8 @@ mail, would otherwise open a ticket per message. Each limit is a moving window p
 sender, a client address, a mail sender), as ``limits`` counts it: ``"30/minute;300/hour"`` allows
 a message while every window has room, and a message refused counts against none. The channel says
 "later" in its own protocol (HTTP 429 with ``Retry-After``, SMTP 451, a mail left unread), so the
-sender can try again and nothing is lost.
+sender can try again and nothing is lost. A mail counts once it is stored: one the database could
+not take is tried again by its sender, and counted then.
 
 The counts live in memory (one process) or in Redis (``redis://host:6379``), where every process
 that serves the desk sees the same counts. If the store cannot be reached, messages are let
@@ -18,7 +19,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -100,21 +101,49 @@ class Throttle:
     async def wait(self, *checks: tuple[Limit, tuple[str, ...]]) -> Refusal | None:
         """Counts one message against each ``(limit, key)`` and returns None; or, when a window
         of one of them is full, counts nothing and says which and for how long (at least 1 s)."""
-        checks = tuple((windows, key) for windows, key in checks if windows)
-        if not checks:
+        refusal = await self.full(*checks)
+        if refusal is None:
+            await self.count(*checks)
+        return refusal
+
+    async def full(self, *checks: tuple[Limit, tuple[str, ...]]) -> Refusal | None:
+        """Whether a window of one of ``checks`` is full, counting nothing: which and for how long
+        (at least 1 s), or None. With :meth:`count` once the message is taken, for a channel that
+        may fail to take it after the check (a mail the database could not store is tried again
+        by its sender, and must not count twice)."""
+        pairs = self._pairs(checks)
+        if not pairs:
             return None
+        stats = await self._store(
+            self._each([self._limiter.get_window_stats(w, *ident) for w, ident in pairs])
+        )
+        if stats is None:
+            return None
+        full = [(w, s, ident) for (w, ident), s in zip(pairs, stats, strict=True) if s.remaining <= 0]
+        if not full:
+            return None
+        key = full[0][2][1:]
+        reset = max(s.reset_time for _, s, ident in full if ident[1:] == key)
+        refusal = Refusal(key, max(1, math.ceil(reset - time.time())))
+        self._tell(refusal, [w for w, _, ident in full if ident[1:] == key])
+        return refusal
+
+    async def count(self, *checks: tuple[Limit, tuple[str, ...]]) -> None:
+        """Counts one message against each of ``checks``."""
+        if pairs := self._pairs(checks):
+            await self._store(self._each([self._limiter.hit(w, *ident) for w, ident in pairs]))
+
+    def _pairs(
+        self, checks: tuple[tuple[Limit, tuple[str, ...]], ...]
+    ) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        return [(w, (self._namespace, *key)) for windows, key in checks for w in windows]
+
+    async def _store(self, calls: Awaitable[T]) -> T | None:
+        """What the store answers; None when it cannot be reached, which lets the message through
+        (logged once, and so is its recovery)."""
         try:
-            pairs = [(w, (self._namespace, *key)) for windows, key in checks for w in windows]
-            stats = await self._each([self._limiter.get_window_stats(w, *ident) for w, ident in pairs])
-            full = [(w, s, ident) for (w, ident), s in zip(pairs, stats, strict=True) if s.remaining <= 0]
-            if full:
-                key = full[0][2][1:]
-                reset = max(s.reset_time for _, s, ident in full if ident[1:] == key)
-                refusal = Refusal(key, max(1, math.ceil(reset - time.time())))
-                self._tell(refusal, [w for w, _, ident in full if ident[1:] == key])
-                return refusal
-            await self._each([self._limiter.hit(w, *ident) for w, ident in pairs])
-        except Exception as exc:  # the store (Redis) is away: let the message through
+            answer = await calls
+        except Exception as exc:  # the store (Redis) is away
             if not self._failing:
                 log.error(
                     "throttle: the store %s cannot be used (%s); messages are not limited", self._uri, exc
@@ -124,4 +153,4 @@ class Throttle:
         if self._failing:
             log.warning("throttle: the store %s answers again; limits apply", self._uri)
             self._failing = False
-        return None
+        return answer

@@ -945,6 +945,31 @@ async def test_a_mail_that_cannot_be_stored_is_refused_for_now_and_taken_later(
     assert ticket.ref in _text(reply)
 
 
+async def test_a_mail_tried_again_after_it_could_not_be_stored_counts_once_against_the_limit(
+    db_url: str, clock: Clock, relay: FakeRelay, nlu_engine: EmbeddedEngine
+) -> None:
+    # The 451 for a database outage and the sender's retry of it were two of Alice's two mails a
+    # minute: her next mail was refused as a flood.
+    config = {**email_config(relay.port), "sender_limit": "2/minute"}
+    async with channel_runtime(db_url, clock, nlu_engine, "email", config) as runtime:
+        await runtime.email.start()
+        alice = Person(runtime, relay, ALICE, "Alice Smith")
+        first = alice.write("Shared drive is gone", "The S: drive disappeared from my laptop after lunch.")
+        await runtime.desk.db.dispose()
+        try:
+            with _database_down(db_url), pytest.raises(smtplib.SMTPDataError) as later:
+                await alice.send(first)
+            assert later.value.smtp_code == 451
+        finally:
+            await runtime.desk.db.dispose()
+        await alice.send(first)  # the sender's retry
+        await alice.send(alice.write("Printer jams", "The printer on floor 2 jams on every page."))
+        with pytest.raises(smtplib.SMTPDataError) as refused:  # the limit still holds
+            await alice.send(alice.write("Monitor flickers", "The left monitor flickers all day."))
+        assert refused.value.smtp_code == 451 and b"too many messages" in refused.value.smtp_error
+        assert [t.subject for t in await tickets(runtime)] == ["Shared drive is gone", "Printer jams"]
+
+
 async def test_relay_down_then_up_delivers_once(mail: Runtime, relay: FakeRelay, clock: Clock) -> None:
     relay.stop()
     alice = Person(mail, relay, ALICE, "Alice Smith")
