@@ -151,6 +151,12 @@ async def open_conversation(
     return conversation
 
 
+async def _heard_from(session: AsyncSession, person_id: int) -> bool:
+    """Whether the person has written to the desk before (on any channel)."""
+    earlier = select(Message.id).where(Message.author_kind == "requester", Message.author_id == person_id)
+    return await session.scalar(earlier.limit(1)) is not None
+
+
 async def record_inbound(
     session: AsyncSession, desk: Desk, inbound: Inbound, *, language: str | None = None
 ) -> Recorded:
@@ -170,7 +176,9 @@ async def record_inbound(
     )
     conversation = await open_conversation(session, desk, inbound, person.id)
     traditional = writes_traditional(inbound.text)
-    if traditional is None and conversation.language is None:  # a file, "hi": the app's language
+    if traditional is None and conversation.language is None and not await _heard_from(session, person.id):
+        # a file, "hi" from someone new: the app's language. Someone who has written to the desk
+        # before keeps the script they wrote in, whatever browser they open a chat from.
         traditional = traditional_tag(inbound.extra.get("language"))
     if traditional is not None:
         person.traditional = traditional  # answered in the script they write, from now on

@@ -160,3 +160,21 @@ async def test_a_file_name_in_an_answer_in_traditional_characters_is_the_files(
 )
 def test_links_paths_and_file_names_are_kept_as_written(text: str, written: str) -> None:
     assert to_traditional(text) == written
+
+
+async def test_a_new_chat_from_another_browser_keeps_the_script_the_user_writes(
+    client: httpx.AsyncClient, seeded: Desk
+) -> None:
+    # Her "hi" from a mainland browser made a Taiwanese colleague's answers Simplified: the
+    # browser's language decided for someone whose own writing had already told.
+    tw = Chat(client, "tw-laptop", name="陳怡君", email="yijun@corp.example")
+    await tw.say("印表機顯示離線了")
+    assert await _traditional(seeded, "yijun@corp.example")
+    other = Chat(client, "tw-phone", name="陳怡君", email="yijun@corp.example", language="zh-CN")
+    await other.say("hi")
+    assert await _traditional(seeded, "yijun@corp.example")
+    assert "服務" in other.text, other.replies  # 务 in Simplified
+    # Someone new is answered in their browser's script until their words tell.
+    new = Chat(client, "cn-phone", name="王芳", email="wang.fang@corp.example", language="zh-TW")
+    await new.say("hi")
+    assert await _traditional(seeded, "wang.fang@corp.example")
