@@ -151,10 +151,12 @@ async def open_conversation(
     return conversation
 
 
-async def _heard_from(session: AsyncSession, person_id: int) -> bool:
-    """Whether the person has written to the desk before (on any channel)."""
-    earlier = select(Message.id).where(Message.author_kind == "requester", Message.author_id == person_id)
-    return await session.scalar(earlier.limit(1)) is not None
+async def _heard_from(session: AsyncSession, conversation: Conversation) -> bool:
+    """Whether the person has talked to the desk before this conversation (on any channel)."""
+    other = select(Conversation.id).where(
+        Conversation.person_id == conversation.person_id, Conversation.id != conversation.id
+    )
+    return await session.scalar(other.limit(1)) is not None
 
 
 async def record_inbound(
@@ -176,7 +178,7 @@ async def record_inbound(
     )
     conversation = await open_conversation(session, desk, inbound, person.id)
     traditional = writes_traditional(inbound.text)
-    if traditional is None and conversation.language is None and not await _heard_from(session, person.id):
+    if traditional is None and conversation.language is None and not await _heard_from(session, conversation):
         # a file, "hi" from someone new: the app's language. Someone who has written to the desk
         # before keeps the script they wrote in, whatever browser they open a chat from.
         traditional = traditional_tag(inbound.extra.get("language"))
