@@ -267,6 +267,8 @@ async def start_report(
         draft.update(after=after, dup_checked=True)
     if kind != "incident":
         draft["type"] = kind
+    if kind == "request" and asks_for_information(text):
+        draft["question"] = True  # told as a question passed on, not as "your request is in"
     if then:
         draft["then"] = then
     _take_entities(turn, draft, await named_categories(turn))
@@ -970,7 +972,13 @@ async def _open_ticket(
     turn.state["ticket"] = ticket.ref
     if offered:  # "✅ Solved" on one of them later offers to cancel the ticket
         turn.state["articles"] = {"ref": ticket.ref, "ids": offered}
-    key = "ticket.created" if kind == "incident" else "request.created"
+    key = (
+        "ticket.created"
+        if kind == "incident"
+        else "question.created"
+        if draft.get("question")
+        else "request.created"
+    )
     values = {"ref": ticket.ref, "subject": ticket.subject, "priority": ticket.priority}
     if ticket.response_due is None:
         turn.say(turn.t(key + ".nosla", **values))

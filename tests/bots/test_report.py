@@ -14,6 +14,7 @@ from desk.chinese import to_simplified
 from desk.context import Desk
 from desk.kb import create_article, search_articles
 from desk.models import Article, Conversation, Message, Ticket, TicketEvent
+from desk.tickets import format_due
 from nlu import EmbeddedEngine
 from tests.bots.conftest import (
     LANGS,
@@ -1172,6 +1173,11 @@ async def test_a_how_to_question_no_article_answers_is_a_request_for_information
     assert "REQ-1" in chat.text, chat.replies
     made = await ticket(seeded, "REQ-1")
     assert made.type == "request" and made.description.startswith(said)
+    # Told as a question passed on: "Your request REQ-1 is in" read as if something was ordered.
+    due = format_due(seeded, made, made.response_due)
+    assert chat.replies[-1]["text"] == t(
+        lang, "question.created", ref="REQ-1", subject=made.subject, response_due=due
+    ), chat.replies
 
 
 @pytest.mark.parametrize(
