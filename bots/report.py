@@ -107,9 +107,9 @@ _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok"
 # Words that say who or what a request is for, or why: after a request, more about it.
 _WHO_FOR = re.compile(r"(?:for|because|since|so that)\b|给|为了|因为|是给", re.IGNORECASE)
 _OTHER = "other"  # the kind of request "Something else" picks: none the desk lists
-# Typed for "Not sure" at "which area is it about?" (a no, "I don't know", is read as one already).
+# "Not sure" typed at "which area is it about?" or "how badly does it affect your work?".
 _UNSURE = re.compile(
-    r"(?:i'?m |i am )?(?:not sure|unsure|don'?t know|dunno|no idea|none(?: of (?:these|them|those|the above))?"
+    r"(?:i'?m |i am |i )?(?:not sure|unsure|don'?t know|dunno|no idea|none(?: of (?:these|them|those|the above))?"
     r"|neither|something else|other|not listed)|不确定|不知道|不清楚|说不清|搞不清|都不是|其他|别的|不晓得",
     re.IGNORECASE,
 )
@@ -691,8 +691,8 @@ async def answer_choice(turn: Turn, text: str) -> None:
     step: str = turn.state["step"]
     _take_entities(turn, draft, await named_categories(turn))
     intent = turn.parse.intent
-    if step == "category" and _UNSURE.fullmatch(text.strip(" .!?。！？～~").replace("’", "'")):
-        skip(draft, step)
+    if step in ("category", "urgency") and _UNSURE.fullmatch(text.strip(" .!?。！？～~").replace("’", "'")):
+        skip(draft, step)  # "not sure" how badly it hurts is not "not badly": the default, medium
     elif not draft.get(step) and intent.name == "deny" and intent.confidence >= 0.6:
         if step == "urgency":
             draft["urgency"] = "low"  # "not really" / "不太影响" to "how badly does it affect your work?"

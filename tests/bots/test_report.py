@@ -1483,6 +1483,20 @@ async def test_no_to_how_badly_it_hurts_is_low_urgency_not_giving_up(
     assert made.ref in chat.text
 
 
+@pytest.mark.parametrize(("lang", "unsure"), [("en", "not sure"), ("en", "I don't know"), ("zh", "不知道")])
+async def test_not_sure_how_badly_it_hurts_is_the_default_urgency(
+    users: dict[str, Chat], seeded: Desk, lang: str, unsure: str
+) -> None:
+    # "not sure" was read as a no: "not badly", low urgency and a P4.
+    chat = users[lang]
+    await chat.say(FLICKER[lang])
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say(unsure)
+    [made] = await all_tickets(seeded)
+    assert (made.urgency, made.priority) == ("medium", "P3")
+    assert made.ref in chat.text
+
+
 @pytest.mark.parametrize(
     ("lang", "fixed"), [("en", "thanks, fixed it"), ("en", "it works now"), ("zh", "谢谢，搞定了")]
 )
