@@ -178,10 +178,11 @@ async def record_inbound(
     )
     conversation = await open_conversation(session, desk, inbound, person.id)
     traditional = writes_traditional(inbound.text)
-    if traditional is None and conversation.language is None and not await _heard_from(session, conversation):
+    tag = traditional_tag(inbound.extra.get("language")) if traditional is None else None
+    if tag is not None and conversation.language is None and not await _heard_from(session, conversation):
         # a file, "hi" from someone new: the app's language. Someone who has written to the desk
         # before keeps the script they wrote in, whatever browser they open a chat from.
-        traditional = traditional_tag(inbound.extra.get("language"))
+        traditional = tag
     if traditional is not None:
         person.traditional = traditional  # answered in the script they write, from now on
     now = desk.now()
