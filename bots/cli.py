@@ -134,10 +134,8 @@ def seed(ctx: click.Context, demo: bool, file: Path | None) -> None:
             told = str(
                 await seed_demo(session, desk) if file is None else await seed_file(session, desk, file)
             )
-        async with desk.session() as session:
-            return "\n".join(
-                [told, *(f"warning: {line}" for line in await missing_from_desk(session, settings))]
-            )
+            missing = await missing_from_desk(session, settings)  # what was just seeded included
+        return "\n".join([told, *(f"warning: {line}" for line in missing)])
 
     click.echo(_run_with_desk(settings, work))
 
