@@ -55,9 +55,9 @@ def to_traditional(text: str) -> str:
     """``text`` in Traditional characters as Taiwan writes them ("打印机显示脱机" → "打印機顯示脫機").
 
     Links, network paths and file names stay as they are, whatever they spell (``\\\\fs01\\财务``
-    names a folder, "报错截图.png" a file the user sent), and so does a quotation that is not in Simplified characters: the desk quoting the
-    user's own words ("“舊的那台太慢了”好像没有回答这个问题") gives them back as they were written,
-    where OpenCC would make 台 a 臺.
+    names a folder, "报错截图.png" a file the user sent), and so does a quotation that is not in
+    Simplified characters: the desk quoting the user's own words ("“舊的那台太慢了”好像没有回答这个问题")
+    gives them back as they were written, where OpenCC would make 台 a 臺.
     """
     if not _HAN.search(text):
         return text
