@@ -63,7 +63,7 @@ _QUESTION = re.compile(
 )
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
-_YES_NO = (("/cancel_yes", "/keep"), ("/known", "/not_known"))
+_YES_NO = (("/cancel_yes", "/keep"), ("/fixed", "/keep"), ("/known", "/not_known"))
 _ANSWERS_ASIDE = {command for pair in _YES_NO for command in pair}
 _TITLE_MATCH = 88  # rapidfuzz ratio: "i cant work" is "I can't work"; "yes" is not "Yes, fixed"
 _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
@@ -394,6 +394,14 @@ async def _cancel_yes(turn: Turn, arg: str) -> bool:
     if not arg:
         return False
     await followup.cancel(turn, arg)
+    return True
+
+
+@_command("fixed")
+async def _fixed(turn: Turn, arg: str) -> bool:
+    if not arg:
+        return False
+    await followup.close_fixed(turn, arg.upper())
     return True
 
 
@@ -731,6 +739,10 @@ async def _intent(turn: Turn, text: str) -> None:
     intent = turn.parse.intent.name
     if intent in _ANSWERS and await _answers_agent(turn):
         await followup.add_info(turn, text)
+        if intent == "kb_helpful" and _works_now(turn) and (ticket := await followup.linked_ticket(turn)):
+            # "ok now it works after a reboot, thanks" to the agent's "try this": the ticket stayed
+            # open until someone noticed, its resolution clock running (2026-12-07).
+            followup.offer_close(turn, ticket, text)
         return
     if intent not in ("cancel_ticket", "reopen", "talk_to_human") and await followup.asked_after(turn, text):
         return  # "what about my monitor?": the status of the monitor's ticket, not a new report of one
@@ -937,7 +949,7 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
         )
         ticket = await followup.linked_ticket(turn) if doubtful else None
         if ticket is not None and intent == "kb_helpful" and _works_now(turn):
-            followup.offer_cancel(turn, ticket, key="cancel.fixed")
+            followup.offer_close(turn, ticket, text)
             return
         if ticket is not None and report.offer_detail(turn, ticket, text):
             return
@@ -956,10 +968,9 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
 def _works_now(turn: Turn) -> bool:
     """Whether a "helped" with no article offered and no resolution asked about says the problem
     of the ticket being discussed went away ("It's working now, thanks", "已经好了"): the bot then
-    offers to cancel it, as it does for "never mind, it's working now". It asked whether the words
-    were more about the ticket, to add them there, and the ticket stayed in the desk's queue
-    (2026-12-06). Not for a doubtful read, nor for words that say how urgent it is ("急用" read
-    as helpful)."""
+    offers to close it as fixed. It asked whether the words were more about the ticket, to add
+    them there, and the ticket stayed in the desk's queue (2026-12-06). Not for a doubtful read,
+    nor for words that say how urgent it is ("急用" read as helpful)."""
     sure = turn.parse.intent.confidence >= turn.desk.settings.bot.clarify_below
     return sure and turn.parse.entity("urgency") is None
 

@@ -18,6 +18,7 @@ from bots.report import (
     file_held,
     most_urgent,
     named_category,
+    offer_close,
     open_follow_up,
     open_for_handoff,
     raise_urgency,
@@ -34,6 +35,7 @@ from desk.surveys import LOW_SCORE, comment_on_rating, rate_ticket
 from desk.textindex import mentions, snippet
 from desk.tickets import (
     change_ticket,
+    close_as_fixed,
     close_ticket,
     format_due,
     reopen_ticket,
@@ -48,12 +50,14 @@ __all__ = [
     "ask_rating",
     "awaited_reply",
     "cancel",
+    "close_fixed",
     "confirm",
     "handoff",
     "has_open_tickets",
     "latest_unrated",
     "linked_ticket",
     "offer_cancel",
+    "offer_close",
     "rate_unprompted",
     "rating_from",
     "reopen",
@@ -320,14 +324,13 @@ async def ask_cancel(turn: Turn) -> None:
     offer_cancel(turn, ticket)
 
 
-def offer_cancel(turn: Turn, ticket: Ticket, *, key: str = "cancel.ask") -> None:
-    """Ask whether to cancel ``ticket`` (open), with a button for each answer; ``key`` is the
-    question's template (``cancel.fixed`` when the user says it works now)."""
+def offer_cancel(turn: Turn, ticket: Ticket) -> None:
+    """Ask whether to cancel ``ticket`` (open), with a button for each answer."""
     buttons = [
         turn.button("cancel.yes", f"/cancel_yes {ticket.ref}"),
         turn.button("cancel.no", f"/keep {ticket.ref}"),
     ]
-    turn.say(turn.t(key, ref=ticket.ref, subject=ticket.subject), buttons)
+    turn.say(turn.t("cancel.ask", ref=ticket.ref, subject=ticket.subject), buttons)
 
 
 async def cancel(turn: Turn, ref: str) -> None:
@@ -340,6 +343,31 @@ async def cancel(turn: Turn, ref: str) -> None:
         return
     await change_ticket(turn.session, turn.desk, turn.requester, ticket, {"status": "cancelled"})
     turn.say(turn.t("cancel.done", ref=ticket.ref))
+
+
+async def close_fixed(turn: Turn, ref: str) -> None:
+    """[Yes, close it] to "Glad it works now! Shall I close INC-1 as fixed?" (:func:`offer_close`):
+    the ticket is resolved with what the user said and closed. A ticket someone at the desk
+    answered asks for a rating, as a confirmed resolution does; one nobody touched does not. If
+    the desk resolved it meanwhile, this confirms that resolution."""
+    ticket = await requester_ticket(turn.session, turn.person, ref)
+    if ticket is None:
+        turn.say(turn.t("status.unknown", ref=ref))
+        return
+    said = (turn.state.pop("fixed", None) or {}).get(ticket.ref)
+    if ticket.status == "resolved":
+        await confirm(turn, ticket.ref, fixed=True)
+        return
+    if ticket.status not in OPEN_STATUSES:
+        turn.say(turn.t("fixed.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
+        return
+    answered = ticket.first_response_at is not None
+    await close_as_fixed(turn.session, turn.desk, turn.requester, ticket, said or turn.t("fixed.said"))
+    if not answered:
+        turn.say(turn.t("fixed.done", ref=ticket.ref))
+        return
+    turn.say(turn.t("confirm.closed", ref=ticket.ref))
+    ask_rating(turn, ticket)
 
 
 async def reopen(turn: Turn, ref: str | None = None) -> None:

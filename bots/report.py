@@ -35,7 +35,7 @@ from desk.catalog import category_named, nested, precise_category, problem_categ
 from desk.handoff import close_conversation
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Category, Message, Ticket
+from desk.models import Article, Category, Message, Ticket
 from desk.priority import LEVELS
 from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.slots import day_of
@@ -72,6 +72,7 @@ __all__ = [
     "most_urgent",
     "named_categories",
     "named_category",
+    "offer_close",
     "offer_detail",
     "offer_known_issue",
     "offered_answer",
@@ -635,7 +636,7 @@ async def _deflect(turn: Turn, *, named: bool) -> None:
 async def solved_later(turn: Turn, article_id: int) -> bool:
     """ "✅ Solved" on an article offered earlier in this report, after "not solved": the user
     tried it after all. Before the ticket opens, the report is given up as deflected; once it is
-    open, the user is asked whether to cancel it. The article's verdict is turned to helpful.
+    open, the user is asked whether to close it as fixed. The article's verdict is turned to helpful.
     False when the article was not offered here (a button from long ago)."""
     if turn.state.get("flow") == "report" and article_id in turn.state.get("suggested", []):
         await kb_verdict(turn, article_id)
@@ -653,12 +654,21 @@ async def solved_later(turn: Turn, article_id: int) -> bool:
     if ticket is None or ticket.status not in OPEN_STATUSES:
         turn.say(turn.t("kb.deflected"))
         return True
-    buttons = [
-        turn.button("cancel.yes", f"/cancel_yes {ticket.ref}"),
-        turn.button("cancel.no", f"/keep {ticket.ref}"),
-    ]
-    turn.say(turn.t("kb.solved_late", ref=ticket.ref), buttons)
+    title = await turn.session.scalar(select(Article.title).where(Article.id == article_id))
+    offer_close(turn, ticket, turn.t("fixed.article", title=title or article_id), key="kb.solved_late")
     return True
+
+
+def offer_close(turn: Turn, ticket: Ticket, solution: str, *, key: str = "fixed.ask") -> None:
+    """ "It works now" about an open ticket: ask whether to close it as fixed (see
+    :func:`bots.followup.close_fixed`), with ``solution`` kept for it: the user's words, or the
+    article that helped. ``key`` is the question's template."""
+    turn.state["fixed"] = {ticket.ref: solution}
+    buttons = [
+        turn.button("fixed.yes", f"/fixed {ticket.ref}"),
+        turn.button("fixed.no", f"/keep {ticket.ref}"),
+    ]
+    turn.say(turn.t(key, ref=ticket.ref, subject=ticket.subject), buttons)
 
 
 async def says_more(turn: Turn) -> bool:

@@ -349,20 +349,76 @@ async def test_a_cancellation_with_its_reason_is_asked_about_not_questioned(
         ("zh", "重启之后就好了", True),
     ],
 )
-async def test_it_works_now_offers_to_cancel_the_ticket(
+async def test_it_works_now_offers_to_close_the_ticket_as_fixed(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str, keep: bool
 ) -> None:
     """Right after the ticket opened, with no article offered: "Is it more about INC-1? I can add
     it there", and the fixed problem stayed in the queue; "谢谢，已经好了" got "You're welcome"
-    (2026-12-06)."""
+    (2026-12-06). It was then offered to be cancelled, which lost how it was fixed and kept it out
+    of the resolution figures: it is resolved with the user's words and closed, unrated, as
+    nobody at the desk had done anything yet."""
     chat = users[lang]
     ref = await open_ticket(chat, lang)
     subject = (await ticket(seeded, ref)).subject
     await chat.say(said)
-    assert chat.text == t(lang, "cancel.fixed", ref=ref, subject=subject), chat.replies
-    assert chat.payloads == [f"/cancel_yes {ref}", f"/keep {ref}"]
-    await chat.say(f"/keep {ref}" if keep else f"/cancel_yes {ref}")
-    assert (await ticket(seeded, ref)).status == ("new" if keep else "cancelled")
+    assert chat.text == t(lang, "fixed.ask", ref=ref, subject=subject), chat.replies
+    assert chat.payloads == [f"/fixed {ref}", f"/keep {ref}"]
+    await chat.say(f"/keep {ref}" if keep else f"/fixed {ref}")
+    done = await ticket(seeded, ref)
+    if keep:
+        assert (chat.text, done.status) == (t(lang, "cancel.kept", ref=ref), "new")
+        return
+    assert chat.text == t(lang, "fixed.done", ref=ref), chat.replies
+    assert chat.payloads == []  # nothing to rate
+    assert (done.status, done.solution) == ("closed", said)
+    assert done.resolved_at is not None and done.closed_at is not None and done.cancelled_at is None
+    await chat.say(f"/fixed {ref}")  # the button again
+    assert chat.text == t(lang, "fixed.cannot", ref=ref, status=desk_t(lang, "status.closed"))
+
+
+@pytest.mark.parametrize(
+    ("lang", "said", "answer"),
+    [("en", "ok now it works after a reboot, thanks", "yes"), ("zh", "重启之后就好了，谢谢", "好的")],
+)
+async def test_it_works_now_after_an_agents_suggestion_closes_it_and_asks_for_a_rating(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    said: str,
+    answer: str,
+) -> None:
+    """The agent's "try this" worked: "ok now it works after a reboot, thanks" was only added to
+    the ticket, which stayed open, its resolution clock running, until someone noticed
+    (2026-12-07). The words still reach the ticket (and its assignee), and a typed yes closes it;
+    the desk worked on it, so the user is asked for a rating."""
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    h = {"Authorization": tokens["agent"]}
+    r = await client.patch(f"/api/v1/tickets/{ref}", json={"assignee": "agent@test.example"}, headers=h)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/api/v1/tickets/{ref}/comments", json={"body": "Please restart it."}, headers=h)
+    assert r.status_code == 201, r.text
+    await chat.say(said)
+    subject = (await ticket(seeded, ref)).subject
+    assert [r["text"] for r in chat.replies] == [
+        t(lang, "info.added", ref=ref),
+        t(lang, "fixed.ask", ref=ref, subject=subject),
+    ]
+    await chat.say(answer)
+    assert t(lang, "confirm.closed", ref=ref) in chat.text
+    assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers=h)).json()
+    assert (got["status"], got["solution"]) == ("closed", said)
+    assert [m["text"] for m in got["messages"] if m["direction"] == "in"][-2:] == [said, answer]
+    assert "fixed_by_requester" in [e["action"] for e in got["events"]]
+    notes = (await client.get("/api/v1/notifications", headers=h)).json()["items"]
+    # Newest first: the words as they came, then that the user closed the ticket with them.
+    assert [(n["kind"], n["ticket"]) for n in notes if said in n["text"]] == [
+        ("fixed", ref),
+        ("commented", ref),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -355,12 +355,13 @@ async def test_an_article_that_works_after_all_ends_the_report_before_its_ticket
 
 
 @pytest.mark.parametrize("lang", LANGS)
-async def test_an_article_that_works_once_the_ticket_is_open_offers_to_cancel_it(
+async def test_an_article_that_works_once_the_ticket_is_open_offers_to_close_it(
     users: dict[str, Chat], seeded: Desk, lang: str
 ) -> None:
     chat = users[lang]
     await chat.say(SAY[lang]["printer"])
     solved = chat.payloads[0]
+    article_id = int(solved.split()[1])
     await chat.say("/not_solved")
     await chat.say("/urgency high")
     await chat.say(SAY[lang]["detail"])
@@ -382,10 +383,13 @@ async def test_an_article_that_works_once_the_ticket_is_open_offers_to_cancel_it
     assert comments == 0
     await chat.say(solved)
     assert chat.text == t(lang, "kb.solved_late", ref="INC-1")
-    assert chat.payloads == ["/cancel_yes INC-1", "/keep INC-1"]
+    assert chat.payloads == ["/fixed INC-1", "/keep INC-1"]
     await chat.say({"en": "yes", "zh": "是的"}[lang])
-    assert chat.text == t(lang, "cancel.done", ref="INC-1")
-    assert (await ticket(seeded, "INC-1")).status == "cancelled"
+    assert chat.text == t(lang, "fixed.done", ref="INC-1")
+    done = await ticket(seeded, "INC-1")
+    async with seeded.session() as s:
+        title = await s.scalar(select(Article.title).where(Article.id == article_id))
+    assert (done.status, done.solution) == ("closed", t(lang, "fixed.article", title=title))
     await chat.say(solved)  # once only
     assert chat.replies[0]["text"] == t(lang, "button.stale")
     assert await verdicts(seeded, int(solved.split()[1])) == (1, 0)
