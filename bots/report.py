@@ -773,17 +773,24 @@ _Question = tuple[str, list[Button]]
 
 
 UNSURE = "?"  # "/category ?": the user cannot tell which area; the desk sorts it out
+# An area for whatever fits no other ("Other", "其他"): it is the "Not sure" of that desk.
+_CATCH_ALL = re.compile(r"other|others|misc|miscellaneous|general|其他|其它|其他问题", re.IGNORECASE)
 
 
 async def _category_question(turn: Turn) -> _Question:
     """The top-level categories, and "Not sure": a user who cannot tell whether a pop-up is
     "software" or "security" (or whose problem is in none of a small desk's areas) should not
-    have to guess, nor be able to answer only by giving the report up."""
-    top = await turn.session.scalars(
-        select(Category).where(Category.parent_id.is_(None), Category.active).order_by(Category.path)
+    have to guess, nor be able to answer only by giving the report up. A desk with an area of its
+    own for that ("Other") gets no second one; "not sure" typed still skips the question."""
+    top = list(
+        await turn.session.scalars(
+            select(Category).where(Category.parent_id.is_(None), Category.active).order_by(Category.path)
+        )
     )
     name = "name_zh" if turn.lang == "zh" else "name"
     areas = [Button(getattr(c, name) or c.name, f"/category {c.path}") for c in top]
+    if any(_CATCH_ALL.fullmatch(s.strip()) for c in top for s in (c.name, c.name_zh or "", c.path)):
+        return turn.t("ask.category"), areas
     return turn.t("ask.category"), [*areas, turn.button("category.unsure", f"/category {UNSURE}")]
 
 

@@ -13,7 +13,7 @@ from bots import report
 from desk.chinese import to_simplified
 from desk.context import Desk
 from desk.kb import create_article, search_articles
-from desk.models import Article, Conversation, Message, Ticket, TicketEvent
+from desk.models import Article, Category, Conversation, Message, Ticket, TicketEvent
 from desk.tickets import format_due
 from nlu import EmbeddedEngine
 from tests.bots.conftest import (
@@ -453,6 +453,23 @@ async def test_a_user_who_cannot_tell_the_area_leaves_it_to_the_desk(
     made = await ticket(seeded, "INC-1")
     assert made.category is None and made.group is not None and made.group.name == "Service Desk"
     assert made.description.startswith(SAY[lang]["vague"]) and unsure not in made.description
+
+
+@pytest.mark.parametrize(("lang", "unsure"), [("en", "not sure"), ("zh", "不知道")])
+async def test_a_desk_with_an_area_for_anything_else_gets_no_second_one(
+    users: dict[str, Chat], seeded: Desk, lang: str, unsure: str
+) -> None:
+    # A desk with an "Other" area was offered both it and "Not sure".
+    async with seeded.session() as s:
+        s.add(Category(path="other", name="Other", name_zh="其他"))
+        await s.commit()
+    chat = users[lang]
+    await chat.say("/report " + SAY[lang]["vague"])
+    await skip_kb(chat)
+    assert chat.text == t(lang, "ask.category")
+    assert "/category other" in chat.payloads and "/category ?" not in chat.payloads, chat.payloads
+    await chat.say(unsure)  # typed, it still leaves the area to the desk
+    assert chat.text == t(lang, "ask.urgency"), chat.replies
 
 
 @pytest.mark.parametrize("lang", LANGS)
