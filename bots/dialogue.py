@@ -24,7 +24,7 @@ from desk.i18n import LANGUAGES
 from desk.kb import Hit
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Attachment, Message, Ticket
-from desk.tickets import requester_tickets
+from desk.tickets import requester_ticket, requester_tickets
 from nlu import OOS_INTENT, IntentScore, Parse
 
 __all__ = ["respond"]
@@ -62,6 +62,23 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_WORD = re.compile(r"[^\w]+")
+# Words that say something still fails, or that it works, in an answer to "did this fix it?" (see
+# :func:`_contradicts`); idioms with a "no" in them that say all is well do not count.
+_FAILS = re.compile(
+    r"\b(?:not|no|nope|never|nothing|cannot|cant|unable|still|anymore|longer|fails?|failed|failing|"
+    r"errors?|broken|crash\w*|down|offline|stuck|freezes?|frozen|same)\b|n't\b|n’t\b|"
+    r"[不没未别]|无法|还是|仍|依然|依旧|又|错误|失败|坏|断|掉线|闪退|蓝屏|死机|卡住|报错|异常|故障",
+    re.IGNORECASE,
+)
+_ALL_WELL = re.compile(
+    r"no (?:problems?|issues?|worries)|not a problem|nothing wrong|没问题|没事|没毛病|不错|不客气|没关系",
+    re.IGNORECASE,
+)
+_WORKS = re.compile(
+    r"\b(?:works?|working|worked|fine|ok|okay|back|able|can|could|connects?|connected|opens?|"
+    r"fixed|solved|sorted|resolved)\b|能|可以|好了|正常|恢复|成功|连上|通了|解决",
+    re.IGNORECASE,
+)
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
 _YES_NO = (("/cancel_yes", "/keep"), ("/fixed", "/keep"), ("/known", "/not_known"))
 _ANSWERS_ASIDE = {command for pair in _YES_NO for command in pair}
@@ -847,7 +864,36 @@ async def _not_fixed(turn: Turn) -> bool:
             turn, turn.text, question, turn.button("fixed.still", f"/reopen {ticket.ref}", ref=ticket.ref)
         )
         return True
+    if _contradicts(turn.text, fixed=False):
+        followup.ask_if_fixed(turn, ticket)
+        return True
     return await followup.confirm(turn, ticket.ref, fixed=False)
+
+
+def _contradicts(text: str, *, fixed: bool) -> bool:
+    """Whether the words of a typed answer to "did this fix it?" say the opposite of how the model
+    read them: "can log in now, thanks" read as a login problem (0.94) reopened the ticket it
+    answered (2026-12-07). Read as fixed, any word of failure ("不能登录了", "still can't") makes
+    it doubtful; read as not fixed, words that it works with none of failure do ("printing
+    blank pages", with neither, stays a no). Doubtful answers are asked again."""
+    if text.startswith("/"):
+        return False
+    said = _ALL_WELL.sub(" ", simple(text))
+    fails = _FAILS.search(said) is not None
+    return fails if fixed else not fails and _WORKS.search(said) is not None
+
+
+async def _confirm_typed(turn: Turn, *, fixed: bool) -> bool:
+    """:func:`~bots.followup.confirm` for what the user typed ("yes", "still broken", "thanks!"):
+    an answer to "did this fix it?" that contradicts itself (:func:`_contradicts`) is asked
+    again instead."""
+    ref = await _asked_if_fixed(turn)
+    if ref is not None and _contradicts(turn.text, fixed=fixed):
+        ticket = await requester_ticket(turn.session, turn.person, ref)
+        if ticket is not None and ticket.status == "resolved":
+            followup.ask_if_fixed(turn, ticket)
+            return True
+    return await followup.confirm(turn, ref, fixed=fixed)
 
 
 async def _answers_agent(turn: Turn) -> bool:
@@ -935,11 +981,11 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
         await followup.ask_cancel(turn)
     elif intent == "reopen":
         # Right after a resolution, "reopen" is the answer to "did this fix it?".
-        if followup.ref_in(turn) or not await followup.confirm(turn, None, fixed=False):
+        if followup.ref_in(turn) or not await _confirm_typed(turn, fixed=False):
             await followup.reopen(turn)
     elif intent in ("affirm", "deny", "kb_helpful", "kb_not_helpful"):
         fixed = intent in ("affirm", "kb_helpful")
-        if await followup.confirm(turn, None, fixed=fixed):
+        if await _confirm_typed(turn, fixed=fixed):
             return
         # Not an answer to anything: "helped" with no article offered ("急用" read as kb_helpful
         # at 0.71, "needed for work" at 0.37), or a doubtful yes or no, may be more about the
@@ -997,8 +1043,7 @@ async def _late_rating(turn: Turn, text: str) -> None:
 async def _thanks_for_the_fix(turn: Turn) -> bool:
     """ "Thanks!" / "收到了，谢谢" to a resolution notice asking whether it is fixed: a yes. It
     got "You're welcome", the ticket stayed resolved and no rating was asked for."""
-    ref = await _asked_if_fixed(turn)
-    return ref is not None and await followup.confirm(turn, ref, fixed=True)
+    return await _asked_if_fixed(turn) is not None and await _confirm_typed(turn, fixed=True)
 
 
 async def _asked_if_fixed(turn: Turn) -> str | None:

@@ -47,6 +47,7 @@ from nlu import Parse
 __all__ = [
     "add_info",
     "ask_cancel",
+    "ask_if_fixed",
     "ask_rating",
     "awaited_reply",
     "cancel",
@@ -429,6 +430,18 @@ async def confirm(turn: Turn, ref: str | None, *, fixed: bool) -> bool:
     turn.say(turn.t("confirm.closed", ref=ticket.ref))
     ask_rating(turn, ticket)
     return True
+
+
+def ask_if_fixed(turn: Turn, ticket: Ticket) -> None:
+    """Ask again whether ``ticket`` (resolved) is fixed, or for a request done, with the resolution
+    notice's buttons, when the answer was unclear."""
+    said = "request.resolved" if ticket.type == "request" else "ticket.resolved"
+    buttons = [
+        Button(desk_t(turn.lang, f"{said}.yes"), f"/confirm {ticket.ref}"),
+        Button(desk_t(turn.lang, f"{said}.no"), f"/reopen {ticket.ref}"),
+    ]
+    key = "fixed.unclear.request" if ticket.type == "request" else "fixed.unclear"
+    turn.say(turn.t(key, ref=ticket.ref), buttons)
 
 
 def ask_rating(turn: Turn, ticket: Ticket) -> None:

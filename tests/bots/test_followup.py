@@ -474,6 +474,47 @@ async def test_resolution_confirmation_and_rating(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "outcome"),
+    [
+        ("en", "I can print now, thanks", "closed"),
+        ("zh", "能打印了，谢谢", "closed"),
+        ("en", "printer prints fine", "asked"),  # read as a printer problem (0.94)
+        ("zh", "打印机恢复了", "asked"),  # read as a printer problem (0.54)
+        ("en", "yes, but it still jams", "asked"),  # read as a yes (0.49)
+        ("zh", "好的，但是还是打印不了", "reopened"),
+    ],
+)
+async def test_a_typed_answer_to_is_it_fixed_is_taken_by_its_words(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    said: str,
+    outcome: str,
+) -> None:
+    """ "can log in now, thanks" to "Did this fix it?" was read as a login problem and reopened
+    the ticket (2026-12-07). The model now knows such answers; where its reading and the words
+    disagree (a problem said with "fine" and no word of failure, a yes with "still"), the
+    question is asked again rather than the ticket reopened or closed."""
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(said)
+    status = (await ticket(seeded, ref)).status
+    if outcome == "closed":
+        assert t(lang, "confirm.closed", ref=ref) in chat.text and status == "closed", chat.replies
+        assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+    elif outcome == "reopened":
+        assert (chat.text, status) == (t(lang, "confirm.reopened", ref=ref), "new"), chat.replies
+    else:
+        assert (chat.text, status) == (t(lang, "fixed.unclear", ref=ref), "resolved"), chat.replies
+        assert chat.payloads == [f"/confirm {ref}", f"/reopen {ref}"]
+        await chat.say("yes" if lang == "en" else "是的")
+        assert t(lang, "confirm.closed", ref=ref) in chat.text
+        assert (await ticket(seeded, ref)).status == "closed"
+
+
+@pytest.mark.parametrize(
     ("lang", "again", "other"),
     [("en", "still printing blank pages", "my VPN won't connect"), ("zh", "打印出来还是白纸", "VPN连不上了")],
 )

@@ -117,7 +117,12 @@ def desk_folds() -> list[Evaluation]:
     0.822 over four shuffles on 2026-12-04; 0.795 to 0.816 on 2026-12-06), so the floors are
     checked on the mean of four, as ``benchmarks/nlu_data_change.py`` compares data changes.
     Two were too few: their mean fell from 0.806 to 0.798 on examples whose four-shuffle mean
-    moved from 0.805 to 0.804."""
+    moved from 0.805 to 0.804.
+
+    The accuracy floor is 0.79 since 2026-12-07: 63 examples in twins ("i can log in again" as
+    `kb_helpful`, "i still can't sign in" as `report_problem`) took this mean from 0.802 to 0.796,
+    being hard to tell apart when one of a pair is held out, while the paired comparison over the
+    old examples (``benchmarks/nlu_data_change.py``) rose from 0.8018 to 0.8029."""
     from sklearn.model_selection import StratifiedKFold
 
     data = load_training_data(DEFAULT_DATA_DIR)
@@ -132,7 +137,7 @@ def desk_folds() -> list[Evaluation]:
 
 
 def test_held_out_accuracy_on_desk_data(desk_folds: list[Evaluation]) -> None:
-    assert np.mean([e.metrics["accuracy"] for e in desk_folds]) >= 0.80
+    assert np.mean([e.metrics["accuracy"] for e in desk_folds]) >= 0.79
     assert np.mean([e.metrics["macro_f1"] for e in desk_folds]) >= 0.78
 
 
