@@ -62,23 +62,6 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_WORD = re.compile(r"[^\w]+")
-# Words that say something still fails, or that it works, in an answer to "did this fix it?" (see
-# :func:`_contradicts`); idioms with a "no" in them that say all is well do not count.
-_FAILS = re.compile(
-    r"\b(?:not|no|nope|never|nothing|cannot|cant|unable|still|anymore|longer|fails?|failed|failing|"
-    r"errors?|broken|crash\w*|down|offline|stuck|freezes?|frozen|same)\b|n't\b|n’t\b|"
-    r"[不没未别]|无法|还是|仍|依然|依旧|又|错误|失败|坏|断|掉线|闪退|蓝屏|死机|卡住|报错|异常|故障",
-    re.IGNORECASE,
-)
-_ALL_WELL = re.compile(
-    r"no (?:problems?|issues?|worries)|not a problem|nothing wrong|没问题|没事|没毛病|不错|不客气|没关系",
-    re.IGNORECASE,
-)
-_WORKS = re.compile(
-    r"\b(?:works?|working|worked|fine|ok|okay|back|able|can|could|connects?|connected|opens?|"
-    r"fixed|solved|sorted|resolved)\b|能|可以|好了|正常|恢复|成功|连上|通了|解决",
-    re.IGNORECASE,
-)
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
 _YES_NO = (("/cancel_yes", "/keep"), ("/fixed", "/keep"), ("/known", "/not_known"))
 _ANSWERS_ASIDE = {command for pair in _YES_NO for command in pair}
@@ -864,31 +847,18 @@ async def _not_fixed(turn: Turn) -> bool:
             turn, turn.text, question, turn.button("fixed.still", f"/reopen {ticket.ref}", ref=ticket.ref)
         )
         return True
-    if _contradicts(turn.text, fixed=False):
+    if followup.contradicts(turn.text, fixed=False):
         followup.ask_if_fixed(turn, ticket)
         return True
     return await followup.confirm(turn, ticket.ref, fixed=False)
 
 
-def _contradicts(text: str, *, fixed: bool) -> bool:
-    """Whether the words of a typed answer to "did this fix it?" say the opposite of how the model
-    read them: "can log in now, thanks" read as a login problem (0.94) reopened the ticket it
-    answered (2026-12-07). Read as fixed, any word of failure ("不能登录了", "still can't") makes
-    it doubtful; read as not fixed, words that it works with none of failure do ("printing
-    blank pages", with neither, stays a no). Doubtful answers are asked again."""
-    if text.startswith("/"):
-        return False
-    said = _ALL_WELL.sub(" ", simple(text))
-    fails = _FAILS.search(said) is not None
-    return fails if fixed else not fails and _WORKS.search(said) is not None
-
-
 async def _confirm_typed(turn: Turn, *, fixed: bool) -> bool:
     """:func:`~bots.followup.confirm` for what the user typed ("yes", "still broken", "thanks!"):
-    an answer to "did this fix it?" that contradicts itself (:func:`_contradicts`) is asked
+    an answer to "did this fix it?" that contradicts itself (:func:`~bots.followup.contradicts`) is asked
     again instead."""
     ref = await _asked_if_fixed(turn)
-    if ref is not None and _contradicts(turn.text, fixed=fixed):
+    if ref is not None and followup.contradicts(turn.text, fixed=fixed):
         ticket = await requester_ticket(turn.session, turn.person, ref)
         if ticket is not None and ticket.status == "resolved":
             followup.ask_if_fixed(turn, ticket)

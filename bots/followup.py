@@ -53,6 +53,7 @@ __all__ = [
     "cancel",
     "close_fixed",
     "confirm",
+    "contradicts",
     "handoff",
     "has_open_tickets",
     "latest_unrated",
@@ -73,6 +74,23 @@ _STARS = re.compile(r"^[\s⭐★☆🌟]+$")
 # A score opening an answer to "how satisfied are you?": "4, took a while", "3/5 ok", "5 - great", "4分".
 _LEADING_SCORE = re.compile(
     r"^([1-5])(?:\s*/\s*5|\s*(?:分|星|stars?\b))?(?=$|[\s,，。!！:：;；)）~～-]|\.(?!\d))", re.IGNORECASE
+)
+# Words that say something still fails, or that it works, in an answer to "did this fix it?" (see
+# :func:`contradicts`); idioms with a "no" in them that say all is well do not count.
+_FAILS = re.compile(
+    r"\b(?:not|no|nope|never|nothing|cannot|cant|unable|still|anymore|longer|fails?|failed|failing|"
+    r"errors?|broken|crash\w*|down|offline|stuck|freezes?|frozen|same)\b|n't\b|n’t\b|"
+    r"[不没未别]|无法|还是|仍|依然|依旧|又|错误|失败|坏|断|掉线|闪退|蓝屏|死机|卡住|报错|异常|故障",
+    re.IGNORECASE,
+)
+_ALL_WELL = re.compile(
+    r"no (?:problems?|issues?|worries)|not a problem|nothing wrong|没问题|没事|没毛病|不错|不客气|没关系",
+    re.IGNORECASE,
+)
+_WORKS = re.compile(
+    r"\b(?:works?|working|worked|fine|ok|okay|back|able|can|could|connects?|connected|opens?|"
+    r"fixed|solved|sorted|resolved)\b|能|可以|好了|正常|恢复|成功|连上|通了|解决",
+    re.IGNORECASE,
 )
 
 
@@ -430,6 +448,19 @@ async def confirm(turn: Turn, ref: str | None, *, fixed: bool) -> bool:
     turn.say(turn.t("confirm.closed", ref=ticket.ref))
     ask_rating(turn, ticket)
     return True
+
+
+def contradicts(text: str, *, fixed: bool) -> bool:
+    """Whether the words of a typed answer to "did this fix it?" say the opposite of how the model
+    read them: "can log in now, thanks" read as a login problem (0.94) reopened the ticket it
+    answered (2026-12-07). Read as fixed, any word of failure ("不能登录了", "still can't") makes
+    it doubtful; read as not fixed, words that it works with none of failure do ("printing
+    blank pages", with neither, stays a no). Doubtful answers are asked again (:func:`ask_if_fixed`)."""
+    if text.startswith("/"):
+        return False
+    said = _ALL_WELL.sub(" ", simple(text))
+    fails = _FAILS.search(said) is not None
+    return fails if fixed else not fails and _WORKS.search(said) is not None
 
 
 def ask_if_fixed(turn: Turn, ticket: Ticket) -> None:

@@ -17,7 +17,15 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bots.followup import confirm, rate_unprompted, rating_from, show_status, survey_answer
+from bots.followup import (
+    ask_if_fixed,
+    confirm,
+    contradicts,
+    rate_unprompted,
+    rating_from,
+    show_status,
+    survey_answer,
+)
 from bots.report import (
     FINISHED,
     asks_for_information,
@@ -231,7 +239,12 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
         return
     intent = turn.parse.intent
     if ticket.status == "resolved":
-        if intent.name in _DONE and weight(text) < _SHORT:
+        done, short = intent.name in _DONE, weight(text) < _SHORT
+        if short and contradicts(text, fixed=done):
+            # "Thanks, I can log in to Outlook now!" read as a login problem (0.63) reopened the
+            # ticket: a short answer whose words say the opposite of its reading is asked again.
+            ask_if_fixed(turn, ticket)
+        elif done and short:
             await confirm(turn, ticket.ref, fixed=True)
         else:  # "still broken": news for the team, and the ticket goes back to work
             await _comment(turn, ticket, text)
