@@ -104,6 +104,40 @@ async def test_a_problem_with_cancelling_something_is_a_problem(
     assert (await understanding.parse(said)).intent.name == "report_problem"
 
 
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        # Was a request for a laptop at 0.91, and the bot asked where to deliver it (2026-12-07).
+        ("laptop wont turn on, need it for a client demo in 30 mins!!!", "report_problem"),
+        ("my laptop died, I need it for a meeting", "report_problem"),
+        ("电脑开不了机，等会儿要给客户演示", "report_problem"),
+        ("can I get a laptop for the demo next week", "request_service"),
+        ("I need a new laptop for a new starter", "request_service"),
+    ],
+)
+async def test_a_fault_with_what_it_is_needed_for_is_a_report(
+    understanding: Understanding, said: str, intent: str
+) -> None:
+    assert (await understanding.parse(said)).intent.name == intent
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        # "can log in now, thanks" to "Did this fix it?" reopened the ticket (2026-12-07).
+        ("can log in now, thanks", "kb_helpful"),
+        ("可以登录了，谢谢", "kb_helpful"),
+        ("vpn connects now", "kb_helpful"),
+        ("i cant log in now", "report_problem"),
+        ("VPN连不上了", "report_problem"),
+    ],
+)
+async def test_something_working_again_is_not_a_report_of_it(
+    understanding: Understanding, said: str, intent: str
+) -> None:
+    assert (await understanding.parse(said)).intent.name == intent
+
+
 async def test_a_mail_is_read_whole(understanding: Understanding) -> None:
     said = "Could you install Visio on my laptop? Please call me back when done."
     assert (await understanding.parse(said)).intent.name == "talk_to_human"
