@@ -113,17 +113,6 @@ async def test_a_problem_with_cancelling_something_is_a_problem(
         ("电脑开不了机，等会儿要给客户演示", "report_problem"),
         ("can I get a laptop for the demo next week", "request_service"),
         ("I need a new laptop for a new starter", "request_service"),
-    ],
-)
-async def test_a_fault_with_what_it_is_needed_for_is_a_report(
-    understanding: Understanding, said: str, intent: str
-) -> None:
-    assert (await understanding.parse(said)).intent.name == intent
-
-
-@pytest.mark.parametrize(
-    ("said", "intent"),
-    [
         # "can log in now, thanks" to "Did this fix it?" reopened the ticket (2026-12-07).
         ("can log in now, thanks", "kb_helpful"),
         ("可以登录了，谢谢", "kb_helpful"),
@@ -132,7 +121,7 @@ async def test_a_fault_with_what_it_is_needed_for_is_a_report(
         ("VPN连不上了", "report_problem"),
     ],
 )
-async def test_something_working_again_is_not_a_report_of_it(
+async def test_a_fault_is_told_from_a_request_and_from_a_fix(
     understanding: Understanding, said: str, intent: str
 ) -> None:
     assert (await understanding.parse(said)).intent.name == intent
