@@ -419,6 +419,7 @@ async def reopen(turn: Turn, ref: str | None = None) -> None:
     # Why: the words the user was asked about ("is this about INC-1?"), or what they wrote; a
     # button's payload ("/reopen INC-1") says nothing.
     said = turn.state.pop("pending", None) or ("" if turn.text.startswith("/") else turn.text)
+    turn.state.pop("pending_parse", None)
     await reopen_ticket(turn.session, turn.desk, turn.requester, ticket, reason=said)
     turn.state["ticket"] = ticket.ref
     turn.say(turn.t("reopen.done", ref=ticket.ref))

@@ -78,6 +78,7 @@ __all__ = [
     "offered_answer",
     "open_for_handoff",
     "open_ticket",
+    "other_things",
     "question_now",
     "raise_urgency",
     "relevant_articles",
@@ -165,11 +166,17 @@ async def unrelated_problem(turn: Turn, text: str) -> bool:
     what is affected ("my printer is not working" in answer to "please describe your VPN problem
     in more detail" went into the VPN ticket's description). "I can't reach e-mail or the shared
     drive away from the office" names the network too, and is no new problem of a VPN report."""
-    draft = turn.state.get("draft") or {}
     named = await named_categories(turn)
-    mine = draft.get("category")
+    mine = draft_category(turn)
     if not named or not all(another_kind(path, mine) for path in named):
         return False
+    return other_things(turn, text)
+
+
+def other_things(turn: Turn, text: str) -> bool:
+    """Whether ``text`` has no word in common with the draft being written for what is affected
+    (words for how it fails, or since when, do not count): "monitor" is not "laptop"."""
+    draft = turn.state.get("draft") or {}
     return not _what(text) & _what(draft.get("text", ""))
 
 
@@ -266,6 +273,10 @@ async def start_report(
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
     if after:  # the second of two problems told at once: new, whatever was just opened
         draft.update(after=after, dup_checked=True)
+    elif earlier is not None:
+        # Told apart from the report just filed ("A new problem"): it was then asked whether to
+        # add it to that very ticket (2026-12-07).
+        draft["dup_checked"] = True
     if kind != "incident":
         draft["type"] = kind
     if kind == "request" and asks_for_information(text):
@@ -408,7 +419,7 @@ async def _more_about_the_new_ticket(turn: Turn) -> bool:
     crashing"): ask whether to add it before offering articles, which the ticket is past. The
     articles follow if it is a new problem after all. True when asked."""
     draft: dict[str, Any] = turn.state["draft"]
-    if draft.get("type") or (recent := await _just_opened(turn, draft)) is None:
+    if draft.get("type") or draft.get("dup_checked") or (recent := await _just_opened(turn, draft)) is None:
         return False
     draft.update(dup_checked=True, articles_due=True)
     _offer_to_add(turn, recent)

@@ -472,6 +472,39 @@ async def test_a_desk_with_an_area_for_anything_else_gets_no_second_one(
     assert chat.text == t(lang, "ask.urgency"), chat.replies
 
 
+ALSO = {
+    "en": ("my laptop is super slow", "also my monitor flickers"),
+    "zh": ("我的笔记本很慢", "另外我的显示器也有点闪"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_also_another_thing_of_the_same_kind_is_asked_about(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # Asked for a slow laptop's detail, "also my monitor flickers" went into its description (both
+    # hardware). Told to be a new problem, it was then offered to the ticket just filed, and, the
+    # answer being typed, asked which area it was about.
+    first, also = ALSO[lang]
+    chat = users[lang]
+    await chat.say(first)
+    await skip_kb(chat)
+    await chat.say("/urgency medium")
+    assert chat.text == t(lang, "ask.description"), chat.replies
+    await chat.say(also)
+    assert chat.text == t(lang, "flow.which"), chat.replies
+    await chat.say(t(lang, "flow.new"))
+    assert "INC-1" in chat.replies[0]["text"], chat.replies
+    assert chat.replies[-1]["text"] == t(lang, "ask.urgency"), chat.replies
+    assert also not in (await ticket(seeded, "INC-1")).description
+    await chat.answer_until("INC-2", SAY[lang]["since"])
+    made = await ticket(seeded, "INC-2")
+    assert made.description.startswith(also) and made.category.path.startswith("hardware")
+    # With the ticket open and nothing asked: "另外..." (read as more about a ticket) is a report too.
+    await chat.say(also)
+    assert t(lang, "info.added", ref="INC-2") not in chat.text, chat.replies
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_a_similar_open_ticket_is_offered_instead_of_a_duplicate(
     users: dict[str, Chat], seeded: Desk, clock: Clock, lang: str
