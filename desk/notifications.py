@@ -52,7 +52,10 @@ async def notify_agent(
         )
         body = note.text
         if ticket is not None:
-            body = f"{body}\n\n--\n{t(agent.language, 'notify.mail_footer', ref=ticket.ref)}"
+            # The console opens at the ticket (its address names it): one click from the mail.
+            link = f"{desk.settings.public_url.rstrip('/')}/console#{ticket.ref}"
+            footer = t(agent.language, "notify.mail_footer", ref=ticket.ref)
+            body = f"{body}\n\n{t(agent.language, 'notify.mail_link', url=link)}\n\n--\n{footer}"
         enqueue(session, desk, Address("email", agent.email), Outbound(body, subject=subject))
         session.info["wake_outbox"] = True
     return note

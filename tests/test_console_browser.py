@@ -104,10 +104,18 @@ def open_ticket(server: str, auth: dict[str, str], subject: str, email: str, **f
     return ticket
 
 
-def sign_in(driver: Any, server: str, email: str, password: str = "frontdesk-demo") -> None:  # noqa: S107 (the demo's)
+def sign_in(
+    driver: Any,
+    server: str,
+    email: str,
+    password: str = "frontdesk-demo",  # noqa: S107 (the demo's)
+    *,
+    at: str = "",
+) -> None:
+    """Sign in on the console, opened at ``at`` (an address within it, such as ``#INC-3``)."""
     from selenium.webdriver.common.by import By
 
-    driver.get(f"{server}/console")
+    driver.get(f"{server}/console{at}")
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.CSS_SELECTOR, "#login button[type=submit]").click()
@@ -399,6 +407,34 @@ def test_an_agent_finds_overdue_tickets_and_searches_for_one(browser: Any, serve
     time.sleep(3.5)  # the list redrawn on its own keeps the search
     assert "Badge reader" in listed() and "Projector" not in listed()
     assert browser.find_element(By.ID, "search").get_attribute("value") == "badge READER"
+
+
+def test_the_address_names_what_is_open_and_opens_it(browser: Any, server: str) -> None:
+    """An agent could not send a colleague a ticket, nor go from a notification mail to it: the
+    console had one address for everything."""
+    from selenium.common.exceptions import NoAlertPresentException
+    from selenium.webdriver.common.by import By
+
+    admin = bearer(server, "li.wei@example.com")
+    ref = open_ticket(server, admin, "Docking station gives no picture", "ann@example.com")["ref"]
+    sign_in(browser, server, "maria.garcia@example.com", at=f"#{ref.lower()}")  # followed from a mail
+    wait_for(lambda: text_of(browser, "#pane h2").startswith(f"{ref} Docking station"))
+    say(server, "deep-link-user", "I want to talk to a person")
+    talk = httpx.get(f"{server}/api/v1/conversations?mode=queued", headers=admin, timeout=10).json()["items"]
+    conversation = next(c["id"] for c in talk if c["person"]["name"] == "deep-link-user")
+    browser.get(f"{server}/console#conversation-{conversation}")  # the same page: the address changes
+    wait_for(lambda: "deep-link-user" in text_of(browser, "#pane h2"))
+    browser.find_element(By.ID, "tabTick").click()
+    click_filter(browser, "All")
+    open_item(browser, ref, tab="tick")
+    wait_for(lambda: browser.current_url.endswith(f"/console#{ref}"))
+    browser.get(f"{server}/console#INC-99999")  # none such: said once, not at every refresh
+    wait_for(lambda: browser.switch_to.alert).accept()
+    time.sleep(3.5)
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert.accept()
+    assert text_of(browser, "#pane h2").startswith(ref)  # what was open stays
+    wait_for(lambda: browser.current_url.endswith(f"/console#{ref}"))
 
 
 def test_a_resolved_ticket_shows_its_solution_and_the_rating_with_its_words(

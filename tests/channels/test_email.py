@@ -334,6 +334,7 @@ async def test_agents_get_notifications_by_mail_and_their_reply_is_a_note(
     [notification] = await tom.inbox()
     assert notification["Subject"] == f"[{ticket.ref}] Docking station"
     assert "was assigned to you by Maria Garcia" in _text(notification)
+    assert f"{mail.desk.settings.public_url}/console#{ticket.ref}" in _text(notification)  # one click to it
     await tom.send(tom.write("", "Checked the logs: the dock needs the 1.4 firmware.", reply_to=notification))
     assert [t.ref for t in await tickets(mail)] == [ticket.ref]  # no ticket of Tom's
     assert await tom.inbox() == [] and await alice.inbox() == []
