@@ -92,6 +92,11 @@ _WORKS = re.compile(
     r"fixed|solved|sorted|resolved)\b|能|可以|好了|正常|恢复|成功|连上|通了|解决",
     re.IGNORECASE,
 )
+# A "never mind" (read as a cancellation), and words that ask to cancel outright.
+_GIVING_UP = re.compile(
+    r"never ?mind|no need(?: any ?more)?|not needed|forget it|算了|不用了|不需要了", re.IGNORECASE
+)
+_CANCELS = re.compile(r"cancel|withdraw|取消|撤销|撤回", re.IGNORECASE)
 
 
 def ref_in(turn: Turn) -> str | None:
@@ -340,7 +345,20 @@ async def ask_cancel(turn: Turn) -> None:
     if ticket.status not in OPEN_STATUSES:
         turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
         return
+    if works_now(turn.text):
+        offer_close(turn, ticket, turn.text)  # "never mind, it's working now": fixed, not unwanted
+        return
     offer_cancel(turn, ticket)
+
+
+def works_now(text: str) -> bool:
+    """Whether a "never mind" says that it works now ("never mind, it's working now", "算了，已经
+    好了", both read as cancellations): the ticket is closed as fixed, as "it works now" alone
+    is, rather than cancelled, which lost how it ended. Not when it asks to cancel outright."""
+    if _CANCELS.search(text):
+        return False
+    said = _GIVING_UP.sub(" ", _ALL_WELL.sub(" ", simple(text)))
+    return _WORKS.search(said) is not None and _FAILS.search(said) is None
 
 
 def offer_cancel(turn: Turn, ticket: Ticket) -> None:

@@ -347,6 +347,9 @@ async def test_a_cancellation_with_its_reason_is_asked_about_not_questioned(
         ("en", "it's working now, thanks", False),
         ("zh", "谢谢，已经好了", False),
         ("zh", "重启之后就好了", True),
+        # Read as cancellations: they were offered one, and how it ended was lost.
+        ("en", "never mind, it's working now", False),
+        ("zh", "算了，已经好了", False),
     ],
 )
 async def test_it_works_now_offers_to_close_the_ticket_as_fixed(
