@@ -1217,6 +1217,7 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
         elif offered := question.offered_in(text):  # "a new hire, Anna Schmidt": who, one tap away
             offers[question.key] = offered
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since, "offers": offers}
+    _pressing(turn, request)
     product, thing = _named_product(turn, text), _named_object(kind, text)
     # "开通ERP的报销权限": the thing named around the keyword says more than the product in it.
     named = thing if product and thing and product.casefold() in thing.casefold() else product or thing
@@ -1359,6 +1360,7 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
     an example: a new answer replaces it, and the questioned words go to the description;
     "It's my answer" (``insisted``), or the same doubt twice, keeps it."""
     request = turn.state["request"]
+    _pressing(turn, request)
     kind = next(r for r in _request_types(turn) if r.key == request["key"])
     question = _pending(kind, request["answers"])
     answer = text.strip()
@@ -1382,6 +1384,15 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
             request["text"] = "\n".join(part for part in (request.get("text"), doubted) if part)
         request["answers"][question.key] = _with_day(turn, question, answer)
     await _next_question(turn, kind)
+
+
+def _pressing(turn: Turn, request: dict[str, Any]) -> None:
+    """Keep the most pressing urgency the request's words say ("I'm locked out, I can't work",
+    "急用"): a request is filed at low urgency otherwise, and a locked-out user who said so
+    waited a day for the first answer (P4)."""
+    said, levels = most_urgent(turn.parse), list(URGENCY)
+    if said is not None and levels.index(said) > levels.index(request.get("urgency") or "low"):
+        request["urgency"] = said
 
 
 def _with_day(turn: Turn, question: RequestQuestion, answer: str) -> str:
@@ -1463,7 +1474,8 @@ def _request_draft(turn: Turn, kind: RequestType, request: dict[str, Any]) -> tu
     if request.get("text"):
         lines.insert(0, request["text"])
     since = request.get("since", turn.message.id)
-    draft = {"text": "\n".join(lines), "category": kind.category, "urgency": "low", "since": since}
+    urgency = request.get("urgency") or "low"
+    draft = {"text": "\n".join(lines), "category": kind.category, "urgency": urgency, "since": since}
     if spans := request.get("spans"):
         draft.update(spans=spans, after=request.get("after"))  # put aside, and taken up again
     title = kind.title.get(turn.lang, kind.title["en"])

@@ -312,6 +312,26 @@ async def test_a_request_put_aside_is_filed_when_the_user_is_handed_to_a_person(
     assert on[other] == made.id
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "then", "urgency"),
+    [
+        ("en", "I need a new mouse asap", "3rd floor desk 12", "high"),
+        ("zh", "帮我申请一个鼠标，急用", "3楼12号工位", "high"),
+        ("en", "I need a new mouse", "I can't work without it, 3rd floor desk 12", "high"),
+        ("en", "I need a new mouse", "3rd floor desk 12", "low"),
+    ],
+)
+async def test_a_request_said_to_be_pressing_is_filed_as_pressing(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, then: str, urgency: str
+) -> None:
+    # Every request was filed at low urgency: "I need a new mouse asap" was a P4, answered tomorrow.
+    chat = users[lang]
+    await chat.say(said)
+    await chat.answer_until("REQ-1", then)
+    made = await ticket(seeded, "REQ-1")
+    assert (made.type, made.urgency) == ("request", urgency)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_each_answer_to_a_request_chosen_by_button_is_kept(
     users: dict[str, Chat], seeded: Desk, lang: str
