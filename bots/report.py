@@ -894,7 +894,11 @@ async def _just_opened(turn: Turn, draft: dict[str, Any]) -> Ticket | None:
         return None
     foremost = turn.desk.settings.bot.foremost_categories
     absorbs = ticket.category_path is not None and under_any(ticket.category_path, foremost)
-    if another_kind(draft.get("category"), ticket.category_path) and not absorbs:
+    # Another kind only if nothing it names is of the ticket's: "it's an iphone 15, using the
+    # outlook app" right after an Outlook ticket names software too ("app"), and became a second
+    # ticket of the same problem.
+    kinds = {draft.get("category"), *await named_categories(turn)} - {None}
+    if kinds and all(another_kind(kind, ticket.category_path) for kind in kinds) and not absorbs:
         return None
     return ticket
 

@@ -784,6 +784,17 @@ async def test_more_about_a_ticket_just_opened_is_offered_to_it_before_articles(
     assert _OUTLOOK["title"][lang] in [a.title for a in await offered(chat, seeded)], chat.replies
 
 
+async def test_more_that_also_names_another_kind_is_still_offered_to_the_ticket_just_opened(
+    ann: Chat, clock: Clock
+) -> None:
+    # "app" makes it software too: it was taken for another kind of problem, asked how badly it
+    # hurt, and "bye" then filed a second ticket of the same problem (2026-12-07).
+    ref = await open_ticket(ann, "en", "my outlook calendar doesn't sync with my phone")
+    clock.advance(minutes=1)
+    await ann.say("it's an iphone 15, using the outlook app")
+    assert ann.payloads == [f"/add {ref}", "/new"], ann.replies
+
+
 @pytest.mark.parametrize(
     ("lang", "more", "other"),
     [
