@@ -37,6 +37,7 @@ from desk.tickets import (
     change_ticket,
     close_as_fixed,
     close_ticket,
+    confirm_question,
     format_due,
     reopen_ticket,
     requester_ticket,
@@ -357,8 +358,8 @@ def works_now(text: str) -> bool:
     is, rather than cancelled, which lost how it ended. Not when it asks to cancel outright."""
     if _CANCELS.search(text):
         return False
-    said = _GIVING_UP.sub(" ", _ALL_WELL.sub(" ", simple(text)))
-    return _WORKS.search(said) is not None and _FAILS.search(said) is None
+    fails, works = _reading(_GIVING_UP.sub(" ", text))
+    return works and not fails
 
 
 def offer_cancel(turn: Turn, ticket: Ticket) -> None:
@@ -477,19 +478,21 @@ def contradicts(text: str, *, fixed: bool) -> bool:
     blank pages", with neither, stays a no). Doubtful answers are asked again (:func:`ask_if_fixed`)."""
     if text.startswith("/"):
         return False
+    fails, works = _reading(text)
+    return fails if fixed else works and not fails
+
+
+def _reading(text: str) -> tuple[bool, bool]:
+    """Whether ``text`` has words of failure, and words that it works (:data:`_FAILS`,
+    :data:`_WORKS`; idioms such as "no worries" or "没问题" are neither)."""
     said = _ALL_WELL.sub(" ", simple(text))
-    fails = _FAILS.search(said) is not None
-    return fails if fixed else not fails and _WORKS.search(said) is not None
+    return _FAILS.search(said) is not None, _WORKS.search(said) is not None
 
 
 def ask_if_fixed(turn: Turn, ticket: Ticket) -> None:
     """Ask again whether ``ticket`` (resolved) is fixed, or for a request done, with the resolution
     notice's buttons, when the answer was unclear."""
-    said = "request.resolved" if ticket.type == "request" else "ticket.resolved"
-    buttons = [
-        Button(desk_t(turn.lang, f"{said}.yes"), f"/confirm {ticket.ref}"),
-        Button(desk_t(turn.lang, f"{said}.no"), f"/reopen {ticket.ref}"),
-    ]
+    _, buttons = confirm_question(ticket, turn.lang)
     key = "fixed.unclear.request" if ticket.type == "request" else "fixed.unclear"
     turn.say(turn.t(key, ref=ticket.ref), buttons)
 

@@ -38,6 +38,7 @@ __all__ = [
     "change_ticket",
     "close_as_fixed",
     "close_ticket",
+    "confirm_question",
     "create_ticket",
     "get_ticket",
     "known_issue_for",
@@ -507,18 +508,27 @@ async def resolve_ticket(
         await _updated(session, desk, ticket, {"status"})
         return ticket
     lang, hant = ticket.language, ticket.requester.traditional
-    # A request is fulfilled, not fixed: "is everything in place?" rather than "did this fix it?"
-    said = "request.resolved" if ticket.type == "request" else "ticket.resolved"
-    buttons = (
-        Button(t(lang, f"{said}.yes", hant), f"/confirm {ticket.ref}"),
-        Button(t(lang, f"{said}.no", hant), f"/reopen {ticket.ref}"),
-    )
+    said, buttons = confirm_question(ticket, lang, hant)
     text = t(lang, said, hant, ref=ticket.ref, solution=solution)
     if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor, with_cc=True):
         record_event(session, ticket, actor, "notified", now, note="asked the requester to confirm")
     await session.flush()
     await _updated(session, desk, ticket, {"status"})
     return ticket
+
+
+def confirm_question(
+    ticket: Ticket, lang: str | None, hant: bool = False
+) -> tuple[str, tuple[Button, Button]]:
+    """The template key of "is it fixed?" for a resolved ``ticket`` and its answers' buttons
+    (``/confirm`` and ``/reopen`` with the reference). A request is fulfilled, not fixed: "is
+    everything in place?" rather than "did this fix it?"."""
+    said = "request.resolved" if ticket.type == "request" else "ticket.resolved"
+    buttons = (
+        Button(t(lang, f"{said}.yes", hant), f"/confirm {ticket.ref}"),
+        Button(t(lang, f"{said}.no", hant), f"/reopen {ticket.ref}"),
+    )
+    return said, buttons
 
 
 async def reopen_ticket(
@@ -577,13 +587,10 @@ async def close_as_fixed(
     await _set_status(session, desk, actor, ticket, "resolved", now)
     ticket.solution = solution
     record_event(session, ticket, actor, "fixed_by_requester", now, note=solution[:500])
-    await _set_status(session, desk, actor, ticket, "closed", now)
-    ticket.updated_at = now
     if ticket.assignee is not None:
         text = snippet(solution, _NOTIFY_TEXT)
         await notify_agent(session, desk, ticket.assignee, ticket, "fixed", by=actor.name or "", text=text)
-    await _updated(session, desk, ticket, {"status"})
-    return ticket
+    return await close_ticket(session, desk, actor, ticket)
 
 
 async def link_to_problem(
