@@ -72,7 +72,15 @@ _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
 async def _last_buttons(turn: Turn) -> list[dict[str, str]]:
     """The buttons of the last message the user got, whoever sent it: the bot, or the desk (a
     resolution notice asking "fixed?", a rating prompt). None once the user has answered it.
-    A mail's are those of the desk's mail it replies to."""
+    A mail's are those of the desk's mail it replies to. Read once a turn: picking the option
+    typed, and what answers "is it fixed?", ask it again."""
+    if "last_buttons" not in turn.memo:
+        turn.memo["last_buttons"] = await _read_last_buttons(turn)
+    found: list[dict[str, str]] = turn.memo["last_buttons"]
+    return found
+
+
+async def _read_last_buttons(turn: Turn) -> list[dict[str, str]]:
     if turn.conversation.channel == "email":
         replied = await mail.replied_buttons(turn)
         if replied is not None:
