@@ -152,11 +152,16 @@ def _a_yes_or_no(payloads: Sequence[str]) -> bool:
 async def respond(turn: Turn) -> None:
     """Fill ``turn.replies`` (never empty) and update ``turn.state``."""
     await _respond(turn)
-    await report.resume_held(turn)  # a request put aside for a new problem, once that is done
+    # A request put aside for a new problem, once that is done; a report, once the desk's
+    # question answered meanwhile is.
+    if (asked := await report.resume_held(turn)) is not None:
+        await _ask_again(turn, asked)
 
 
 async def _respond(turn: Turn) -> None:
     text = await _pick_option(turn)
+    if turn.state.get("flow") in ("report", "request") and await _answers_the_desk(turn, text):
+        await report.pause(turn)  # its question is asked again once the desk's is answered
     if not text.startswith("/meant "):
         turn.state.pop("unsure", None)  # the clarifying question was left unanswered: its buttons go stale
     if text.startswith("/"):
@@ -224,16 +229,18 @@ def _still_at(turn: Turn, where: tuple[Any, Any]) -> bool:
     return where[0] in ("report", "request") and (turn.state.get("flow"), turn.state.get("step")) == where
 
 
-async def _ask_again(turn: Turn) -> None:
+async def _ask_again(turn: Turn, asked_in: int | None = None) -> None:
     """The question a report or request waits on, again, after a message that interrupted it (a
     status, a cancellation asked about): without it, "You have no open tickets" and the menu read
-    as if the report were gone, and the user's next words answered a question no longer in view."""
+    as if the report were gone, and the user's next words answered a question no longer in view.
+    Where the articles were offered is the bot's last message, or message ``asked_in``."""
     if (question := await report.question_now(turn)) is not None:
         text, buttons = question
         turn.say(turn.t("flow.resume", question=text), buttons)
         return
-    asked = await _last_asked(turn)  # the articles, as they were offered (or asked again already)
-    if asked is not None and asked.text:
+    # The articles, as they were offered (or asked again already).
+    asked = await _last_asked(turn) if asked_in is None else await turn.session.get(Message, asked_in)
+    if asked is not None and asked.text and asked.author_kind == "bot":
         turn.say(turn.t("flow.resume", question=_unresumed(asked.text)), buttons_of(asked))
 
 
@@ -1041,6 +1048,21 @@ async def _thanks_for_the_fix(turn: Turn) -> bool:
     """ "Thanks!" / "收到了，谢谢" to a resolution notice asking whether it is fixed: a yes. It
     got "You're welcome", the ticket stayed resolved and no rating was asked for."""
     return await _asked_if_fixed(turn) is not None and await _confirm_typed(turn, fixed=True)
+
+
+# What answers "is it fixed?" (see :func:`_act`): yes or no, in so many words, thanks, a rating.
+_ANSWERS_IF_FIXED = ("affirm", "deny", "kb_helpful", "kb_not_helpful", "thanks", "reopen", "rate")
+
+
+async def _answers_the_desk(turn: Turn, text: str) -> bool:
+    """Whether the message (``text``, a button it picks) answers the desk's "is it fixed?" that
+    came after the question of the report or request being written (the printer articles, then
+    "INC-1 is resolved: is it fixed?"): the last question is the one answered."""
+    if await _asked_if_fixed(turn) is None:
+        return False
+    if text.startswith("/"):
+        return text in [str(b["payload"]) for b in await _last_buttons(turn)]
+    return turn.parse.intent.name in _ANSWERS_IF_FIXED
 
 
 async def _asked_if_fixed(turn: Turn) -> str | None:

@@ -331,11 +331,42 @@ async def _hold_request(turn: Turn, until: int) -> None:
     turn.state["held"] = {"flow": "request", "step": "answer", "request": request}
 
 
+async def pause(turn: Turn) -> None:
+    """Put the report or request being written aside while the user answers a question the desk
+    asked after the bot's own: "好了，谢谢" to "INC-1 is resolved: is it fixed?", which came after
+    the printer articles, was taken as "the article helped" and INC-1 stayed open, unrated
+    (2026-12-07). The flow comes back, its question asked again, once that is done
+    (:func:`resume_held`). With something already put aside the flow is left, as a new report
+    leaves it."""
+    if turn.state.get("flow") == "request":
+        await _hold_request(turn, turn.message.id)  # from choosing what to request on: begun anew
+    elif turn.state.get("flow") == "report" and not turn.state.get("held"):
+        kept = {k: v for k, v in turn.state.items() if k not in _OUTLIVES_FLOWS}
+        asked = await turn.latest(Message.direction == "out", Message.author_kind == "bot")
+        turn.state["held"] = {
+            "paused": kept,
+            "asked": asked.id if asked is not None else turn.message.id,  # the articles, say
+            "until": turn.message.id,
+        }
+    turn.reset()
+
+
+# What the state keeps when a flow ends (see :meth:`bots.turn.Turn.reset`), and per-turn counters.
+_OUTLIVES_FLOWS = ("ticket", "held", "files_since", "misses", "unsure")
+
+
 async def file_held(turn: Turn) -> Ticket | None:
     """The request put aside, filed as it is when the bot cannot come back to it: the user is
     handed to a person (it was lost when the conversation closed). Its messages are those
-    from before it was put aside."""
+    from before it was put aside. A report put aside while the user answered the desk
+    (:func:`pause`) is filed too, once it has words and was not about to join a ticket."""
     held = turn.state.pop("held", None)
+    if held is not None and "paused" in held:
+        paused = held["paused"]
+        if paused.get("step") in ("text", "dup") or not paused.get("draft"):
+            return None
+        draft = {**paused["draft"], "until": held["until"]}
+        return await _file(turn, draft, kind=draft.get("type", "incident"), subject=None)
     if held is not None and "report" in held:  # the second of two problems told at once
         named = Parse.from_rasa(held["parse"], held["report"]).entity("category")
         category = await category_named(turn.session, named) if named else None
@@ -382,26 +413,32 @@ async def two_problems(turn: Turn) -> tuple[str, str, Parse] | None:
     return split
 
 
-async def resume_held(turn: Turn) -> None:
+async def resume_held(turn: Turn) -> int | None:
     """Back to the request put aside (see :func:`_hold_request`) once nothing else is being
     asked: the report that interrupted it was filed, solved or given up ("never mind", answered
     with the menu), and the bot did not just ask a question of its own (its buttons wait on the
-    answer). Its question is asked again; the messages from here on are the request's."""
+    answer). Its question is asked again; the messages from here on are the request's.
+
+    A report put aside while the user answered the desk (:func:`pause`) is taken up where it was;
+    the caller asks its question again, which the bot's message with this id asked (returned)."""
     held = turn.state.get("held")
     if not held or turn.state.get("flow") or turn.conversation.mode != "bot":
-        return
+        return None
     asked = turn.replies[-1].buttons if turn.replies else ()
     if asked and [b.payload for b in asked] != [b.payload for b in turn.menu()]:
-        return  # a question of its own waits on its buttons (the menu's are no question)
+        return None  # a question of its own waits on its buttons (the menu's are no question)
     turn.state.pop("held")
+    if "paused" in held:
+        turn.state.update(held["paused"])
+        return cast(int, held["asked"])
     if "report" in held:  # the second of two problems told at once: its articles or questions
         turn.say(turn.t("report.second", text=held["report"]))
         turn.parse = Parse.from_rasa(held["parse"], held["report"])
         await start_report(turn, held["report"], after=[turn.message.id, len(turn.replies)])
-        return
+        return None
     kind = _request_type(turn, held["request"].get("key"))
     if kind is None or _pending(kind, held["request"]["answers"]) is None:
-        return  # the desk no longer lists the kind, or asks it nothing more: nothing to come back to
+        return None  # the desk no longer lists the kind, or asks it nothing more: nothing to come back to
     # Its messages go on from the question asked again, after this turn's other replies (the
     # ticket just opened for the new problem): the messages' ids are known once they are sent.
     held["request"]["after"] = [turn.message.id, len(turn.replies)]
@@ -411,6 +448,7 @@ async def resume_held(turn: Turn) -> None:
     text, buttons = question
     title = kind.title.get(turn.lang, kind.title["en"])
     turn.say(turn.t("request.resume", title=title, question=text), buttons)
+    return None
 
 
 async def _more_about_the_new_ticket(turn: Turn) -> bool:

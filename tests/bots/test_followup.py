@@ -518,6 +518,79 @@ async def test_a_typed_answer_to_is_it_fixed_is_taken_by_its_words(
 
 
 @pytest.mark.parametrize(
+    ("lang", "answer", "outcome"),
+    [
+        ("en", "it works now, thanks", "closed"),
+        ("zh", "好了，谢谢", "closed"),
+        ("en", "no, still broken", "new"),  # the button's title: its payload
+        ("zh", "还是不行", "new"),
+        ("en", "/confirm INC-1", "closed"),
+    ],
+)
+async def test_is_it_fixed_answered_while_other_articles_wait_answers_the_desk(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    answer: str,
+    outcome: str,
+) -> None:
+    """The VPN articles, then the desk's "INC-1 is resolved: is it fixed?": "好了，谢谢" answered
+    the articles ("glad the article helped"), and INC-1 stayed resolved and unrated (2026-12-07).
+    The last question is the one answered; the VPN report comes back once that is done."""
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    await chat.say("my VPN won't connect" if lang == "en" else "VPN连不上了")
+    articles = chat.replies[-1]
+    assert [b["payload"] for b in articles["buttons"]][-1] == "/not_solved", chat.replies
+    h = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Replaced the toner"}, headers=h)
+    assert (await chat.fetch())[-1]["buttons"][0]["payload"] == f"/confirm {ref}"
+    await chat.say(answer)
+    assert (await ticket(seeded, ref)).status == outcome, chat.replies
+    if outcome == "closed":
+        assert t(lang, "confirm.closed", ref=ref) in chat.text, chat.replies
+        assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
+        await chat.say(f"/rate {ref} 5")
+        await chat.say("/skip")
+    else:
+        reopened = "reopen.done" if answer.startswith("no,") else "confirm.reopened"
+        assert chat.replies[0]["text"] == t(lang, reopened, ref=ref), chat.replies
+    # Nothing else waits: the articles come again, as they were; the VPN report goes on.
+    assert chat.replies[-1]["text"] == t(lang, "flow.resume", question=articles["text"]), chat.replies
+    assert chat.payloads == [b["payload"] for b in articles["buttons"]]
+    await chat.say("/not_solved")
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["since"])
+    assert "INC-2" in chat.text, chat.replies
+    assert (await ticket(seeded, "INC-2")).category_path.startswith("network")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_report_put_aside_for_is_it_fixed_is_filed_when_handed_to_a_person(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    """Put aside at "how badly?" while the user confirms INC-1, a report past its articles is
+    filed when the user asks for a person instead of rating: the bot cannot come back to it."""
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    await chat.say("my VPN won't connect" if lang == "en" else "VPN连不上了")
+    await chat.say("/not_solved")
+    assert chat.payloads[0].startswith("/urgency"), chat.replies
+    h = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Replaced the toner"}, headers=h)
+    await chat.fetch()
+    await chat.say(f"/confirm {ref}")
+    assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)], chat.replies
+    await chat.say(SAY[lang]["human"])
+    vpn = await ticket(seeded, "INC-3")  # INC-2 is the handoff's
+    assert vpn is not None and vpn.category_path.startswith("network"), chat.replies
+    assert chat.replies[-1]["text"] == t(lang, "report.filed_aside", ref="INC-3", subject=vpn.subject)
+
+
+@pytest.mark.parametrize(
     ("lang", "again", "other"),
     [("en", "still printing blank pages", "my VPN won't connect"), ("zh", "打印出来还是白纸", "VPN连不上了")],
 )
