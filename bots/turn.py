@@ -63,10 +63,14 @@ _JOIN = re.compile(
     re.IGNORECASE,
 )
 # A piece that tells what followed from the one before, or why, is part of it: "VPN won't
-# connect, so I can't get my email" is one problem.
+# connect, so I can't get my email" is one problem. So is one whose subject is the one before's,
+# named by a pronoun or left out ("我的outlook打不开了，一直提示输入密码", "outlook won't open, it
+# keeps asking for my password" were offered as an e-mail and a password problem, 2026-12-07).
 _CONSEQUENCE = re.compile(
-    r"^\s*(?:(?:so|because|since|which|that|then|now|and\s+now|therefore|hence|cause|as\s+a\s+result|when|after)\b"
-    r"|所以|因为|导致|结果|然后|因此|于是|现在|以致|造成|之后|以后)",
+    r"^\s*(?:(?:so|because|since|which|that|then|now|and\s+now|therefore|hence|cause|as\s+a\s+result|when|after"
+    r"|it|it's|its|this|keeps|still|always|constantly|repeatedly|every\s+time)\b"
+    r"|所以|因为|导致|结果|然后|因此|于是|现在|以致|造成|之后|以后"
+    r"|它|这个|一直|总是|老是|不停|反复|每次)",
     re.IGNORECASE,
 )
 

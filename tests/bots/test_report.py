@@ -1758,6 +1758,9 @@ async def test_two_problems_told_at_once_may_be_filed_apart(
         ("zh", "我好像点了一个钓鱼链接，还输了密码"),
         ("en", "my monitor flickers and my keyboard doesn't work"),  # both hardware: one team
         ("zh", "VPN连不上，所以收不到邮件"),
+        ("zh", "我的outlook打不开了，一直提示输入密码"),  # the same subject, left out
+        ("en", "outlook won't open, it keeps asking for my password"),  # or named by a pronoun
+        ("en", "Teams won't start, keeps asking me to sign in"),
     ],
 )
 async def test_one_problem_and_what_followed_from_it_is_one_report(
