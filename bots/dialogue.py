@@ -247,7 +247,7 @@ async def _ask_again(turn: Turn, asked_in: int | None = None) -> None:
 _RESUMED = tuple(
     TEMPLATES.t(lang, "flow.resume", traditional, question="")
     for lang in LANGUAGES
-    for traditional in (False, True)
+    for traditional in (False, True, "tw")
 )
 
 

@@ -4,7 +4,8 @@ The desk's own Chinese (templates, the demo's articles, category keywords) is in
 characters; colleagues in Taiwan and Hong Kong write Traditional ones and often other words
 ("印表機無法列印" is "打印机无法打印"). Search reads both as Simplified (:func:`to_simplified`),
 a keyword is found in either script (:func:`spellings`), and a requester who writes Traditional
-characters is answered in them (:func:`writes_traditional`, :func:`to_traditional`).
+characters is answered in them (:func:`writes_traditional`, :func:`to_traditional`), in Taiwan's
+words when they write those (:func:`writes_taiwans_words`).
 
 ``nlu.script`` makes the same conversion for the bot's understanding; desk may not import nlu.
 """
@@ -13,10 +14,22 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Literal
 
 import opencc
 
-__all__ = ["spellings", "to_simplified", "to_traditional", "writes_traditional"]
+__all__ = [
+    "Traditional",
+    "spellings",
+    "to_simplified",
+    "to_traditional",
+    "writes_taiwans_words",
+    "writes_traditional",
+]
+
+# How a reader takes the desk's Chinese: Simplified (False), Traditional characters (True), or
+# Traditional characters with Taiwan's words ("tw": 印表機, 網路, 軟體 for 打印機, 網絡, 軟件).
+Traditional = bool | Literal["tw"]
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _QUOTE = re.compile(r"(“[^”]*”|「[^」]*」|『[^』]*』)")
@@ -36,7 +49,8 @@ def _opencc(config: str) -> opencc.OpenCC:
     The configurations used: ``t2s`` characters only and ``tw2sp`` Taiwan's characters and words,
     to Simplified; ``s2t`` characters only and ``s2tw`` Taiwan's standard characters without its
     words (打印機 stays 打印機, where Taiwan says 印表機 and Hong Kong 打印機, so nothing the desk
-    says changes its meaning for either); ``s2twp`` and ``s2hk`` for the spellings of keywords."""
+    says changes its meaning for either); ``s2twp`` with Taiwan's words, for those who write them,
+    and with ``s2hk`` for the spellings of keywords."""
     return opencc.OpenCC(config)
 
 
@@ -51,8 +65,9 @@ def to_simplified(text: str) -> str:
     return _opencc("tw2sp").convert(text) if _HAN.search(text) and _has_traditional(text) else text
 
 
-def to_traditional(text: str) -> str:
-    """``text`` in Traditional characters as Taiwan writes them ("打印机显示脱机" → "打印機顯示脫機").
+def to_traditional(text: str, taiwan: bool = False) -> str:
+    """``text`` in Traditional characters as Taiwan writes them ("打印机显示脱机" → "打印機顯示脫機"),
+    with ``taiwan`` in Taiwan's words too ("印表機顯示離線"), which Hong Kong does not use.
 
     Links, network paths and file names stay as they are, whatever they spell (``\\\\fs01\\财务``
     names a folder, "报错截图.png" a file the user sent), and so does a quotation that is not in
@@ -68,8 +83,17 @@ def to_traditional(text: str) -> str:
             continue
         for part in _QUOTE.split(piece):
             kept = _QUOTE.fullmatch(part) is not None and writes_traditional(part) is not False
-            out.append(part if kept else _opencc("s2tw").convert(part))
+            out.append(part if kept else _opencc("s2twp" if taiwan else "s2tw").convert(part))
     return "".join(out)
+
+
+def writes_taiwans_words(text: str) -> bool | None:
+    """Whether a message in Traditional characters uses Taiwan's own words (印表機, 網路, 軟體,
+    筆記型電腦, 滑鼠): True when it has one; ``None`` when it does not tell, for Hong Kong writes
+    the mainland's words in Traditional characters (打印機, 網絡, 軟件) and so does Taiwan, often."""
+    if not _HAN.search(text) or not _has_traditional(text):
+        return None
+    return True if _opencc("tw2sp").convert(text) != _opencc("t2s").convert(text) else None
 
 
 def writes_traditional(text: str) -> bool | None:

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Inbound
 from desk.attachments import store_attachment
-from desk.chinese import writes_traditional
+from desk.chinese import writes_taiwans_words, writes_traditional
 from desk.context import Desk
 from desk.errors import InvalidInput, InvalidTransition
-from desk.i18n import normalise_language, traditional_tag
+from desk.i18n import normalise_language, taiwan_tag, traditional_tag
 from desk.models import Agent, Conversation, Message, OutboxItem, Ticket
 from desk.people import resolve_person
 
@@ -177,14 +177,17 @@ async def record_inbound(
         language=language,
     )
     conversation = await open_conversation(session, desk, inbound, person.id)
-    traditional = writes_traditional(inbound.text)
-    tag = traditional_tag(inbound.extra.get("language")) if traditional is None else None
+    traditional, taiwan = writes_traditional(inbound.text), writes_taiwans_words(inbound.text)
+    app = inbound.extra.get("language")
+    tag = traditional_tag(app) if traditional is None else None
     if tag is not None and conversation.language is None and not await _heard_from(session, conversation):
         # a file, "hi" from someone new: the app's language. Someone who has written to the desk
         # before keeps the script they wrote in, whatever browser they open a chat from.
-        traditional = tag
+        traditional, taiwan = tag, taiwan_tag(app)
     if traditional is not None:
         person.traditional = traditional  # answered in the script they write, from now on
+    if taiwan is not None:
+        person.taiwan = taiwan  # and in Taiwan's words once they write one
     now = desk.now()
     message = Message(
         conversation_id=conversation.id,

@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from desk.chinese import to_traditional
+from desk.chinese import Traditional, to_traditional
 
-__all__ = ["LANGUAGES", "Templates", "normalise_language", "t", "traditional_tag"]
+__all__ = ["LANGUAGES", "Templates", "normalise_language", "t", "taiwan_tag", "traditional_tag"]
 
 LANGUAGES = ("en", "zh")
 
@@ -21,6 +21,15 @@ def normalise_language(lang: str | None, default: str = "en") -> str:
         return default
     base = lang.replace("_", "-").split("-")[0].lower()
     return base if base in LANGUAGES else default
+
+
+def taiwan_tag(tag: str | None) -> bool | None:
+    """Whether a language tag names Taiwan (True: ``zh-TW``, ``zh-Hant-TW``), whose words differ
+    from the mainland's and Hong Kong's, or another Chinese region (False: ``zh-HK``, ``zh-MO``,
+    ``zh-CN``); None when it names none."""
+    parts = (tag or "").replace("_", "-").lower().split("-")
+    regions = [p for p in parts[1:] if p in ("tw", "hk", "mo", "cn", "sg", "my")]
+    return regions[0] == "tw" if parts[0] == "zh" and regions else None
 
 
 def traditional_tag(tag: str | None) -> bool | None:
@@ -52,16 +61,18 @@ class Templates:
             out[lang] = {str(k): str(v) for k, v in data.items()}
         return out
 
-    def t(self, lang: str | None, key: str, traditional: bool = False, /, **values: Any) -> str:
+    def t(self, lang: str | None, key: str, traditional: Traditional = False, /, **values: Any) -> str:
         """The template ``key`` in ``lang``, filled in with ``values``; with ``traditional``, its
-        Chinese in Traditional characters (the values as they are: an agent's words, say).
+        Chinese in Traditional characters, and Taiwan's words with ``"tw"`` (the values as they
+        are: an agent's words, say).
 
         Raises:
             KeyError: if no language has ``key`` (a programming error the tests catch).
         """
         catalog = self.catalogs[normalise_language(lang)]
         template = catalog.get(key) or self.catalogs["en"][key]
-        return (to_traditional(template) if traditional else template).format(**values)
+        said = to_traditional(template, traditional == "tw") if traditional else template
+        return said.format(**values)
 
 
 _DESK = Templates(Path(__file__).parent / "locales")

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Outbound
 from desk.attachments import place_files
-from desk.chinese import to_traditional
+from desk.chinese import Traditional, to_traditional
 from desk.context import Actor, Desk
 from desk.models import Attachment, Conversation, Message, Person, Ticket
 from desk.outbox import enqueue
@@ -129,12 +129,12 @@ _DESK_VOICES = ("bot", "system")
 
 async def _reads_traditional(
     session: AsyncSession, conversation: Conversation | None, ticket: Ticket | None
-) -> bool:
+) -> Traditional:
     person_id = (
         conversation.person_id if conversation is not None else ticket.requester_id if ticket else None
     )
     person = await session.get(Person, person_id) if person_id is not None else None
-    return person is not None and person.traditional
+    return person is not None and person.reads
 
 
 async def _send(
@@ -154,10 +154,11 @@ async def _send(
     files: Sequence[Attachment] = (),
 ) -> Message:
     author = author or Actor.system()
-    if author.kind in _DESK_VOICES and await _reads_traditional(session, conversation, ticket):
-        text = to_traditional(text)
-        buttons = [Button(to_traditional(b.title), b.payload) for b in buttons]
-        subject = to_traditional(subject) if subject else subject
+    if author.kind in _DESK_VOICES and (reads := await _reads_traditional(session, conversation, ticket)):
+        taiwan = reads == "tw"
+        text = to_traditional(text, taiwan)
+        buttons = [Button(to_traditional(b.title, taiwan), b.payload) for b in buttons]
+        subject = to_traditional(subject, taiwan) if subject else subject
     now = desk.now()
     message = Message(
         conversation_id=conversation.id if conversation is not None else None,

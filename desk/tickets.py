@@ -17,6 +17,7 @@ from desk.agents import find_agent, find_group
 from desk.attachments import place_files
 from desk.audit import record_event
 from desk.catalog import default_group_for, find_category, nested
+from desk.chinese import Traditional
 from desk.context import Actor, Desk
 from desk.conversations import end_handoffs
 from desk.errors import InvalidInput, InvalidTransition, NotFound
@@ -454,7 +455,7 @@ async def add_comment(
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         if notify:
-            hant = ticket.requester.traditional
+            hant = ticket.requester.reads
             text = t(ticket.language, "ticket.comment", hant, ref=ticket.ref, author=actor.name, body=body)
             await send_to_requester(
                 session, desk, ticket, text, author=actor, with_cc=True, copy_of=message, files=placed
@@ -507,7 +508,7 @@ async def resolve_ticket(
         await session.flush()
         await _updated(session, desk, ticket, {"status"})
         return ticket
-    lang, hant = ticket.language, ticket.requester.traditional
+    lang, hant = ticket.language, ticket.requester.reads
     said, buttons = confirm_question(ticket, lang, hant)
     text = t(lang, said, hant, ref=ticket.ref, solution=solution)
     if await send_to_requester(session, desk, ticket, text, buttons=buttons, author=actor, with_cc=True):
@@ -518,7 +519,7 @@ async def resolve_ticket(
 
 
 def confirm_question(
-    ticket: Ticket, lang: str | None, hant: bool = False
+    ticket: Ticket, lang: str | None, hant: Traditional = False
 ) -> tuple[str, tuple[Button, Button]]:
     """The template key of "is it fixed?" for a resolved ``ticket`` and its answers' buttons
     (``/confirm`` and ``/reopen`` with the reference). A request is fulfilled, not fixed: "is

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, select, text, update
 
 from desk import kb
-from desk.chinese import to_simplified, to_traditional, writes_traditional
+from desk.chinese import to_simplified, to_traditional, writes_taiwans_words, writes_traditional
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.kb import (
@@ -331,6 +331,29 @@ async def test_traditional_chinese_finds_simplified_articles_and_back(seeded: De
 )
 def test_which_script_a_message_is_written_in(text: str, traditional: bool | None) -> None:
     assert writes_traditional(text) is traditional
+
+
+@pytest.mark.parametrize(
+    ("text", "taiwan"),
+    [
+        ("印表機無法列印", True),
+        ("我的筆記型電腦無法連上公司的無線網路", True),
+        ("軟體更新後當機", True),
+        ("我的滑鼠壞了", True),
+        ("打印機無法打印", None),  # Hong Kong's words, and the mainland's: it does not tell
+        ("我部手提電腦連唔到網絡", None),
+        ("印表机无法打印", None),  # Simplified characters
+        ("ok 5", None),
+    ],
+)
+def test_whether_a_message_uses_taiwans_words(text: str, taiwan: bool | None) -> None:
+    assert writes_taiwans_words(text) is taiwan
+
+
+def test_the_desks_words_in_taiwans_words() -> None:
+    said = "打印机显示脱机：请从软件中心重新添加打印机，再连接无线网络。"
+    assert to_traditional(said, True) == "印表機顯示離線：請從軟體中心重新新增印表機，再連線無線網路。"
+    assert to_traditional("打开 报错截图.png", True) == "開啟 报错截图.png"  # a file's name as it is
 
 
 def test_the_desks_words_in_traditional_characters_keep_links_and_meaning() -> None:

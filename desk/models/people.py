@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from desk.chinese import Traditional
 from desk.db import Base, utcnow
 
 __all__ = ["Identity", "Person"]
@@ -28,6 +29,8 @@ class Person(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     # Chinese in Traditional characters (Taiwan, Hong Kong): the desk's words reach them so.
     traditional: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # ... with Taiwan's words (印表機, 網路), which they write: the desk's words reach them so too.
+    taiwan: Mapped[bool] = mapped_column(default=False, server_default=false())
     department: Mapped[str | None] = mapped_column(String(120))
     vip: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -36,6 +39,11 @@ class Person(Base):
     identities: Mapped[list[Identity]] = relationship(
         back_populates="person", lazy="selectin", cascade="all, delete-orphan"
     )
+
+    @property
+    def reads(self) -> Traditional:
+        """How the desk's Chinese is written for them (see :data:`desk.chinese.Traditional`)."""
+        return "tw" if self.traditional and self.taiwan else self.traditional
 
 
 class Identity(Base):

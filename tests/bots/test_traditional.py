@@ -9,7 +9,7 @@ from sqlalchemy import select
 from desk.chinese import to_traditional
 from desk.context import Desk
 from desk.i18n import t as desk_t
-from desk.i18n import traditional_tag
+from desk.i18n import taiwan_tag, traditional_tag
 from desk.models import Person
 from tests.bots.conftest import Chat, skip_kb, t, ticket
 
@@ -26,15 +26,17 @@ async def test_the_bot_and_the_desk_answer_in_traditional_characters_and_agents_
 ) -> None:
     tw = Chat(client, "tw-web", name="陳怡君", email="yijun@corp.example")
     await tw.say("印表機顯示離線了")  # Taiwan's word for the printer, in Traditional characters
-    assert to_traditional("打印机显示脱机") in tw.text  # the article, in the user's script
-    assert "打印机" not in tw.text and "/not_solved" in tw.payloads
+    # The article in the user's script and words: 印表機 and 離線, not Hong Kong's 打印機 and 脫機
+    # (she was answered so until 2026-12-07).
+    assert to_traditional("打印机显示脱机", True) in tw.text and "印表機" in tw.text, tw.text
+    assert "打印" not in tw.text and "/not_solved" in tw.payloads
     await skip_kb(tw)
-    assert tw.text == to_traditional(t("zh", "ask.urgency"))
+    assert tw.text == to_traditional(t("zh", "ask.urgency"), True)
     assert [b["title"] for b in tw.replies[0]["buttons"]][2] == "無法工作"
     await tw.say("/urgency high")
-    if tw.text == to_traditional(t("zh", "ask.description")):
+    if tw.text == to_traditional(t("zh", "ask.description"), True):
         await tw.say("從早上開始就離線，列印時顯示錯誤 0x00000709")
-    assert "已為您創建工單 INC-1" in tw.text, tw.replies
+    assert "已為您建立工單 INC-1" in tw.text, tw.replies  # 建立, Taiwan's word for 创建
     assert await _traditional(seeded, "yijun@corp.example")
 
     headers = {"Authorization": tokens["agent"]}
@@ -43,7 +45,7 @@ async def test_the_bot_and_the_desk_answer_in_traditional_characters_and_agents_
     await client.post("/api/v1/tickets/INC-1/resolve", json={"solution": "已重新安装驱动。"}, headers=headers)
     comment, resolved = await tw.fetch()
     assert comment["text"] == to_traditional(
-        desk_t("zh", "ticket.comment", ref="INC-1", author="Test agent", body="@")
+        desk_t("zh", "ticket.comment", ref="INC-1", author="Test agent", body="@"), True
     ).replace("@", said)
     assert resolved["text"].startswith(
         "INC-1 已解決：已重新安装驱动。"
@@ -110,7 +112,7 @@ async def test_an_option_of_a_later_question_in_traditional_characters_is_kept_f
     # was never asked: the words it names were taken out in Simplified only (2026-12-06).
     tw = Chat(client, "tw-web", name="陳怡君", email="yijun@corp.example")
     access = next(r for r in seeded.settings.bot.requests if r.key == "access")
-    system, _, approver = (to_traditional(q.zh) for q in access.questions)
+    system, _, approver = (to_traditional(q.zh, True) for q in access.questions)  # 資料夾: Taiwan's
     await tw.say("我想申請共享資料夾的權限")
     assert tw.replies[-1]["text"] == system, tw.replies
     await tw.say("讀寫")
@@ -135,6 +137,37 @@ def test_a_language_tag_tells_the_script_when_it_names_one(tag: str | None, trad
     assert traditional_tag(tag) is traditional
 
 
+@pytest.mark.parametrize(
+    ("tag", "taiwan"),
+    [("zh-TW", True), ("zh-Hant-TW", True), ("zh_tw", True), ("zh-HK", False), ("zh-Hant-MO", False),
+     ("zh-CN", False), ("zh-Hant", None), ("zh", None), ("en-TW", None), (None, None)],
+)  # fmt: skip
+def test_a_language_tag_tells_taiwans_words_when_it_names_a_region(
+    tag: str | None, taiwan: bool | None
+) -> None:
+    assert taiwan_tag(tag) is taiwan
+
+
+async def test_hong_kongs_words_stay_the_mainlands_in_traditional_characters(
+    client: httpx.AsyncClient, seeded: Desk
+) -> None:
+    """Hong Kong writes 打印機, 網絡 and 軟件 as the mainland does: Taiwan's words (印表機, 網路)
+    are for those who write them, or whose app says zh-TW; one of them is enough from then on."""
+    hk = Chat(client, "hk-web", name="陳家明", email="kaming@corp.example")
+    await hk.say("我部手提電腦連唔到無線網絡")
+    assert "網絡" in hk.text and "網路" not in hk.text, hk.text
+    async with seeded.session() as s:
+        person = await s.scalar(select(Person).where(Person.email == "kaming@corp.example"))
+        assert person is not None and (person.traditional, person.taiwan) == (True, False)
+    await hk.say("打印機顯示脫機")
+    assert "打印機" in hk.text and "印表機" not in hk.text, hk.text
+    tw = Chat(client, "tw-app", name="林志明", email="chiming@corp.example", language="zh-TW")
+    await tw.say("hi")
+    assert "建立" in tw.text or "服務" in tw.text, tw.replies
+    await tw.say("電腦連不上網路")
+    assert "網路設定" in tw.text and "網絡設置" not in tw.text, tw.text
+
+
 async def test_a_file_name_in_an_answer_in_traditional_characters_is_the_files(
     client: httpx.AsyncClient, seeded: Desk
 ) -> None:
@@ -143,7 +176,7 @@ async def test_a_file_name_in_an_answer_in_traditional_characters_is_the_files(
     await tw.say("印表機顯示離線了")
     await skip_kb(tw)
     await tw.upload("报错截图.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
-    assert tw.replies[0]["text"] == to_traditional(t("zh", "files.kept", names="@")).replace(
+    assert tw.replies[0]["text"] == to_traditional(t("zh", "files.kept", names="@"), True).replace(
         "@", "报错截图.png"
     ), tw.replies
     assert "會附在" in tw.replies[0]["text"]  # the rest of it in Traditional characters
