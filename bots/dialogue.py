@@ -55,6 +55,13 @@ _ANOTHER = re.compile(
     r"\b(also|too|either|another|actually|as well|btw|by the way|plus)\b|另外|还有|也|顺便|对了",
     re.IGNORECASE,
 )
+
+
+def _says_another(text: str) -> bool:
+    """Whether ``text`` has words that add a new topic ("also", "too", "另外", "也")."""
+    return _ANOTHER.search(simple(text)) is not None
+
+
 _SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
 # A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".
 _QUESTION = re.compile(
@@ -647,7 +654,7 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     Asked for a report's detail, a sure problem that shares nothing with the report is one too
     (see :func:`~bots.report.unrelated_problem`)."""
     intent = turn.parse.intent
-    said_so = intent.name in ("report_problem", "add_info") and _ANOTHER.search(simple(text)) is not None
+    said_so = intent.name in ("report_problem", "add_info") and _says_another(text)
     sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
     if said_so or (unasked and (sure or report.asks_how_to(text))):
         named = await report.named_category(turn)
@@ -816,7 +823,7 @@ def _also_another_thing(turn: Turn) -> bool:
     """Whether "more about a ticket" says it is about something else too: "另外我的显示器也有点闪"
     (add_info, 0.65) right after a slow-computer ticket was added to it. As a report it is asked
     whether it belongs to that ticket, as "also my monitor flickers" (report_problem) is."""
-    return _ANOTHER.search(simple(turn.text)) is not None and turn.parse.entity("category") is not None
+    return _says_another(turn.text) and turn.parse.entity("category") is not None
 
 
 async def _nothing_to_add_to(turn: Turn) -> bool:

@@ -168,8 +168,7 @@ def file_link(desk: Desk, attachment: Attachment) -> str | None:
     """The sign-in-free address of a file sent to a user; ``None`` for one never sent."""
     if not attachment.token:
         return None
-    base = desk.settings.public_url.rstrip("/")
-    return f"{base}/files/{attachment.id}/{attachment.token}/{quote(attachment.filename)}"
+    return desk.link(f"/files/{attachment.id}/{attachment.token}/{quote(attachment.filename)}")
 
 
 async def read_linked(

@@ -70,6 +70,10 @@ class Desk:
     def now(self) -> datetime:
         return self.clock()
 
+    def link(self, path: str) -> str:
+        """The address of ``path`` (``/console#INC-3``) as users and agents reach the desk."""
+        return f"{self.settings.public_url.rstrip('/')}{path}"
+
     @cached_property
     def calendars(self) -> dict[str, Calendar]:
         return {name: self.settings.calendar(name) for name in self.settings.calendars}

@@ -53,7 +53,7 @@ async def notify_agent(
         body = note.text
         if ticket is not None:
             # The console opens at the ticket (its address names it): one click from the mail.
-            link = f"{desk.settings.public_url.rstrip('/')}/console#{ticket.ref}"
+            link = desk.link(f"/console#{ticket.ref}")
             footer = t(agent.language, "notify.mail_footer", ref=ticket.ref)
             body = f"{body}\n\n{t(agent.language, 'notify.mail_link', url=link)}\n\n--\n{footer}"
         enqueue(session, desk, Address("email", agent.email), Outbound(body, subject=subject))
