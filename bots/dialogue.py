@@ -18,7 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import TEMPLATES, Turn, buttons_of, says_nothing, says_only_social, simple, weight
+from bots.turn import TEMPLATES, Turn, asks, buttons_of, says_nothing, says_only_social, simple, weight
 from channels.base import Button
 from desk.i18n import LANGUAGES
 from desk.kb import Hit
@@ -63,11 +63,6 @@ def _says_another(text: str) -> bool:
 
 
 _SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
-# A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".
-_QUESTION = re.compile(
-    r"[?？]$|^(?:when|where|who|what|how|which|is|are|can|could|do|does)\b|[吗呢]$|什么|几点|哪|谁|多少",
-    re.IGNORECASE,
-)
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
 _YES_NO = (("/cancel_yes", "/keep"), ("/fixed", "/keep"), ("/known", "/not_known"))
@@ -539,7 +534,7 @@ async def _flow(turn: Turn, text: str) -> bool:
         _ask_which(turn, text)
         return True
     waits = (flow, step) in (("report", "category"), ("report", "urgency"), ("request", "answer"))
-    if waits and intent.name in _CHATTER and _QUESTION.search(simple(text).strip()):
+    if waits and intent.name in _CHATTER and asks(text):
         # "when is the IT desk open?" asked in passing is no answer, nor part of the report.
         if sure := await _sure_articles(turn, text):
             report.answer_aside(turn, sure[0])
@@ -846,7 +841,7 @@ async def _answered_first(turn: Turn, text: str, *, asked: bool) -> bool:
     account?"), and "what's the wifi password for guests?" got "a request or a problem?". A
     request must ask how or where (``asked``: any question the model was unsure of will do);
     "can I get Visio installed?" is a request, whatever the software article says."""
-    if not (report.asks_how_to(text) or (asked and _QUESTION.search(simple(text).strip()))):
+    if not (report.asks_how_to(text) or (asked and asks(text))):
         return False
     if not (sure := await _sure_articles(turn, text)):
         return False
@@ -934,7 +929,7 @@ async def _not_understood(turn: Turn, intent: str, text: str) -> None:
     # to the ticket, with the menu for anything else.
     if ticket is not None and report.offer_detail(turn, ticket, text):
         return
-    if ticket is None and _QUESTION.search(simple(text).strip()):
+    if ticket is None and asks(text):
         # "When is the IT desk open?" got "I'm the IT help desk, so I can't help with that": a
         # question the model cannot place may still be one the knowledge base answers surely.
         if (sure := await _sure_articles(turn, text)) and turn.state.get("flow") in ("report", "request"):

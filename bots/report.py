@@ -21,6 +21,7 @@ from bots.turn import (
     CJK,
     LATIN_WORD,
     Turn,
+    asks,
     clauses,
     pieces,
     simple,
@@ -1412,7 +1413,9 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
         return
     if question is not None:
         doubted = request.pop("doubted", None)
-        if not (insisted or doubted or question.expects(answer)):
+        # A question of the user's own is no answer either: "who approves it? my manager is Zhang
+        # Min" at "which system?" became the system of REQ-1 (2026-12-07).
+        if not (insisted or doubted or (question.expects(answer) and not asks(answer))):
             request["doubted"] = answer
             turn.state["pending"] = answer  # what "It's my answer" keeps
             said = turn.t(
@@ -1420,7 +1423,8 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
             )
             if example := question.example.get(_lang(turn)):
                 said += turn.t("request.example", example=example)
-            turn.say(said, [turn.button("flow.answer", "/answer")])
+            _, offered = _request_question(turn, kind) or ("", [])  # a one-tap answer, again
+            turn.say(said, [*offered, turn.button("flow.answer", "/answer")])
             return
         if doubted and doubted != answer:
             request["text"] = "\n".join(part for part in (request.get("text"), doubted) if part)

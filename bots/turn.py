@@ -182,6 +182,18 @@ def says_only_social(text: str) -> bool:
     return _LETTER.search(_SOCIAL_WORDS.sub(" ", simple(text))) is None
 
 
+# A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".
+_QUESTION = re.compile(
+    r"[?？]$|^(?:when|where|who|what|how|which|is|are|can|could|do|does)\b|[吗呢]$|什么|几点|哪|谁|多少",
+    re.IGNORECASE,
+)
+
+
+def asks(text: str) -> bool:
+    """Whether ``text`` is put as a question ("when is the IT desk open?", "谁来审批")."""
+    return _QUESTION.search(simple(text).strip()) is not None
+
+
 def simple(text: str) -> str:
     """``text`` in Simplified characters for the bot's own patterns ("請問怎麼共享日曆" asks how
     to, as "请问怎么共享日历" does), where the conversion keeps its length; else as it is."""

@@ -413,6 +413,36 @@ async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
 
 
 @pytest.mark.parametrize(
+    ("lang", "opening", "named", "asked"),
+    [
+        (
+            "en",
+            "Hi, I need access to the marketing shared drive please",
+            "marketing shared drive",
+            "who approves it? my manager is Zhang Min",
+        ),
+        ("zh", "我需要访问市场部共享盘的权限", "市场部共享盘", "谁来审批？我的经理是张敏"),
+    ],
+)
+async def test_a_question_of_the_users_own_is_no_answer(
+    users: dict[str, Chat], seeded: Desk, lang: str, opening: str, named: str, asked: str
+) -> None:
+    """ "who approves it? my manager is Zhang Min" at "which system?" became the system of the
+    request (2026-12-07). A question is questioned as an answer, with the one-tap answer again."""
+    chat = users[lang]
+    which = next(r for r in seeded.settings.bot.requests if r.key == "access").questions[0]
+    await chat.say(opening)
+    assert (chat.text, chat.payloads) == (getattr(which, lang), [named]), chat.replies
+    await chat.say(asked)
+    assert chat.text.startswith(t(lang, "request.unsure", answer=asked, question=getattr(which, lang)))
+    assert chat.payloads == [named, "/answer"]
+    await chat.say(named)  # tapped
+    await chat.answer_until("REQ-1", "zhang.min@example.com")
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith(named) and asked in made.description, made.description
+
+
+@pytest.mark.parametrize(
     ("lang", "opening", "early", "system", "level"),
     [
         ("en", "I need access to a shared folder", "read only", "Finance share", "Read only"),
