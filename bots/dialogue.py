@@ -1060,11 +1060,14 @@ async def _answers_the_desk(turn: Turn, text: str) -> bool:
     """Whether the message (``text``, a button it picks) answers the desk's "is it fixed?" that
     came after the question of the report or request being written (the printer articles, then
     "INC-1 is resolved: is it fixed?"): the last question is the one answered."""
-    if await _asked_if_fixed(turn) is None:
-        return False
-    if text.startswith("/"):
-        return text in [str(b["payload"]) for b in await _last_buttons(turn)]
-    return turn.parse.intent.name in _ANSWERS_IF_FIXED
+    tapped = text.startswith("/")
+    if tapped:
+        could = text.split()[0] in ("/confirm", "/reopen")
+    else:
+        could = turn.parse.intent.name in _ANSWERS_IF_FIXED
+    if not could or await _asked_if_fixed(turn) is None:
+        return False  # what cannot answer it (most messages) costs no look at the transcript
+    return not tapped or text in [str(b["payload"]) for b in await _last_buttons(turn)]
 
 
 async def _asked_if_fixed(turn: Turn) -> str | None:
