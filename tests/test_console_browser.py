@@ -1034,7 +1034,7 @@ def test_a_browser_set_to_taiwans_chinese_gets_the_console_in_traditional_charac
     sign_in(browser, server, "zhang.min@example.com")  # her console language is Chinese
     assert browser.execute_script("return navigator.language") == "zh-TW"
     wait_for(lambda: browser.find_element(By.ID, "tabConv").text == "會話")
-    assert browser.execute_script("return document.documentElement.lang") == "zh-Hant"
+    assert browser.execute_script("return document.documentElement.lang") == "zh-TW"
     browser.find_element(By.CSS_SELECTOR, "header button.lang").click()
     assert browser.find_element(By.ID, "tabConv").text == "Conversations"
     browser.find_element(By.CSS_SELECTOR, "header button.lang").click()

@@ -67,9 +67,12 @@ async def test_the_console_carries_its_words(client: httpx.AsyncClient) -> None:
     page = (await client.get("/console")).text
     assert "/*I18N*/" not in page and "坐席控制台" in page and "Agent console" in page
     inline = json.loads(page.split("const WORDS = ", 1)[1].split(";\n", 1)[0])
-    hant = inline.pop("zh-Hant")
+    hant, taiwan = inline.pop("zh-Hant"), inline.pop("zh-TW")
     assert inline == WORDS
     assert console_page() == page
-    # For browsers set to Taiwan's or Hong Kong's Chinese: the same words in Traditional characters.
-    assert set(hant) == set(WORDS["zh"]) and hant["tab.conv"] == "會話"
-    assert hant["tick.cc"].count("{") == WORDS["zh"]["tick.cc"].count("{")
+    # For browsers set to Hong Kong's Chinese: the same words in Traditional characters; for
+    # Taiwan's, in its words too.
+    assert set(hant) == set(WORDS["zh"]) == set(taiwan) and hant["tab.conv"] == taiwan["tab.conv"] == "會話"
+    assert hant["tick.cc"].count("{") == WORDS["zh"]["tick.cc"].count("{") == taiwan["tick.cc"].count("{")
+    differ = [k for k in hant if hant[k] != taiwan[k]]
+    assert differ and all(hant[k].count("{") == taiwan[k].count("{") for k in differ)
