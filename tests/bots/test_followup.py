@@ -569,6 +569,32 @@ async def test_is_it_fixed_answered_while_other_articles_wait_answers_the_desk(
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_a_request_waiting_on_its_question_comes_back_after_is_it_fixed(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    """Asked where to deliver a monitor, then "INC-1 is resolved: is it fixed?": the yes is
+    INC-1's, and the request's question comes back once INC-1 is rated."""
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    where = getattr(hardware.questions[1], lang)
+    await chat.say(SAY[lang]["monitor"])
+    assert chat.text == where, chat.replies
+    h = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Replaced the toner"}, headers=h)
+    await chat.fetch()
+    await chat.say("yes, it works now, thanks" if lang == "en" else "好了，谢谢")
+    assert t(lang, "confirm.closed", ref=ref) in chat.text, chat.replies
+    await chat.say(f"/rate {ref} 4")
+    await chat.say("/skip")
+    title = hardware.title[lang]
+    assert chat.replies[-1]["text"] == t(lang, "request.resume", title=title, question=where), chat.replies
+    await chat.say("Building B, 3rd floor, desk 12" if lang == "en" else "B座3楼12号工位")
+    assert "REQ-1" in chat.text, chat.replies
+    assert (await ticket(seeded, ref)).status == "closed"
+
+
+@pytest.mark.parametrize("lang", LANGS)
 async def test_a_report_put_aside_for_is_it_fixed_is_filed_when_handed_to_a_person(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
