@@ -434,7 +434,9 @@ def test_the_address_names_what_is_open_and_opens_it(browser: Any, server: str) 
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.accept()
     assert text_of(browser, "#pane h2").startswith(ref)  # what was open stays
-    wait_for(lambda: browser.current_url.endswith(f"/console#{ref}"))
+    # ... under its own address at once: it came back only when the ticket was redrawn, which
+    # with the change stream waits for a change (a CI run timed out on it, 2026-12-07).
+    assert browser.current_url.endswith(f"/console#{ref}")
 
 
 def test_a_resolved_ticket_shows_its_solution_and_the_rating_with_its_words(
