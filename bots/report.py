@@ -387,6 +387,22 @@ async def file_held(turn: Turn) -> Ticket | None:
     return await _file(turn, draft, kind="request", subject=subject)
 
 
+# Slowness ("slow", "takes minutes", "很卡", "好几分钟"; not 卡纸, a jam).
+_SLOW = re.compile(
+    r"\b(?:slow(?:ly|s|er)?|sluggish|lag(?:s|gy|ging)?|takes?\s+(?:ages|forever|minutes|\d+\s*min\w*))\b"
+    r"|慢|很卡|好卡|太卡|特别卡|卡顿|卡死|好几分钟|几分钟",
+    re.IGNORECASE,
+)
+
+
+def _slow_machine(pieces_read: Sequence[Parse], first: str, second: str) -> bool:
+    """Whether both parts tell of slowness and one names the computer: "my laptop is very slow,
+    excel takes minutes to open" is one problem (what runs on a slow computer is slow), which
+    was offered as two (2026-12-07)."""
+    computer = any(e.entity == "category" and e.value == "hardware" for p in pieces_read for e in p.entities)
+    return computer and all(_SLOW.search(simple(part)) for part in (first, second))
+
+
 async def two_problems(turn: Turn) -> tuple[str, str, Parse] | None:
     """The two parts of a message that tells problems of different kinds ("my printer is jammed
     and outlook keeps crashing"; see :meth:`~bots.understanding.Understanding.problems`): the
@@ -411,6 +427,8 @@ async def two_problems(turn: Turn) -> tuple[str, str, Parse] | None:
             second = told(turn.text[start:]).strip()
             split = (first, second, parse) if first and second else None
         seen |= kinds
+    if split is not None and _slow_machine([p for _, p in turn.problems], split[0], split[1]):
+        return None
     return split
 
 

@@ -1761,6 +1761,8 @@ async def test_two_problems_told_at_once_may_be_filed_apart(
         ("zh", "我的outlook打不开了，一直提示输入密码"),  # the same subject, left out
         ("en", "outlook won't open, it keeps asking for my password"),  # or named by a pronoun
         ("en", "Teams won't start, keeps asking me to sign in"),
+        ("en", "my laptop is very slow, excel takes minutes to open"),  # slow: the computer's
+        ("zh", "电脑很卡，打开excel要好几分钟"),
     ],
 )
 async def test_one_problem_and_what_followed_from_it_is_one_report(
@@ -1769,3 +1771,19 @@ async def test_one_problem_and_what_followed_from_it_is_one_report(
     chat = users[lang]
     await chat.say(said)
     assert not any(p.startswith("/report ") for p in chat.payloads), chat.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "my laptop is very slow and my printer is jammed"),  # slow, but only one of them
+        ("zh", "打印机卡纸了，电脑也很卡"),  # 卡纸 is a jam, not slowness
+        ("en", "outlook is slow and the vpn is slow too"),  # no computer named: two teams' problems
+    ],
+)
+async def test_slowness_joins_only_what_a_slow_computer_explains(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    assert any(p.startswith("/report ") for p in chat.payloads), chat.replies
