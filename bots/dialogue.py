@@ -306,6 +306,12 @@ async def _report(turn: Turn, arg: str) -> bool:
     asked = turn.state.get("pending") == arg and turn.state.get("pending_at")
     if asked and (said := turn.state.get("pending_parse")):
         turn.parse = Parse.from_rasa(said)
+        if turn.parse.intent.name == "request_service" and not report.asks_how_to(arg):
+            # "I need adobe acrobat pro installed" asked about at a mouse report: a request, with
+            # its questions; it became an incident asked how badly it hurts (2026-12-07). A
+            # question ("where can I find the wifi password for guests") meets the articles.
+            await report.start_request(turn, arg, since=asked)
+            return True
     await report.start_report(turn, arg, since=asked or None)
     return True
 
@@ -646,8 +652,8 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     is a fine reason for a laptop request. Where no words are asked for (``unasked``: how badly
     does it hurt?), a sure problem, request or how-to question of another kind is enough:
     "where can I find the wifi password for guests" went into an e-mail report's description.
-    Asked for a report's detail, a sure problem that shares nothing with the report is one too
-    (see :func:`~bots.report.unrelated_problem`)."""
+    Asked for a report's detail, a sure problem or request that shares nothing with the report
+    is one too (see :func:`~bots.report.unrelated_problem`)."""
     intent = turn.parse.intent
     said_so = intent.name in ("report_problem", "add_info") and _says_another(text)
     sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
@@ -660,7 +666,8 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
         # Not where no words were asked for: "also it gets very hot when it charges" said instead
         # of how badly a battery problem hurts is more of it ("noted"), and asking would hold it up.
         return said_so and not unasked and named is not None and report.other_things(turn, text)
-    detail = _in_flow(turn, "report", "description") and intent.name == "report_problem"
+    # A sure request too: "I need adobe acrobat pro installed" became a mouse ticket's detail.
+    detail = _in_flow(turn, "report", "description")
     return sure and detail and await report.unrelated_problem(turn, text)
 
 

@@ -266,9 +266,7 @@ async def start_report(
     problems told at once, which is not asked about the ticket just opened. A report still
     being written that the articles did not solve is filed first (see :func:`_unfiled`)."""
     since = since or await files_before(turn)
-    if (earlier := _unfiled(turn, text)) is not None:
-        earlier["until"] = since or turn.message.id  # the new report's messages are not its
-        await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))
+    earlier = await _file_unfiled(turn, text, since)
     await _hold_request(turn, since or turn.message.id)
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
@@ -300,6 +298,15 @@ async def start_report(
     if await _more_about_the_new_ticket(turn) or await _articles_first(turn, found):
         return
     await continue_report(turn)
+
+
+async def _file_unfiled(turn: Turn, text: str, since: int | None) -> dict[str, Any] | None:
+    """File the report the articles did not solve (:func:`_unfiled`) when ``text`` begins
+    something new at message ``since`` (or this one); the draft filed, if one was."""
+    if (earlier := _unfiled(turn, text)) is not None:
+        earlier["until"] = since or turn.message.id  # the new report's messages are not its
+        await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))
+    return earlier
 
 
 def _unfiled(turn: Turn, text: str) -> dict[str, Any] | None:
@@ -1191,12 +1198,15 @@ def _request_type(turn: Turn, key: str | None) -> RequestType | None:
     return next((r for r in _request_types(turn) if r.key == key), None)
 
 
-async def start_request(turn: Turn, text: str) -> None:
-    """Begin a service request; the kind comes from the words used, or the user picks it."""
+async def start_request(turn: Turn, text: str, *, since: int | None = None) -> None:
+    """Begin a service request; the kind comes from the words used, or the user picks it.
+    ``since`` is the message it was asked in, when that was before this one. A report being
+    written that the articles did not solve is filed first, as a new report files it."""
     chose = turn.state.get("step") == "choose" and turn.state.get("flow") == "request"
-    since = turn.state.get("since")
+    since = since or (turn.state.get("since") if chose else None)
+    await _file_unfiled(turn, text, since)
     turn.reset()
-    if chose and since is not None:
+    if since is not None:
         turn.state["since"] = since  # the request began at the message that asked for one
     category = turn.parse.entity("category")
     kind = next((r for r in _request_types(turn) if r.named_in(text)), None)

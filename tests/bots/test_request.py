@@ -980,3 +980,37 @@ async def test_a_password_reset_offers_the_reset_page_before_its_questions(
     assert await count(seeded, Ticket) == 1
     async with seeded.session() as s:
         assert (await s.get(Article, shown[0].id)).helpful == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "problem", "asked", "product"),
+    [
+        ("en", "my mouse is broken", "I need adobe acrobat pro installed", "adobe acrobat pro"),
+        ("zh", "我的鼠标坏了", "帮我装一个Visio 2021", "Visio 2021"),
+    ],
+)
+@pytest.mark.parametrize("step", ["urgency", "description"])
+async def test_a_request_said_during_a_report_is_a_request_of_its_own(
+    users: dict[str, Chat], seeded: Desk, lang: str, problem: str, asked: str, product: str, step: str
+) -> None:
+    """ "I need adobe acrobat pro installed" at a mouse report's "please describe it" went into
+    the mouse ticket's description; at "how badly?", "A new problem" made it an incident asked
+    how badly it hurts (2026-12-07). Now the report is filed and the request asks its questions."""
+    chat = users[lang]
+    software = next(r for r in seeded.settings.bot.requests if r.key == "software")
+    await chat.say(problem)
+    await skip_kb(chat)
+    if step == "description":
+        await chat.say("/urgency low")
+        assert chat.text == t(lang, "ask.description"), chat.replies
+    await chat.say(asked)
+    assert chat.payloads == ["/answer", f"/report {asked}"], chat.replies
+    await chat.click(t(lang, "flow.new"))
+    assert "INC-1" in chat.text, chat.replies
+    assert chat.replies[-1]["text"] == getattr(software.questions[0], lang), chat.replies
+    mouse = await ticket(seeded, "INC-1")
+    assert asked not in mouse.description and problem in mouse.description
+    await chat.say("1")  # the one-tap answer: the product named
+    await chat.answer_until("REQ-1", "maria.garcia@example.com" if lang == "en" else "画流程图")
+    made = await ticket(seeded, "REQ-1")
+    assert made.subject.endswith(product) and asked in made.description, made.description
