@@ -655,7 +655,7 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     Asked for a report's detail, a sure problem or request that shares nothing with the report
     is one too (see :func:`~bots.report.unrelated_problem`)."""
     intent = turn.parse.intent
-    said_so = intent.name in ("report_problem", "add_info") and _says_another(text)
+    said_so = intent.name in ("report_problem", "add_info", "request_service") and _says_another(text)
     sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
     if said_so or (unasked and (sure or report.asks_how_to(text))):
         named = await report.named_category(turn)

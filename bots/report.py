@@ -1201,10 +1201,12 @@ def _request_type(turn: Turn, key: str | None) -> RequestType | None:
 async def start_request(turn: Turn, text: str, *, since: int | None = None) -> None:
     """Begin a service request; the kind comes from the words used, or the user picks it.
     ``since`` is the message it was asked in, when that was before this one. A report being
-    written that the articles did not solve is filed first, as a new report files it."""
+    written that the articles did not solve is filed first, and a request being answered is put
+    aside, as a new report does to them."""
     chose = turn.state.get("step") == "choose" and turn.state.get("flow") == "request"
     since = since or (turn.state.get("since") if chose else None)
     await _file_unfiled(turn, text, since)
+    await _hold_request(turn, since or turn.message.id)  # "can I also get visio?" at a monitor's
     turn.reset()
     if since is not None:
         turn.state["since"] = since  # the request began at the message that asked for one
@@ -1347,7 +1349,7 @@ _OBJECT_ENDS = re.compile(
 )
 _OBJECT_LEAD = re.compile(
     r"^(?:\s+|(?:i|we|need|want|would|like|can|could|please|pls|get|have|give|to|for|on|into|in|of|the|my|our"
-    r"|a|an|me|us|new|some)\b|我们|我|帮|请|申请|需要|开通|要|一下|一个|的)+",
+    r"|a|an|me|us|new|some|also)\b|我们|我|帮|请|申请|需要|开通|要|一下|一个|的|也|还|另外)+",
     re.I,
 )
 _OBJECT_TAIL = re.compile(

@@ -1014,3 +1014,42 @@ async def test_a_request_said_during_a_report_is_a_request_of_its_own(
     await chat.answer_until("REQ-1", "maria.garcia@example.com" if lang == "en" else "画流程图")
     made = await ticket(seeded, "REQ-1")
     assert made.subject.endswith(product) and asked in made.description, made.description
+
+
+@pytest.mark.parametrize(
+    ("lang", "also", "product", "reason", "place"),
+    [
+        (
+            "en",
+            "can I also get visio installed?",
+            "visio",
+            "drawing network diagrams",
+            "Building B, 3rd floor, desk 12",
+        ),
+        ("zh", "另外我还要装一个visio", "visio", "画网络拓扑图", "B座3楼12号工位"),
+    ],
+)
+async def test_another_kind_of_request_at_a_requests_question_is_one_of_its_own(
+    users: dict[str, Chat], seeded: Desk, lang: str, also: str, product: str, reason: str, place: str
+) -> None:
+    """ "can I also get visio installed?" at "where should we deliver the monitor?" was doubted as
+    the place and then went into the monitor request: no software request. Asked about, "A new
+    problem" begins it, and the monitor request comes back after."""
+    chat = users[lang]
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    where = getattr(hardware.questions[1], lang)
+    await chat.say(SAY[lang]["monitor"])
+    assert chat.text == where
+    await chat.say(also)
+    assert chat.payloads == ["/answer", f"/report {also}"], chat.replies
+    await chat.click(t(lang, "flow.new"))
+    assert chat.payloads == [product], chat.replies  # "also" is no part of the name
+    await chat.say("1")
+    await chat.say(reason)
+    assert "REQ-1" in chat.text, chat.replies
+    assert chat.replies[-1]["text"] == t(lang, "request.resume", title=hardware.title[lang], question=where)
+    await chat.say(place)
+    assert "REQ-2" in chat.text, chat.replies
+    software, monitor = await ticket(seeded, "REQ-1"), await ticket(seeded, "REQ-2")
+    assert software.subject.endswith(product) and also in software.description
+    assert also not in monitor.description and place in monitor.description
