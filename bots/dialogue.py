@@ -637,7 +637,12 @@ def _ask_which(turn: Turn, text: str, question: str = "", keep: Button | None = 
     it waits as ``pending`` for whichever is tapped."""
     turn.state.update(pending=text.strip(), pending_at=turn.message.id, pending_parse=turn.parse.to_rasa())
     keep = keep or turn.button("flow.answer", "/answer")
-    turn.say(question or turn.t("flow.which"), [keep, turn.button("flow.new", f"/report {text.strip()}")])
+    # "or a new problem?" to "can I also get visio installed?": it is a request ("/report" takes it so).
+    new = ".request" if turn.parse.intent.name == "request_service" and not report.asks_how_to(text) else ""
+    turn.say(
+        question or turn.t(f"flow.which{new}"),
+        [keep, turn.button(f"flow.new{new}", f"/report {text.strip()}")],
+    )
 
 
 async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> bool:

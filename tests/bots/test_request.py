@@ -1004,8 +1004,9 @@ async def test_a_request_said_during_a_report_is_a_request_of_its_own(
         await chat.say("/urgency low")
         assert chat.text == t(lang, "ask.description"), chat.replies
     await chat.say(asked)
+    assert chat.text == t(lang, "flow.which.request"), chat.replies  # a request, not a problem
     assert chat.payloads == ["/answer", f"/report {asked}"], chat.replies
-    await chat.click(t(lang, "flow.new"))
+    await chat.click(t(lang, "flow.new.request"))
     assert "INC-1" in chat.text, chat.replies
     assert chat.replies[-1]["text"] == getattr(software.questions[0], lang), chat.replies
     mouse = await ticket(seeded, "INC-1")
@@ -1041,8 +1042,9 @@ async def test_another_kind_of_request_at_a_requests_question_is_one_of_its_own(
     await chat.say(SAY[lang]["monitor"])
     assert chat.text == where
     await chat.say(also)
+    assert chat.text == t(lang, "flow.which.request"), chat.replies
     assert chat.payloads == ["/answer", f"/report {also}"], chat.replies
-    await chat.click(t(lang, "flow.new"))
+    await chat.click(t(lang, "flow.new.request"))
     assert chat.payloads == [product], chat.replies  # "also" is no part of the name
     await chat.say("1")
     await chat.say(reason)
