@@ -361,7 +361,9 @@ async def _category(turn: Turn, arg: str) -> bool:
 
 @_command("urgency")
 async def _urgency(turn: Turn, arg: str) -> bool:
-    if not _in_flow(turn, "report") or arg not in report.URGENCY:
+    # Only while asked: tapped again at "please describe it", an earlier answer's buttons filed
+    # the report at once with the new level and lost the words being asked about (2026-12-07).
+    if not _in_flow(turn, "report", "urgency") or arg not in report.URGENCY:
         return False
     turn.state["draft"]["urgency"] = arg
     await report.continue_report(turn)

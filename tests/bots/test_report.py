@@ -1365,7 +1365,9 @@ async def test_another_problem_given_as_the_detail_is_asked_about(
     assert "INC-1" in chat.replies[0]["text"], chat.replies
     assert "/not_solved" in chat.payloads or t(lang, "ask.urgency") in chat.text, chat.replies
     await skip_kb(chat)
-    await chat.answer_until("INC-2", "/urgency high")
+    await chat.answer_until(
+        "INC-2", lambda c: "/urgency high" if "/urgency high" in c.payloads else SAY[lang]["since"]
+    )
     first, second = await ticket(seeded, "INC-1"), await ticket(seeded, "INC-2")
     assert first.category.path == "printer" and other not in first.description
     assert second.category.path.startswith("network") and other in second.description
@@ -1787,3 +1789,25 @@ async def test_slowness_joins_only_what_a_slow_computer_explains(
     chat = users[lang]
     await chat.say(said)
     assert any(p.startswith("/report ") for p in chat.payloads), chat.replies
+
+
+@pytest.mark.parametrize(("lang", "other"), [("en", "my VPN won't connect"), ("zh", "VPN连不上")])
+async def test_an_urgency_button_tapped_again_later_is_stale(
+    users: dict[str, Chat], seeded: Desk, lang: str, other: str
+) -> None:
+    """ "/urgency high" from the question already answered "low", tapped at "is that your answer,
+    or a new problem?", filed the printer report at once as P2 and the VPN words were lost."""
+    chat = users[lang]
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    await chat.say("/urgency low")
+    assert chat.text == t(lang, "ask.description"), chat.replies
+    await chat.say(other)
+    which = chat.text
+    assert which == t(lang, "flow.which"), chat.replies
+    await chat.say("/urgency high")
+    assert [r["text"] for r in chat.replies] == [t(lang, "button.stale"), which], chat.replies
+    assert await count(seeded, Ticket) == 0
+    await chat.say(f"/report {other}")
+    printer = await ticket(seeded, "INC-1")
+    assert printer.urgency == "low" and other not in printer.description, chat.replies
