@@ -44,6 +44,10 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1600  # Twilio's limit for one message (it splits into segments itself)
 MAX_MEDIA = 10 * 1024 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Twilio's opt-out words, the whole message in any case: Twilio unsubscribes the sender and says
+# so itself, and refuses to send them anything more (error 21610) until they text START.
+# Advanced Opt-Out names what it did in OptOutType; its START (and YES, UNSTOP) is Twilio's too.
+_OPT_OUT = frozenset(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"])
 
 
 def sms_text(text: str, buttons: Sequence[Button], files: Sequence[Attachment] = ()) -> str:
@@ -201,6 +205,13 @@ class SmsChannel:
             sender, sid = form.get("From", "").strip(), form.get("MessageSid") or form.get("SmsSid")
             if not sender or not sid:
                 raise HTTPException(400, "an SMS webhook needs From and MessageSid")
+            if _opts_out_or_in(form):
+                # Twilio answered it; an answer of the bot's could not be delivered ("STOP" got
+                # "I'm not sure what you'd like me to do", refused by Twilio, 2026-12-07).
+                log.info(
+                    "sms: %s texted %r, which Twilio handles: not passed to the bot", sid, form.get("Body")
+                )
+                return Response(EMPTY_TWIML, media_type="application/xml")
             inbound = Inbound(
                 address=Address("sms", sender),
                 user_id=sender,
@@ -214,6 +225,13 @@ class SmsChannel:
             return Response(EMPTY_TWIML, media_type="application/xml")
 
         return router
+
+
+def _opts_out_or_in(form: dict[str, str]) -> bool:
+    """Whether the text is Twilio's to handle: an opt-out word on its own, or what Advanced
+    Opt-Out says was an opt-out or opt-in (its HELP is answered by the bot as any "help")."""
+    kind = form.get("OptOutType", "").strip().upper()
+    return kind in ("STOP", "START") or form.get("Body", "").strip().upper() in _OPT_OUT
 
 
 def _phone(sender: str) -> str | None:

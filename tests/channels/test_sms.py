@@ -224,3 +224,32 @@ async def test_a_text_from_a_short_code_is_answered_though_it_is_no_phone_number
     texts = await phone.inbox()
     assert texts and "IT service desk" in texts[0]
     assert fake.calls[-1]["To"] == "12345"
+
+
+@pytest.mark.parametrize(
+    ("body", "extra"),
+    [
+        ("STOP", {}),
+        (" unsubscribe ", {}),
+        ("Cancel", {}),
+        ("停止", {"OptOutType": "STOP"}),
+        ("START", {"OptOutType": "START"}),
+    ],
+)
+async def test_twilios_opt_out_words_are_twilios_to_answer(
+    web: httpx.AsyncClient, sms: Runtime, fake: FakeTwilio, body: str, extra: dict[str, str]
+) -> None:
+    """ "STOP" got "I'm not sure what you'd like me to do", which Twilio refuses to send to
+    someone who has just opted out (21610): it answers those words itself."""
+    phone = Phone(web, fake, sms)
+    reply = await phone.text(body, extra=extra)
+    assert (
+        reply.status_code == 200
+        and reply.text == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+    )
+    assert await phone.inbox() == []
+    async with sms.desk.session() as s:
+        assert list(await s.scalars(select(Message))) == []
+    await phone.text("yes")  # START's "YES" is an answer like any other without OptOutType
+    await phone.text("stop the printer from jamming please")  # not the word on its own
+    assert len(await phone.inbox()) == 2
