@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from bots.turn import (
     CJK,
     LATIN_WORD,
+    OUTLIVES_FLOWS,
     Turn,
     asks,
     clauses,
@@ -347,9 +348,9 @@ async def pause(turn: Turn) -> None:
     (:func:`resume_held`). With something already put aside the flow is left, as a new report
     leaves it."""
     if turn.state.get("flow") == "request":
-        await _hold_request(turn, turn.message.id)  # from choosing what to request on: begun anew
+        await _hold_request(turn, turn.message.id)  # at its questions; still choosing a kind, begun anew
     elif turn.state.get("flow") == "report" and not turn.state.get("held"):
-        kept = {k: v for k, v in turn.state.items() if k not in _OUTLIVES_FLOWS}
+        kept = {k: v for k, v in turn.state.items() if k not in (*OUTLIVES_FLOWS, "misses", "unsure")}
         asked = await turn.latest(Message.direction == "out", Message.author_kind == "bot")
         turn.state["held"] = {
             "paused": kept,
@@ -357,10 +358,6 @@ async def pause(turn: Turn) -> None:
             "until": turn.message.id,
         }
     turn.reset()
-
-
-# What the state keeps when a flow ends (see :meth:`bots.turn.Turn.reset`), and per-turn counters.
-_OUTLIVES_FLOWS = ("ticket", "held", "files_since", "misses", "unsure")
 
 
 async def file_held(turn: Turn) -> Ticket | None:

@@ -21,8 +21,10 @@ from nlu import Parse
 __all__ = [
     "CJK",
     "LATIN_WORD",
+    "OUTLIVES_FLOWS",
     "TEMPLATES",
     "Turn",
+    "asks",
     "clauses",
     "says_nothing",
     "says_only_social",
@@ -189,6 +191,10 @@ _QUESTION = re.compile(
 )
 
 
+# What the state keeps when a flow ends (:meth:`Turn.reset`).
+OUTLIVES_FLOWS = ("ticket", "held", "files_since")
+
+
 def asks(text: str) -> bool:
     """Whether ``text`` is put as a question ("when is the IT desk open?", "谁来审批")."""
     return _QUESTION.search(simple(text).strip()) is not None
@@ -329,8 +335,6 @@ class Turn:
         """Leave any flow; keep what outlives flows (the linked ticket, a request put aside for a
         new problem: see :func:`bots.report.resume_held`; files sent before the words of a report:
         see :func:`bots.report.files_before`)."""
-        keep: dict[str, Any] = {
-            k: self.state[k] for k in ("ticket", "held", "files_since") if k in self.state
-        }
+        keep: dict[str, Any] = {k: self.state[k] for k in OUTLIVES_FLOWS if k in self.state}
         self.state.clear()
         self.state.update(keep)
