@@ -306,10 +306,9 @@ async def _report(turn: Turn, arg: str) -> bool:
     asked = turn.state.get("pending") == arg and turn.state.get("pending_at")
     if asked and (said := turn.state.get("pending_parse")):
         turn.parse = Parse.from_rasa(said)
-        if turn.parse.intent.name == "request_service" and not report.asks_how_to(arg):
+        if _asks_for_service(turn, arg):
             # "I need adobe acrobat pro installed" asked about at a mouse report: a request, with
-            # its questions; it became an incident asked how badly it hurts (2026-12-07). A
-            # question ("where can I find the wifi password for guests") meets the articles.
+            # its questions; it became an incident asked how badly it hurts (2026-12-07).
             await report.start_request(turn, arg, since=asked)
             return True
     await report.start_report(turn, arg, since=asked or None)
@@ -639,12 +638,18 @@ def _ask_which(turn: Turn, text: str, question: str = "", keep: Button | None = 
     it waits as ``pending`` for whichever is tapped."""
     turn.state.update(pending=text.strip(), pending_at=turn.message.id, pending_parse=turn.parse.to_rasa())
     keep = keep or turn.button("flow.answer", "/answer")
-    # "or a new problem?" to "can I also get visio installed?": it is a request ("/report" takes it so).
-    new = ".request" if turn.parse.intent.name == "request_service" and not report.asks_how_to(text) else ""
+    new = ".request" if _asks_for_service(turn, text) else ""  # "or a new request?": "/report" begins one
     turn.say(
         question or turn.t(f"flow.which{new}"),
         [keep, turn.button(f"flow.new{new}", f"/report {text.strip()}")],
     )
+
+
+def _asks_for_service(turn: Turn, text: str) -> bool:
+    """Whether words asked about ("is that your answer, or new?") are a request of their own
+    ("can I also get visio installed?"), begun as one; a question ("where can I find the wifi
+    password for guests") is not, and meets the articles as a problem does."""
+    return turn.parse.intent.name == "request_service" and not report.asks_how_to(text)
 
 
 async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> bool:
