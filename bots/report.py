@@ -267,8 +267,7 @@ async def start_report(
     problems told at once, which is not asked about the ticket just opened. A report still
     being written that the articles did not solve is filed first (see :func:`_unfiled`)."""
     since = since or await files_before(turn)
-    earlier = await _file_unfiled(turn, text, since)
-    await _hold_request(turn, since or turn.message.id)
+    earlier = await _set_aside(turn, text, since)
     turn.reset()
     draft: dict[str, Any] = {"text": text.strip(), "since": since or turn.message.id}
     if after:  # the second of two problems told at once: new, whatever was just opened
@@ -301,12 +300,14 @@ async def start_report(
     await continue_report(turn)
 
 
-async def _file_unfiled(turn: Turn, text: str, since: int | None) -> dict[str, Any] | None:
-    """File the report the articles did not solve (:func:`_unfiled`) when ``text`` begins
-    something new at message ``since`` (or this one); the draft filed, if one was."""
+async def _set_aside(turn: Turn, text: str, since: int | None) -> dict[str, Any] | None:
+    """What is being written, when ``text`` begins something new at message ``since`` (or this
+    one): the report the articles did not solve is filed (:func:`_unfiled`), the request being
+    answered put aside (:func:`_hold_request`). The report's draft, if one was filed."""
     if (earlier := _unfiled(turn, text)) is not None:
         earlier["until"] = since or turn.message.id  # the new report's messages are not its
         await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))
+    await _hold_request(turn, since or turn.message.id)
     return earlier
 
 
@@ -568,7 +569,16 @@ async def named_categories(turn: Turn) -> list[str]:
     (``vpn`` → ``network/vpn``) made precise by the keywords of the categories inside it (see
     :func:`~desk.catalog.precise_category`), then those the problem is about when it names
     several (see :func:`~desk.catalog.problem_categories`): "我的VPN密码忘了" is about the
-    password, then the VPN (see :func:`_heads_first`)."""
+    password, then the VPN (see :func:`_heads_first`). Looked up once a turn for each reading
+    (a report's start asked it three times, two queries each)."""
+    read = tuple((e.entity, e.value, e.start, e.end) for e in turn.parse.entities)
+    key = ("named_categories", turn.text, read)
+    if key not in turn.memo:
+        turn.memo[key] = await _look_up_categories(turn)
+    return list(turn.memo[key])
+
+
+async def _look_up_categories(turn: Turn) -> list[str]:
     paths = []
     for value in dict.fromkeys(e.value for e in _heads_first(turn.parse)):
         category = await category_named(turn.session, value)
@@ -1202,8 +1212,7 @@ async def start_request(turn: Turn, text: str, *, since: int | None = None) -> N
     aside, as a new report does to them."""
     chose = turn.state.get("step") == "choose" and turn.state.get("flow") == "request"
     since = since or (turn.state.get("since") if chose else None)
-    await _file_unfiled(turn, text, since)
-    await _hold_request(turn, since or turn.message.id)  # "can I also get visio?" at a monitor's
+    await _set_aside(turn, text, since)  # "can I also get visio?" at a monitor's: it comes back
     turn.reset()
     if since is not None:
         turn.state["since"] = since  # the request began at the message that asked for one
