@@ -177,7 +177,8 @@ async def record_inbound(
         language=language,
     )
     conversation = await open_conversation(session, desk, inbound, person.id)
-    traditional, taiwan = writes_traditional(inbound.text), writes_taiwans_words(inbound.text)
+    traditional = writes_traditional(inbound.text)
+    taiwan = writes_taiwans_words(inbound.text) if traditional else None  # Simplified: no phrase lookup
     app = inbound.extra.get("language")
     tag = traditional_tag(app) if traditional is None else None
     if tag is not None and conversation.language is None and not await _heard_from(session, conversation):
