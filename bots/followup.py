@@ -344,7 +344,7 @@ async def ask_cancel(turn: Turn) -> None:
         turn.say(turn.t("status.unknown", ref=ref))
         return
     if ticket.status not in OPEN_STATUSES:
-        turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
+        _cannot_cancel(turn, ticket)
         return
     if works_now(turn.text):
         offer_close(turn, ticket, turn.text)  # "never mind, it's working now": fixed, not unwanted
@@ -362,6 +362,15 @@ def works_now(text: str) -> bool:
     return works and not fails
 
 
+def _cannot_cancel(turn: Turn, ticket: Ticket) -> None:
+    """A ticket no longer open is not cancelled again: "INC-2 is cancelled, so it can't be
+    cancelled" answered the second "please cancel INC-2"."""
+    if ticket.status == "cancelled":
+        turn.say(turn.t("cancel.already", ref=ticket.ref))
+        return
+    turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
+
+
 def offer_cancel(turn: Turn, ticket: Ticket) -> None:
     """Ask whether to cancel ``ticket`` (open), with a button for each answer."""
     buttons = [
@@ -377,7 +386,7 @@ async def cancel(turn: Turn, ref: str) -> None:
         turn.say(turn.t("status.unknown", ref=ref))
         return
     if ticket.status not in OPEN_STATUSES:
-        turn.say(turn.t("cancel.cannot", ref=ticket.ref, status=desk_t(turn.lang, f"status.{ticket.status}")))
+        _cannot_cancel(turn, ticket)
         return
     await change_ticket(turn.session, turn.desk, turn.requester, ticket, {"status": "cancelled"})
     turn.say(turn.t("cancel.done", ref=ticket.ref))

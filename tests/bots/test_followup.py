@@ -253,6 +253,11 @@ async def test_add_information_cancel_and_reopen_by_chat(
     await chat.say(f"/cancel_yes {ref}")
     assert chat.text == t(lang, "cancel.done", ref=ref)
     assert (await ticket(seeded, ref)).status == "cancelled"
+    # Asked again, it says so plainly ("INC-1 is cancelled, so it can't be cancelled" it was).
+    await chat.say(SAY[lang]["cancel"].format(ref=ref))
+    assert chat.text == t(lang, "cancel.already", ref=ref)
+    await chat.say(f"/cancel_yes {ref}")  # an old button tapped again
+    assert chat.text == t(lang, "cancel.already", ref=ref)
     await chat.say(f"/reopen {ref}")  # a cancelled ticket cannot be reopened: it says so
     assert ref in chat.text and t(lang, "reopen.done", ref=ref) != chat.text
     # News on the cancelled ticket would reach nobody there: it starts a follow-up ticket.
