@@ -18,7 +18,17 @@ from rapidfuzz import fuzz
 from sqlalchemy import select
 
 from bots import followup, mail, report
-from bots.turn import TEMPLATES, Turn, asks, buttons_of, says_nothing, says_only_social, simple, weight
+from bots.turn import (
+    TEMPLATES,
+    Turn,
+    asks,
+    asks_to_send_files,
+    buttons_of,
+    says_nothing,
+    says_only_social,
+    simple,
+    weight,
+)
 from channels.base import Button
 from desk.i18n import LANGUAGES
 from desk.kb import Hit
@@ -185,6 +195,9 @@ async def _respond(turn: Turn) -> None:
     if not text and turn.inbound is not None and turn.inbound.attachments:
         await _files_alone(turn)
         return
+    if asks_to_send_files(text) and not (turn.inbound is not None and turn.inbound.attachments):
+        await _how_to_send_files(turn)
+        return
     if await _flow(turn, text):
         turn.state["misses"] = 0
         return
@@ -197,6 +210,33 @@ async def _respond(turn: Turn) -> None:
         await _ask_again(turn)
     if not turn.replies:  # a safety net: the bot never answers with nothing
         turn.say(turn.t("misunderstood"), turn.menu())
+
+
+_SENDS_FILES_BY = ("rest", "telegram", "slack", "sms")
+
+
+async def _how_to_send_files(turn: Turn) -> None:
+    """ "Can I send you a screenshot?", "我可以发个截图吗": yes, and how on this channel, and where
+    it will go. It was taken as news ("Noted, I've added that to your report", "Added to
+    INC-1") or as a problem to report ("Which area is the problem?"). A report or request being
+    written waits on its question, asked again."""
+    channel = turn.conversation.channel
+    how = turn.t(f"files.how.{channel if channel in _SENDS_FILES_BY else 'other'}")
+    if turn.state.get("flow") in ("report", "request"):
+        turn.say(turn.t("files.how", how=how, where=turn.t("files.how.report")))
+        await _ask_again(turn)
+        return
+    ticket = await _ticket_of_message(turn)
+    where = turn.t("files.how.ticket", ref=ticket.ref) if ticket is not None else turn.t("files.how.new")
+    turn.say(turn.t("files.how", how=how, where=where))
+
+
+async def _ticket_of_message(turn: Turn) -> Ticket | None:
+    """The open ticket the message (and files sent with it) went to, if the chat is on one."""
+    if turn.message.ticket_id is None:
+        return None
+    ticket = await turn.session.get(Ticket, turn.message.ticket_id)
+    return ticket if ticket is not None and ticket.status in OPEN_STATUSES else None
 
 
 async def _files_alone(turn: Turn) -> None:
@@ -214,10 +254,8 @@ async def _files_alone(turn: Turn) -> None:
         if names:
             turn.say(turn.t("files.kept", names=names))
         await _ask_again(turn)
-    elif names and turn.message.ticket_id is not None:  # the chat is on a ticket: the files are on it
-        ticket = await turn.session.get(Ticket, turn.message.ticket_id)
-        if ticket is not None and ticket.status in OPEN_STATUSES:
-            turn.say(turn.t("files.added", names=names, ref=ticket.ref))
+    elif names and (ticket := await _ticket_of_message(turn)) is not None:  # the files are on it
+        turn.say(turn.t("files.added", names=names, ref=ticket.ref))
     if names and not turn.replies:
         turn.state.setdefault("files_since", turn.message.id)  # the first of several
         turn.say(turn.t("files.what", names=names), turn.menu())

@@ -25,6 +25,7 @@ __all__ = [
     "TEMPLATES",
     "Turn",
     "asks",
+    "asks_to_send_files",
     "clauses",
     "says_nothing",
     "says_only_social",
@@ -198,6 +199,51 @@ OUTLIVES_FLOWS = ("ticket", "held", "files_since")
 def asks(text: str) -> bool:
     """Whether ``text`` is put as a question ("when is the IT desk open?", "谁来审批")."""
     return _QUESTION.search(simple(text).strip()) is not None
+
+
+# Asking whether or how to send the desk a file: "can I send you a screenshot of the error?",
+# "do you need the log file?", "要不要我发个截图给你们", "怎么上传附件". Someone asking may send
+# one (a screenshot, a log), or send it here ("how do I send you the file?"); not "how do I
+# send a large file to a client?", a question for the knowledge base.
+_FILE_EN = (
+    r"\b(?:screen\s?shots?|screen\s?caps?|snips?|photos?|pictures?|pics?|images?|videos?|recordings?"
+    r"|logs?|log\s+files?|(?:files?|attachments?)(?=[^?]*\b(?:you|here|this\s+chat|it)\b))\b"
+)
+_SEND_EN = r"\b(?:send|attach|add|upload|share|include|post|give|provide|forward)\b"
+_HERE_EN = r"\b(?:you|here|this\s+chat|the\s+desk|to\s+(?:inc|req)-?\d+)\b"
+_FILE_ZH = r"(?:截图|截屏|照片|相片|图片|图|文件|日志|附件|录屏|视频)"
+_SEND_ZH = r"(?:发|传|上传|附上?|贴|提供)"
+_SENDS_FILES = re.compile(
+    rf"\b(?:(?:can|could|may|should|shall)\s+i|is\s+it\s+(?:ok|okay|fine|possible)\s+(?:to|if\s+i))\b"
+    rf"[^.!?]*?{_SEND_EN}[^.!?]*?{_FILE_EN}"
+    rf"|\bdo\s+you\s+(?:want|need)\b[^.!?]*?{_FILE_EN}"
+    rf"|\b(?:would|will)\s+(?:a|an|the|some|my)\b[^.!?]*?{_FILE_EN}[^.!?]*?\b(?:help|be\s+useful)\b"
+    rf"|\bhow\s+(?:do|can|should)\s+i\b[^.!?]*?{_SEND_EN}(?=[^.!?]*?{_HERE_EN})[^.!?]*?{_FILE_EN}"
+    rf"|(?:可以|能|能不能|能否|要不要|需要|需不需要|是否需要|用不用|方便)(?:[^。！？?]{{0,6}}{_SEND_ZH}[^。！？?]{{0,6}}{_FILE_ZH}"
+    rf"|把?[^。！？?]{{0,8}}{_FILE_ZH}[^。！？?]{{0,3}}{_SEND_ZH})"
+    rf"|(?:怎么|怎样|如何|在哪里?){_SEND_ZH}[^。！？?]{{0,4}}(?:截图|截屏|照片|相片|图片|图"
+    rf"|{_FILE_ZH}[^。！？?]{{0,4}}(?:给你|这里|这儿|过来))",
+    re.IGNORECASE,
+)
+
+
+# Sent to someone else or elsewhere: "can I send a photo to my manager?", "把文件发给客户",
+# "can I share a screenshot in teams?", "用邮件发文件".
+_ELSEWHERE = re.compile(
+    r"\b(?:to|with)\s+(?:my|our|a|an|his|her|their|external|other|another|the\s+(?!desk|ticket|chat|support|"
+    r"it\s+desk|service\s+desk)\w+)\b"
+    r"|\b(?:in|on|via|by|through|over)\s+(?:outlook|teams|e-?mail|mail|slack|sharepoint|onedrive|whatsapp|wechat|zoom)\b"
+    r"|给(?!你|您|这|IT|it)[\u4e00-\u9fff]|(?:用|在|通过)(?:outlook|邮件|邮箱|微信|企业微信|钉钉|teams)",
+    re.IGNORECASE,
+)
+
+
+def asks_to_send_files(text: str) -> bool:
+    """Whether ``text`` asks whether or how to send the desk a screenshot, photo, log or file."""
+    said = simple(text).strip()
+    if len(said) > 120 or not (asks(said) or "怎么" in said) or _ELSEWHERE.search(said):
+        return False
+    return _SENDS_FILES.search(said) is not None
 
 
 def simple(text: str) -> str:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bots.turn import CJK
+from bots.turn import CJK, asks_to_send_files
 from bots.understanding import Understanding
 from bots.wiring import build_runtime
 from channels.web import identity_hash
@@ -170,6 +170,85 @@ async def test_a_screenshot_sent_before_the_words_is_asked_about_and_goes_with_t
     assert "after-restart.png" in await files_on(seeded, ref)
     async with seeded.session() as s:
         assert (await s.scalar(select(Conversation.mode))) == "bot"
+
+
+@pytest.mark.parametrize(
+    ("said", "asks"),
+    [
+        *(
+            (said, True)
+            for said in (
+                "can I send you a screenshot of the error?",
+                "Would a screenshot help?",
+                "should I attach the logs?",
+                "do you need the log file?",
+                "how do I attach a file here?",
+                "is it ok to send a photo of the screen?",
+                "我可以发个截图吗",
+                "要不要我发个截图给你们？",
+                "需要提供日志吗",
+                "可以把报错截图发给你吗？",
+                "怎麼發截圖給你",
+            )
+        ),
+        # Questions for the knowledge base, or news of a file sent: not asking to send one here.
+        *(
+            (said, False)
+            for said in (
+                "how do I send a large file to a client?",
+                "how do I attach a photo in outlook?",
+                "how do I share a file with an external partner?",
+                "can I send a photo to my manager?",
+                "can you send me the file from the shared drive?",
+                "I attached a screenshot",
+                "how do I take a screenshot?",
+                "can I upload files to sharepoint?",
+                "怎么在outlook里添加附件",
+                "需要把文件发给客户，邮件太大发不出去怎么办",
+                "能用邮件发视频吗",
+                "截图发你了",
+            )
+        ),
+    ],
+)
+def test_asking_to_send_a_file_is_told_from_questions_about_files(said: str, asks: bool) -> None:
+    assert asks_to_send_files(said) is asks
+
+
+ASKS_TO_SEND = {
+    "en": ("can I send you a screenshot of the error?", "can I add a screenshot later?"),
+    "zh": ("我可以发个截图吗", "可以把报错截图发给你吗？"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_whether_to_send_a_screenshot_is_answered_yes_and_how(
+    users: dict[str, Chat], seeded: Desk, lang: str
+) -> None:
+    # "can I send you a photo of the charger light?" mid-report was "Noted, I've added that to
+    # your report"; "我可以发个截图吗" got "which area is the problem?"; "can I add a screenshot
+    # later?" after a ticket was added to it as the user's news.
+    chat, (first, later) = users[lang], ASKS_TO_SEND[lang]
+    how = t(lang, "files.how.rest")
+    await chat.say(first)
+    assert chat.text == t(lang, "files.how", how=how, where=t(lang, "files.how.new"))
+    assert await count(seeded, Ticket) == 0
+    await chat.say(SAY[lang]["printer"])
+    await skip_kb(chat)
+    assert "/urgency high" in chat.payloads
+    replies = await chat.say(first)  # at "how badly does it affect your work?"
+    assert replies[0]["text"] == t(lang, "files.how", how=how, where=t(lang, "files.how.report"))
+    assert replies[1]["text"].startswith(t(lang, "flow.resume", question="")), replies
+    assert "/urgency high" in chat.payloads
+    await chat.upload("error.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "image/png")
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert await files_on(seeded, "INC-1") == ["error.png"]
+    assert first not in made.description
+    await chat.say(later)  # the chat is on INC-1 now
+    assert chat.text == t(lang, "files.how", how=how, where=t(lang, "files.how.ticket", ref="INC-1"))
 
 
 async def test_a_file_before_any_words_is_answered_in_the_browsers_language(
