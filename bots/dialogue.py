@@ -75,7 +75,7 @@ def _says_another(text: str) -> bool:
 _SURE_TOPIC = 0.9  # a problem or request read this surely, said instead of an urgency, is one of its own
 _NOT_A_WORD = re.compile(r"[^\w]+")
 # Buttons that answer a yes-or-no question: "是的" / "no" picks one (their titles say more).
-_YES_NO = (("/cancel_yes", "/keep"), ("/fixed", "/keep"), ("/known", "/not_known"))
+_YES_NO = (("/cancel_yes", "/keep"), ("/fixed", "/keep"), ("/known", "/not_known"), ("/approve", "/reject"))
 _ANSWERS_ASIDE = {command for pair in _YES_NO for command in pair}
 _TITLE_MATCH = 88  # rapidfuzz ratio: "i cant work" is "I can't work"; "yes" is not "Yes, fixed"
 _LONGEST_TITLE = 60  # longer messages are sentences, not a typed button
@@ -460,6 +460,20 @@ async def _cancel_yes(turn: Turn, arg: str) -> bool:
         return False
     await followup.cancel(turn, arg)
     return True
+
+
+@_command("approve")
+async def _approve(turn: Turn, arg: str) -> bool:
+    """[Approve] to the desk's ask for approval of a request (:mod:`desk.approvals`)."""
+    ref, _, comment = arg.partition(" ")
+    return await followup.answer_approval(turn, ref, "approved", comment)
+
+
+@_command("reject")
+async def _reject(turn: Turn, arg: str) -> bool:
+    """[Reject], or "/reject REQ-3 no budget this year" with the reason the requester is told."""
+    ref, _, comment = arg.partition(" ")
+    return await followup.answer_approval(turn, ref, "rejected", comment)
 
 
 @_command("fixed")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from bots.report import (
     FINISHED,
     WORDY,
@@ -26,11 +28,13 @@ from bots.report import (
 )
 from bots.turn import Turn, says_nothing, simple, weight, without_clauses
 from channels.base import Button
+from desk.approvals import approvals_waiting_on, decide
 from desk.chinese import to_simplified
+from desk.context import Actor
 from desk.handoff import queue_conversation
 from desk.i18n import t as desk_t
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Message, Ticket
+from desk.models import Approval, Message, Ticket
 from desk.surveys import LOW_SCORE, comment_on_rating, rate_ticket
 from desk.textindex import mentions, snippet
 from desk.tickets import (
@@ -194,7 +198,7 @@ async def show_status(turn: Turn, ref: str | None = None, *, among: list[Ticket]
                 "status.item",
                 ref=ticket.ref,
                 subject=ticket.subject,
-                status=desk_t(turn.lang, f"status.{ticket.status}"),
+                status=_status_word(turn, ticket),
                 assignee=assignee,
                 updated=_when(turn, ticket, ticket.updated_at),
                 due=due,
@@ -206,6 +210,14 @@ async def show_status(turn: Turn, ref: str | None = None, *, among: list[Ticket]
             if problem is not None and problem.status in OPEN_STATUSES:
                 lines.append(turn.t("status.problem", ref=problem.ref))
     turn.say("\n".join(lines))
+
+
+def _status_word(turn: Turn, ticket: Ticket) -> str:
+    """How the ticket stands, in a word: "new", or "awaiting approval" while a request waits
+    for its approver's yes (it was "new", and the user asked why nobody came)."""
+    if ticket.approval == "requested" and ticket.status in OPEN_STATUSES:
+        return turn.t("status.awaiting_approval")
+    return desk_t(turn.lang, f"status.{ticket.status}")
 
 
 # A short question after a thing of the user's: "what about my docking station?", "and my
@@ -654,3 +666,33 @@ async def handoff(turn: Turn, reason: str) -> None:
     if aside is not None:
         key = "request.filed_aside" if aside.type == "request" else "report.filed_aside"
         turn.say(turn.t(key, ref=aside.ref, subject=aside.subject))
+
+
+async def answer_approval(turn: Turn, ref: str, decision: str, comment: str = "") -> bool:
+    """[Approve] or [Reject] (``/approve REQ-3``, ``/reject REQ-3 no budget this year``) to the
+    desk's ask, by the approver it was sent to: the decision is recorded and the requester told
+    (:func:`desk.approvals.decide`). Asked again, it says what was decided; False (a stale
+    button) for anyone else, or a reference never sent to them."""
+    ref = ref.strip().upper()
+    email = (turn.person.email or "").lower()
+    if not ref or not email:
+        return False
+    waiting = [a for a in await approvals_waiting_on(turn.session, turn.person) if a.ticket.ref == ref]
+    if not waiting:
+        asked = await turn.session.scalar(
+            select(Approval)
+            .join(Ticket, Approval.ticket_id == Ticket.id)
+            .where(Ticket.ref == ref, Approval.approver == email)
+            .order_by(Approval.id.desc())
+            .limit(1)
+        )
+        if asked is None:
+            return False
+        turn.say(turn.t("approval.already", ref=ref, state=turn.t(f"approval.state.{asked.state}")))
+        return True
+    approval = waiting[-1]
+    actor = Actor("approver", turn.person.id, turn.person.name or email)
+    ticket = await decide(turn.session, turn.desk, approval, decision, comment=comment, by=email, actor=actor)
+    requester = ticket.requester.name or ticket.requester.email or ticket.requester.phone or "?"
+    turn.say(turn.t(f"approval.done.{decision}", ref=ref, requester=requester))
+    return True

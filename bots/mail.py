@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bots.followup import (
+    answer_approval,
     ask_if_fixed,
     confirm,
     contradicts,
@@ -39,6 +40,7 @@ from bots.report import (
 from bots.turn import TEMPLATES, Turn, weight
 from channels.base import Inbound
 from desk.agents import find_agent
+from desk.approvals import approvals_waiting_on, decision_in
 from desk.context import Actor, Desk
 from desk.conversations import replied_message, thread_ticket_id
 from desk.errors import NotFound
@@ -129,7 +131,7 @@ async def record_bounce(session: AsyncSession, desk: Desk, inbound: Inbound) -> 
 async def respond_to_mail(turn: Turn, text: str) -> None:
     """One mail: a reply in a ticket's thread, or a new ticket (or a status question)."""
     turn.state.pop("ticket", None)  # each mail is about its own thread's ticket
-    if await _agent_answer(turn, text):
+    if await _agent_answer(turn, text) or await _approver_answer(turn, text):
         return
     ticket = await thread_ticket(turn)
     if ticket is not None:
@@ -194,6 +196,25 @@ async def _agent_answer(turn: Turn, text: str) -> bool:
                 files=files,
             )
     return True
+
+
+async def _approver_answer(turn: Turn, text: str) -> bool:
+    """An approver's reply to the desk's ask (its reference in the subject): "Approved" or
+    "Reject - no budget this year" as its first words decides it, the rest is the reason the
+    requester is told. A reply that says neither is asked again. Whether the mail was one."""
+    subject = turn.inbound.subject if turn.inbound is not None else None
+    refs = {f"{m[1]}-{m[2]}".upper() for m in _SUBJECT_REF.finditer(subject or "")}
+    if not refs:
+        return False
+    waiting = await approvals_waiting_on(turn.session, turn.person)
+    approval = next((a for a in reversed(waiting) if a.ticket.ref in refs), None)
+    if approval is None:
+        return False
+    if (found := decision_in(text)) is None:
+        turn.say(turn.t("approval.unclear", ref=approval.ticket.ref))
+        return True
+    decision, comment = found
+    return await answer_approval(turn, approval.ticket.ref, decision, comment)
 
 
 async def _from_a_copied_person(turn: Turn, ticket: Ticket, text: str) -> None:

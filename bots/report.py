@@ -32,9 +32,12 @@ from bots.turn import (
     without_greeting,
 )
 from channels.base import Button
+from desk.approvals import approver_named, request_approval
 from desk.audit import record_event
 from desk.catalog import category_named, nested, precise_category, problem_categories, under_any, within
+from desk.context import Actor
 from desk.handoff import close_conversation
+from desk.i18n import t as desk_t
 from desk.kb import Hit, record_feedback, search_articles
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Article, Category, Message, Ticket
@@ -1067,9 +1070,17 @@ async def raise_urgency(turn: Turn, ticket: Ticket, said: str | None) -> None:
 
 
 async def _open_ticket(
-    turn: Turn, draft: dict[str, Any], *, kind: str = "incident", subject: str | None = None
+    turn: Turn,
+    draft: dict[str, Any],
+    *,
+    kind: str = "incident",
+    subject: str | None = None,
+    approver: str | None = None,
 ) -> Ticket:
+    """File ``draft`` and tell the user its reference and promised times; a request that needs
+    the approval of someone ``approver`` names is sent to them, and its times wait for their yes."""
     ticket = await _file(turn, draft, kind=kind, subject=subject)
+    who = await _ask_for_approval(turn, ticket, approver) if approver else None
     offered = turn.state.get("offered")
     turn.reset()
     turn.state["ticket"] = ticket.ref
@@ -1083,7 +1094,9 @@ async def _open_ticket(
         else "request.created"
     )
     values = {"ref": ticket.ref, "subject": ticket.subject, "priority": ticket.priority}
-    if ticket.response_due is None:
+    if who is not None:
+        turn.say(turn.t("request.created.approval", **values, who=who))
+    elif ticket.response_due is None:
         turn.say(turn.t(key + ".nosla", **values))
     else:
         due = {
@@ -1545,7 +1558,21 @@ async def _next_question(turn: Turn, kind: RequestType) -> None:
         return
     request = turn.state["request"]
     draft, subject = _request_draft(turn, kind, request)
-    await _open_ticket(turn, draft, kind="request", subject=subject)
+    said = request["answers"].get(kind.approval) if kind.approval else None
+    await _open_ticket(turn, draft, kind="request", subject=subject, approver=said)
+
+
+async def _ask_for_approval(turn: Turn, ticket: Ticket, said: str) -> str | None:
+    """Send ``ticket`` to the approver ``said`` names (the answer to the kind's ``approval``
+    question): the approver's name or address, for the reply. When it names nobody the desk
+    can reach (no address, an unknown name), the team is left a note to ask for it instead."""
+    approver = await approver_named(turn.session, said)
+    if approver is None or approver.email == turn.person.email:  # nobody to ask, or themself
+        note = desk_t(turn.desk.settings.desk.default_language, "approval.unsent", said=said)
+        await add_comment(turn.session, turn.desk, Actor.bot(), ticket, note, public=False)
+        return None
+    await request_approval(turn.session, turn.desk, Actor.bot(), ticket, approver)
+    return approver.name or approver.email
 
 
 def _request_draft(turn: Turn, kind: RequestType, request: dict[str, Any]) -> tuple[dict[str, Any], str]:

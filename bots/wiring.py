@@ -28,6 +28,7 @@ from channels.telegram import TelegramChannel
 from channels.throttle import Throttle, limit
 from channels.web import FeedItem, HistoryItem, RestChannel
 from desk.api import create_api
+from desk.approvals import APPROVAL_JOBS
 from desk.attachments import ATTACHMENT_JOBS, file_link
 from desk.autoclose import AUTOCLOSE_JOBS
 from desk.context import Desk
@@ -47,7 +48,13 @@ from desk.settings import EmailSettings, Settings
 __all__ = ["SCHEDULED_JOBS", "Runtime", "build_runtime", "serve", "start_background"]
 
 # Everything the scheduler does on each tick, in this order; routing has its own woken loop.
-SCHEDULED_JOBS: tuple[Job, ...] = (*ROUTING_JOBS, *ESCALATION_JOBS, *AUTOCLOSE_JOBS, *ATTACHMENT_JOBS)
+SCHEDULED_JOBS: tuple[Job, ...] = (
+    *ROUTING_JOBS,
+    *ESCALATION_JOBS,
+    *AUTOCLOSE_JOBS,
+    *APPROVAL_JOBS,
+    *ATTACHMENT_JOBS,
+)
 
 log = logging.getLogger("frontdesk")
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.agents import actor_of, find_agent, find_group
@@ -197,6 +197,8 @@ async def waiting_queue(
             Ticket.group_id == group.id,
             Ticket.status == "new",
             Ticket.assignee_id.is_(None),
+            # A request waiting for its approver's yes is not work yet (desk.approvals).
+            or_(Ticket.approval.is_(None), Ticket.approval != "requested"),
             # A ticket whose conversation waits for a person goes with the conversation.
             ~select(Conversation.id)
             .where(Conversation.ticket_id == Ticket.id, Conversation.mode == "queued")

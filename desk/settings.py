@@ -356,6 +356,17 @@ class RequestType(_Section):
     come before its questions, as the way to do it oneself ("I need to reset my password": the
     reset page); its questions follow if they do not do."""
 
+    approval: str | None = None
+    """The key of the question whose answer names who approves the request (an e-mail address,
+    or someone the desk knows by name): they are sent it with a link to approve or reject it,
+    the team's SLA clocks start once they approve, and a rejection cancels it."""
+
+    @model_validator(mode="after")
+    def _approval_is_asked(self) -> RequestType:
+        if self.approval is not None and self.approval not in {q.key for q in self.questions}:
+            raise ValueError(f"approval names no question of {self.key!r}: {self.approval!r}")
+        return self
+
     def named_in(self, text: str) -> bool:
         """Whether ``text`` names this kind of request by one of its keywords."""
         return any(mentions(text, keyword) for keyword in self.keywords)
@@ -395,10 +406,14 @@ class AutomationSettings(_Section):
 
     resolved_close_after: str = "3d"
     pending_remind_after: str = "2d"
+    approval_remind_after: str = "2d"
+    """An approver who has not answered a request's ask by then is asked once more."""
     pending_close_after: str = "5d"
     tick_seconds: float = Field(default=30.0, gt=0)
 
-    @field_validator("resolved_close_after", "pending_remind_after", "pending_close_after")
+    @field_validator(
+        "resolved_close_after", "pending_remind_after", "pending_close_after", "approval_remind_after"
+    )
     @classmethod
     def _duration(cls, value: str) -> str:
         parse_duration(value)

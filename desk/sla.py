@@ -22,6 +22,7 @@ __all__ = [
     "apply_sla",
     "breached_clause",
     "calendar_for",
+    "clock_start",
     "due_escalations",
     "escalation_point",
     "pause_sla",
@@ -34,7 +35,10 @@ __all__ = [
 
 def policy_for(desk: Desk, ticket: Ticket) -> SlaPolicy | None:
     """The first configured policy whose filters (type, category, the requester's department
-    or VIP flag) match and that has a target for the ticket's priority."""
+    or VIP flag) match and that has a target for the ticket's priority. None while the ticket
+    waits for approval (:mod:`desk.approvals`): its clocks start when it is approved."""
+    if ticket.approval == "requested":
+        return None
     category = ticket.category_path
     for policy in desk.settings.sla.policies:
         if policy.types and ticket.type not in policy.types:
@@ -75,9 +79,10 @@ def apply_sla(desk: Desk, ticket: Ticket) -> None:
     calendar = calendar_for(desk, ticket, policy)
     target = policy.targets[ticket.priority]
     ticket.sla_policy = policy.name
-    ticket.response_due = calendar.add(ticket.created_at, calendar.business_seconds(target.response))
+    start = clock_start(ticket)
+    ticket.response_due = calendar.add(start, calendar.business_seconds(target.response))
     resolution = calendar.business_seconds(target.resolution) + ticket.paused_seconds
-    ticket.resolution_due = calendar.add(ticket.created_at, resolution)
+    ticket.resolution_due = calendar.add(start, resolution)
     schedule_escalations(desk, ticket)
 
 
@@ -123,7 +128,13 @@ def escalation_point(desk: Desk, ticket: Ticket, level: EscalationLevel) -> date
         budget = level.fraction * calendar.business_seconds(target.resolution) + ticket.paused_seconds
     if level.after:
         budget += calendar.business_seconds(level.after)
-    return calendar.add(ticket.created_at, budget)
+    return calendar.add(clock_start(ticket), budget)
+
+
+def clock_start(ticket: Ticket) -> datetime:
+    """When the ticket's SLA clocks started: its creation, or its approval (a request that
+    waited for someone's yes)."""
+    return ticket.sla_start or ticket.created_at
 
 
 def due_escalations(desk: Desk, ticket: Ticket, now: datetime) -> list[EscalationLevel]:

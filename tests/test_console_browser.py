@@ -167,13 +167,13 @@ def text_of(driver: Any, css: str) -> str:
     return str(wait_for(lambda: driver.find_element(By.CSS_SELECTOR, css).text))
 
 
-def show_ticket(driver: Any, ref: str, view: str = "All") -> None:
-    """Open the Tickets tab's ``view`` and the ticket ``ref`` in it."""
+def show_ticket(driver: Any, ref: str, view: str = "All") -> str:
+    """Open the Tickets tab's ``view`` and the ticket ``ref`` in it; its line in the list."""
     from selenium.webdriver.common.by import By
 
     driver.find_element(By.ID, "tabTick").click()
     click_filter(driver, view)
-    open_item(driver, ref, tab="tick")
+    return open_item(driver, ref, tab="tick")
 
 
 def click_action(driver: Any, title: str) -> None:
@@ -522,6 +522,39 @@ def test_an_agent_raises_a_problem_from_an_incident_and_its_fix_reaches_the_user
     incident = httpx.get(f"{server}/api/v1/tickets/{ref}", headers=admin, timeout=10).json()
     assert incident["status"] == "resolved" and incident["problem"] == problem
     assert any("Remapped S: by group policy" in text for text in feed(server, "web-pia"))
+
+
+def test_an_agent_sees_a_request_wait_for_approval_and_records_the_managers_yes(
+    browser: Any, server: str
+) -> None:
+    """A request that needs the manager's yes is marked so in the list and the ticket; the
+    manager said yes on the phone: the agent records it, and the requester hears."""
+    sender = "web-noor"
+    said = ["I need access to the finance shared drive", "Read only", "my manager is tom.baker@example.com"]
+    replies = say(server, sender, said[0])
+    replies = say(server, sender, replies[-1]["buttons"][0]["payload"])  # the share named, one tap away
+    for text in said[1:]:
+        replies = say(server, sender, text)
+    ref = re.search(r"REQ-\d+", " ".join(r["text"] for r in replies))
+    assert ref, replies
+    sign_in(browser, server, "maria.garcia@example.com")
+    item = show_ticket(browser, ref[0])
+    assert "Awaiting approval" in item
+    wait_for(lambda: "Awaiting approval" in text_of(browser, "#pane .head"))
+    assert "Approval: asked of Tom Baker <tom.baker@example.com>" in text_of(browser, "#pane .outcome")
+    assert "respond by" not in text_of(browser, "#pane .head")  # no clock until the yes
+    click_action(browser, "Approved by phone")
+    ask = wait_for(lambda: browser.switch_to.alert)
+    ask.send_keys("Tom said yes in the 10:00 meeting")
+    ask.accept()
+    wait_for(
+        lambda: (
+            "Approved" in text_of(browser, "#pane .head") and "respond by" in text_of(browser, "#pane .head")
+        )
+    )
+    assert "Tom said yes in the 10:00 meeting" in text_of(browser, "#pane .outcome")
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+    assert any(f"{ref[0]}" in text and "approved by Tom Baker" in text for text in feed(server, sender))
 
 
 def test_a_supervisor_tells_the_users_of_a_problem_and_sends_a_bulletin(browser: Any, server: str) -> None:

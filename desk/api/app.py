@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from desk.api import (
     admin,
+    approvals,
     auth,
     changes,
     console,
@@ -144,4 +145,5 @@ def create_api(desk: Desk, **fastapi_kwargs: Any) -> FastAPI:
     app.include_router(files.router)
     app.include_router(replies.router)
     app.include_router(changes.router)
+    app.include_router(approvals.router)
     return app

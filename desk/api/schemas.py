@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from desk.errors import InvalidInput
-from desk.models import Agent, Group, Message, OutboxItem, Ticket, TicketEvent
+from desk.models import Agent, Approval, Group, Message, OutboxItem, Ticket, TicketEvent
 from desk.settings import Level
 from desk.sla import sla_view
 
@@ -99,6 +99,15 @@ class ResolveIn(_In):
 
 class LinkIn(_In):
     ref: str
+
+
+class ApprovalIn(_In):
+    approver: str = Field(min_length=3, max_length=254)  # an e-mail address, or a name the desk knows
+
+
+class DecisionIn(_In):
+    decision: Literal["approved", "rejected"]
+    comment: str = Field(default="", max_length=2000)
 
 
 class AgentIn(_In):
@@ -207,8 +216,10 @@ def ticket_json(
     now: datetime,
     *,
     events: list[TicketEvent] | None = None,
+    approval: Approval | None = None,
 ) -> dict[str, Any]:
-    """The contract's ticket (§5.5), plus ``events`` when given."""
+    """The contract's ticket (§5.5), plus ``events`` when given, and its approval: the ask
+    ``approval`` when given, else only its state."""
     sla = sla_view(ticket, now)
     requester = ticket.requester
     out: dict[str, Any] = {
@@ -253,9 +264,26 @@ def ticket_json(
         if ticket.csat_score is None
         else {"score": ticket.csat_score, "comment": ticket.csat_comment},
     }
+    if approval is not None:
+        out["approval"] = approval_view(approval)
+    else:
+        out["approval"] = {"state": ticket.approval} if ticket.approval else None
     if events is not None:
         out["events"] = [event_json(e) for e in events]
     return out
+
+
+def approval_view(approval: Approval) -> dict[str, Any]:
+    """A ticket's ask for approval, as the ticket JSON's ``approval``."""
+    return {
+        "state": approval.state,
+        "approver": approval.approver,
+        "approver_name": approval.approver_name,
+        "requested_at": _iso(approval.requested_at),
+        "decided_at": _iso(approval.decided_at),
+        "decided_by": approval.decided_by,
+        "comment": approval.comment,
+    }
 
 
 def event_json(event: TicketEvent) -> dict[str, Any]:

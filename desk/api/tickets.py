@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.agents import actor_of
 from desk.api.deps import CurrentAgent, DeskDep, role
 from desk.api.schemas import (
+    ApprovalIn,
     AssignIn,
     BroadcastIn,
     CommentIn,
+    DecisionIn,
     ForwardIn,
     LinkIn,
     ProblemIn,
@@ -28,9 +30,11 @@ from desk.api.schemas import (
     ticket_json,
     transcript_json,
 )
+from desk.approvals import approver_named, current_approval, decide, request_approval
 from desk.attachments import read_attachment, store_attachment, take_uploads
 from desk.broadcasts import broadcast
 from desk.context import Desk
+from desk.errors import InvalidInput, InvalidTransition
 from desk.lifecycle import TRANSITIONS
 from desk.models import Agent, Message, Ticket, TicketEvent
 from desk.people import resolve_person
@@ -57,7 +61,7 @@ async def _full(session: AsyncSession, desk: Desk, ticket: Ticket) -> dict[str, 
             select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
         )
     )
-    out = ticket_json(ticket, desk.now(), events=events)
+    out = ticket_json(ticket, desk.now(), events=events, approval=await current_approval(session, ticket))
     out["messages"] = await transcript_json(session, Message.ticket_id == ticket.id)
     # Where the ticket can go from here (the console offers these).
     out["next_statuses"] = sorted(TRANSITIONS[ticket.status])
@@ -172,6 +176,41 @@ async def resolve(ref: str, body: ResolveIn, desk: DeskDep, agent: CurrentAgent)
     async with desk.session() as session:
         ticket = await get_ticket(session, ref)
         await resolve_ticket(session, desk, actor_of(agent), ticket, body.solution, kb=body.kb)
+        return await _full(session, desk, ticket)
+
+
+@router.post("/tickets/{ref}/approval", summary="Ask someone to approve a service request")
+async def ask_approval(ref: str, body: ApprovalIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    """The approver (an e-mail address, or a name the desk knows) is sent the request with a
+    link to approve or reject it; an earlier ask still waiting is withdrawn. The request's SLA
+    clocks stop until it is approved."""
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        approver = await approver_named(session, body.approver)
+        if approver is None:
+            raise InvalidInput(f"no e-mail address, nor one person the desk knows, in {body.approver!r}")
+        await request_approval(session, desk, actor_of(agent), ticket, approver)
+        return await _full(session, desk, ticket)
+
+
+@router.post("/tickets/{ref}/approval/decision", summary="Record the approver's answer given another way")
+async def record_decision(ref: str, body: DecisionIn, desk: DeskDep, agent: CurrentAgent) -> dict[str, Any]:
+    """The approver said yes or no on the phone or in a meeting: the agent records it for them
+    (the audit log names the agent)."""
+    async with desk.session() as session:
+        ticket = await get_ticket(session, ref)
+        approval = await current_approval(session, ticket)
+        if approval is None:
+            raise InvalidTransition(f"{ticket.ref} was never sent for approval")
+        await decide(
+            session,
+            desk,
+            approval,
+            body.decision,
+            comment=body.comment,
+            by=agent.email,
+            actor=actor_of(agent),
+        )
         return await _full(session, desk, ticket)
 
 

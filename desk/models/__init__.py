@@ -10,9 +10,10 @@ from .notifications import Notification
 from .outbox import OUTBOX_STATUSES, OutboxItem
 from .people import Identity, Person
 from .replies import SavedReply
-from .tickets import PREFIXES, STATUSES, TYPES, Counter, Ticket, TicketEvent
+from .tickets import APPROVAL_STATES, PREFIXES, STATUSES, TYPES, Approval, Counter, Ticket, TicketEvent
 
 __all__ = [
+    "APPROVAL_STATES",
     "ARTICLE_STATUSES",
     "MODES",
     "OUTBOX_STATUSES",
@@ -22,6 +23,7 @@ __all__ = [
     "TYPES",
     "Agent",
     "ApiToken",
+    "Approval",
     "Article",
     "Attachment",
     "Base",

@@ -14,11 +14,12 @@ from .agents import Agent, Group
 from .catalog import Category
 from .people import Person
 
-__all__ = ["PREFIXES", "STATUSES", "TYPES", "Counter", "Ticket", "TicketEvent"]
+__all__ = ["APPROVAL_STATES", "PREFIXES", "STATUSES", "TYPES", "Approval", "Counter", "Ticket", "TicketEvent"]
 
 TYPES = ("incident", "request", "problem")
 PREFIXES = {"incident": "INC", "request": "REQ", "problem": "PRB"}
 STATUSES = ("new", "assigned", "in_progress", "pending", "resolved", "closed", "cancelled")
+APPROVAL_STATES = ("requested", "approved", "rejected", "withdrawn")
 
 
 class Ticket(Base):
@@ -83,6 +84,11 @@ class Ticket(Base):
     next_escalation_at: Mapped[datetime | None] = mapped_column(index=True)
     fired: Mapped[list[Any]] = mapped_column(default=list)
 
+    # A service request that needs someone's yes (``requested``, then ``approved`` or
+    # ``rejected``; see desk.approvals): its SLA clocks start at ``sla_start``, the approval.
+    approval: Mapped[str | None] = mapped_column(String(12))
+    sla_start: Mapped[datetime | None] = mapped_column()
+
     csat_score: Mapped[int | None] = mapped_column()
     csat_comment: Mapped[str | None] = mapped_column(Text)
     csat_at: Mapped[datetime | None] = mapped_column()
@@ -131,6 +137,30 @@ class TicketEvent(Base):
 @event.listens_for(TicketEvent, "before_delete")
 def _append_only(_mapper: Mapper[TicketEvent], _conn: Any, target: TicketEvent) -> None:
     raise PermissionError(f"the audit log is append-only (event {target.id})")
+
+
+class Approval(Base):
+    """One ask for a yes to a service request, of one approver (an e-mail address, and the
+    person the desk knows by it, if any), answered by following the link sent to them (its
+    token is kept only as a SHA-256), in chat, or recorded by an agent on their behalf."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (CheckConstraint(f"state IN {APPROVAL_STATES!r}", name="state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    approver: Mapped[str] = mapped_column(String(254))
+    approver_name: Mapped[str | None] = mapped_column(String(200))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(12), default="requested")
+    comment: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decided_by: Mapped[str | None] = mapped_column(String(254))  # the approver, or the agent on their behalf
+
+    ticket: Mapped[Ticket] = relationship(lazy="joined", innerjoin=True)
 
 
 class Counter(Base):

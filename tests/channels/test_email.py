@@ -28,6 +28,7 @@ from channels.base import Attachment as File
 from channels.email import EmailChannel
 from channels.email_parse import parse_mail
 from channels.oauth import OAuthTokens
+from desk.approvals import Approver, request_approval
 from desk.context import Actor
 from desk.models import Agent, Attachment, Message, Notification, OutboxItem, Ticket, TicketEvent
 from desk.notifications import notify_agent
@@ -248,6 +249,45 @@ async def test_a_reply_in_the_thread_is_a_comment_on_the_same_ticket(mail: Runti
     await alice.send(alice.write(f"[{ticket.ref}] one more thing", "The error code shown is 809."))
     assert len(await tickets(mail)) == 1
     assert (await comments(mail, ticket.ref))[-1] == "The error code shown is 809."
+
+
+async def test_an_approver_answers_by_replying_to_the_ask(mail: Runtime, relay: FakeRelay) -> None:
+    # Bob approves Alice's requests by mail: the ask's link works, and so does a reply whose
+    # first word says yes or no; the rest is his reason, which Alice is told.
+    alice, bob = Person(mail, relay, ALICE, "Alice Smith"), Person(mail, relay, BOB, "Bob Jones")
+    refs = []
+    async with mail.desk.session() as s:
+        requester = await resolve_person(s, email=ALICE, name="Alice Smith")
+        for subject in ("Access to the finance share", "Visio licence"):
+            made = await create_ticket(
+                s, mail.desk, AGENT, requester=requester, subject=subject, type="request"
+            )
+            await request_approval(s, mail.desk, AGENT, made, Approver(BOB, "Bob Jones"))
+            refs.append(made.ref)
+    asks = await bob.inbox()
+    assert [a["Subject"] for a in asks] == [
+        f"[{refs[0]}] Approval needed: Access to the finance share",
+        f"[{refs[1]}] Approval needed: Visio licence",
+    ]
+    assert "/approvals/" in _text(asks[0]) and "APPROVE" in _text(asks[0])
+    await bob.send(bob.write("", "Let me think about it.", reply_to=asks[0]))
+    [unclear] = await bob.inbox()
+    assert refs[0] in _text(unclear) and "APPROVE or REJECT" in _text(unclear)
+    assert [t.approval for t in await tickets(mail)] == ["requested", "requested"]
+    await bob.send(bob.write("", "Reject - no budget for Visio this year.", reply_to=asks[1]))
+    await bob.send(bob.write("", "Approved, thanks.", reply_to=asks[0]))
+    first, second = await tickets(mail)
+    assert (first.approval, first.status, second.approval, second.status) == (
+        "approved",
+        "new",
+        "rejected",
+        "cancelled",
+    )
+    assert first.response_due is not None and len(await tickets(mail)) == 2  # no ticket of Bob's
+    told = {m["Subject"]: _text(m) for m in await alice.inbox()}
+    assert "was approved by Bob Jones" in told[f"[{refs[0]}] Access to the finance share"]
+    assert 'They said: "no budget for Visio this year".' in told[f"[{refs[1]}] Visio licence"]
+    assert len(await bob.inbox()) == 2  # "Thanks: ... approved", "Thanks: ... rejected"
 
 
 async def test_a_reply_that_says_the_whole_team_is_blocked_now_raises_the_ticket(

@@ -1,0 +1,287 @@
+"""Service requests that wait for someone's yes: asked of the approver by link or in their chat,
+decided there (or by an agent for them), and the requester told; SLA clocks start at the yes."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from desk.approvals import APPROVAL_JOBS, decision_in
+from desk.context import Desk
+from desk.i18n import t as desk_t
+from desk.models import Agent, Approval, OutboxItem, TicketEvent
+from desk.routing import route_waiting, set_presence
+from desk.scheduler import run_due
+from desk.sla import clock_start
+from tests.bots.conftest import LANGS, Chat, request_kind, t, ticket
+from tests.conftest import Clock
+
+ACCESS = {
+    "en": ("I need access to the finance shared drive", "Read only", "my manager is tom.baker@example.com"),
+    "zh": ("我需要开通财务共享盘的权限", "只读", "我的经理是 tom.baker@example.com"),
+}
+SERVICE_DESK = ("maria.garcia@example.com", "tom.baker@example.com")
+_LINK = re.compile(r"/approvals/([A-Za-z0-9_-]+)")
+
+
+async def ask_for_access(chat: Chat, seeded: Desk, lang: str, approver: str | None = None) -> str:
+    """Ask for read access to the finance share, naming ``approver`` (Tom Baker by default);
+    the reference."""
+    opening, level, manager = ACCESS[lang]
+    await chat.say(opening)
+    await chat.say(chat.payloads[0])  # the share the message named, one tap away
+    await chat.say(level)
+    assert chat.text == getattr(request_kind(seeded, "access").questions[2], lang)
+    await chat.say(approver or manager)
+    match = re.search(r"REQ-\d+", chat.text)
+    assert match, chat.replies
+    return match[0]
+
+
+async def mailed_link(desk: Desk, to: str) -> tuple[str, str]:
+    """The subject and the link's token of the last ask mailed to ``to``."""
+    async with desk.session() as s:
+        item = await s.scalar(
+            select(OutboxItem)
+            .where(OutboxItem.channel == "email", OutboxItem.chat_id == to)
+            .order_by(OutboxItem.id.desc())
+            .limit(1)
+        )
+    assert item is not None, f"nothing mailed to {to}"
+    match = _LINK.search(item.payload["text"])
+    assert match, item.payload
+    return str(item.payload["subject"]), match[1]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_access_request_waits_for_the_managers_yes_given_by_the_link(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, clock: Clock, lang: str
+) -> None:
+    # "Who approves it (your manager's e-mail)?" was asked and the answer only written on the
+    # ticket: nobody asked the manager, and the team's clock ran from the request.
+    chat = users[lang]
+    ref = await ask_for_access(chat, seeded, lang)
+    made = await ticket(seeded, ref)
+    assert chat.text == t(lang, "request.created.approval", ref=ref, subject=made.subject, who="Tom Baker")
+    assert made.approval == "requested" and made.response_due is None and made.resolution_due is None
+    subject, token = await mailed_link(seeded, "tom.baker@example.com")
+    assert subject.startswith(f"[{ref}] ")
+    await chat.say({"en": "what's the status?", "zh": "我的工单进展"}[lang])
+    assert t(lang, "status.awaiting_approval") in chat.text and ref in chat.text
+    # Waiting for the yes, it is nobody's work yet, whoever is online.
+    async with seeded.session() as s:
+        for agent in await s.scalars(select(Agent).where(Agent.email.in_(SERVICE_DESK))):
+            await set_presence(s, seeded, agent, True)
+    assert await route_waiting(seeded) == 0
+    assert (await ticket(seeded, ref)).assignee is None
+    page = await client.get(f"/approvals/{token}")
+    assert page.status_code == 200 and ref in page.text and 'value="approved"' in page.text
+    assert (await ticket(seeded, ref)).approval == "requested"  # opening the page decides nothing
+    clock.advance(hours=1)  # 11:00 in Shanghai: the team is on shift
+    said = await client.post(f"/approvals/{token}", data={"decision": "approved", "comment": "fine"})
+    assert said.status_code == 200 and ref in said.text
+    done = await ticket(seeded, ref)
+    assert done.approval == "approved" and done.status == "new"
+    assert done.sla_start is not None and clock_start(done) == clock.now
+    assert done.response_due is not None and done.response_due > clock.now
+    assert await route_waiting(seeded) == 1  # now it is work, handed out
+    assert (await ticket(seeded, ref)).assignee is not None
+    told = [m["text"] for m in await chat.fetch()]
+    due = told[-1]
+    assert due.startswith(
+        desk_t(lang, "approval.approved", ref=ref, subject=done.subject, who="Tom Baker", response_due="")[
+            :20
+        ]
+    )
+    async with seeded.session() as s:
+        events = list(await s.scalars(select(TicketEvent).where(TicketEvent.ticket_id == done.id)))
+    assert [(e.action, e.actor_kind, e.note) for e in events if e.field == "approval"] == [
+        ("approval_requested", "bot", None),
+        ("approved", "approver", "fine"),
+    ]
+    # The link again: it says what was decided, and cannot decide twice.
+    again = await client.post(f"/approvals/{token}", data={"decision": "rejected"})
+    assert again.status_code == 409 and (await ticket(seeded, ref)).approval == "approved"
+    assert "tom.baker@example.com" in (await client.get(f"/approvals/{token}")).text
+    assert (await client.get("/approvals/not-a-token")).status_code == 404
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_rejection_cancels_the_request_and_the_requester_hears_why(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, lang: str
+) -> None:
+    chat = users[lang]
+    ref = await ask_for_access(chat, seeded, lang)
+    _, token = await mailed_link(seeded, "tom.baker@example.com")
+    said = await client.post(
+        f"/approvals/{token}", data={"decision": "rejected", "comment": "No budget this year."}
+    )
+    assert said.status_code == 200
+    done = await ticket(seeded, ref)
+    assert (done.status, done.approval) == ("cancelled", "rejected")
+    told = (await chat.fetch())[-1]["text"]
+    reason = desk_t(lang, "approval.reason", comment="No budget this year")
+    assert told == desk_t(
+        lang, "approval.rejected", ref=ref, subject=done.subject, who="Tom Baker", reason=reason
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_an_approver_who_chats_with_the_desk_is_asked_there_and_answers_with_a_word(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, lang: str
+) -> None:
+    # The manager talks to the desk too: the ask comes to their chat, with buttons.
+    chat = users[lang]
+    boss = Chat(client, "tom-web", name="Tom Baker", email="tom.baker@example.com")
+    await boss.say("hi")
+    ref = await ask_for_access(chat, seeded, lang)
+    asked = (await boss.fetch())[-1]
+    assert ref in asked["text"] and [b["payload"] for b in asked["buttons"]] == [
+        f"/approve {ref}",
+        f"/reject {ref}",
+    ]
+    async with seeded.session() as s:
+        assert await s.scalar(select(OutboxItem.id).where(OutboxItem.channel == "email")) is None
+    await boss.say({"en": "yes", "zh": "同意"}[lang])  # a yes to the ask's two buttons is its first
+    requester = "Ann Lee" if lang == "en" else "王芳"
+    assert boss.text == t(
+        "en" if lang == "en" else "zh", "approval.done.approved", ref=ref, requester=requester
+    )
+    assert (await ticket(seeded, ref)).approval == "approved"
+    await boss.say(f"/reject {ref}")  # the other button, tapped late: what was decided
+    assert boss.text == t(lang, "approval.already", ref=ref, state=t(lang, "approval.state.approved"))
+    assert (await ticket(seeded, ref)).status == "new"
+    # Someone else's tap does nothing.
+    await chat.say(f"/approve {ref}")
+    assert (await ticket(seeded, ref)).approval == "approved" and t(
+        lang, "approval.done.approved", ref=ref, requester=requester
+    ) != chat.text
+
+
+async def test_a_name_the_desk_does_not_know_leaves_the_ask_to_the_team(
+    ann: Chat, seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    opening, level, _ = ACCESS["en"]
+    await ann.say(opening)
+    await ann.say(ann.payloads[0])
+    await ann.say(level)
+    await ann.say("my boss Sarah")
+    assert "/answer" in ann.payloads  # no address: questioned once, with an example
+    await ann.say("/answer")
+    made = await ticket(seeded, "REQ-1")
+    assert made.approval is None and made.response_due is not None  # filed as any request
+    h = {"Authorization": tokens["agent"]}
+    got = (await client.get("/api/v1/tickets/REQ-1", headers=h)).json()
+    notes = [m["text"] for m in got["messages"] if not m["public"]]
+    assert any("my boss Sarah" in n for n in notes), got["messages"]
+    # The agent asks Maria Garcia (a name the desk knows) from the ticket.
+    asked = await client.post("/api/v1/tickets/REQ-1/approval", json={"approver": "Maria Garcia"}, headers=h)
+    assert asked.status_code == 200, asked.text
+    body = asked.json()
+    assert (
+        body["approval"]["state"] == "requested"
+        and body["approval"]["approver"] == "maria.garcia@example.com"
+    )
+    assert body["sla"]["response_due"] is None
+    _, first = await mailed_link(seeded, "maria.garcia@example.com")
+    # Asked again (of another approver): the first link no longer works.
+    again = await client.post(
+        "/api/v1/tickets/REQ-1/approval", json={"approver": "zhang.min@example.com"}, headers=h
+    )
+    assert again.json()["approval"]["approver"] == "zhang.min@example.com"
+    assert (await client.post(f"/approvals/{first}", data={"decision": "approved"})).status_code == 409
+    # Zhang said yes on the phone: the agent records it.
+    decided = await client.post(
+        "/api/v1/tickets/REQ-1/approval/decision",
+        json={"decision": "approved", "comment": "by phone"},
+        headers=h,
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["approval"]["decided_by"] == "agent@test.example"
+    assert decided.json()["sla"]["response_due"] is not None
+    twice = await client.post(
+        "/api/v1/tickets/REQ-1/approval/decision", json={"decision": "rejected"}, headers=h
+    )
+    assert twice.status_code == 409 and twice.json()["error"]["code"]
+    async with seeded.session() as s:
+        states = list(await s.scalars(select(Approval.state).order_by(Approval.id)))
+    assert states == ["withdrawn", "approved"]
+
+
+async def test_only_an_open_request_is_sent_for_approval(
+    seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    h = {"Authorization": tokens["agent"]}
+    incident = await client.post(
+        "/api/v1/tickets",
+        json={
+            "subject": "VPN down",
+            "description": "",
+            "requester": {"email": "kim@corp.example"},
+            "type": "incident",
+        },
+        headers=h,
+    )
+    ref = incident.json()["ref"]
+    refused = await client.post(
+        f"/api/v1/tickets/{ref}/approval", json={"approver": "tom.baker@example.com"}, headers=h
+    )
+    assert refused.status_code in (400, 422) and refused.json()["error"]["code"] == "not_a_request"
+    nobody = await client.post(f"/api/v1/tickets/{ref}/approval", json={"approver": "somebody"}, headers=h)
+    assert nobody.status_code in (400, 422)
+    never = await client.post(
+        f"/api/v1/tickets/{ref}/approval/decision", json={"decision": "approved"}, headers=h
+    )
+    assert never.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("said", "decision"),
+    [
+        ("Approved, thanks.", ("approved", "thanks")),
+        ("No problem, go ahead", ("approved", "go ahead")),
+        ("同意", ("approved", "")),
+        ("Reject - no budget this year.", ("rejected", "no budget this year")),
+        ("Not approved: too expensive", ("rejected", "too expensive")),
+        ("不同意，预算不够", ("rejected", "预算不够")),
+        # No decision: asked again rather than guessed.
+        ("OK, but let me check with finance first", None),
+        ("Let me think about it.", None),
+    ],
+)
+def test_an_approvers_first_words_decide(said: str, decision: tuple[str, str] | None) -> None:
+    assert decision_in(said) == decision
+
+
+async def test_a_requester_does_not_approve_their_own_request(
+    ann: Chat, seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    ref = await ask_for_access(ann, seeded, "en", approver="my manager is ann@corp.example")
+    made = await ticket(seeded, ref)
+    assert made.approval is None and made.response_due is not None  # filed as any request, noted
+    h = {"Authorization": tokens["agent"]}
+    refused = await client.post(
+        f"/api/v1/tickets/{ref}/approval", json={"approver": "ann@corp.example"}, headers=h
+    )
+    assert refused.status_code in (400, 422) and refused.json()["error"]["code"] == "own_request"
+
+
+async def test_an_approver_who_does_not_answer_is_asked_once_more_with_a_new_link(
+    ann: Chat, seeded: Desk, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    ref = await ask_for_access(ann, seeded, "en")
+    _, first = await mailed_link(seeded, "tom.baker@example.com")
+    clock.advance(days=1)
+    assert (await run_due(seeded, APPROVAL_JOBS))["remind_approvers"] == 0  # not yet
+    clock.advance(days=1, minutes=1)
+    assert (await run_due(seeded, APPROVAL_JOBS))["remind_approvers"] == 1
+    subject, second = await mailed_link(seeded, "tom.baker@example.com")
+    assert subject.startswith("Reminder: [") and second != first
+    assert (await client.get(f"/approvals/{first}")).status_code == 404  # replaced by the new one
+    clock.advance(days=3)
+    assert (await run_due(seeded, APPROVAL_JOBS))["remind_approvers"] == 0  # once
+    assert (await client.post(f"/approvals/{second}", data={"decision": "approved"})).status_code == 200
+    assert (await ticket(seeded, ref)).approval == "approved"
