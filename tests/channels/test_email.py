@@ -270,6 +270,8 @@ async def test_an_approver_answers_by_replying_to_the_ask(mail: Runtime, relay: 
         f"[{refs[1]}] Approval needed: Visio licence",
     ]
     assert "/approvals/" in _text(asks[0]) and "APPROVE" in _text(asks[0])
+    html_part = asks[0].get_body(("html",))
+    assert html_part is not None and '<a href="http' in str(html_part.get_content())  # the link is a link
     await bob.send(bob.write("", "Let me think about it.", reply_to=asks[0]))
     [unclear] = await bob.inbox()
     assert refs[0] in _text(unclear) and "APPROVE or REJECT" in _text(unclear)
