@@ -91,6 +91,10 @@ def _requester(approval: Approval) -> str:
     return person.name or person.email or person.phone or "?"
 
 
+def _named(approval: Approval) -> str:
+    return f"{approval.ticket.ref} · {approval.ticket.subject}"
+
+
 def _unknown(desk: Desk) -> HTMLResponse:
     lang = desk.settings.desk.default_language
     said = t(lang, "approval.page.unknown")
@@ -105,16 +109,18 @@ async def approval_page(token: str, desk: DeskDep) -> HTMLResponse:
     if approval is None:
         return _unknown(desk)
     lang, ticket = approval.language, approval.ticket
-    title = t(lang, "approval.page.title", ref=ticket.ref)
+    state = _state(desk, approval)
+    # "Approve REQ-1?" while it waits; what it is, once it no longer does.
+    title = t(lang, "approval.page.title", ref=ticket.ref) if state is None else _named(approval)
     requester = _requester(approval)
     parts = [
         f"<h1>{escape(title)}</h1>",
-        f'<p class="subject">{escape(ticket.ref)} · {escape(ticket.subject)}</p>',
+        f'<p class="subject">{escape(_named(approval))}</p>',
         f"<p>{escape(t(lang, 'approval.page.asks', requester=requester, approver=approval.approver))}</p>",
         f"<pre>{escape(ticket.description)}</pre>",
         f'<p class="muted">{escape(t(lang, "approval.page.requested", when=_when(desk, approval, approval.requested_at)))}</p>',
     ]
-    if (state := _state(desk, approval)) is not None:
+    if state is not None:
         parts.append(f"<p><strong>{escape(state)}</strong></p>")
     else:
         comment = t(lang, "approval.page.comment", requester=requester)
@@ -140,7 +146,7 @@ async def approval_decision(
         if approval is None:
             return _unknown(desk)
         lang, ticket = approval.language, approval.ticket
-        title = t(lang, "approval.page.title", ref=ticket.ref)
+        title = _named(approval)
         if decision not in DECISIONS:
             return _page(lang, False, title, f"<p>{escape(decision)}?</p>", status=422)
         reads = await _reads(session, approval)
