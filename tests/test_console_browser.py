@@ -1114,6 +1114,24 @@ def test_a_user_talks_to_the_bot_in_the_web_chat_in_their_browsers_language(
     assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
 
 
+def test_a_web_address_in_the_web_chat_is_a_link(browser: Any, server: str) -> None:
+    # The reset page in the article, an approval link: plain text that had to be copied by hand.
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{server}/chat?sender=web-links")
+    browser.find_element(By.ID, "text").send_keys("I forgot my password")
+    browser.find_element(By.ID, "send").click()
+    link = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#log .msg.bot a[href^='https://']"))[0]
+    assert (
+        link.get_attribute("href") == "https://password.example.com/"
+        and link.text == "https://password.example.com"
+    )
+    assert link.get_attribute("target") == "_blank"
+    text = link.find_element(By.XPATH, "..").text
+    assert "Go to https://password.example.com, enter your work e-mail" in text  # the comma stays text
+    assert not [e for e in browser.get_log("browser") if e["source"] == "javascript"]
+
+
 def test_a_web_chat_reopened_shows_the_conversation_so_far(browser: Any, server: str) -> None:
     # A reload showed only the greeting: the report, the bot's questions and an agent's answer
     # were gone from the page, though the chat went on (2026-12-06).
