@@ -17,23 +17,21 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Outbound
-from desk.audit import record_event
-from desk.calendar import parse_duration
+from desk.audit import logged_since, record_event
 from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition
 from desk.i18n import normalise_language, t
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Agent, Approval, Person, Ticket, TicketEvent
+from desk.models import Agent, Approval, Person, Ticket
 from desk.notify import requester_address, send_to_conversation, send_to_requester
 from desk.outbox import enqueue
 from desk.people import normalise_email
-from desk.scheduler import each_due
+from desk.scheduler import automation_delay, each_due
 from desk.sla import apply_sla
 from desk.tickets import change_ticket, format_due
 
@@ -240,18 +238,8 @@ async def remind_approvers(desk: Desk) -> int:
     """Ask once more, after ``automation.approval_remind_after``, an approver who has not
     answered: with a new link (the first one stops working), on their chat or by mail, and the
     ticket's audit log says so. A request nobody approved otherwise waited unseen."""
-    cutoff = desk.now() - timedelta(
-        seconds=parse_duration(desk.settings.automation.approval_remind_after).seconds
-    )
-    reminded = (
-        select(TicketEvent.id)
-        .where(
-            TicketEvent.ticket_id == Approval.ticket_id,
-            TicketEvent.action == "approval_reminded",
-            TicketEvent.at >= Approval.requested_at,
-        )
-        .exists()
-    )
+    cutoff = desk.now() - automation_delay(desk, "approval_remind_after")
+    reminded = logged_since(Approval.ticket_id, "approval_reminded", Approval.requested_at)
     query = (
         select(Approval)
         .where(Approval.state == "requested", Approval.requested_at <= cutoff, ~reminded)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import ColumnElement, Exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from desk.context import Actor
 from desk.models import Ticket, TicketEvent
 
-__all__ = ["record_event"]
+__all__ = ["logged_since", "record_event"]
+
+_Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def record_event(
@@ -39,3 +44,13 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def logged_since(ticket_id: _Column, action: str, since: _Column) -> Exists:
+    """In SQL: whether the ticket ``ticket_id`` names has an ``action`` in its log since
+    ``since`` (a reminder already sent since it began to wait, say)."""
+    return (
+        select(TicketEvent.id)
+        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action, TicketEvent.at >= since)
+        .exists()
+    )

@@ -4,27 +4,21 @@ requester gets one reminder, then closes. Each step tells the requester and is a
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Button
-from desk.calendar import parse_duration
+from desk.audit import logged_since
 from desk.context import Actor, Desk
 from desk.i18n import t
-from desk.models import Ticket, TicketEvent
+from desk.models import Ticket
 from desk.notify import send_to_requester
-from desk.scheduler import each_due
+from desk.scheduler import automation_delay, each_due
 from desk.tickets import change_ticket, close_ticket, format_due, record_event
 
 __all__ = ["AUTOCLOSE_JOBS", "close_silent_pending", "close_silent_resolved", "remind_pending"]
 
 SYSTEM = Actor.system("auto-close")
-
-
-def _ago(desk: Desk, setting: str) -> timedelta:
-    return timedelta(seconds=parse_duration(getattr(desk.settings.automation, setting)).seconds)
 
 
 def rating_buttons(ref: str) -> tuple[Button, ...]:
@@ -33,7 +27,7 @@ def rating_buttons(ref: str) -> tuple[Button, ...]:
 
 async def close_silent_resolved(desk: Desk) -> int:
     """Close tickets resolved longer ago than ``automation.resolved_close_after``; ask for a rating."""
-    cutoff = desk.now() - _ago(desk, "resolved_close_after")
+    cutoff = desk.now() - automation_delay(desk, "resolved_close_after")
     query = (
         select(Ticket).where(Ticket.status == "resolved", Ticket.resolved_at <= cutoff).order_by(Ticket.id)
     )
@@ -56,17 +50,9 @@ async def close_silent_resolved(desk: Desk) -> int:
 async def remind_pending(desk: Desk) -> int:
     """Remind once about tickets pending on the requester longer than ``pending_remind_after``."""
     now = desk.now()
-    cutoff = now - _ago(desk, "pending_remind_after")
-    closing = now - _ago(desk, "pending_close_after")  # due to close: no point reminding first
-    reminded = (
-        select(TicketEvent.id)
-        .where(
-            TicketEvent.ticket_id == Ticket.id,
-            TicketEvent.action == "reminded",
-            TicketEvent.at >= Ticket.paused_at,
-        )
-        .exists()
-    )
+    cutoff = now - automation_delay(desk, "pending_remind_after")
+    closing = now - automation_delay(desk, "pending_close_after")  # due to close: no point reminding first
+    reminded = logged_since(Ticket.id, "reminded", Ticket.paused_at)
     query = (
         select(Ticket)
         .where(Ticket.status == "pending", Ticket.paused_at <= cutoff, Ticket.paused_at > closing, ~reminded)
@@ -75,7 +61,7 @@ async def remind_pending(desk: Desk) -> int:
 
     async def act(session: AsyncSession, ticket: Ticket) -> bool:
         assert ticket.paused_at is not None
-        closes = ticket.paused_at + _ago(desk, "pending_close_after")
+        closes = ticket.paused_at + automation_delay(desk, "pending_close_after")
         text = t(
             ticket.language,
             "ticket.pending_reminder",
@@ -92,7 +78,7 @@ async def remind_pending(desk: Desk) -> int:
 
 async def close_silent_pending(desk: Desk) -> int:
     """Resolve and close tickets pending on the requester longer than ``pending_close_after``."""
-    cutoff = desk.now() - _ago(desk, "pending_close_after")
+    cutoff = desk.now() - automation_delay(desk, "pending_close_after")
     query = select(Ticket).where(Ticket.status == "pending", Ticket.paused_at <= cutoff).order_by(Ticket.id)
 
     async def act(session: AsyncSession, ticket: Ticket) -> bool:

@@ -12,20 +12,27 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from desk.calendar import parse_duration
 from desk.context import Desk
 
-__all__ = ["Job", "each_due", "run_due", "run_router", "run_scheduler"]
+__all__ = ["Job", "automation_delay", "each_due", "run_due", "run_router", "run_scheduler"]
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Desk], Awaitable[int]]
 Row = TypeVar("Row")
 _BATCH = 50
+
+
+def automation_delay(desk: Desk, setting: str) -> timedelta:
+    """The wall-clock length of the ``automation`` setting named ``setting`` ("3d")."""
+    return timedelta(seconds=parse_duration(getattr(desk.settings.automation, setting)).seconds)
 
 
 async def each_due(
