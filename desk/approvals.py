@@ -33,6 +33,7 @@ from desk.outbox import enqueue
 from desk.people import normalise_email
 from desk.scheduler import automation_delay, each_due
 from desk.sla import apply_sla
+from desk.slots import ADDRESS
 from desk.tickets import change_ticket, format_due
 
 __all__ = [
@@ -51,7 +52,7 @@ __all__ = [
 
 DECISIONS = ("approved", "rejected")
 _SYSTEM = Actor.system("approvals")
-_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_ADDRESS = re.compile(ADDRESS)
 # What introduces a name: "my manager is Sarah Chen", "approved by Tom Baker", "我的经理是李伟".
 _LEAD = re.compile(
     r"^\s*(?:(?:it(?:'s| is)|that(?:'s| is))\s+)?(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss|supervisor"

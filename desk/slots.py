@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from desk.chinese import to_simplified
 
-__all__ = ["FINDERS", "day_of", "finder", "found_in"]
+__all__ = ["ADDRESS", "FINDERS", "day_of", "finder", "found_in"]
 
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (
@@ -118,11 +118,12 @@ _PURPOSE = re.compile(
 # Who approves, when the words say so: "my manager is tom.baker@example.com", "approved by
 # ann@example.com", "我的经理是 zhang.min@example.com", "审批人：li.wei@example.com". A bare address
 # is left to the question it is typed at ("finance@example.com" may be the mailbox asked for).
-_ADDRESS = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+ADDRESS = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+"""An e-mail address, as a regular expression."""
 _APPROVER = re.compile(
     rf"\b(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss|supervisor|team\s+lead|approved\s+by|approval\s+from)\b"
-    rf"[^@\n]{{0,20}}?\b({_ADDRESS})"
-    rf"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)[^@\n]{{0,12}}?({_ADDRESS})",
+    rf"[^@\n]{{0,20}}?\b({ADDRESS})"
+    rf"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)[^@\n]{{0,12}}?({ADDRESS})",
     re.IGNORECASE,
 )
 
