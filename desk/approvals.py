@@ -241,15 +241,14 @@ async def remind_approvers(desk: Desk) -> int:
     ticket's audit log says so. A request nobody approved otherwise waited unseen."""
     cutoff = desk.now() - automation_delay(desk, "approval_remind_after")
     reminded = logged_since(Approval.ticket_id, "approval_reminded", Approval.requested_at)
+    still_open = select(Ticket.id).where(Ticket.id == Approval.ticket_id, Ticket.status.in_(OPEN_STATUSES))
     query = (
         select(Approval)
-        .where(Approval.state == "requested", Approval.requested_at <= cutoff, ~reminded)
+        .where(Approval.state == "requested", Approval.requested_at <= cutoff, ~reminded, still_open.exists())
         .order_by(Approval.id)
     )
 
     async def act(session: AsyncSession, approval: Approval) -> bool:
-        if approval.ticket.status not in OPEN_STATUSES:
-            return False
         token = secrets.token_urlsafe(24)
         approval.token_hash = _hash(token)
         person = await session.get(Person, approval.person_id) if approval.person_id else None

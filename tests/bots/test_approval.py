@@ -285,3 +285,17 @@ async def test_an_approver_who_does_not_answer_is_asked_once_more_with_a_new_lin
     assert (await run_due(seeded, APPROVAL_JOBS))["remind_approvers"] == 0  # once
     assert (await client.post(f"/approvals/{second}", data={"decision": "approved"})).status_code == 200
     assert (await ticket(seeded, ref)).approval == "approved"
+
+
+async def test_the_approver_of_a_request_cancelled_meanwhile_is_not_reminded(
+    ann: Chat, seeded: Desk, client: httpx.AsyncClient, clock: Clock
+) -> None:
+    ref = await ask_for_access(ann, seeded, "en")
+    _, token = await mailed_link(seeded, "tom.baker@example.com")
+    await ann.say(f"/cancel_yes {ref}")  # the requester no longer needs it
+    assert (await ticket(seeded, ref)).status == "cancelled"
+    clock.advance(days=3)
+    assert (await run_due(seeded, APPROVAL_JOBS))["remind_approvers"] == 0
+    page = await client.get(f"/approvals/{token}")
+    assert "no longer waits for approval" in page.text and 'value="approved"' not in page.text
+    assert (await client.post(f"/approvals/{token}", data={"decision": "approved"})).status_code == 409
