@@ -56,7 +56,10 @@ report looks for a resolution notice sent since; Taiwan's words noted on Traditi
 request's answer checked for being a question) ran alternately on SQLite: 33.9, 31.9, 28.9,
 24.5 before against 28.5, 30.2, 25.7, 27.6 after, when every message in a report read the
 transcript for the notice; with that read kept to what can answer it, 29.7, 29.8, 28.6 before
-against 32.0, 30.5, 32.4 after: no slower. The table above is a run of that code."""
+against 32.0, 30.5, 32.4 after: no slower. The next session (2026-12-07, a new and slower
+machine: 19-22 messages/s for the same code) alternated the code of its start (211455d) with the
+code after it (questions about sending a file looked for in every message; approvals; links in
+mail): 19.1, 21.6 before against 19.0, 21.0 after, no slower. The table above is a run of that code."""
 
 FLOWS = {
     "en": [
