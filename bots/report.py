@@ -392,7 +392,10 @@ async def file_held(turn: Turn) -> Ticket | None:
     draft, subject = _request_draft(turn, kind, held["request"])
     *earlier, (draft["since"], draft["until"]) = draft.pop("spans")
     draft.update(spans=earlier, after=None)
-    return await _file(turn, draft, kind="request", subject=subject)
+    ticket = await _file(turn, draft, kind="request", subject=subject)
+    if approver := _approver_said(kind, held["request"]):
+        await _ask_for_approval(turn, ticket, approver)
+    return ticket
 
 
 # Slowness ("slow", "takes minutes", "很卡", "好几分钟"; not 卡纸, a jam).
@@ -1558,8 +1561,12 @@ async def _next_question(turn: Turn, kind: RequestType) -> None:
         return
     request = turn.state["request"]
     draft, subject = _request_draft(turn, kind, request)
-    said = request["answers"].get(kind.approval) if kind.approval else None
-    await _open_ticket(turn, draft, kind="request", subject=subject, approver=said)
+    await _open_ticket(turn, draft, kind="request", subject=subject, approver=_approver_said(kind, request))
+
+
+def _approver_said(kind: RequestType, request: dict[str, Any]) -> str | None:
+    """The answer that names who approves a request of ``kind``, if it needs and has one."""
+    return cast(str | None, request["answers"].get(kind.approval)) if kind.approval else None
 
 
 async def _ask_for_approval(turn: Turn, ticket: Ticket, said: str) -> str | None:
@@ -1625,6 +1632,9 @@ async def open_for_handoff(turn: Turn) -> Ticket:
     _take_entities(turn, draft, await named_categories(turn))
     draft.setdefault("since", turn.message.id)
     ticket_kind = "request" if kind is not None else draft.get("type", "incident")
-    return await _file(
+    ticket = await _file(
         turn, draft, kind=ticket_kind, subject=subject or subject_line(draft["text"]) or "Chat"
     )
+    if request and kind is not None and (approver := _approver_said(kind, request)):
+        await _ask_for_approval(turn, ticket, approver)  # the person taking over sees it waiting
+    return ticket

@@ -299,3 +299,18 @@ async def test_the_approver_of_a_request_cancelled_meanwhile_is_not_reminded(
     page = await client.get(f"/approvals/{token}")
     assert "no longer waits for approval" in page.text and 'value="approved"' not in page.text
     assert (await client.post(f"/approvals/{token}", data={"decision": "approved"})).status_code == 409
+
+
+async def test_a_request_handed_to_a_person_still_goes_to_its_approver(ann: Chat, seeded: Desk) -> None:
+    # Its approver named early, the user asks for a person before the last question: the request
+    # was filed for the agent without the ask, which nobody then sent.
+    opening, _, manager = ACCESS["en"]
+    await ann.say(opening)
+    await ann.say(ann.payloads[0])
+    await ann.say(manager)  # at "read only, or read and write?": kept for "who approves it?"
+    assert ann.replies[0]["text"] == t("en", "request.noted", answer=manager)
+    await ann.say("can I talk to a person please")
+    made = await ticket(seeded, "REQ-1")
+    assert made.approval == "requested"
+    _, token = await mailed_link(seeded, "tom.baker@example.com")
+    assert token
