@@ -53,11 +53,13 @@ __all__ = [
 DECISIONS = ("approved", "rejected")
 _SYSTEM = Actor.system("approvals")
 _ADDRESS = re.compile(ADDRESS)
-# What introduces a name: "my manager is Sarah Chen", "approved by Tom Baker", "我的经理是李伟".
+# What introduces a name: "my manager is Sarah Chen", "approved by Tom Baker", "我的经理是李娜".
+# Each lead names a role, so that one language's lead does not stand in for the other's as an
+# empty match.
 _LEAD = re.compile(
-    r"^\s*(?:(?:it(?:'s| is)|that(?:'s| is))\s+)?(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss|supervisor"
-    r"|team\s+lead|approved\s+by|approval\s+from)?\s*(?:is|:|：)?\s*"
-    r"|^\s*(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)?\s*(?:是|为|：|:)?\s*",
+    r"^\s*(?:(?:(?:it(?:'s| is)|that(?:'s| is))\s+)?(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss"
+    r"|supervisor|team\s+lead|approved\s+by|approval\s+from)\b\s*(?:is\b|:)?"
+    r"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)\s*(?:是|为|：|:)?)\s*",
     re.IGNORECASE,
 )
 # An approver's answer by mail or chat: its first words. A plain "ok" or "fine" is no decision

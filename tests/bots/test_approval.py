@@ -314,3 +314,27 @@ async def test_a_request_handed_to_a_person_still_goes_to_its_approver(ann: Chat
     assert made.approval == "requested"
     _, token = await mailed_link(seeded, "tom.baker@example.com")
     assert token
+
+
+async def test_a_manager_named_in_chinese_whom_the_desk_knows_is_asked(
+    wang: Chat, seeded: Desk, client: httpx.AsyncClient
+) -> None:
+    # "我的经理是李娜" named nobody: the English lead matched nothing at the start, so the
+    # Chinese one was never taken off, and "我的经理是李娜" was looked up as a name.
+    li = Chat(client, "li-na-web", name="李娜", email="li.na@corp.example")
+    await li.say("你好")
+    opening, level, _ = ACCESS["zh"]
+    await wang.say(opening)
+    await wang.say(wang.payloads[0])
+    await wang.say(level)
+    await wang.say("我的经理是李娜")
+    assert "/answer" in wang.payloads  # no address: questioned once
+    await wang.say("/answer")
+    made = await ticket(seeded, "REQ-1")
+    assert made.approval == "requested"
+    assert wang.text == t("zh", "request.created.approval", ref="REQ-1", subject=made.subject, who="李娜")
+    asked = (await li.fetch())[-1]
+    assert "REQ-1" in asked["text"] and [b["payload"] for b in asked["buttons"]] == [
+        "/approve REQ-1",
+        "/reject REQ-1",
+    ]
