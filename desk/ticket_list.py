@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import CHANNELS
 from desk.agents import find_agent, find_group
+from desk.approvals import DECISIONS
 from desk.catalog import find_category, subtree
 from desk.db import contains_text, newest_first
 from desk.errors import InvalidInput, NotFound
@@ -29,7 +30,9 @@ class TicketFilter:
     takes a path, name or id and includes the categories inside it (``network`` lists
     ``network/vpn`` tickets too); ``breached`` (``true``/``false``) keeps the tickets that have or
     have not missed a response or resolution target as of now; ``problem`` (a reference) keeps the
-    incidents linked to that problem; ``q`` searches reference, subject and description."""
+    incidents linked to that problem; ``approval`` (``requested``, ``approved``, ``rejected``)
+    keeps the service requests whose approval is there; ``q`` searches reference, subject and
+    description."""
 
     status: str | None = None
     type: str | None = None
@@ -42,6 +45,7 @@ class TicketFilter:
     category: str | None = None
     breached: bool | None = None
     problem: str | None = None
+    approval: str | None = None
 
 
 # Where a ticket may have come from: a chat channel, or the API (an agent, an import).
@@ -88,6 +92,8 @@ async def _where(
         query = query.where(breached_clause(now) if f.breached else ~breached_clause(now))
     if f.problem:
         query = query.where(Ticket.problem_id == (await get_ticket(session, f.problem)).id)
+    if f.approval:
+        query = query.where(Ticket.approval.in_(_values(f.approval, (*DECISIONS, "requested"), "approval")))
     if f.q:
         query = query.where(
             or_(

@@ -538,7 +538,7 @@ def test_an_agent_sees_a_request_wait_for_approval_and_records_the_managers_yes(
     ref = re.search(r"REQ-\d+", " ".join(r["text"] for r in replies))
     assert ref, replies
     sign_in(browser, server, "maria.garcia@example.com")
-    item = show_ticket(browser, ref[0])
+    item = show_ticket(browser, ref[0], "Awaiting approval")  # the list of those waiting
     assert "Awaiting approval" in item
     wait_for(lambda: "Awaiting approval" in text_of(browser, "#pane .head"))
     assert "Approval: asked of Tom Baker <tom.baker@example.com>" in text_of(browser, "#pane .outcome")

@@ -88,6 +88,7 @@ async def list_(
     category: str | None = None,
     breached: bool | None = None,
     problem: str | None = None,
+    approval: str | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
@@ -104,6 +105,7 @@ async def list_(
         category=category,
         breached=breached,
         problem=problem,
+        approval=approval,
     )
     now = desk.now()
     async with desk.session() as session:

@@ -187,6 +187,10 @@ async def test_a_name_the_desk_does_not_know_leaves_the_ask_to_the_team(
     )
     assert body["sla"]["response_due"] is None
     _, first = await mailed_link(seeded, "maria.garcia@example.com")
+    waiting = await client.get("/api/v1/tickets", params={"approval": "requested"}, headers=h)
+    assert [i["ref"] for i in waiting.json()["items"]] == ["REQ-1"]
+    bad = await client.get("/api/v1/tickets", params={"approval": "maybe"}, headers=h)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_approval"
     # Asked again (of another approver): the first link no longer works.
     again = await client.post(
         "/api/v1/tickets/REQ-1/approval", json={"approver": "zhang.min@example.com"}, headers=h
@@ -209,6 +213,9 @@ async def test_a_name_the_desk_does_not_know_leaves_the_ask_to_the_team(
     async with seeded.session() as s:
         states = list(await s.scalars(select(Approval.state).order_by(Approval.id)))
     assert states == ["withdrawn", "approved"]
+    assert (await client.get("/api/v1/tickets", params={"approval": "requested"}, headers=h)).json()[
+        "items"
+    ] == []
 
 
 async def test_only_an_open_request_is_sent_for_approval(
