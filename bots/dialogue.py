@@ -195,7 +195,7 @@ async def _respond(turn: Turn) -> None:
     if not text and turn.inbound is not None and turn.inbound.attachments:
         await _files_alone(turn)
         return
-    if asks_to_send_files(text) and not (turn.inbound is not None and turn.inbound.attachments):
+    if not (turn.inbound is not None and turn.inbound.attachments) and asks_to_send_files(text):
         await _how_to_send_files(turn)
         return
     if await _flow(turn, text):

@@ -239,11 +239,12 @@ _ELSEWHERE = re.compile(
 
 
 def asks_to_send_files(text: str) -> bool:
-    """Whether ``text`` asks whether or how to send the desk a screenshot, photo, log or file."""
+    """Whether ``text`` asks whether or how to send the desk a screenshot, photo, log or file.
+    Looked for in every message: one conversion to Simplified, the rare pattern first."""
     said = simple(text).strip()
-    if len(said) > 120 or not (asks(said) or "怎么" in said) or _ELSEWHERE.search(said):
+    if len(said) > 120 or _SENDS_FILES.search(said) is None:
         return False
-    return _SENDS_FILES.search(said) is not None
+    return (_QUESTION.search(said) is not None or "怎么" in said) and _ELSEWHERE.search(said) is None
 
 
 def simple(text: str) -> str:
