@@ -32,7 +32,7 @@ from bots.turn import (
     without_greeting,
 )
 from channels.base import Button
-from desk.approvals import approver_named, request_approval
+from desk.approvals import approver_named, current_approval, request_approval
 from desk.audit import record_event
 from desk.catalog import category_named, nested, precise_category, problem_categories, under_any, within
 from desk.context import Actor
@@ -392,10 +392,7 @@ async def file_held(turn: Turn) -> Ticket | None:
     draft, subject = _request_draft(turn, kind, held["request"])
     *earlier, (draft["since"], draft["until"]) = draft.pop("spans")
     draft.update(spans=earlier, after=None)
-    ticket = await _file(turn, draft, kind="request", subject=subject)
-    if approver := _approver_said(kind, held["request"]):
-        await _ask_for_approval(turn, ticket, approver)
-    return ticket
+    return await _file(turn, draft, kind="request", subject=subject)
 
 
 # Slowness ("slow", "takes minutes", "很卡", "好几分钟"; not 卡纸, a jam).
@@ -1073,17 +1070,13 @@ async def raise_urgency(turn: Turn, ticket: Ticket, said: str | None) -> None:
 
 
 async def _open_ticket(
-    turn: Turn,
-    draft: dict[str, Any],
-    *,
-    kind: str = "incident",
-    subject: str | None = None,
-    approver: str | None = None,
+    turn: Turn, draft: dict[str, Any], *, kind: str = "incident", subject: str | None = None
 ) -> Ticket:
-    """File ``draft`` and tell the user its reference and promised times; a request that needs
-    the approval of someone ``approver`` names is sent to them, and its times wait for their yes."""
+    """File ``draft`` and tell the user its reference and promised times; a request sent to its
+    approver (see :func:`_file`) says so, its times waiting for their yes."""
     ticket = await _file(turn, draft, kind=kind, subject=subject)
-    who = await _ask_for_approval(turn, ticket, approver) if approver else None
+    approval = await current_approval(turn.session, ticket) if ticket.approval == "requested" else None
+    who = (approval.approver_name or approval.approver) if approval is not None else None
     offered = turn.state.get("offered")
     turn.reset()
     turn.state["ticket"] = ticket.ref
@@ -1146,6 +1139,8 @@ async def _file(turn: Turn, draft: dict[str, Any], *, kind: str, subject: str | 
     if after := draft.get("after"):
         since = await _reply_of(turn, *after) or since
     await _join(turn, ticket, since, draft.get("until"))
+    if approver := draft.get("approver"):  # however it is filed: answered, put aside, handed over
+        await _ask_for_approval(turn, ticket, approver)
     return ticket
 
 
@@ -1561,25 +1556,19 @@ async def _next_question(turn: Turn, kind: RequestType) -> None:
         return
     request = turn.state["request"]
     draft, subject = _request_draft(turn, kind, request)
-    await _open_ticket(turn, draft, kind="request", subject=subject, approver=_approver_said(kind, request))
+    await _open_ticket(turn, draft, kind="request", subject=subject)
 
 
-def _approver_said(kind: RequestType, request: dict[str, Any]) -> str | None:
-    """The answer that names who approves a request of ``kind``, if it needs and has one."""
-    return cast(str | None, request["answers"].get(kind.approval)) if kind.approval else None
-
-
-async def _ask_for_approval(turn: Turn, ticket: Ticket, said: str) -> str | None:
+async def _ask_for_approval(turn: Turn, ticket: Ticket, said: str) -> None:
     """Send ``ticket`` to the approver ``said`` names (the answer to the kind's ``approval``
-    question): the approver's name or address, for the reply. When it names nobody the desk
-    can reach (no address, an unknown name), the team is left a note to ask for it instead."""
+    question). When it names nobody the desk can reach (no address, an unknown name, the
+    requester themself), the team is left a note to ask for it instead."""
     approver = await approver_named(turn.session, said)
-    if approver is None or approver.email == turn.person.email:  # nobody to ask, or themself
+    if approver is None or approver.email == turn.person.email:
         note = desk_t(turn.desk.settings.desk.default_language, "approval.unsent", said=said)
         await add_comment(turn.session, turn.desk, Actor.bot(), ticket, note, public=False)
-        return None
+        return
     await request_approval(turn.session, turn.desk, Actor.bot(), ticket, approver)
-    return approver.name or approver.email
 
 
 def _request_draft(turn: Turn, kind: RequestType, request: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -1592,6 +1581,8 @@ def _request_draft(turn: Turn, kind: RequestType, request: dict[str, Any]) -> tu
     since = request.get("since", turn.message.id)
     urgency = request.get("urgency") or "low"
     draft = {"text": "\n".join(lines), "category": kind.category, "urgency": urgency, "since": since}
+    if kind.approval and (approver := answers.get(kind.approval)):
+        draft["approver"] = approver  # who is asked to approve it, once it is filed
     if spans := request.get("spans"):
         draft.update(spans=spans, after=request.get("after"))  # put aside, and taken up again
     title = kind.title.get(turn.lang, kind.title["en"])
@@ -1632,9 +1623,6 @@ async def open_for_handoff(turn: Turn) -> Ticket:
     _take_entities(turn, draft, await named_categories(turn))
     draft.setdefault("since", turn.message.id)
     ticket_kind = "request" if kind is not None else draft.get("type", "incident")
-    ticket = await _file(
+    return await _file(
         turn, draft, kind=ticket_kind, subject=subject or subject_line(draft["text"]) or "Chat"
     )
-    if request and kind is not None and (approver := _approver_said(kind, request)):
-        await _ask_for_approval(turn, ticket, approver)  # the person taking over sees it waiting
-    return ticket
