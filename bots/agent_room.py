@@ -215,7 +215,7 @@ class AgentRoom:
     async def _announcement(self, session: AsyncSession, conversation: Conversation) -> tuple[str, int]:
         ticket = await session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
         person = conversation.person
-        who = person.name or person.email or person.phone or f"#{person.id}"
+        who = person.label
         about = f" — {ticket.ref}: {ticket.subject}" if ticket is not None else ""
         recent = list(
             await session.scalars(

@@ -693,6 +693,5 @@ async def answer_approval(turn: Turn, ref: str, decision: str, comment: str = ""
     approval = waiting[-1]
     actor = Actor("approver", turn.person.id, turn.person.name or email)
     ticket = await decide(turn.session, turn.desk, approval, decision, comment=comment, by=email, actor=actor)
-    requester = ticket.requester.name or ticket.requester.email or ticket.requester.phone or "?"
-    turn.say(turn.t(f"approval.done.{decision}", ref=ref, requester=requester))
+    turn.say(turn.t(f"approval.done.{decision}", ref=ref, requester=ticket.requester.label))
     return True

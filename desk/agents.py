@@ -43,6 +43,7 @@ __all__ = [
     "require_role",
     "revoke_token",
     "set_password",
+    "token_hash",
     "token_name",
     "verify_password",
 ]
@@ -84,7 +85,7 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -275,7 +276,7 @@ async def issue_token(session: AsyncSession, agent: Agent, name: str = "") -> st
 async def make_token(session: AsyncSession, agent: Agent, name: str) -> tuple[str, ApiToken]:
     """:func:`issue_token`, with the row that stands for it (its id, prefix and time)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(agent_id=agent.id, name=name, token_hash=_token_hash(token), prefix=token[:10])
+    row = ApiToken(agent_id=agent.id, name=name, token_hash=token_hash(token), prefix=token[:10])
     session.add(row)
     await session.flush()
     return token, row
@@ -289,7 +290,7 @@ async def authenticate_token(session: AsyncSession, token: str, now: datetime) -
     """
     row = await session.scalar(
         select(ApiToken)
-        .where(ApiToken.token_hash == _token_hash(token.strip()), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash == token_hash(token.strip()), ApiToken.revoked_at.is_(None))
         .options(selectinload(ApiToken.agent))
     )
     if row is None or not row.agent.active:
@@ -300,7 +301,7 @@ async def authenticate_token(session: AsyncSession, token: str, now: datetime) -
 
 async def revoke_token(session: AsyncSession, token: str, now: datetime) -> None:
     """Make ``token`` unusable from now on (idempotent)."""
-    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token.strip())))
+    row = await session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash(token.strip())))
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
 
@@ -349,7 +350,7 @@ async def find_token(session: AsyncSession, token_id: int, viewer: Agent) -> Api
 
 def is_token(row: ApiToken, token: str) -> bool:
     """Whether ``row`` is the one stored for ``token`` (the one making a request, say)."""
-    return hmac.compare_digest(row.token_hash, _token_hash(token.strip()))
+    return hmac.compare_digest(row.token_hash, token_hash(token.strip()))
 
 
 async def authenticate_password(session: AsyncSession, desk: Desk, email: str, password: str) -> Agent:
@@ -429,7 +430,7 @@ async def set_password(
         ApiToken.agent_id == agent.id, ApiToken.name == SIGN_IN, ApiToken.revoked_at.is_(None)
     )
     if keep is not None:
-        query = query.where(ApiToken.token_hash != _token_hash(keep.strip()))
+        query = query.where(ApiToken.token_hash != token_hash(keep.strip()))
     sessions = list(await session.scalars(query))
     for row in sessions:
         row.revoked_at = now

@@ -13,7 +13,6 @@ approver's reason, and the requester is told that too.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Outbound
+from desk.agents import token_hash
 from desk.audit import logged_since, record_event
 from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition
@@ -85,8 +85,11 @@ class Approver:
     person: Person | None = None
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _new_link(approval: Approval) -> str:
+    """A new token for ``approval``'s link (the one before stops working); only its hash is kept."""
+    token = secrets.token_urlsafe(24)
+    approval.token_hash = token_hash(token)
+    return token
 
 
 async def approver_named(session: AsyncSession, said: str) -> Approver | None:
@@ -131,15 +134,15 @@ async def approval_by_token(session: AsyncSession, token: str) -> Approval | Non
     """The ask a link's token is for, if any."""
     if not token or len(token) > 200:
         return None
-    return await session.scalar(select(Approval).where(Approval.token_hash == _hash(token)))
+    return await session.scalar(select(Approval).where(Approval.token_hash == token_hash(token)))
 
 
 async def request_approval(
     session: AsyncSession, desk: Desk, actor: Actor, ticket: Ticket, approver: Approver
-) -> tuple[Approval, str]:
+) -> Approval:
     """Ask ``approver`` to approve ``ticket`` (an open request): an earlier ask still waiting is
     withdrawn (the link it sent no longer works), the ticket waits (its SLA clocks stop until
-    the approval) and the approver is sent it. The ask and the link's token.
+    the approval) and the approver is sent it. The ask.
 
     Raises:
         InvalidInput: for a ticket that is not an open service request, or a bad address.
@@ -164,7 +167,6 @@ async def request_approval(
     person = approver.person
     if person is None:
         person = await session.scalar(select(Person).where(Person.email == email))
-    token = secrets.token_urlsafe(24)
     approval = Approval(
         ticket_id=ticket.id,
         approver=email,
@@ -174,9 +176,9 @@ async def request_approval(
             (person.language if person is not None else None) or ticket.language,
             desk.settings.desk.default_language,
         ),
-        token_hash=_hash(token),
         requested_at=now,
     )
+    token = _new_link(approval)
     session.add(approval)
     approval.ticket = ticket
     ticket.approval = "requested"
@@ -185,7 +187,7 @@ async def request_approval(
     record_event(session, ticket, actor, "approval_requested", now, field="approval", after=email)
     await session.flush()
     await _ask(session, desk, approval, token, person)
-    return approval, token
+    return approval
 
 
 async def _ask(
@@ -202,7 +204,7 @@ async def _ask(
     ticket = approval.ticket
     lang = approval.language
     values = {
-        "requester": ticket.requester.name or ticket.requester.email or ticket.requester.phone or "?",
+        "requester": ticket.requester.label,
         "ref": ticket.ref,
         "subject": ticket.subject,
         "description": ticket.description.strip(),
@@ -251,8 +253,7 @@ async def remind_approvers(desk: Desk) -> int:
     )
 
     async def act(session: AsyncSession, approval: Approval) -> bool:
-        token = secrets.token_urlsafe(24)
-        approval.token_hash = _hash(token)
+        token = _new_link(approval)
         person = await session.get(Person, approval.person_id) if approval.person_id else None
         await _ask(session, desk, approval, token, person, reminder=True)
         record_event(

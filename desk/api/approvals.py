@@ -86,11 +86,6 @@ def _state(desk: Desk, approval: Approval) -> str | None:
     return None
 
 
-def _requester(approval: Approval) -> str:
-    person = approval.ticket.requester
-    return person.name or person.email or person.phone or "?"
-
-
 def _named(approval: Approval) -> str:
     return f"{approval.ticket.ref} · {approval.ticket.subject}"
 
@@ -112,7 +107,7 @@ async def approval_page(token: str, desk: DeskDep) -> HTMLResponse:
     state = _state(desk, approval)
     # "Approve REQ-1?" while it waits; what it is, once it no longer does.
     title = t(lang, "approval.page.title", ref=ticket.ref) if state is None else _named(approval)
-    requester = _requester(approval)
+    requester = approval.ticket.requester.label
     parts = [
         f"<h1>{escape(title)}</h1>",
         f'<p class="subject">{escape(_named(approval))}</p>',
@@ -168,5 +163,7 @@ async def approval_decision(
             by=approval.approver,
             actor=Actor("approver", approval.person_id, who),
         )
-        said = t(lang, f"approval.page.done.{decision}", ref=ticket.ref, requester=_requester(approval))
+        said = t(
+            lang, f"approval.page.done.{decision}", ref=ticket.ref, requester=approval.ticket.requester.label
+        )
     return _page(lang, reads, title, f"<h1>{escape(title)}</h1><p>{escape(said)}</p>")

@@ -41,6 +41,11 @@ class Person(Base):
     )
 
     @property
+    def label(self) -> str:
+        """What to call them: their name, else their address or number, else their number here."""
+        return self.name or self.email or self.phone or f"#{self.id}"
+
+    @property
     def reads(self) -> Traditional:
         """How the desk's Chinese is written for them (see :data:`desk.chinese.Traditional`)."""
         return "tw" if self.traditional and self.taiwan else self.traditional
