@@ -31,7 +31,7 @@ from desk.handoff import queue_slot
 from desk.i18n import normalise_language
 from desk.lifecycle import OPEN_STATUSES
 from desk.models import Conversation, Message, Person, Ticket
-from desk.notify import send_to_conversation
+from desk.notify import mail_subject, send_to_conversation
 from desk.tickets import change_ticket, format_due, record_event
 from nlu import Parse, detect_language
 
@@ -293,7 +293,6 @@ def _one_mail(replies: list[Outbound]) -> Outbound:
 
 def _mail_subject(subject: str | None, ref: str | None) -> str | None:
     """The user's subject with the ticket's reference, so that replies thread back by it."""
-    subject = " ".join((subject or "").split())
     if ref is None:
-        return subject or None
-    return subject if ref in subject else f"{subject} [{ref}]".strip()
+        return " ".join((subject or "").split()) or None
+    return mail_subject(subject, ref)

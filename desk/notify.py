@@ -83,6 +83,16 @@ async def send_to_conversation(
     )
 
 
+def mail_subject(subject: str | None, ref: str) -> str:
+    """A ticket's mail subject: the reference first, then the words (``[INC-12] VPN drops``),
+    in every mail of its thread, the bot's answer to the first mail as the desk's later ones: the
+    bot appended it ("VPN drops [INC-12]") and the resolution led with it, so mail programs that
+    follow a conversation by its subject (Outlook) split one ticket's mails in two (2026-12-07).
+    A subject that names the reference already (a reply's "Re: [INC-12] ...") is kept."""
+    subject = " ".join((subject or "").split())
+    return subject if ref in subject else f"[{ref}] {subject}".strip()
+
+
 async def send_to_requester(
     session: AsyncSession,
     desk: Desk,
@@ -115,7 +125,7 @@ async def send_to_requester(
         buttons=buttons,
         author=author,
         ticket=ticket,
-        subject=f"[{ticket.ref}] {ticket.subject}",
+        subject=mail_subject(ticket.subject, ticket.ref),
         cc=tuple(ticket.cc or ()) if with_cc and address.channel == "email" else (),
         copy_of=copy_of,
         files=files,
