@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from desk.context import Desk
 from desk.errors import InvalidInput
 from desk.models import Agent, Conversation, Ticket, TicketEvent
+from desk.sla import clock_start
 
 __all__ = ["Period", "parse_period", "report_filename", "summary", "summary_csv"]
 
@@ -113,7 +114,9 @@ def _met(done: datetime | None, due: datetime | None, now: datetime) -> bool | N
 
 
 async def summary(session: AsyncSession, desk: Desk, period: Period) -> dict[str, Any]:
-    """The §5.6 summary for ``period``."""
+    """The §5.6 summary for ``period``. Response and resolution minutes run from when the team
+    could start (:func:`~desk.sla.clock_start`): a request's wait for its approver is not the
+    team's time."""
     now = desk.now()
     in_period = (Ticket.created_at >= period.start) & (Ticket.created_at < period.end)
     created = list(await session.scalars(select(Ticket).where(in_period, Ticket.type.in_(WORK_TYPES))))
@@ -154,10 +157,10 @@ async def summary(session: AsyncSession, desk: Desk, period: Period) -> dict[str
         "tickets_created": len(created),
         "tickets_resolved": len(resolved),
         "first_response_minutes": _percentiles(
-            [_minutes(t.created_at, t.first_response_at) for t in created if t.first_response_at]
+            [_minutes(clock_start(t), t.first_response_at) for t in created if t.first_response_at]
         ),
         "resolution_minutes": _percentiles(
-            [_minutes(t.created_at, t.resolved_at) for t in resolved if t.resolved_at]
+            [_minutes(clock_start(t), t.resolved_at) for t in resolved if t.resolved_at]
         ),
         "sla_response_met_pct": _pct(responses.count(True), sum(r is not None for r in responses)),
         "sla_resolution_met_pct": _pct(resolutions.count(True), sum(r is not None for r in resolutions)),

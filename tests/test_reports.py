@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from channels.base import Address, Inbound
+from desk.approvals import Approver, decide, request_approval
 from desk.context import Actor, Desk
 from desk.conversations import record_inbound
 from desk.handoff import close_conversation, queue_conversation
@@ -89,6 +90,32 @@ async def test_the_summary_counts_what_happened_in_the_period(seeded: Desk, cloc
     assert (empty["tickets_created"], empty["first_response_minutes"], empty["sla_response_met_pct"]) == (
         0, {"p50": None, "p90": None}, None,
     )  # fmt: skip
+
+
+async def test_an_approved_requests_times_count_from_its_approval(seeded: Desk, clock: Clock) -> None:
+    # A request waits for its approver before the team can start; its response and resolution
+    # minutes counted from creation, the wait in them, while its SLA clocks start at the yes.
+    clock.now = shanghai(18, 9)
+    async with seeded.session() as s:
+        ann = await resolve_person(
+            s, channel="email", external_id="ann@corp.example", email="ann@corp.example"
+        )
+        request = await create_ticket(s, seeded, TOM, requester=ann, subject="Monitor", type="request")
+        ask = await request_approval(s, seeded, TOM, request, Approver("maria.garcia@example.com"))
+        ref = request.ref
+    clock.now = shanghai(18, 11)  # two hours later
+    async with seeded.session() as s:
+        await decide(s, seeded, await s.merge(ask), "approved", by="maria.garcia@example.com", actor=TOM)
+    clock.now = shanghai(18, 11, 20)
+    async with seeded.session() as s:
+        await add_comment(s, seeded, TOM, await get_ticket(s, ref), "Which size?")
+    clock.now = shanghai(18, 14)  # the lunch hour is in it: minutes are the wall clock's
+    async with seeded.session() as s:
+        await resolve_ticket(s, seeded, TOM, await get_ticket(s, ref), "Delivered")
+        report = await summary(s, seeded, parse_period(seeded, "2026-11-18", "2026-11-19"))
+    assert report["first_response_minutes"] == {"p50": 20.0, "p90": 20.0}
+    assert report["resolution_minutes"] == {"p50": 180.0, "p90": 180.0}
+    assert report["sla_response_met_pct"] == 100.0
 
 
 async def test_report_api_and_bad_dates(
