@@ -27,7 +27,8 @@ from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition
 from desk.i18n import normalise_language, t
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Agent, Approval, Person, Ticket
+from desk.models import Agent, Approval, Person, Ticket, TicketEvent
+from desk.notifications import notify_agent, recipients
 from desk.notify import requester_address, send_to_conversation, send_to_requester
 from desk.outbox import enqueue
 from desk.people import normalise_email
@@ -48,6 +49,7 @@ __all__ = [
     "decision_in",
     "remind_approvers",
     "request_approval",
+    "tell_of_silent_approvers",
 ]
 
 DECISIONS = ("approved", "rejected")
@@ -264,7 +266,56 @@ async def remind_approvers(desk: Desk) -> int:
     return await each_due(desk, query, Approval, act)
 
 
-APPROVAL_JOBS = (remind_approvers,)
+async def tell_of_silent_approvers(desk: Desk) -> int:
+    """Tell the team and the requester when an approver has not answered the reminder either,
+    ``automation.approval_remind_after`` after it: the request sat badged in its group's list
+    and nobody was told, while the team can ask someone else or record a yes given on the
+    phone and the requester can chase their manager. Once per ask."""
+    delay = automation_delay(desk, "approval_remind_after")
+    reminded = (
+        select(TicketEvent.id)
+        .where(
+            TicketEvent.ticket_id == Approval.ticket_id,
+            TicketEvent.action == "approval_reminded",
+            TicketEvent.at >= Approval.requested_at,
+            TicketEvent.at <= desk.now() - delay,
+        )
+        .exists()
+    )
+    told = logged_since(Approval.ticket_id, "approval_overdue", Approval.requested_at)
+    still_open = select(Ticket.id).where(Ticket.id == Approval.ticket_id, Ticket.status.in_(OPEN_STATUSES))
+    query = (
+        select(Approval)
+        .where(Approval.state == "requested", reminded, ~told, still_open.exists())
+        .order_by(Approval.id)
+    )
+
+    async def act(session: AsyncSession, approval: Approval) -> bool:
+        ticket = approval.ticket
+        who = approval.approver_name or approval.approver
+        asked = format_due(desk, ticket, approval.requested_at)
+        team = await recipients(session, ticket, ["assignee"]) or await recipients(
+            session, ticket, ["group_manager"]
+        )
+        team = team or await recipients(session, ticket, ["group"]) or await _supervisors(session)
+        for agent in team:
+            await notify_agent(session, desk, agent, ticket, "approval_overdue", who=who, asked=asked)
+        lang = ticket.language or desk.settings.desk.default_language
+        text = t(lang, "approval.overdue", ref=ticket.ref, subject=ticket.subject, who=who, asked=asked)
+        await send_to_requester(session, desk, ticket, text)
+        record_event(session, ticket, _SYSTEM, "approval_overdue", desk.now(), note=approval.approver)
+        return True
+
+    return await each_due(desk, query, Approval, act)
+
+
+async def _supervisors(session: AsyncSession) -> list[Agent]:
+    """The active supervisors and admins: who hears of a request no group or agent has."""
+    agents = await session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.id))
+    return [agent for agent in agents if agent.has_role("supervisor")]
+
+
+APPROVAL_JOBS = (remind_approvers, tell_of_silent_approvers)
 
 
 def decision_in(text: str) -> tuple[str, str] | None:

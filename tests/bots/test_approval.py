@@ -4,6 +4,7 @@ decided there (or by an agent for them), and the requester told; SLA clocks star
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import httpx
 import pytest
@@ -12,10 +13,11 @@ from sqlalchemy import select
 from desk.approvals import APPROVAL_JOBS, decision_in
 from desk.context import Desk
 from desk.i18n import t as desk_t
-from desk.models import Agent, Approval, OutboxItem, TicketEvent
+from desk.models import Agent, Approval, Notification, OutboxItem, TicketEvent
 from desk.routing import route_waiting, set_presence
 from desk.scheduler import run_due
 from desk.sla import clock_start
+from desk.tickets import format_due, get_ticket
 from tests.bots.conftest import LANGS, Chat, request_kind, t, ticket
 from tests.conftest import Clock
 
@@ -292,6 +294,41 @@ async def test_an_approver_who_does_not_answer_is_asked_once_more_with_a_new_lin
     assert (await run_due(seeded, APPROVAL_JOBS))["remind_approvers"] == 0  # once
     assert (await client.post(f"/approvals/{second}", data={"decision": "approved"})).status_code == 200
     assert (await ticket(seeded, ref)).approval == "approved"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_when_the_reminder_goes_unanswered_too_the_team_and_the_requester_are_told(
+    users: dict[str, Chat], seeded: Desk, clock: Clock, lang: str
+) -> None:
+    # After the reminder nobody heard of an approver's silence: the request sat badged in its
+    # group's list, where the team could have asked someone else, and the requester waited.
+    chat = users[lang]
+    ref = await ask_for_access(chat, seeded, lang)
+    await chat.fetch()
+    clock.advance(days=2, minutes=1)
+    assert (await run_due(seeded, APPROVAL_JOBS)) == {"remind_approvers": 1, "tell_of_silent_approvers": 0}
+    clock.advance(days=1)
+    assert (await run_due(seeded, APPROVAL_JOBS))["tell_of_silent_approvers"] == 0  # not yet
+    assert await chat.fetch() == []
+    clock.advance(days=1)
+    assert (await run_due(seeded, APPROVAL_JOBS))["tell_of_silent_approvers"] == 1
+    [told] = await chat.fetch()
+    async with seeded.session() as s:
+        made = await get_ticket(s, ref)
+        asked = (await s.scalar(select(Approval.requested_at))).replace(tzinfo=UTC)
+        when = format_due(seeded, made, asked)
+        expected = desk_t(
+            lang, "approval.overdue", ref=ref, subject=made.subject, who="Tom Baker", asked=when
+        )
+    assert told["text"] == expected
+    async with seeded.session() as s:
+        notes = list(await s.scalars(select(Notification).where(Notification.kind == "approval_overdue")))
+        team = {(await s.get(Agent, n.agent_id)).email for n in notes}
+        events = await s.scalars(select(TicketEvent.action).where(TicketEvent.action.like("approval_%")))
+    assert team == {"maria.garcia@example.com"} and all(ref in n.text for n in notes)
+    assert list(events) == ["approval_requested", "approval_reminded", "approval_overdue"]
+    clock.advance(days=5)
+    assert (await run_due(seeded, APPROVAL_JOBS)) == {"remind_approvers": 0, "tell_of_silent_approvers": 0}
 
 
 async def test_the_approver_of_a_request_cancelled_meanwhile_is_not_reminded(
