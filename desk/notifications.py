@@ -12,6 +12,7 @@ from desk.context import Desk
 from desk.errors import NotFound
 from desk.i18n import t
 from desk.models import Agent, Conversation, Group, Message, Notification, OutboxItem, Ticket
+from desk.notify import mail_subject
 from desk.outbox import enqueue
 
 __all__ = ["list_notifications", "mark_read", "notify_agent", "recipients", "tell_of_failed_delivery"]
@@ -46,7 +47,7 @@ async def notify_agent(
         # The reference leads the subject: an agent's reply to this mail is a note on the ticket
         # (or, starting with #public, their answer to the requester).
         subject = (
-            f"[{ticket.ref}] {ticket.subject}"
+            mail_subject(ticket.subject, ticket.ref)
             if ticket is not None
             else t(agent.language, "notify.mail_subject")
         )
