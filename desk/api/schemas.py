@@ -60,6 +60,9 @@ class TicketIn(_In):
     tags: list[str] = Field(default_factory=list)
     language: str | None = None
     created_at: AwareDatetime | None = None
+    # A service request that waits for this person's yes (an e-mail address, or a name the
+    # desk knows), sent to them at once: see POST /tickets/{ref}/approval.
+    approver: str | None = Field(default=None, min_length=3, max_length=254)
 
 
 class ProblemIn(_In):

@@ -30,7 +30,7 @@ from desk.api.schemas import (
     ticket_json,
     transcript_json,
 )
-from desk.approvals import approver_named, current_approval, decide, request_approval
+from desk.approvals import Approver, approver_named, current_approval, decide, request_approval
 from desk.attachments import read_attachment, store_attachment, take_uploads
 from desk.broadcasts import broadcast
 from desk.context import Desk
@@ -119,6 +119,7 @@ async def create(body: TicketIn, desk: DeskDep, agent: CurrentAgent) -> dict[str
         requester = await resolve_person(
             session, name=body.requester.name, email=body.requester.email, phone=body.requester.phone
         )
+        approver = await _approver(session, body.approver) if body.approver is not None else None
         ticket = await create_ticket(
             session,
             desk,
@@ -136,6 +137,8 @@ async def create(body: TicketIn, desk: DeskDep, agent: CurrentAgent) -> dict[str
             language=body.language,
             created_at=body.created_at,
         )
+        if approver is not None:  # refused (an incident, the requester's own address): nothing is made
+            await request_approval(session, desk, actor_of(agent), ticket, approver)
         return await _full(session, desk, ticket)
 
 
@@ -188,11 +191,18 @@ async def ask_approval(ref: str, body: ApprovalIn, desk: DeskDep, agent: Current
     clocks stop until it is approved."""
     async with desk.session() as session:
         ticket = await get_ticket(session, ref)
-        approver = await approver_named(session, body.approver)
-        if approver is None:
-            raise InvalidInput(f"no e-mail address, nor one person the desk knows, in {body.approver!r}")
-        await request_approval(session, desk, actor_of(agent), ticket, approver)
+        await request_approval(
+            session, desk, actor_of(agent), ticket, await _approver(session, body.approver)
+        )
         return await _full(session, desk, ticket)
+
+
+async def _approver(session: AsyncSession, said: str) -> Approver:
+    """Who ``said`` names to approve a request: an e-mail address, or one person the desk knows."""
+    approver = await approver_named(session, said)
+    if approver is None:
+        raise InvalidInput(f"no e-mail address, nor one person the desk knows, in {said!r}")
+    return approver
 
 
 @router.post("/tickets/{ref}/approval/decision", summary="Record the approver's answer given another way")

@@ -220,6 +220,35 @@ async def test_a_name_the_desk_does_not_know_leaves_the_ask_to_the_team(
     ] == []
 
 
+async def test_a_request_made_through_the_api_names_its_approver(
+    seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    # A request opened by the API (a form, another system) could not wait for anyone's yes
+    # until an agent asked for it: it was handed out and its clocks ran.
+    h = {"Authorization": tokens["agent"]}
+    new = {"subject": "Adobe Acrobat Pro", "requester": {"email": "kim@corp.example"}, "type": "request"}
+    made = await client.post("/api/v1/tickets", json={**new, "approver": "Tom Baker"}, headers=h)
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (
+        body["approval"]["state"] == "requested" and body["approval"]["approver"] == "tom.baker@example.com"
+    )
+    assert body["sla"]["response_due"] is None and body["assignee"] is None
+    _, token = await mailed_link(seeded, "tom.baker@example.com")
+    assert (await client.post(f"/approvals/{token}", data={"decision": "approved"})).status_code == 200
+    assert (await ticket(seeded, body["ref"])).response_due is not None
+    # Refused, nothing is made: an unknown approver, an incident, the requester's own address.
+    for wrong in (
+        {**new, "approver": "somebody"},
+        {**new, "type": "incident", "approver": "Tom Baker"},
+        {**new, "approver": "kim@corp.example"},
+    ):
+        refused = await client.post("/api/v1/tickets", json=wrong, headers=h)
+        assert refused.status_code in (400, 422), refused.text
+    listed = await client.get("/api/v1/tickets", headers=h)
+    assert [i["ref"] for i in listed.json()["items"]] == [body["ref"]]
+
+
 async def test_only_an_open_request_is_sent_for_approval(
     seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
 ) -> None:
