@@ -27,8 +27,8 @@ from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition
 from desk.i18n import normalise_language, t
 from desk.lifecycle import OPEN_STATUSES
-from desk.models import Agent, Approval, Person, Ticket, TicketEvent
-from desk.notifications import notify_agent, recipients
+from desk.models import Agent, Approval, Person, Ticket
+from desk.notifications import first_recipients, notify_agent
 from desk.notify import requester_address, send_to_conversation, send_to_requester
 from desk.outbox import enqueue
 from desk.people import normalise_email
@@ -271,17 +271,8 @@ async def tell_of_silent_approvers(desk: Desk) -> int:
     ``automation.approval_remind_after`` after it: the request sat badged in its group's list
     and nobody was told, while the team can ask someone else or record a yes given on the
     phone and the requester can chase their manager. Once per ask."""
-    delay = automation_delay(desk, "approval_remind_after")
-    reminded = (
-        select(TicketEvent.id)
-        .where(
-            TicketEvent.ticket_id == Approval.ticket_id,
-            TicketEvent.action == "approval_reminded",
-            TicketEvent.at >= Approval.requested_at,
-            TicketEvent.at <= desk.now() - delay,
-        )
-        .exists()
-    )
+    cutoff = desk.now() - automation_delay(desk, "approval_remind_after")
+    reminded = logged_since(Approval.ticket_id, "approval_reminded", Approval.requested_at, until=cutoff)
     told = logged_since(Approval.ticket_id, "approval_overdue", Approval.requested_at)
     still_open = select(Ticket.id).where(Ticket.id == Approval.ticket_id, Ticket.status.in_(OPEN_STATUSES))
     query = (
@@ -294,11 +285,9 @@ async def tell_of_silent_approvers(desk: Desk) -> int:
         ticket = approval.ticket
         who = approval.approver_name or approval.approver
         asked = format_due(desk, ticket, approval.requested_at)
-        team = await recipients(session, ticket, ["assignee"]) or await recipients(
-            session, ticket, ["group_manager"]
-        )
-        team = team or await recipients(session, ticket, ["group"]) or await _supervisors(session)
-        for agent in team:
+        for agent in await first_recipients(
+            session, ticket, ["assignee", "group_manager", "group", "supervisors"]
+        ):
             await notify_agent(session, desk, agent, ticket, "approval_overdue", who=who, asked=asked)
         lang = ticket.language or desk.settings.desk.default_language
         text = t(lang, "approval.overdue", ref=ticket.ref, subject=ticket.subject, who=who, asked=asked)
@@ -307,12 +296,6 @@ async def tell_of_silent_approvers(desk: Desk) -> int:
         return True
 
     return await each_due(desk, query, Approval, act)
-
-
-async def _supervisors(session: AsyncSession) -> list[Agent]:
-    """The active supervisors and admins: who hears of a request no group or agent has."""
-    agents = await session.scalars(select(Agent).where(Agent.active.is_(True)).order_by(Agent.id))
-    return [agent for agent in agents if agent.has_role("supervisor")]
 
 
 APPROVAL_JOBS = (remind_approvers, tell_of_silent_approvers)

@@ -46,11 +46,18 @@ def record_event(
     return event
 
 
-def logged_since(ticket_id: _Column, action: str, since: _Column) -> Exists:
+def logged_since(ticket_id: _Column, action: str, since: _Column, until: datetime | None = None) -> Exists:
     """In SQL: whether the ticket ``ticket_id`` names has an ``action`` in its log since
-    ``since`` (a reminder already sent since it began to wait, say)."""
+    ``since`` (a reminder already sent since it began to wait, say), and no later than ``until``
+    if given (a reminder sent long enough ago)."""
+    until_then = (TicketEvent.at <= until,) if until is not None else ()
     return (
         select(TicketEvent.id)
-        .where(TicketEvent.ticket_id == ticket_id, TicketEvent.action == action, TicketEvent.at >= since)
+        .where(
+            TicketEvent.ticket_id == ticket_id,
+            TicketEvent.action == action,
+            TicketEvent.at >= since,
+            *until_then,
+        )
         .exists()
     )

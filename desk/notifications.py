@@ -15,7 +15,14 @@ from desk.models import Agent, Conversation, Group, Message, Notification, Outbo
 from desk.notify import mail_subject
 from desk.outbox import enqueue
 
-__all__ = ["list_notifications", "mark_read", "notify_agent", "recipients", "tell_of_failed_delivery"]
+__all__ = [
+    "first_recipients",
+    "list_notifications",
+    "mark_read",
+    "notify_agent",
+    "recipients",
+    "tell_of_failed_delivery",
+]
 
 
 async def notify_agent(
@@ -64,11 +71,15 @@ async def notify_agent(
 
 async def recipients(session: AsyncSession, ticket: Ticket, targets: Sequence[str]) -> list[Agent]:
     """The active agents ``targets`` name for ``ticket``: ``assignee``, ``group_manager``,
-    ``group`` (every member of the ticket's group) or agents' e-mails; each agent once.
-    Targets that name nobody (no assignee yet, an unknown e-mail) are skipped."""
+    ``group`` (every member of the ticket's group), ``supervisors`` (every supervisor and admin)
+    or agents' e-mails; each agent once. Targets that name nobody (no assignee yet, an unknown
+    e-mail) are skipped."""
     found: dict[int, Agent] = {}
     for target in targets:
-        if target == "assignee":
+        if target == "supervisors":
+            everyone = await session.scalars(select(Agent).order_by(Agent.id))
+            agents = [agent for agent in everyone if agent.has_role("supervisor")]
+        elif target == "assignee":
             agents = [ticket.assignee] if ticket.assignee else []
         elif target == "group_manager":
             agents = [ticket.group.manager] if ticket.group and ticket.group.manager else []
@@ -88,6 +99,15 @@ async def recipients(session: AsyncSession, ticket: Ticket, targets: Sequence[st
             if agent.active:
                 found.setdefault(agent.id, agent)
     return list(found.values())
+
+
+async def first_recipients(session: AsyncSession, ticket: Ticket, targets: Sequence[str]) -> list[Agent]:
+    """The agents the first of ``targets`` that names somebody names (:func:`recipients`): the
+    assignee, else the group's manager, say, for news that is one person's to act on."""
+    for target in targets:
+        if agents := await recipients(session, ticket, [target]):
+            return agents
+    return []
 
 
 async def list_notifications(
@@ -137,9 +157,7 @@ async def tell_of_failed_delivery(session: AsyncSession, desk: Desk, item: Outbo
     ticket = await session.get(Ticket, ticket_id) if ticket_id is not None else None
     if ticket is None:
         return
-    told = await recipients(session, ticket, ["assignee"]) or await recipients(
-        session, ticket, ["group_manager"]
-    )
+    told = await first_recipients(session, ticket, ["assignee", "group_manager"])
     error = (item.last_error or "?")[:300]
     for agent in told:
         await notify_agent(session, desk, agent, ticket, "undelivered", channel=item.channel, error=error)

@@ -449,7 +449,7 @@ class RoutingSettings(_Section):
         return value
 
 
-NOTIFY_TARGETS = ("assignee", "group_manager", "group")
+NOTIFY_TARGETS = ("assignee", "group_manager", "group", "supervisors")
 
 
 def _check_targets(value: list[str]) -> list[str]:

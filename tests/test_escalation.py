@@ -15,7 +15,7 @@ from desk.agents import find_agent
 from desk.context import Actor, Desk
 from desk.db import Database
 from desk.escalation import escalate, raised
-from desk.models import Notification, Person, TicketEvent
+from desk.models import Agent, Notification, Person, TicketEvent
 from desk.people import resolve_person
 from desk.tickets import add_comment, change_ticket, create_ticket, get_ticket
 from tests.conftest import Clock, make_settings
@@ -106,6 +106,24 @@ async def test_levels_fire_at_their_share_of_business_time_once_each(esc: Desk, 
         (tom.id, "escalation_response"), (maria.id, "escalation_response"),
         (tom.id, "escalation_resolution"), (maria.id, "escalation_resolution"),
     }  # fmt: skip
+
+
+async def test_a_level_may_tell_every_supervisor(
+    desk_with: Callable[..., Awaitable[Desk]], clock: Clock
+) -> None:
+    # The desk's supervisors and admins, whatever group they lead: who hears of a breach that
+    # is nobody's in particular (a ticket without a group or manager).
+    desk = await desk_with(escalation={"levels": [
+        {"name": "breach", "clock": "resolution", "at": "100%", "notify": ["supervisors"]},
+    ]})  # fmt: skip
+    ref = await ticket(desk, "high", "high", assignee=None)
+    assert await at(desk, clock, shanghai(18, 15, 1)) == 1
+    async with desk.session() as s:
+        rows = await s.execute(
+            select(Agent.email).join(Notification, Notification.agent_id == Agent.id).order_by(Agent.email)
+        )
+        assert (await get_ticket(s, ref)).assignee is None
+    assert list(rows.scalars()) == ["li.wei@example.com", "maria.garcia@example.com", "zhang.min@example.com"]
 
 
 async def test_overdue_raises_priority_and_hands_to_the_manager(esc: Desk, clock: Clock) -> None:
