@@ -650,7 +650,19 @@ async def _flow(turn: Turn, text: str) -> bool:
             await _ask_again(turn)
         return True
     if flow == "request" and step == "answer":
-        await report.answer_request(turn, text)
+        # A sure problem or request of another kind that is no answer to the question ("my VPN
+        # won't connect" at "where should we deliver it?" a monitor) could only be kept as the
+        # answer: "A new problem" too. Not a reason of the request's own kind ("because I need
+        # two screens for CAD").
+        sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
+        if (
+            sure
+            and report.another_kind(await report.named_category(turn), report.draft_category(turn))
+            and (doubt := report.doubted_answer(turn, text)) is not None
+        ):
+            _ask_which(turn, text, doubt)
+        else:
+            await report.answer_request(turn, text)
         return True
     if (flow, step) == ("request", "choose") and weight(text) >= report.WORDY:
         if intent.name == "report_problem" and intent.confidence >= _SURE_TOPIC:

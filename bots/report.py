@@ -70,6 +70,7 @@ __all__ = [
     "asks_how_to",
     "choose_request",
     "continue_report",
+    "doubted_answer",
     "draft_category",
     "join_known_issue",
     "kb_verdict",
@@ -349,10 +350,15 @@ async def pause(turn: Turn) -> None:
     asked after the bot's own: "好了，谢谢" to "INC-1 is resolved: is it fixed?", which came after
     the printer articles, was taken as "the article helped" and INC-1 stayed open, unrated
     (2026-12-07). The flow comes back, its question asked again, once that is done
-    (:func:`resume_held`). With something already put aside the flow is left, as a new report
-    leaves it."""
+    (:func:`resume_held`). With something already put aside (a request the report interrupted),
+    a report past its articles is filed as it is, as when the user begins another (see
+    :func:`_set_aside`): it was dropped without a word; one before its articles are answered is
+    left, as a new report leaves it."""
     if turn.state.get("flow") == "request":
         await _hold_request(turn, turn.message.id)  # at its questions; still choosing a kind, begun anew
+    elif turn.state.get("held") and (earlier := _unfiled(turn, turn.text)) is not None:
+        earlier["until"] = turn.message.id  # the answer to the desk is not the report's
+        await _open_ticket(turn, earlier, kind=earlier.get("type", "incident"))
     elif turn.state.get("flow") == "report" and not turn.state.get("held"):
         kept = {k: v for k, v in turn.state.items() if k not in (*OUTLIVES_FLOWS, "misses", "unsure")}
         asked = await turn.latest(Message.direction == "out", Message.author_kind == "bot")
@@ -1462,21 +1468,42 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
         doubted = request.pop("doubted", None)
         # A question of the user's own is no answer either: "who approves it? my manager is Zhang
         # Min" at "which system?" became the system of REQ-1 (2026-12-07).
-        if not (insisted or doubted or (question.expects(answer) and not asks(answer))):
+        if not (insisted or doubted or _fits(question, answer)):
             request["doubted"] = answer
             turn.state["pending"] = answer  # what "It's my answer" keeps
-            said = turn.t(
-                "request.unsure", answer=snippet(answer, 40), question=getattr(question, _lang(turn))
-            )
-            if example := question.example.get(_lang(turn)):
-                said += turn.t("request.example", example=example)
             _, offered = _request_question(turn, kind) or ("", [])  # a one-tap answer, again
-            turn.say(said, [*offered, turn.button("flow.answer", "/answer")])
+            turn.say(_doubt(turn, question, answer), [*offered, turn.button("flow.answer", "/answer")])
             return
         if doubted and doubted != answer:
             request["text"] = "\n".join(part for part in (request.get("text"), doubted) if part)
         request["answers"][question.key] = _with_day(turn, question, answer)
     await _next_question(turn, kind)
+
+
+def _fits(question: RequestQuestion, answer: str) -> bool:
+    """Whether ``answer`` looks like an answer to ``question`` (its ``expect``) and is no question
+    of the user's own: "who approves it? my manager is Zhang Min" at "which system?" became the
+    system of REQ-1 (2026-12-07)."""
+    return question.expects(answer) and not asks(answer)
+
+
+def _doubt(turn: Turn, question: RequestQuestion, answer: str) -> str:
+    """ "I'm not sure "..." answers that", the question again, and its example if it has one."""
+    said = turn.t("request.unsure", answer=snippet(answer, 40), question=getattr(question, _lang(turn)))
+    if example := question.example.get(_lang(turn)):
+        said += turn.t("request.example", example=example)
+    return said
+
+
+def doubted_answer(turn: Turn, text: str) -> str | None:
+    """The doubt (:func:`_doubt`) when ``text`` does not look like an answer to the request's
+    pending question; ``None`` when it does, or nothing is pending."""
+    request = turn.state["request"]
+    kind = next((r for r in _request_types(turn) if r.key == request["key"]), None)
+    question = _pending(kind, request["answers"]) if kind is not None else None
+    if question is None or _fits(question, text.strip()):
+        return None
+    return _doubt(turn, question, text.strip())
 
 
 def _pressing(turn: Turn, request: dict[str, Any]) -> None:

@@ -600,6 +600,48 @@ async def test_a_request_waiting_on_its_question_comes_back_after_is_it_fixed(
 
 
 @pytest.mark.parametrize("lang", LANGS)
+async def test_a_report_interrupting_a_request_is_filed_when_is_it_fixed_interrupts_it(
+    users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
+) -> None:
+    """A monitor request put aside for a VPN report, which is past its articles when the user
+    answers "INC-1 is resolved: is it fixed?": the report was dropped without a word (only one
+    thing is kept aside, the request). It is filed as it is; the request still comes back."""
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
+    where = getattr(hardware.questions[1], lang)
+    await chat.say(SAY[lang]["monitor"])
+    assert chat.text == where, chat.replies
+    vpn_down = "my VPN won't connect" if lang == "en" else "VPN连不上了"
+    await chat.say(vpn_down)
+    # No place to deliver to, and surely a problem: kept as the answer or begun as a new problem.
+    assert chat.text.startswith(t(lang, "request.unsure", answer=vpn_down, question=where)), chat.replies
+    assert chat.payloads == ["/answer", f"/report {vpn_down}"]
+    await chat.click(t(lang, "flow.new"))
+    await chat.say("/not_solved")
+    assert chat.payloads[0].startswith("/urgency"), chat.replies
+    h = {"Authorization": tokens["agent"]}
+    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Replaced the toner"}, headers=h)
+    await chat.fetch()
+    await chat.say("yes, it works now, thanks" if lang == "en" else "好了，谢谢")
+    vpn = await ticket(seeded, "INC-2")
+    assert vpn is not None and vpn.category_path.startswith("network"), chat.replies
+    assert vpn_down in vpn.description and any("INC-2" in r["text"] for r in chat.replies)  # and told
+    assert t(lang, "confirm.closed", ref=ref) in chat.text, chat.replies
+    assert (await ticket(seeded, ref)).status == "closed"
+    await chat.say(f"/rate {ref} 4")
+    await chat.say("/skip")
+    title = hardware.title[lang]
+    assert chat.replies[-1]["text"] == t(lang, "request.resume", title=title, question=where), chat.replies
+    await chat.say("Building B, 3rd floor, desk 12" if lang == "en" else "B座3楼12号工位")
+    assert "REQ-1" in chat.text, chat.replies
+    monitor = await ticket(seeded, "REQ-1")
+    assert vpn_down not in monitor.description and (
+        "desk 12" in monitor.description or "12号工位" in monitor.description
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
 async def test_a_report_put_aside_for_is_it_fixed_is_filed_when_handed_to_a_person(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
 ) -> None:
