@@ -654,9 +654,8 @@ async def _flow(turn: Turn, text: str) -> bool:
         # won't connect" at "where should we deliver it?" a monitor) could only be kept as the
         # answer: "A new problem" too. Not a reason of the request's own kind ("because I need
         # two screens for CAD").
-        sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
         if (
-            sure
+            _surely_new(turn)
             and report.another_kind(await report.named_category(turn), report.draft_category(turn))
             and (doubt := report.doubted_answer(turn, text)) is not None
         ):
@@ -732,7 +731,7 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     is one too (see :func:`~bots.report.unrelated_problem`)."""
     intent = turn.parse.intent
     said_so = intent.name in ("report_problem", "add_info", "request_service") and _says_another(text)
-    sure = intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
+    sure = _surely_new(turn)
     if said_so or (unasked and (sure or report.asks_how_to(text))):
         named = await report.named_category(turn)
         if report.another_kind(named, report.draft_category(turn)):
@@ -745,6 +744,12 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     # A sure request too: "I need adobe acrobat pro installed" became a mouse ticket's detail.
     detail = _in_flow(turn, "report", "description")
     return sure and detail and await report.unrelated_problem(turn, text)
+
+
+def _surely_new(turn: Turn) -> bool:
+    """Whether the message reads surely as a problem or a request (:data:`_SURE_TOPIC`)."""
+    intent = turn.parse.intent
+    return intent.name in ("report_problem", "request_service") and intent.confidence >= _SURE_TOPIC
 
 
 def _drops_the_draft(turn: Turn, flow: str | None, step: str | None) -> bool:
