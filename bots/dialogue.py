@@ -342,6 +342,8 @@ async def _report(turn: Turn, arg: str) -> bool:
     # "A new problem" to "is that your answer?": the new report began with the words asked about,
     # read as they were (typed, "A new problem" named no category, and the report asked for one).
     asked = turn.state.get("pending") == arg and turn.state.get("pending_at")
+    if asked and _in_flow(turn, "request"):
+        turn.state["request"].pop("doubted", None)  # the words are the new report's, not the request's
     if asked and (said := turn.state.get("pending_parse")):
         turn.parse = Parse.from_rasa(said)
         if _asks_for_service(turn, arg):
@@ -660,6 +662,10 @@ async def _flow(turn: Turn, text: str) -> bool:
             and (doubt := report.doubted_answer(turn, text)) is not None
         ):
             _ask_which(turn, text, doubt)
+            # Questioned once, as any doubted answer: the next one is kept, and these words go
+            # into the request's description unless they begin a report ("打印机卡纸了", then the
+            # place typed instead of a tap: the jam was lost).
+            turn.state["request"]["doubted"] = text.strip()
         else:
             await report.answer_request(turn, text)
         return True

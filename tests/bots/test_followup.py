@@ -635,7 +635,7 @@ async def test_a_report_interrupting_a_request_is_filed_when_is_it_fixed_interru
     assert chat.replies[-1]["text"] == t(lang, "request.resume", title=title, question=where), chat.replies
     await chat.say("Building B, 3rd floor, desk 12" if lang == "en" else "B座3楼12号工位")
     assert "REQ-1" in chat.text, chat.replies
-    monitor = await ticket(seeded, "REQ-1")
+    monitor = await ticket(seeded, "REQ-1")  # the VPN's words are the VPN ticket's
     assert vpn_down not in monitor.description and (
         "desk 12" in monitor.description or "12号工位" in monitor.description
     )

@@ -413,6 +413,31 @@ async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
 
 
 @pytest.mark.parametrize(
+    ("lang", "problem", "place"),
+    [
+        ("en", "my printer is jammed", "Building B, 3rd floor, desk 12"),
+        ("zh", "打印机卡纸了", "B座3楼12号工位"),
+    ],
+)
+async def test_a_problem_at_a_question_it_does_not_answer_may_be_begun_or_passed_over(
+    users: dict[str, Chat], seeded: Desk, lang: str, problem: str, place: str
+) -> None:
+    # At "where should we deliver it?", a problem could only be kept as the answer ("It's my
+    # answer"); said again, it became the delivery place. Passed over for the place, its words
+    # are the request's, as any questioned answer's are.
+    chat = users[lang]
+    where = request_kind(seeded, "hardware").questions[1]
+    await chat.say(SAY[lang]["monitor"])
+    await chat.say(problem)
+    assert chat.payloads == ["/answer", f"/report {problem}"], chat.replies
+    await chat.say(place)
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert f"{getattr(where, lang)} {place}" in made.description.splitlines()
+    assert problem in made.description and await count(seeded, Ticket) == 1
+
+
+@pytest.mark.parametrize(
     ("lang", "opening", "named", "asked"),
     [
         (
