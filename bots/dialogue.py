@@ -180,7 +180,7 @@ async def _respond(turn: Turn) -> None:
         name, _, arg = text[1:].strip().partition(" ")
         handler = _COMMANDS.get(name.lower())
         if handler is not None:
-            where = (turn.state.get("flow"), turn.state.get("step"))
+            where = _where(turn)
             if await handler(turn, arg.strip()):
                 turn.state["misses"] = 0
                 if f"/{name.lower()}" in _ANSWERS_ASIDE and _still_at(turn, where):
@@ -201,7 +201,7 @@ async def _respond(turn: Turn) -> None:
     if await _flow(turn, text):
         turn.state["misses"] = 0
         return
-    where = (turn.state.get("flow"), turn.state.get("step"))
+    where = _where(turn)
     await _intent(turn, text)
     asked_aside = bool(turn.replies) and _a_yes_or_no([b.payload for b in turn.replies[-1].buttons])
     if _still_at(turn, where) and not asked_aside:
@@ -263,10 +263,19 @@ async def _files_alone(turn: Turn) -> None:
         turn.say(turn.t("help"), turn.menu())
 
 
-def _still_at(turn: Turn, where: tuple[Any, Any]) -> bool:
-    """Whether a report or request was being written at ``where`` (its flow and step) and
-    still is: the message was an aside, and the question it waits on is to be asked again."""
-    return where[0] in ("report", "request") and (turn.state.get("flow"), turn.state.get("step")) == where
+def _where(turn: Turn) -> tuple[Any, Any, Any]:
+    """The flow and step of what is being written, and the message it began at."""
+    flow = turn.state.get("flow")
+    written = turn.state.get("draft" if flow == "report" else "request") or {}
+    return flow, turn.state.get("step"), written.get("since")
+
+
+def _still_at(turn: Turn, where: tuple[Any, Any, Any]) -> bool:
+    """Whether a report or request was being written at ``where`` (:func:`_where`) and still is:
+    the message was an aside, and the question it waits on is to be asked again. Not a new
+    report at the same step: "my printer is jammed" while the password articles waited got the
+    printer articles, then the password articles again, "Now, back to my question" (2026-12-07)."""
+    return where[0] in ("report", "request") and _where(turn) == where
 
 
 async def _ask_again(turn: Turn, asked_in: int | None = None) -> None:

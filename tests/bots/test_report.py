@@ -206,6 +206,32 @@ async def test_solved_after_several_articles_is_a_deflection_crediting_none(
     assert rated == 0
 
 
+@pytest.mark.parametrize(
+    ("lang", "first", "then"),
+    [
+        ("en", "I forgot my password", "my printer is jammed"),
+        ("zh", "我忘记密码了", "我的VPN连不上，一直提示809错误"),
+    ],
+)
+async def test_a_new_problem_at_the_articles_gets_its_own_articles_and_not_the_old_ones_again(
+    users: dict[str, Chat], seeded: Desk, lang: str, first: str, then: str
+) -> None:
+    # The printer articles came, then "Now, back to my question:" and the password articles
+    # again, two "Not solved" buttons for two reports in one turn (2026-12-07).
+    chat = users[lang]
+    await chat.say(first)
+    password = chat.payloads[0]
+    await chat.say(then)
+    assert [r["text"].startswith(t(lang, "kb.intro")) for r in chat.replies] == [True], chat.replies
+    assert password not in chat.payloads and chat.payloads[-1] == "/not_solved"
+    await chat.say("/not_solved")
+    await chat.say("/urgency high")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["since"])
+    made = await ticket(seeded, "INC-1")
+    assert made.description.startswith(then) and first not in made.description
+
+
 @pytest.mark.parametrize(("lang", "said"), [("en", "my keyboard is broken"), ("zh", "我的键盘坏了")])
 async def test_articles_of_another_category_than_the_one_named_are_not_offered(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str
