@@ -903,6 +903,11 @@ async def _intent(turn: Turn, text: str) -> None:
         await _not_understood(turn, intent, text)
         return
     turn.state["misses"] = 0
+    # "急用" right after a request: how urgent that is, whatever the model makes of two characters
+    # (helpful, 0.50; a report, 0.40), offered to it; added, it raises its urgency.
+    ticket = await followup.linked_ticket(turn) if report.only_urgency(turn, text) else None
+    if ticket is not None and report.offer_detail(turn, ticket, text):
+        return
     unsure = await _unsure(turn)
     if (unsure or intent == "request_service") and await _answered_first(turn, text, asked=unsure):
         return

@@ -82,6 +82,7 @@ __all__ = [
     "offer_detail",
     "offer_known_issue",
     "offered_answer",
+    "only_urgency",
     "open_for_handoff",
     "open_ticket",
     "other_things",
@@ -216,6 +217,8 @@ _FAULT = re.compile(
     r"|不能|不了|不上|不到|不出|坏|报错|错误|失败|打不开|崩溃|死机|怎么办|不行|没反应|卡住|很慢|没了|丢了|异常",
     re.IGNORECASE,
 )
+# How to obtain something ("how do I get visio?", "请问怎么申请一个新的工卡"): a request for it.
+_OBTAIN = re.compile(r"\b(?:get|apply|request|order|obtain|borrow)\b|申请|领取|办理|借", re.IGNORECASE)
 _HOW_TO_ABOUT = 12  # weighted characters after the lead-in: "how do I get help" is no question about anything
 
 
@@ -548,6 +551,11 @@ async def take_problem(turn: Turn, text: str) -> None:
         await continue_report(turn)
 
 
+def only_urgency(turn: Turn, text: str) -> bool:
+    """Whether ``text`` says only how urgent something is ("急用", "asap please")."""
+    return most_urgent(turn.parse) is not None and weight(_without_urgency(turn, text)) < _TOO_SHORT
+
+
 def _without_urgency(turn: Turn, text: str) -> str:
     """``text`` without the words that only say how urgent it is."""
     for entity in turn.parse.entities:
@@ -817,12 +825,14 @@ async def answer_choice(turn: Turn, text: str) -> None:
 
 def _take_entities(turn: Turn, draft: dict[str, Any], categories: list[str]) -> None:
     """What the message says about the category (the foremost it names; the others, whose
-    articles may answer it too, as ``also``) and urgency, unless the draft knows already."""
+    articles may answer it too, as ``also``), unless the draft knows already, and its urgency,
+    unless the draft's is as pressing: "能快点吗？老板在等" after "影响效率" was filed at medium,
+    the words only in the description (as news on a ticket raises it, never lowers it)."""
     if categories and not draft.get("category"):
         draft["category"], draft["also"] = categories[0], categories[1:]
-    urgency = most_urgent(turn.parse)
-    if urgency is not None and not draft.get("urgency"):
-        draft["urgency"] = urgency
+    said, known, levels = most_urgent(turn.parse), draft.get("urgency"), list(URGENCY)
+    if said is not None and (known not in levels or levels.index(said) > levels.index(known)):
+        draft["urgency"] = said
 
 
 async def continue_report(turn: Turn) -> None:
@@ -942,7 +952,7 @@ def offer_detail(turn: Turn, ticket: Ticket, text: str) -> bool:
     if weight(text.strip()) < _A_DETAIL:
         return False
     turn.reset()
-    turn.state["draft"] = {"text": text.strip()}  # what "Add to ..." adds
+    turn.state["draft"] = {"text": text.strip(), "urgency": most_urgent(turn.parse)}  # what "Add to ..." adds
     add = turn.button("dup.add", f"/add {ticket.ref}", ref=ticket.ref)
     turn.say(turn.t("info.offer", ref=ticket.ref, text=snippet(text, 60)), [add, *turn.menu()])
     return True
@@ -1252,9 +1262,12 @@ async def start_request(turn: Turn, text: str, *, since: int | None = None) -> N
         if kind is None and weight(text) >= _TOO_SHORT
         else []
     )
-    if found:
+    if found or (kind is None and not chose and asks_for_information(text) and not _OBTAIN.search(text)):
         # "I need my work email set up on my new phone" is no kind of request the desk lists,
         # but an article may answer it: offered first, as for a problem, and filed as a request.
+        # A how-to question no article answers is passed on to the desk as one, whichever way
+        # the model read it ("How do I set up an out of office reply?", a request at 0.56, got
+        # the menu of kinds of request; read as a report, it was passed on).
         await start_report(turn, text, kind="request", found=found)
         return
     if kind is None and chose and weight(text) >= _TOO_SHORT:

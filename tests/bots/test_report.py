@@ -232,6 +232,28 @@ async def test_a_new_problem_at_the_articles_gets_its_own_articles_and_not_the_o
     assert made.description.startswith(then) and first not in made.description
 
 
+@pytest.mark.parametrize(
+    ("lang", "first", "then"),
+    [
+        ("en", "the taskbar is missing, it slows me down", "can you hurry up? my boss is waiting"),
+        ("zh", "任务栏不见了，影响效率", "能快点吗？老板在等"),
+    ],
+)
+async def test_a_more_pressing_word_while_the_report_is_written_raises_its_urgency(
+    users: dict[str, Chat], seeded: Desk, lang: str, first: str, then: str
+) -> None:
+    # The first urgency told stayed, and "能快点吗？老板在等" was only in the description.
+    chat = users[lang]
+    await chat.say(first)
+    assert chat.text == t(lang, "ask.category"), chat.replies  # gone, not a goodbye
+    await chat.say(then)
+    assert chat.replies[-1]["text"].endswith(t(lang, "ask.category")), chat.replies
+    await chat.say("/category software")
+    made = await ticket(seeded, "INC-1")
+    assert (made.urgency, made.priority) == ("high", "P2"), chat.replies
+    assert then in made.description
+
+
 @pytest.mark.parametrize(("lang", "said"), [("en", "my keyboard is broken"), ("zh", "我的键盘坏了")])
 async def test_articles_of_another_category_than_the_one_named_are_not_offered(
     users: dict[str, Chat], seeded: Desk, lang: str, said: str
@@ -752,7 +774,9 @@ async def test_words_the_bot_cannot_place_after_a_request_are_offered_to_it(
         assert chat.text == t(lang, "info.offer", ref="REQ-1", text=said), chat.replies
         assert chat.payloads == ["/add REQ-1", "/report", "/request", "/status", "/human"]
     await chat.say("/add REQ-1")  # only the last is added: the other was left unanswered
-    assert chat.text == t(lang, "info.added", ref="REQ-1")
+    assert chat.replies[0]["text"] == t(lang, "info.added", ref="REQ-1")
+    # How urgent it is, added, raises the request (it was added as words only).
+    assert (await ticket(seeded, "REQ-1")).urgency == "high" and "P2" in chat.replies[-1]["text"]
     await chat.say("/add REQ-1")  # nothing waits to be added now
     assert t(lang, "button.stale") in chat.text
     await chat.say(unclear)  # read as a new request (0.74), or half as a report (0.46): adding comes first

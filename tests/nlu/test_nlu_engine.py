@@ -70,6 +70,12 @@ def test_parse_shape_matches_rasa(desk_engine: EmbeddedEngine) -> None:
         ("Anna joins us on the 1st, please set her up", "request_service"),  # was below it too
         ("Peter is leaving on Friday, please disable his account", "request_service"),  # a problem
         ("我要辞职", "out_of_scope"),  # HR's; was an IT request
+        # Something gone, and the problem gone, in words not in the data (2026-12-07).
+        ("计算器不见了", "report_problem"),  # 快捷方式不见了 was a goodbye
+        ("my calculator app is gone", "report_problem"),
+        ("my saved passwords in chrome are gone", "report_problem"),  # all my emails are gone: kb_helpful
+        ("the warning is gone now", "kb_helpful"),
+        ("弹窗的问题没了", "kb_helpful"),  # 问题没了 was a reopen
     ],
 )
 def test_desk_intents(desk_engine: EmbeddedEngine, text: str, intent: str) -> None:
