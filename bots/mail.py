@@ -36,6 +36,7 @@ from bots.report import (
     open_ticket,
     raise_urgency,
     relevant_articles,
+    request_kind_named,
 )
 from bots.turn import TEMPLATES, Turn, weight
 from channels.base import Inbound
@@ -318,7 +319,7 @@ async def _open(turn: Turn, text: str) -> Ticket:
     kinds = await named_categories(turn)
     category = next(iter(kinds), None)
     if kind == "request" and category is None:
-        wanted = next((r for r in turn.desk.settings.bot.requests if r.named_in(f"{subject} {text}")), None)
+        wanted = request_kind_named(turn.desk.settings.bot.requests, f"{subject} {text}")
         category = wanted.category if wanted is not None else None
     urgency = most_urgent(turn.parse)
     if not subject and not text.strip():

@@ -89,6 +89,7 @@ __all__ = [
     "question_now",
     "raise_urgency",
     "relevant_articles",
+    "request_kind_named",
     "says_more",
     "start_report",
     "start_request",
@@ -1244,7 +1245,7 @@ async def start_request(turn: Turn, text: str, *, since: int | None = None) -> N
     if since is not None:
         turn.state["since"] = since  # the request began at the message that asked for one
     category = turn.parse.entity("category")
-    kind = next((r for r in _request_types(turn) if r.named_in(text)), None)
+    kind = request_kind_named(_request_types(turn), text)
     # Named only by what it is about ("set up Authenticator again" is about an account): the kind
     # of that category, or a choice among them when several are (a new starter, access to a
     # system, a password reset all file under accounts).
@@ -1285,6 +1286,25 @@ async def start_request(turn: Turn, text: str, *, since: int | None = None) -> N
         await start_report(turn, text, kind="request", found=own, then=kind.key)
         return
     await choose_request(turn, kind.key, text)
+
+
+# A device named as where something goes, not as what is asked for: "I need photoshop on my new
+# laptop" was a laptop to deliver, "我的笔记本上需要装个photoshop" too.
+_ON_A_DEVICE = re.compile(
+    r"\b(?:on|onto|to)\s+(?:my|our|his|her|their|the|this|that)\s+(?:\w+\s+){0,2}?"
+    r"(?:laptop|computer|pc|notebook|macbook|mac|desktop|workstation|machine|phone|iphone|ipad|tablet)s?\b"
+    r"|(?:笔记本电脑|笔记本|电脑|手机|平板)上",
+    re.IGNORECASE,
+)
+
+
+def request_kind_named(kinds: Sequence[RequestType], text: str) -> RequestType | None:
+    """The first of ``kinds`` whose keywords ``text`` names, not counting a device named as where
+    something goes (:data:`_ON_A_DEVICE`): "photoshop on my new laptop" is no laptop, and its
+    kind comes from what the words are about (software), as "I need a new laptop with photoshop"
+    is a laptop."""
+    what = _ON_A_DEVICE.sub(" ", text)
+    return next((r for r in kinds if r.named_in(what)), None)
 
 
 SURE_ARTICLE = 0.55  # an article this good answers what it is asked, without the model's help

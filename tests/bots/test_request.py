@@ -413,6 +413,26 @@ async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "kind"),
+    [
+        ("en", "I need photoshop on my new laptop, for the marketing banners", "software"),
+        ("en", "can you put adobe acrobat on my laptop", "software"),
+        ("zh", "我的笔记本上需要装个photoshop", "software"),
+        ("en", "I need a new laptop with photoshop", "hardware"),  # the laptop is what is asked for
+        ("zh", "我需要一台新的笔记本电脑", "hardware"),
+    ],
+)
+async def test_a_device_named_as_where_something_goes_is_not_what_is_asked_for(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, kind: str
+) -> None:
+    # "I need photoshop on my new laptop" was a laptop request: "where should we deliver it?"
+    chat = users[lang]
+    await chat.say(said)
+    first = request_kind(seeded, kind).questions[0 if kind == "software" else 1]
+    assert chat.text == getattr(first, lang), chat.replies
+
+
+@pytest.mark.parametrize(
     ("lang", "problem", "place"),
     [
         ("en", "my printer is jammed", "Building B, 3rd floor, desk 12"),
