@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +59,7 @@ from desk.tickets import (
     open_known_issue,
     requester_ticket,
 )
+from nlu import Parse
 
 __all__ = ["answer_known_issue", "record_bounce", "replied_buttons", "respond_to_mail", "thread_ticket"]
 
@@ -310,6 +312,18 @@ async def _new_mail(turn: Turn, text: str) -> None:
     await _open(turn, text)
 
 
+def _in_own_words(parse: Parse, own: str | None) -> Parse:
+    """``parse`` with only what the sender's ``own`` words above a forwarded mail say, when there
+    are such words: "Is this real?" over a forwarded "Urgent: verify your mailbox now" is no
+    urgent matter of theirs (it was filed at the phisher's urgency)."""
+    at = parse.text.find(own) if own else -1
+    if own is None or at < 0:
+        return parse
+    return replace(
+        parse, entities=tuple(e for e in parse.entities if at <= e.start and e.end <= at + len(own))
+    )
+
+
 async def _open(turn: Turn, text: str) -> Ticket:
     inbound = turn.inbound
     subject = " ".join((inbound.subject or "").split()) if inbound is not None else ""
@@ -321,7 +335,7 @@ async def _open(turn: Turn, text: str) -> Ticket:
     if kind == "request" and category is None:
         wanted = request_kind_named(turn.desk.settings.bot.requests, f"{subject} {text}")
         category = wanted.category if wanted is not None else None
-    urgency = most_urgent(turn.parse)
+    urgency = most_urgent(_in_own_words(turn.parse, inbound.extra.get("forwarder") if inbound else None))
     if not subject and not text.strip():
         subject = _EMPTY.get(turn.lang, _EMPTY["en"])  # a mail with nothing in it still reaches a person
     draft = {

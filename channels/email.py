@@ -246,6 +246,8 @@ class EmailChannel:
             extra["auto"] = parsed.auto
         if parsed.bounce:
             extra["bounce"] = parsed.bounce
+        if parsed.forwarder is not None:
+            extra["forwarder"] = parsed.forwarder  # the sender's own words above what they forward
         # The desk's own addresses (its domains, its From, where this mail reached it) are not
         # people to copy: the desk would mail itself.
         own = {self.from_address.lower(), *(r.lower() for r in recipients)}

@@ -59,6 +59,9 @@ class ParsedMail:
             bounce in its own words (:func:`legacy_bounce`); the Message-ID of the mail that
             failed is then among ``thread_ids`` when the bounce quotes it.
         defects: What the parser found wrong, for the log.
+        forwarder: For a forward, the sender's own words above the forwarded mail ("Is this
+            real?"), which alone say how urgent it is to them: the forwarded mail's "Urgent:
+            verify your mailbox now" is a phisher's. ``None`` for any other mail.
     """
 
     message_id: str
@@ -73,6 +76,7 @@ class ParsedMail:
     defects: tuple[str, ...]
     bounce: str | None = None
     copied: tuple[str, ...] = ()
+    forwarder: str | None = None
 
 
 def _decode_raw(value: str) -> str:
@@ -385,4 +389,7 @@ def parse_mail(raw: bytes, *, envelope_from: str | None = None) -> ParsedMail:
         defects=tuple(dict.fromkeys(defects)),
         bounce=bounce,
         copied=tuple(dict.fromkeys(a for a in copied if a != address)),
+        forwarder=strip_reply(body, sender_name=name, sender_address=address)
+        if _FORWARD.match(subject)
+        else None,
     )

@@ -202,6 +202,17 @@ async def test_a_mail_that_asks_how_to_is_a_request_and_one_that_tells_of_a_faul
             "这是钓鱼邮件吗？我没有点链接。\n\n-----原始邮件-----\n发件人: 管理员 <admin@mai1-verify.cn>\n"
             "主题: 您的邮箱即将停用\n\n请在24小时内点击 http://mai1-verify.cn 验证您的账号。",
         ),
+        (  # not named phishing: doubted (2026-12-07)
+            "FW: Urgent: verify your mailbox now",
+            "Is this real? I didn't click anything.\n\n-----Original Message-----\nFrom: IT Support "
+            "<support@micros0ft-help.com>\nSent: Monday, December 7, 2026 9:02 AM\nSubject: Urgent: verify "
+            "your mailbox now\n\nYour mailbox is full. Click here to verify your password: http://micros0ft-help.com/v",
+        ),
+        (
+            "转发：紧急：邮箱容量已满",
+            "这是真的吗？\n\n发件人: 系统管理员 <admin@mai1-verify.cn>\n发送时间: 2026年12月7日 9:02\n"
+            "主题: 紧急：邮箱容量已满\n\n请立即点击 http://mai1-verify.cn 重新输入密码，否则邮箱将被停用。",
+        ),
     ],
 )
 async def test_a_forwarded_mail_is_kept_whole_in_the_ticket(
@@ -216,6 +227,8 @@ async def test_a_forwarded_mail_is_kept_whole_in_the_ticket(
     async with mail.desk.session() as s:
         assert (await get_ticket(s, ticket.ref)).category.path == "security"
     assert ticket.impact == "high"  # the category's, not the one person a mail is from (2026-12-06)
+    # How urgent is the forwarder's to say: "Urgent: verify your mailbox now" is the phisher's.
+    assert ticket.urgency == "medium"
 
 
 async def test_a_mail_is_read_whole_so_call_me_back_in_it_is_no_handoff(

@@ -104,6 +104,10 @@ def test_no_ticket_ref_inside_words(desk_engine: EmbeddedEngine) -> None:
         ("我等不了了，VPN连不上", "high"),
         ("this can't wait, the printer is broken", "high"),  # none before
         ("printer broken, it can wait till tomorrow", "low"),
+        # Hurrying is urgent (2026-12-07).
+        ("can you hurry up? my boss is waiting", "high"),
+        ("能快点吗？老板在等", "high"),
+        ("赶紧帮我看看打印机", "high"),
     ],
 )
 def test_urgency(desk_engine: EmbeddedEngine, text: str, urgency: str) -> None:
@@ -290,6 +294,28 @@ def test_everyday_apps_and_devices_are_named(desk_engine: EmbeddedEngine, text: 
     parse = desk_engine.parse(text)
     assert parse.entities and parse.entities[0].value == category
     assert parse.intent.name == "report_problem"
+
+
+@pytest.mark.parametrize(
+    ("text", "security"),
+    [
+        # A message whose truth is doubted, or that asks for a password, is phishing to look at.
+        ("I got an email asking me to verify my password, is this legit?", True),
+        ("got a text message asking me to confirm my account", True),
+        ("is this email safe to open?", True),
+        ("收到一封邮件让我验证密码，这是真的吗？", True),
+        ("这封邮件是不是诈骗", True),
+        # The password prompts of a mail program, or a safe restart, are not.
+        ("outlook keeps asking me to enter my password", False),
+        ("is it safe to restart my laptop during the update?", False),
+        ("电脑一直让我输入密码", False),
+    ],
+)
+def test_a_doubted_message_is_a_security_matter(
+    desk_engine: EmbeddedEngine, text: str, security: bool
+) -> None:
+    named = [e.value for e in desk_engine.parse(text).entities if e.entity == "category"]
+    assert ("security" in named) is security, named
 
 
 @pytest.mark.parametrize("text", ["the vpn fix was excellent, thanks", "键盘换得很快，非常满意"])
