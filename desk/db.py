@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, ColumnElement, DateTime, MetaData, Select, and_, event, func, or_
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ensure_sqlite_dir",
     "newest_first",
     "sync_url",
+    "without_nul",
 ]
 
 _NAMING = {
@@ -63,6 +65,40 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def without_nul(value: Any) -> Any:
+    """``value`` without NUL characters, in the strings of nested lists and dicts too."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(without_nul(v) for v in value)
+    return value
+
+
+@event.listens_for(Session, "before_flush")
+def _drop_nul(session: Session, context: Any, instances: Any) -> None:
+    """PostgreSQL stores no NUL character, in text nor in JSONB: a chat message or a mail with one
+    was lost there ("something went wrong"; SQLite kept it). Every object written goes through
+    here, from any channel, the API or an import, and its strings lose their NULs."""
+    for obj in (*session.new, *session.dirty):
+        state = sa_inspect(obj)
+        for attr in state.mapper.column_attrs:
+            value = state.dict.get(attr.key)
+            if value is not None and _has_nul(value):
+                setattr(obj, attr.key, without_nul(value))
 
 
 class Base(DeclarativeBase):

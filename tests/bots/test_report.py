@@ -206,6 +206,18 @@ async def test_solved_after_several_articles_is_a_deflection_crediting_none(
     assert rated == 0
 
 
+async def test_a_nul_character_in_a_message_loses_nothing_else(ann: Chat, seeded: Desk) -> None:
+    # PostgreSQL stores no NUL, in text nor JSON: "something went wrong", and the message was lost.
+    await ann.say("my laptop\x00 battery is swollen")
+    assert ann.text != t("en", "error"), ann.replies
+    await ann.answer_until("INC-1", lambda c: c.payloads[0] if c.payloads else SAY["en"]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert made.subject == "my laptop battery is swollen"
+    async with seeded.session() as s:
+        said = await s.scalar(select(Message.text).order_by(Message.id).limit(1))
+    assert said == "my laptop battery is swollen"
+
+
 @pytest.mark.parametrize(
     ("lang", "first", "then"),
     [

@@ -231,6 +231,18 @@ async def test_a_forwarded_mail_is_kept_whole_in_the_ticket(
     assert ticket.urgency == "medium"
 
 
+async def test_a_nul_character_in_a_mail_loses_nothing_else(mail: Runtime, relay: FakeRelay) -> None:
+    # PostgreSQL stores no NUL: a mail with one (a broken client, a pasted log) failed to store
+    # there, and only the SMTP retry saw it; SQLite kept it.
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    raw = alice.write("Scanner\x00 error", "The scanner\x00 shows E-204 since this morning.").as_bytes()
+    await alice.send(raw)
+    [ticket] = await tickets(mail)
+    assert ticket.subject == "Scanner error" and "The scanner shows E-204" in ticket.description
+    [reply] = await alice.inbox()
+    assert ticket.ref in _text(reply)
+
+
 async def test_a_mail_is_read_whole_so_call_me_back_in_it_is_no_handoff(
     mail: Runtime, relay: FakeRelay
 ) -> None:
