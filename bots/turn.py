@@ -272,10 +272,14 @@ def without_lead(pattern: re.Pattern[str], text: str) -> str:
     return text[found.end() :] if found else text
 
 
-# A self-introduction that opens a message: "我是财务部的小李，...", "this is Ann from finance. ..."
+# A self-introduction that opens a message: "我是财务部的小李，...", "this is Ann from finance. ...",
+# "new here. how do i connect to the office wifi?" (its "new here" found the desk's hours).
 _INTRODUCTION = re.compile(
     r"^\s*(?:我叫[^,，。！!]{1,10}|我是[^,，。！!不]{1,15}(?:部|组|团队|的)[^,，。！!]{0,8}"
-    r"|my name is\s[^,.!?\n]{1,30}|(?:this is|i'?m|i am)\s[^,.!?\n]{1,20}\sfrom\s[^,.!?\n]{1,30})"
+    r"|(?:我是)?(?:新来的|刚来的|新同事|新员工)|我?刚入职(?:[^,，。！!]{0,6})?"
+    r"|my name is\s[^,.!?\n]{1,30}|(?:this is|i'?m|i am)\s[^,.!?\n]{1,20}\sfrom\s[^,.!?\n]{1,30}"
+    r"|(?:i'?m\s+|i\s+am\s+)?new\s+(?:here|to\s+(?:the\s+)?(?:company|team|office))"
+    r"|(?:it'?s\s+)?(?:my\s+)?first\s+(?:day|week)(?:\s+here)?|i\s+(?:just\s+)?(?:started|joined)\s+(?:today|this\s+week|yesterday))"
     r"\s*[,，.。!！]\s*",
     re.IGNORECASE,
 )

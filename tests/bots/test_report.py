@@ -56,6 +56,25 @@ async def test_a_greeting_before_the_problem_does_not_hide_it(
 @pytest.mark.parametrize(
     ("lang", "said"),
     [
+        ("en", "hi, new here. how do i connect to the office wifi?"),
+        ("en", "first day here! can't connect to the wifi"),
+        ("zh", "我是新来的，怎么连公司wifi？"),
+        ("zh", "刚入职，无线网连不上"),
+    ],
+)
+async def test_saying_one_is_new_is_not_searched(users: dict[str, Chat], lang: str, said: str) -> None:
+    # "new here" found the desk's hours (in "write here any time"), offered instead of the Wi-Fi
+    # article for a new employee's first question (2026-12-07).
+    chat = users[lang]
+    await chat.say(said)
+    assert t(lang, "kb.intro") in chat.text, chat.replies
+    assert "Wi-Fi" in chat.text or "无线网络" in chat.text, chat.replies
+    assert "9:00" not in chat.text, chat.replies
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
         ("en", "my laptop battery dies after 20 minutes, since this morning, can't work"),
         ("zh", "笔记本电池20分钟就没电了，从早上开始没法工作"),
     ],

@@ -23,6 +23,17 @@ from bots.turn import without_clauses
         ("在吗？VPN连不上", "VPN连不上"),
         ("下午好！邮箱满了", "邮箱满了"),
         ("早上打印机就坏了", "早上打印机就坏了"),  # "morning", not a greeting
+        # Saying one is new is no part of the problem (2026-12-07).
+        ("hi, new here. how do i connect to the office wifi?", "How do i connect to the office wifi?"),
+        ("first day here! can't connect to the wifi", "Can't connect to the wifi"),
+        ("I'm new to the company, how do I print?", "How do I print?"),
+        ("我是新来的，怎么连公司wifi？", "怎么连公司wifi？"),
+        ("刚入职，无线网连不上", "无线网连不上"),
+        (
+            "first day of the month the payroll export fails",
+            "first day of the month the payroll export fails",
+        ),
+        ("new laptop here, it does not boot", "new laptop here, it does not boot"),
         # Not greetings, or nothing but one: the words stay as they are.
         ("hi-res screen flickers", "hi-res screen flickers"),
         ("Hello Kitty stickers on my laptop are peeling", "Hello Kitty stickers on my laptop are peeling"),
