@@ -44,7 +44,7 @@ from desk.models import Article, Category, Message, Ticket
 from desk.priority import LEVELS
 from desk.settings import RequestOption, RequestQuestion, RequestType
 from desk.slots import day_of
-from desk.textindex import mention_span, query_terms, snippet, terms
+from desk.textindex import mention_span, mentions, query_terms, snippet, terms
 from desk.tickets import (
     add_comment,
     change_ticket,
@@ -1345,6 +1345,8 @@ async def choose_request(turn: Turn, key: str, text: str = "") -> None:
             answers[question.key] = _with_day(turn, question, found)
         elif offered := question.offered_in(text):  # "a new hire, Anna Schmidt": who, one tap away
             offers[question.key] = offered
+        elif question.options and not answers and (device := _named_device(turn, kind, question)):
+            offers[question.key] = device  # "我想借一台投影仪": no option, but one tap away beside them
     request: dict[str, Any] = {"key": key, "answers": answers, "text": text, "since": since, "offers": offers}
     _pressing(turn, request)
     product, thing = _named_product(turn, text), _named_object(kind, text)
@@ -1373,6 +1375,18 @@ _EDITION = re.compile(
     r"(?:[ \t]+(?:[A-Z0-9][\w.+#-]*|(?:pro|professional|standard|std|enterprise|premium|plus|ultimate"
     r"|business|home|lite|reader|dc|x64|x86)\b))+"
 )
+
+
+def _named_device(turn: Turn, kind: RequestType, question: RequestQuestion) -> str | None:
+    """A thing of the request's own category the message names, as written, when the kind lists
+    no option for it: "我想借一台投影仪下午开会用" was asked "what do you need (monitor,
+    headset...)?" with no projector to tap."""
+    top = (kind.category or "").split("/")[0]
+    for entity in turn.parse.entities:
+        ours = entity.entity == "category" and entity.text and entity.value.split("/")[0] == top
+        if ours and not any(mentions(entity.text, name) for o in question.options for name in o.names()):
+            return entity.text[:80]
+    return None
 
 
 def _named_product(turn: Turn, text: str) -> str | None:
@@ -1605,8 +1619,8 @@ def _request_question(turn: Turn, kind: RequestType) -> _Question | None:
     if question is None:
         return None
     labels = [getattr(o, _lang(turn)) for o in question.options]
-    if not labels and (offered := request.get("offers", {}).get(question.key)):
-        labels = [offered]  # what the opening message named, one tap away
+    if (offered := request.get("offers", {}).get(question.key)) and offered not in labels:
+        labels.append(offered)  # what the opening message named, one tap away
     return getattr(question, _lang(turn)), [Button(label, label) for label in labels]
 
 

@@ -413,6 +413,29 @@ async def test_an_answer_that_does_not_fit_the_question_is_questioned_once(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "thing"),
+    [
+        ("en", "I'd like to borrow a projector for a meeting this afternoon", "projector"),
+        ("zh", "我想借一台投影仪下午开会用", "投影仪"),
+    ],
+)
+async def test_a_thing_the_kind_lists_no_option_for_is_one_tap_away(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, thing: str
+) -> None:
+    # "What do you need (monitor, headset...)?" with no projector to tap, after the user said it.
+    chat = users[lang]
+    hardware = request_kind(seeded, "hardware")
+    await chat.say(said)
+    assert chat.text == getattr(hardware.questions[0], lang), chat.replies
+    options = [getattr(o, lang) for o in hardware.questions[0].options]
+    assert chat.payloads == [*options, thing]
+    await chat.say(thing)
+    assert chat.text == getattr(hardware.questions[1], lang), chat.replies
+    await chat.say("Room 3.01" if lang == "en" else "3楼3.01会议室")
+    assert thing in (await ticket(seeded, "REQ-1")).subject
+
+
+@pytest.mark.parametrize(
     ("lang", "said", "kind"),
     [
         ("en", "I need photoshop on my new laptop, for the marketing banners", "software"),
