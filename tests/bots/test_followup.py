@@ -15,6 +15,7 @@ from tests.bots.conftest import (
     SAY,
     Chat,
     open_ticket,
+    request_kind,
     resolved_printer_ticket,
     skip_kb,
     t,
@@ -580,23 +581,40 @@ async def test_a_request_waiting_on_its_question_comes_back_after_is_it_fixed(
     """Asked where to deliver a monitor, then "INC-1 is resolved: is it fixed?": the yes is
     INC-1's, and the request's question comes back once INC-1 is rated."""
     chat = users[lang]
+    ref, where = await asked_where_to_deliver_a_monitor(chat, seeded, lang)
+    await resolved_and_confirmed(chat, client, tokens, ref, lang)
+    assert t(lang, "confirm.closed", ref=ref) in chat.text, chat.replies
+    await rated_and_back_to_the_monitor(chat, seeded, ref, lang, where)
+    assert (await ticket(seeded, ref)).status == "closed"
+
+
+async def asked_where_to_deliver_a_monitor(chat: Chat, seeded: Desk, lang: str) -> tuple[str, str]:
+    """A ticket opened, then a monitor asked for: its reference, and "where should we deliver it?"."""
     ref = await open_ticket(chat, lang)
-    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
-    where = getattr(hardware.questions[1], lang)
+    where = getattr(request_kind(seeded, "hardware").questions[1], lang)
     await chat.say(SAY[lang]["monitor"])
     assert chat.text == where, chat.replies
+    return ref, where
+
+
+async def resolved_and_confirmed(
+    chat: Chat, client: httpx.AsyncClient, tokens: dict[str, str], ref: str, lang: str
+) -> None:
+    """An agent resolves ``ref``, and the user says it works ("INC-1 is resolved: is it fixed?")."""
     h = {"Authorization": tokens["agent"]}
     await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Replaced the toner"}, headers=h)
     await chat.fetch()
     await chat.say("yes, it works now, thanks" if lang == "en" else "好了，谢谢")
-    assert t(lang, "confirm.closed", ref=ref) in chat.text, chat.replies
+
+
+async def rated_and_back_to_the_monitor(chat: Chat, seeded: Desk, ref: str, lang: str, where: str) -> None:
+    """``ref`` rated, then the monitor request's question again, answered: REQ-1 filed."""
     await chat.say(f"/rate {ref} 4")
     await chat.say("/skip")
-    title = hardware.title[lang]
+    title = request_kind(seeded, "hardware").title[lang]
     assert chat.replies[-1]["text"] == t(lang, "request.resume", title=title, question=where), chat.replies
     await chat.say("Building B, 3rd floor, desk 12" if lang == "en" else "B座3楼12号工位")
     assert "REQ-1" in chat.text, chat.replies
-    assert (await ticket(seeded, ref)).status == "closed"
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -607,11 +625,7 @@ async def test_a_report_interrupting_a_request_is_filed_when_is_it_fixed_interru
     answers "INC-1 is resolved: is it fixed?": the report was dropped without a word (only one
     thing is kept aside, the request). It is filed as it is; the request still comes back."""
     chat = users[lang]
-    ref = await open_ticket(chat, lang)
-    hardware = next(r for r in seeded.settings.bot.requests if r.key == "hardware")
-    where = getattr(hardware.questions[1], lang)
-    await chat.say(SAY[lang]["monitor"])
-    assert chat.text == where, chat.replies
+    ref, where = await asked_where_to_deliver_a_monitor(chat, seeded, lang)
     vpn_down = "my VPN won't connect" if lang == "en" else "VPN连不上了"
     await chat.say(vpn_down)
     # No place to deliver to, and surely a problem: kept as the answer or begun as a new problem.
@@ -620,21 +634,13 @@ async def test_a_report_interrupting_a_request_is_filed_when_is_it_fixed_interru
     await chat.click(t(lang, "flow.new"))
     await chat.say("/not_solved")
     assert chat.payloads[0].startswith("/urgency"), chat.replies
-    h = {"Authorization": tokens["agent"]}
-    await client.post(f"/api/v1/tickets/{ref}/resolve", json={"solution": "Replaced the toner"}, headers=h)
-    await chat.fetch()
-    await chat.say("yes, it works now, thanks" if lang == "en" else "好了，谢谢")
+    await resolved_and_confirmed(chat, client, tokens, ref, lang)
     vpn = await ticket(seeded, "INC-2")
     assert vpn is not None and vpn.category_path.startswith("network"), chat.replies
     assert vpn_down in vpn.description and any("INC-2" in r["text"] for r in chat.replies)  # and told
     assert t(lang, "confirm.closed", ref=ref) in chat.text, chat.replies
     assert (await ticket(seeded, ref)).status == "closed"
-    await chat.say(f"/rate {ref} 4")
-    await chat.say("/skip")
-    title = hardware.title[lang]
-    assert chat.replies[-1]["text"] == t(lang, "request.resume", title=title, question=where), chat.replies
-    await chat.say("Building B, 3rd floor, desk 12" if lang == "en" else "B座3楼12号工位")
-    assert "REQ-1" in chat.text, chat.replies
+    await rated_and_back_to_the_monitor(chat, seeded, ref, lang, where)
     monitor = await ticket(seeded, "REQ-1")  # the VPN's words are the VPN ticket's
     assert vpn_down not in monitor.description and (
         "desk 12" in monitor.description or "12号工位" in monitor.description
