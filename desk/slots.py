@@ -120,10 +120,16 @@ _PURPOSE = re.compile(
 # is left to the question it is typed at ("finance@example.com" may be the mailbox asked for).
 ADDRESS = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 """An e-mail address, as a regular expression."""
+# Or a name after the words, as written: "my manager is Tom Baker", "approved by Maria Garcia",
+# "我的经理是李娜" (typed at "which system?", it became the system; the desk looks the name up
+# among its people and agents when the request is filed).
 _APPROVER = re.compile(
     rf"\b(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss|supervisor|team\s+lead|approved\s+by|approval\s+from)\b"
     rf"[^@\n]{{0,20}}?\b({ADDRESS})"
-    rf"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)[^@\n]{{0,12}}?({ADDRESS})",
+    rf"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)[^@\n]{{0,12}}?({ADDRESS})"
+    r"|\b(?:(?:my|our)\s+(?:line\s+)?(?:manager|approver|boss|supervisor|team\s+lead)\s+is|approved\s+by"
+    r"|approval\s+from)\s+((?-i:[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3}))(?=\s*(?:$|[,.;!?]))"
+    r"|(?:我的|我们的?)(?:经理|主管|领导|上级)(?:是|叫)\s*([\u4e00-\u9fff]{2,4})(?=\s*(?:$|[，,。.！!；;]))",
     re.IGNORECASE,
 )
 

@@ -14,6 +14,7 @@ from desk.approvals import APPROVAL_JOBS, decision_in
 from desk.context import Desk
 from desk.i18n import t as desk_t
 from desk.models import Agent, Approval, Notification, OutboxItem, TicketEvent
+from desk.people import resolve_person
 from desk.routing import route_waiting, set_presence
 from desk.scheduler import run_due
 from desk.sla import clock_start
@@ -218,6 +219,30 @@ async def test_a_name_the_desk_does_not_know_leaves_the_ask_to_the_team(
     assert (await client.get("/api/v1/tickets", params={"approval": "requested"}, headers=h)).json()[
         "items"
     ] == []
+
+
+@pytest.mark.parametrize(("lang", "manager"), [("en", "my manager is Tom Baker"), ("zh", "我的经理是李娜")])
+async def test_the_approver_named_at_another_question_is_kept_for_the_approval(
+    users: dict[str, Chat], seeded: Desk, lang: str, manager: str
+) -> None:
+    # "my manager is Tom Baker" typed at "which system, folder or mailbox?" became the system,
+    # and "who approves it?" was asked after it all the same.
+    chat = users[lang]
+    async with seeded.session() as s:  # 李娜, a person the desk knows by her chat with it
+        await resolve_person(s, channel="rest", external_id="li-na", name="李娜", email="li.na@corp.example")
+    opening, level, _ = ACCESS[lang]
+    await chat.say(opening)
+    system = chat.payloads[0]
+    await chat.say(manager)  # at "which system?"
+    assert chat.text.endswith(getattr(request_kind(seeded, "access").questions[0], lang)), chat.replies
+    await chat.say(system)
+    await chat.say(level)
+    ref = re.search(r"REQ-\d+", chat.text)
+    assert ref, chat.replies
+    made = await ticket(seeded, ref[0])
+    assert made.approval == "requested" and manager not in made.subject
+    who = {"en": "tom.baker@example.com", "zh": "li.na@corp.example"}[lang]
+    assert (await mailed_link(seeded, who))[1]
 
 
 async def test_a_request_made_through_the_api_names_its_approver(
