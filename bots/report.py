@@ -831,9 +831,15 @@ def _take_entities(turn: Turn, draft: dict[str, Any], categories: list[str]) -> 
     the words only in the description (as news on a ticket raises it, never lowers it)."""
     if categories and not draft.get("category"):
         draft["category"], draft["also"] = categories[0], categories[1:]
-    said, known, levels = most_urgent(turn.parse), draft.get("urgency"), list(URGENCY)
-    if said is not None and (known not in levels or levels.index(said) > levels.index(known)):
+    if _more_pressing(said := most_urgent(turn.parse), draft.get("urgency")):
         draft["urgency"] = said
+
+
+def _more_pressing(said: str | None, than: str | None) -> bool:
+    """Whether urgency ``said`` (a key of :data:`URGENCY`) is more pressing than ``than``, or
+    than nothing known yet."""
+    levels = list(URGENCY)
+    return said in levels and (than not in levels or levels.index(said) > levels.index(than))
 
 
 async def continue_report(turn: Turn) -> None:
@@ -1093,7 +1099,7 @@ async def _open_ticket(
     approver (see :func:`_file`) says so, its times waiting for their yes."""
     ticket = await _file(turn, draft, kind=kind, subject=subject)
     approval = await current_approval(turn.session, ticket) if ticket.approval == "requested" else None
-    who = (approval.approver_name or approval.approver) if approval is not None else None
+    who = approval.who if approval is not None else None
     offered = turn.state.get("offered")
     turn.reset()
     turn.state["ticket"] = ticket.ref
@@ -1557,8 +1563,7 @@ def _pressing(turn: Turn, request: dict[str, Any]) -> None:
     """Keep the most pressing urgency the request's words say ("I'm locked out, I can't work",
     "急用"): a request is filed at low urgency otherwise, and a locked-out user who said so
     waited a day for the first answer (P4)."""
-    said, levels = most_urgent(turn.parse), list(URGENCY)
-    if said is not None and levels.index(said) > levels.index(request.get("urgency") or "low"):
+    if _more_pressing(said := most_urgent(turn.parse), request.get("urgency") or "low"):
         request["urgency"] = said
 
 

@@ -17,7 +17,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.base import Address, Button, Outbound
@@ -34,7 +34,7 @@ from desk.outbox import enqueue
 from desk.people import normalise_email
 from desk.scheduler import automation_delay, each_due
 from desk.sla import apply_sla
-from desk.slots import ADDRESS
+from desk.slots import ADDRESS, APPROVER_BY, APPROVER_BY_ZH, APPROVER_ROLE, APPROVER_ROLE_ZH
 from desk.tickets import change_ticket, format_due
 
 __all__ = [
@@ -59,9 +59,8 @@ _ADDRESS = re.compile(ADDRESS)
 # Each lead names a role, so that one language's lead does not stand in for the other's as an
 # empty match.
 _LEAD = re.compile(
-    r"^\s*(?:(?:(?:it(?:'s| is)|that(?:'s| is))\s+)?(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss"
-    r"|supervisor|team\s+lead|approved\s+by|approval\s+from)\b\s*(?:is\b|:)?"
-    r"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)\s*(?:是|为|：|:)?)\s*",
+    rf"^\s*(?:(?:(?:it(?:'s| is)|that(?:'s| is))\s+)?(?:(?:my|our)\s+)?(?:{APPROVER_ROLE}|{APPROVER_BY})\b"
+    rf"\s*(?:is\b|:)?|(?:我的|我们的?)?(?:{APPROVER_ROLE_ZH}|{APPROVER_BY_ZH})\s*(?:是|为|：|:)?)\s*",
     re.IGNORECASE,
 )
 # An approver's answer by mail or chat: its first words. A plain "ok" or "fine" is no decision
@@ -241,18 +240,23 @@ def _reminded(lang: str, text: str, reminder: bool) -> str:
     return f"{t(lang, 'approval.reminder')}\n\n{text}" if reminder else text
 
 
+def _waiting(*conditions: ColumnElement[bool]) -> Select[Approval]:
+    """The asks still waiting for an answer, on requests still open, that meet ``conditions``."""
+    still_open = select(Ticket.id).where(Ticket.id == Approval.ticket_id, Ticket.status.in_(OPEN_STATUSES))
+    return (
+        select(Approval)
+        .where(Approval.state == "requested", still_open.exists(), *conditions)
+        .order_by(Approval.id)
+    )
+
+
 async def remind_approvers(desk: Desk) -> int:
     """Ask once more, after ``automation.approval_remind_after``, an approver who has not
     answered: with a new link (the first one stops working), on their chat or by mail, and the
     ticket's audit log says so. A request nobody approved otherwise waited unseen."""
     cutoff = desk.now() - automation_delay(desk, "approval_remind_after")
     reminded = logged_since(Approval.ticket_id, "approval_reminded", Approval.requested_at)
-    still_open = select(Ticket.id).where(Ticket.id == Approval.ticket_id, Ticket.status.in_(OPEN_STATUSES))
-    query = (
-        select(Approval)
-        .where(Approval.state == "requested", Approval.requested_at <= cutoff, ~reminded, still_open.exists())
-        .order_by(Approval.id)
-    )
+    query = _waiting(Approval.requested_at <= cutoff, ~reminded)
 
     async def act(session: AsyncSession, approval: Approval) -> bool:
         token = _new_link(approval)
@@ -274,16 +278,11 @@ async def tell_of_silent_approvers(desk: Desk) -> int:
     cutoff = desk.now() - automation_delay(desk, "approval_remind_after")
     reminded = logged_since(Approval.ticket_id, "approval_reminded", Approval.requested_at, until=cutoff)
     told = logged_since(Approval.ticket_id, "approval_overdue", Approval.requested_at)
-    still_open = select(Ticket.id).where(Ticket.id == Approval.ticket_id, Ticket.status.in_(OPEN_STATUSES))
-    query = (
-        select(Approval)
-        .where(Approval.state == "requested", reminded, ~told, still_open.exists())
-        .order_by(Approval.id)
-    )
+    query = _waiting(reminded, ~told)
 
     async def act(session: AsyncSession, approval: Approval) -> bool:
         ticket = approval.ticket
-        who = approval.approver_name or approval.approver
+        who = approval.who
         asked = format_due(desk, ticket, approval.requested_at)
         for agent in await first_recipients(
             session, ticket, ["assignee", "group_manager", "group", "supervisors"]
@@ -350,7 +349,7 @@ async def decide(
         after=decision,
         note=approval.comment,
     )
-    who = approval.approver_name or approval.approver
+    who = approval.who
     lang = ticket.language
     if decision == "approved":
         ticket.sla_start = now

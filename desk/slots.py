@@ -15,7 +15,17 @@ from datetime import date, timedelta
 
 from desk.chinese import to_simplified
 
-__all__ = ["ADDRESS", "FINDERS", "day_of", "finder", "found_in"]
+__all__ = [
+    "ADDRESS",
+    "APPROVER_BY",
+    "APPROVER_BY_ZH",
+    "APPROVER_ROLE",
+    "APPROVER_ROLE_ZH",
+    "FINDERS",
+    "day_of",
+    "finder",
+    "found_in",
+]
 
 _WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _MONTH = (
@@ -120,16 +130,21 @@ _PURPOSE = re.compile(
 # is left to the question it is typed at ("finance@example.com" may be the mailbox asked for).
 ADDRESS = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
 """An e-mail address, as a regular expression."""
+# The words that say who approves, as regular expressions: a role ("manager", "经理") or who signs
+# off ("approved by", "审批人"), after which an approver's address or name comes.
+APPROVER_ROLE = r"(?:line\s+)?manager|approver|boss|supervisor|team\s+lead"
+APPROVER_BY = r"approved\s+by|approval\s+from"
+APPROVER_ROLE_ZH = r"经理|主管|领导|上级"
+APPROVER_BY_ZH = r"审批人?|批准人?"
 # Or a name after the words, as written: "my manager is Tom Baker", "approved by Maria Garcia",
 # "我的经理是李娜" (typed at "which system?", it became the system; the desk looks the name up
 # among its people and agents when the request is filed).
 _APPROVER = re.compile(
-    rf"\b(?:(?:my|our)\s+)?(?:(?:line\s+)?manager|approver|boss|supervisor|team\s+lead|approved\s+by|approval\s+from)\b"
-    rf"[^@\n]{{0,20}}?\b({ADDRESS})"
-    rf"|(?:我的|我们的?)?(?:经理|主管|领导|上级|审批人?|批准人?)[^@\n]{{0,12}}?({ADDRESS})"
-    r"|\b(?:(?:my|our)\s+(?:line\s+)?(?:manager|approver|boss|supervisor|team\s+lead)\s+is|approved\s+by"
-    r"|approval\s+from)\s+((?-i:[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3}))(?=\s*(?:$|[,.;!?]))"
-    r"|(?:我的|我们的?)(?:经理|主管|领导|上级)(?:是|叫)\s*([\u4e00-\u9fff]{2,4})(?=\s*(?:$|[，,。.！!；;]))",
+    rf"\b(?:(?:my|our)\s+)?(?:{APPROVER_ROLE}|{APPROVER_BY})\b[^@\n]{{0,20}}?\b({ADDRESS})"
+    rf"|(?:我的|我们的?)?(?:{APPROVER_ROLE_ZH}|{APPROVER_BY_ZH})[^@\n]{{0,12}}?({ADDRESS})"
+    rf"|\b(?:(?:my|our)\s+(?:{APPROVER_ROLE})\s+is|{APPROVER_BY})"
+    r"\s+((?-i:[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){0,3}))(?=\s*(?:$|[,.;!?]))"
+    rf"|(?:我的|我们的?)(?:{APPROVER_ROLE_ZH})(?:是|叫)\s*([\u4e00-\u9fff]{{2,4}})(?=\s*(?:$|[，,。.！!；;]))",
     re.IGNORECASE,
 )
 

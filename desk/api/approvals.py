@@ -153,7 +153,7 @@ async def approval_decision(
                 f"<h1>{escape(title)}</h1><p>{escape(state)}</p>",
                 409,
             )
-        who = approval.approver_name or approval.approver
+        who = approval.who
         await decide(
             session,
             desk,

@@ -162,6 +162,11 @@ class Approval(Base):
 
     ticket: Mapped[Ticket] = relationship(lazy="joined", innerjoin=True)
 
+    @property
+    def who(self) -> str:
+        """The approver as people read it: their name, else their address."""
+        return self.approver_name or self.approver
+
 
 class Counter(Base):
     """Named sequences for ticket numbers (``INC``, ``REQ``, ``PRB``)."""
