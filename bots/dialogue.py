@@ -24,6 +24,7 @@ from bots.turn import (
     asks,
     asks_to_send_files,
     buttons_of,
+    introduced_name,
     says_nothing,
     says_only_social,
     simple,
@@ -1136,10 +1137,16 @@ def _works_now(turn: Turn) -> bool:
 
 
 def _greeting(turn: Turn) -> str:
-    """By first name when we know one; an address or a platform id is not a name."""
+    """By first name when we know one; an address or a platform id is not a name. A name the
+    user gives ("我是王芳", "I'm Anna") becomes theirs when the channel told none."""
     name = (turn.person.name or "").strip()
     known = name and "@" not in name and not name.startswith("+") and name != turn.conversation.chat_id
-    return turn.t("greet", name=name.split(" ")[0]) if known else turn.t("greet.noname")
+    if not known:
+        given = introduced_name(turn.text)
+        if given is None:
+            return turn.t("greet.noname")
+        turn.person.name = name = given
+    return turn.t("greet", name=name.split(" ")[0])
 
 
 async def _late_rating(turn: Turn, text: str) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "asks",
     "asks_to_send_files",
     "clauses",
+    "introduced_name",
     "says_nothing",
     "says_only_social",
     "simple",
@@ -300,6 +301,45 @@ _PLEA = re.compile(
     r"|i\s+need\s+(?:some\s+|your\s+)?help|need\s+(?:some\s+)?help)\s*[?!.,:;]+"
     r"|(?:请|麻烦)?(?:你|您)?(?:能|可以)?(?:帮帮我|帮我一下|帮个忙|帮下忙|帮忙)(?:吗|吧|一下)?\s*[？?！!，,。.：:]+"
     r"|(?:求助|救命)\s*[！!，,。.：:]+)\s*",
+    re.IGNORECASE,
+)
+
+
+# The commonest Chinese surnames (about 90% of people), for "我是王芳": "我是" and two or three
+# characters is as often a role ("我是经理") or the start of a sentence ("我是说...").
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴"
+    "莫孔向汤欧温常易乔施牛洪俞"
+)
+# A message that only says who is writing, after any greeting: "我是王芳", "我叫李娜", "I'm Anna",
+# "my name is Anna Schmidt" (read as a report, out of scope or not understood, 2026-12-07).
+_SELF_NAMED = re.compile(
+    r"^\s*(?:(?:我叫|我的名字(?:是|叫)|本人(?:是|叫)?)\s*(?P<named>[\u4e00-\u9fff]{2,4}|[A-Za-z][A-Za-z'-]+(?:\s+[A-Za-z][A-Za-z'-]+)?)"
+    rf"|我是(?P<zh>[小老][{_SURNAMES}]|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}})"
+    r"|(?i:my\s+name\s+is|my\s+name's|i'?m|i\s+am|this\s+is)\s+(?P<en>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)"
+    r")\s*[.。!！~～]*\s*$"
+)
+
+
+def introduced_name(text: str) -> str | None:
+    """The writer's name when ``text`` says nothing but who is writing, after any greeting
+    ("你好，我是王芳" → "王芳", "Hi, I'm Anna" → "Anna"), as written; else None."""
+    rest = without_greeting(text)
+    found = _SELF_NAMED.match(simple(rest))
+    if found is None:
+        return None
+    group = next(g for g in ("named", "zh", "en") if found.group(g))
+    if group == "en" and _NOT_A_NAME.match(found.group(group)):
+        return None
+    return rest[found.start(group) : found.end(group)]
+
+
+# What else follows "I'm" with a capital: "I'm Stuck", "This is Urgent", "I'm Trying...".
+_NOT_A_NAME = re.compile(
+    r"(?:fine|good|ok|okay|back|here|there|sorry|stuck|confused|lost|new|done|ready|busy|late|angry|annoyed"
+    r"|tired|unable|not|locked|still|so|very|really|just|sure|afraid|worried|desperate|happy|glad|urgent"
+    r"|frustrated|blocked|away|home|out|off|on|in|at|it|me|him|her|them|us|what|why|how|[a-z]+ing)\b",
     re.IGNORECASE,
 )
 

@@ -6,9 +6,9 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
-from bots.turn import clauses, pieces, told, weight
+from bots.turn import clauses, introduced_name, pieces, told, weight
 from desk.settings import NluSettings
-from nlu import EmbeddedEngine, Parse, RasaBackend, load_default_engine
+from nlu import EmbeddedEngine, IntentScore, Parse, RasaBackend, load_default_engine
 
 __all__ = ["Understanding"]
 
@@ -87,6 +87,11 @@ class Understanding:
             return read[piece]
 
         parse = await parse_of(text)
+        if not parse.entities and introduced_name(text):
+            # "我是王芳" was read as a report, "I'm Anna" as nothing, "你好，我是王芳" by its
+            # second half as a report: saying who one is greets.
+            said = IntentScore("greet", 1.0)
+            return replace(parse, intent=said, intent_ranking=(said,)), ()
         if parse.intent.name in ("greet", "help"):
             # "hi, can you help me? vpn broken" got the menu, as a greeting or an ask for help.
             rest = told(text)

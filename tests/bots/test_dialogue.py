@@ -402,6 +402,44 @@ async def test_a_short_chinese_sentence_is_a_whole_report_and_nameless_users_are
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "name"),
+    [
+        ("zh", "你好，我是王芳", "王芳"),
+        ("zh", "我是王芳", "王芳"),
+        ("zh", "我叫李娜。", "李娜"),
+        ("en", "I'm Anna", "Anna"),
+        ("en", "my name is Anna Schmidt", "Anna"),
+        ("en", "Hello, I'm Tom Baker", "Tom"),
+    ],
+)
+async def test_a_user_who_only_says_who_they_are_is_greeted_by_that_name(
+    client: httpx.AsyncClient, lang: str, said: str, name: str
+) -> None:
+    # "我是王芳" was read as a report ("是哪方面的问题？"), "我叫王芳" and "my name is Anna Schmidt"
+    # as out of scope, "I'm Anna" as not understood (2026-12-07).
+    chat = Chat(client, f"intro-{lang}-{len(said)}", language=lang)
+    await chat.say(said)
+    assert chat.replies[0]["text"] == t(lang, "greet", name=name)
+    assert chat.payloads[0] == "/report"  # the menu, no question about a problem
+    await chat.say("hi" if lang == "en" else "你好")
+    assert chat.replies[0]["text"] == t(lang, "greet", name=name)  # the name is kept
+
+
+async def test_a_name_the_channel_gave_is_not_replaced_by_one_typed_and_roles_are_not_names(
+    client: httpx.AsyncClient,
+) -> None:
+    chat = Chat(client, "intro-named", name="Anna Schmidt")
+    await chat.say("Hi, I'm Bob")
+    assert chat.replies[0]["text"] == t("en", "greet", name="Anna")
+    for said, word in (("I'm Stuck", "Stuck"), ("This is Urgent!", "Urgent"), ("我是经理", "经理")):
+        nameless = Chat(client, f"intro-{word}")
+        await nameless.say(said)
+        assert not {t("en", "greet", name=word), t("zh", "greet", name=word)} & {
+            r["text"] for r in nameless.replies
+        }
+
+
+@pytest.mark.parametrize(
     ("lang", "said", "subject"),
     [
         ("en", "VPN keeps dropping. I want a human, not a bot.", "VPN keeps dropping."),
