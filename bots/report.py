@@ -801,6 +801,12 @@ async def answer_choice(turn: Turn, text: str) -> None:
     step: str = turn.state["step"]
     _take_entities(turn, draft, await named_categories(turn))
     intent = turn.parse.intent
+    # "I have a problem with something", then "the printer on floor 3 is jammed": the answer is
+    # the report. It was filed as "I have a problem with something", and no article was looked
+    # for (2026-12-07); now its words name the ticket and find articles not offered yet.
+    tells = step == "category" and draft.get("category") and _tells_a_problem(turn, text)
+    if tells:
+        draft["subject"] = subject_line(text)
     if step in ("category", "urgency") and _UNSURE.fullmatch(text.strip(" .!?。！？～~").replace("’", "'")):
         skip(draft, step)  # "not sure" how badly it hurts is not "not badly": the default, medium
     elif not draft.get(step) and intent.name == "deny" and intent.confidence >= 0.6:
@@ -821,7 +827,27 @@ async def answer_choice(turn: Turn, text: str) -> None:
             draft["asked_again"] = step
             if not noted:  # after "noted", "please pick one" read as a reproach: the question is enough
                 turn.say(turn.t("ask.pick"))
+    if tells:
+        kinds = [draft["category"], *draft.get("also", [])]
+        offered = turn.state.get("offered", [])
+        found = [h for h in await relevant_articles(turn, text, kinds) if h.article.id not in offered]
+        if await _articles_first(turn, found):
+            return
     await continue_report(turn)
+
+
+def _tells_a_problem(turn: Turn, text: str) -> bool:
+    """Whether ``text`` is a report by itself: read as one, naming its kind, in a sentence."""
+    intent = turn.parse.intent
+    return (
+        intent.name == "report_problem"
+        and intent.confidence >= _TELLS
+        and turn.parse.entity("category") is not None
+        and weight(told(text)) >= WORDY
+    )
+
+
+_TELLS = 0.6  # a reading of report_problem at least this sure
 
 
 def _take_entities(turn: Turn, draft: dict[str, Any], categories: list[str]) -> None:
@@ -1147,7 +1173,7 @@ async def _file(turn: Turn, draft: dict[str, Any], *, kind: str, subject: str | 
         turn.desk,
         turn.requester,
         requester=turn.person,
-        subject=subject or subject_line(text),
+        subject=subject or draft.get("subject") or subject_line(text),
         description=text,
         type=kind,
         category=draft.get("category"),

@@ -369,6 +369,30 @@ async def test_the_ticket_is_about_what_fails_not_the_device_it_shows_on(
     assert (made.category.path, made.group.name if made.group else None) == (path, group)
 
 
+@pytest.mark.parametrize(
+    ("lang", "vague", "told"),
+    [
+        ("en", "I have a problem with something", "the printer on floor 3 shows offline"),
+        ("zh", "我遇到了一个问题，很奇怪", "三楼的打印机显示脱机了"),
+    ],
+)
+async def test_a_problem_told_in_answer_to_which_area_names_the_ticket_and_finds_articles(
+    users: dict[str, Chat], seeded: Desk, lang: str, vague: str, told: str
+) -> None:
+    # It was filed as "I have a problem with something", no article looked for (2026-12-07).
+    chat = users[lang]
+    await chat.say(vague)
+    assert chat.text == t(lang, "ask.category")
+    await chat.say(told)
+    assert t(lang, "kb.intro") in chat.text
+    await chat.say("/not_solved")
+    assert chat.text == t(lang, "ask.urgency")
+    await chat.say("/urgency low")
+    made = await ticket(seeded, "INC-1")
+    assert (made.subject, made.category.path) == (told, "printer")
+    assert vague in made.description and told in made.description
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_not_solved_asks_only_what_is_missing_then_opens_a_ticket(
     users: dict[str, Chat], seeded: Desk, lang: str
