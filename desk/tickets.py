@@ -24,7 +24,7 @@ from desk.errors import InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t
 from desk.lifecycle import OPEN_STATUSES, check_transition
 from desk.metrics import TICKETS_CREATED
-from desk.models import PREFIXES, TYPES, Article, Attachment, Counter, Message, Person, Ticket
+from desk.models import PREFIXES, TYPES, Agent, Article, Attachment, Counter, Message, Person, Ticket
 from desk.notifications import notify_agent
 from desk.notify import send_to_requester
 from desk.priority import compute_priority, level
@@ -483,6 +483,12 @@ async def resolve_ticket(
     if not solution:
         raise InvalidInput("a resolution needs a solution")
     now = desk.now()
+    resolver = await session.get(Agent, actor.id) if actor.kind == "agent" and actor.id is not None else None
+    if ticket.assignee_id is None and resolver is not None:
+        # Whoever resolves an unassigned ticket is its assignee, as Zendesk does on solving: it
+        # counted for no agent in the report, and its rating for nobody (2026-12-07).
+        record_event(session, ticket, actor, "changed", now, field="assignee", after=resolver.email)
+        ticket.assignee, ticket.assigned_at = resolver, now
     await _set_status(session, desk, actor, ticket, "resolved", now)
     ticket.solution = solution
     ticket.updated_at = now

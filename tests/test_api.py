@@ -287,6 +287,25 @@ async def test_comments_and_resolution_reach_the_requester(
     assert again.status_code == 200  # resolving a resolved ticket is a no-op transition, not an error
 
 
+async def test_whoever_resolves_an_unassigned_ticket_is_its_assignee_and_is_credited(
+    client: httpx.AsyncClient, tokens: dict[str, str], clock: Clock
+) -> None:
+    # Resolved unassigned, it counted for no agent in the report, its rating for nobody (2026-12-07).
+    h = {"Authorization": tokens["supervisor"]}
+    await create(client, tokens["agent"])
+    unassigned = await client.patch("/api/v1/tickets/INC-1", json={"assignee": None}, headers=h)
+    assert unassigned.json()["assignee"] is None
+    done = (
+        await client.post("/api/v1/tickets/INC-1/resolve", json={"solution": "Reseated"}, headers=h)
+    ).json()
+    assert done["assignee"]["email"] == "supervisor@test.example"
+    changed = [(e["field"], e["after"]) for e in done["events"] if e["action"] == "changed"]
+    assert changed[-2:] == [("assignee", "supervisor@test.example"), ("status", "resolved")]
+    clock.advance(minutes=1)  # the report's window ends before now
+    report = (await client.get("/api/v1/reports/summary", headers=h)).json()
+    assert report["by_agent"]["supervisor@test.example"]["resolved"] == 1
+
+
 async def test_problems_link_incidents(
     client: httpx.AsyncClient, tokens: dict[str, str], clock: Clock
 ) -> None:
