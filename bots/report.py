@@ -1539,15 +1539,24 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
     kind = next(r for r in _request_types(turn) if r.key == request["key"])
     question = _pending(kind, request["answers"])
     answer = text.strip()
-    if question is not None and not insisted and _answers_later(turn, kind, question, answer):
+    rest = (
+        _take_later_answers(turn, kind, question, answer) if question is not None and not insisted else None
+    )
+    if rest is not None and weight(_FILLER.sub(" ", rest.casefold()).strip(" ,.;!?，。；！？")) < 3:
         turn.say(turn.t("request.noted", answer=answer))
         await _next_question(turn, kind)  # "read only" for "which system?": the system is still asked
         return
+    # Words beside answers to later questions, when the opening message named this one's answer,
+    # one tap away, and they say something else, are doubted: "for the quarterly close, my
+    # manager is Maria Garcia" at "which system?" was the system of REQ-1, "Access to a system:
+    # for the quarterly close, ..." (2026-12-07).
+    offer = offered_answer(turn)
+    beside = rest is not None and offer is not None and not mentions(rest, offer)
     if question is not None:
         doubted = request.pop("doubted", None)
         # A question of the user's own is no answer either: "who approves it? my manager is Zhang
         # Min" at "which system?" became the system of REQ-1 (2026-12-07).
-        if not (insisted or doubted or _fits(question, answer)):
+        if not (insisted or doubted or (_fits(question, answer) and not beside)):
             request["doubted"] = answer
             turn.state["pending"] = answer  # what "It's my answer" keeps
             _, offered = _request_question(turn, kind) or ("", [])  # a one-tap answer, again
@@ -1615,12 +1624,12 @@ def offered_answer(turn: Turn) -> str | None:
     return request.get("offers", {}).get(question.key) if question is not None else None
 
 
-def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, answer: str) -> bool:
+def _take_later_answers(turn: Turn, kind: RequestType, question: RequestQuestion, answer: str) -> str | None:
     """Take from ``answer`` the options it names of the questions still to come, as from the
-    opening message; True when that is all it says, so it does not answer ``question`` ("read
-    only" typed at "which system?" answers "read only, or read and write?")."""
+    opening message ("read only" typed at "which system?" answers "read only, or read and
+    write?"); what it says besides, when it answered any, else None."""
     answers: dict[str, str] = turn.state["request"]["answers"]
-    rest = answer.casefold()
+    rest = answer
     for later in kind.questions:
         if later is question or later.key in answers:
             continue
@@ -1635,7 +1644,9 @@ def _answers_later(turn: Turn, kind: RequestType, question: RequestQuestion, ans
         for name in said:  # as the answer spells it: "讀寫" names the option 读写
             while (span := mention_span(rest, name)) is not None:
                 rest = rest[: span[0]] + " " + rest[span[1] :]
-    return rest != answer.casefold() and weight(_FILLER.sub(" ", rest).strip(" ,.;!?，。；！？")) < 3
+    if rest == answer:
+        return None
+    return " ".join(rest.split()).strip(" ,.;!?，。；！？、")
 
 
 _FILLER = re.compile(

@@ -245,6 +245,45 @@ async def test_the_approver_named_at_another_question_is_kept_for_the_approval(
     assert (await mailed_link(seeded, who))[1]
 
 
+@pytest.mark.parametrize(
+    ("lang", "said", "reason"),
+    [
+        ("en", "for the quarterly close, my manager is Tom Baker", "for the quarterly close"),
+        ("zh", "月底结账要用，我的经理是李娜", "月底结账要用"),
+    ],
+)
+async def test_words_beside_the_approver_at_a_question_the_opening_answered_are_doubted(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, reason: str
+) -> None:
+    # "for the quarterly close, my manager is Maria Garcia" at "which system?", with "finance
+    # shared drive" one tap away, made REQ-1 "Access to a system: for the quarterly close, ..."
+    chat = users[lang]
+    async with seeded.session() as s:
+        await resolve_person(s, channel="rest", external_id="li-na", name="李娜", email="li.na@corp.example")
+    opening, level, _ = ACCESS[lang]
+    await chat.say(opening)
+    system = chat.payloads[0]
+    await chat.say(said)
+    assert f"{reason}" in chat.text and chat.payloads == [system, "/answer"], chat.replies
+    await chat.say(system)
+    await chat.say(level)
+    ref = re.search(r"REQ-\d+", chat.text)
+    assert ref, chat.replies
+    made = await ticket(seeded, ref[0])
+    assert system in made.subject and reason not in made.subject and reason in made.description
+    assert made.approval == "requested"
+
+
+async def test_the_named_system_beside_the_approver_answers_the_question(
+    users: dict[str, Chat], seeded: Desk
+) -> None:
+    chat = users["en"]
+    await chat.say(ACCESS["en"][0])
+    await chat.say("The finance shared drive, my manager is Tom Baker")
+    level = request_kind(seeded, "access").questions[1]
+    assert chat.text == level.en, chat.replies
+
+
 async def test_a_request_made_through_the_api_names_its_approver(
     seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
 ) -> None:
