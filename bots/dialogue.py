@@ -689,9 +689,10 @@ async def _flow(turn: Turn, text: str) -> bool:
 
 async def _describe(turn: Turn, text: str) -> None:
     """The answer to "please describe it in more detail": added, unless it adds nothing ("no",
-    "不知道", a stray "2", a plain "谢谢"), which used to end up in the ticket's description."""
+    "不知道", a stray "2", a plain "谢谢", "hello? anyone there?"), which used to end up in the
+    ticket's description."""
     polite = turn.parse.intent.name in ("thanks", "goodbye") and turn.parse.intent.confidence >= 0.8
-    if not says_nothing(text) and not (polite and weight(text) < report.WORDY):
+    if not says_nothing(text) and not says_only_social(text) and not (polite and weight(text) < report.WORDY):
         report.add_words(turn.state["draft"], text)
     await report.continue_report(turn)
 

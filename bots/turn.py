@@ -156,8 +156,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 # so too ("ok, for signing contracts" is goodbye at 0.85): only a message of nothing else is one.
 _SOCIAL_WORDS = re.compile(
     r"\b(?:thanks?(?:\s+you)?(?:\s+so\s+much)?|thx|ty|ok(?:ay)?|yes|yeah|yep|yup|sure|fine|great|cool|hi|hello"
-    r"|hey|bye|goodbye|cheers|got\s+it|alright|all\s+right|right|please|pls|no\s+problem)\b"
-    r"|谢谢|多谢|感谢|好的|好吧|好|是的|是|对的|对|嗯+|哦+|你好|您好|再见|拜拜|行|可以|收到|明白了?",
+    r"|hey|bye|goodbye|cheers|got\s+it|alright|all\s+right|right|please|pls|no\s+problem"
+    # whether anyone is there: "hello? anyone there?" at "please describe it" was its description
+    r"|(?:is\s+)?any(?:one|body)\s+(?:there|here)|(?:are\s+)?you\s+(?:still\s+)?there|still\s+there)\b"
+    r"|谢谢|多谢|感谢|好的|好吧|好|是的|是|对的|对|嗯+|哦+|你好|您好|再见|拜拜|行|可以|收到|明白了?"
+    r"|在吗|在不在|还在吗|有人吗",
     re.IGNORECASE,
 )
 _SAYS_SOMETHING = 8  # weighted characters: "I'm travelling" or "小王很专业" say something, "very" does not

@@ -1265,7 +1265,16 @@ async def test_a_whole_floor_down_is_not_asked_how_badly_it_hurts(
 
 @pytest.mark.parametrize(
     ("lang", "nothing"),
-    [("en", "no"), ("en", "2"), ("en", "thanks!"), ("zh", "不知道"), ("zh", "没有了"), ("zh", "谢谢")],
+    [
+        ("en", "no"),
+        ("en", "2"),
+        ("en", "thanks!"),
+        ("en", "hello? anyone there?"),  # was the description (2026-12-07)
+        ("zh", "不知道"),
+        ("zh", "没有了"),
+        ("zh", "谢谢"),
+        ("zh", "在吗？"),
+    ],
 )
 async def test_an_answer_that_adds_nothing_is_not_put_in_the_description(
     users: dict[str, Chat], seeded: Desk, lang: str, nothing: str
