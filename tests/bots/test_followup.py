@@ -514,7 +514,8 @@ async def test_a_typed_answer_to_is_it_fixed_is_taken_by_its_words(
         assert t(lang, "confirm.closed", ref=ref) in chat.text and status == "closed", chat.replies
         assert chat.payloads == [f"/rate {ref} {n}" for n in range(1, 6)]
     elif outcome == "reopened":
-        assert (chat.text, status) == (t(lang, "confirm.reopened", ref=ref), "new"), chat.replies
+        # back to the agent who resolved it (its assignee since)
+        assert (chat.text, status) == (t(lang, "confirm.reopened", ref=ref), "in_progress"), chat.replies
     else:
         assert (chat.text, status) == (t(lang, "fixed.unclear", ref=ref), "resolved"), chat.replies
         assert chat.payloads == [f"/confirm {ref}", f"/reopen {ref}"]
@@ -528,8 +529,9 @@ async def test_a_typed_answer_to_is_it_fixed_is_taken_by_its_words(
     [
         ("en", "it works now, thanks", "closed"),
         ("zh", "好了，谢谢", "closed"),
-        ("en", "no, still broken", "new"),  # the button's title: its payload
-        ("zh", "还是不行", "new"),
+        # reopened, back to the agent who resolved it (its assignee since): the button's title
+        ("en", "no, still broken", "in_progress"),
+        ("zh", "还是不行", "in_progress"),
         ("en", "/confirm INC-1", "closed"),
     ],
 )
