@@ -880,7 +880,14 @@ async def _intent(turn: Turn, text: str) -> None:
         return
     if intent not in ("cancel_ticket", "reopen", "talk_to_human") and await followup.asked_after(turn, text):
         return  # "what about my monitor?": the status of the monitor's ticket, not a new report of one
-    if intent in ("report_problem", "add_info") and await _not_fixed(turn):
+    # "出问题了" (reopen, 0.42), "I have an issue, can you take a look?" (request_service, 0.68):
+    # saying only that something is wrong is a report, whatever the model makes of it.
+    vague = not turn.parse.entities and report.says_only_a_problem(text)
+    if (intent in ("report_problem", "add_info") or vague) and await _not_fixed(turn):
+        return
+    if vague and intent not in ("talk_to_human", "cancel_ticket"):
+        turn.state["misses"] = 0
+        await report.start_report(turn, text)  # asks what is wrong
         return
     if intent in ("rate", *_CHATTER) and followup.rating_from(turn, text) is not None:
         await _late_rating(turn, text)  # "4" on SMS after the desk asked for a rating

@@ -106,7 +106,34 @@ URGENCY = {
 }
 WORDY = 25  # weighted characters: shorter descriptions get one request for detail
 _RECENT = timedelta(minutes=15)  # a report this soon after the conversation's last ticket may be about it
-_TOO_SHORT = 8  # weighted characters: "I have a problem" says nothing to search on
+_TOO_SHORT = 8  # weighted characters: "I can't work" says nothing to search on
+# A message that says only that something is wrong, nothing of what: "I have a problem", "I have
+# an issue, can you take a look?", "出问题了", "我这边出了点问题，麻烦看一下". They were asked
+# "which area is it about?", shown the kinds of request, asked which ticket to reopen, or not
+# understood (2026-12-07); the bot asks what is wrong.
+_ONLY_A_PROBLEM = re.compile(
+    r"^(?:"
+    # "I have a problem", "there's an issue", "something is wrong", then maybe "can you take a look?"
+    r"(?:(?:(?:i|we)(?:'ve|\s+have)?\s+got|(?:i|we)\s+have|i'm\s+having|i\s+am\s+having|we're\s+having"
+    r"|there(?:'s|\s+is))\s+(?:a|an|one|some)?\s*(?:small|little|quick|big|strange|weird|serious|technical|it)?"
+    r"\s*(?:problem|issue)s?|something(?:'s|\s+is)\s+(?:wrong|broken|not\s+working))(?:\s+here)?"
+    r"(?:\s*[,.!?]*\s*(?:(?:can|could|would)\s+(?:you|someone|somebody|anyone)\s+|please\s+)?"
+    r"(?:take\s+a\s+look|have\s+a\s+look|look\s+into\s+it|check|help(?:\s+me)?)(?:\s+please)?)?"
+    # "出问题了", "我这边出了点问题，麻烦看一下", "有点问题想请你们看看"
+    r"|(?:我们?)?(?:这边|这里)?(?:遇到了?|碰到了?|出了?|有)(?:一)?(?:个|点|些)?(?:小)?问题了?"
+    r"(?:\s*[，,。]?\s*(?:想|麻烦|请|能不能|可以|能)?(?:请)?(?:你们|您)?(?:帮我|帮忙)?"
+    r"(?:看一下|看看|看下|处理一下)(?:吗|吧)?)?"
+    r")\s*[.!?。！？~～]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def says_only_a_problem(text: str) -> bool:
+    """Whether ``text`` says only that something is wrong, nothing of what ("I have a problem",
+    "出问题了"), once what comes before the problem is told is set aside (see :func:`told`)."""
+    return _ONLY_A_PROBLEM.match(simple(told(text) or text)) is not None
+
+
 _JUST_AN_ASK = 40  # weighted characters: a longer ask for a person says what about ("...about my payslip")
 _MOST_PARTS = 4  # sentences of a long message searched one at a time when it finds nothing whole
 # An article offered beside a better one, and not filed under the kind of problem named, must come
@@ -297,7 +324,7 @@ async def start_report(
         skip(draft, "category")
         draft["urgency"] = draft.get("urgency") or "low"
     turn.state.update(flow="report", draft=draft)
-    if weight(_without_urgency(turn, draft["text"])) < _TOO_SHORT:
+    if weight(_without_urgency(turn, draft["text"])) < _TOO_SHORT or says_only_a_problem(draft["text"]):
         # "I have a problem", "I can't work": nothing to search on yet (how badly it hurts says
         # nothing of what is wrong; searched, "can't work" found the articles saying "work account").
         turn.state["step"] = "text"

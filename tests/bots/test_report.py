@@ -1690,6 +1690,32 @@ async def test_fixed_meanwhile_while_the_report_is_asked_about_opens_no_ticket(
     assert t(lang, "kb.intro") in chat.text
 
 
+@pytest.mark.parametrize(
+    ("lang", "vague"),
+    [
+        ("en", "I have a problem"),
+        ("en", "Hi, I have an issue, can you take a look?"),  # the kinds of request (request_service)
+        ("zh", "出问题了"),  # "which ticket to reopen?"
+        ("zh", "我这边出了点问题，麻烦看一下"),  # not understood (out of scope)
+        ("zh", "遇到个问题"),  # the help menu
+    ],
+)
+async def test_saying_only_that_something_is_wrong_is_asked_what(
+    users: dict[str, Chat], seeded: Desk, lang: str, vague: str
+) -> None:
+    chat = users[lang]
+    await chat.say(vague)
+    assert chat.text == t(lang, "report.ask"), chat.replies
+    await chat.say(SAY[lang]["printer"])
+    assert t(lang, "kb.intro") in chat.text
+    await skip_kb(chat)
+    await chat.say("/urgency low")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert (made.subject, made.category_path) == (SAY[lang]["printer"], "printer")
+
+
 @pytest.mark.parametrize(("lang", "hurts", "what"), [
     ("en", "I can't work", "Outlook crashes as soon as I open it"),
     ("zh", "我没法工作了", "Outlook 一打开就崩溃"),
