@@ -319,8 +319,11 @@ _SURNAMES = (
 # "my name is Anna Schmidt" (read as a report, out of scope or not understood, 2026-12-07).
 _SELF_NAMED = re.compile(
     r"^\s*(?:(?:我叫|我的名字(?:是|叫)|本人(?:是|叫)?)\s*(?P<named>[\u4e00-\u9fff]{2,4}|[A-Za-z][A-Za-z'-]+(?:\s+[A-Za-z][A-Za-z'-]+)?)"
-    rf"|我是(?P<zh>[小老][{_SURNAMES}]|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}})"
+    # "我是王芳", "我是财务部的小李"
+    rf"|我是(?:[^,，。！!\s]{{1,10}}?(?:部|组|团队|中心)的?)?(?P<zh>[小老][{_SURNAMES}]|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}})"
+    # "I'm Anna", "this is Ann from finance"
     r"|(?i:my\s+name\s+is|my\s+name's|i'?m|i\s+am|this\s+is)\s+(?P<en>[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)"
+    r"(?:\s+(?i:from|in|at|of)\s+[^,.!?\n]{1,30})?"
     r")\s*[.。!！~～]*\s*$"
 )
 

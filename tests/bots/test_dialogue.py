@@ -410,6 +410,8 @@ async def test_a_short_chinese_sentence_is_a_whole_report_and_nameless_users_are
         ("en", "I'm Anna", "Anna"),
         ("en", "my name is Anna Schmidt", "Anna"),
         ("en", "Hello, I'm Tom Baker", "Tom"),
+        ("en", "this is Ann from finance", "Ann"),
+        ("zh", "您好，我是财务部的小李", "小李"),
     ],
 )
 async def test_a_user_who_only_says_who_they_are_is_greeted_by_that_name(
