@@ -1127,6 +1127,11 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
             # at the door doesn't work" (0.98) got the help menu.
             await report.start_report(turn, text)
             return
+        if intent == "affirm" and says_only_social(text):
+            # "ok" / "好的" after a ticket's reference: an acknowledgement, not a call for the
+            # whole help text again.
+            turn.say(turn.t("ack"), turn.menu())
+            return
         turn.say(turn.t("help"), turn.menu())
     elif intent == "rate":
         turn.say(turn.t("thanks"))

@@ -427,6 +427,16 @@ async def test_a_user_who_only_says_who_they_are_is_greeted_by_that_name(
     assert chat.replies[0]["text"] == t(lang, "greet", name=name)  # the name is kept
 
 
+@pytest.mark.parametrize(("lang", "ok"), [("en", "ok"), ("zh", "好的")])
+async def test_ok_after_a_ticket_is_acknowledged_not_answered_with_the_help_text(
+    users: dict[str, Chat], lang: str, ok: str
+) -> None:
+    chat = users[lang]
+    await open_ticket(chat, lang)
+    await chat.say(ok)  # the whole help text again (2026-12-07)
+    assert chat.replies[0]["text"] == t(lang, "ack") and "/report" in chat.payloads, chat.replies
+
+
 async def test_a_name_the_channel_gave_is_not_replaced_by_one_typed_and_roles_are_not_names(
     client: httpx.AsyncClient,
 ) -> None:
