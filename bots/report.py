@@ -1482,7 +1482,9 @@ _OBJECT_LEAD = re.compile(
     re.I,
 )
 _OBJECT_TAIL = re.compile(
-    r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|权限|账号|账户|的|吧|谢谢|一下)+$", re.I
+    r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|权限|账号|账户|的|吧|谢谢|一下"
+    r"|(?:好|可以|行)?吗|呢|啊|呀|嘛)+$",  # "能给我装个微信吗" offered "微信吗" (2026-12-07)
+    re.I,
 )
 _OBJECT_MAX = 60  # characters: longer is a sentence, not a name
 _TAKES_OBJECT = re.compile(r"\s+(?:to|for|on|into|of)\b", re.I)  # "access to ...", "a license for ..."

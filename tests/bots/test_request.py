@@ -58,6 +58,7 @@ async def test_service_request_asks_its_configured_questions(
         ("en", "I need new software installed", "software", None),
         ("zh", "帮我安装一下钉钉", "software", "钉钉"),
         ("zh", "你好，我想装个Xmind", "software", "Xmind"),  # "装个", not "安装": the menu of kinds
+        ("zh", "能给我装个微信吗", "software", "微信"),  # was "微信吗"
         ("en", "I need access to the finance shared drive, read only", "access", "finance shared drive"),
         ("en", "can I get permission for the HR folder please", "access", "HR folder"),
         ("zh", "我需要访问财务共享盘的权限", "access", "财务共享盘"),
