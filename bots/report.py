@@ -1579,7 +1579,7 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
     # one tap away, and they say something else, are doubted: "for the quarterly close, my
     # manager is Maria Garcia" at "which system?" was the system of REQ-1, "Access to a system:
     # for the quarterly close, ..." (2026-12-07).
-    offer = offered_answer(turn)
+    offer = request.get("offers", {}).get(question.key) if question is not None else None
     beside = rest is not None and offer is not None and not mentions(rest, offer)
     if question is not None:
         doubted = request.pop("doubted", None)
@@ -1615,9 +1615,7 @@ def _doubt(turn: Turn, question: RequestQuestion, answer: str) -> str:
 def doubted_answer(turn: Turn, text: str) -> str | None:
     """The doubt (:func:`_doubt`) when ``text`` does not look like an answer to the request's
     pending question; ``None`` when it does, or nothing is pending."""
-    request = turn.state["request"]
-    kind = next((r for r in _request_types(turn) if r.key == request["key"]), None)
-    question = _pending(kind, request["answers"]) if kind is not None else None
+    question = _pending_question(turn)
     if question is None or _fits(question, text.strip()):
         return None
     return _doubt(turn, question, text.strip())
@@ -1645,12 +1643,17 @@ def _with_day(turn: Turn, question: RequestQuestion, answer: str) -> str:
     return turn.t("request.day", answer=answer, day=day.isoformat())
 
 
-def offered_answer(turn: Turn) -> str | None:
-    """The one-tap answer offered at the request's pending question, if there is one."""
+def _pending_question(turn: Turn) -> RequestQuestion | None:
+    """The question the request being written waits on, if any."""
     request = turn.state["request"]
     kind = _request_type(turn, request.get("key"))
-    question = _pending(kind, request["answers"]) if kind is not None else None
-    return request.get("offers", {}).get(question.key) if question is not None else None
+    return _pending(kind, request["answers"]) if kind is not None else None
+
+
+def offered_answer(turn: Turn) -> str | None:
+    """The one-tap answer offered at the request's pending question, if there is one."""
+    question = _pending_question(turn)
+    return turn.state["request"].get("offers", {}).get(question.key) if question is not None else None
 
 
 def _take_later_answers(turn: Turn, kind: RequestType, question: RequestQuestion, answer: str) -> str | None:

@@ -483,8 +483,9 @@ async def resolve_ticket(
     if not solution:
         raise InvalidInput("a resolution needs a solution")
     now = desk.now()
-    resolver = await session.get(Agent, actor.id) if actor.kind == "agent" and actor.id is not None else None
-    if ticket.assignee_id is None and resolver is not None:
+    unassigned = ticket.assignee_id is None and actor.kind == "agent" and actor.id is not None
+    resolver = await session.get(Agent, actor.id) if unassigned else None
+    if resolver is not None:
         # Whoever resolves an unassigned ticket is its assignee, as Zendesk does on solving: it
         # counted for no agent in the report, and its rating for nobody (2026-12-07).
         record_event(session, ticket, actor, "changed", now, field="assignee", after=resolver.email)
