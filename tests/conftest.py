@@ -34,12 +34,15 @@ from desk.models import Base
 from desk.seed import seed_demo
 from desk.settings import Settings
 from nlu import EmbeddedEngine, load_default_engine
+from tests.route_memo import install as remember_route_analysis
 from tests.snapshots import SeedSnapshots
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+remember_route_analysis()  # each test's app would analyse the same routes again
 
 
 class Clock:
