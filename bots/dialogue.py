@@ -59,6 +59,7 @@ _DETAIL = 20  # weighted characters: words the model cannot place that say this 
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
 _SOCIAL = {"greet", "thanks", "goodbye", "affirm"}  # no answer to a request's question, said alone
+_SURE_REQUEST = 0.5  # a request read less surely that only hurries may be a chase of a ticket
 _SURE_HUMAN = 0.8  # an ask for a person read less surely may be a question an article answers
 # Questions answered in the user's own words, where a new problem can be mistaken for the answer.
 _FREE_TEXT = {("request", "answer"), ("report", "description")}
@@ -906,8 +907,18 @@ async def _intent(turn: Turn, text: str) -> None:
             turn, text, kind="request" if report.asks_for_information(text) else "incident"
         )
         return
-    if intent in ("help", *_CHATTER) and await followup.chase(turn, text):
-        return  # "能帮我催一下吗？" (help, 0.92) about the ticket they have open
+    # "能帮我催一下吗？" (help, 0.92) about the ticket they have open; "this is urgent, please
+    # hurry" (a report that tells nothing else) got "what would you like me to do?" with INC-1
+    # open. A request that names what it wants ("need admin rights urgently", 0.97) is new.
+    sure = turn.parse.intent.confidence
+    only_hurries = not turn.parse.entity("category") and followup.says_little_but_hurry(text)
+    if (
+        intent in ("help", "check_status", *_CHATTER)  # "麻烦加快一下进度" (status, 0.50) was asked "which?"
+        or (only_hurries and intent == "report_problem")
+        or (only_hurries and intent == "request_service" and sure < _SURE_REQUEST)
+        or (only_hurries and intent == "talk_to_human" and sure < _SURE_HUMAN)
+    ) and await followup.chase(turn, text):
+        return
     if intent in _CHATTER:
         await _not_understood(turn, intent, text)
         return

@@ -265,10 +265,15 @@ async def has_open_tickets(turn: Turn) -> bool:
 # Words that ask to hurry a ticket along, whatever else is said ("can you speed up INC-2?",
 # "能帮我催一下吗"); "help me asap" may be a new problem, so those others count with a status
 # question only. Either way they are news for whoever works on the ticket.
-_HURRY_WORDS = r"speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|chase|chasing|escalate"
-_HURRY = re.compile(rf"\b(?:{_HURRY_WORDS})\b|加急|催", re.IGNORECASE)
+_HURRY_WORDS = (
+    r"speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|chase|chasing|escalate|urgent(?:ly)?|prioriti[sz]e"
+    r"|(?:make|treat)\s+(?:it|this|that)\s+(?:as\s+)?(?:a\s+)?(?:top\s+|high\s+)?priority"
+)
+_HURRY_ZH = r"加急|催|加快|优先处理|紧急"
+_HURRY = re.compile(rf"\b(?:{_HURRY_WORDS})\b|{_HURRY_ZH}", re.IGNORECASE)
 _CHASE = re.compile(
-    rf"\b(?:{_HURRY_WORDS}|rush|asap|as\s+soon\s+as\s+possible|sooner|faster)\b|加急|催|尽快|快点|赶紧|着急|急需|急用|早点",
+    rf"\b(?:{_HURRY_WORDS}|rush|asap|as\s+soon\s+as\s+possible|sooner|faster)\b"
+    rf"|{_HURRY_ZH}|优先|很急|尽快|快点|赶紧|着急|急需|急用|早点",
     re.IGNORECASE,
 )
 
@@ -294,9 +299,18 @@ async def _pass_on(turn: Turn, ticket: Ticket, text: str) -> None:
     await raise_urgency(turn, ticket, most_urgent(turn.parse))
 
 
+def says_little_but_hurry(text: str) -> bool:
+    """Whether ``text`` asks to hurry and says little else: "this is urgent, please hurry",
+    "please expedite", "这个很紧急"; not "I urgently need access to the finance share"."""
+    said = simple(text)
+    return _HURRY.search(said) is not None and weight(_HURRY.sub("", said)) < WORDY
+
+
 async def chase(turn: Turn, text: str) -> bool:
     """A chase in words the model reads as something else ("能帮我催一下吗？" as help, 0.92;
-    "can you hurry it up?"): the status of the ticket it is about, and the words passed on.
+    "can you hurry it up?"; "this is urgent, please hurry" as a report, 0.58, that names no
+    problem; "please expedite" as an ask for a person, 0.54): the status of the ticket it is
+    about, and the words passed on.
     False, and nothing said, without a word that asks to hurry or an open ticket it can be
     about."""
     ticket = await _chased_ticket(turn) if _HURRY.search(simple(text)) else None

@@ -125,6 +125,16 @@ async def test_status_says_a_ticket_waits_on_a_wider_problem(
         # No ticket named, read as help (0.92, 0.35): the one the user has open (it got the menu).
         ("zh", "能帮我催一下吗？明天出差要用"),
         ("en", "can you hurry it up?"),
+        # Read as a report naming nothing (0.58), an ask for a person (0.54), out of scope (0.51),
+        # help (0.62): "I'm not sure what you'd like me to do", or a queue, with INC-1 open.
+        ("en", "this is urgent, please hurry"),
+        ("en", "please expedite"),
+        ("en", "can you make it a priority?"),
+        ("en", "please prioritise this"),
+        ("zh", "这个很紧急"),
+        # Status questions (0.84, 0.50) whose hurry was not heard: the status alone.
+        ("zh", "能优先处理吗"),
+        ("zh", "麻烦加快一下进度"),
     ],
 )
 async def test_a_status_question_that_hurries_the_ticket_along_is_passed_on(
@@ -147,6 +157,26 @@ async def test_a_status_question_that_hurries_the_ticket_along_is_passed_on(
     assert t(lang, "info.chased.to", ref=ref, name="Maria Garcia") not in chat.text
     again = (await client.get(f"/api/v1/tickets/{ref}", headers=auth)).json()
     assert [e["note"] for e in again["events"] if e["action"] == "commented"] == [said]
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "I urgently need access to the finance share"),
+        ("en", "need admin rights urgently"),
+        ("en", "my outlook crashes, it's urgent"),
+        ("zh", "请加急给我开通VPN权限"),
+    ],
+)
+async def test_something_new_asked_for_urgently_is_not_a_chase_of_the_open_ticket(
+    users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], lang: str, said: str
+) -> None:
+    chat = users[lang]
+    ref = await open_ticket(chat, lang)
+    await chat.say(said)
+    assert t(lang, "info.chased", ref=ref) not in chat.text, chat.replies
+    got = (await client.get(f"/api/v1/tickets/{ref}", headers={"Authorization": tokens["agent"]})).json()
+    assert not [e for e in got["events"] if e["action"] == "commented"]
 
 
 @pytest.mark.parametrize(
