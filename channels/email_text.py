@@ -22,6 +22,14 @@ _CLOSING = re.compile(
     r"^\s*(thanks|thank you|regards|best|cheers|br|kind regards|best regards|谢谢|此致)\W*$", re.I
 )
 _PARSER = EmailReplyParser(languages=["en", "zh", "de", "fr", "es", "ja"])
+# A line after which everything is the mail replied to: Outlook's "-----Original Message-----"
+# and "-----原始邮件-----", QQ Mail's and Foxmail's "------------------ 原始邮件 ------------------",
+# and NetEase's "在 <date>，<sender> 写道：" above history it does not mark with ">".
+_HISTORY = re.compile(
+    r"^\s*[-_]{3,}[\s\u00a0]*(?:original message|原始邮件|原邮件)[\s\u00a0]*[-_]{3,}\s*$"
+    r"|^\s*在[^\n]{4,120}写道[:：]\s*$",
+    re.IGNORECASE,
+)
 
 
 def _drop_quoted(lines: list[str]) -> list[str]:
@@ -46,6 +54,15 @@ def _drop_quoted(lines: list[str]) -> list[str]:
             continue
         out.append(line)
     return out
+
+
+def _drop_history(lines: list[str]) -> list[str]:
+    """Everything from the first line that opens the mail replied to (:data:`_HISTORY`), when
+    something was written above it."""
+    for i, line in enumerate(lines):
+        if _HISTORY.match(line) and any(above.strip() for above in lines[:i]):
+            return lines[:i]
+    return lines
 
 
 def _drop_signature(lines: list[str], sender_name: str, sender_address: str) -> list[str]:
@@ -83,7 +100,7 @@ def strip_reply(text: str, *, sender_name: str = "", sender_address: str = "") -
 
     When nothing would be left (a forward, a mail that is all quote), the text is kept whole.
     """
-    lines = _drop_quoted(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    lines = _drop_history(_drop_quoted(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
     unquoted = "\n".join(lines).strip()
     try:
         parsed = _PARSER.read(unquoted)

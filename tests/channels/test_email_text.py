@@ -116,8 +116,21 @@ def test_email_reply_parsers_cases(file: str, check: str, value: Any) -> None:
          "收件人: 张伟\n主题: 回复: VPN连不上 [INC-4]\n\n已为您创建工单 INC-4。\n", "还是连不上。"),
         ("4\n\nOn Wed, Nov 18, 2026 at 10:00 AM IT Service Desk <helpdesk@helpdesk.example.com>\nwrote:\n\n"
          "> How did we do?\n> 1. ⭐\n", "4"),
+        # Outlook in Chinese and QQ Mail / Foxmail open the history with a rule naming the
+        # original mail; it was left at the end of the comment agents read (2026-12-07).
+        ("好了，可以访问了，谢谢！\n\n-----原始邮件-----\n发件人: IT Service Desk <helpdesk@helpdesk.example.com>\n"
+         "发送时间: 2026年12月8日 4:13\n收件人: zhao.lei@corp.example\n主题: Re: [INC-3] 共享盘访问不了\n\n"
+         "INC-3 有新进展（Li Wei）：\n", "好了，可以访问了，谢谢！"),
+        ("好了，谢谢\n\n\n------------------\xa0原始邮件\xa0------------------\n"
+         "发件人: \"IT Service Desk\"<helpdesk@helpdesk.example.com>;\n发送时间:\xa02026年12月8日(星期二) 凌晨4:13\n"
+         "收件人:\xa0\"zhao.lei\"<zhao.lei@corp.example>;\n主题:\xa0Re: [INC-3] 共享盘访问不了\n\nINC-3 有新进展\n",
+         "好了，谢谢"),
+        ("Works now.\n\n-----Original Message-----\nFrom: IT Service Desk\nINC-3 update\n", "Works now."),
+        # NetEase (163.com) quotes without ">" under its "在 ... 写道：".
+        ("好了，谢谢\n\n在 2026-12-08 04:13:00，\"IT Service Desk\" <helpdesk@helpdesk.example.com> 写道：\n"
+         "INC-3 有新进展（Li Wei）：\n您好\n", "好了，谢谢"),
     ],
-    ids=["zh-wrote", "zh-outlook", "en-wrapped"],
+    ids=["zh-wrote", "zh-outlook", "en-wrapped", "zh-outlook-rule", "zh-qq", "en-outlook-short", "zh-163"],
 )  # fmt: skip
 def test_replies_to_the_desk(text: str, expected: str) -> None:
     assert strip_reply(text) == expected
