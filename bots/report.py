@@ -53,6 +53,7 @@ from desk.tickets import (
     known_issue_for,
     link_to_problem,
     open_known_issue,
+    open_known_issues,
     requester_ticket,
     requester_tickets,
 )
@@ -551,6 +552,41 @@ async def offer_known_issue(turn: Turn) -> bool:
     return True
 
 
+# A question whether something is down for everyone, naming no area: "is there an outage right
+# now?", "is it just me?", "系统是不是出故障了？", "是不是只有我这样".
+_ASKS_OUTAGE = re.compile(
+    r"\b(?:outages?|(?:known|current)\s+(?:issues?|problems?)|is\s+it\s+(?:just|only)\s+me"
+    r"|(?:is|are)\s+(?:\S+\s+){0,3}down(?:\s+for\s+(?:everyone|everybody|all))?)\b"
+    r"|故障|宕机|挂了|瘫痪|大面积|是不是只有我|只有我(?:这样|一个)|别人也",
+    re.IGNORECASE,
+)
+_OUTAGES_SHOWN = 3
+
+
+async def _outages_told(turn: Turn, draft: dict[str, Any]) -> bool:
+    """ "Is there an outage right now?" naming no area: the known issues of every area, to say
+    which is theirs (it was asked "which area is it about?", and the outage it asked after was
+    offered only once an area was chosen). With none, the user hears so, and the report goes on
+    (False). True when known issues were offered."""
+    if draft.get("type") or draft.get("known_checked") or not _ASKS_OUTAGE.search(simple(draft["text"])):
+        return False
+    draft["known_checked"] = True
+    known = await open_known_issues(turn.session, _OUTAGES_SHOWN)
+    if not known:
+        turn.say(turn.t("known.none"))
+        return False
+    turn.state["step"] = "known"
+    no = turn.button("known.no", "/not_known")
+    if len(known) == 1:
+        problem = known[0]
+        buttons = [turn.button("known.yes", f"/known {problem.ref}"), no]
+        turn.say(turn.t("known.offer", ref=problem.ref, subject=problem.subject), buttons)
+        return True
+    buttons = [Button(f"{p.ref} · {snippet(p.subject, 40)}", f"/known {p.ref}") for p in known]
+    turn.say(turn.t("known.offer_some"), [*buttons, no])
+    return True
+
+
 async def join_known_issue(turn: Turn, ref: str) -> bool:
     """The reporter says their problem is the known issue ``ref``: their report is filed as an
     incident linked to it (resolving the problem resolves it and tells them). False when ``ref``
@@ -559,6 +595,8 @@ async def join_known_issue(turn: Turn, ref: str) -> bool:
     problem = await open_known_issue(turn.session, ref)
     if problem is None:
         return False
+    if not draft.get("category"):  # "is there an outage?": the outage's area is the report's
+        draft["category"] = problem.category_path
     ticket = await _file(turn, draft, kind="incident", subject=None)
     await link_to_problem(turn.session, turn.desk, turn.requester, problem, ticket)
     turn.reset()
@@ -907,6 +945,8 @@ async def continue_report(turn: Turn) -> None:
         return
     skipped = draft.get("skipped", [])
     if not draft.get("category") and "category" not in skipped:
+        if await _outages_told(turn, draft):
+            return
         turn.state["step"] = "category"
         turn.say(*await _category_question(turn))
         return

@@ -47,6 +47,7 @@ __all__ = [
     "linked_incidents",
     "next_number",
     "open_known_issue",
+    "open_known_issues",
     "record_event",
     "reopen_ticket",
     "requester_ticket",
@@ -654,6 +655,16 @@ async def open_known_issue(session: AsyncSession, ref: str) -> Ticket | None:
     return problem
 
 
+async def open_known_issues(session: AsyncSession, limit: int | None = None) -> list[Ticket]:
+    """The open problems marked as known issues, the most recently updated first."""
+    query = (
+        select(Ticket)
+        .where(Ticket.type == "problem", Ticket.known_issue, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
+    )
+    return list(await session.scalars(query.limit(limit) if limit else query))
+
+
 async def known_issue_for(session: AsyncSession, paths: Sequence[str | None]) -> Ticket | None:
     """The open problem marked as a known issue that a report of category ``paths`` may be: of
     the same category, or one inside the other (an ``email`` outage for an ``email/outlook``
@@ -661,12 +672,7 @@ async def known_issue_for(session: AsyncSession, paths: Sequence[str | None]) ->
     wanted = [p for p in paths if p]
     if not wanted:
         return None
-    problems = await session.scalars(
-        select(Ticket)
-        .where(Ticket.type == "problem", Ticket.known_issue, Ticket.status.in_(OPEN_STATUSES))
-        .order_by(Ticket.updated_at.desc(), Ticket.id.desc())
-    )
-    for problem in problems:
+    for problem in await open_known_issues(session):
         mine = problem.category_path
         if mine and any(nested(p, mine) for p in wanted):
             return problem

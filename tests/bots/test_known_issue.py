@@ -146,3 +146,39 @@ async def test_more_words_at_the_known_issue_question_join_the_report(
     await chat.say(SAID[lang]["yes"])
     incident = await ticket(seeded, "INC-1")
     assert SAID[lang]["mail"] in incident.description and more in incident.description
+
+
+ASKS_OUTAGE = {"en": "is there an outage right now?", "zh": "系统是不是出故障了？"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_after_an_outage_naming_no_area_is_offered_every_known_issue(
+    users: dict[str, Chat], client: httpx.AsyncClient, tokens: dict[str, str], seeded: Desk, lang: str
+) -> None:
+    # "is there an outage right now?" was asked "which area is it about?", and the outage it
+    # asked after came only once an area was chosen (2026-12-07).
+    chat = users[lang]
+    mail = await _known_issue(client, tokens)
+    await chat.say(ASKS_OUTAGE[lang])
+    assert chat.text == t(lang, "known.offer", ref=mail, subject="Exchange is down"), chat.replies
+    printers = await _known_issue(client, tokens, "printer")
+    other = users["zh" if lang == "en" else "en"]
+    await other.say(ASKS_OUTAGE["zh" if lang == "en" else "en"])
+    assert other.text == t("zh" if lang == "en" else "en", "known.offer_some")
+    assert other.payloads == [f"/known {printers}", f"/known {mail}", "/not_known"]  # the latest first
+    # A yes files the report under it, in its area.
+    await chat.say("/known " + mail)
+    assert chat.text == t(lang, "known.linked", ticket="INC-1", ref=mail)
+    incident = await ticket(seeded, "INC-1")
+    assert (incident.problem_id, incident.category_path) == ((await ticket(seeded, mail)).id, "email")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_asking_after_an_outage_when_there_is_none_is_told_so_and_asked_what_is_wrong(
+    users: dict[str, Chat], lang: str
+) -> None:
+    chat = users[lang]
+    await chat.say(ASKS_OUTAGE[lang])
+    assert [r["text"] for r in chat.replies] == [t(lang, "known.none"), t(lang, "ask.category")]
+    await chat.say("/category printer")  # the report goes on
+    assert t(lang, "known.none") not in chat.text
