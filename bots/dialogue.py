@@ -1011,6 +1011,8 @@ async def _not_fixed(turn: Turn) -> bool:
             turn, turn.text, question, turn.button("fixed.still", f"/reopen {ticket.ref}", ref=ticket.ref)
         )
         return True
+    if followup.says_yes_it_works(turn.text):
+        return await followup.confirm(turn, ticket.ref, fixed=True)
     if followup.contradicts(turn.text, fixed=False):
         followup.ask_if_fixed(turn, ticket)
         return True

@@ -517,6 +517,18 @@ def contradicts(text: str, *, fixed: bool) -> bool:
     return fails if fixed else works and not fails
 
 
+# A yes that opens an answer: "yes it's been fine since this morning", "是的，现在正常了".
+_YES_FIRST = re.compile(r"^\s*(?:yes|yeah|yep|yup|sure|indeed|是的|是|对|嗯|恩|好了)\b", re.IGNORECASE)
+
+
+def says_yes_it_works(text: str) -> bool:
+    """Whether a typed answer to "did this fix it?" opens with a yes and says that it works, with
+    no word of failure: "yes it's been fine since this morning, thanks" (read as more information,
+    0.85) was asked again whether it was fixed."""
+    fails, works = _reading(text)
+    return works and not fails and _YES_FIRST.match(simple(text)) is not None
+
+
 def _reading(text: str) -> tuple[bool, bool]:
     """Whether ``text`` has words of failure, and words that it works (:data:`_FAILS`,
     :data:`_WORKS`; idioms such as "no worries" or "没问题" are neither)."""

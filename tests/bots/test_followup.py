@@ -521,6 +521,9 @@ async def test_resolution_confirmation_and_rating(
         ("zh", "打印机恢复了", "asked"),  # read as a printer problem (0.54)
         ("en", "yes, but it still jams", "asked"),  # read as a yes (0.49)
         ("zh", "好的，但是还是打印不了", "reopened"),
+        # Read as more information (0.85): asked again, though it opens with a yes (2026-12-07).
+        ("en", "yes it's been fine since this morning, thanks", "closed"),
+        ("en", "printing has been fine since this morning", "asked"),  # no yes: as before
     ],
 )
 async def test_a_typed_answer_to_is_it_fixed_is_taken_by_its_words(
