@@ -25,6 +25,7 @@ from bots.followup import (
     contradicts,
     rate_unprompted,
     rating_from,
+    says_yes_it_works,
     show_status,
     survey_answer,
 )
@@ -263,7 +264,7 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
         return
     intent = turn.parse.intent
     if ticket.status == "resolved":
-        done, short = intent.name in _DONE, weight(text) < _SHORT
+        done, short = intent.name in _DONE or says_yes_it_works(text), weight(text) < _SHORT
         if short and contradicts(text, fixed=done):
             # "Thanks, I can log in to Outlook now!" read as a login problem (0.63) reopened the
             # ticket: a short answer whose words say the opposite of its reading is asked again.

@@ -770,6 +770,8 @@ async def test_stars_rate_and_still_broken_reopens(mail: Runtime, relay: FakeRel
         # Reads as a login problem (0.63): it reopened the ticket with "Sorry it's still not
         # working" (2026-12-07); its words say it works, so the desk asks again.
         ("Thanks, I can log in to Outlook now!", True),
+        # More information (0.85) whose "fine" made it doubtful: it opens with a yes.
+        ("yes it's been fine since this morning, thanks", False),
     ],
 )
 async def test_thanks_closes_a_resolved_ticket_and_a_word_rates_it(
