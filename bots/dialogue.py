@@ -594,6 +594,15 @@ async def _flow(turn: Turn, text: str) -> bool:
         return True
     if (flow, step) == ("survey", "more"):
         return await followup.more_on_rating(turn, text)
+    if (
+        (flow, step) == ("survey", "comment")
+        and intent.name == "check_status"
+        and not _asks_status(turn, text)
+    ):
+        # "处理得很快" (handled quickly: a status question, 0.61) is the praise asked for; it got
+        # "you have no open tickets", and the words were lost.
+        await followup.survey_answer(turn, turn.state["survey"], None, text)
+        return True
     if flow is None or (intent.name in _INTERRUPT and intent.confidence >= 0.6):
         return False
     if flow == "survey":
@@ -989,6 +998,16 @@ async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
         turn.memo[key] = [h for h in hits if h.score >= report.SURE_ARTICLE]
     found: list[Hit] = turn.memo[key]
     return found
+
+
+_STATUS_WORDS = re.compile(
+    r"\b(?:status|update|progress|tickets?|news)\b|进度|状态|工单|进展|情况", re.IGNORECASE
+)
+
+
+def _asks_status(turn: Turn, text: str) -> bool:
+    """Whether ``text`` is put as a status question: a question, a ticket named, or words of status."""
+    return asks(text) or followup.ref_in(turn) is not None or _STATUS_WORDS.search(simple(text)) is not None
 
 
 async def _not_fixed(turn: Turn) -> bool:

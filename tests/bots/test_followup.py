@@ -488,6 +488,33 @@ async def test_declining_to_rate_is_not_a_cancellation(
     assert (done.status, done.csat_score) == ("closed", score)
 
 
+@pytest.mark.parametrize(
+    ("lang", "comment"),
+    [("zh", "处理得很快"), ("zh", "速度很快，态度也好"), ("en", "fast and friendly")],
+)
+async def test_praise_read_as_a_status_question_is_the_comment_on_the_rating(
+    users: dict[str, Chat],
+    seeded: Desk,
+    client: httpx.AsyncClient,
+    tokens: dict[str, str],
+    lang: str,
+    comment: str,
+) -> None:
+    # "处理得很快" (handled quickly; a status question, 0.61) to "anything you'd like to add?" got
+    # "you have no open tickets", and the praise was lost (2026-12-07).
+    chat = users[lang]
+    ref, _ = await resolved_printer_ticket(chat, lang, client, tokens, "Re-added the printer queue")
+    await chat.say(f"/confirm {ref}")
+    await chat.say(f"/rate {ref} 5")
+    await chat.say(comment)
+    assert chat.text == t(lang, "csat.comment"), chat.replies
+    assert (await ticket(seeded, ref)).csat_comment == comment
+    # A status question there is still one.
+    await chat.say(f"/rate {ref} 5")
+    await chat.say(SAY[lang]["status"])
+    assert t(lang, "csat.comment") not in chat.text, chat.replies
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_resolution_confirmation_and_rating(
     users: dict[str, Chat], seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str], lang: str
