@@ -771,8 +771,8 @@ def test_the_configuration_says_where_it_names_a_category() -> None:
     assert settings.naming_category("accounts") == [
         "bot.requests.0.category (onboarding)",
         "bot.requests.1.category (offboarding)",
-        "bot.requests.3.category (access)",
-        "bot.requests.5.category (password)",
+        "bot.requests.3.category (password)",
+        "bot.requests.4.category (access)",
     ]
     assert settings.naming_category("printer") == []
 

@@ -44,6 +44,28 @@ async def test_service_request_asks_its_configured_questions(
 
 
 @pytest.mark.parametrize(
+    ("lang", "said", "kind"),
+    [
+        # An account for a system is access to it; they got the menu of kinds (2026-12-07).
+        ("zh", "能帮我申请一个Adobe的账号吗", "access"),
+        ("en", "I need an account for Jira", "access"),
+        ("zh", "帮我开个SAP账号", "access"),
+        # A locked account is still a password to reset, not an account to open.
+        ("en", "please unlock my account", "password"),
+    ],
+)
+async def test_an_account_for_a_system_is_asked_for_as_access(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str, kind: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    if kind == "password" and t(lang, "kb.intro") in chat.text:
+        await chat.say("/not_solved")  # the reset page's article first
+    wanted = request_kind(seeded, kind).questions[0]
+    assert chat.replies[-1]["text"].endswith(getattr(wanted, lang)), chat.replies
+
+
+@pytest.mark.parametrize(
     ("lang", "said", "kind", "named"),
     [
         ("en", "can i get Adobe Acrobat Pro installed", "software", "Adobe Acrobat Pro"),
