@@ -1000,9 +1000,7 @@ async def _sure_articles(turn: Turn, text: str) -> list[Hit]:
     return found
 
 
-_STATUS_WORDS = re.compile(
-    r"\b(?:status|update|progress|tickets?|news)\b|进度|状态|工单|进展|情况", re.IGNORECASE
-)
+_STATUS_WORDS = re.compile(r"\b(?:status|update|progress|tickets?|news)\b|进度|状态|工单|进展", re.IGNORECASE)
 
 
 def _asks_status(turn: Turn, text: str) -> bool:
