@@ -9,6 +9,7 @@ intent decides. Two misunderstandings in a row hand the conversation to a person
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -61,6 +62,9 @@ _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
 _SOCIAL = {"greet", "thanks", "goodbye", "affirm"}  # no answer to a request's question, said alone
 _SURE_REQUEST = 0.5  # a request read less surely that only hurries may be a chase of a ticket
 _SURE_HUMAN = 0.8  # an ask for a person read less surely may be a question an article answers
+# Readings below which a message that only hurries is a chase of the open ticket: any report
+# ("this is urgent, please hurry", 0.58), a request or an ask for a person read unsurely.
+_CHASED_BELOW = {"report_problem": math.inf, "request_service": _SURE_REQUEST, "talk_to_human": _SURE_HUMAN}
 # Questions answered in the user's own words, where a new problem can be mistaken for the answer.
 _FREE_TEXT = {("request", "answer"), ("report", "description")}
 _ANOTHER = re.compile(
@@ -919,14 +923,13 @@ async def _intent(turn: Turn, text: str) -> None:
     # "能帮我催一下吗？" (help, 0.92) about the ticket they have open; "this is urgent, please
     # hurry" (a report that tells nothing else) got "what would you like me to do?" with INC-1
     # open. A request that names what it wants ("need admin rights urgently", 0.97) is new.
-    sure = turn.parse.intent.confidence
-    only_hurries = not turn.parse.entity("category") and followup.says_little_but_hurry(text)
-    if (
-        intent in ("help", "check_status", *_CHATTER)  # "麻烦加快一下进度" (status, 0.50) was asked "which?"
-        or (only_hurries and intent == "report_problem")
-        or (only_hurries and intent == "request_service" and sure < _SURE_REQUEST)
-        or (only_hurries and intent == "talk_to_human" and sure < _SURE_HUMAN)
-    ) and await followup.chase(turn, text):
+    only_hurries = (
+        turn.parse.intent.confidence < _CHASED_BELOW.get(intent, 0.0)
+        and not turn.parse.entity("category")
+        and followup.says_little_but_hurry(text)
+    )
+    # "麻烦加快一下进度" (status, 0.50) was asked "which?"
+    if (intent in ("help", "check_status", *_CHATTER) or only_hurries) and await followup.chase(turn, text):
         return
     if intent in _CHATTER:
         await _not_understood(turn, intent, text)

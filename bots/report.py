@@ -546,10 +546,15 @@ async def offer_known_issue(turn: Turn) -> bool:
     if problem is None:
         return False
     draft["known_checked"] = True
+    _ask_if_known(turn, problem)
+    return True
+
+
+def _ask_if_known(turn: Turn, problem: Ticket) -> None:
+    """Whether the report is the known issue ``problem``, with a button for each answer."""
     turn.state["step"] = "known"
     buttons = [turn.button("known.yes", f"/known {problem.ref}"), turn.button("known.no", "/not_known")]
     turn.say(turn.t("known.offer", ref=problem.ref, subject=problem.subject), buttons)
-    return True
 
 
 # A question whether something is down for everyone, naming no area: "is there an outage right
@@ -575,15 +580,12 @@ async def _outages_told(turn: Turn, draft: dict[str, Any]) -> bool:
     if not known:
         turn.say(turn.t("known.none"))
         return False
-    turn.state["step"] = "known"
-    no = turn.button("known.no", "/not_known")
     if len(known) == 1:
-        problem = known[0]
-        buttons = [turn.button("known.yes", f"/known {problem.ref}"), no]
-        turn.say(turn.t("known.offer", ref=problem.ref, subject=problem.subject), buttons)
+        _ask_if_known(turn, known[0])
         return True
+    turn.state["step"] = "known"
     buttons = [Button(f"{p.ref} · {snippet(p.subject, 40)}", f"/known {p.ref}") for p in known]
-    turn.say(turn.t("known.offer_some"), [*buttons, no])
+    turn.say(turn.t("known.offer_some"), [*buttons, turn.button("known.no", "/not_known")])
     return True
 
 
