@@ -135,6 +135,22 @@ def says_only_a_problem(text: str) -> bool:
     return _ONLY_A_PROBLEM.match(simple(told(text) or text)) is not None
 
 
+# A device that is itself dead or broken, whatever else the message names: "my laptop won't turn on
+# after the windows update" (filed under the update's software, for the applications team, on
+# 2026-12-07), "my pc won't boot since I installed the new vpn client", "装了新软件以后电脑开不了机".
+# Not "won't start" or "无法启动": "outlook won't start on my laptop" is Outlook's.
+_DEVICE_FAILS = re.compile(
+    r"\b(?:won'?t|wont|will\s+not|doesn'?t|does\s+not|didn'?t|did\s+not|can'?t|cannot|can\s+not|isn'?t|is\s+not)"
+    r"\s+(?:even\s+)?(?:(?:turn|switch|power)(?:ing)?\s+(?:on|up)(?!\s+(?:the|my|a|an|its?|this|that)\b)"
+    r"|boot(?:ing)?(?:\s+up)?|charg(?:e|ing))\b"
+    r"|\bnot\s+(?:turning\s+on|switching\s+on|powering\s+(?:on|up)|booting(?:\s+up)?|charging)\b"
+    r"|\b(?:no\s+power|cracked|smashed|shattered|spill(?:ed|t)|water\s+damage|overheat(?:s|ed|ing)?"
+    r"|burning\s+smell)\b"
+    r"|开不了机|开不开机|无法开机|不能开机|开机不了|不开机|开不起来|没法开机|启动不了机|充不进电|充不上电|不充电|充不了电"
+    r"|进水|摔坏|摔了|屏幕碎|屏碎|碎屏|裂了|过热|发烫|烫手|冒烟|烧焦",
+    re.IGNORECASE,
+)
+
 _JUST_AN_ASK = 40  # weighted characters: a longer ask for a person says what about ("...about my payslip")
 _MOST_PARTS = 4  # sentences of a long message searched one at a time when it finds nothing whole
 # An article offered beside a better one, and not filed under the kind of problem named, must come
@@ -670,7 +686,8 @@ async def _look_up_categories(turn: Turn) -> list[str]:
         if category is not None:
             paths.append(await precise_category(turn.session, category, turn.text))
     bot = turn.desk.settings.bot
-    return problem_categories(paths, bot.device_categories, bot.foremost_categories)
+    fails = _DEVICE_FAILS.search(simple(turn.text)) is not None
+    return problem_categories(paths, bot.device_categories, bot.foremost_categories, device_fails=fails)
 
 
 async def named_category(turn: Turn) -> str | None:

@@ -103,13 +103,19 @@ def _deepest(paths: list[str]) -> list[str]:
     return [p for p in paths if not any(q != p and within(q, p) for q in paths)]
 
 
-def problem_categories(paths: list[str], devices: list[str], foremost: Sequence[str] = ()) -> list[str]:
+def problem_categories(
+    paths: list[str], devices: list[str], foremost: Sequence[str] = (), *, device_fails: bool = False
+) -> list[str]:
     """Of the category paths a message names, in the order it names them, the ones the problem
     is about, the first foremost: the most precise of a chain (``network/wifi`` over
     ``network``); those not under ``devices``, where a problem shows rather than what fails ("my
-    laptop can't connect to the VPN" is about the VPN), unless only devices are named; those
+    laptop can't connect to the VPN" is about the VPN), unless only devices are named or
+    ``device_fails`` (the message says the device itself is dead or broken: "my laptop won't turn
+    on after the windows update" is for whoever mends laptops, then about the update); those
     under ``foremost`` first ("a phishing e-mail asking for my password" is about security)."""
     deepest = _deepest(list(dict.fromkeys(paths)))
+    if device_fails:
+        return sorted(deepest, key=lambda p: (not under_any(p, foremost), not under_any(p, devices)))
     failing = [p for p in deepest if not under_any(p, devices)] or deepest
     return sorted(failing, key=lambda p: not under_any(p, foremost))  # stable: the order named stays
 

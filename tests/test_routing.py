@@ -302,6 +302,27 @@ def test_a_message_naming_several_categories_is_about_those_that_fail(
     ("named", "about"),
     [
         (
+            ["software", "hardware/laptop"],
+            ["hardware/laptop", "software"],
+        ),  # "after the update my laptop won't boot"
+        (["hardware", "network/vpn"], ["hardware", "network/vpn"]),
+        (
+            ["hardware/laptop", "security/virus"],
+            ["security/virus", "hardware/laptop"],
+        ),  # foremost still first
+        (["email"], ["email"]),
+    ],
+)
+def test_a_device_that_is_itself_dead_comes_first_and_keeps_the_rest(
+    named: list[str], about: list[str]
+) -> None:
+    assert problem_categories(named, ["hardware"], ["security"], device_fails=True) == about
+
+
+@pytest.mark.parametrize(
+    ("named", "about"),
+    [
+        (
             ["email", "accounts", "security"],
             ["security", "email", "accounts"],
         ),  # a phishing mail for a password

@@ -349,6 +349,11 @@ async def test_a_message_with_typing_errors_is_offered_the_article_that_answers_
         ("zh", "笔记本连不上无线网络", "network/wifi", "Network"),
         ("en", "outlook keeps crashing on my laptop", "email", "Applications"),
         ("en", "my account is locked, I can't log in", "accounts/password-reset", "Service Desk"),
+        # The device is what fails when it is dead or broken (these went to Applications and Network).
+        ("en", "my laptop won't turn on after the windows update", "hardware/laptop", "Service Desk"),
+        ("en", "my pc won't boot since I installed the new vpn client", "hardware", "Service Desk"),
+        ("zh", "装了新软件以后电脑开不了机", "hardware", "Service Desk"),
+        ("en", "I can't turn on the vpn on my laptop", "network/vpn", "Network"),  # turning the VPN on
     ],
 )
 async def test_the_ticket_is_about_what_fails_not_the_device_it_shows_on(
