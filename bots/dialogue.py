@@ -26,6 +26,7 @@ from bots.turn import (
     asks_to_send_files,
     buttons_of,
     introduced_name,
+    says_no_more,
     says_nothing,
     says_only_social,
     simple,
@@ -1142,6 +1143,9 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
     elif intent in ("affirm", "deny", "kb_helpful", "kb_not_helpful"):
         fixed = intent in ("affirm", "kb_helpful")
         if await _confirm_typed(turn, fixed=fixed):
+            return
+        if intent in ("deny", "kb_helpful") and says_no_more(text):
+            turn.say(turn.t("goodbye"))  # "no thanks" to "anything else?" ("没有了" is read as helped)
             return
         # Not an answer to anything: "helped" with no article offered ("急用" read as kb_helpful
         # at 0.71, "needed for work" at 0.37), or a doubtful yes or no, may be more about the

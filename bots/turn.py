@@ -28,6 +28,7 @@ __all__ = [
     "asks_to_send_files",
     "clauses",
     "introduced_name",
+    "says_no_more",
     "says_nothing",
     "says_only_social",
     "simple",
@@ -187,6 +188,25 @@ def says_nothing(text: str) -> bool:
 def says_only_social(text: str) -> bool:
     """Whether ``text`` says nothing but thanks, hello, ok or yes ("ok thanks", "好的，谢谢")."""
     return _LETTER.search(_SOCIAL_WORDS.sub(" ", simple(text))) is None
+
+
+# A no to "anything else?": "no thanks", "nope, all good", "no that's all", "没有了，谢谢", "不用了".
+_NO_MORE = re.compile(
+    r"\b(?:no|nope|nah|not\s+really|nothing(?:\s+(?:else|more))?(?:\s+for\s+now)?|that'?s\s+(?:all|it)"
+    r"|(?:i'?m|i\s+am|we'?re|all)\s+(?:good|set|fine)|all\s+good|for\s+now|at\s+the\s+moment)\b"
+    r"|没有了?|没了|没事了?|不用了?|暂时没有|就这些|就这样|没别的了?|没其他的?了?",
+    re.IGNORECASE,
+)
+
+
+def says_no_more(text: str) -> bool:
+    """Whether ``text`` is a no to "anything else?" and nothing but that and social words: the
+    bot's "You're welcome! Anything else I can do?" got "no thanks", and its whole help text."""
+    plain = simple(text).replace("’", "'")
+    return (
+        _NO_MORE.search(plain) is not None
+        and _LETTER.search(_SOCIAL_WORDS.sub(" ", _NO_MORE.sub(" ", plain))) is None
+    )
 
 
 # A question: "...?", "when/where/who/what/how/which/is/are/can...", "...吗/呢", "什么/几点/哪/谁/多少".

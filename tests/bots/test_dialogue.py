@@ -437,6 +437,31 @@ async def test_ok_after_a_ticket_is_acknowledged_not_answered_with_the_help_text
     assert chat.replies[0]["text"] == t(lang, "ack") and "/report" in chat.payloads, chat.replies
 
 
+@pytest.mark.parametrize(
+    ("lang", "no"),
+    [
+        ("en", "no thanks"),
+        ("en", "nope, all good"),
+        ("en", "no that's all"),
+        ("en", "No, I'm good, thanks!"),
+        ("zh", "没有了"),
+        ("zh", "没有了，谢谢"),
+        ("zh", "不用了"),
+    ],
+)
+async def test_no_to_anything_else_is_a_goodbye_not_the_help_text(
+    users: dict[str, Chat], lang: str, no: str
+) -> None:
+    chat = users[lang]
+    await chat.say("thanks" if lang == "en" else "谢谢")
+    assert chat.text == t(lang, "thanks")  # "... Anything else I can do?"
+    await chat.say(no)  # the whole help text and its menu (2026-12-07)
+    assert [r["text"] for r in chat.replies] == [t(lang, "goodbye")], chat.replies
+    await open_ticket(chat, lang)
+    await chat.say("no, it still doesn't work" if lang == "en" else "没有，还是不行")
+    assert chat.text != t(lang, "goodbye"), chat.replies  # a no that says more is not one
+
+
 async def test_a_name_the_channel_gave_is_not_replaced_by_one_typed_and_roles_are_not_names(
     client: httpx.AsyncClient,
 ) -> None:
