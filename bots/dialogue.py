@@ -61,11 +61,11 @@ _DETAIL = 20  # weighted characters: words the model cannot place that say this 
 # Intents that interrupt a flow waiting for free text (others are taken as the answer).
 _INTERRUPT = {"talk_to_human", "check_status", "cancel_ticket"}
 _SOCIAL = {"greet", "thanks", "goodbye", "affirm"}  # no answer to a request's question, said alone
-_SURE_REQUEST = 0.5  # a request read less surely that only hurries may be a chase of a ticket
 _SURE_HUMAN = 0.8  # an ask for a person read less surely may be a question an article answers
 # Readings below which a message that only hurries is a chase of the open ticket: any report
-# ("this is urgent, please hurry", 0.58), a request or an ask for a person read unsurely.
-_CHASED_BELOW = {"report_problem": math.inf, "request_service": _SURE_REQUEST, "talk_to_human": _SURE_HUMAN}
+# ("this is urgent, please hurry", 0.58), any thanks ("麻烦快一点", 0.80), an ask for a person read
+# unsurely. A request is one when it names no kind of request ("hurry up please", 0.92).
+_CHASED_BELOW = {"report_problem": math.inf, "thanks": math.inf, "talk_to_human": _SURE_HUMAN}
 # Questions answered in the user's own words, where a new problem can be mistaken for the answer.
 _FREE_TEXT = {("request", "answer"), ("report", "description")}
 _ANOTHER = re.compile(
@@ -923,9 +923,16 @@ async def _intent(turn: Turn, text: str) -> None:
         return
     # "能帮我催一下吗？" (help, 0.92) about the ticket they have open; "this is urgent, please
     # hurry" (a report that tells nothing else) got "what would you like me to do?" with INC-1
-    # open. A request that names what it wants ("need admin rights urgently", 0.97) is new.
+    # open. A request that names what it wants ("need admin rights urgently", 0.97) is new;
+    # "hurry up please" (a request, 0.92) names none and got the menu of kinds of request.
     only_hurries = (
-        turn.parse.intent.confidence < _CHASED_BELOW.get(intent, 0.0)
+        (
+            turn.parse.intent.confidence < _CHASED_BELOW.get(intent, 0.0)
+            or (
+                intent == "request_service"
+                and not report.request_kind_named(turn.desk.settings.bot.requests, text)
+            )
+        )
         and not turn.parse.entity("category")
         and followup.says_little_but_hurry(text)
     )

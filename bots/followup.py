@@ -268,8 +268,9 @@ async def has_open_tickets(turn: Turn) -> bool:
 _HURRY_WORDS = (
     r"speed\s+(?:it\s+|this\s+|that\s+)?up|expedite|hurry|chase|chasing|escalate|urgent(?:ly)?|prioriti[sz]e"
     r"|(?:make|treat)\s+(?:it|this|that)\s+(?:as\s+)?(?:a\s+)?(?:top\s+|high\s+)?priority"
+    r"|be\s+(?:a\s+(?:bit|little)\s+|any\s+)?(?:quicker|faster)"  # "can you be quicker"
 )
-_HURRY_ZH = r"加急|催|加快|优先处理|紧急"
+_HURRY_ZH = r"加急|催|加快|优先处理|紧急|快点|快一点|快些|赶紧|抓紧"  # "能不能快点" was not understood
 _HURRY = re.compile(rf"\b(?:{_HURRY_WORDS})\b|{_HURRY_ZH}", re.IGNORECASE)
 _CHASE = re.compile(
     rf"\b(?:{_HURRY_WORDS}|rush|asap|as\s+soon\s+as\s+possible|sooner|faster)\b"

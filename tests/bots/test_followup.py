@@ -135,6 +135,12 @@ async def test_status_says_a_ticket_waits_on_a_wider_problem(
         # Status questions (0.84, 0.50) whose hurry was not heard: the status alone.
         ("zh", "能优先处理吗"),
         ("zh", "麻烦加快一下进度"),
+        # A request naming no kind of request (0.92, 0.65): the menu of kinds, "add it to INC-1?";
+        # a report (0.54) and thanks (0.80): not understood, "you're welcome" (2026-12-07).
+        ("en", "hurry up please"),
+        ("en", "can you be quicker"),
+        ("zh", "能不能快点"),
+        ("zh", "麻烦快一点"),
     ],
 )
 async def test_a_status_question_that_hurries_the_ticket_along_is_passed_on(
