@@ -888,7 +888,7 @@ async def _intent(turn: Turn, text: str) -> None:
     intent = turn.parse.intent.name
     if intent in _ANSWERS and await _answers_agent(turn):
         await followup.add_info(turn, text)
-        if intent == "kb_helpful" and _works_now(turn) and (ticket := await followup.linked_ticket(turn)):
+        if followup.says_it_works_now(turn, text) and (ticket := await followup.linked_ticket(turn)):
             # "ok now it works after a reboot, thanks" to the agent's "try this": the ticket stayed
             # open until someone noticed, its resolution clock running (2026-12-07).
             followup.offer_close(turn, ticket, text)
@@ -1161,7 +1161,7 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
             intent.startswith("kb_") or turn.parse.intent.confidence < turn.desk.settings.bot.clarify_below
         )
         ticket = await followup.linked_ticket(turn) if doubtful else None
-        if ticket is not None and intent == "kb_helpful" and _works_now(turn):
+        if ticket is not None and followup.says_it_works_now(turn, text):
             followup.offer_close(turn, ticket, text)
             return
         if ticket is not None and report.offer_detail(turn, ticket, text):
@@ -1181,16 +1181,6 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
         turn.say(turn.t("thanks"))
     else:
         log.warning("no handler for intent %s", intent)
-
-
-def _works_now(turn: Turn) -> bool:
-    """Whether a "helped" with no article offered and no resolution asked about says the problem
-    of the ticket being discussed went away ("It's working now, thanks", "已经好了"): the bot then
-    offers to close it as fixed. It asked whether the words were more about the ticket, to add
-    them there, and the ticket stayed in the desk's queue (2026-12-06). Not for a doubtful read,
-    nor for words that say how urgent it is ("急用" read as helpful)."""
-    sure = turn.parse.intent.confidence >= turn.desk.settings.bot.clarify_below
-    return sure and turn.parse.entity("urgency") is None
 
 
 def _greeting(turn: Turn) -> str:

@@ -69,6 +69,7 @@ __all__ = [
     "rating_from",
     "reopen",
     "resolved_here",
+    "says_it_works_now",
     "show_status",
     "survey_answer",
 ]
@@ -373,13 +374,13 @@ async def ask_cancel(turn: Turn) -> None:
     if ticket.status not in OPEN_STATUSES:
         _cannot_cancel(turn, ticket)
         return
-    if works_now(turn.text):
+    if _never_mind_it_works(turn.text):
         offer_close(turn, ticket, turn.text)  # "never mind, it's working now": fixed, not unwanted
         return
     offer_cancel(turn, ticket)
 
 
-def works_now(text: str) -> bool:
+def _never_mind_it_works(text: str) -> bool:
     """Whether a "never mind" says that it works now ("never mind, it's working now", "算了，已经
     好了", both read as cancellations): the ticket is closed as fixed, as "it works now" alone
     is, rather than cancelled, which lost how it ended. Not when it asks to cancel outright."""
@@ -528,6 +529,20 @@ def says_yes_it_works(text: str) -> bool:
     0.85) was asked again whether it was fixed."""
     fails, works = _reading(text)
     return works and not fails and _YES_FIRST.match(simple(text)) is not None
+
+
+def says_it_works_now(turn: Turn, text: str) -> bool:
+    """Whether ``text``, about an open ticket with no article offered and no resolution asked
+    about, says its problem went away ("It's working now, thanks", "已经好了", "yes it's fine
+    now"): the bot then offers to close it as fixed (:func:`bots.report.offer_close`). It asked
+    whether the words were more about the ticket, and the ticket stayed in the desk's queue
+    (2026-12-06); by mail, it was a comment nobody answered. Not for a doubtful read, words of
+    failure ("works now but still slow") or of how urgent it is ("急用" read as helpful)."""
+    intent = turn.parse.intent
+    helped = intent.name == "kb_helpful" and intent.confidence >= turn.desk.settings.bot.clarify_below
+    if turn.parse.entity("urgency") is not None or contradicts(text, fixed=True):
+        return False
+    return helped or says_yes_it_works(text)
 
 
 def _reading(text: str) -> tuple[bool, bool]:

@@ -5,8 +5,8 @@ ticket is the requester's comment on it, never a second ticket.
 The thread is found from In-Reply-To / References (a message we sent about the ticket, or the
 requester's own earlier mail on it), else from a reference in the subject ("[INC-12]"). Either
 way only the sender's own tickets count: someone else's reference is treated as no reference.
-Ratings, "fixed" / "still broken" after a resolution and status questions work as in chat,
-through the same services.
+Ratings, "fixed" / "still broken" after a resolution, "it works now" on an open ticket and status
+questions work as in chat, through the same services.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bots.followup import (
     contradicts,
     rate_unprompted,
     rating_from,
+    says_it_works_now,
     says_yes_it_works,
     show_status,
     survey_answer,
@@ -34,6 +35,7 @@ from bots.report import (
     asks_for_information,
     most_urgent,
     named_categories,
+    offer_close,
     open_follow_up,
     open_ticket,
     raise_urgency,
@@ -276,6 +278,11 @@ async def _reply(turn: Turn, ticket: Ticket, text: str) -> None:
             await confirm(turn, ticket.ref, fixed=False)
         return
     await _comment(turn, ticket, text)  # a pending ticket resumes: its requester answered
+    if weight(text) < _SHORT and says_it_works_now(turn, text):
+        # "按文章里说的...现在可以打印了，谢谢！" after the articles in the desk's first answer: the
+        # ticket waited, unanswered, for an agent to notice (2026-12-07). Asked, as in chat.
+        offer_close(turn, ticket, text)
+        return
     if intent.name == "check_status" and intent.confidence >= 0.6 and weight(text) < _SHORT:
         await show_status(turn, ticket.ref)
     # "the whole team is blocked now": the ticket is raised, and the mail back says to what.

@@ -711,6 +711,38 @@ async def reported_and_resolved(
     return ticket, resolved
 
 
+@pytest.mark.parametrize(
+    ("subject", "body", "works"),
+    [
+        ("Printer jammed", "The 3rd floor printer is jammed again, nobody on the floor can print.",
+         "Took the paper out as your article says, it prints again now. Thanks!"),
+        ("共享盘打不开", "财务共享盘今天早上开始打不开，提示找不到网络路径。", "好了，可以访问了，谢谢"),
+    ],
+)  # fmt: skip
+async def test_a_reply_saying_it_works_now_is_asked_whether_to_close_the_ticket(
+    mail: Runtime, relay: FakeRelay, subject: str, body: str, works: str
+) -> None:
+    # "按文章里说的打开后盖取出来了，现在可以打印了，谢谢！" in reply to the desk's first answer (and
+    # its articles) was a comment nobody answered: the ticket waited for an agent (2026-12-07).
+    alice = Person(mail, relay, ALICE, "Alice Smith")
+    await alice.send(alice.write(subject, body))
+    [auto] = await alice.inbox()
+    [ticket] = await tickets(mail)
+    await alice.send(alice.write("", "Thanks, will try that tonight", reply_to=auto))  # no news: no mail
+    assert await alice.inbox() == []
+    await alice.send(alice.write("", works, reply_to=auto))
+    [asked] = await alice.inbox()
+    assert ticket.ref in asked["Subject"] and "\n1. " in _text(asked) and "\n2. " in _text(asked)
+    assert works in await comments(mail, ticket.ref)  # the team sees it either way
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).status == "new"  # closed only when she says so
+    await alice.send(alice.write("", "1", reply_to=asked))
+    [closed] = await alice.inbox()
+    assert ticket.ref in _text(closed) and "⭐" not in _text(closed)  # nobody's work to rate
+    async with mail.desk.session() as s:
+        assert (await get_ticket(s, ticket.ref)).status == "closed"
+
+
 async def test_resolution_confirmation_and_rating_by_reply(mail: Runtime, relay: FakeRelay) -> None:
     alice = Person(mail, relay, ALICE, "Alice Smith")
     ticket, resolved = await reported_and_resolved(
