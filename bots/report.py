@@ -1541,7 +1541,7 @@ _OBJECT_LEAD = re.compile(
     re.I,
 )
 _OBJECT_TAIL = re.compile(
-    r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|权限|账号|账户|的|吧|谢谢|一下"
+    r"(?:\s+|\b(?:please|pls|thanks|thank you|for me|for us|too)\b|权限|账号|账户|访问|使用|的|吧|谢谢|一下"
     r"|(?:好|可以|行)?吗|呢|啊|呀|嘛)+$",  # "能给我装个微信吗" offered "微信吗" (2026-12-07)
     re.I,
 )
@@ -1638,8 +1638,10 @@ async def answer_request(turn: Turn, text: str, *, insisted: bool = False) -> No
     # one tap away, and they say something else, are doubted: "for the quarterly close, my
     # manager is Maria Garcia" at "which system?" was the system of REQ-1, "Access to a system:
     # for the quarterly close, ..." (2026-12-07).
+    # Not when they name a thing of the kind in other words: "财务部的共享盘，只读就可以" for the
+    # offered "财务共享盘" was doubted (2026-12-07).
     offer = request.get("offers", {}).get(question.key) if question is not None else None
-    beside = rest is not None and offer is not None and not mentions(rest, offer)
+    beside = rest is not None and offer is not None and not mentions(rest, offer) and not kind.named_in(rest)
     if question is not None:
         doubted = request.pop("doubted", None)
         # A question of the user's own is no answer either: "who approves it? my manager is Zhang

@@ -284,6 +284,22 @@ async def test_the_named_system_beside_the_approver_answers_the_question(
     assert chat.text == level.en, chat.replies
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("zh", "财务部的共享盘，只读就可以"), ("en", "the shared drive of finance, read only is enough")],
+)
+async def test_the_system_in_other_words_beside_a_later_answer_answers_the_question(
+    users: dict[str, Chat], seeded: Desk, lang: str, said: str
+) -> None:
+    # "财务部的共享盘，只读就可以" at "which system?", with "财务共享盘" one tap away, was doubted
+    # as words beside the answer to "read only?" (2026-12-07): they name a share, the kind's own.
+    chat = users[lang]
+    await chat.say(ACCESS[lang][0])
+    await chat.say(said)
+    approver = request_kind(seeded, "access").questions[2]
+    assert chat.text == getattr(approver, lang), chat.replies
+
+
 async def test_a_request_made_through_the_api_names_its_approver(
     seeded: Desk, client: httpx.AsyncClient, tokens: dict[str, str]
 ) -> None:

@@ -85,6 +85,7 @@ async def test_an_account_for_a_system_is_asked_for_as_access(
         ("en", "can I get permission for the HR folder please", "access", "HR folder"),
         ("zh", "我需要访问财务共享盘的权限", "access", "财务共享盘"),
         ("zh", "申请HR文件夹的权限", "access", "HR文件夹"),
+        ("zh", "我需要申请财务共享盘的访问权限", "access", "财务共享盘"),  # was "财务共享盘的访问"
         ("zh", "帮我开通一下SAP的账号", "access", "SAP"),
         ("zh", "我需要开通ERP的报销权限", "access", "ERP的报销"),  # was "ERP": which part of it is the ask
         ("en", "I need access to a shared folder", "access", None),  # which one is still to ask
