@@ -281,7 +281,12 @@ def asks_for_information(*texts: str) -> bool:
     I set up an out of office reply?", "请问怎么共享日历") without telling of a fault ("how do I fix
     the printer, it's jammed"): a request for information, in ITIL a service request, not an
     incident."""
-    return any(asks_how_to(t) for t in texts) and not any(_FAULT.search(simple(t)) for t in texts)
+    return any(asks_how_to(t) for t in texts) and not any(tells_a_fault(t) for t in texts)
+
+
+def tells_a_fault(text: str) -> bool:
+    """Whether ``text`` has words of something broken or failing ("doesn't", "error", "打不开")."""
+    return _FAULT.search(simple(text)) is not None
 
 
 _FILES_FOR = timedelta(minutes=30)  # files sent alone belong to a report begun this soon after

@@ -39,6 +39,25 @@ async def test_greeting_says_what_it_can_do(users: dict[str, Chat], lang: str) -
     assert chat.payloads == ["/report", "/request", "/status", "/human"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        ("en", "what can you do?"),
+        ("en", "can you help me?"),
+        ("en", "how can you help me?"),
+        ("zh", "你能做什么？"),
+        ("zh", "能帮我吗？"),
+    ],
+)
+async def test_a_question_for_help_that_no_article_answers_gets_what_the_bot_can_do(
+    users: dict[str, Chat], lang: str, said: str
+) -> None:
+    chat = users[lang]
+    await chat.say(said)
+    assert [r["text"] for r in chat.replies] == [t(lang, "help")], chat.replies
+    assert chat.payloads == ["/report", "/request", "/status", "/human"]
+
+
 @pytest.mark.parametrize("lang", LANGS)
 async def test_two_misunderstandings_in_a_row_hand_off(users: dict[str, Chat], lang: str) -> None:
     chat = users[lang]
