@@ -643,13 +643,16 @@ async def _flow(turn: Turn, text: str) -> bool:
     # "Not solved" / "没有解决" after the articles reads like "reopen" without context: here,
     # with no ticket named, it is the verdict on the articles.
     kb_reopen = intent.name == "reopen" and not followup.ref_in(turn)
+    # "好的谢谢" / "thanks!" to the articles, as "ok" is: they answered it. It got "You're welcome!
+    # Anything else?" and the articles again (2026-12-07).
+    kb_thanks = intent.name == "thanks" and says_only_social(text)
     if (
         flow == "report"
         and step == "kb"
-        and (intent.name in ("kb_helpful", "kb_not_helpful", "affirm", "deny") or kb_reopen)
+        and (intent.name in ("kb_helpful", "kb_not_helpful", "affirm", "deny") or kb_reopen or kb_thanks)
     ):
         suggested = turn.state.get("suggested") or []
-        helpful = intent.name in ("kb_helpful", "affirm")
+        helpful = intent.name in ("kb_helpful", "affirm") or kb_thanks
         await report.kb_verdict(
             turn, suggested[0] if helpful and len(suggested) == 1 else None, solved=helpful
         )

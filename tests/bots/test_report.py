@@ -195,6 +195,22 @@ async def test_an_article_in_a_script_the_message_does_not_use_is_not_offered(
     assert t("en", "kb.intro") not in chat.text and "会议" not in chat.text, chat.replies
 
 
+@pytest.mark.parametrize(("lang", "thanks"), [("en", "thanks!"), ("en", "ok thank you"), ("zh", "好的谢谢")])
+async def test_thanks_to_an_article_that_answers_a_question_is_a_deflection(
+    users: dict[str, Chat], seeded: Desk, lang: str, thanks: str
+) -> None:
+    # "好的谢谢" to the desk's hours got "You're welcome! Anything else?" and the article again
+    # (2026-12-07); "ok" was already a yes.
+    chat = users[lang]
+    await chat.say("when is the IT desk open?" if lang == "en" else "服务台几点下班？")
+    [article] = await offered(chat, seeded)
+    await chat.say(thanks)
+    assert [r["text"] for r in chat.replies] == [t(lang, "kb.deflected")], chat.replies
+    assert await count(seeded, Ticket) == 0
+    async with seeded.session() as s:
+        assert (await s.get(Article, article.id)).helpful == 1
+
+
 @pytest.mark.parametrize(("lang", "yes"), [("en", "yes that worked, thanks"), ("zh", "好了，解决了，谢谢")])
 async def test_solved_after_several_articles_is_a_deflection_crediting_none(
     users: dict[str, Chat], seeded: Desk, lang: str, yes: str
