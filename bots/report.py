@@ -716,6 +716,11 @@ async def relevant_articles(turn: Turn, text: str, kinds: Sequence[str | None] =
     text = told(_without_urgency(turn, text)) or text
     bot = turn.desk.settings.bot
     kinds = [k for k in kinds if k]
+    if kinds and kinds[0] and under_any(kinds[0], bot.foremost_categories):
+        # A security matter gets no fault's advice for what else it names: a forwarded "your
+        # mailbox is over its quota, verify your account now" was offered "Outlook is not
+        # receiving e-mail" and its "archive old mail" (2026-12-07).
+        kinds = [k for k in kinds if k and under_any(k, bot.foremost_categories)]
     wanted = bot.kb_suggestions * 3 if kinds else bot.kb_suggestions  # room for the category cut
     readable = {
         turn.lang,

@@ -1182,8 +1182,8 @@ async def test_a_phishing_mail_or_a_virus_is_a_security_matter(
     await chat.say(said)
     if t(lang, "kb.intro") in to_simplified(chat.text):  # 郵件 is written in Traditional
         shown = await offered(chat, seeded)
-        assert shown[0].category_path == "security", chat.replies
-        assert all(a.category_path for a in shown), chat.replies  # "I opened it" found the desk's hours
+        # Only security's: "I opened it" found the desk's hours; a mailbox named, Outlook's.
+        assert {a.category_path for a in shown} == {"security"}, chat.replies
         await chat.say("/not_solved")
     if t(lang, "ask.urgency") in to_simplified(chat.text):
         await chat.say("/urgency high")

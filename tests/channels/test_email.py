@@ -229,6 +229,9 @@ async def test_a_forwarded_mail_is_kept_whole_in_the_ticket(
     assert ticket.impact == "high"  # the category's, not the one person a mail is from (2026-12-06)
     # How urgent is the forwarder's to say: "Urgent: verify your mailbox now" is the phisher's.
     assert ticket.urgency == "medium"
+    # No e-mail fault's advice ("Outlook is not receiving e-mail: ... archive old mail") for it.
+    [auto] = await alice.inbox()
+    assert "Outlook" not in _text(auto), _text(auto)
 
 
 async def test_a_nul_character_in_a_mail_loses_nothing_else(mail: Runtime, relay: FakeRelay) -> None:
