@@ -1170,6 +1170,9 @@ async def test_articles_of_every_kind_the_problem_names_are_offered(
         ("zh", "收到一封可疑的郵件，說我的帳號要被停用，叫我點連結"),  # was the Outlook article
         ("en", "I lost my company laptop at the airport"),  # was a hardware fault
         ("zh", "公司手机被偷了"),  # had no category
+        # E-mail and account, "two problems, one at a time?" (2026-12-07).
+        ("en", "I clicked on a link in a weird email and entered my password"),
+        ("zh", "点了一个奇怪的链接，还输了密码"),
     ],
 )
 async def test_a_phishing_mail_or_a_virus_is_a_security_matter(
