@@ -616,6 +616,12 @@ async def _flow(turn: Turn, text: str) -> bool:
             return False  # not a rating: let the intent decide (the survey stays open)
         await followup.survey_answer(turn, turn.state["survey"], score, text)
         return True
+    if (
+        flow == "report"
+        and step in ("kb", "urgency", "description", "known")
+        and await report.corrected(turn, text)
+    ):
+        return True  # "sorry, I meant the VPN, not the wifi"
     if (flow, step) == ("report", "urgency") and await _another_problem(turn, text, unasked=True):
         _ask_which(turn, text)
         return True

@@ -874,6 +874,37 @@ async def says_more(turn: Turn) -> bool:
     return not another_kind(await named_category(turn), draft_category(turn))
 
 
+# Words that correct what was said: "sorry, I meant the VPN, not the wifi", "actually it's the
+# scanner", "不是打印机，是扫描仪", "说错了，是VPN".
+_CORRECTS = re.compile(
+    r"\b(?:i\s+meant|i\s+mean|meant\s+to\s+say|i\s+mis(?:spoke|typed)|my\s+(?:bad|mistake)|correction"
+    r"|(?:it'?s|it\s+is)\s+(?:actually|really)|actually\s+(?:it'?s|it\s+is)|not\s+the\s+\w+(?:\s+\w+)?\s*[,;]\s*(?:it'?s|but|the))\b"
+    r"|我说的是|我是说|我的意思是|说错了|写错了|打错了|不是[^，,。；;]{1,12}[，,]?\s*(?:而)?是|其实是|应该是",
+    re.IGNORECASE,
+)
+
+
+async def corrected(turn: Turn, text: str) -> bool:
+    """A correction of what the report is about, while it is being written: "sorry, I meant the
+    VPN, not the wifi" after "the wifi keeps dropping" went into the description, and the ticket
+    was filed as a Wi-Fi one with the Wi-Fi article's "not solved" counted against it (2026-12-07).
+    The report takes the category named that is not the one it had (nor around or inside it),
+    and the articles of that one are looked for. False, and nothing done, otherwise."""
+    draft: dict[str, Any] = turn.state.get("draft") or {}
+    had = draft.get("category")
+    if not had or not _CORRECTS.search(simple(text)):
+        return False
+    now = next((path for path in await named_categories(turn) if not nested(path, had)), None)
+    if now is None:
+        return False
+    add_words(draft, text)
+    draft.update(category=now, also=[], articles_due=True)
+    draft.pop("known_checked", None)  # the known issue of the new kind, if there is one
+    turn.state.pop("suggested", None)  # not the articles' fault: no "not helpful" for them
+    await continue_report(turn)
+    return True
+
+
 async def more_at_articles(turn: Turn, text: str) -> None:
     """More about the problem instead of a verdict on the articles offered: they did not solve
     it. The words join the description (and what they name, the draft) and the report goes on;

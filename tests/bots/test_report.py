@@ -195,6 +195,38 @@ async def test_an_article_in_a_script_the_message_does_not_use_is_not_offered(
     assert t("en", "kb.intro") not in chat.text and "会议" not in chat.text, chat.replies
 
 
+@pytest.mark.parametrize(
+    ("lang", "first", "correction", "title"),
+    [
+        (
+            "en",
+            "the wifi keeps dropping",
+            "sorry, I meant the VPN, not the wifi",
+            "Connect to the VPN from home",
+        ),
+        ("zh", "无线网络老是断", "说错了，不是无线网络，是VPN老是断", "在家连接 VPN"),
+    ],
+)
+async def test_a_correction_of_what_the_report_is_about_takes_the_new_kind(
+    users: dict[str, Chat], seeded: Desk, lang: str, first: str, correction: str, title: str
+) -> None:
+    # "sorry, I meant the VPN, not the wifi" at the Wi-Fi article went into the description: the
+    # ticket was filed as a Wi-Fi one, and the Wi-Fi article marked unhelpful (2026-12-07).
+    chat = users[lang]
+    await chat.say(first)
+    [wifi] = await offered(chat, seeded)
+    await chat.say(correction)
+    assert [a.title for a in await offered(chat, seeded)] == [title], chat.replies
+    await chat.say("/not_solved")
+    await chat.say("/urgency medium")
+    if chat.text == t(lang, "ask.description"):
+        await chat.say(SAY[lang]["detail"])
+    made = await ticket(seeded, "INC-1")
+    assert made.category.path == "network/vpn" and correction in made.description
+    async with seeded.session() as s:
+        assert (await s.get(Article, wifi.id)).not_helpful == 0  # the Wi-Fi article was no answer to anything
+
+
 @pytest.mark.parametrize(("lang", "thanks"), [("en", "thanks!"), ("en", "ok thank you"), ("zh", "好的谢谢")])
 async def test_thanks_to_an_article_that_answers_a_question_is_a_deflection(
     users: dict[str, Chat], seeded: Desk, lang: str, thanks: str
