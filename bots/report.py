@@ -875,11 +875,12 @@ async def says_more(turn: Turn) -> bool:
 
 
 # Words that correct what was said: "sorry, I meant the VPN, not the wifi", "actually it's the
-# scanner", "不是打印机，是扫描仪", "说错了，是VPN".
+# scanner", "不是打印机，是扫描仪", "说错了，是VPN". Not the fillers "I mean", "it's really", "我是说",
+# nor a guess, "应该是": "I mean it drops whenever I'm in a Teams call" is more about the Wi-Fi.
 _CORRECTS = re.compile(
-    r"\b(?:i\s+meant|i\s+mean|meant\s+to\s+say|i\s+mis(?:spoke|typed)|my\s+(?:bad|mistake)|correction"
-    r"|(?:it'?s|it\s+is)\s+(?:actually|really)|actually\s+(?:it'?s|it\s+is)|not\s+the\s+\w+(?:\s+\w+)?\s*[,;]\s*(?:it'?s|but|the))\b"
-    r"|我说的是|我是说|我的意思是|说错了|写错了|打错了|不是[^，,。；;]{1,12}[，,]?\s*(?:而)?是|其实是|应该是",
+    r"\b(?:i\s+meant|meant\s+to\s+say|i\s+mis(?:spoke|typed)|my\s+(?:bad|mistake)|correction"
+    r"|(?:it'?s|it\s+is)\s+actually|actually\s+(?:it'?s|it\s+is)|not\s+the\s+\w+(?:\s+\w+)?\s*[,;]\s*(?:it'?s|but|the))\b"
+    r"|我说的是|我的意思是|说错了|写错了|打错了|不是[^，,。；;]{1,12}[，,]?\s*(?:而)?是|其实是",
     re.IGNORECASE,
 )
 

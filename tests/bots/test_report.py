@@ -227,6 +227,22 @@ async def test_a_correction_of_what_the_report_is_about_takes_the_new_kind(
         assert (await s.get(Article, wifi.id)).not_helpful == 0  # the Wi-Fi article was no answer to anything
 
 
+async def test_more_about_the_problem_naming_something_else_is_no_correction(
+    users: dict[str, Chat], seeded: Desk
+) -> None:
+    chat = users["en"]
+    await chat.say("the wifi keeps dropping")
+    await chat.say("/not_solved")
+    await chat.say("I mean it drops whenever I'm in a Teams call")  # a detail, not "I meant Teams"
+    if "/answer" in chat.payloads:  # "your answer, or a new problem?"
+        await chat.say("/answer")
+    if chat.text == t("en", "ask.urgency"):
+        await chat.say("/urgency medium")
+    if chat.text == t("en", "ask.description"):
+        await chat.say(SAY["en"]["detail"])
+    assert (await ticket(seeded, "INC-1")).category.path == "network/wifi", chat.replies
+
+
 @pytest.mark.parametrize(("lang", "thanks"), [("en", "thanks!"), ("en", "ok thank you"), ("zh", "好的谢谢")])
 async def test_thanks_to_an_article_that_answers_a_question_is_a_deflection(
     users: dict[str, Chat], seeded: Desk, lang: str, thanks: str
