@@ -1168,7 +1168,15 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
         if await _confirm_typed(turn, fixed=fixed):
             return
         if intent in ("deny", "kb_helpful") and says_no_more(text):
-            turn.say(turn.t("goodbye"))  # "no thanks" to "anything else?" ("没有了" is read as helped)
+            # "no thanks" to "anything else?" ("没有了" is read as helped): goodbye. To a question
+            # of the bot's with its own buttons ("is 'asap please' more about REQ-1?"), no more
+            # than an ok: they said no to it.
+            menu = [b.payload for b in turn.menu()]
+            asked = [b["payload"] for b in await _last_buttons(turn)]
+            if asked and asked != menu:
+                turn.say(turn.t("ack"), turn.menu())
+            else:
+                turn.say(turn.t("goodbye"))
             return
         # Not an answer to anything: "helped" with no article offered ("急用" read as kb_helpful
         # at 0.71, "needed for work" at 0.37), or a doubtful yes or no, may be more about the

@@ -481,6 +481,20 @@ async def test_no_to_anything_else_is_a_goodbye_not_the_help_text(
     assert chat.text != t(lang, "goodbye"), chat.replies  # a no that says more is not one
 
 
+@pytest.mark.parametrize(("lang", "no"), [("en", "no"), ("zh", "不用了")])
+async def test_no_to_a_question_with_its_own_buttons_is_an_ok_not_a_goodbye(
+    users: dict[str, Chat], lang: str, no: str
+) -> None:
+    chat = users[lang]
+    await chat.say("/request hardware")
+    await chat.say(chat.payloads[0])
+    await chat.answer_until("REQ-1", lambda _: SAY[lang]["detail"])
+    await chat.say("asap please" if lang == "en" else "急用")
+    assert chat.payloads[0] == "/add REQ-1", chat.replies  # "is it more about REQ-1?"
+    await chat.say(no)  # "Bye!" to a question just asked
+    assert chat.replies[0]["text"] == t(lang, "ack") and "/report" in chat.payloads, chat.replies
+
+
 async def test_a_name_the_channel_gave_is_not_replaced_by_one_typed_and_roles_are_not_names(
     client: httpx.AsyncClient,
 ) -> None:
