@@ -689,10 +689,11 @@ async def _flow(turn: Turn, text: str) -> bool:
         # A sure problem or request of another kind that is no answer to the question ("my VPN
         # won't connect" at "where should we deliver it?" a monitor) could only be kept as the
         # answer: "A new problem" too. Not a reason of the request's own kind ("because I need
-        # two screens for CAD").
+        # two screens for CAD"), nor the options of a later question ("她需要电脑和邮箱").
         if (
             _surely_new(turn)
             and report.another_kind(await report.named_category(turn), report.draft_category(turn))
+            and not report.answers_later(turn, text)
             and (doubt := report.doubted_answer(turn, text)) is not None
         ):
             _ask_which(turn, text, doubt)
@@ -770,6 +771,8 @@ async def _another_problem(turn: Turn, text: str, *, unasked: bool = False) -> b
     "where can I find the wifi password for guests" went into an e-mail report's description.
     Asked for a report's detail, a sure problem or request that shares nothing with the report
     is one too (see :func:`~bots.report.unrelated_problem`)."""
+    if _in_flow(turn, "request", "answer") and report.answers_later(turn, text):
+        return False  # "她需要电脑和邮箱，还有VPN" at a new starter's name: what she needs
     intent = turn.parse.intent
     said_so = intent.name in ("report_problem", "add_info", "request_service") and _says_another(text)
     sure = _surely_new(turn)

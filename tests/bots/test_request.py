@@ -736,6 +736,32 @@ async def test_a_new_starter_is_one_request_with_what_they_need(
 
 
 @pytest.mark.parametrize(
+    ("lang", "needs"),
+    [("en", "she needs a laptop, email and VPN"), ("zh", "她需要电脑和邮箱，还有VPN")],
+)
+async def test_what_they_need_typed_instead_of_tapping_the_name_is_noted(
+    users: dict[str, Chat], seeded: Desk, lang: str, needs: str
+) -> None:
+    # "she needs a laptop, email and VPN" at "what is the new colleague's name?", with the name
+    # one tap away, was doubted as her name (2026-12-07): what it says answers a later question.
+    chat = users[lang]
+    onboarding = request_kind(seeded, "onboarding")
+    opening = {
+        "en": "we have a new hire starting next Monday, Anna Schmidt from Finance",
+        "zh": "新同事王芳下周一入职，财务部的",
+    }[lang]
+    await chat.say(opening)
+    [offered] = chat.payloads
+    await chat.say(needs)
+    assert chat.replies[0]["text"] == t(lang, "request.noted", answer=needs), chat.replies
+    assert chat.replies[-1]["text"] == getattr(onboarding.questions[0], lang) and chat.payloads == [offered]
+    await chat.say(offered)
+    assert "REQ-1" in chat.text, chat.replies
+    made = await ticket(seeded, "REQ-1")
+    assert "VPN" in made.description.split(getattr(onboarding.questions[2], lang))[1], made.description
+
+
+@pytest.mark.parametrize(
     ("lang", "opening", "offered", "start"),
     [
         (
