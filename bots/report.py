@@ -898,12 +898,35 @@ async def corrected(turn: Turn, text: str) -> bool:
     now = next((path for path in await named_categories(turn) if not nested(path, had)), None)
     if now is None:
         return False
+    subject = draft.get("subject") or subject_line(draft.get("text", ""))
+    draft["subject"] = await _subject_corrected(turn, subject, had, now)
     add_words(draft, text)
     draft.update(category=now, also=[], articles_due=True)
     draft.pop("known_checked", None)  # the known issue of the new kind, if there is one
     turn.state.pop("suggested", None)  # not the articles' fault: no "not helpful" for them
     await continue_report(turn)
     return True
+
+
+async def _subject_corrected(turn: Turn, subject: str, had: str, now: str) -> str:
+    """``subject`` with the thing the correction takes back put right, when the correction names
+    both ("the wifi keeps dropping", then "I meant the VPN, not the wifi": "the VPN keeps
+    dropping"); as it was otherwise. Agents read the subject first."""
+    said = turn.parse.text
+    wrong = right = None
+    for entity in (e for e in turn.parse.entities if e.entity == "category" and e.text):
+        category = await category_named(turn.session, entity.value)
+        path = await precise_category(turn.session, category, entity.text) if category else None
+        if path is not None and nested(path, had) and wrong is None:
+            end = entity.end  # the whole word in Chinese: "无线网" was read in "无线网络"
+            while end < len(said) and CJK.match(said[end]) and said[entity.start : end + 1] in subject:
+                end += 1
+            wrong = said[entity.start : end]
+        elif path is not None and nested(path, now) and right is None:
+            right = entity.text
+    if wrong is None or right is None or (span := mention_span(subject, wrong)) is None:
+        return subject
+    return subject[: span[0]] + right + subject[span[1] :]
 
 
 async def more_at_articles(turn: Turn, text: str) -> None:

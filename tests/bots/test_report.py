@@ -196,19 +196,20 @@ async def test_an_article_in_a_script_the_message_does_not_use_is_not_offered(
 
 
 @pytest.mark.parametrize(
-    ("lang", "first", "correction", "title"),
+    ("lang", "first", "correction", "title", "subject"),
     [
         (
             "en",
             "the wifi keeps dropping",
             "sorry, I meant the VPN, not the wifi",
             "Connect to the VPN from home",
+            "the VPN keeps dropping",
         ),
-        ("zh", "无线网络老是断", "说错了，不是无线网络，是VPN老是断", "在家连接 VPN"),
+        ("zh", "无线网络老是断", "说错了，不是无线网络，是VPN老是断", "在家连接 VPN", "VPN老是断"),
     ],
 )
 async def test_a_correction_of_what_the_report_is_about_takes_the_new_kind(
-    users: dict[str, Chat], seeded: Desk, lang: str, first: str, correction: str, title: str
+    users: dict[str, Chat], seeded: Desk, lang: str, first: str, correction: str, title: str, subject: str
 ) -> None:
     # "sorry, I meant the VPN, not the wifi" at the Wi-Fi article went into the description: the
     # ticket was filed as a Wi-Fi one, and the Wi-Fi article marked unhelpful (2026-12-07).
@@ -223,6 +224,7 @@ async def test_a_correction_of_what_the_report_is_about_takes_the_new_kind(
         await chat.say(SAY[lang]["detail"])
     made = await ticket(seeded, "INC-1")
     assert made.category.path == "network/vpn" and correction in made.description
+    assert made.subject == subject, made.subject  # it was "the wifi keeps dropping"
     async with seeded.session() as s:
         assert (await s.get(Article, wifi.id)).not_helpful == 0  # the Wi-Fi article was no answer to anything
 
