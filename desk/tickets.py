@@ -105,7 +105,7 @@ async def create_ticket(
     requester: Person,
     subject: str,
     description: str = "",
-    type: str | None = None,
+    type: str | None = "incident",
     category: str | None = None,
     impact: str | None = None,
     urgency: str | None = None,
@@ -118,17 +118,16 @@ async def create_ticket(
 ) -> Ticket:
     """Open a ticket: number it, file it, prioritise it, start its SLA clocks, audit it.
 
-    Type and impact fall back to the category's defaults, then to an incident and
-    ``priority.default_impact``; the group to the one given, else the category's (or its
-    ancestors'), else ``desk.default_group``. ``created_at`` is for imports: SLA due times count from it.
+    Impact falls back to the category's default, then to ``priority.default_impact``; the
+    group to the one given, else the category's (or its ancestors'), else
+    ``desk.default_group``. ``created_at`` is for imports: SLA due times count from it.
     With ``notify``, the requester is told the reference and promised times on their channel.
 
     Raises:
         InvalidInput: for an empty subject, unknown type, impact, urgency, or a future date.
         NotFound: for an unknown category or group.
     """
-    cat = await find_category(session, category) if category else None
-    kind = ticket_type(type or (cat.default_type if cat else None))
+    kind = ticket_type(type)
     subject = " ".join((subject or "").split())[:300] or " ".join(description.split())[:120]
     if not subject:
         raise InvalidInput("a ticket needs a subject or a description", code="invalid_subject")
@@ -138,6 +137,7 @@ async def create_ticket(
             raise InvalidInput("created_at needs a time zone offset")
         if created_at > now:
             raise InvalidInput("created_at cannot be in the future")
+    cat = await find_category(session, category) if category else None
     prio = desk.settings.priority
     impact = level(impact or (cat.default_impact if cat else None) or prio.default_impact, "impact")
     urgency = level(urgency or prio.default_urgency, "urgency")

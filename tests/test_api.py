@@ -88,23 +88,6 @@ async def test_ticket_round_trip_has_contract_fields(
     assert got["events"][0]["action"] == "created" and got["messages"] == []
 
 
-async def test_a_ticket_without_a_type_takes_its_categorys(
-    client: httpx.AsyncClient, tokens: dict[str, str]
-) -> None:
-    # A category's default type was stored and shown, and never used: a password reset opened from
-    # a form without a type was an incident (the model's docstring promised otherwise).
-    auth = tokens["agent"]
-    reset = await create(client, auth, subject="Reset my password", category="accounts/password-reset")
-    assert (reset["ref"], reset["type"]) == ("REQ-1", "request")
-    told = await create(
-        client, auth, subject="Locked out", category="accounts/password-reset", type="incident"
-    )
-    assert (told["ref"], told["type"]) == ("INC-1", "incident")  # a type given wins
-    plain = await create(client, auth)  # printer: no default type
-    assert (plain["ref"], plain["type"]) == ("INC-2", "incident")
-    assert (await create(client, auth, category=None))["type"] == "incident"
-
-
 async def test_patch_assigns_and_refuses_bad_transitions(
     client: httpx.AsyncClient, tokens: dict[str, str]
 ) -> None:

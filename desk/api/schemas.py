@@ -51,7 +51,7 @@ class TicketIn(_In):
     subject: str = Field(default="", max_length=300)
     description: str = ""
     requester: RequesterIn
-    type: Literal["incident", "request", "problem"] | None = None  # else the category's, else incident
+    type: Literal["incident", "request", "problem"] = "incident"
     category: str | None = None
     impact: str | None = None
     urgency: str | None = None
