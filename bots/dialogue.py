@@ -1174,9 +1174,7 @@ async def _act(turn: Turn, intent: str, text: str) -> None:
             # "no thanks" to "anything else?" ("没有了" is read as helped): goodbye. To a question
             # of the bot's with its own buttons ("is 'asap please' more about REQ-1?"), no more
             # than an ok: they said no to it.
-            menu = [b.payload for b in turn.menu()]
-            asked = [b["payload"] for b in await _last_buttons(turn)]
-            if asked and asked != menu:
+            if turn.asks_something([b["payload"] for b in await _last_buttons(turn)]):
                 turn.say(turn.t("ack"), turn.menu())
             else:
                 turn.say(turn.t("goodbye"))

@@ -511,7 +511,7 @@ async def resume_held(turn: Turn) -> int | None:
     if not held or turn.state.get("flow") or turn.conversation.mode != "bot":
         return None
     asked = turn.replies[-1].buttons if turn.replies else ()
-    if asked and [b.payload for b in asked] != [b.payload for b in turn.menu()]:
+    if turn.asks_something([b.payload for b in asked]):
         return None  # a question of its own waits on its buttons (the menu's are no question)
     turn.state.pop("held")
     if "paused" in held:

@@ -448,6 +448,11 @@ class Turn:
             self.button("menu.human", "/human"),
         ]
 
+    def asks_something(self, payloads: Sequence[str]) -> bool:
+        """Whether a message with buttons of these ``payloads`` waits on an answer: any buttons
+        but none or the menu's, which ask nothing."""
+        return bool(payloads) and list(payloads) != [b.payload for b in self.menu()]
+
     def reset(self) -> None:
         """Leave any flow; keep what outlives flows (the linked ticket, a request put aside for a
         new problem: see :func:`bots.report.resume_held`; files sent before the words of a report:
