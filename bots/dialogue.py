@@ -937,16 +937,17 @@ async def _intent(turn: Turn, text: str) -> None:
     # hurry" (a report that tells nothing else) got "what would you like me to do?" with INC-1
     # open. A request that names what it wants ("need admin rights urgently", 0.97) is new;
     # "hurry up please" (a request, 0.92) names none and got the menu of kinds of request.
+    # The kinds of request are looked through (0.3 ms) only for a message that only hurries.
     only_hurries = (
-        (
+        not turn.parse.entity("category")
+        and followup.says_little_but_hurry(text)
+        and (
             turn.parse.intent.confidence < _CHASED_BELOW.get(intent, 0.0)
             or (
                 intent == "request_service"
                 and not report.request_kind_named(turn.desk.settings.bot.requests, text)
             )
         )
-        and not turn.parse.entity("category")
-        and followup.says_little_but_hurry(text)
     )
     # "麻烦加快一下进度" (status, 0.50) was asked "which?"
     if (intent in ("help", "check_status", *_CHATTER) or only_hurries) and await followup.chase(turn, text):
