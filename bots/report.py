@@ -1771,22 +1771,26 @@ def _with_day(turn: Turn, question: RequestQuestion, answer: str) -> str:
 
 def _pending_question(turn: Turn) -> RequestQuestion | None:
     """The question the request being written waits on, if any."""
+    return _waiting(turn)[1]
+
+
+def _waiting(turn: Turn) -> tuple[RequestType | None, RequestQuestion | None]:
+    """The kind of the request being written, and the question it waits on."""
     request = turn.state["request"]
     kind = _request_type(turn, request.get("key"))
-    return _pending(kind, request["answers"]) if kind is not None else None
+    return kind, _pending(kind, request["answers"]) if kind is not None else None
 
 
 def answers_later(turn: Turn, text: str) -> bool:
     """Whether ``text`` names options of the request's questions still to come ("她需要电脑和邮箱"
     at a new starter's name: what she needs), so that it is more of this request, whatever other
     kind of thing those options name (a computer)."""
-    request = turn.state["request"]
-    kind = _request_type(turn, request.get("key"))
-    question = _pending(kind, request["answers"]) if kind is not None else None
+    kind, question = _waiting(turn)
     if kind is None or question is None:
         return False
+    answers = turn.state["request"]["answers"]
     later = kind.questions[kind.questions.index(question) + 1 :]
-    return any(q.key not in request["answers"] and _named_options(q, text) for q in later)
+    return any(q.key not in answers and _named_options(q, text) for q in later)
 
 
 def offered_answer(turn: Turn) -> str | None:
