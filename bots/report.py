@@ -868,10 +868,15 @@ def offer_close(turn: Turn, ticket: Ticket, solution: str, *, key: str = "fixed.
 async def says_more(turn: Turn) -> bool:
     """Whether the message says more about the problem being reported (its details, how badly
     it hurts: "影响工作效率", "it drops every ten minutes") rather than naming another kind of
-    problem ("and my printer is broken too" during a VPN report)."""
+    problem ("and my printer is broken too" during a VPN report). A thing the report named
+    beside its category is no other kind: "I've changed my password twice and it still asks"
+    about "outlook keeps asking me for my password" began a password report, which offered the
+    password article again (2026-12-08)."""
     if turn.parse.intent.name not in _DESCRIBES and not turn.parse.entity("urgency"):
         return False
-    return not another_kind(await named_category(turn), draft_category(turn))
+    named = await named_category(turn)
+    draft = turn.state.get("draft") or {}
+    return not all(another_kind(named, kind) for kind in [draft_category(turn), *draft.get("also", [])])
 
 
 # Words that correct what was said: "sorry, I meant the VPN, not the wifi", "actually it's the

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import replace
 from pathlib import Path
 
-from bots.turn import clauses, introduced_name, pieces, told, weight
+from bots.turn import clauses, introduced_name, pieces, simple, told, weight
 from desk.settings import NluSettings
-from nlu import EmbeddedEngine, IntentScore, Parse, RasaBackend, load_default_engine
+from nlu import EmbeddedEngine, Entity, IntentScore, Parse, RasaBackend, load_default_engine
 
 __all__ = ["Understanding"]
 
@@ -35,6 +36,15 @@ _LONGEST_ASK = 60  # weighted characters: a longer clause is a story, not "转�
 _MOST_CLAUSES = 6
 _PROBLEM = 8  # weighted characters: a shorter piece ("Outlook", "急") tells no problem of its own
 _SURE_PROBLEM = 0.9
+# Words right after a thing's name that say it works: "my password is fine, it's outlook that
+# keeps prompting", "密码没问题，是Outlook一直弹窗", "网络正常，就是VPN连不上". Not "不正常".
+_FINE = re.compile(
+    r"\s*(?:itself\s+)?(?:(?:is|are|'s|seems?(?:\s+to\s+be)?)\s+(?:(?:totally|perfectly|all)\s+)?"
+    r"(?:fine|ok(?:ay)?|alright|all\s+right|working(?:\s+fine)?|not\s+the\s+(?:problem|issue))"
+    r"|works?\s+(?:fine|ok(?:ay)?|perfectly)|(?:is\s*n'?o?t|are\s*n'?o?t)\s+the\s+(?:problem|issue))\b"
+    r"|(?:本身)?(?:都|也|倒是)?(?:是好的|没问题|没有问题|没事|正常|能用|可以用)(?![吗么嘛？?])",
+    re.IGNORECASE,
+)
 
 
 class Understanding:
@@ -137,20 +147,38 @@ class Understanding:
                 continue
             parse = await self._parse(piece)
             sure = parse.intent.name == "report_problem" and parse.intent.confidence >= _SURE_PROBLEM
-            if sure and parse.entity("category"):
-                found.append((start, parse))
+            named = [e for e in parse.entities if e.entity == "category"]
+            if sure and named and not all(said_to_work(parse, e) for e in named):
+                found.append((start, parse))  # "密码没问题" is no problem of its own
         return tuple(found) if len(found) >= 2 else ()
 
     async def _parse(self, text: str) -> Parse:
         if self._engine is None:
             await self.start()
         if self._rasa is not None:
-            return await self._rasa.parse(text)
-        return self.engine.parse(text, threshold=self.settings.threshold)
+            return _at_fault(await self._rasa.parse(text))
+        return _at_fault(self.engine.parse(text, threshold=self.settings.threshold))
 
     async def close(self) -> None:
         if self._rasa is not None:
             await self._rasa.aclose()
+
+
+def said_to_work(parse: Parse, entity: Entity) -> bool:
+    """Whether the message says the thing ``entity`` names works ("my password is fine")."""
+    return _FINE.match(simple(parse.text), entity.end) is not None
+
+
+def _at_fault(parse: Parse) -> Parse:
+    """``parse`` without the categories the message says work, when it names another: "no, my
+    password is fine, it's outlook that keeps prompting" is about Outlook alone. It began a
+    password report, and its article was offered again (2026-12-08). A message that only says
+    a thing works ("the VPN is fine now") keeps it: that is what the message is about."""
+    named = [e for e in parse.entities if e.entity == "category"]
+    fine = [e for e in named if said_to_work(parse, e)]
+    if not fine or len(fine) == len(named):
+        return parse
+    return replace(parse, entities=tuple(e for e in parse.entities if e not in fine))
 
 
 def _cancelled_in_a_clause(parse: Parse, clauses_read: list[Parse]) -> Parse:

@@ -185,3 +185,29 @@ async def test_a_meeting_room_that_fails_is_a_problem(understanding: Understandi
 async def test_out_of_office_and_signatures_are_about_email(understanding: Understanding, said: str) -> None:
     # "out of office" named no category: the bot asked "which area is it about?".
     assert (await understanding.parse(said)).entity("category") == "email"
+
+
+@pytest.mark.parametrize(
+    ("said", "named", "problems"),
+    [
+        ("no, my password is fine, it's outlook that keeps prompting", ["email"], 0),
+        ("密码没问题，是Outlook一直弹窗", ["email"], 0),
+        ("网络正常，就是VPN连不上", ["vpn"], 0),
+        ("the wifi itself is working fine but the vpn won't connect", ["vpn"], 0),
+        # What only says a thing works keeps it: that is what it is about.
+        ("the VPN is fine now", ["vpn"], 0),
+        ("VPN能用吗", ["vpn"], 0),
+        # A thing that fails is no thing that works: both stay, and are two problems.
+        ("打印机不正常，Outlook也一直崩溃", ["printer", "email"], None),  # a piece unsure alone
+        ("打印机一直卡纸，Outlook也一直崩溃", ["printer", "email"], 2),
+        ("the printer is broken and outlook keeps crashing", ["printer", "email"], 2),
+    ],
+)
+async def test_a_thing_said_to_work_is_not_what_fails(
+    understanding: Understanding, said: str, named: list[str], problems: int | None
+) -> None:
+    # "no, my password is fine, it's outlook that keeps prompting" began a password report, and
+    # "密码没问题，是Outlook一直弹窗" was offered as two problems, one of them "密码没问题".
+    parse = await understanding.parse(said)
+    assert [e.value for e in parse.entities if e.entity == "category"] == named
+    assert problems is None or len(await understanding.problems(said)) == problems
