@@ -211,3 +211,14 @@ async def test_a_thing_said_to_work_is_not_what_fails(
     parse = await understanding.parse(said)
     assert [e.value for e in parse.entities if e.entity == "category"] == named
     assert problems is None or len(await understanding.problems(said)) == problems
+
+
+@pytest.mark.parametrize("said", ["ERP不正常", "系统不正常", "耳机不正常", "Wi-Fi不正常", "Teams不正常"])
+async def test_a_thing_that_does_not_work_normally_is_a_problem(
+    understanding: Understanding, said: str
+) -> None:
+    # "打印机不正常" (the printer is not working normally) read as "it works now" (0.6), from the
+    # "X正常了" the data teaches; at the articles that is "solved", and no ticket ("ERP不正常":
+    # 0.7). None of these is in the training data.
+    parse = await understanding.parse(said)
+    assert parse.intent.name == "report_problem" and parse.intent.confidence >= 0.8, parse.intent
