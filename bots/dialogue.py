@@ -689,11 +689,13 @@ async def _flow(turn: Turn, text: str) -> bool:
         # A sure problem or request of another kind that is no answer to the question ("my VPN
         # won't connect" at "where should we deliver it?" a monitor) could only be kept as the
         # answer: "A new problem" too. Not a reason of the request's own kind ("because I need
-        # two screens for CAD"), nor the options of a later question ("她需要电脑和邮箱").
+        # two screens for CAD"), nor the options of a later question ("她需要电脑和邮箱"), nor a
+        # reason that names another kind of thing ("it's for Excel work" for a monitor).
         if (
             _surely_new(turn)
             and report.another_kind(await report.named_category(turn), report.draft_category(turn))
             and not report.answers_later(turn, text)
+            and not report.gives_a_reason(text)
             and (doubt := report.doubted_answer(turn, text)) is not None
         ):
             _ask_which(turn, text, doubt)

@@ -73,6 +73,7 @@ __all__ = [
     "continue_report",
     "doubted_answer",
     "draft_category",
+    "gives_a_reason",
     "join_known_issue",
     "kb_verdict",
     "more_at_articles",
@@ -158,8 +159,16 @@ _MOST_PARTS = 4  # sentences of a long message searched one at a time when it fi
 # floor" alone, the desk's hours (0.41, no category).
 _NEAR_BEST = 0.7
 _A_DETAIL = 6  # weighted characters: "急用" may be a detail of a ticket, "ok" or "?" is not
-# Words that say who or what a request is for, or why: after a request, more about it.
-_WHO_FOR = re.compile(r"(?:for|because|since|so that)\b|给|为了|因为|是给", re.IGNORECASE)
+# Words that begin saying why a request is made: "because I need two screens for CAD", "it's for
+# Excel work", "I need it for...", "因为要做报表", "用来开会".
+_WHY = (
+    r"(?:(?:it'?s|it\s+is|that'?s|this\s+is|they'?re|(?:i|we)\s+need\s+(?:it|them|one|this|these)"
+    r"|(?:i|we)(?:'ll|\s+will)?\s+use\s+(?:it|them))\s+)?(?:for|because|since|so\s+that)\b"
+    r"|因为|为了|是为了|用来|用于|工作需要"
+)
+# ... or who it is for: after a request, more about it.
+_WHO_FOR = re.compile(_WHY + r"|给|是给", re.IGNORECASE)
+_REASON = re.compile(_WHY, re.IGNORECASE)
 _OTHER = "other"  # the kind of request "Something else" picks: none the desk lists
 # "Not sure" typed at "which area is it about?" or "how badly does it affect your work?".
 _UNSURE = re.compile(
@@ -1440,9 +1449,7 @@ async def start_request(turn: Turn, text: str, *, since: int | None = None) -> N
     fits = [r for r in _request_types(turn) if r.category and category and r.category.startswith(category)]
     if kind is None and len(fits) == 1:
         kind = fits[0]
-    says_who_for = (
-        _WHO_FOR.match(without_greeting(simple(text))) is not None
-    )  # "for the new hire" names a kind
+    says_who_for = _WHO_FOR.match(without_greeting(simple(text))) is not None  # "for the new hire"
     recent = await _just_opened(turn, {}) if (kind is None and not category) or says_who_for else None
     if recent is not None and offer_detail(turn, recent, text):  # "asap please" right after a request
         return
@@ -1741,6 +1748,12 @@ def _doubt(turn: Turn, question: RequestQuestion, answer: str) -> str:
     if example := question.example.get(_lang(turn)):
         said += turn.t("request.example", example=example)
     return said
+
+
+def gives_a_reason(text: str) -> bool:
+    """Whether ``text`` begins saying why the request is made ("it's for Excel work, I have lots
+    of spreadsheets open"), whatever other things it names."""
+    return _REASON.match(without_greeting(simple(text)).strip()) is not None
 
 
 def doubted_answer(turn: Turn, text: str) -> str | None:

@@ -404,6 +404,9 @@ async def test_a_request_skips_the_questions_its_opening_message_answers(
     [
         ("en", "because I need two screens for CAD", "Building B, 3rd floor, desk 12", False),
         ("zh", "工作需要双屏", "B座3楼12号工位", False),
+        # A reason that names another kind of thing is no new problem (it offered "A new problem").
+        ("en", "it's for Excel and Teams calls", "Building B, 3rd floor, desk 12", False),
+        ("en", "I need it for Outlook and Teams", "Building B, 3rd floor, desk 12", False),
         ("en", "27 inch, 4K please", "Building B, 3rd floor, desk 12", False),  # a number, but a size
         ("zh", "要27寸的", "B座3楼12号工位", False),
         ("en", "next to Anna", "/answer", True),
