@@ -741,6 +741,11 @@ async def test_words_that_name_the_urgency_answer_the_question(
         ("zh", "急用", "high"),
         ("en", "since this morning, can't work", "high"),
         ("zh", "从早上开始就没法办公", "high"),
+        # A meeting within the hour: it must work before then. "Noted", and the question again.
+        ("en", "I have a client presentation in an hour", "high"),
+        ("en", "my team meeting starts in 15 minutes", "high"),
+        ("zh", "半小时后要给客户演示", "high"),
+        ("zh", "一会儿就要开会了", "high"),
     ],
 )
 async def test_how_much_it_matters_in_plain_words_is_the_urgency(
