@@ -315,8 +315,8 @@ async def change_ticket(
             if agent is not None and ticket.status == "new" and target_status != "assigned":
                 # Assigning a new ticket makes it assigned; a status given too follows from there.
                 await _set_status(session, desk, actor, ticket, "assigned", now)
-            elif target_status is None and agent is None and ticket.status == "assigned":
-                target_status = "new"
+            elif target_status is None and agent is None and ticket.status in ("assigned", "in_progress"):
+                target_status = "new"  # back in the queue: nobody works on it
     if reprioritise:
         priority = compute_priority(desk.settings.priority, ticket.impact, ticket.urgency)
         if priority != ticket.priority:
@@ -452,6 +452,11 @@ async def add_comment(
         )
     if actor.kind == "agent" and ticket.assignee_id == actor.id and ticket.status == "assigned":
         await _set_status(session, desk, actor, ticket, "in_progress", now)  # working on it acknowledges it
+    elif public and actor.kind == "agent" and actor.id is not None and ticket.status == "new":
+        # Whoever answers a ticket nobody has takes it, as Zendesk does and Freshdesk's "assign to
+        # first responder": it stayed new and unassigned, in the queue for someone else to pick up
+        # and answer again, and counted for nobody in the report.
+        await _set_status(session, desk, actor, ticket, "in_progress", now)
     if public and actor.kind == "agent":
         if ticket.first_response_at is None:
             ticket.first_response_at = now

@@ -837,6 +837,9 @@ async def test_with_nobody_assigned_the_groups_manager_hears_of_an_undelivered_r
     h = {"Authorization": tokens["agent"]}
     await create(client, tokens["agent"])  # unassigned, in the Service Desk group
     await client.post("/api/v1/tickets/INC-1/comments", json={"body": "On my way"}, headers=h)
+    # Answering took it; handed back to the queue before the reply failed, it is nobody's.
+    handed = await client.patch("/api/v1/tickets/INC-1", json={"assignee": None}, headers=h)
+    assert (handed.json()["status"], handed.json()["assignee"]) == ("new", None)
     await deliver_due(seeded, RefusingAnn())
     async with seeded.session() as s:
         told = (

@@ -13,7 +13,7 @@ from desk.context import Actor, Desk
 from desk.errors import InvalidInput, InvalidTransition, NotFound
 from desk.i18n import t as words
 from desk.lifecycle import TRANSITIONS
-from desk.models import Article, OutboxItem, Ticket, TicketEvent
+from desk.models import Agent, Article, OutboxItem, Ticket, TicketEvent
 from desk.people import resolve_person
 from desk.tickets import add_comment, change_ticket, create_ticket, get_ticket, reopen_ticket, resolve_ticket
 from tests.conftest import Clock
@@ -197,6 +197,22 @@ async def test_agent_public_comment_is_first_response_and_reaches_requester(
     assert len(out) == 1  # the internal note reached nobody
     assert out[0].address == {"channel": "email", "chat_id": "ann@corp.example", "thread_id": None}
     assert "room 204" in out[0].payload["text"] and ticket.ref in out[0].payload["subject"]
+
+
+async def test_an_agent_who_answers_a_ticket_nobody_has_takes_it(seeded: Desk) -> None:
+    # It stayed new and unassigned after the answer: in the queue for someone else to take and
+    # answer again, and counted for nobody.
+    ticket = await new_ticket(seeded)
+    async with seeded.session() as s:
+        tom = await s.scalar(select(Agent).where(Agent.email == "tom.baker@example.com"))
+        assert tom is not None
+        actor = Actor("agent", tom.id, tom.name)
+        t = await get_ticket(s, ticket.ref)
+        await add_comment(s, seeded, actor, t, "Checking the warranty", public=False)
+        assert (t.status, t.assignee) == ("new", None)  # a note to colleagues answers nobody
+        await add_comment(s, seeded, actor, t, "Please bring it to room 204")
+        assert (t.status, t.assignee) == ("in_progress", tom)
+    assert ("changed", "assignee", None, "tom.baker@example.com") in await events(seeded, ticket.ref)
 
 
 async def test_resolution_asks_to_confirm_and_can_draft_a_kb_article(seeded: Desk) -> None:
