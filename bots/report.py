@@ -572,7 +572,7 @@ async def offer_known_issue(turn: Turn) -> bool:
     draft: dict[str, Any] = turn.state["draft"]
     if draft.get("type") or draft.get("known_checked"):
         return False  # a request, or asked already
-    problem = await known_issue_for(turn.session, [draft.get("category"), *draft.get("also", [])])
+    problem = await known_issue_for(turn.session, _kinds(draft))
     if problem is None:
         return False
     draft["known_checked"] = True
@@ -776,11 +776,7 @@ def _kind_rank(kinds: Sequence[str | None], hit: Hit) -> int:
 
 async def suggest_articles(turn: Turn, text: str, found: list[Hit] | None = None) -> bool:
     draft = turn.state.get("draft", {})
-    hits = (
-        found
-        if found is not None
-        else await relevant_articles(turn, text, [draft.get("category"), *draft.get("also", [])])
-    )
+    hits = found if found is not None else await relevant_articles(turn, text, _kinds(draft))
     if not hits:
         return False
     lines = [turn.t("kb.intro")]
@@ -884,8 +880,7 @@ async def says_more(turn: Turn) -> bool:
     if turn.parse.intent.name not in _DESCRIBES and not turn.parse.entity("urgency"):
         return False
     named = await named_category(turn)
-    draft = turn.state.get("draft") or {}
-    return not all(another_kind(named, kind) for kind in [draft_category(turn), *draft.get("also", [])])
+    return not all(another_kind(named, kind) for kind in _kinds(turn.state.get("draft") or {}))
 
 
 # Words that correct what was said: "sorry, I meant the VPN, not the wifi", "actually it's the
@@ -991,7 +986,7 @@ async def answer_choice(turn: Turn, text: str) -> None:
             if not noted:  # after "noted", "please pick one" read as a reproach: the question is enough
                 turn.say(turn.t("ask.pick"))
     if tells:
-        kinds = [draft["category"], *draft.get("also", [])]
+        kinds = _kinds(draft)
         offered = turn.state.get("offered", [])
         found = [h for h in await relevant_articles(turn, text, kinds) if h.article.id not in offered]
         if await _articles_first(turn, found):
@@ -1684,6 +1679,11 @@ def _label(turn: Turn, options: list[RequestOption]) -> str:
 
 def _pending(kind: RequestType, answers: dict[str, str]) -> RequestQuestion | None:
     return next((q for q in kind.questions if q.key not in answers), None)
+
+
+def _kinds(draft: dict[str, Any]) -> list[str | None]:
+    """The kinds of problem a report is about: its category, then those named beside it."""
+    return [draft.get("category"), *draft.get("also", [])]
 
 
 def draft_category(turn: Turn) -> str | None:

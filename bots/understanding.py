@@ -148,7 +148,7 @@ class Understanding:
             parse = await self._parse(piece)
             sure = parse.intent.name == "report_problem" and parse.intent.confidence >= _SURE_PROBLEM
             named = [e for e in parse.entities if e.entity == "category"]
-            if sure and named and not all(said_to_work(parse, e) for e in named):
+            if sure and named and not all(_said_to_work(parse, e) for e in named):
                 found.append((start, parse))  # "密码没问题" is no problem of its own
         return tuple(found) if len(found) >= 2 else ()
 
@@ -164,7 +164,7 @@ class Understanding:
             await self._rasa.aclose()
 
 
-def said_to_work(parse: Parse, entity: Entity) -> bool:
+def _said_to_work(parse: Parse, entity: Entity) -> bool:
     """Whether the message says the thing ``entity`` names works ("my password is fine")."""
     return _FINE.match(simple(parse.text), entity.end) is not None
 
@@ -175,7 +175,7 @@ def _at_fault(parse: Parse) -> Parse:
     password report, and its article was offered again (2026-12-08). A message that only says
     a thing works ("the VPN is fine now") keeps it: that is what the message is about."""
     named = [e for e in parse.entities if e.entity == "category"]
-    fine = [e for e in named if said_to_work(parse, e)]
+    fine = [e for e in named if _said_to_work(parse, e)]
     if not fine or len(fine) == len(named):
         return parse
     return replace(parse, entities=tuple(e for e in parse.entities if e not in fine))
